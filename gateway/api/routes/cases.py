@@ -1,0 +1,97 @@
+"""``GET /v1/cases`` and ``GET /v1/cases/{case_id}``, scoped by the caller's role."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from google.protobuf.json_format import MessageToDict
+
+from gridfusion.fusion.v1 import fusion_pb2 as fpb
+from services.departments.schema import SEVERITY_FROM_PROTO
+
+from ..deps import Caller, GatewayState, State
+from ..models import Case, CaseDetail, CasePage, TimelineEntry
+
+router = APIRouter(prefix="/v1/cases", tags=["cases"])
+
+
+def case_json(case: fpb.Case, state: GatewayState) -> dict[str, Any]:
+    return {
+        "case_id": case.case_id,
+        "grid_id": case.grid_id,
+        "community_id": case.community_id,
+        "street_id": case.street_id,
+        "category": case.category,
+        "status": case.status,
+        "level": case.level,
+        "departments": list(case.departments),
+        "event_ids": list(case.event_ids),
+        "summary": case.summary,
+        "severity": SEVERITY_FROM_PROTO.get(case.severity),
+        "subject_id": case.subject_id or None,
+        "risk_level": case.risk_level or None,
+        "handed_to": case.handed_to or None,
+        "linked_case_id": case.linked_case_id or None,
+        "rating": case.rating or None,
+        "opened_at": state.iso(case.opened_at),
+        "due_at": state.iso(case.due_at),
+        "closed_at": state.iso(case.closed_at),
+        "updated_at": state.iso(case.updated_at),
+    }
+
+
+def event_json(event: fpb.FusedEvent, state: GatewayState) -> dict[str, Any]:
+    e = event.event
+    location = MessageToDict(e.location, preserving_proto_field_name=True)
+    location = location.get("point", location)
+    return {
+        "event_id": event.event_id,
+        "department": event.department,
+        "type": e.type,
+        "category": event.category,
+        "summary": e.summary,
+        "severity": SEVERITY_FROM_PROTO.get(e.severity),
+        "time": state.iso(e.time),
+        "location": location,
+        "status": event.status,
+        "fused_at": state.iso(event.fused_at),
+    }
+
+
+@router.get("", response_model=CasePage, summary="Cases in the caller's scope, newest first")
+async def list_cases(
+    state: State,
+    caller: Caller,
+    grid_id: str | None = None,
+    status: str | None = None,
+    category: str | None = None,
+    department: str | None = None,
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> CasePage:
+    reply = await state.peers.fusion.ListCases(
+        fpb.ListCasesRequest(
+            scope=caller.scope(), grid_id=grid_id or "", status=status or "", category=category or "",
+            department=department or "", page=page, page_size=page_size,
+        ),
+        timeout=state.settings.rpc_timeout_seconds,
+    )
+    return CasePage(items=[Case(**case_json(c, state)) for c in reply.items], total=reply.total, page=page, page_size=page_size)
+
+
+@router.get("/{case_id}", response_model=CaseDetail, summary="One case with its events and timeline")
+async def get_case(case_id: str, state: State, caller: Caller) -> CaseDetail:
+    detail = await state.peers.fusion.GetCase(
+        fpb.GetCaseRequest(case_id=case_id, scope=caller.scope()), timeout=state.settings.rpc_timeout_seconds
+    )
+    timeline = [
+        TimelineEntry(
+            at=state.iso(t.at), action=t.action, actor=t.actor, role=t.role, from_status=t.from_status or None,
+            to_status=t.to_status or None, level=t.level or None, note=t.note or None, event_id=t.event_id or None,
+        )
+        for t in detail.timeline
+    ]
+    return CaseDetail(**case_json(detail.case, state), events=[event_json(e, state) for e in detail.events], timeline=timeline)
+
+

@@ -1,0 +1,96 @@
+"""Department events in: ``/v1/departments`` and its ``events`` and ``events:batch``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, status
+from fastapi.responses import JSONResponse
+from google.protobuf.json_format import MessageToDict
+from pydantic import ValidationError
+
+from gridfusion.departments.v1 import departments_pb2 as dpb
+from services.departments.schema import EventIn, EventsBatchIn
+from services.platform.settings import DEPARTMENT_LABELS, DEPARTMENTS
+
+from ...auth import Principal
+from ..deps import Caller, State, require_roles
+from ..models import Accepted, BatchItem, BatchResult
+
+router = APIRouter(prefix="/v1/departments", tags=["departments"])
+
+Department = Annotated[str, Path(description="One of: " + ", ".join(DEPARTMENTS))]
+Publisher = Annotated[Principal, Depends(require_roles("department", "county"))]
+
+
+def publishing_as(caller: Principal, department: str) -> None:
+    if department not in DEPARTMENTS:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no department '{department}'; departments are {', '.join(DEPARTMENTS)}")
+    if caller.role == "department" and caller.department != department:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"account of {caller.department} may not publish as {department}")
+
+
+@router.get("", summary="Each department with its event types, categories and details fields")
+async def list_departments(state: State, caller: Caller) -> list[dict[str, Any]]:
+    out = []
+    for department in DEPARTMENTS:
+        reply = await state.peers.departments[department].Describe(dpb.DescribeRequest(), timeout=state.settings.rpc_timeout_seconds)
+        described = MessageToDict(reply, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+        described["label"] = DEPARTMENT_LABELS[department]
+        out.append(described)
+    return out
+
+
+@router.post(
+    "/{department}/events",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses={200: {"model": Accepted, "description": "The same id was sent before: a duplicate"},
+               422: {"description": "Invalid event; `detail` names each bad field"}},
+    summary="Submit one event; answered once the event is safe",
+)
+async def submit_event(department: Department, event: EventIn, state: State, caller: Publisher):
+    publishing_as(caller, department)
+    result = await state.peers.departments[department].SubmitEvent(
+        dpb.SubmitEventRequest(event=event.to_proto(department)), timeout=state.settings.rpc_timeout_seconds
+    )
+    if result.status == dpb.SUBMIT_STATUS_DUPLICATE:
+        return JSONResponse({"event_id": result.event_id, "status": "duplicate"}, status_code=200)
+    return Accepted(event_id=result.event_id, status="accepted")
+
+
+def _loc_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    return [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors(include_url=False)]
+
+
+@router.post(
+    "/{department}/events:batch",
+    response_model=BatchResult,
+    summary="Submit many events; each is answered on its own",
+)
+async def submit_batch(department: Department, batch: EventsBatchIn, state: State, caller: Publisher) -> BatchResult:
+    publishing_as(caller, department)
+    items: list[BatchItem | None] = [None] * len(batch.events)
+    valid: list[tuple[int, EventIn]] = []
+    for i, raw in enumerate(batch.events):
+        try:
+            valid.append((i, EventIn.model_validate(raw)))
+        except ValidationError as exc:
+            event_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+            items[i] = BatchItem(index=i, event_id=event_id, status="invalid", errors=_loc_errors(exc))
+    if valid:
+        reply = await state.peers.departments[department].SubmitEvents(
+            dpb.SubmitEventsRequest(events=[e.to_proto(department) for _, e in valid]),
+            timeout=state.settings.rpc_timeout_seconds * 3,
+        )
+        names = {dpb.SUBMIT_STATUS_ACCEPTED: "accepted", dpb.SUBMIT_STATUS_DUPLICATE: "duplicate", dpb.SUBMIT_STATUS_INVALID: "invalid"}
+        for (i, _), result in zip(valid, reply.results):
+            errors = [{"loc": e.field.split("."), "msg": e.message, "type": "value_error"} for e in result.errors]
+            items[i] = BatchItem(index=i, event_id=result.event_id, status=names[result.status], errors=errors)
+    done = [item for item in items if item is not None]
+    return BatchResult(
+        results=done,
+        accepted=sum(1 for r in done if r.status == "accepted"),
+        duplicate=sum(1 for r in done if r.status == "duplicate"),
+        invalid=sum(1 for r in done if r.status == "invalid"),
+    )

@@ -1,0 +1,113 @@
+"""The party-branch grid: ``/v1/grids``, households, ``/v1/locate``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, status
+
+from gridfusion.events.v1 import events_pb2
+from gridfusion.fusion.v1 import fusion_pb2 as fpb
+
+from ...auth import Principal
+from ..deps import Caller, State
+from ..models import HouseholdPage, Located
+
+router = APIRouter(prefix="/v1", tags=["grids"])
+audit = logging.getLogger("gridfusion.audit")
+
+
+def feature(grid: fpb.Grid) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "id": grid.grid_id,
+        "geometry": {"type": "Polygon", "coordinates": [[[p.lon, p.lat] for p in grid.polygon]]},
+        "properties": {
+            "grid_id": grid.grid_id,
+            "name": grid.name,
+            "type": grid.type,
+            "community_id": grid.community_id,
+            "community_name": grid.community_name,
+            "street_id": grid.street_id,
+            "street_name": grid.street_name,
+            "households": grid.households,
+            "residents": grid.residents,
+            "party_members": grid.party_members,
+        },
+    }
+
+
+@router.get("/grids", summary="All grids as a GeoJSON FeatureCollection (WGS84)")
+async def list_grids(state: State, caller: Caller) -> dict[str, Any]:
+    reply = await state.peers.fusion.ListGrids(fpb.ListGridsRequest(), timeout=state.settings.rpc_timeout_seconds)
+    return {"type": "FeatureCollection", "features": [feature(g) for g in reply.grids]}
+
+
+@router.get("/grids/{grid_id}", summary="One grid as a GeoJSON Feature")
+async def get_grid(grid_id: str, state: State, caller: Caller) -> dict[str, Any]:
+    grid = await state.peers.fusion.GetGrid(fpb.GetGridRequest(grid_id=grid_id), timeout=state.settings.rpc_timeout_seconds)
+    return feature(grid)
+
+
+def mask_name(name: str) -> str:
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+
+
+def mask_digits(value: str, keep_head: int, keep_tail: int) -> str:
+    if len(value) <= keep_head + keep_tail:
+        return "*" * len(value)
+    return value[:keep_head] + "*" * (len(value) - keep_head - keep_tail) + value[-keep_tail:]
+
+
+def needs_personal_data(caller: Principal, grid_id: str) -> bool:
+    """Only the grid's own secretary and workers contact its residents."""
+    return caller.role in ("secretary", "worker") and caller.grid_id == grid_id
+
+
+@router.get("/grids/{grid_id}/households", response_model=HouseholdPage,
+            summary="Households of a grid; names, phones and id numbers masked unless the role needs them")
+async def list_households(
+    grid_id: str,
+    state: State,
+    caller: Caller,
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> HouseholdPage:
+    grid = await state.peers.fusion.GetGrid(fpb.GetGridRequest(grid_id=grid_id), timeout=state.settings.rpc_timeout_seconds)
+    if caller.role == "department" or not caller.covers_grid(grid):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"grid {grid_id} is outside your scope")
+    reply = await state.peers.fusion.ListHouseholds(
+        fpb.ListHouseholdsRequest(grid_id=grid_id, page=page, page_size=page_size), timeout=state.settings.rpc_timeout_seconds
+    )
+    unmasked = needs_personal_data(caller, grid_id)
+    items = []
+    for h in reply.items:
+        items.append({
+            "household_id": h.household_id,
+            "compound_id": h.compound_id,
+            "address": h.address,
+            "residents": h.residents,
+            "head_name": h.head_name if unmasked else mask_name(h.head_name),
+            "head_phone": h.head_phone if unmasked else mask_digits(h.head_phone, 3, 4),
+            "head_id_number": h.head_id_number if unmasked else mask_digits(h.head_id_number, 6, 4),
+        })
+    if unmasked:
+        audit.info("personal data read", extra={"who": caller.username, "what": f"households of grid {grid_id} page {page}",
+                                                "why": "grid duty", "count": len(items)})
+    return HouseholdPage(items=items, total=reply.total, page=page, page_size=page_size)
+
+
+@router.get("/locate", response_model=Located, summary="The grid a point lies in; 404 outside every grid")
+async def locate(
+    state: State,
+    caller: Caller,
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+) -> Located:
+    reply = await state.peers.fusion.Locate(
+        fpb.LocateRequest(location=events_pb2.Location(point=events_pb2.Point(lon=lon, lat=lat))),
+        timeout=state.settings.rpc_timeout_seconds,
+    )
+    return Located(grid_id=reply.grid_id, grid_name=reply.grid_name, community_id=reply.community_id,
+                   street_id=reply.street_id, method=reply.method, confidence=reply.confidence)

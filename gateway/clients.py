@@ -1,0 +1,43 @@
+"""gRPC channels to fusion and the department services, and their health."""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from gridfusion.departments.v1 import departments_pb2_grpc
+from gridfusion.fusion.v1 import fusion_pb2_grpc
+
+from .settings import GatewaySettings
+
+
+class Peers:
+    def __init__(self, settings: GatewaySettings) -> None:
+        self.settings = settings
+        self.channels: dict[str, grpc.aio.Channel] = {"fusion": grpc.aio.insecure_channel(settings.fusion_target)}
+        for department, target in settings.department_targets.items():
+            self.channels[department] = grpc.aio.insecure_channel(target)
+        self.fusion = fusion_pb2_grpc.FusionServiceStub(self.channels["fusion"])
+        self.departments = {
+            d: departments_pb2_grpc.DepartmentServiceStub(self.channels[d]) for d in settings.department_targets
+        }
+
+    async def health(self, timeout: float = 1.5) -> dict[str, str]:
+        """Each peer's grpc.health.v1 status ("SERVING" when its NATS and MongoDB answer)."""
+
+        async def check(name: str, channel: grpc.aio.Channel) -> tuple[str, str]:
+            try:
+                reply = await health_pb2_grpc.HealthStub(channel).Check(
+                    health_pb2.HealthCheckRequest(service=""), timeout=timeout
+                )
+            except grpc.aio.AioRpcError as exc:
+                return name, exc.code().name
+            return name, health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+
+        results = await asyncio.gather(*(check(n, c) for n, c in self.channels.items()))
+        return dict(results)
+
+    async def close(self) -> None:
+        await asyncio.gather(*(c.close() for c in self.channels.values()))

@@ -1,0 +1,51 @@
+"""gRPC failures of the services as HTTP answers: bad input stays a 4xx that names the problem."""
+
+from __future__ import annotations
+
+import grpc
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+_HTTP = {
+    grpc.StatusCode.INVALID_ARGUMENT: 422,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.ALREADY_EXISTS: 409,
+    grpc.StatusCode.FAILED_PRECONDITION: 409,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.UNAUTHENTICATED: 401,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    grpc.StatusCode.UNAVAILABLE: 503,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 503,
+}
+
+
+def field_errors(exc: grpc.aio.AioRpcError) -> list[dict] | None:
+    """A google.rpc.BadRequest in the status, in FastAPI's own 422 shape."""
+    status = rpc_status.from_call(exc)
+    if status is None:
+        return None
+    for detail in status.details:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            return [
+                {"loc": ["body", *v.field.split(".")], "msg": v.description, "type": "value_error"}
+                for v in bad.field_violations
+            ]
+    return None
+
+
+def rpc_error_detail(exc: grpc.aio.AioRpcError) -> tuple[int, object]:
+    code = _HTTP.get(exc.code(), 502)
+    if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
+        return code, field_errors(exc) or exc.details()
+    if code in (502, 503):
+        return code, f"a service is unavailable: {exc.code().name.lower()}"
+    return code, exc.details()
+
+
+async def handle_rpc_error(request: Request, exc: grpc.aio.AioRpcError) -> JSONResponse:
+    code, detail = rpc_error_detail(exc)
+    return JSONResponse({"detail": detail}, status_code=code)

@@ -1,0 +1,161 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from gridfusion.events.v1 import events_pb2 as _events_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class SubmitStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SUBMIT_STATUS_UNSPECIFIED: _ClassVar[SubmitStatus]
+    SUBMIT_STATUS_ACCEPTED: _ClassVar[SubmitStatus]
+    SUBMIT_STATUS_DUPLICATE: _ClassVar[SubmitStatus]
+    SUBMIT_STATUS_INVALID: _ClassVar[SubmitStatus]
+SUBMIT_STATUS_UNSPECIFIED: SubmitStatus
+SUBMIT_STATUS_ACCEPTED: SubmitStatus
+SUBMIT_STATUS_DUPLICATE: SubmitStatus
+SUBMIT_STATUS_INVALID: SubmitStatus
+
+class SubmitEventRequest(_message.Message):
+    __slots__ = ("event",)
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    event: _events_pb2.DepartmentEvent
+    def __init__(self, event: _Optional[_Union[_events_pb2.DepartmentEvent, _Mapping]] = ...) -> None: ...
+
+class FieldError(_message.Message):
+    __slots__ = ("field", "message")
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    field: str
+    message: str
+    def __init__(self, field: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class SubmitResult(_message.Message):
+    __slots__ = ("event_id", "status", "errors")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    status: SubmitStatus
+    errors: _containers.RepeatedCompositeFieldContainer[FieldError]
+    def __init__(self, event_id: _Optional[str] = ..., status: _Optional[_Union[SubmitStatus, str]] = ..., errors: _Optional[_Iterable[_Union[FieldError, _Mapping]]] = ...) -> None: ...
+
+class SubmitEventsRequest(_message.Message):
+    __slots__ = ("events",)
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[_events_pb2.DepartmentEvent]
+    def __init__(self, events: _Optional[_Iterable[_Union[_events_pb2.DepartmentEvent, _Mapping]]] = ...) -> None: ...
+
+class SubmitEventsResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[SubmitResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[SubmitResult, _Mapping]]] = ...) -> None: ...
+
+class GetEventRequest(_message.Message):
+    __slots__ = ("event_id",)
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    def __init__(self, event_id: _Optional[str] = ...) -> None: ...
+
+class EventRecord(_message.Message):
+    __slots__ = ("event", "published")
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_FIELD_NUMBER: _ClassVar[int]
+    event: _events_pb2.DepartmentEvent
+    published: bool
+    def __init__(self, event: _Optional[_Union[_events_pb2.DepartmentEvent, _Mapping]] = ..., published: _Optional[bool] = ...) -> None: ...
+
+class DescribeRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class DetailsField(_message.Message):
+    __slots__ = ("name", "type", "required", "description", "allowed")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    type: str
+    required: bool
+    description: str
+    allowed: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ..., required: _Optional[bool] = ..., description: _Optional[str] = ..., allowed: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class EventType(_message.Message):
+    __slots__ = ("type", "label", "categories", "details")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
+    type: str
+    label: str
+    categories: _containers.RepeatedScalarFieldContainer[str]
+    details: _containers.RepeatedCompositeFieldContainer[DetailsField]
+    def __init__(self, type: _Optional[str] = ..., label: _Optional[str] = ..., categories: _Optional[_Iterable[str]] = ..., details: _Optional[_Iterable[_Union[DetailsField, _Mapping]]] = ...) -> None: ...
+
+class DepartmentDescription(_message.Message):
+    __slots__ = ("department", "label", "event_types", "categories")
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPES_FIELD_NUMBER: _ClassVar[int]
+    CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    department: str
+    label: str
+    event_types: _containers.RepeatedCompositeFieldContainer[EventType]
+    categories: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, department: _Optional[str] = ..., label: _Optional[str] = ..., event_types: _Optional[_Iterable[_Union[EventType, _Mapping]]] = ..., categories: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class StreamHandOversRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class HandOver(_message.Message):
+    __slots__ = ("case_id", "grid_id", "category", "summary", "risk_level", "event_ids", "due_at", "note", "handed_over_at")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    RISK_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    EVENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    HANDED_OVER_AT_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    grid_id: str
+    category: str
+    summary: str
+    risk_level: str
+    event_ids: _containers.RepeatedScalarFieldContainer[str]
+    due_at: _timestamp_pb2.Timestamp
+    note: str
+    handed_over_at: _timestamp_pb2.Timestamp
+    def __init__(self, case_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., category: _Optional[str] = ..., summary: _Optional[str] = ..., risk_level: _Optional[str] = ..., event_ids: _Optional[_Iterable[str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., note: _Optional[str] = ..., handed_over_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ReportResultRequest(_message.Message):
+    __slots__ = ("case_id", "result", "note", "actor")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    result: str
+    note: str
+    actor: str
+    def __init__(self, case_id: _Optional[str] = ..., result: _Optional[str] = ..., note: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class ReportResultResponse(_message.Message):
+    __slots__ = ("case_id", "accepted")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    accepted: bool
+    def __init__(self, case_id: _Optional[str] = ..., accepted: _Optional[bool] = ...) -> None: ...

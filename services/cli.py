@@ -1,0 +1,132 @@
+"""``gridfusion``: the operators' command line."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+
+from services.platform.settings import DEPARTMENTS
+
+app = typer.Typer(help="Gridfusion: five departments' events on one party-branch grid.", no_args_is_help=True)
+
+SERVICE_NAMES = ("gateway", "fusion", *DEPARTMENTS)
+
+
+@app.command()
+def serve(name: Annotated[str, typer.Argument(help="gateway, fusion, or a department: " + ", ".join(DEPARTMENTS))]) -> None:
+    """Start one service in the foreground (what a container runs)."""
+    if name == "gateway":
+        from gateway.main import serve as serve_gateway
+
+        serve_gateway()
+    elif name == "fusion":
+        from services.fusion.main import main
+
+        main()
+    elif name in DEPARTMENTS:
+        from services.departments.main import main
+
+        main(name)
+    else:
+        typer.echo(f"unknown service '{name}'; choose one of: {', '.join(SERVICE_NAMES)}", err=True)
+        raise typer.Exit(2)
+
+
+@app.command()
+def run(
+    home: Annotated[Path, typer.Option(envvar="GRIDFUSION_HOME", help="Where local data and logs live")] = Path("var"),
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the gateway to be ready")] = 120.0,
+) -> None:
+    """Start the whole platform on this machine: NATS, the database, every service, the gateway.
+
+    Ports come from GRIDFUSION_{NATS,MONGO,FUSION,GATEWAY,<DEPARTMENT>}_PORT. Ctrl-C stops it all.
+    """
+    from services.local import LocalPlatform, PlatformError, Ports
+
+    platform = LocalPlatform(home=home.resolve(), ports=Ports.from_env(),
+                             demo_password=os.environ.get("GRIDFUSION_DEMO_PASSWORD", "demo"))
+    started = time.monotonic()
+    typer.echo(f"Starting Gridfusion in {platform.home} …")
+    try:
+        platform.start(timeout=timeout)
+    except PlatformError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"\nGridfusion is ready in {time.monotonic() - started:.1f} s")
+    typer.echo(f"  gateway     {platform.gateway_url}   (API docs {platform.gateway_url}/docs)")
+    typer.echo(f"  logs        {platform.home / 'logs'}")
+    typer.echo(f"\nDemo accounts (password '{platform.demo_password}'):")
+    for line in platform.demo_accounts():
+        typer.echo(f"  {line}")
+    typer.echo("\nCtrl-C stops every process.")
+    stop = False
+
+    def on_signal(signum, frame):  # noqa: ARG001
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        while not stop:
+            platform.check_alive()
+            time.sleep(0.5)
+    except PlatformError as exc:
+        typer.echo(f"error: {exc}", err=True)
+    finally:
+        typer.echo("Stopping …")
+        platform.stop()
+        typer.echo("Stopped; data kept in " + str(platform.home))
+
+
+@app.command()
+def seed(
+    mongodb_uri: Annotated[str, typer.Option(envvar="MONGODB_URI")] = "mongodb://127.0.0.1:27017/?directConnection=true",
+    database: Annotated[str, typer.Option(envvar="FUSION_DATABASE")] = "gridfusion_fusion",
+) -> None:
+    """Load the synthetic Ningyang reference data into fusion's database (once; again is a no-op)."""
+    from services.fusion import reference_store
+    from services.platform.mongo import connect
+
+    async def go() -> dict[str, int]:
+        client = connect(mongodb_uri, app_name="gridfusion-seed")
+        try:
+            written = await reference_store.seed(client[database])
+            await reference_store.ensure_indexes(client[database])
+            return written
+        finally:
+            await client.close()
+
+    written = asyncio.run(go())
+    if not written:
+        typer.echo("reference data already loaded; nothing to do")
+    for collection, count in written.items():
+        typer.echo(f"{collection:>12}: {count}")
+
+
+@app.command()
+def status(
+    gateway: Annotated[str, typer.Option(envvar="GRIDFUSION_GATEWAY_URL")] = "http://127.0.0.1:8080",
+) -> None:
+    """Show whether the gateway and every service behind it are ready."""
+    try:
+        reply = httpx.get(f"{gateway}/readyz", timeout=5)
+    except httpx.HTTPError as exc:
+        typer.echo(f"gateway {gateway}: unreachable ({exc})", err=True)
+        raise typer.Exit(1) from exc
+    body = reply.json()
+    typer.echo(f"gateway {gateway}: {body.get('status')}")
+    for name, state in sorted(body.get("checks", {}).items()):
+        typer.echo(f"  {name:<26} {state}")
+    raise typer.Exit(0 if reply.status_code == 200 else 1)
+
+
+if __name__ == "__main__":
+    app()

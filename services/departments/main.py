@@ -1,0 +1,52 @@
+"""A department service's process: the framework running one department's definition."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from gridfusion.departments.v1 import departments_pb2 as pb
+from gridfusion.departments.v1 import departments_pb2_grpc as pb_grpc
+from services.platform.runtime import Runtime, run
+from services.platform.settings import DEPARTMENTS, CommonSettings
+
+from .definitions import DEFINITIONS
+from .service import DepartmentIntake, DepartmentServicer, Publisher
+from .store import DepartmentStore
+
+FIRST_PORT = 50051
+
+
+def default_port(department: str) -> int:
+    return FIRST_PORT + DEPARTMENTS.index(department)
+
+
+class DepartmentSettings(CommonSettings):
+    model_config = SettingsConfigDict(env_prefix="DEPARTMENT_", extra="ignore")
+
+    grpc_port: int = Field(0, ge=0, le=65535, description="0: the department's default port")
+    database: str = Field("", description="empty: gridfusion_<department>")
+
+
+async def serve(name: str) -> None:
+    department = DEFINITIONS[name]
+    settings = DepartmentSettings()
+    rt = Runtime(f"department-{name}", settings)
+    rt.setup_observability()
+    client = rt.connect_mongo()
+    store = DepartmentStore(client[settings.database or f"gridfusion_{name}"])
+    await store.ensure_indexes()
+    js = await rt.connect_nats()
+    publisher = Publisher(department, store, js)
+    servicer = DepartmentServicer(DepartmentIntake(department, store, publisher))
+    await rt.serve_grpc(
+        settings.grpc_port or default_port(name),
+        [pb.DESCRIPTOR.services_by_name["DepartmentService"].full_name],
+        lambda server: pb_grpc.add_DepartmentServiceServicer_to_server(servicer, server),
+    )
+    rt.spawn(publisher.relay(rt.stop), "outbox-relay")
+    await rt.run_until_stopped()
+
+
+def main(name: str) -> None:
+    run(lambda: serve(name))

@@ -1,0 +1,1 @@
+"""Fusion: the party-branch grid, grid resolution, correlation into cases, the closed loop."""

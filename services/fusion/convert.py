@@ -1,0 +1,119 @@
+"""MongoDB documents of fusion to the protobuf messages of its API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from gridfusion.events.v1 import events_pb2
+from gridfusion.fusion.v1 import fusion_pb2 as pb
+from services.departments.schema import SEVERITY_TO_PROTO
+
+
+def _ts(target, value: datetime | None) -> None:
+    if value is not None:
+        target.FromDatetime(value)
+
+
+def grid_to_proto(doc: dict[str, Any], *, with_polygon: bool = True) -> pb.Grid:
+    grid = pb.Grid(
+        grid_id=doc["_id"],
+        name=doc["name"],
+        type=doc["type"],
+        community_id=doc["community_id"],
+        community_name=doc.get("community_name", ""),
+        street_id=doc["street_id"],
+        street_name=doc.get("street_name", ""),
+        households=doc["households"],
+        residents=doc["residents"],
+        party_members=doc["party_members"],
+        secretary_name=(doc.get("secretary") or {}).get("name", ""),
+        police_assistant_name=(doc.get("police_assistant") or {}).get("name", ""),
+    )
+    if with_polygon:
+        grid.polygon.extend(events_pb2.Point(lon=lon, lat=lat) for lon, lat in doc["polygon"])
+    return grid
+
+
+def household_to_proto(doc: dict[str, Any]) -> pb.Household:
+    head = doc.get("head") or {}
+    return pb.Household(
+        household_id=doc["_id"],
+        compound_id=doc["compound_id"],
+        grid_id=doc["grid_id"],
+        address=doc["address"],
+        residents=doc["residents"],
+        head_name=head.get("name", ""),
+        head_phone=head.get("phone", ""),
+        head_id_number=head.get("id_number", ""),
+    )
+
+
+def case_to_proto(doc: dict[str, Any]) -> pb.Case:
+    case = pb.Case(
+        case_id=doc["_id"],
+        grid_id=doc["grid_id"],
+        community_id=doc.get("community_id", ""),
+        street_id=doc.get("street_id", ""),
+        category=doc["category"],
+        status=doc["status"],
+        level=doc["level"],
+        departments=doc.get("departments", []),
+        event_ids=doc.get("event_ids", []),
+        summary=doc.get("summary", ""),
+        severity=SEVERITY_TO_PROTO.get(doc.get("severity", ""), events_pb2.SEVERITY_UNSPECIFIED),
+        subject_id=doc.get("subject_id", ""),
+        risk_level=doc.get("risk_level", ""),
+        handed_to=doc.get("handed_to", ""),
+        linked_case_id=doc.get("linked_case_id", ""),
+        rating=doc.get("rating", 0),
+    )
+    _ts(case.opened_at, doc.get("opened_at"))
+    _ts(case.due_at, doc.get("due_at"))
+    _ts(case.closed_at, doc.get("closed_at"))
+    _ts(case.updated_at, doc.get("updated_at"))
+    return case
+
+
+def timeline_to_proto(entry: dict[str, Any]) -> pb.TimelineEntry:
+    out = pb.TimelineEntry(
+        action=entry.get("action", ""),
+        actor=entry.get("actor", ""),
+        role=entry.get("role", ""),
+        from_status=entry.get("from_status", ""),
+        to_status=entry.get("to_status", ""),
+        level=entry.get("level", ""),
+        note=entry.get("note", ""),
+        event_id=entry.get("event_id", ""),
+    )
+    _ts(out.at, entry.get("at"))
+    return out
+
+
+def event_to_proto(doc: dict[str, Any]) -> pb.FusedEvent:
+    out = pb.FusedEvent(
+        event_id=doc["_id"],
+        status=doc["status"],
+        case_id=doc.get("case_id", ""),
+        grid_id=doc.get("grid_id", ""),
+        reason=doc.get("reason", ""),
+        department=doc.get("department", ""),
+        category=doc.get("category", ""),
+    )
+    _ts(out.fused_at, doc.get("fused_at"))
+    if doc.get("event"):
+        out.event.ParseFromString(doc["event"])
+    return out
+
+
+def dead_letter_to_proto(doc: dict[str, Any]) -> pb.DeadLetterRecord:
+    out = pb.DeadLetterRecord(
+        event_id=doc.get("event_id", ""),
+        stage=doc.get("stage", ""),
+        reason=doc.get("reason", ""),
+        origin_subject=doc.get("origin_subject", ""),
+        reprocessed=doc.get("reprocessed", False),
+        department=doc.get("department", ""),
+    )
+    _ts(out.dead_lettered_at, doc.get("dead_lettered_at"))
+    return out

@@ -1,0 +1,71 @@
+"""Fusion's process: settings → logs/telemetry → MongoDB, NATS → gRPC API and consumer → run."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from gridfusion.fusion.v1 import fusion_pb2 as pb
+from gridfusion.fusion.v1 import fusion_pb2_grpc as pb_grpc
+from services.platform import bus
+from services.platform.clock import SystemClock
+from services.platform.runtime import Runtime, run
+from services.platform.settings import CommonSettings
+
+from . import reference_store
+from .cases import CaseStore
+from .consumer import SOURCE, FusionHandler
+from .resolver import GridResolver
+from .server import FusionServicer
+
+
+class FusionSettings(CommonSettings):
+    model_config = SettingsConfigDict(env_prefix="FUSION_", extra="ignore")
+
+    grpc_port: int = Field(50050, ge=1, le=65535)
+    database: str = "gridfusion_fusion"
+    batch_size: int = Field(200, ge=1, le=5000)
+    max_deliver: int = Field(5, ge=1, le=100)
+    # Load the synthetic county when the database has no grid yet (local mode and tests).
+    seed_reference: bool = True
+
+
+async def serve() -> None:
+    settings = FusionSettings()
+    rt = Runtime("fusion", settings)
+    rt.setup_observability()
+    client = rt.connect_mongo()
+    db = client[settings.database]
+    if settings.seed_reference:
+        await reference_store.seed(db)
+    await reference_store.ensure_indexes(db)
+    store = CaseStore(client, db)
+    await store.ensure_indexes()
+    await store.load_grids()
+    resolver = await GridResolver.load(db)
+    js = await rt.connect_nats()
+    handler = FusionHandler(store, resolver, js, SystemClock())
+    consumer = bus.PullConsumer(
+        js=js,
+        stream=bus.EVENTS.name,
+        durable="fusion",
+        filter_subject="gridfusion.events.>",
+        handler=handler.handle,
+        source=SOURCE,
+        batch_size=settings.batch_size,
+        max_deliver=settings.max_deliver,
+        on_dead_letter=handler.on_dead_letter,
+    )
+    await consumer.start()
+    servicer = FusionServicer(store, resolver)
+    await rt.serve_grpc(
+        settings.grpc_port,
+        [pb.DESCRIPTOR.services_by_name["FusionService"].full_name],
+        lambda server: pb_grpc.add_FusionServiceServicer_to_server(servicer, server),
+    )
+    rt.spawn(consumer.run(rt.stop), "events-consumer")
+    await rt.run_until_stopped()
+
+
+def main() -> None:
+    run(serve)

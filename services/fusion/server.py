@@ -1,0 +1,117 @@
+"""Fusion's gRPC API: the grid, locating, events as fused, cases, dead letters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+
+from gridfusion.fusion.v1 import fusion_pb2 as pb
+from gridfusion.fusion.v1 import fusion_pb2_grpc as pb_grpc
+
+from .cases import CaseStore
+from .convert import (
+    case_to_proto,
+    dead_letter_to_proto,
+    event_to_proto,
+    grid_to_proto,
+    household_to_proto,
+    timeline_to_proto,
+)
+from .resolver import GridResolver
+
+MAX_PAGE_SIZE = 200
+
+
+def scope_query(scope: pb.Scope) -> dict[str, Any]:
+    """What a caller's scope lets it see of cases."""
+    query: dict[str, Any] = {}
+    if scope.grid_id:
+        query["grid_id"] = scope.grid_id
+    if scope.community_id:
+        query["community_id"] = scope.community_id
+    if scope.street_id:
+        query["street_id"] = scope.street_id
+    if scope.department:
+        query["$or"] = [{"handed_to": scope.department}, {"departments": scope.department}]
+    return query
+
+
+def paging(page: int, page_size: int) -> tuple[int, int]:
+    return max(page, 1), min(max(page_size, 1), MAX_PAGE_SIZE) if page_size else 20
+
+
+class FusionServicer(pb_grpc.FusionServiceServicer):
+    def __init__(self, store: CaseStore, resolver: GridResolver) -> None:
+        self.store = store
+        self.resolver = resolver
+        self.db = store.db
+
+    async def ListGrids(self, request: pb.ListGridsRequest, context) -> pb.ListGridsResponse:
+        query = {k: v for k, v in (("street_id", request.scope.street_id), ("community_id", request.scope.community_id), ("_id", request.scope.grid_id)) if v}
+        grids = [grid_to_proto(g) async for g in self.db["grids"].find(query).sort("_id", 1)]
+        return pb.ListGridsResponse(grids=grids)
+
+    async def GetGrid(self, request: pb.GetGridRequest, context) -> pb.Grid:
+        doc = await self.db["grids"].find_one({"_id": request.grid_id})
+        if doc is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"no grid {request.grid_id!r}")
+        return grid_to_proto(doc)
+
+    async def ListHouseholds(self, request: pb.ListHouseholdsRequest, context) -> pb.ListHouseholdsResponse:
+        page, size = paging(request.page, request.page_size)
+        query = {"grid_id": request.grid_id}
+        total = await self.db["households"].count_documents(query)
+        cursor = self.db["households"].find(query).sort("_id", 1).skip((page - 1) * size).limit(size)
+        return pb.ListHouseholdsResponse(items=[household_to_proto(h) async for h in cursor], total=total)
+
+    async def Locate(self, request: pb.LocateRequest, context) -> pb.LocateResponse:
+        resolution = self.resolver.locate(request.location)
+        if resolution is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "the location lies in no grid")
+        grid = self.store.grids.get(resolution.grid_id, {})
+        return pb.LocateResponse(
+            grid_id=resolution.grid_id,
+            grid_name=grid.get("name", ""),
+            community_id=grid.get("community_id", ""),
+            street_id=grid.get("street_id", ""),
+            method=resolution.method,
+            confidence=resolution.confidence,
+        )
+
+    async def GetEvent(self, request: pb.GetEventRequest, context) -> pb.FusedEvent:
+        doc = await self.store.get_event(request.event_id)
+        if doc is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"fusion has not seen event {request.event_id!r}")
+        return event_to_proto(doc)
+
+    async def ListCases(self, request: pb.ListCasesRequest, context) -> pb.ListCasesResponse:
+        page, size = paging(request.page, request.page_size)
+        query = scope_query(request.scope)
+        for field in ("grid_id", "status", "category"):
+            value = getattr(request, field)
+            if value and field in query and query[field] != value:
+                return pb.ListCasesResponse(items=[], total=0)
+            if value:
+                query[field] = value
+        if request.department:
+            query["departments"] = request.department
+        docs, total = await self.store.list_cases(query, page, size)
+        return pb.ListCasesResponse(items=[case_to_proto(d) for d in docs], total=total)
+
+    async def GetCase(self, request: pb.GetCaseRequest, context) -> pb.CaseDetail:
+        query = {"_id": request.case_id, **scope_query(request.scope)}
+        doc = await self.store.cases.find_one(query)
+        if doc is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"no case {request.case_id!r} in your scope")
+        events = [event_to_proto(e) async for e in self.store.events.find({"_id": {"$in": doc["event_ids"]}})]
+        events.sort(key=lambda e: doc["event_ids"].index(e.event_id))
+        return pb.CaseDetail(
+            case=case_to_proto(doc), events=events, timeline=[timeline_to_proto(t) for t in doc.get("timeline", [])]
+        )
+
+    async def ListDeadLetters(self, request: pb.ListDeadLettersRequest, context) -> pb.ListDeadLettersResponse:
+        page, size = paging(request.page, request.page_size)
+        total = await self.store.dead_letters.count_documents({})
+        cursor = self.store.dead_letters.find({}).sort("dead_lettered_at", -1).skip((page - 1) * size).limit(size)
+        return pb.ListDeadLettersResponse(items=[dead_letter_to_proto(d) async for d in cursor], total=total)

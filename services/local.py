@@ -1,0 +1,264 @@
+"""The local platform: every Gridfusion process on this machine, no containers.
+
+``nats-server`` (JetStream, data under ``<home>/nats``) and ``secantusd-py`` (data under
+``<home>/db``) start first; then fusion (which loads the reference data on its first start),
+the five department services and the gateway, each its own process with its log in
+``<home>/logs``. Stopping goes the other way round, each process draining on SIGTERM. The
+end-to-end tests start the same platform on free ports in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from services.departments.main import default_port
+from services.platform.settings import DEPARTMENTS
+
+SERVICES: tuple[str, ...] = ("fusion", *DEPARTMENTS, "gateway")
+
+
+class PlatformError(RuntimeError):
+    """Something an operator must fix before the platform can start; the message says what."""
+
+
+@dataclass
+class Ports:
+    nats: int = 4222
+    mongo: int = 27017
+    fusion: int = 50050
+    gateway: int = 8080
+    departments: dict[str, int] = field(default_factory=lambda: {d: default_port(d) for d in DEPARTMENTS})
+
+    @classmethod
+    def from_env(cls) -> "Ports":
+        """Ports from ``GRIDFUSION_*_PORT`` variables, defaults otherwise."""
+        ports = cls()
+        env = os.environ
+        ports.nats = int(env.get("GRIDFUSION_NATS_PORT", ports.nats))
+        ports.mongo = int(env.get("GRIDFUSION_MONGO_PORT", ports.mongo))
+        ports.fusion = int(env.get("GRIDFUSION_FUSION_PORT", ports.fusion))
+        ports.gateway = int(env.get("GRIDFUSION_GATEWAY_PORT", ports.gateway))
+        for d in DEPARTMENTS:
+            ports.departments[d] = int(env.get(f"GRIDFUSION_{d.upper()}_PORT", ports.departments[d]))
+        return ports
+
+    @classmethod
+    def free(cls) -> "Ports":
+        """Ports the OS says are free now (for tests)."""
+        return cls(
+            nats=free_port(), mongo=free_port(), fusion=free_port(), gateway=free_port(),
+            departments={d: free_port() for d in DEPARTMENTS},
+        )
+
+    def named(self) -> dict[str, tuple[int, str]]:
+        """Every port with the variable that sets it."""
+        out = {
+            "nats": (self.nats, "GRIDFUSION_NATS_PORT"),
+            "mongodb": (self.mongo, "GRIDFUSION_MONGO_PORT"),
+            "fusion": (self.fusion, "GRIDFUSION_FUSION_PORT"),
+            "gateway": (self.gateway, "GRIDFUSION_GATEWAY_PORT"),
+        }
+        for d, port in self.departments.items():
+            out[d] = (port, f"GRIDFUSION_{d.upper()}_PORT")
+        return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def wait_for_port(port: int, timeout: float, proc: subprocess.Popen | None = None, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise PlatformError(f"{what} exited with code {proc.returncode} before listening on port {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise PlatformError(f"{what} did not listen on port {port} within {timeout:.0f} s")
+
+
+def tool(name: str) -> str:
+    """A server binary installed beside this Python (the venv's bin), else on PATH."""
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    if not found:
+        raise PlatformError(f"'{name}' is not installed; run 'make install'")
+    return found
+
+
+@dataclass
+class LocalPlatform:
+    home: Path
+    ports: Ports = field(default_factory=Ports)
+    demo_password: str = "demo"
+    extra_env: dict[str, str] = field(default_factory=dict)
+    say: Callable[[str], None] = print
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.gateway}"
+
+    @property
+    def nats_url(self) -> str:
+        return f"nats://127.0.0.1:{self.ports.nats}"
+
+    @property
+    def mongodb_uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.ports.mongo}/?directConnection=true"
+
+    def check_ports(self) -> None:
+        busy = [f"{name} port {port} (set {var})" for name, (port, var) in self.ports.named().items() if port_in_use(port)]
+        if busy:
+            raise PlatformError("already in use: " + "; ".join(busy) + ". Stop what holds them or choose other ports.")
+
+    def service_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            NATS_URL=self.nats_url,
+            MONGODB_URI=self.mongodb_uri,
+            FUSION_GRPC_PORT=str(self.ports.fusion),
+            GATEWAY_HTTP_PORT=str(self.ports.gateway),
+            GATEWAY_FUSION_TARGET=f"127.0.0.1:{self.ports.fusion}",
+            GATEWAY_DEPARTMENT_TARGETS=json.dumps({d: f"127.0.0.1:{p}" for d, p in self.ports.departments.items()}),
+            GATEWAY_LOCAL_MODE="true",
+            GATEWAY_JWT_KEY_FILE=str(self.home / "gateway" / "jwt.key"),
+            GRIDFUSION_DEMO_PASSWORD=self.demo_password,
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(self.extra_env)
+        return env
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
+        logs = self.home / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        out = open(logs / f"{name}.log", "ab")
+        proc = subprocess.Popen(
+            args, stdout=out, stderr=subprocess.STDOUT, env=env or dict(os.environ), start_new_session=True
+        )
+        out.close()
+        self.procs[name] = proc
+        return proc
+
+    def start_infra(self) -> None:
+        (self.home / "nats").mkdir(parents=True, exist_ok=True)
+        (self.home / "db").mkdir(parents=True, exist_ok=True)
+        nats = self._spawn(
+            "nats-server",
+            [tool("nats-server"), "-js", "-sd", str(self.home / "nats"), "-a", "127.0.0.1", "-p", str(self.ports.nats),
+             "-n", "gridfusion-local"],
+        )
+        mongo = self._spawn(
+            "secantusd",
+            [tool("secantusd-py"), "--host", "127.0.0.1", "--port", str(self.ports.mongo),
+             "--storage-path", str(self.home / "db"), "--log-level", "WARNING"],
+        )
+        wait_for_port(self.ports.nats, 30, nats, "nats-server")
+        wait_for_port(self.ports.mongo, 60, mongo, "secantusd-py")
+        self.say(f"  nats-server   {self.nats_url}  (JetStream data in {self.home / 'nats'})")
+        self.say(f"  secantusd-py  {self.mongodb_uri}  (data in {self.home / 'db'})")
+
+    def start_services(self) -> None:
+        env = self.service_env()
+        for name in SERVICES:
+            self._spawn(name, [sys.executable, "-m", "services.cli", "serve", name], env)
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        last = "no answer yet"
+        while time.monotonic() < deadline:
+            self.check_alive()
+            try:
+                reply = httpx.get(f"{self.gateway_url}/readyz", timeout=3)
+                if reply.status_code == 200:
+                    return
+                last = reply.text
+            except httpx.HTTPError as exc:
+                last = repr(exc)
+            time.sleep(0.5)
+        raise PlatformError(f"the gateway was not ready within {timeout:.0f} s: {last}")
+
+    def check_alive(self) -> None:
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                raise PlatformError(f"{name} exited with code {proc.returncode}:\n{self.log_tail(name)}")
+
+    def log_tail(self, name: str, lines: int = 20) -> str:
+        path = self.home / "logs" / f"{name}.log"
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def start(self, timeout: float = 120.0) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.check_ports()
+        try:
+            self.start_infra()
+            self.start_services()
+            self.wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self, grace: float = 15.0) -> None:
+        """Services first (gateway, departments, fusion), then the database and NATS."""
+        order = [n for n in reversed(SERVICES) if n in self.procs] + [n for n in ("secantusd", "nats-server") if n in self.procs]
+        for group in (order[: len(SERVICES)], order[len(SERVICES) :]):
+            for name in group:
+                proc = self.procs[name]
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+            for name in group:
+                proc = self.procs[name]
+                try:
+                    proc.wait(grace)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        self.procs.clear()
+
+    def demo_accounts(self) -> list[str]:
+        """The demo account names, read back from the running gateway."""
+        token = httpx.post(
+            f"{self.gateway_url}/v1/auth/token", data={"username": "admin", "password": self.demo_password}, timeout=30
+        ).json()["access_token"]
+        grids = httpx.get(f"{self.gateway_url}/v1/grids", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
+        props = [f["properties"] for f in grids["features"]]
+        streets = sorted({p["street_id"] for p in props})
+        communities = sorted({p["community_id"] for p in props})
+        return [
+            "admin",
+            *(f"street-{s}" for s in streets),
+            f"community-<id> for {len(communities)} communities, e.g. community-{communities[0]}",
+            f"sec-<grid_id> and worker-<grid_id> for {len(props)} grids, e.g. sec-{props[0]['grid_id']}",
+            *(f"dept-{d}" for d in DEPARTMENTS),
+        ]

@@ -1,0 +1,383 @@
+"""The JetStream bus: streams declared in code, publishing, and the pull-consumer loop.
+
+Subjects
+    ``gridfusion.events.<department>.<family>``   department events (stream EVENTS)
+    ``gridfusion.cases.<grid_id>.<change>``       what happens to cases (stream CASES)
+    ``gridfusion.handover.<department>.<grid_id>`` cases handed to a department (stream HANDOVERS)
+    ``gridfusion.results.<department>``           a department's handling results (stream HANDOVERS)
+    ``gridfusion.deadletter.<stream>``            what could not be processed (stream DEADLETTER)
+
+Every message is a protobuf body in CloudEvents binary mode: ``ce-*`` headers, a W3C
+``traceparent`` header, and ``Nats-Msg-Id`` set to the event id so JetStream drops a
+re-published copy inside the duplicate window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+
+import nats
+import nats.errors
+import nats.js.errors
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    DiscardPolicy,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
+from opentelemetry import trace
+
+from gridfusion.events.v1 import events_pb2
+
+from .telemetry import extract_context, inject_headers, tracer
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPE = "application/protobuf"
+SPEC_VERSION = "1.0"
+DAY = 24 * 3600.0
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    """One JetStream stream as the code expects it to be."""
+
+    name: str
+    subjects: tuple[str, ...]
+    description: str
+    max_age_seconds: float = 90 * DAY
+    duplicate_window_seconds: float = 2 * 3600.0
+
+    def config(self, replicas: int) -> StreamConfig:
+        return StreamConfig(
+            name=self.name,
+            description=self.description,
+            subjects=list(self.subjects),
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            discard=DiscardPolicy.OLD,
+            max_age=self.max_age_seconds,
+            duplicate_window=self.duplicate_window_seconds,
+            num_replicas=replicas,
+        )
+
+
+EVENTS = StreamSpec("EVENTS", ("gridfusion.events.>",), "Department events, one subject per department and family")
+CASES = StreamSpec("CASES", ("gridfusion.cases.>",), "What happens to cases, for dashboards and the live feed")
+HANDOVERS = StreamSpec(
+    "HANDOVERS",
+    ("gridfusion.handover.>", "gridfusion.results.>"),
+    "Cases handed over to departments and the departments' handling results",
+)
+DEADLETTER = StreamSpec(
+    "DEADLETTER", ("gridfusion.deadletter.>",), "Messages that could not be processed, with the reason",
+    max_age_seconds=365 * DAY,
+)
+ALL_STREAMS: tuple[StreamSpec, ...] = (EVENTS, CASES, HANDOVERS, DEADLETTER)
+
+
+def event_subject(department: str, category: str) -> str:
+    return f"gridfusion.events.{department}.{category.split('.', 1)[0]}"
+
+
+def handover_subject(department: str, grid_id: str) -> str:
+    return f"gridfusion.handover.{department}.{grid_id}"
+
+
+def results_subject(department: str) -> str:
+    return f"gridfusion.results.{department}"
+
+
+def case_subject(grid_id: str, change: str) -> str:
+    return f"gridfusion.cases.{grid_id}.{change}"
+
+
+def deadletter_subject(stream: str) -> str:
+    return f"gridfusion.deadletter.{stream.lower()}"
+
+
+async def connect(
+    url: str, *, name: str, user: str | None = None, password: str | None = None
+) -> NATS:
+    """Connect with reconnects forever; permission errors and disconnects are logged."""
+
+    async def on_error(exc: Exception) -> None:
+        log.warning("nats error", extra={"error": str(exc)})
+
+    async def on_disconnect() -> None:
+        log.warning("nats disconnected")
+
+    async def on_reconnect() -> None:
+        log.info("nats reconnected")
+
+    return await nats.connect(
+        url,
+        name=name,
+        user=user,
+        password=password,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
+        connect_timeout=5,
+        error_cb=on_error,
+        disconnected_cb=on_disconnect,
+        reconnected_cb=on_reconnect,
+    )
+
+
+async def ensure_streams(
+    js: JetStreamContext, specs: Sequence[StreamSpec] = ALL_STREAMS, *, replicas: int = 1
+) -> None:
+    """Create each stream, or bring its configuration in line; safe to run from every replica."""
+    for spec in specs:
+        config = spec.config(replicas)
+        try:
+            await js.stream_info(spec.name)
+        except nats.js.errors.NotFoundError:
+            try:
+                await js.add_stream(config=config)
+                log.info("stream created", extra={"stream": spec.name})
+                continue
+            except nats.js.errors.BadRequestError:
+                pass  # another replica created it between our two calls
+        await js.update_stream(config=config)
+
+
+def to_timestamp(moment: datetime) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(moment.astimezone(UTC))
+    return ts
+
+
+def ce_headers(
+    *, event_id: str, ce_type: str, source: str, subject: str | None = None, time: datetime | None = None
+) -> dict[str, str]:
+    """CloudEvents binary-mode headers plus ``Nats-Msg-Id`` and the trace context."""
+    headers = {
+        "Nats-Msg-Id": event_id,
+        "ce-specversion": SPEC_VERSION,
+        "ce-id": event_id,
+        "ce-source": source,
+        "ce-type": ce_type,
+        "ce-time": (time or datetime.now(UTC)).isoformat(),
+        "content-type": CONTENT_TYPE,
+    }
+    if subject:
+        headers["ce-subject"] = subject
+    inject_headers(headers)
+    return headers
+
+
+async def publish(
+    js: JetStreamContext,
+    subject: str,
+    message: Message,
+    *,
+    event_id: str,
+    ce_type: str,
+    source: str,
+    ce_subject: str | None = None,
+    time: datetime | None = None,
+    timeout: float = 5.0,
+):
+    """Publish one protobuf message and wait for JetStream's acknowledgement."""
+    with tracer(__name__).start_as_current_span(
+        f"publish {subject}", kind=trace.SpanKind.PRODUCER,
+        attributes={"messaging.system": "nats", "messaging.destination.name": subject, "cloudevents.event_id": event_id},
+    ):
+        headers = ce_headers(event_id=event_id, ce_type=ce_type, source=source, subject=ce_subject, time=time)
+        return await js.publish(subject, message.SerializeToString(), timeout=timeout, headers=headers)
+
+
+def envelope_of(msg: Msg) -> events_pb2.Envelope:
+    """The message as a CloudEvents envelope, kept whole for dead-lettering."""
+    headers = msg.headers or {}
+    env = events_pb2.Envelope(
+        id=headers.get("ce-id", ""),
+        source=headers.get("ce-source", ""),
+        spec_version=headers.get("ce-specversion", ""),
+        type=headers.get("ce-type", ""),
+        subject=headers.get("ce-subject", ""),
+        data_content_type=headers.get("content-type", ""),
+        data=msg.data,
+        traceparent=headers.get("traceparent", ""),
+    )
+    if "ce-time" in headers:
+        try:
+            env.time.CopyFrom(to_timestamp(datetime.fromisoformat(headers["ce-time"])))
+        except ValueError:
+            pass
+    return env
+
+
+class Verdict(Enum):
+    """What became of one message."""
+
+    DONE = "done"  # effects committed (or already there): acknowledge
+    RETRY = "retry"  # a passing failure: deliver again later
+    DEAD = "dead"  # can never succeed: dead-letter with the reason, then acknowledge
+
+
+@dataclass
+class Outcome:
+    verdict: Verdict
+    reason: str = ""
+    stage: str = "handler"
+
+    @classmethod
+    def done(cls) -> "Outcome":
+        return cls(Verdict.DONE)
+
+    @classmethod
+    def retry(cls, reason: str) -> "Outcome":
+        return cls(Verdict.RETRY, reason)
+
+    @classmethod
+    def dead(cls, reason: str, stage: str = "handler") -> "Outcome":
+        return cls(Verdict.DEAD, reason, stage)
+
+
+BatchHandler = Callable[[list[Msg]], Awaitable[list[Outcome]]]
+DeadLetterHook = Callable[[Msg, events_pb2.DeadLetter], Awaitable[None]]
+
+
+@dataclass
+class PullConsumer:
+    """A durable pull consumer that works in batches and never loses a message.
+
+    The handler gets a whole fetched batch (so it can resolve grids in bulk) and returns one
+    :class:`Outcome` per message. A message is acknowledged only once the handler says its
+    effects are committed. Failures are retried with a growing delay; after ``max_deliver``
+    deliveries — or at once, for a message the handler calls dead — it is published to the
+    dead-letter stream with its reason, handed to ``on_dead_letter``, and only then
+    acknowledged. If the handler raises, the whole batch is retried.
+    """
+
+    js: JetStreamContext
+    stream: str
+    durable: str
+    filter_subject: str
+    handler: BatchHandler
+    source: str
+    batch_size: int = 100
+    max_deliver: int = 5
+    ack_wait_seconds: float = 60.0
+    fetch_timeout: float = 1.0
+    on_dead_letter: DeadLetterHook | None = None
+    retry_delays: tuple[float, ...] = (1.0, 5.0, 15.0, 60.0)
+    _sub: JetStreamContext.PullSubscription | None = field(default=None, init=False)
+
+    async def start(self) -> None:
+        config = ConsumerConfig(
+            durable_name=self.durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=self.ack_wait_seconds,
+            # One more than ours: the loop dead-letters on the last delivery itself.
+            max_deliver=self.max_deliver + 1,
+            max_ack_pending=max(1000, self.batch_size * 4),
+            filter_subject=self.filter_subject,
+        )
+        self._sub = await self.js.pull_subscribe(
+            self.filter_subject, durable=self.durable, stream=self.stream, config=config
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Fetch and handle batches until ``stop`` is set; the batch in hand is finished first."""
+        if self._sub is None:
+            await self.start()
+        assert self._sub is not None
+        while not stop.is_set():
+            try:
+                msgs = await self._sub.fetch(self.batch_size, timeout=self.fetch_timeout)
+            except (nats.errors.TimeoutError, asyncio.TimeoutError):
+                continue
+            except (nats.errors.ConnectionClosedError, nats.errors.DrainTimeoutError):
+                return
+            except Exception:  # noqa: BLE001 - a broken fetch must not end the loop
+                log.exception("fetch failed", extra={"consumer": self.durable})
+                await asyncio.sleep(1.0)
+                continue
+            await self.handle_batch(msgs)
+
+    async def handle_batch(self, msgs: list[Msg]) -> None:
+        with tracer(__name__).start_as_current_span(
+            f"process {self.stream} batch",
+            context=extract_context(msgs[0].headers) if msgs else None,
+            kind=trace.SpanKind.CONSUMER,
+            attributes={"messaging.batch.message_count": len(msgs), "messaging.consumer.group.name": self.durable},
+        ):
+            try:
+                outcomes = await self.handler(msgs)
+                if len(outcomes) != len(msgs):
+                    raise RuntimeError(f"handler returned {len(outcomes)} outcomes for {len(msgs)} messages")
+            except Exception as exc:  # noqa: BLE001 - the batch is retried, never dropped
+                log.exception("batch failed", extra={"consumer": self.durable, "size": len(msgs)})
+                outcomes = [Outcome.retry(f"{type(exc).__name__}: {exc}") for _ in msgs]
+            for msg, outcome in zip(msgs, outcomes):
+                await self._settle(msg, outcome)
+            await self.js._nc.flush()
+
+    async def _settle(self, msg: Msg, outcome: Outcome) -> None:
+        deliveries = msg.metadata.num_delivered
+        if outcome.verdict is Verdict.DONE:
+            await msg.ack()
+            return
+        if outcome.verdict is Verdict.RETRY and deliveries < self.max_deliver:
+            delay = self.retry_delays[min(deliveries - 1, len(self.retry_delays) - 1)]
+            log.warning(
+                "message will be retried",
+                extra={"subject": msg.subject, "deliveries": deliveries, "reason": outcome.reason},
+            )
+            await msg.nak(delay=delay)
+            return
+        reason = outcome.reason
+        if outcome.verdict is Verdict.RETRY:
+            reason = f"gave up after {deliveries} deliveries: {reason}"
+        try:
+            await self.dead_letter(msg, reason=reason, stage=outcome.stage, deliveries=deliveries)
+        except Exception:  # noqa: BLE001 - not acknowledged, so it comes back
+            log.exception("dead-lettering failed", extra={"subject": msg.subject})
+            await msg.nak(delay=self.retry_delays[-1])
+            return
+        await msg.ack()
+
+    async def dead_letter(self, msg: Msg, *, reason: str, stage: str, deliveries: int) -> None:
+        meta = msg.metadata
+        record = events_pb2.DeadLetter(
+            envelope=envelope_of(msg),
+            stage=stage,
+            reason=reason,
+            deliveries=deliveries,
+            origin_subject=msg.subject,
+            origin_sequence=meta.sequence.stream,
+        )
+        record.dead_lettered_at.GetCurrentTime()
+        dl_id = f"{self.stream}-{meta.sequence.stream}"
+        await publish(
+            self.js,
+            deadletter_subject(self.stream),
+            record,
+            event_id=dl_id,
+            ce_type="gridfusion.deadletter.v1",
+            source=self.source,
+            ce_subject=record.envelope.id or dl_id,
+        )
+        if self.on_dead_letter is not None:
+            await self.on_dead_letter(msg, record)
+        log.error(
+            "message dead-lettered",
+            extra={"subject": msg.subject, "event_id": record.envelope.id, "stage": stage, "reason": reason},
+        )

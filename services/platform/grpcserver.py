@@ -1,0 +1,60 @@
+"""A ``grpc.aio`` server with the standard health service and reflection."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+log = logging.getLogger(__name__)
+
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+class GrpcServer:
+    """Owns the server and its health servicer.
+
+    ``service_names`` are the full names of the registered services; the health status of
+    each, and of the empty name (the whole server), follows :meth:`set_serving`.
+    """
+
+    def __init__(self, port: int, service_names: Sequence[str], host: str = "[::]") -> None:
+        self.port = port
+        self.address = f"{host}:{port}"
+        self.service_names = tuple(service_names)
+        self.server = grpc.aio.server(
+            options=[
+                ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+                ("grpc.so_reuseport", 0),
+            ]
+        )
+        self.health = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        reflection.enable_server_reflection(
+            (*self.service_names, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server
+        )
+
+    def add(self, register: Callable[[grpc.aio.Server], None]) -> None:
+        register(self.server)
+
+    async def start(self) -> None:
+        bound = self.server.add_insecure_port(self.address)
+        if not bound:
+            raise OSError(f"cannot listen on gRPC port {self.port}: already in use")
+        await self.server.start()
+        await self.set_serving(False)
+        log.info("grpc listening", extra={"port": self.port})
+
+    async def set_serving(self, serving: bool) -> None:
+        status = SERVING if serving else NOT_SERVING
+        for name in ("", *self.service_names):
+            await self.health.set(name, status)
+
+    async def stop(self, grace: float) -> None:
+        """Report NOT_SERVING, refuse new calls, let calls in flight finish within ``grace``."""
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace)

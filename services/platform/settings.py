@@ -1,0 +1,49 @@
+"""Settings shared by every process, read from the environment.
+
+Each service adds its own class with its own prefix (``FUSION_``, ``DEPARTMENT_``,
+``GATEWAY_``); the connection settings below keep their conventional unprefixed names so the
+same Secret or ConfigMap serves every Deployment.
+"""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEPARTMENTS: tuple[str, ...] = (
+    "comprehensive_governance",
+    "petition",
+    "legal_aid",
+    "police_assistant",
+    "civil_affairs",
+)
+
+DEPARTMENT_LABELS: dict[str, str] = {
+    "comprehensive_governance": "综治",
+    "petition": "信访",
+    "legal_aid": "法律援助",
+    "police_assistant": "网格警务助理",
+    "civil_affairs": "民政",
+}
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class CommonSettings(BaseSettings):
+    """Where the bus and the database are, and how to log."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    nats_url: str = Field("nats://127.0.0.1:4222", validation_alias=_env("NATS_URL"))
+    nats_user: str | None = Field(None, validation_alias=_env("NATS_USER"))
+    nats_password: str | None = Field(None, validation_alias=_env("NATS_PASSWORD"))
+    # JetStream replicas for the streams this process declares (3 on a production cluster).
+    nats_stream_replicas: int = Field(1, ge=1, le=5, validation_alias=_env("NATS_STREAM_REPLICAS"))
+    mongodb_uri: str = Field(
+        "mongodb://127.0.0.1:27017/?directConnection=true", validation_alias=_env("MONGODB_URI")
+    )
+    log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL"))
+    # The county's clock: API answers carry this offset.
+    timezone: str = Field("Asia/Shanghai", validation_alias=_env("GRIDFUSION_TIMEZONE"))
