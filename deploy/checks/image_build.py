@@ -164,7 +164,9 @@ def machine_pip_config(python: str = sys.executable) -> tuple[str, list[Path]]:
                     kept.append(item)
                 elif p.exists():
                     kept.append(item)
-                    paths.append(p)
+                    # A local index's pages link to files beside it
+                    # (simple/../files/...): mount the folder that holds both.
+                    paths.append(p.parent if option.endswith("index-url") else p)
             if kept:
                 cfg[section][option] = " ".join(kept)
     with tempfile.TemporaryFile("w+") as fh:
@@ -185,14 +187,19 @@ def require(*names: str) -> None:
 
 
 def ulimit_args() -> list[str]:
-    """podman/buildah default to rlimits above what some sandboxes allow; stay at ours."""
+    """Explicit rlimits for buildah/podman containers.
+
+    Their defaults (nofile 1048576, nproc 4194304 for root) exceed what some
+    sandboxes let runc set ("error setting rlimit type 7: operation not
+    permitted"), and so, in one such sandbox, did an nproc equal to our own hard
+    limit. Modest caps, never above this process's hard limits, avoid both.
+    """
     args = []
-    for flag, res in (("nofile", resource.RLIMIT_NOFILE), ("nproc", resource.RLIMIT_NPROC)):
-        soft, hard = resource.getrlimit(res)
-        if hard == resource.RLIM_INFINITY:
-            continue
-        soft = hard if soft == resource.RLIM_INFINITY else soft
-        args += ["--ulimit", f"{flag}={soft}:{hard}"]
+    for flag, res, cap in (("nofile", resource.RLIMIT_NOFILE, 16384),
+                           ("nproc", resource.RLIMIT_NPROC, 32768)):
+        _, hard = resource.getrlimit(res)
+        value = cap if hard == resource.RLIM_INFINITY else min(hard, cap)
+        args += ["--ulimit", f"{flag}={value}:{value}"]
     return args
 
 
@@ -214,6 +221,9 @@ def build_base(base: str, codename: str, workdir: Path) -> None:
     with timed(f"mmdebstrap {codename} minbase"):
         run(["mmdebstrap", "--variant=minbase", "--mode=auto", "--format=tar",
              "--include=ca-certificates", "--aptopt=Acquire::Retries \"3\"",
+             # Documentation is dead weight in a service image.
+             *(f"--dpkgopt=path-exclude=/usr/share/{d}/*" for d in ("doc", "man", "info", "locale")),
+             "--dpkgopt=path-include=/usr/share/doc/*/copyright",
              codename, str(tar), *sources], capture=False)
     with timed("buildah import of the base"):
         ctr = run(["buildah", "from", "scratch"]).stdout.strip()
