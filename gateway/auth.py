@@ -15,8 +15,8 @@ from pathlib import Path
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
-
 from gridfusion.fusion.v1 import fusion_pb2
+
 from services.platform.settings import DEPARTMENTS
 
 ALGORITHM = "HS256"
@@ -92,7 +92,7 @@ def demo_accounts(grids: list[fusion_pb2.Grid], password: str) -> AccountBook:
     for community_id, (name, street_id) in sorted(communities.items()):
         add(Principal(f"community-{community_id}", "community", street_id=street_id, community_id=community_id), f"{name} 社区中心")
     for g in grids:
-        scope = dict(street_id=g.street_id, community_id=g.community_id, grid_id=g.grid_id)
+        scope = {"street_id": g.street_id, "community_id": g.community_id, "grid_id": g.grid_id}
         add(Principal(f"sec-{g.grid_id}", "secretary", **scope), f"{g.name} 支部书记")
         add(Principal(f"worker-{g.grid_id}", "worker", **scope), f"{g.name} 网格员")
     for d in DEPARTMENTS:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from gridfusion.departments.v1 import departments_pb2_grpc
 from gridfusion.fusion.v1 import fusion_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from .settings import GatewaySettings
 

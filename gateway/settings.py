@@ -30,7 +30,7 @@ class GatewaySettings(CommonSettings):
     rpc_timeout_seconds: float = 10.0
 
     @model_validator(mode="after")
-    def complete(self) -> "GatewaySettings":
+    def complete(self) -> GatewaySettings:
         missing = [d for d in DEPARTMENTS if d not in self.department_targets]
         if missing:
             raise ValueError(f"GATEWAY_DEPARTMENT_TARGETS lacks {', '.join(missing)}")

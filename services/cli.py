@@ -68,7 +68,7 @@ def run(
     typer.echo("\nCtrl-C stops every process.")
     stop = False
 
-    def on_signal(signum, frame):  # noqa: ARG001
+    def on_signal(signum, frame):
         nonlocal stop
         stop = True
 

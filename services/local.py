@@ -42,7 +42,7 @@ class Ports:
     departments: dict[str, int] = field(default_factory=lambda: {d: default_port(d) for d in DEPARTMENTS})
 
     @classmethod
-    def from_env(cls) -> "Ports":
+    def from_env(cls) -> Ports:
         """Ports from ``GRIDFUSION_*_PORT`` variables, defaults otherwise."""
         ports = cls()
         env = os.environ
@@ -55,7 +55,7 @@ class Ports:
         return ports
 
     @classmethod
-    def free(cls) -> "Ports":
+    def free(cls) -> Ports:
         """Ports the OS says are free now (for tests)."""
         return cls(
             nats=free_port(), mongo=free_port(), fusion=free_port(), gateway=free_port(),
@@ -161,11 +161,10 @@ class LocalPlatform:
     def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
         logs = self.home / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        out = open(logs / f"{name}.log", "ab")
-        proc = subprocess.Popen(
-            args, stdout=out, stderr=subprocess.STDOUT, env=env or dict(os.environ), start_new_session=True
-        )
-        out.close()
+        with open(logs / f"{name}.log", "ab") as out:
+            proc = subprocess.Popen(
+                args, stdout=out, stderr=subprocess.STDOUT, env=env or dict(os.environ), start_new_session=True
+            )
         self.procs[name] = proc
         return proc
 
@@ -190,7 +189,10 @@ class LocalPlatform:
     def start_services(self) -> None:
         env = self.service_env()
         for name in SERVICES:
-            self._spawn(name, [sys.executable, "-m", "services.cli", "serve", name], env)
+            own = dict(env)
+            if name in self.ports.departments:
+                own["DEPARTMENT_GRPC_PORT"] = str(self.ports.departments[name])
+            self._spawn(name, [sys.executable, "-m", "services.cli", "serve", name], own)
 
     def wait_ready(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout

@@ -12,7 +12,6 @@ import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from google.protobuf.timestamp_pb2 import Timestamp
-
 from gridfusion.fusion.v1 import fusion_pb2
 
 from ..auth import AccountBook, Principal, demo_accounts, read_token

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from gridfusion.departments.v1 import departments_pb2 as pb
+from gridfusion.departments.v1 import departments_pb2_grpc as pb_grpc
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from gridfusion.departments.v1 import departments_pb2 as pb
-from gridfusion.departments.v1 import departments_pb2_grpc as pb_grpc
 from services.platform.runtime import Runtime, run
 from services.platform.settings import DEPARTMENTS, CommonSettings
 

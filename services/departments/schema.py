@@ -9,9 +9,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from google.protobuf.struct_pb2 import Struct
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
-
 from gridfusion.events.v1 import events_pb2
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from .taxonomy import CATEGORY_PATTERN, ID_MAX, SUMMARY_MAX
 
@@ -35,7 +34,7 @@ class LocationIn(BaseModel):
     household_id: str | None = Field(None, min_length=1, max_length=ID_MAX)
 
     @model_validator(mode="after")
-    def exactly_one_form(self) -> "LocationIn":
+    def exactly_one_form(self) -> LocationIn:
         point = self.lon is not None or self.lat is not None
         if point and (self.lon is None or self.lat is None):
             raise ValueError("a point needs both lon and lat")

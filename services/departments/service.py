@@ -15,11 +15,11 @@ from datetime import UTC, datetime, timedelta
 import grpc
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
-from grpc_status import rpc_status
-
 from gridfusion.departments.v1 import departments_pb2 as pb
 from gridfusion.departments.v1 import departments_pb2_grpc as pb_grpc
 from gridfusion.events.v1 import events_pb2
+from grpc_status import rpc_status
+
 from services.platform import bus
 
 from .definition import Department
@@ -72,7 +72,7 @@ class Publisher:
                         break
                 if pending:
                     log.info("outbox relayed", extra={"count": len(pending)})
-            except Exception:  # noqa: BLE001 - the relay must outlive a database blip
+            except Exception:
                 log.exception("outbox relay failed")
             with suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=every)

@@ -11,11 +11,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from gridfusion.events.v1 import events_pb2
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
-
-from gridfusion.events.v1 import events_pb2
 
 from services.platform.mongo import ensure_indexes
 

@@ -10,9 +10,8 @@ import math
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
-from pydantic import ValidationError
-
 from gridfusion.events.v1 import events_pb2
+from pydantic import ValidationError
 
 from .definition import Department
 from .taxonomy import ID_MAX, SUMMARY_MAX, category_error

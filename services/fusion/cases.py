@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from gridfusion.events.v1 import events_pb2
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -22,7 +23,6 @@ from pymongo.asynchronous.mongo_client import AsyncMongoClient
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from gridfusion.events.v1 import events_pb2
 from services.departments.schema import SEVERITY_FROM_PROTO
 from services.platform.mongo import ensure_indexes
 

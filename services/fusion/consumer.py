@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 
 from google.protobuf.message import DecodeError
+from gridfusion.events.v1 import events_pb2
 from nats.aio.msg import Msg
 
-from gridfusion.events.v1 import events_pb2
 from services.departments.validation import check_shared
 from services.platform import bus
 from services.platform.bus import Outcome
@@ -50,7 +50,7 @@ class FusionHandler:
                 continue
             try:
                 fused = await self.store.fuse(event, resolution, self.clock.now())
-            except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered with this reason
+            except Exception as exc:
                 log.exception("fusing failed", extra={"event_id": event.id})
                 outcomes[i] = Outcome.retry(f"{type(exc).__name__}: {exc}")
                 continue
@@ -75,7 +75,7 @@ class FusionHandler:
                 source=SOURCE,
                 ce_subject=fused.case_id,
             )
-        except Exception:  # noqa: BLE001 - the case is committed; the feed catches up on the next change
+        except Exception:
             log.exception("case change not published", extra={"case_id": fused.case_id})
 
     async def on_dead_letter(self, msg: Msg, record: events_pb2.DeadLetter) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from gridfusion.events.v1 import events_pb2
 from gridfusion.fusion.v1 import fusion_pb2 as pb
+
 from services.departments.schema import SEVERITY_TO_PROTO
 
 

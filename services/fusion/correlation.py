@@ -54,7 +54,7 @@ class Sighting:
         }
 
     @classmethod
-    def from_doc(cls, doc: dict) -> "Sighting":
+    def from_doc(cls, doc: dict) -> Sighting:
         point = doc.get("point")
         return cls(
             doc["event_id"], doc["grid_id"], doc["family"], doc.get("subject_id") or "",

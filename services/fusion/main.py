@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from gridfusion.fusion.v1 import fusion_pb2 as pb
+from gridfusion.fusion.v1 import fusion_pb2_grpc as pb_grpc
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from gridfusion.fusion.v1 import fusion_pb2 as pb
-from gridfusion.fusion.v1 import fusion_pb2_grpc as pb_grpc
 from services.platform import bus
 from services.platform.clock import SystemClock
 from services.platform.runtime import Runtime, run

@@ -22,11 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from gridfusion.events.v1 import events_pb2
 from rapidfuzz import fuzz, process
 from shapely import STRtree
 from shapely.geometry import Polygon
-
-from gridfusion.events.v1 import events_pb2
 
 # A score out of 100; below it an address is unlocatable rather than guessed.
 FUZZY_THRESHOLD = 88.0
@@ -93,7 +92,7 @@ class GridResolver:
         self.place_keys = [p.key for p in places]
 
     @classmethod
-    async def load(cls, db) -> "GridResolver":
+    async def load(cls, db) -> GridResolver:
         polygons = {g["_id"]: g["polygon"] async for g in db["grids"].find({}, {"polygon": 1})}
         households: dict[str, tuple[str, tuple[float, float] | None]] = {}
         addresses: dict[str, tuple[str, tuple[float, float] | None]] = {}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
-
 from gridfusion.fusion.v1 import fusion_pb2 as pb
 from gridfusion.fusion.v1 import fusion_pb2_grpc as pb_grpc
 

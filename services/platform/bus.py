@@ -26,6 +26,7 @@ import nats.errors
 import nats.js.errors
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
+from gridfusion.events.v1 import events_pb2
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -39,8 +40,6 @@ from nats.js.api import (
     StreamConfig,
 )
 from opentelemetry import trace
-
-from gridfusion.events.v1 import events_pb2
 
 from .telemetry import extract_context, inject_headers, tracer
 
@@ -237,15 +236,15 @@ class Outcome:
     stage: str = "handler"
 
     @classmethod
-    def done(cls) -> "Outcome":
+    def done(cls) -> Outcome:
         return cls(Verdict.DONE)
 
     @classmethod
-    def retry(cls, reason: str) -> "Outcome":
+    def retry(cls, reason: str) -> Outcome:
         return cls(Verdict.RETRY, reason)
 
     @classmethod
-    def dead(cls, reason: str, stage: str = "handler") -> "Outcome":
+    def dead(cls, reason: str, stage: str = "handler") -> Outcome:
         return cls(Verdict.DEAD, reason, stage)
 
 
@@ -302,11 +301,11 @@ class PullConsumer:
         while not stop.is_set():
             try:
                 msgs = await self._sub.fetch(self.batch_size, timeout=self.fetch_timeout)
-            except (nats.errors.TimeoutError, asyncio.TimeoutError):
+            except (TimeoutError, nats.errors.TimeoutError):
                 continue
             except (nats.errors.ConnectionClosedError, nats.errors.DrainTimeoutError):
                 return
-            except Exception:  # noqa: BLE001 - a broken fetch must not end the loop
+            except Exception:
                 log.exception("fetch failed", extra={"consumer": self.durable})
                 await asyncio.sleep(1.0)
                 continue
@@ -323,7 +322,7 @@ class PullConsumer:
                 outcomes = await self.handler(msgs)
                 if len(outcomes) != len(msgs):
                     raise RuntimeError(f"handler returned {len(outcomes)} outcomes for {len(msgs)} messages")
-            except Exception as exc:  # noqa: BLE001 - the batch is retried, never dropped
+            except Exception as exc:
                 log.exception("batch failed", extra={"consumer": self.durable, "size": len(msgs)})
                 outcomes = [Outcome.retry(f"{type(exc).__name__}: {exc}") for _ in msgs]
             for msg, outcome in zip(msgs, outcomes):
@@ -348,7 +347,7 @@ class PullConsumer:
             reason = f"gave up after {deliveries} deliveries: {reason}"
         try:
             await self.dead_letter(msg, reason=reason, stage=outcome.stage, deliveries=deliveries)
-        except Exception:  # noqa: BLE001 - not acknowledged, so it comes back
+        except Exception:
             log.exception("dead-lettering failed", extra={"subject": msg.subject})
             await msg.nak(delay=self.retry_delays[-1])
             return

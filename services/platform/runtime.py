@@ -109,7 +109,7 @@ class Runtime:
             await self.grpc.stop(self.grace_seconds)
         # 2. finish in flight: background loops see `stop` and return after their batch.
         if self._tasks:
-            done, pending = await asyncio.wait(self._tasks, timeout=self.grace_seconds)
+            _, pending = await asyncio.wait(self._tasks, timeout=self.grace_seconds)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from google.protobuf.json_format import MessageToDict
-
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
+
 from services.departments.schema import SEVERITY_FROM_PROTO
 
 from ..deps import Caller, GatewayState, State

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, status
 from fastapi.responses import JSONResponse
 from google.protobuf.json_format import MessageToDict
+from gridfusion.departments.v1 import departments_pb2 as dpb
 from pydantic import ValidationError
 
-from gridfusion.departments.v1 import departments_pb2 as dpb
 from services.departments.schema import EventIn, EventsBatchIn
 from services.platform.settings import DEPARTMENT_LABELS, DEPARTMENTS
 

@@ -6,7 +6,6 @@ import asyncio
 
 import grpc
 from fastapi import APIRouter, HTTPException, status
-
 from gridfusion.departments.v1 import departments_pb2 as dpb
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
 

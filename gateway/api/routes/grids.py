@@ -6,7 +6,6 @@ import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
-
 from gridfusion.events.v1 import events_pb2
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
 

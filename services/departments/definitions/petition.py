@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
 from gridfusion.events.v1 import events_pb2
+from pydantic import Field
 
 from ..definition import Department, Details, EventType
 from ..taxonomy import SHARED_CATEGORIES

@@ -1,0 +1,81 @@
+"""Real servers for the tests: ``nats-server`` and ``secantusd-py`` on free ports in temporary
+folders, and for the end-to-end tier the whole platform started as ``make run`` starts it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from services.local import LocalPlatform, Ports
+from services.platform import bus
+from services.platform.mongo import connect
+
+
+def _output_dir(name: str) -> Path:
+    root = Path(os.environ.get("GRIDFUSION_TEST_OUTPUT", "test-output"))
+    path = root / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
+    """A real nats-server (JetStream) and a real secantusd-py, nothing else."""
+    platform = LocalPlatform(home=tmp_path_factory.mktemp("infra"), ports=Ports.free(), say=lambda _: None)
+    platform.start_infra()
+    yield platform
+    platform.stop()
+
+
+@pytest.fixture(scope="session")
+def nats_url(infra: LocalPlatform) -> str:
+    return infra.nats_url
+
+
+@pytest.fixture(scope="session")
+def mongodb_uri(infra: LocalPlatform) -> str:
+    return infra.mongodb_uri
+
+
+@pytest.fixture
+async def nc(nats_url: str) -> AsyncIterator:
+    client = await bus.connect(nats_url, name="tests")
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def js(nc):
+    context = nc.jetstream()
+    await bus.ensure_streams(context)
+    return context
+
+
+@pytest.fixture
+async def mongo(mongodb_uri: str) -> AsyncIterator:
+    client = connect(mongodb_uri, app_name="tests")
+    yield client
+    await client.close()
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
+    """The whole platform — NATS, database, five departments, fusion, gateway — on free ports."""
+    home = tmp_path_factory.mktemp("platform")
+    platform = LocalPlatform(home=home, ports=Ports.free(), say=lambda _: None)
+    try:
+        platform.start(timeout=120)
+    except Exception:
+        for name in ("fusion", "gateway", "petition"):
+            print(f"--- {name} log ---\n{platform.log_tail(name, 40)}")
+        raise
+    yield platform
+    platform.stop()
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    return _output_dir("e2e")
