@@ -141,16 +141,18 @@ class HandOver(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., category: _Optional[str] = ..., summary: _Optional[str] = ..., risk_level: _Optional[str] = ..., event_ids: _Optional[_Iterable[str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., note: _Optional[str] = ..., handed_over_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ReportResultRequest(_message.Message):
-    __slots__ = ("case_id", "result", "note", "actor")
+    __slots__ = ("case_id", "result", "note", "actor", "result_id")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    RESULT_ID_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     result: str
     note: str
     actor: str
-    def __init__(self, case_id: _Optional[str] = ..., result: _Optional[str] = ..., note: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...
+    result_id: str
+    def __init__(self, case_id: _Optional[str] = ..., result: _Optional[str] = ..., note: _Optional[str] = ..., actor: _Optional[str] = ..., result_id: _Optional[str] = ...) -> None: ...
 
 class ReportResultResponse(_message.Message):
     __slots__ = ("case_id", "accepted")
@@ -159,3 +161,55 @@ class ReportResultResponse(_message.Message):
     case_id: str
     accepted: bool
     def __init__(self, case_id: _Optional[str] = ..., accepted: _Optional[bool] = ...) -> None: ...
+
+class HandlingResult(_message.Message):
+    __slots__ = ("case_id", "department", "result", "note", "actor", "reported_at", "result_id")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REPORTED_AT_FIELD_NUMBER: _ClassVar[int]
+    RESULT_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    department: str
+    result: str
+    note: str
+    actor: str
+    reported_at: _timestamp_pb2.Timestamp
+    result_id: str
+    def __init__(self, case_id: _Optional[str] = ..., department: _Optional[str] = ..., result: _Optional[str] = ..., note: _Optional[str] = ..., actor: _Optional[str] = ..., reported_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result_id: _Optional[str] = ...) -> None: ...
+
+class PatrolSummaryRequest(_message.Message):
+    __slots__ = ("from_date", "to_date", "grid_ids")
+    FROM_DATE_FIELD_NUMBER: _ClassVar[int]
+    TO_DATE_FIELD_NUMBER: _ClassVar[int]
+    GRID_IDS_FIELD_NUMBER: _ClassVar[int]
+    from_date: str
+    to_date: str
+    grid_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, from_date: _Optional[str] = ..., to_date: _Optional[str] = ..., grid_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class PatrolDay(_message.Message):
+    __slots__ = ("grid_id", "date", "worker_id", "hours_in_grid", "hours_logged", "under_minimum")
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    HOURS_IN_GRID_FIELD_NUMBER: _ClassVar[int]
+    HOURS_LOGGED_FIELD_NUMBER: _ClassVar[int]
+    UNDER_MINIMUM_FIELD_NUMBER: _ClassVar[int]
+    grid_id: str
+    date: str
+    worker_id: str
+    hours_in_grid: float
+    hours_logged: float
+    under_minimum: bool
+    def __init__(self, grid_id: _Optional[str] = ..., date: _Optional[str] = ..., worker_id: _Optional[str] = ..., hours_in_grid: _Optional[float] = ..., hours_logged: _Optional[float] = ..., under_minimum: _Optional[bool] = ...) -> None: ...
+
+class PatrolSummaryResponse(_message.Message):
+    __slots__ = ("days", "minimum_hours")
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    MINIMUM_HOURS_FIELD_NUMBER: _ClassVar[int]
+    days: _containers.RepeatedCompositeFieldContainer[PatrolDay]
+    minimum_hours: float
+    def __init__(self, days: _Optional[_Iterable[_Union[PatrolDay, _Mapping]]] = ..., minimum_hours: _Optional[float] = ...) -> None: ...

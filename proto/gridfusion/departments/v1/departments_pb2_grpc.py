@@ -64,6 +64,11 @@ class DepartmentServiceStub:
                 request_serializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.ReportResultRequest.SerializeToString,
                 response_deserializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.ReportResultResponse.FromString,
                 _registered_method=True)
+        self.PatrolSummary = channel.unary_unary(
+                '/gridfusion.departments.v1.DepartmentService/PatrolSummary',
+                request_serializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.PatrolSummaryRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.PatrolSummaryResponse.FromString,
+                _registered_method=True)
 
 
 class DepartmentServiceServicer:
@@ -112,6 +117,14 @@ class DepartmentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PatrolSummary(self, request, context):
+        """Grid workers' daily patrol time inside their own grid (comprehensive_governance keeps
+        the patrol logs; every other department answers an empty list).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DepartmentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -144,6 +157,11 @@ def add_DepartmentServiceServicer_to_server(servicer, server):
                     servicer.ReportResult,
                     request_deserializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.ReportResultRequest.FromString,
                     response_serializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.ReportResultResponse.SerializeToString,
+            ),
+            'PatrolSummary': grpc.unary_unary_rpc_method_handler(
+                    servicer.PatrolSummary,
+                    request_deserializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.PatrolSummaryRequest.FromString,
+                    response_serializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.PatrolSummaryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -308,6 +326,33 @@ class DepartmentService:
             '/gridfusion.departments.v1.DepartmentService/ReportResult',
             gridfusion_dot_departments_dot_v1_dot_departments__pb2.ReportResultRequest.SerializeToString,
             gridfusion_dot_departments_dot_v1_dot_departments__pb2.ReportResultResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PatrolSummary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.departments.v1.DepartmentService/PatrolSummary',
+            gridfusion_dot_departments_dot_v1_dot_departments__pb2.PatrolSummaryRequest.SerializeToString,
+            gridfusion_dot_departments_dot_v1_dot_departments__pb2.PatrolSummaryResponse.FromString,
             options,
             channel_credentials,
             insecure,
