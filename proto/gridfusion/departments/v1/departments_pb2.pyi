@@ -213,3 +213,75 @@ class PatrolSummaryResponse(_message.Message):
     days: _containers.RepeatedCompositeFieldContainer[PatrolDay]
     minimum_hours: float
     def __init__(self, days: _Optional[_Iterable[_Union[PatrolDay, _Mapping]]] = ..., minimum_hours: _Optional[float] = ...) -> None: ...
+
+class PatrolPoint(_message.Message):
+    __slots__ = ("time", "lon", "lat")
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    LON_FIELD_NUMBER: _ClassVar[int]
+    LAT_FIELD_NUMBER: _ClassVar[int]
+    time: _timestamp_pb2.Timestamp
+    lon: float
+    lat: float
+    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lon: _Optional[float] = ..., lat: _Optional[float] = ...) -> None: ...
+
+class PatrolLog(_message.Message):
+    __slots__ = ("log_id", "worker_id", "points", "note")
+    LOG_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    log_id: str
+    worker_id: str
+    points: _containers.RepeatedCompositeFieldContainer[PatrolPoint]
+    note: str
+    def __init__(self, log_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., points: _Optional[_Iterable[_Union[PatrolPoint, _Mapping]]] = ..., note: _Optional[str] = ...) -> None: ...
+
+class RecordPatrolResponse(_message.Message):
+    __slots__ = ("log_id", "status", "grid_id")
+    LOG_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    log_id: str
+    status: SubmitStatus
+    grid_id: str
+    def __init__(self, log_id: _Optional[str] = ..., status: _Optional[_Union[SubmitStatus, str]] = ..., grid_id: _Optional[str] = ...) -> None: ...
+
+class ListLegalAidGapsRequest(_message.Message):
+    __slots__ = ("community_id", "page", "page_size")
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    community_id: str
+    page: int
+    page_size: int
+    def __init__(self, community_id: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class LegalAidGap(_message.Message):
+    __slots__ = ("household_id", "grid_id", "community_id", "nearest_adviser_community_id", "distance_km", "travel_minutes")
+    HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    NEAREST_ADVISER_COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    DISTANCE_KM_FIELD_NUMBER: _ClassVar[int]
+    TRAVEL_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    household_id: str
+    grid_id: str
+    community_id: str
+    nearest_adviser_community_id: str
+    distance_km: float
+    travel_minutes: float
+    def __init__(self, household_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., community_id: _Optional[str] = ..., nearest_adviser_community_id: _Optional[str] = ..., distance_km: _Optional[float] = ..., travel_minutes: _Optional[float] = ...) -> None: ...
+
+class ListLegalAidGapsResponse(_message.Message):
+    __slots__ = ("gaps", "total", "travel_model", "limit_minutes", "households_checked")
+    GAPS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    TRAVEL_MODEL_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    HOUSEHOLDS_CHECKED_FIELD_NUMBER: _ClassVar[int]
+    gaps: _containers.RepeatedCompositeFieldContainer[LegalAidGap]
+    total: int
+    travel_model: str
+    limit_minutes: float
+    households_checked: int
+    def __init__(self, gaps: _Optional[_Iterable[_Union[LegalAidGap, _Mapping]]] = ..., total: _Optional[int] = ..., travel_model: _Optional[str] = ..., limit_minutes: _Optional[float] = ..., households_checked: _Optional[int] = ...) -> None: ...

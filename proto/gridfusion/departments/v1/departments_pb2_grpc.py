@@ -69,6 +69,16 @@ class DepartmentServiceStub:
                 request_serializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.PatrolSummaryRequest.SerializeToString,
                 response_deserializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.PatrolSummaryResponse.FromString,
                 _registered_method=True)
+        self.RecordPatrol = channel.unary_unary(
+                '/gridfusion.departments.v1.DepartmentService/RecordPatrol',
+                request_serializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.PatrolLog.SerializeToString,
+                response_deserializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.RecordPatrolResponse.FromString,
+                _registered_method=True)
+        self.ListLegalAidGaps = channel.unary_unary(
+                '/gridfusion.departments.v1.DepartmentService/ListLegalAidGaps',
+                request_serializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.ListLegalAidGapsRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.ListLegalAidGapsResponse.FromString,
+                _registered_method=True)
 
 
 class DepartmentServiceServicer:
@@ -125,6 +135,21 @@ class DepartmentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordPatrol(self, request, context):
+        """Record a grid worker's patrol track (comprehensive_governance; elsewhere
+        FAILED_PRECONDITION). Invalid input is INVALID_ARGUMENT naming each bad field.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLegalAidGaps(self, request, context):
+        """Households outside the half-hour legal-aid circle (legal_aid; others answer empty).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DepartmentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -162,6 +187,16 @@ def add_DepartmentServiceServicer_to_server(servicer, server):
                     servicer.PatrolSummary,
                     request_deserializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.PatrolSummaryRequest.FromString,
                     response_serializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.PatrolSummaryResponse.SerializeToString,
+            ),
+            'RecordPatrol': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordPatrol,
+                    request_deserializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.PatrolLog.FromString,
+                    response_serializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.RecordPatrolResponse.SerializeToString,
+            ),
+            'ListLegalAidGaps': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLegalAidGaps,
+                    request_deserializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.ListLegalAidGapsRequest.FromString,
+                    response_serializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.ListLegalAidGapsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -353,6 +388,60 @@ class DepartmentService:
             '/gridfusion.departments.v1.DepartmentService/PatrolSummary',
             gridfusion_dot_departments_dot_v1_dot_departments__pb2.PatrolSummaryRequest.SerializeToString,
             gridfusion_dot_departments_dot_v1_dot_departments__pb2.PatrolSummaryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordPatrol(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.departments.v1.DepartmentService/RecordPatrol',
+            gridfusion_dot_departments_dot_v1_dot_departments__pb2.PatrolLog.SerializeToString,
+            gridfusion_dot_departments_dot_v1_dot_departments__pb2.RecordPatrolResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLegalAidGaps(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.departments.v1.DepartmentService/ListLegalAidGaps',
+            gridfusion_dot_departments_dot_v1_dot_departments__pb2.ListLegalAidGapsRequest.SerializeToString,
+            gridfusion_dot_departments_dot_v1_dot_departments__pb2.ListLegalAidGapsResponse.FromString,
             options,
             channel_credentials,
             insecure,
