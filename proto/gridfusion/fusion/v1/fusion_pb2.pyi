@@ -159,7 +159,7 @@ class FusedEvent(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., status: _Optional[str] = ..., case_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., reason: _Optional[str] = ..., department: _Optional[str] = ..., category: _Optional[str] = ..., fused_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event: _Optional[_Union[_events_pb2.DepartmentEvent, _Mapping]] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_id", "grid_id", "category", "status", "level", "departments", "event_ids", "opened_at", "due_at", "closed_at", "summary", "severity", "subject_id", "risk_level", "handed_to", "linked_case_id", "rating", "updated_at", "community_id", "street_id")
+    __slots__ = ("case_id", "grid_id", "category", "status", "level", "departments", "event_ids", "opened_at", "due_at", "closed_at", "summary", "severity", "subject_id", "risk_level", "handed_to", "linked_case_id", "rating", "updated_at", "community_id", "street_id", "version", "overdue", "result", "level_started_at")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     GRID_ID_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
@@ -180,6 +180,10 @@ class Case(_message.Message):
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
     STREET_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_STARTED_AT_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     grid_id: str
     category: str
@@ -200,10 +204,14 @@ class Case(_message.Message):
     updated_at: _timestamp_pb2.Timestamp
     community_id: str
     street_id: str
-    def __init__(self, case_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., category: _Optional[str] = ..., status: _Optional[str] = ..., level: _Optional[str] = ..., departments: _Optional[_Iterable[str]] = ..., event_ids: _Optional[_Iterable[str]] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., severity: _Optional[_Union[_events_pb2.Severity, str]] = ..., subject_id: _Optional[str] = ..., risk_level: _Optional[str] = ..., handed_to: _Optional[str] = ..., linked_case_id: _Optional[str] = ..., rating: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ...) -> None: ...
+    version: int
+    overdue: bool
+    result: str
+    level_started_at: _timestamp_pb2.Timestamp
+    def __init__(self, case_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., category: _Optional[str] = ..., status: _Optional[str] = ..., level: _Optional[str] = ..., departments: _Optional[_Iterable[str]] = ..., event_ids: _Optional[_Iterable[str]] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., severity: _Optional[_Union[_events_pb2.Severity, str]] = ..., subject_id: _Optional[str] = ..., risk_level: _Optional[str] = ..., handed_to: _Optional[str] = ..., linked_case_id: _Optional[str] = ..., rating: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., version: _Optional[int] = ..., overdue: _Optional[bool] = ..., result: _Optional[str] = ..., level_started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TimelineEntry(_message.Message):
-    __slots__ = ("at", "action", "actor", "role", "from_status", "to_status", "level", "note", "event_id")
+    __slots__ = ("at", "action", "actor", "role", "from_status", "to_status", "level", "note", "event_id", "from_level", "risk_level", "department", "rating", "result")
     AT_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
@@ -213,6 +221,11 @@ class TimelineEntry(_message.Message):
     LEVEL_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    RISK_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    RATING_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
     at: _timestamp_pb2.Timestamp
     action: str
     actor: str
@@ -222,7 +235,12 @@ class TimelineEntry(_message.Message):
     level: str
     note: str
     event_id: str
-    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., action: _Optional[str] = ..., actor: _Optional[str] = ..., role: _Optional[str] = ..., from_status: _Optional[str] = ..., to_status: _Optional[str] = ..., level: _Optional[str] = ..., note: _Optional[str] = ..., event_id: _Optional[str] = ...) -> None: ...
+    from_level: str
+    risk_level: str
+    department: str
+    rating: int
+    result: str
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., action: _Optional[str] = ..., actor: _Optional[str] = ..., role: _Optional[str] = ..., from_status: _Optional[str] = ..., to_status: _Optional[str] = ..., level: _Optional[str] = ..., note: _Optional[str] = ..., event_id: _Optional[str] = ..., from_level: _Optional[str] = ..., risk_level: _Optional[str] = ..., department: _Optional[str] = ..., rating: _Optional[int] = ..., result: _Optional[str] = ...) -> None: ...
 
 class CaseDetail(_message.Message):
     __slots__ = ("case", "events", "timeline")
@@ -299,7 +317,7 @@ class ActOnCaseRequest(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., action: _Optional[str] = ..., note: _Optional[str] = ..., department: _Optional[str] = ..., risk_level: _Optional[str] = ..., rating: _Optional[int] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., result: _Optional[str] = ...) -> None: ...
 
 class DeadLetterRecord(_message.Message):
-    __slots__ = ("event_id", "stage", "reason", "origin_subject", "dead_lettered_at", "reprocessed", "department")
+    __slots__ = ("event_id", "stage", "reason", "origin_subject", "dead_lettered_at", "reprocessed", "department", "reprocessable", "reprocessed_at", "case_id")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     STAGE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
@@ -307,6 +325,9 @@ class DeadLetterRecord(_message.Message):
     DEAD_LETTERED_AT_FIELD_NUMBER: _ClassVar[int]
     REPROCESSED_FIELD_NUMBER: _ClassVar[int]
     DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    REPROCESSABLE_FIELD_NUMBER: _ClassVar[int]
+    REPROCESSED_AT_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     stage: str
     reason: str
@@ -314,15 +335,20 @@ class DeadLetterRecord(_message.Message):
     dead_lettered_at: _timestamp_pb2.Timestamp
     reprocessed: bool
     department: str
-    def __init__(self, event_id: _Optional[str] = ..., stage: _Optional[str] = ..., reason: _Optional[str] = ..., origin_subject: _Optional[str] = ..., dead_lettered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reprocessed: _Optional[bool] = ..., department: _Optional[str] = ...) -> None: ...
+    reprocessable: bool
+    reprocessed_at: _timestamp_pb2.Timestamp
+    case_id: str
+    def __init__(self, event_id: _Optional[str] = ..., stage: _Optional[str] = ..., reason: _Optional[str] = ..., origin_subject: _Optional[str] = ..., dead_lettered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reprocessed: _Optional[bool] = ..., department: _Optional[str] = ..., reprocessable: _Optional[bool] = ..., reprocessed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., case_id: _Optional[str] = ...) -> None: ...
 
 class ListDeadLettersRequest(_message.Message):
-    __slots__ = ("page", "page_size")
+    __slots__ = ("page", "page_size", "pending_only")
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PENDING_ONLY_FIELD_NUMBER: _ClassVar[int]
     page: int
     page_size: int
-    def __init__(self, page: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+    pending_only: bool
+    def __init__(self, page: _Optional[int] = ..., page_size: _Optional[int] = ..., pending_only: _Optional[bool] = ...) -> None: ...
 
 class ListDeadLettersResponse(_message.Message):
     __slots__ = ("items", "total")
@@ -331,3 +357,11 @@ class ListDeadLettersResponse(_message.Message):
     items: _containers.RepeatedCompositeFieldContainer[DeadLetterRecord]
     total: int
     def __init__(self, items: _Optional[_Iterable[_Union[DeadLetterRecord, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
+
+class ReprocessDeadLetterRequest(_message.Message):
+    __slots__ = ("event_id", "actor")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    actor: str
+    def __init__(self, event_id: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...

@@ -79,6 +79,11 @@ class FusionServiceStub:
                 request_serializer=gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.ListDeadLettersRequest.SerializeToString,
                 response_deserializer=gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.ListDeadLettersResponse.FromString,
                 _registered_method=True)
+        self.ReprocessDeadLetter = channel.unary_unary(
+                '/gridfusion.fusion.v1.FusionService/ReprocessDeadLetter',
+                request_serializer=gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.ReprocessDeadLetterRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.FusedEvent.FromString,
+                _registered_method=True)
 
 
 class FusionServiceServicer:
@@ -142,6 +147,14 @@ class FusionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReprocessDeadLetter(self, request, context):
+        """Fuse a dead-lettered event again after a fix (e.g. corrected grid data); FAILED_PRECONDITION
+        with the reason when it still cannot be fused, NOT_FOUND when no such dead letter exists.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FusionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -189,6 +202,11 @@ def add_FusionServiceServicer_to_server(servicer, server):
                     servicer.ListDeadLetters,
                     request_deserializer=gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.ListDeadLettersRequest.FromString,
                     response_serializer=gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.ListDeadLettersResponse.SerializeToString,
+            ),
+            'ReprocessDeadLetter': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReprocessDeadLetter,
+                    request_deserializer=gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.ReprocessDeadLetterRequest.FromString,
+                    response_serializer=gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.FusedEvent.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -434,6 +452,33 @@ class FusionService:
             '/gridfusion.fusion.v1.FusionService/ListDeadLetters',
             gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.ListDeadLettersRequest.SerializeToString,
             gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.ListDeadLettersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReprocessDeadLetter(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.fusion.v1.FusionService/ReprocessDeadLetter',
+            gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.ReprocessDeadLetterRequest.SerializeToString,
+            gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.FusedEvent.FromString,
             options,
             channel_credentials,
             insecure,
