@@ -1,0 +1,55 @@
+"""README command 1 as a newcomer runs it: ready, prints the gateway and accounts, Ctrl-C stops all."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from services.local import Ports
+
+pytestmark = pytest.mark.e2e
+
+
+def test_gridfusion_run_serves_then_stops_every_process_on_ctrl_c(tmp_path) -> None:
+    ports = Ports.free()
+    env = dict(os.environ)
+    env.update({f"GRIDFUSION_{name.upper()}_PORT": str(port) for name, (port, _) in
+                {"nats": (ports.nats, ""), "mongo": (ports.mongo, ""), "fusion": (ports.fusion, ""),
+                 "gateway": (ports.gateway, "")}.items()})
+    env.update({f"GRIDFUSION_{d.upper()}_PORT": str(p) for d, p in ports.departments.items()})
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "run", "--home", str(tmp_path / "var"), "--timeout", "150"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    )
+    lines: list[str] = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line.rstrip())
+            if "Ctrl-C stops every process" in line:
+                break
+        output = "\n".join(lines)
+        assert "Gridfusion is ready" in output, output
+        assert f"http://127.0.0.1:{ports.gateway}" in output
+        assert "admin" in output and "dept-petition" in output and "sec-370921" in output
+        ready_after = time.monotonic() - started
+        assert httpx.get(f"http://127.0.0.1:{ports.gateway}/readyz", timeout=5).status_code == 200
+        children = subprocess.run(["pgrep", "-f", str(tmp_path)], check=False, capture_output=True, text=True).stdout.split()
+        assert len(children) >= 2  # nats-server and secantusd-py carry the home folder in their arguments
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, rest
+    assert "Stopped" in rest
+    leftovers = subprocess.run(["pgrep", "-f", str(tmp_path)], check=False, capture_output=True, text=True).stdout.split()
+    assert leftovers == []
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"http://127.0.0.1:{ports.gateway}/readyz", timeout=2)
+    print(f"ready after {ready_after:.1f} s")
