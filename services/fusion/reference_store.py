@@ -12,14 +12,16 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel, ReplaceOne
+from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from services.reference import County, build_county
 
 log = logging.getLogger(__name__)
 
 REFERENCE_VERSION = "ningyang-synthetic-1"
+DUPLICATE_KEY = 11000
 
 INDEXES = {
     "grids": [IndexModel([("community_id", ASCENDING)]), IndexModel([("street_id", ASCENDING)])],
@@ -70,8 +72,12 @@ async def seed(db: AsyncDatabase, county: County | None = None, *, batch: int = 
 
     async def put(collection: str, docs: list[dict[str, Any]]) -> None:
         for start in range(0, len(docs), batch):
-            chunk = docs[start : start + batch]
-            await db[collection].bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in chunk], ordered=False)
+            try:
+                await db[collection].insert_many(docs[start : start + batch], ordered=False)
+            except BulkWriteError as exc:
+                # Another replica (or an interrupted earlier run) wrote some of them already.
+                if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", ())):
+                    raise
         written[collection] = len(docs)
         log.info("reference data written", extra={"collection": collection, "count": len(docs)})
 
