@@ -1,0 +1,76 @@
+"""Helpers for the deploy tests: the check tools' venv, a scratch copy of the
+repository to break, and a way to run one check script against it.
+
+The checks run with the tools venv that `make deploy-tools` creates
+(build/deploy-tools, or $GRIDFUSION_DEPLOY_TOOLS). Without it the tests are
+skipped locally and fail in CI (CI=true), where a skip would hide a gap.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHECKS = ROOT / "deploy" / "checks"
+# What a check needs of the repository: the deploy folder, skaffold.yaml and
+# the build context that deploy/Containerfile copies from.
+COPIED = ("deploy", "skaffold.yaml", "pyproject.toml", "README.md", "proto", "services", "gateway")
+
+
+def tools_python() -> Path:
+    venv = Path(os.environ.get("GRIDFUSION_DEPLOY_TOOLS", ROOT / "build" / "deploy-tools"))
+    return venv / "bin" / "python"
+
+
+@pytest.fixture(scope="session")
+def tools() -> Path:
+    python = tools_python()
+    if not python.exists():
+        message = f"deploy tools missing ({python}): run `make deploy-tools`"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return python
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A copy of the parts of the repository the checks read, safe to break."""
+    dest = tmp_path / "repo"
+    dest.mkdir()
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "tests")
+    for name in COPIED:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=ignore)
+        elif src.exists():
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+@pytest.fixture
+def check(tools: Path) -> Callable[..., subprocess.CompletedProcess]:
+    """check("manifests", root, "dev") runs deploy/checks/manifests.py --root root dev."""
+
+    def run(name: str, root: Path, *args: str) -> subprocess.CompletedProcess:
+        proc = subprocess.run([str(tools), str(CHECKS / f"{name}.py"), "--root", str(root), *args],
+                              capture_output=True, text=True, timeout=600)
+        proc.output = proc.stdout + proc.stderr  # type: ignore[attr-defined]
+        sys.stdout.write(proc.output)  # shown by pytest when a test fails
+        return proc
+
+    return run
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    """Replace `old` by `new` in a file, insisting that `old` is there."""
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count))
