@@ -53,37 +53,39 @@ def run(
     platform = LocalPlatform(home=home.resolve(), ports=Ports.from_env(),
                              demo_password=os.environ.get("GRIDFUSION_DEMO_PASSWORD", "demo"))
     started = time.monotonic()
+
+    def interrupt(signum, frame):  # Ctrl-C and SIGTERM stop it at any moment
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)
     typer.echo(f"Starting Gridfusion in {platform.home} …")
+    failed = False
     try:
         platform.start(timeout=timeout)
-    except PlatformError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
-    typer.echo(f"\nGridfusion is ready in {time.monotonic() - started:.1f} s")
-    typer.echo(f"  gateway     {platform.gateway_url}   (API docs {platform.gateway_url}/docs)")
-    typer.echo(f"  logs        {platform.home / 'logs'}")
-    typer.echo(f"\nDemo accounts (password '{platform.demo_password}'):")
-    for line in platform.demo_accounts():
-        typer.echo(f"  {line}")
-    typer.echo("\nCtrl-C stops every process.")
-    stop = False
-
-    def on_signal(signum, frame):
-        nonlocal stop
-        stop = True
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    try:
-        while not stop:
+        typer.echo(f"\nGridfusion is ready in {time.monotonic() - started:.1f} s")
+        typer.echo(f"  gateway     {platform.gateway_url}   (API docs {platform.gateway_url}/docs)")
+        typer.echo(f"  logs        {platform.home / 'logs'}")
+        typer.echo(f"\nDemo accounts (password '{platform.demo_password}'):")
+        for line in platform.demo_accounts():
+            typer.echo(f"  {line}")
+        typer.echo("\nCtrl-C stops every process.")
+        while True:
             platform.check_alive()
             time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
     except PlatformError as exc:
         typer.echo(f"error: {exc}", err=True)
+        failed = True
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         typer.echo("Stopping …")
         platform.stop()
         typer.echo("Stopped; data kept in " + str(platform.home))
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -53,3 +53,23 @@ def test_gridfusion_run_serves_then_stops_every_process_on_ctrl_c(tmp_path) -> N
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"http://127.0.0.1:{ports.gateway}/readyz", timeout=2)
     print(f"ready after {ready_after:.1f} s")
+
+
+def test_ctrl_c_while_starting_stops_what_was_started(tmp_path) -> None:
+    ports = Ports.free()
+    env = dict(os.environ, GRIDFUSION_NATS_PORT=str(ports.nats), GRIDFUSION_MONGO_PORT=str(ports.mongo),
+               GRIDFUSION_FUSION_PORT=str(ports.fusion), GRIDFUSION_GATEWAY_PORT=str(ports.gateway))
+    env.update({f"GRIDFUSION_{d.upper()}_PORT": str(p) for d, p in ports.departments.items()})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "run", "--home", str(tmp_path / "var")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "secantusd-py" in line:  # the servers are up, the services are starting
+            break
+    proc.send_signal(signal.SIGINT)
+    rest, _ = proc.communicate(timeout=60)
+    assert "Stopped" in rest
+    leftovers = subprocess.run(["pgrep", "-f", str(tmp_path)], check=False, capture_output=True, text=True).stdout.split()
+    assert leftovers == []
