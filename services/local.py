@@ -9,8 +9,10 @@ end-to-end tests start the same platform on free ports in a temporary folder.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +34,94 @@ SERVICES: tuple[str, ...] = ("fusion", *DEPARTMENTS, "gateway")
 
 class PlatformError(RuntimeError):
     """Something an operator must fix before the platform can start; the message says what."""
+
+
+# NATS identities of the local platform: one user per department, plus fusion, the gateway
+# and ``admin`` (the operator: declares the streams, and is what the command line and the
+# tests connect as). Passwords are generated once and kept in ``<home>/nats/users.json``
+# (mode 0600); the server configuration is written from them at every start.
+NATS_USERS: tuple[str, ...] = ("admin", "fusion", "gateway", *DEPARTMENTS)
+
+
+def nats_permissions(user: str) -> dict[str, dict[str, list[str]]]:
+    """What ``user`` may publish and subscribe to.
+
+    A department publishes only its own events (``gridfusion.events.<department>.>``) and
+    results (``gridfusion.results.<department>``), and reaches JetStream only to read its own
+    hand-overs through its durable consumer ``handover-<department>``. Fusion consumes every
+    event and result and publishes cases, hand-overs and dead letters; it declares the
+    streams. The gateway reads case changes.
+    """
+    if user == "admin":
+        return {"publish": {"allow": [">"]}, "subscribe": {"allow": [">"]}}
+    if user == "fusion":
+        return {
+            "publish": {"allow": ["gridfusion.cases.>", "gridfusion.handover.>", "gridfusion.deadletter.>",
+                                  "$JS.API.>", "$JS.ACK.>", "_INBOX.>"]},
+            "subscribe": {"allow": ["gridfusion.events.>", "gridfusion.results.>", "_INBOX.>"]},
+        }
+    if user == "gateway":
+        return {
+            "publish": {"allow": ["$JS.API.INFO", "$JS.API.STREAM.INFO.*", "$JS.API.CONSUMER.CREATE.CASES",
+                                  "$JS.API.CONSUMER.CREATE.CASES.>", "$JS.API.CONSUMER.INFO.CASES.>",
+                                  "$JS.API.CONSUMER.DELETE.CASES.>", "$JS.API.CONSUMER.MSG.NEXT.CASES.>",
+                                  "$JS.API.STREAM.INFO.DEADLETTER", "$JS.ACK.CASES.>", "$JS.FC.>", "_INBOX.>"]},
+            "subscribe": {"allow": ["gridfusion.cases.>", "_INBOX.>"]},
+        }
+    if user in DEPARTMENTS:
+        durable = f"handover-{user}"
+        return {
+            "publish": {"allow": [
+                f"gridfusion.events.{user}.>",
+                f"gridfusion.results.{user}",
+                f"$JS.API.CONSUMER.INFO.HANDOVERS.{durable}",
+                f"$JS.API.CONSUMER.CREATE.HANDOVERS.{durable}.gridfusion.handover.{user}.>",
+                f"$JS.API.CONSUMER.MSG.NEXT.HANDOVERS.{durable}",
+                f"$JS.ACK.HANDOVERS.{durable}.>",
+                "_INBOX.>",
+            ]},
+            "subscribe": {"allow": ["_INBOX.>"]},
+        }
+    raise ValueError(f"no NATS user '{user}'")
+
+
+def nats_passwords(home: Path) -> dict[str, str]:
+    """Each NATS user's password: generated on first use, then read back (file mode 0600)."""
+    path = home / "nats" / "users.json"
+    if path.exists():
+        saved = json.loads(path.read_text())
+        if all(user in saved for user in NATS_USERS):
+            return saved
+    else:
+        saved = {}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    passwords = {user: saved.get(user) or secrets.token_urlsafe(24) for user in NATS_USERS}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(passwords, out, indent=2)
+    os.chmod(path, 0o600)
+    return passwords
+
+
+def write_nats_config(home: Path, port: int, passwords: dict[str, str]) -> Path:
+    """The nats-server configuration: JetStream under ``<home>/nats``, one user per identity."""
+    config = {
+        "host": "127.0.0.1",
+        "port": port,
+        "server_name": "gridfusion-local",
+        "jetstream": {"store_dir": str(home / "nats")},
+        "authorization": {
+            "users": [
+                {"user": user, "password": passwords[user], "permissions": nats_permissions(user)}
+                for user in NATS_USERS
+            ]
+        },
+    }
+    path = home / "nats" / "nats.conf"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(config, out, indent=2)
+    return path
 
 
 @dataclass
@@ -129,8 +220,18 @@ class LocalPlatform:
         return f"http://127.0.0.1:{self.ports.gateway}"
 
     @property
-    def nats_url(self) -> str:
+    def nats_address(self) -> str:
+        """The server's URL without credentials (what the services get, with their own user)."""
         return f"nats://127.0.0.1:{self.ports.nats}"
+
+    @property
+    def nats_passwords(self) -> dict[str, str]:
+        return nats_passwords(self.home)
+
+    @property
+    def nats_url(self) -> str:
+        """The server's URL as the operator (``admin``): for the command line and the tests."""
+        return f"nats://admin:{self.nats_passwords['admin']}@127.0.0.1:{self.ports.nats}"
 
     @property
     def mongodb_uri(self) -> str:
@@ -144,7 +245,7 @@ class LocalPlatform:
     def service_env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(
-            NATS_URL=self.nats_url,
+            NATS_URL=self.nats_address,
             MONGODB_URI=self.mongodb_uri,
             FUSION_GRPC_PORT=str(self.ports.fusion),
             GATEWAY_HTTP_PORT=str(self.ports.gateway),
@@ -171,11 +272,8 @@ class LocalPlatform:
     def start_infra(self) -> None:
         (self.home / "nats").mkdir(parents=True, exist_ok=True)
         (self.home / "db").mkdir(parents=True, exist_ok=True)
-        nats = self._spawn(
-            "nats-server",
-            [tool("nats-server"), "-js", "-sd", str(self.home / "nats"), "-a", "127.0.0.1", "-p", str(self.ports.nats),
-             "-n", "gridfusion-local"],
-        )
+        config = write_nats_config(self.home, self.ports.nats, self.nats_passwords)
+        nats = self._spawn("nats-server", [tool("nats-server"), "-c", str(config)])
         mongo = self._spawn(
             "secantusd",
             [tool("secantusd-py"), "--host", "127.0.0.1", "--port", str(self.ports.mongo),
@@ -183,13 +281,31 @@ class LocalPlatform:
         )
         wait_for_port(self.ports.nats, 30, nats, "nats-server")
         wait_for_port(self.ports.mongo, 60, mongo, "secantusd-py")
-        self.say(f"  nats-server   {self.nats_url}  (JetStream data in {self.home / 'nats'})")
+        self.say(f"  nats-server   {self.nats_address}  (JetStream data and users in {self.home / 'nats'})")
         self.say(f"  secantusd-py  {self.mongodb_uri}  (data in {self.home / 'db'})")
 
+    def declare_streams(self) -> None:
+        """Declare the JetStream streams as ``admin``: departments may not, and must not wait for fusion."""
+        from services.platform import bus
+
+        async def declare() -> None:
+            nc = await bus.connect(self.nats_url, name="gridfusion-local-admin")
+            try:
+                await bus.ensure_streams(nc.jetstream())
+            finally:
+                await nc.close()
+
+        with ThreadPoolExecutor(1) as pool:  # safe whether or not an event loop runs here
+            pool.submit(asyncio.run, declare()).result()
+
     def start_services(self) -> None:
+        self.declare_streams()
         env = self.service_env()
+        passwords = self.nats_passwords
         for name in SERVICES:
             own = dict(env)
+            own["NATS_USER"] = name
+            own["NATS_PASSWORD"] = passwords[name]
             if name in self.ports.departments:
                 own["DEPARTMENT_GRPC_PORT"] = str(self.ports.departments[name])
             self._spawn(name, [sys.executable, "-m", "services.cli", "serve", name], own)

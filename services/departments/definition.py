@@ -40,6 +40,13 @@ class EventType:
 Rule = Callable[["events_pb2.DepartmentEvent", dict[str, Any]], list[tuple[str, str]]]
 # Enrichment runs once when an event is first accepted, with the department's own records.
 Enricher = Callable[["events_pb2.DepartmentEvent", "DepartmentStore"], Awaitable[None]]
+# Seeding writes the department's own reference records (advisers, assistants, workers) on
+# start; it must keep whatever the department changed since (insert only what is missing).
+Seeder = Callable[["DepartmentStore"], Awaitable[None]]
+
+# What a department offers beyond events (the gRPC API answers empty or refuses elsewhere).
+PATROL_LOGS = "patrol_logs"
+LEGAL_AID_CIRCLE = "legal_aid_circle"
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,8 @@ class Department:
     extra_categories: frozenset[str] = frozenset()
     rules: tuple[Rule, ...] = ()
     enrichers: tuple[Enricher, ...] = ()
+    seeders: tuple[Seeder, ...] = ()
+    features: frozenset[str] = frozenset()
     generic: EventType = field(
         default_factory=lambda: EventType("事件上报 (generic incident)", SHARED_CATEGORIES)
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from gridfusion.departments.v1 import departments_pb2 as pb
 from gridfusion.departments.v1 import departments_pb2_grpc as pb_grpc
 from pydantic import Field
@@ -10,6 +12,8 @@ from pydantic_settings import SettingsConfigDict
 from services.platform.runtime import Runtime, run
 from services.platform.settings import DEPARTMENTS, CommonSettings
 
+from . import reference
+from .definition import Department
 from .definitions import DEFINITIONS
 from .service import DepartmentIntake, DepartmentServicer, Publisher
 from .store import DepartmentStore
@@ -28,6 +32,14 @@ class DepartmentSettings(CommonSettings):
     database: str = Field("", description="empty: gridfusion_<department>")
 
 
+async def prepare(department: Department, store: DepartmentStore) -> None:
+    """Seed the department's own reference records and load the county's grids once."""
+    for seed in department.seeders:
+        await seed(store)
+    if department.enrichers or department.seeders:
+        await asyncio.to_thread(reference.locator)
+
+
 async def serve(name: str) -> None:
     department = DEFINITIONS[name]
     settings = DepartmentSettings()
@@ -36,9 +48,14 @@ async def serve(name: str) -> None:
     client = rt.connect_mongo()
     store = DepartmentStore(client[settings.database or f"gridfusion_{name}"])
     await store.ensure_indexes()
-    js = await rt.connect_nats()
+    await prepare(department, store)
+    # A department's NATS identity may publish its own events and results only; the streams
+    # are declared by fusion (or the operator), never by a department.
+    js = await rt.connect_nats(streams=())
     publisher = Publisher(department, store, js)
-    servicer = DepartmentServicer(DepartmentIntake(department, store, publisher))
+    servicer = DepartmentServicer(
+        DepartmentIntake(department, store, publisher), stop=rt.stop, timezone=settings.timezone
+    )
     await rt.serve_grpc(
         settings.grpc_port or default_port(name),
         [pb.DESCRIPTOR.services_by_name["DepartmentService"].full_name],

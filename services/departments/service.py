@@ -8,21 +8,29 @@ is safe — acknowledged by JetStream, or committed in the outbox for the relay 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
 import grpc
+import nats.errors
+import nats.js.errors
 from google.protobuf import any_pb2
+from google.protobuf.message import DecodeError
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from gridfusion.departments.v1 import departments_pb2 as pb
 from gridfusion.departments.v1 import departments_pb2_grpc as pb_grpc
 from gridfusion.events.v1 import events_pb2
 from grpc_status import rpc_status
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from services.platform import bus
+from services.platform.clock import Clock, SystemClock
 
-from .definition import Department
+from .definition import LEGAL_AID_CIRCLE, PATROL_LOGS, Department
+from .definitions import legal_aid
+from .patrol import MIN_HOURS, PatrolStore, check_log, parse_range
 from .store import DepartmentStore
 from .taxonomy import GENERIC_TYPE
 from .validation import FieldErrors, check_event
@@ -30,6 +38,9 @@ from .validation import FieldErrors, check_event
 log = logging.getLogger(__name__)
 
 EVENT_CE_TYPE = "gridfusion.department_event.v1"
+RESULT_CE_TYPE = "gridfusion.handling_result.v1"
+RESULT_TEXT_MAX = 200
+NOTE_MAX = 4000
 
 
 class Publisher:
@@ -127,10 +138,99 @@ def invalid_argument(errors: FieldErrors) -> status_pb2.Status:
     return status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=message, details=[detail])
 
 
+class HandOverFeed:
+    """The cases handed over to one department, from its durable consumer ``handover-<department>``.
+
+    Fusion publishes each hand-over on ``gridfusion.handover.<department>.<grid_id>`` (stream
+    HANDOVERS). A hand-over is acknowledged only after it was written to the department
+    system's stream, so one that was never delivered (the system disconnected, the service
+    stopped) comes again — at least once; ``case_id`` tells a repeat.
+    """
+
+    def __init__(self, department: str, js, *, ack_wait_seconds: float = 30.0) -> None:
+        self.department = department
+        self.js = js
+        self.durable = f"handover-{department}"
+        self.filter_subject = f"gridfusion.handover.{department}.>"
+        self.ack_wait_seconds = ack_wait_seconds
+
+    async def subscribe(self):
+        try:
+            await self.js.consumer_info(bus.HANDOVERS.name, self.durable)
+        except nats.js.errors.NotFoundError:
+            config = ConsumerConfig(
+                name=self.durable,
+                durable_name=self.durable,
+                ack_policy=AckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.ALL,
+                ack_wait=self.ack_wait_seconds,
+                filter_subject=self.filter_subject,
+            )
+            with suppress(nats.js.errors.BadRequestError):  # created meanwhile by another stream
+                await self.js.add_consumer(bus.HANDOVERS.name, config=config)
+        return await self.js.pull_subscribe_bind(durable=self.durable, stream=bus.HANDOVERS.name)
+
+    async def run(self, context: grpc.aio.ServicerContext, stop: asyncio.Event, *, batch: int = 10) -> None:
+        sub = await self.subscribe()
+        try:
+            while not stop.is_set() and not context.done():
+                try:
+                    msgs = await sub.fetch(batch, timeout=1.0)
+                except (TimeoutError, nats.errors.TimeoutError):
+                    continue
+                for msg in msgs:
+                    try:
+                        handover = pb.HandOver.FromString(msg.data)
+                    except DecodeError as exc:
+                        log.error("malformed hand-over refused", extra={"subject": msg.subject, "error": str(exc)})
+                        await msg.term()
+                        continue
+                    await context.write(handover)
+                    await msg.ack()
+        finally:
+            with suppress(Exception):
+                await sub.unsubscribe()
+
+
+def result_id_of(department: str, request: pb.ReportResultRequest) -> str:
+    """The report's stable id: the caller's, else derived from what it says."""
+    if request.result_id:
+        return request.result_id
+    text = f"{department}\x1f{request.case_id}\x1f{request.result}\x1f{request.note}\x1f{request.actor}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def check_result(request: pb.ReportResultRequest) -> FieldErrors:
+    errors: FieldErrors = []
+    if not 1 <= len(request.case_id) <= 128:
+        errors.append(("case_id", "must be 1 to 128 characters"))
+    if not 1 <= len(request.result.strip()) <= RESULT_TEXT_MAX:
+        errors.append(("result", f"must be 1 to {RESULT_TEXT_MAX} characters"))
+    if len(request.note) > NOTE_MAX:
+        errors.append(("note", f"must be at most {NOTE_MAX} characters"))
+    if len(request.actor) > 128:
+        errors.append(("actor", "must be at most 128 characters"))
+    if len(request.result_id) > 128:
+        errors.append(("result_id", "must be at most 128 characters"))
+    return errors
+
+
 class DepartmentServicer(pb_grpc.DepartmentServiceServicer):
-    def __init__(self, intake: DepartmentIntake) -> None:
+    def __init__(
+        self,
+        intake: DepartmentIntake,
+        *,
+        stop: asyncio.Event | None = None,
+        clock: Clock | None = None,
+        timezone: str = "Asia/Shanghai",
+    ) -> None:
         self.intake = intake
         self.department = intake.department
+        self.js = intake.publisher.js
+        self.stop = stop or asyncio.Event()
+        self.clock = clock or SystemClock()
+        self.patrols = PatrolStore(intake.store.db, timezone) if PATROL_LOGS in self.department.features else None
+        self.source = intake.publisher.source
 
     async def SubmitEvent(self, request: pb.SubmitEventRequest, context: grpc.aio.ServicerContext) -> pb.SubmitResult:
         result, errors = await self.intake.submit(request.event)
@@ -151,6 +251,80 @@ class DepartmentServicer(pb_grpc.DepartmentServiceServicer):
 
     async def Describe(self, request: pb.DescribeRequest, context: grpc.aio.ServicerContext) -> pb.DepartmentDescription:
         return describe(self.department)
+
+    async def StreamHandOvers(self, request: pb.StreamHandOversRequest, context: grpc.aio.ServicerContext) -> None:
+        await HandOverFeed(self.department.name, self.js).run(context, self.stop)
+
+    async def ReportResult(self, request: pb.ReportResultRequest, context: grpc.aio.ServicerContext) -> pb.ReportResultResponse:
+        errors = check_result(request)
+        if errors:
+            await context.abort_with_status(rpc_status.to_status(invalid_argument(errors)))
+        result_id = result_id_of(self.department.name, request)
+        message = pb.HandlingResult(
+            case_id=request.case_id, department=self.department.name, result=request.result.strip(),
+            note=request.note, actor=request.actor, result_id=result_id,
+        )
+        message.reported_at.FromDatetime(self.clock.now())
+        try:
+            await bus.publish(
+                self.js, bus.results_subject(self.department.name), message,
+                event_id=result_id, ce_type=RESULT_CE_TYPE, source=self.source, ce_subject=request.case_id,
+            )
+        except Exception as exc:  # noqa: BLE001 - the caller retries; result_id keeps it one report
+            log.warning("handling result not published", extra={"case_id": request.case_id, "error": repr(exc)})
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "the bus did not acknowledge the result; retry with the same result_id")
+        return pb.ReportResultResponse(case_id=request.case_id, accepted=True)
+
+    async def PatrolSummary(self, request: pb.PatrolSummaryRequest, context: grpc.aio.ServicerContext) -> pb.PatrolSummaryResponse:
+        parsed = parse_range(request.from_date, request.to_date)
+        if isinstance(parsed, list):
+            await context.abort_with_status(rpc_status.to_status(invalid_argument(parsed)))
+        if self.patrols is None:
+            return pb.PatrolSummaryResponse(minimum_hours=MIN_HOURS)
+        first, last = parsed
+        days = await self.patrols.summary(first, last, request.grid_ids)
+        return pb.PatrolSummaryResponse(days=days, minimum_hours=MIN_HOURS)
+
+    async def RecordPatrol(self, request: pb.PatrolLog, context: grpc.aio.ServicerContext) -> pb.RecordPatrolResponse:
+        if self.patrols is None:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION,
+                                f"{self.department.name} keeps no patrol logs; send them to comprehensive_governance")
+        workers = await self.patrols.worker_grids()
+        errors = check_log(request, workers)
+        if errors:
+            await context.abort_with_status(rpc_status.to_status(invalid_argument(errors)))
+        grid_id = workers[request.worker_id]
+        fresh = await self.patrols.record(request, grid_id, self.clock.now())
+        return pb.RecordPatrolResponse(
+            log_id=request.log_id, grid_id=grid_id,
+            status=pb.SUBMIT_STATUS_ACCEPTED if fresh else pb.SUBMIT_STATUS_DUPLICATE,
+        )
+
+    async def ListLegalAidGaps(self, request: pb.ListLegalAidGapsRequest, context: grpc.aio.ServicerContext) -> pb.ListLegalAidGapsResponse:
+        errors: FieldErrors = []
+        if request.page < 0:
+            errors.append(("page", "must be 1 or more"))
+        if not 0 <= request.page_size <= 1000:
+            errors.append(("page_size", "must be 1 to 1000"))
+        if errors:
+            await context.abort_with_status(rpc_status.to_status(invalid_argument(errors)))
+        out = pb.ListLegalAidGapsResponse(travel_model=legal_aid.TRAVEL_MODEL, limit_minutes=legal_aid.LIMIT_MINUTES)
+        if LEGAL_AID_CIRCLE not in self.department.features:
+            return out
+        stations = await legal_aid.adviser_stations(self.intake.store)
+        gaps, checked = await asyncio.to_thread(legal_aid.circle_gaps, stations)
+        if request.community_id:
+            gaps = [g for g in gaps if g.community_id == request.community_id]
+        page, size = max(request.page, 1), request.page_size or 100
+        out.total = len(gaps)
+        out.households_checked = checked
+        for g in gaps[(page - 1) * size : page * size]:
+            out.gaps.append(pb.LegalAidGap(
+                household_id=g.household_id, grid_id=g.grid_id, community_id=g.community_id,
+                nearest_adviser_community_id=g.nearest_adviser_community_id,
+                distance_km=g.distance_km, travel_minutes=g.travel_minutes,
+            ))
+        return out
 
 
 def describe(department: Department) -> pb.DepartmentDescription:

@@ -1,5 +1,7 @@
 """民政 civil affairs: subsistence allowance, elderly and disabled care, special hardship.
-Livelihood events carry a household id and are refused without one."""
+Livelihood events (subsistence allowance 低保, elderly care, disability, special hardship
+特困, medical and employment aid) carry a household id — in ``details.household_id`` or as
+the location — and are refused without one; the household becomes the event's subject."""
 
 from __future__ import annotations
 
@@ -35,9 +37,31 @@ def household_required(event: events_pb2.DepartmentEvent, details: dict[str, Any
     """A livelihood event must name the household it concerns."""
     if not event.category.startswith("livelihood."):
         return []
-    if event.location.WhichOneof("kind") == "household_id" or details.get("household_id"):
+    if event.location.WhichOneof("kind") == "household_id":
+        return []
+    given = details.get("household_id")
+    if given is not None and not isinstance(given, str):
+        return [("details.household_id", "must be a string")]
+    if given and given.strip():
         return []
     return [("details.household_id", "livelihood events need a household id (here or as location.household_id)")]
+
+
+def household_of(event: events_pb2.DepartmentEvent) -> str:
+    if event.location.WhichOneof("kind") == "household_id":
+        return event.location.household_id.strip()
+    if event.HasField("details") and "household_id" in event.details.fields:
+        value = event.details.fields["household_id"]
+        if value.WhichOneof("kind") == "string_value":
+            return value.string_value.strip()
+    return ""
+
+
+async def household_as_subject(event: events_pb2.DepartmentEvent, store) -> None:
+    """The household is the subject of a livelihood case: events about it correlate."""
+    household = household_of(event)
+    if household and not event.subject_id:
+        event.subject_id = household
 
 
 DEPARTMENT = Department(
@@ -51,4 +75,5 @@ DEPARTMENT = Department(
     },
     extra_categories=frozenset({"livelihood.special_hardship"}),
     rules=(household_required,),
+    enrichers=(household_as_subject,),
 )

@@ -1,4 +1,6 @@
-"""综治 comprehensive governance: disputes, hazards, public order, "four kinds of risk"."""
+"""综治 comprehensive governance: disputes, hazards, public order, "four kinds of risk"
+screening (四类风险排查), and the grid workers' patrol logs with their daily hours inside their
+own grid (:mod:`services.departments.patrol`)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..definition import Department, Details, EventType
+from services.platform.mongo import ensure_indexes
+
+from ..definition import PATROL_LOGS, Department, Details, EventType
+from ..patrol import INDEXES as PATROL_INDEXES
+from ..patrol import PatrolStore
 from ..taxonomy import SHARED_CATEGORIES
 
 
@@ -26,6 +32,17 @@ class RiskScreeningDetails(Details):
     )
 
 
+class PublicOrderDetails(Details):
+    patrol_found: bool = Field(False, description="是否巡查发现")
+    gang_lead: bool = Field(False, description="是否扫黑除恶线索")
+
+
+async def seed_grid_workers(store) -> None:
+    """The grid workers and their own grids, for the patrol logs."""
+    await ensure_indexes(store.db, PATROL_INDEXES)
+    await PatrolStore(store.db).seed_workers()
+
+
 def _family(*families: str) -> frozenset[str]:
     return frozenset(c for c in SHARED_CATEGORIES if c.split(".")[0] in families)
 
@@ -36,9 +53,11 @@ DEPARTMENT = Department(
     event_types={
         "governance.dispute": EventType("矛盾纠纷", _family("dispute"), DisputeDetails),
         "governance.hazard": EventType("安全隐患", _family("safety_hazard"), HazardDetails),
-        "governance.public_order": EventType("社会治安", _family("public_order")),
+        "governance.public_order": EventType("社会治安", _family("public_order"), PublicOrderDetails),
         "governance.risk_screening": EventType(
             "四类风险排查", _family("public_order", "special_population", "safety_hazard", "dispute"), RiskScreeningDetails
         ),
     },
+    seeders=(seed_grid_workers,),
+    features=frozenset({PATROL_LOGS}),
 )

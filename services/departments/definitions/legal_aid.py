@@ -1,14 +1,43 @@
-"""法律援助 legal aid: consultations and aid applications; one community, one adviser."""
+"""法律援助 legal aid: consultations and aid applications.
+
+"One community, one adviser" (一个社区一名顾问): every community has exactly one legal adviser,
+kept in the department's own ``advisers`` collection (one document per community, seeded from
+the reference county and changed only by the department). Every accepted event is assigned to
+the adviser of the community its location falls in, and carries that as
+``details.assigned_to``.
+
+"Half-hour legal-aid circle" (半小时法律援助圈): a household is in the circle when it can reach
+an adviser within :data:`LIMIT_MINUTES`. The travel model: the resident walks at
+:data:`WALKING_KMH` to the adviser's desk at the community's party-mass service station
+(党群服务站); the walking route is estimated as :data:`DETOUR` times the straight-line
+(haversine) distance, the usual factor for a street grid. Households beyond every adviser are
+the circle's gaps.
+"""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
+import numpy as np
+from gridfusion.events.v1 import events_pb2
 from pydantic import Field
 
-from ..definition import Department, Details, EventType
+from .. import reference
+from ..definition import LEGAL_AID_CIRCLE, Department, Details, EventType
 
 _LEGAL = frozenset({"legal_service.consultation", "legal_service.aid_application"})
+
+WALKING_KMH = 5.0
+DETOUR = 1.3
+LIMIT_MINUTES = 30.0
+EARTH_RADIUS_KM = 6371.0088
+TRAVEL_MODEL = (
+    f"walking at {WALKING_KMH:g} km/h to the adviser's desk at the community's party-mass service "
+    f"station; route length = {DETOUR:g} x straight-line (haversine) distance"
+)
 
 
 class ConsultationDetails(Details):
@@ -22,6 +51,118 @@ class AidApplicationDetails(ConsultationDetails):
     hardship_proof: bool = Field(False, description="是否提交经济困难证明")
 
 
+async def seed_advisers(store) -> None:
+    """One adviser per community, from the reference county; an existing assignment is kept."""
+    for community in reference.county().communities:
+        adviser = community.legal_adviser
+        await store.db["advisers"].update_one(
+            {"_id": community.community_id},
+            {"$setOnInsert": {
+                "community_name": community.name,
+                "person_id": adviser.person_id,
+                "name": adviser.name,
+                "phone": adviser.phone,
+                "station": list(community.service_station),
+            }},
+            upsert=True,
+        )
+
+
+async def assign_adviser(event: events_pb2.DepartmentEvent, store) -> None:
+    """Assign the event to the legal adviser of the community it falls in."""
+    found = reference.locate(event.location)
+    if found is None:
+        event.details.update({"assigned_to": {"role": "legal_adviser", "status": "unassigned",
+                                              "reason": "the location lies in no grid of the county"}})
+        return
+    community_id = reference.community_of(found.grid_id)
+    adviser = await store.db["advisers"].find_one({"_id": community_id})
+    if adviser is None:
+        event.details.update({"assigned_to": {"role": "legal_adviser", "status": "unassigned",
+                                              "reason": f"community {community_id} has no adviser on record"}})
+        return
+    event.details.update({"assigned_to": {
+        "role": "legal_adviser", "status": "assigned", "person_id": adviser["person_id"],
+        "community_id": community_id, "grid_id": found.grid_id,
+    }})
+
+
+def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+
+
+def travel_minutes(distance_km: float, *, walking_kmh: float = WALKING_KMH, detour: float = DETOUR) -> float:
+    return distance_km * detour / walking_kmh * 60.0
+
+
+@dataclass(frozen=True)
+class Gap:
+    household_id: str
+    grid_id: str
+    community_id: str
+    nearest_adviser_community_id: str
+    distance_km: float
+    travel_minutes: float
+
+
+def circle_gaps(
+    stations: tuple[tuple[str, tuple[float, float]], ...],
+    *,
+    limit_minutes: float = LIMIT_MINUTES,
+    walking_kmh: float = WALKING_KMH,
+    detour: float = DETOUR,
+) -> tuple[list[Gap], int]:
+    """Households farther than ``limit_minutes`` from every adviser's station, and how many
+    households were checked. ``stations`` are (community_id, (lon, lat)) pairs."""
+    return _circle_gaps(stations, limit_minutes, walking_kmh, detour)
+
+
+@lru_cache(maxsize=8)
+def _circle_gaps(
+    stations: tuple[tuple[str, tuple[float, float]], ...], limit_minutes: float, walking_kmh: float, detour: float
+) -> tuple[list[Gap], int]:
+    county = reference.county()
+    households = county.households
+    if not households:
+        return [], 0
+    pts = np.radians(np.asarray([h.location for h in households], dtype=float))
+    if not stations:
+        nearest = np.full(len(households), -1)
+        distances = np.full(len(households), np.inf)
+    else:
+        st = np.radians(np.asarray([s for _, s in stations], dtype=float))
+        dlon = pts[:, None, 0] - st[None, :, 0]
+        dlat = pts[:, None, 1] - st[None, :, 1]
+        h = np.sin(dlat / 2) ** 2 + np.cos(pts[:, None, 1]) * np.cos(st[None, :, 1]) * np.sin(dlon / 2) ** 2
+        km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+        nearest = km.argmin(axis=1)
+        distances = km[np.arange(len(households)), nearest]
+    minutes = distances * detour / walking_kmh * 60.0
+    gaps = []
+    for i in np.nonzero(minutes > limit_minutes)[0].tolist():
+        hh = households[i]
+        gaps.append(Gap(
+            household_id=hh.household_id,
+            grid_id=hh.grid_id,
+            community_id=reference.community_of(hh.grid_id),
+            nearest_adviser_community_id=stations[int(nearest[i])][0] if stations else "",
+            distance_km=round(float(distances[i]), 3) if stations else float("inf"),
+            travel_minutes=round(float(minutes[i]), 1) if stations else float("inf"),
+        ))
+    return gaps, len(households)
+
+
+async def adviser_stations(store) -> tuple[tuple[str, tuple[float, float]], ...]:
+    """Where each community's adviser sits, from the department's own records."""
+    out = []
+    async for doc in store.db["advisers"].find({}, {"station": 1}).sort("_id", 1):
+        if doc.get("station"):
+            out.append((doc["_id"], (float(doc["station"][0]), float(doc["station"][1]))))
+    return tuple(out)
+
+
 DEPARTMENT = Department(
     name="legal_aid",
     label="法律援助",
@@ -29,4 +170,7 @@ DEPARTMENT = Department(
         "legal_aid.consultation": EventType("法律咨询", frozenset({"legal_service.consultation"}), ConsultationDetails),
         "legal_aid.application": EventType("法律援助申请", _LEGAL, AidApplicationDetails),
     },
+    enrichers=(assign_adviser,),
+    seeders=(seed_advisers,),
+    features=frozenset({LEGAL_AID_CIRCLE}),
 )

@@ -7,6 +7,8 @@ from typing import Literal
 
 from gridfusion.events.v1 import events_pb2
 from pydantic import Field
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from ..definition import Department, Details, EventType
 from ..taxonomy import SHARED_CATEGORIES
@@ -26,22 +28,62 @@ _PETITION_CATEGORIES = frozenset(
     c for c in SHARED_CATEGORIES if c.split(".")[0] in {"dispute", "livelihood", "property_management", "environment", "other", "legal_service"}
 )
 
-_RAISE = {
-    events_pb2.SEVERITY_LOW: events_pb2.SEVERITY_MEDIUM,
-    events_pb2.SEVERITY_MEDIUM: events_pb2.SEVERITY_HIGH,
-    events_pb2.SEVERITY_HIGH: events_pb2.SEVERITY_CRITICAL,
-    events_pb2.SEVERITY_CRITICAL: events_pb2.SEVERITY_CRITICAL,
-}
+_ORDER = (events_pb2.SEVERITY_LOW, events_pb2.SEVERITY_MEDIUM, events_pb2.SEVERITY_HIGH, events_pb2.SEVERITY_CRITICAL)
+GROUP_VISIT = 5
+
+
+def raised(severity: int, levels: int) -> int:
+    """``severity`` raised by ``levels`` steps, capped at critical."""
+    index = _ORDER.index(severity) if severity in _ORDER else 1
+    return _ORDER[min(index + levels, len(_ORDER) - 1)]
+
+
+def matter_key(event: events_pb2.DepartmentEvent) -> str:
+    """The same matter: the same petitioner (``subject_id``) on the same category."""
+    return f"{event.subject_id}|{event.category}"
 
 
 async def count_repeat_visits(event: events_pb2.DepartmentEvent, store) -> None:
-    """Carry the petitioner's earlier petitions on the same matter family; a repeat raises severity."""
+    """Count the petitioner's visits on this matter and carry the count on the event.
+
+    The ``petitioners`` collection keeps, per matter, the ids of its petitions in the order
+    they arrived; an event's earlier visits are its place in that list, so submitting the
+    same event again (or after a crash) counts it once and gets the same number. A repeat
+    visit raises the severity one level, a third or later visit two; a group visit (five or
+    more people, 集体访) is at least high.
+    """
+    people = int(details_people(event))
+    if people >= GROUP_VISIT:
+        event.severity = max(event.severity, events_pb2.SEVERITY_HIGH)
     if not event.subject_id:
         return
-    earlier = await store.count_subject_events(event.subject_id, event.category.split(".")[0], event.id)
-    event.details.update({"repeat_visits": earlier})
+    doc = None
+    for _ in range(3):  # two first visits at once: one upsert wins, the other retries
+        try:
+            doc = await store.db["petitioners"].find_one_and_update(
+                {"_id": matter_key(event)},
+                {"$addToSet": {"event_ids": event.id},
+                 "$setOnInsert": {"subject_id": event.subject_id, "category": event.category}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+            break
+        except DuplicateKeyError:
+            continue
+    if doc is None:
+        raise RuntimeError("could not count the petitioner's visits")
+    earlier = doc["event_ids"].index(event.id)
+    event.details.update({"repeat_visits": earlier, "visit_number": earlier + 1})
     if earlier:
-        event.severity = _RAISE.get(event.severity, events_pb2.SEVERITY_HIGH)
+        event.severity = raised(event.severity, 1 if earlier == 1 else 2)
+
+
+def details_people(event: events_pb2.DepartmentEvent) -> float:
+    if event.HasField("details") and "people_count" in event.details.fields:
+        value = event.details.fields["people_count"]
+        if value.WhichOneof("kind") == "number_value":
+            return value.number_value
+    return 1
 
 
 DEPARTMENT = Department(

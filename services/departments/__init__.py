@@ -1,0 +1,1 @@
+"""The department services: one framework, five definitions."""
