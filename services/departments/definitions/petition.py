@@ -3,6 +3,7 @@ counted and carried on the event; a repeat visit raises its severity."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Literal
 
 from gridfusion.events.v1 import events_pb2
@@ -57,21 +58,17 @@ async def count_repeat_visits(event: events_pb2.DepartmentEvent, store) -> None:
         event.severity = max(event.severity, events_pb2.SEVERITY_HIGH)
     if not event.subject_id:
         return
-    doc = None
-    for _ in range(3):  # two first visits at once: one upsert wins, the other retries
-        try:
-            doc = await store.db["petitioners"].find_one_and_update(
-                {"_id": matter_key(event)},
-                {"$addToSet": {"event_ids": event.id},
-                 "$setOnInsert": {"subject_id": event.subject_id, "category": event.category}},
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-            )
-            break
-        except DuplicateKeyError:
-            continue
-    if doc is None:
-        raise RuntimeError("could not count the petitioner's visits")
+    matters = store.db["petitioners"]
+    key = matter_key(event)
+    with suppress(DuplicateKeyError):  # two first visits at once: the other created it
+        await matters.update_one(
+            {"_id": key},
+            {"$setOnInsert": {"subject_id": event.subject_id, "category": event.category, "event_ids": []}},
+            upsert=True,
+        )
+    doc = await matters.find_one_and_update(
+        {"_id": key}, {"$addToSet": {"event_ids": event.id}}, return_document=ReturnDocument.AFTER
+    )
     earlier = doc["event_ids"].index(event.id)
     event.details.update({"repeat_visits": earlier, "visit_number": earlier + 1})
     if earlier:
