@@ -1,54 +1,71 @@
-"""Cases in fusion's database, and fusing one event into one.
+"""Cases in fusion's database: fusing an event into one, and moving a case round the loop.
 
 Fusing is one MongoDB transaction: the event's record (keyed by the event id), the case it
-opens or joins, and the timeline entry commit together or not at all. A redelivered or
-re-published event finds its record and changes nothing. Every transaction on a grid and
-family first bumps one guard document, so two fusion replicas correlating events of the same
-incident at once conflict, and the retry of the later one sees the earlier one's case.
+opens or joins, the timeline entry and the case-change message in the outbox commit together
+or not at all. A redelivered or re-published event finds its record and changes nothing. Every
+transaction on a grid and family first bumps one guard document, so two fusion replicas
+correlating events of the same incident at once conflict, and the retry of the later one sees
+the earlier one's case.
+
+An action on a case (:meth:`CaseStore.act`) and an automatic escalation
+(:meth:`CaseStore.escalate_due`) are transactions too: the case is re-read, the pure state
+machine in :mod:`.workflow` decides, and the update is conditional on the version read, so of
+two replicas racing to escalate one overdue case exactly one succeeds; the other's retry finds
+nothing left to do.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from gridfusion.departments.v1 import departments_pb2
 from gridfusion.events.v1 import events_pb2
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.asynchronous.mongo_client import AsyncMongoClient
+from pymongo.errors import DuplicateKeyError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from services.departments.schema import SEVERITY_FROM_PROTO
 from services.platform.mongo import ensure_indexes
 
+from . import outbox, workflow
+from .convert import case_to_proto
 from .correlation import SUBJECT_WINDOW, Sighting, same_incident
 from .deadlines import deadline
 from .resolver import Resolution
+from .workflow import Actor, Refused, Request, Transition
 
 log = logging.getLogger(__name__)
 
-OPEN_STATUSES = ("reported", "accepted", "escalated", "assessed", "handed_over", "result_reported", "reopened")
-CLOSED_STATUSES = ("resolved", "closed")
+OPEN_STATUSES = tuple(s for s in workflow.STATUSES if s not in workflow.CLOSED)
+CLOSED_STATUSES = workflow.CLOSED
 SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 
 INDEXES = {
     "cases": [
-        IndexModel([("grid_id", ASCENDING), ("family", ASCENDING), ("status", ASCENDING), ("last_seen", DESCENDING)], name="correlation"),
+        IndexModel([("grid_id", ASCENDING), ("family", ASCENDING), ("last_seen", DESCENDING)], name="correlation"),
         IndexModel([("opened_at", DESCENDING)], name="recent"),
-        IndexModel([("status", ASCENDING), ("due_at", ASCENDING)], name="deadlines"),
+        IndexModel([("due_at", ASCENDING)], name="deadlines"),
+        IndexModel([("grid_id", ASCENDING), ("opened_at", DESCENDING)]),
         IndexModel([("community_id", ASCENDING), ("opened_at", DESCENDING)]),
         IndexModel([("street_id", ASCENDING), ("opened_at", DESCENDING)]),
         IndexModel([("departments", ASCENDING), ("opened_at", DESCENDING)]),
         IndexModel([("handed_to", ASCENDING), ("opened_at", DESCENDING)]),
+        IndexModel([("status", ASCENDING), ("opened_at", DESCENDING)]),
     ],
     "events": [IndexModel([("case_id", ASCENDING)]), IndexModel([("status", ASCENDING)])],
-    "dead_letters": [IndexModel([("dead_lettered_at", DESCENDING)]), IndexModel([("event_id", ASCENDING)])],
+    "dead_letters": [IndexModel([("dead_lettered_at", DESCENDING)]), IndexModel([("reprocessed", ASCENDING), ("dead_lettered_at", DESCENDING)])],
+    "outbox": outbox.INDEXES,
 }
+
+TXN = {"read_concern": ReadConcern("snapshot"), "write_concern": WriteConcern("majority")}
 
 
 def case_id_for(event: events_pb2.DepartmentEvent) -> str:
@@ -66,6 +83,21 @@ class Fused:
     opened: bool  # a new case (False: joined an existing one)
     duplicate: bool  # already fused before: nothing changed
     version: int = 0
+    messages: tuple[str, ...] = ()  # outbox ids to publish after the commit
+
+
+@dataclass
+class Acted:
+    """An applied action: the case after it, and what to publish."""
+
+    case: dict[str, Any]
+    transition: Transition | None
+    messages: list[str] = field(default_factory=list)
+    duplicate: bool = False
+
+
+class Conflict(Exception):
+    """The case changed between reading and writing; the transaction is retried."""
 
 
 def sighting_of(event: events_pb2.DepartmentEvent, resolution: Resolution) -> Sighting:
@@ -88,6 +120,7 @@ class CaseStore:
         self.events = db["events"]
         self.dead_letters = db["dead_letters"]
         self.guards = db["correlation_guards"]
+        self.outbox = db["outbox"]
         self.grids: dict[str, dict[str, Any]] = {}
 
     async def ensure_indexes(self) -> None:
@@ -96,13 +129,14 @@ class CaseStore:
     async def load_grids(self) -> None:
         self.grids = {g["_id"]: g async for g in self.db["grids"].find({}, {"polygon": 0})}
 
-    async def fuse(self, event: events_pb2.DepartmentEvent, resolution: Resolution, now: datetime) -> Fused:
+    async def _transaction(self, fn):
         async with self.client.start_session() as session:
-            return await session.with_transaction(
-                lambda s: self._fuse(s, event, resolution, now),
-                read_concern=ReadConcern("snapshot"),
-                write_concern=WriteConcern("majority"),
-            )
+            return await session.with_transaction(fn, **TXN)
+
+    # -- fusing events ---------------------------------------------------------------------
+
+    async def fuse(self, event: events_pb2.DepartmentEvent, resolution: Resolution, now: datetime) -> Fused:
+        return await self._transaction(lambda s: self._fuse(s, event, resolution, now))
 
     async def _fuse(
         self, s: AsyncClientSession, event: events_pb2.DepartmentEvent, resolution: Resolution, now: datetime
@@ -114,7 +148,7 @@ class CaseStore:
         await self.guards.update_one(
             {"_id": f"{sighting.grid_id}|{sighting.family}"}, {"$inc": {"n": 1}}, upsert=True, session=s
         )
-        severity = SEVERITY_FROM_PROTO.get(event.severity, "medium")
+        severity = SEVERITY_FROM_PROTO.get(event.severity) or "medium"
         department = event.department
         entry = {
             "at": now,
@@ -122,12 +156,16 @@ class CaseStore:
             "actor": f"department:{department}",
             "role": "department",
             "event_id": event.id,
+            "department": department,
             "note": event.summary[:200],
         }
         match, linked = await self._correlate(s, sighting)
         if match is not None:
-            version = match["version"] + 1
-            entry.update(action="correlated", from_status=match["status"], to_status=match["status"], level=match["level"])
+            version = match.get("version", 1) + 1
+            entry.update(
+                action="correlated", from_status=match["status"], to_status=match["status"],
+                from_level=match["level"], level=match["level"],
+            )
             update: dict[str, Any] = {
                 "$push": {"event_ids": event.id, "sightings": sighting.to_doc(), "timeline": entry},
                 "$addToSet": {"departments": department},
@@ -136,12 +174,17 @@ class CaseStore:
             }
             if SEVERITY_RANK[severity] > SEVERITY_RANK.get(match.get("severity", "low"), 1):
                 update["$set"]["severity"] = severity
-            await self.cases.update_one({"_id": match["_id"]}, update, session=s)
-            case_id, opened = match["_id"], False
+            result = await self.cases.update_one({"_id": match["_id"], "version": match.get("version", 1)}, update, session=s)
+            if result.matched_count != 1:
+                raise Conflict(f"case {match['_id']} changed while fusing {event.id}")
+            case_id, opened, change = match["_id"], False, "updated"
         else:
-            case_id, opened, version = case_id_for(event), True, 1
+            case_id, opened, version, change = case_id_for(event), True, 1, "opened"
             grid = self.grids.get(sighting.grid_id, {})
-            entry.update(from_status="", to_status="reported", level="grid")
+            entry.update(from_status="", to_status="reported", from_level="", level="grid")
+            note = f"linked to closed case {linked}" if linked else ""
+            if note:
+                entry["note"] = f"{entry['note']} ({note})"
             await self.cases.insert_one(
                 {
                     "_id": case_id,
@@ -160,15 +203,18 @@ class CaseStore:
                     "subject_id": event.subject_id,
                     "risk_level": "",
                     "handed_to": "",
+                    "result": "",
                     "linked_case_id": linked or "",
                     "rating": 0,
                     "opened_at": now,
                     "updated_at": now,
                     "level_started_at": now,
                     "due_at": now + deadline("grid", sighting.family),
+                    "overdue": False,
                     "closed_at": None,
                     "last_seen": sighting.time,
                     "timeline": [entry],
+                    "applied": [],
                     "version": 1,
                 },
                 session=s,
@@ -190,14 +236,16 @@ class CaseStore:
             upsert=True,
             session=s,
         )
-        return Fused(event.id, case_id, sighting.grid_id, opened=opened, duplicate=False, version=version)
+        message = await self._announce(s, case_id, change, now)
+        return Fused(event.id, case_id, sighting.grid_id, opened=opened, duplicate=False, version=version,
+                     messages=(message,))
 
     async def _correlate(self, s: AsyncClientSession, sighting: Sighting) -> tuple[dict | None, str | None]:
         """The open case this sighting joins, else the closed case a new one should link to."""
         window = {"$gte": sighting.time - SUBJECT_WINDOW}
         query = {"grid_id": sighting.grid_id, "family": sighting.family, "last_seen": window}
         linked: str | None = None
-        async for case in self.cases.find(query, session=s).sort("opened_at", ASCENDING):
+        async for case in self.cases.find(query, {"timeline": 0}, session=s).sort([("opened_at", ASCENDING), ("_id", ASCENDING)]):
             if any(same_incident(sighting, Sighting.from_doc(d)) for d in case["sightings"]):
                 if case["status"] in CLOSED_STATUSES:
                     linked = case["_id"]
@@ -205,30 +253,133 @@ class CaseStore:
                 return case, None
         return None, linked
 
+    async def _announce(self, s: AsyncClientSession, case_id: str, change: str, now: datetime,
+                        extra: list[dict[str, Any]] | None = None) -> str:
+        """Put the case-change message (and any others) in the outbox, in the transaction."""
+        doc = await self.cases.find_one({"_id": case_id}, {"sightings": 0, "timeline": 0}, session=s)
+        message = outbox.case_change(case_to_proto(doc), change, now)
+        await outbox.put(self.outbox, [message, *(extra or [])], session=s)
+        return message["_id"]
+
+    # -- the closed loop -------------------------------------------------------------------
+
+    async def act(self, case_id: str, request: Request, actor: Actor, now: datetime, *, key: str = "") -> Acted:
+        """Apply one action; raises :class:`Refused` with the reason when it is not allowed.
+
+        ``key`` makes the action idempotent (a department's result id): an action already
+        applied under the same key changes nothing and answers ``duplicate``.
+        """
+        return await self._transaction(lambda s: self._act(s, case_id, request, actor, now, key))
+
+    async def _act(self, s: AsyncClientSession, case_id: str, request: Request, actor: Actor, now: datetime,
+                   key: str) -> Acted:
+        doc = await self.cases.find_one({"_id": case_id}, {"sightings": 0}, session=s)
+        if doc is None or not workflow.in_scope(actor, doc):
+            raise Refused("not_found", f"no case {case_id!r} in your scope")
+        if key and key in doc.get("applied", []):
+            return Acted(doc, None, duplicate=True)
+        transition = workflow.decide(doc, request, actor, now)
+        extra: list[dict[str, Any]] = []
+        version = doc.get("version", 1) + 1
+        if transition.action == "hand_over":
+            extra.append(outbox.hand_over(self._hand_over_message(doc, transition, now), transition.set["handed_to"], version, now))
+        messages = await self._apply(s, doc, transition, now, key=key, extra=extra)
+        after = await self.cases.find_one({"_id": case_id}, {"sightings": 0}, session=s)
+        return Acted(after, transition, messages)
+
+    async def _apply(self, s: AsyncClientSession, doc: dict[str, Any], transition: Transition, now: datetime, *,
+                     key: str = "", extra: list[dict[str, Any]] | None = None) -> list[str]:
+        version = doc.get("version", 1) + 1
+        update: dict[str, Any] = {"$set": {**transition.set, "version": version}, "$push": {"timeline": transition.entry}}
+        if transition.action == "hand_over":
+            update["$addToSet"] = {"departments": transition.set["handed_to"]}
+        if key:
+            update["$push"]["applied"] = key
+        result = await self.cases.update_one({"_id": doc["_id"], "version": doc.get("version", 1)}, update, session=s)
+        if result.matched_count != 1:
+            raise Conflict(f"case {doc['_id']} changed meanwhile")
+        first = await self._announce(s, doc["_id"], transition.change, now, extra)
+        return [first, *(m["_id"] for m in extra or [])]
+
+    @staticmethod
+    def _hand_over_message(doc: dict[str, Any], transition: Transition, now: datetime) -> departments_pb2.HandOver:
+        message = departments_pb2.HandOver(
+            case_id=doc["_id"], grid_id=doc["grid_id"], category=doc["category"], summary=doc.get("summary", ""),
+            risk_level=doc.get("risk_level", ""), event_ids=doc.get("event_ids", []), note=transition.entry.get("note", ""),
+        )
+        message.due_at.FromDatetime(transition.set["due_at"])
+        message.handed_over_at.FromDatetime(now)
+        return message
+
+    async def due_cases(self, now: datetime, limit: int = 200) -> list[str]:
+        query = {"due_at": {"$lte": now}, "overdue": {"$ne": True}, "status": {"$nin": list(workflow.FINISHED)}}
+        cursor = self.cases.find(query, {"_id": 1}).sort("due_at", ASCENDING).limit(limit)
+        return [d["_id"] async for d in cursor]
+
+    async def escalate_due(self, now: datetime, limit: int = 200) -> list[Acted]:
+        """Escalate (or mark overdue) every case whose deadline has passed; each exactly once."""
+        done: list[Acted] = []
+        for case_id in await self.due_cases(now, limit):
+            try:
+                acted = await self._transaction(lambda s, cid=case_id: self._escalate(s, cid, now))
+            except Exception:
+                log.exception("automatic escalation failed; next pass retries", extra={"case_id": case_id})
+                continue
+            if acted is not None:
+                done.append(acted)
+        return done
+
+    async def _escalate(self, s: AsyncClientSession, case_id: str, now: datetime) -> Acted | None:
+        doc = await self.cases.find_one({"_id": case_id}, {"sightings": 0}, session=s)
+        if doc is None:
+            return None
+        transition = workflow.auto_escalation(doc, now)
+        if transition is None:
+            return None  # another replica got there first, or someone acted in time
+        messages = await self._apply(s, doc, transition, now)
+        return Acted(await self.cases.find_one({"_id": case_id}, {"sightings": 0}, session=s), transition, messages)
+
+    # -- dead letters ------------------------------------------------------------------------
+
     async def record_unfused(self, event: events_pb2.DepartmentEvent | None, event_id: str, *, stage: str, reason: str,
-                             origin_subject: str, now: datetime) -> None:
-        """Keep a dead-lettered event where the API can list it and GET /v1/events can explain it."""
-        department = event.department if event is not None else origin_subject.split(".")[2] if origin_subject.count(".") >= 2 else ""
+                             origin_subject: str, now: datetime, kind: str = "event") -> None:
+        """Keep a dead-lettered message where the API can list it and GET /v1/events can explain it."""
+        parts = origin_subject.split(".")
+        department = event.department if event is not None and kind == "event" else parts[2] if len(parts) > 2 else ""
+        reprocessable = kind == "event" and event is not None and stage != "decode"
         await self.dead_letters.replace_one(
             {"_id": event_id or f"unknown-{now.timestamp()}"},
             {
                 "event_id": event_id,
+                "kind": kind,
                 "stage": stage,
                 "reason": reason,
                 "origin_subject": origin_subject,
                 "department": department,
                 "dead_lettered_at": now,
                 "reprocessed": False,
-                "event": event.SerializeToString() if event is not None else None,
+                "reprocessable": reprocessable,
+                "event": event.SerializeToString() if event is not None and kind == "event" else None,
             },
             upsert=True,
         )
-        if event_id:
-            await self.events.update_one(
-                {"_id": event_id, "status": {"$ne": "fused"}},
-                {"$set": {"status": "dead_lettered", "reason": reason, "department": department, "category": event.category if event else "", "dead_lettered_at": now}},
-                upsert=True,
-            )
+        if event_id and kind == "event":
+            try:
+                await self.events.update_one(
+                    {"_id": event_id, "status": {"$ne": "fused"}},
+                    {"$set": {"status": "dead_lettered", "reason": reason, "department": department,
+                              "category": event.category if event else "", "dead_lettered_at": now}},
+                    upsert=True,
+                )
+            except DuplicateKeyError:
+                pass  # fused already (a late duplicate was refused): the fused record stands
+
+    async def mark_reprocessed(self, event_id: str, case_id: str, now: datetime) -> None:
+        await self.dead_letters.update_one(
+            {"_id": event_id}, {"$set": {"reprocessed": True, "reprocessed_at": now, "case_id": case_id}}
+        )
+
+    # -- reading -----------------------------------------------------------------------------
 
     async def get_case(self, case_id: str) -> dict | None:
         return await self.cases.find_one({"_id": case_id})
@@ -239,7 +390,7 @@ class CaseStore:
     async def list_cases(self, query: dict, page: int, page_size: int) -> tuple[list[dict], int]:
         total = await self.cases.count_documents(query)
         cursor = (
-            self.cases.find(query, {"sightings": 0, "timeline": 0})
+            self.cases.find(query, {"sightings": 0, "timeline": 0, "applied": 0})
             .sort([("opened_at", DESCENDING), ("_id", ASCENDING)])
             .skip((page - 1) * page_size)
             .limit(page_size)

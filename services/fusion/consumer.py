@@ -14,24 +14,23 @@ from gridfusion.events.v1 import events_pb2
 from nats.aio.msg import Msg
 
 from services.departments.validation import check_shared
-from services.platform import bus
 from services.platform.bus import Outcome
 from services.platform.clock import Clock
 
-from .cases import CaseStore, Fused
-from .convert import case_to_proto
+from .cases import CaseStore
+from .outbox import SOURCE, Relay
 from .resolver import GridResolver, unlocatable_reason
 
 log = logging.getLogger(__name__)
 
-SOURCE = "gridfusion/fusion"
+__all__ = ["SOURCE", "FusionHandler", "decode"]
 
 
 class FusionHandler:
-    def __init__(self, store: CaseStore, resolver: GridResolver, js, clock: Clock) -> None:
+    def __init__(self, store: CaseStore, resolver: GridResolver, relay: Relay, clock: Clock) -> None:
         self.store = store
         self.resolver = resolver
-        self.js = js
+        self.relay = relay
         self.clock = clock
 
     async def handle(self, msgs: list[Msg]) -> list[Outcome]:
@@ -44,6 +43,7 @@ class FusionHandler:
             else:
                 events.append((i, event))
         resolutions = self.resolver.locate_many([e.location for _, e in events])
+        messages: list[str] = []
         for (i, event), resolution in zip(events, resolutions):
             if resolution is None:
                 outcomes[i] = Outcome.dead(unlocatable_reason(event.location), stage="locate")
@@ -54,29 +54,19 @@ class FusionHandler:
                 log.exception("fusing failed", extra={"event_id": event.id})
                 outcomes[i] = Outcome.retry(f"{type(exc).__name__}: {exc}")
                 continue
-            if not fused.duplicate:
-                await self.announce(fused)
+            messages.extend(fused.messages)
             outcomes[i] = Outcome.done()
+        await self.announce(messages)
         return [o or Outcome.retry("not handled") for o in outcomes]
 
-    async def announce(self, fused: Fused) -> None:
-        """Publish the case change for dashboards, departments and the live feed."""
-        doc = await self.store.get_case(fused.case_id)
-        if doc is None:
+    async def announce(self, messages: list[str]) -> None:
+        """Publish the batch's case changes; what fails here the outbox relay publishes later."""
+        if not messages:
             return
-        change = "opened" if fused.opened else "updated"
         try:
-            await bus.publish(
-                self.js,
-                bus.case_subject(fused.grid_id, change),
-                case_to_proto(doc),
-                event_id=f"{fused.case_id}.v{fused.version}",
-                ce_type=f"gridfusion.case.{change}.v1",
-                source=SOURCE,
-                ce_subject=fused.case_id,
-            )
+            await self.relay.publish(messages)
         except Exception:
-            log.exception("case change not published", extra={"case_id": fused.case_id})
+            log.exception("case changes not published yet; the relay will", extra={"count": len(messages)})
 
     async def on_dead_letter(self, msg: Msg, record: events_pb2.DeadLetter) -> None:
         event, _ = decode(msg)

@@ -68,7 +68,11 @@ def case_to_proto(doc: dict[str, Any]) -> pb.Case:
         handed_to=doc.get("handed_to", ""),
         linked_case_id=doc.get("linked_case_id", ""),
         rating=doc.get("rating", 0),
+        version=doc.get("version", 1),
+        overdue=bool(doc.get("overdue", False)),
+        result=doc.get("result", ""),
     )
+    _ts(case.level_started_at, doc.get("level_started_at"))
     _ts(case.opened_at, doc.get("opened_at"))
     _ts(case.due_at, doc.get("due_at"))
     _ts(case.closed_at, doc.get("closed_at"))
@@ -86,6 +90,11 @@ def timeline_to_proto(entry: dict[str, Any]) -> pb.TimelineEntry:
         level=entry.get("level", ""),
         note=entry.get("note", ""),
         event_id=entry.get("event_id", ""),
+        from_level=entry.get("from_level", ""),
+        risk_level=entry.get("risk_level", ""),
+        department=entry.get("department", ""),
+        rating=entry.get("rating", 0),
+        result=entry.get("result", ""),
     )
     _ts(out.at, entry.get("at"))
     return out
@@ -115,6 +124,9 @@ def dead_letter_to_proto(doc: dict[str, Any]) -> pb.DeadLetterRecord:
         origin_subject=doc.get("origin_subject", ""),
         reprocessed=doc.get("reprocessed", False),
         department=doc.get("department", ""),
+        reprocessable=bool(doc.get("reprocessable", doc.get("event") is not None)),
+        case_id=doc.get("case_id", ""),
     )
     _ts(out.dead_lettered_at, doc.get("dead_lettered_at"))
+    _ts(out.reprocessed_at, doc.get("reprocessed_at"))
     return out

@@ -15,7 +15,11 @@ from services.platform.settings import CommonSettings
 from . import reference_store
 from .cases import CaseStore
 from .consumer import SOURCE, FusionHandler
+from .escalation import Escalator
+from .outbox import Relay
 from .resolver import GridResolver
+from .results import SUBJECT as RESULTS_SUBJECT
+from .results import ResultsHandler
 from .server import FusionServicer
 
 
@@ -28,6 +32,12 @@ class FusionSettings(CommonSettings):
     max_deliver: int = Field(5, ge=1, le=100)
     # Load the synthetic county when the database has no grid yet (local mode and tests).
     seed_reference: bool = True
+    # Durable consumer names: every replica shares them, so the stream's work is split.
+    consumer: str = "fusion"
+    results_consumer: str = "fusion-results"
+    # How often the deadline loop looks for overdue cases, and the outbox relay for leftovers.
+    escalation_interval_seconds: float = Field(30.0, gt=0)
+    relay_interval_seconds: float = Field(5.0, gt=0)
 
 
 async def serve() -> None:
@@ -44,26 +54,35 @@ async def serve() -> None:
     await store.load_grids()
     resolver = await GridResolver.load(db)
     js = await rt.connect_nats()
-    handler = FusionHandler(store, resolver, js, SystemClock())
-    consumer = bus.PullConsumer(
-        js=js,
-        stream=bus.EVENTS.name,
-        durable="fusion",
-        filter_subject="gridfusion.events.>",
-        handler=handler.handle,
-        source=SOURCE,
-        batch_size=settings.batch_size,
-        max_deliver=settings.max_deliver,
-        on_dead_letter=handler.on_dead_letter,
-    )
-    await consumer.start()
-    servicer = FusionServicer(store, resolver)
+    clock = SystemClock()
+    relay = Relay(store.outbox, js, clock)
+    handler = FusionHandler(store, resolver, relay, clock)
+    results = ResultsHandler(store, relay, clock)
+    # Every subscription of fusion, in one table: stream, durable, subjects, handler.
+    consumers = [
+        bus.PullConsumer(
+            js=js, stream=bus.EVENTS.name, durable=settings.consumer, filter_subject="gridfusion.events.>",
+            handler=handler.handle, source=SOURCE, batch_size=settings.batch_size,
+            max_deliver=settings.max_deliver, on_dead_letter=handler.on_dead_letter,
+        ),
+        bus.PullConsumer(
+            js=js, stream=bus.HANDOVERS.name, durable=settings.results_consumer, filter_subject=RESULTS_SUBJECT,
+            handler=results.handle, source=SOURCE, batch_size=min(settings.batch_size, 100),
+            max_deliver=settings.max_deliver, on_dead_letter=results.on_dead_letter,
+        ),
+    ]
+    for consumer in consumers:
+        await consumer.start()
+    servicer = FusionServicer(store, resolver, relay, clock)
     await rt.serve_grpc(
         settings.grpc_port,
         [pb.DESCRIPTOR.services_by_name["FusionService"].full_name],
         lambda server: pb_grpc.add_FusionServiceServicer_to_server(servicer, server),
     )
-    rt.spawn(consumer.run(rt.stop), "events-consumer")
+    for consumer in consumers:
+        rt.spawn(consumer.run(rt.stop), f"{consumer.durable}-consumer")
+    rt.spawn(Escalator(store, relay, clock).run(rt.stop, settings.escalation_interval_seconds), "escalation")
+    rt.spawn(relay.run(rt.stop, settings.relay_interval_seconds), "outbox-relay")
     await rt.run_until_stopped()
 
 

@@ -7,10 +7,14 @@ Three ways in, tried by the event's location form:
   so the same point always lands in the same grid;
 * a household id — the household register;
 * an address — a gazetteer of household addresses, compounds and landmarks. Addresses are
-  normalised first (full-width digits and letters, 號/号, 幢/号楼/座 → 栋, spaces and
-  punctuation, the province/city/county prefix); an exact match wins, then the longest
+  normalised first (NFKC, so full-width digits and letters become ASCII; 號/号, 單元/单元,
+  幢/号楼/座 → 栋; ``1-2-301`` → ``1栋2单元301``; a trailing 室; spaces and punctuation; the
+  province/city/county prefix and the street office); an exact match wins, then the longest
   compound or landmark whose site (``…街99号``) or name appears in the address, then a fuzzy
-  match (RapidFuzz ``WRatio``) at or above :data:`FUZZY_THRESHOLD`.
+  match: the address without its building/unit/room tail against every site key, scored by
+  normalised Levenshtein similarity (RapidFuzz) out of 100. The best key wins when it scores at
+  least :data:`FUZZY_THRESHOLD` (one wrong character in five) and beats the best key of any
+  other grid by :data:`FUZZY_MARGIN`; otherwise the address is ambiguous and unlocatable.
 """
 
 from __future__ import annotations
@@ -23,22 +27,33 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from gridfusion.events.v1 import events_pb2
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 from shapely import STRtree
 from shapely.geometry import Polygon
 
 # A score out of 100; below it an address is unlocatable rather than guessed.
-FUZZY_THRESHOLD = 88.0
+FUZZY_THRESHOLD = 80.0
+# How far the best match must lead the best match in any other grid.
+FUZZY_MARGIN = 5.0
+# The building, unit and room after a compound's name: 3栋, 2单元, 101.
+_TAIL = re.compile(r"\d+栋.*$|\d+单元.*$|\d+$")
 
 _PREFIXES = ("山东省", "泰安市", "宁阳县")
+# The street office (街道) in front of a postal address (one with a house number) adds nothing
+# once the road is known; in a name (文庙街道办事处) it stays.
+_STREET_OFFICE = re.compile(r"^[\u4e00-\u9fff]{2,4}街道(?=.*\d+号)")
 _BUILDING = re.compile(r"(号楼|幢|座|栋楼)")
+# 1-2-301 (building-unit-room) as written on forms.
+_TRIPLE = re.compile(r"(\d+)[-－—](\d+)[-－—](\d+)(室)?$")
 _DROP = re.compile(r"[\s,，.。、·\-—_/\\()（）#]+")
 
 
 def normalise_address(address: str) -> str:
     """The comparable form of a Chinese address."""
-    text = unicodedata.normalize("NFKC", address)
-    text = text.replace("號", "号").replace("單元", "单元")
+    text = unicodedata.normalize("NFKC", address).strip()
+    text = text.replace("號", "号").replace("單元", "单元").replace("棟", "栋")
+    text = _TRIPLE.sub(r"\1栋\2单元\3", text)
     text = _DROP.sub("", text)
     changed = True
     while changed:
@@ -47,8 +62,10 @@ def normalise_address(address: str) -> str:
             if text.startswith(prefix):
                 text = text[len(prefix) :]
                 changed = True
+    text = _STREET_OFFICE.sub("", text)
     text = _BUILDING.sub("栋", text)
-    return text
+    # "101室" and "101" are the same room.
+    return text.removesuffix("室")
 
 
 @dataclass(frozen=True)
@@ -93,20 +110,35 @@ class GridResolver:
 
     @classmethod
     async def load(cls, db) -> GridResolver:
-        polygons = {g["_id"]: g["polygon"] async for g in db["grids"].find({}, {"polygon": 1})}
-        households: dict[str, tuple[str, tuple[float, float] | None]] = {}
+        grids = [g async for g in db["grids"].find({}, {"polygon": 1})]
+        households = [h async for h in db["households"].find({}, {"grid_id": 1, "address": 1, "location": 1})]
+        sites = []
+        for collection in ("compounds", "landmarks"):
+            sites += [c async for c in db[collection].find({}, {"grid_id": 1, "address": 1, "name": 1, "location": 1})]
+        return cls.from_docs(grids, households, sites)
+
+    @classmethod
+    def from_docs(cls, grids: Iterable[dict], households: Iterable[dict], sites: Iterable[dict]) -> GridResolver:
+        """Build from fusion's documents: grids (``_id``, ``polygon``), households, and named sites
+        (compounds and landmarks: ``grid_id``, ``address``, ``name``, ``location``)."""
+        polygons = {g["_id"]: g["polygon"] for g in grids}
+        register: dict[str, tuple[str, tuple[float, float] | None]] = {}
         addresses: dict[str, tuple[str, tuple[float, float] | None]] = {}
-        async for h in db["households"].find({}, {"grid_id": 1, "address": 1, "location": 1}):
+        for h in households:
             entry = (h["grid_id"], tuple(h["location"]) if h.get("location") else None)
-            households[h["_id"]] = entry
+            register[h["_id"]] = entry
             addresses[h["address"]] = entry
         places: list[Place] = []
-        for collection in ("compounds", "landmarks"):
-            async for c in db[collection].find({}, {"grid_id": 1, "address": 1, "name": 1, "location": 1}):
-                point = tuple(c["location"]) if c.get("location") else None
-                for key in (c["address"] + c["name"], c["name"], c["address"]):
-                    places.append(Place(key, c["grid_id"], point))
-        return cls(polygons, households, addresses, _unambiguous(places))
+        for c in sites:
+            point = tuple(c["location"]) if c.get("location") else None
+            for key in (c["address"] + c["name"], c["name"], c["address"]):
+                places.append(Place(key, c["grid_id"], point))
+        return cls(polygons, register, addresses, _unambiguous(places))
+
+    async def reload(self, db) -> None:
+        """Read the grid data again (after a correction), replacing this resolver's in place."""
+        fresh = await GridResolver.load(db)
+        self.__dict__.update(fresh.__dict__)
 
     def locate_points(self, points: Sequence[tuple[float, float]]) -> list[str | None]:
         """Grid of each point, in one query of the tree; None outside every grid."""
@@ -137,12 +169,23 @@ class GridResolver:
         for place in self.places:
             if place.key in text:
                 return Resolution(place.grid_id, "address", 1.0, place.point)
-        best = process.extractOne(text, self.place_keys, scorer=fuzz.WRatio, score_cutoff=FUZZY_THRESHOLD)
-        if best is None:
+        return self._fuzzy(_TAIL.sub("", text) or text)
+
+    def _fuzzy(self, text: str) -> Resolution | None:
+        scored = process.extract(
+            text, self.place_keys, scorer=Levenshtein.normalized_similarity, processor=None, limit=None,
+            score_cutoff=(FUZZY_THRESHOLD - FUZZY_MARGIN) / 100.0,
+        )
+        if not scored:
             return None
-        _, score, index = best
+        _, best, index = max(scored, key=lambda m: (m[1], -m[2]))
         place = self.places[index]
-        return Resolution(place.grid_id, "address", round(score / 100.0, 3), place.point)
+        if best * 100 < FUZZY_THRESHOLD:
+            return None
+        rival = max((score for _, score, i in scored if self.places[i].grid_id != place.grid_id), default=0.0)
+        if (best - rival) * 100 < FUZZY_MARGIN:
+            return None
+        return Resolution(place.grid_id, "address", round(best, 3), place.point)
 
     def locate_many(self, locations: Sequence[events_pb2.Location]) -> list[Resolution | None]:
         """Resolve a batch: all points in one tree query, the rest one by one."""

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import grpc
+from gridfusion.events.v1 import events_pb2
 from gridfusion.fusion.v1 import fusion_pb2 as pb
 from gridfusion.fusion.v1 import fusion_pb2_grpc as pb_grpc
+from grpc_status import rpc_status
 
-from .cases import CaseStore
+from services.departments.service import invalid_argument
+from services.platform.clock import Clock, SystemClock
+
+from . import workflow
+from .cases import CaseStore, Conflict
 from .convert import (
     case_to_proto,
     dead_letter_to_proto,
@@ -17,9 +24,14 @@ from .convert import (
     household_to_proto,
     timeline_to_proto,
 )
-from .resolver import GridResolver
+from .outbox import Relay
+from .resolver import GridResolver, unlocatable_reason
+
+log = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 200
+# `GET /v1/cases?status=open`: every case still in the loop.
+OPEN = "open"
 
 
 def scope_query(scope: pb.Scope) -> dict[str, Any]:
@@ -40,11 +52,28 @@ def paging(page: int, page_size: int) -> tuple[int, int]:
     return max(page, 1), min(max(page_size, 1), MAX_PAGE_SIZE) if page_size else 20
 
 
+def actor_of(actor: pb.Actor) -> workflow.Actor:
+    return workflow.Actor(
+        username=actor.username, role=actor.role, street_id=actor.scope.street_id,
+        community_id=actor.scope.community_id, grid_id=actor.scope.grid_id, department=actor.scope.department,
+    )
+
+
 class FusionServicer(pb_grpc.FusionServiceServicer):
-    def __init__(self, store: CaseStore, resolver: GridResolver) -> None:
+    def __init__(self, store: CaseStore, resolver: GridResolver, relay: Relay | None = None,
+                 clock: Clock | None = None) -> None:
         self.store = store
         self.resolver = resolver
+        self.relay = relay
+        self.clock = clock or SystemClock()
         self.db = store.db
+
+    async def _publish(self, messages: list[str]) -> None:
+        if self.relay is not None and messages:
+            try:
+                await self.relay.publish(messages)
+            except Exception:
+                log.exception("case changes not published yet; the relay will")
 
     async def ListGrids(self, request: pb.ListGridsRequest, context) -> pb.ListGridsResponse:
         query = {k: v for k, v in (("street_id", request.scope.street_id), ("community_id", request.scope.community_id), ("_id", request.scope.grid_id)) if v}
@@ -87,8 +116,12 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
     async def ListCases(self, request: pb.ListCasesRequest, context) -> pb.ListCasesResponse:
         page, size = paging(request.page, request.page_size)
         query = scope_query(request.scope)
+        if request.status == OPEN:
+            query["status"] = {"$nin": list(workflow.FINISHED)}
         for field in ("grid_id", "status", "category"):
             value = getattr(request, field)
+            if field == "status" and value == OPEN:
+                continue
             if value and field in query and query[field] != value:
                 return pb.ListCasesResponse(items=[], total=0)
             if value:
@@ -111,6 +144,52 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
 
     async def ListDeadLetters(self, request: pb.ListDeadLettersRequest, context) -> pb.ListDeadLettersResponse:
         page, size = paging(request.page, request.page_size)
-        total = await self.store.dead_letters.count_documents({})
-        cursor = self.store.dead_letters.find({}).sort("dead_lettered_at", -1).skip((page - 1) * size).limit(size)
+        query = {"reprocessed": False} if request.pending_only else {}
+        total = await self.store.dead_letters.count_documents(query)
+        cursor = self.store.dead_letters.find(query, {"event": 0}).sort([("dead_lettered_at", -1), ("_id", 1)])
+        cursor = cursor.skip((page - 1) * size).limit(size)
         return pb.ListDeadLettersResponse(items=[dead_letter_to_proto(d) async for d in cursor], total=total)
+
+    async def ActOnCase(self, request: pb.ActOnCaseRequest, context) -> pb.Case:
+        action = workflow.Request(
+            action=request.action, note=request.note, department=request.department, risk_level=request.risk_level,
+            rating=request.rating, result=request.result,
+        )
+        try:
+            acted = await self.store.act(request.case_id, action, actor_of(request.actor), self.clock.now())
+        except workflow.Refused as refused:
+            if refused.kind == "invalid":
+                await context.abort_with_status(rpc_status.to_status(invalid_argument([(refused.field, refused.reason)])))
+            code = {"not_found": grpc.StatusCode.NOT_FOUND, "state": grpc.StatusCode.FAILED_PRECONDITION,
+                    "role": grpc.StatusCode.PERMISSION_DENIED}[refused.kind]
+            await context.abort(code, refused.reason)
+        except Conflict as conflict:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"{conflict}; read it again and retry")
+        await self._publish(acted.messages)
+        return case_to_proto(acted.case)
+
+    async def ReprocessDeadLetter(self, request: pb.ReprocessDeadLetterRequest, context) -> pb.FusedEvent:
+        """Fuse a dead-lettered event again with the grid data as it is now."""
+        record = await self.store.dead_letters.find_one({"_id": request.event_id, "kind": {"$ne": "result"}})
+        if record is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"no dead-lettered event {request.event_id!r}")
+        if record.get("reprocessed"):
+            return event_to_proto(await self.store.get_event(request.event_id))
+        if not record.get("event") or not record.get("reprocessable", True):
+            await context.abort(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                f"event {request.event_id!r} cannot be re-processed: {record.get('reason', 'no stored event')}",
+            )
+        event = events_pb2.DepartmentEvent.FromString(record["event"])
+        # The grid data may have been corrected since: read it again.
+        await self.resolver.reload(self.db)
+        await self.store.load_grids()
+        resolution = self.resolver.locate(event.location)
+        if resolution is None:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"still {unlocatable_reason(event.location)}")
+        now = self.clock.now()
+        fused = await self.store.fuse(event, resolution, now)
+        await self.store.mark_reprocessed(request.event_id, fused.case_id, now)
+        log.info("dead letter re-processed", extra={"event_id": event.id, "case_id": fused.case_id, "actor": request.actor})
+        await self._publish(list(fused.messages))
+        return event_to_proto(await self.store.get_event(request.event_id))

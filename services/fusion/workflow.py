@@ -1,0 +1,371 @@
+"""The closed loop (闭合循环调处机制) as a pure state machine.
+
+A case is at one *level* — ``grid`` (网格), ``community`` (社区网格化服务管理中心), ``street``
+(街道网格化服务管理中心) or ``department`` (the department it was handed to) — and in one
+*status*. An action moves it; :func:`decide` says whether the case's state and the actor's
+role allow the action and what the case becomes, or raises :class:`Refused` with the reason.
+
+Status and level pairs, and the actions each allows (the table :data:`TRANSITIONS`):
+
+====================  =========================================================================
+reported/grid         accept, resolve_on_site, escalate (→ escalated/community)
+reopened/grid         the same as reported
+accepted/grid         resolve_on_site, escalate
+escalated/community   accept, resolve_on_site, escalate (→ escalated/street)
+accepted/community    resolve_on_site, escalate
+escalated/street      accept, assess
+accepted/street       assess, resolve_on_site
+assessed/street       assess (again), resolve_on_site, hand_over (→ handed_over/department)
+handed_over/department report_result (→ result_reported/street)
+result_reported/street close, hand_over (again, when the result does not settle it)
+resolved/<level>      close
+closed/<level>        feedback (once per closure), reopen (→ reopened/grid)
+====================  =========================================================================
+
+Who may act (:data:`ROLES`): the centre holding the case at its level accepts, resolves and
+escalates it (grid: branch secretary and grid workers; community and street: their centre); the
+street centre analyses, judges and hands over; the department the case was handed to reports
+its result; the branch secretary (not a grid worker) closes what its grid resolved, the street
+centre what came back from a department; grid staff record the resident's rating on their
+return visit; the county supervises and may escalate, assess, hand over, close and reopen
+anything. Scope narrows all of it: a grid's staff act on their own grid only, a community or
+street centre on its own subtree, a department on the cases handed to it.
+
+Deadlines (:mod:`.deadlines`) run per level; an overdue case at grid or community level is
+escalated one level by :func:`auto_escalation`; at street or department level it is marked
+overdue once (督办), there being no level above.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.platform.settings import DEPARTMENTS
+
+from .deadlines import deadline
+
+LEVELS = ("grid", "community", "street", "department")
+LEVEL_LABELS = {"grid": "网格", "community": "社区中心", "street": "街道中心", "department": "职能部门"}
+STATUSES = (
+    "reported", "accepted", "escalated", "assessed", "handed_over", "result_reported", "resolved", "closed", "reopened",
+)
+STATUS_LABELS = {
+    "reported": "已上报", "accepted": "已受理", "escalated": "已上报上级", "assessed": "已研判",
+    "handed_over": "已移交", "result_reported": "已反馈办理结果", "resolved": "已就地化解", "closed": "已结案",
+    "reopened": "已重启",
+}
+ACTIONS = ("accept", "resolve_on_site", "escalate", "assess", "hand_over", "report_result", "close", "feedback", "reopen")
+ACTION_LABELS = {
+    "accept": "受理", "resolve_on_site": "就地化解", "escalate": "上报", "assess": "分析研判", "hand_over": "分级移交",
+    "report_result": "办理反馈", "close": "结案", "feedback": "群众评价", "reopen": "重启",
+}
+RISK_LEVELS = ("low", "medium", "high", "critical")
+RATINGS = range(1, 6)
+# Statuses with no clock running and nothing left to do but feedback or reopen.
+FINISHED = ("resolved", "closed")
+# A case in these statuses is closed for correlation: a matching event opens a new, linked case.
+CLOSED = ("closed",)
+SYSTEM_ACTOR = "fusion:deadline"
+SYSTEM_ROLE = "system"
+MAX_NOTE = 2000
+
+GRID_STAFF = ("secretary", "worker")
+# Who holds a case at each level (before the county, which supervises every level).
+HOLDERS = {"grid": GRID_STAFF, "community": ("community",), "street": ("street",), "department": ("department",)}
+
+
+@dataclass(frozen=True)
+class Step:
+    """Where an action takes a case from one status and level."""
+
+    to_status: str
+    to_level: str
+
+
+# action → (status, level) → where it goes. A pair missing here is refused with 409.
+TRANSITIONS: Mapping[str, Mapping[tuple[str, str], Step]] = {
+    "accept": {
+        ("reported", "grid"): Step("accepted", "grid"),
+        ("reopened", "grid"): Step("accepted", "grid"),
+        ("escalated", "community"): Step("accepted", "community"),
+        ("escalated", "street"): Step("accepted", "street"),
+    },
+    "resolve_on_site": {
+        ("reported", "grid"): Step("resolved", "grid"),
+        ("reopened", "grid"): Step("resolved", "grid"),
+        ("accepted", "grid"): Step("resolved", "grid"),
+        ("escalated", "community"): Step("resolved", "community"),
+        ("accepted", "community"): Step("resolved", "community"),
+        ("accepted", "street"): Step("resolved", "street"),
+        ("assessed", "street"): Step("resolved", "street"),
+    },
+    "escalate": {
+        ("reported", "grid"): Step("escalated", "community"),
+        ("reopened", "grid"): Step("escalated", "community"),
+        ("accepted", "grid"): Step("escalated", "community"),
+        ("escalated", "community"): Step("escalated", "street"),
+        ("accepted", "community"): Step("escalated", "street"),
+    },
+    "assess": {
+        ("escalated", "street"): Step("assessed", "street"),
+        ("accepted", "street"): Step("assessed", "street"),
+        ("assessed", "street"): Step("assessed", "street"),
+    },
+    "hand_over": {
+        ("assessed", "street"): Step("handed_over", "department"),
+        ("result_reported", "street"): Step("handed_over", "department"),
+    },
+    "report_result": {
+        ("handed_over", "department"): Step("result_reported", "street"),
+    },
+    "close": {
+        ("resolved", "grid"): Step("closed", "grid"),
+        ("resolved", "community"): Step("closed", "community"),
+        ("resolved", "street"): Step("closed", "street"),
+        ("result_reported", "street"): Step("closed", "street"),
+    },
+    "feedback": {
+        ("closed", "grid"): Step("closed", "grid"),
+        ("closed", "community"): Step("closed", "community"),
+        ("closed", "street"): Step("closed", "street"),
+    },
+    "reopen": {
+        ("closed", "grid"): Step("reopened", "grid"),
+        ("closed", "community"): Step("reopened", "grid"),
+        ("closed", "street"): Step("reopened", "grid"),
+    },
+}
+
+
+def allowed_roles(action: str, status: str, level: str) -> tuple[str, ...]:
+    """The roles that may take ``action`` on a case in ``status`` at ``level``."""
+    holders = HOLDERS.get(level, ())
+    if action in ("accept", "resolve_on_site"):
+        return holders
+    if action == "escalate":
+        return (*holders, "county")
+    if action in ("assess", "hand_over"):
+        return ("street", "county")
+    if action == "report_result":
+        return ("department",)
+    if action == "close":
+        if level == "grid":
+            return ("secretary", "county")
+        return (*holders, "county")
+    if action == "feedback":
+        return (*GRID_STAFF, "county")
+    if action == "reopen":
+        return ("secretary", "community", "street", "county")
+    return ()
+
+
+# Every level and status the table knows, for readers and tests.
+ROLES: Mapping[str, Mapping[tuple[str, str], tuple[str, ...]]] = {
+    action: {pair: allowed_roles(action, *pair) for pair in table} for action, table in TRANSITIONS.items()
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    username: str
+    role: str
+    street_id: str = ""
+    community_id: str = ""
+    grid_id: str = ""
+    department: str = ""
+
+
+@dataclass(frozen=True)
+class Request:
+    action: str
+    note: str = ""
+    department: str = ""
+    risk_level: str = ""
+    rating: int = 0
+    result: str = ""
+
+
+class Refused(Exception):
+    """An action the case or the caller does not allow; ``kind`` picks the answer."""
+
+    def __init__(self, kind: str, reason: str, field_name: str = "") -> None:
+        super().__init__(reason)
+        self.kind = kind  # invalid | not_found | state | role
+        self.reason = reason
+        self.field = field_name
+
+
+@dataclass
+class Transition:
+    """What an allowed action changes: the fields to set and the timeline entry."""
+
+    action: str
+    from_status: str
+    from_level: str
+    to_status: str
+    to_level: str
+    set: dict[str, Any] = field(default_factory=dict)
+    entry: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def change(self) -> str:
+        """The case-change kind published on ``gridfusion.cases.<grid_id>.<change>``."""
+        return CHANGE_OF[self.action]
+
+
+# The case-change kind of each action (and of fusion's own moves).
+CHANGE_OF = {
+    "accept": "accepted", "resolve_on_site": "resolved", "escalate": "escalated", "assess": "assessed",
+    "hand_over": "handed_over", "report_result": "result_reported", "close": "closed", "feedback": "rated",
+    "reopen": "reopened", "overdue": "overdue",
+}
+CHANGES = ("opened", "updated", *CHANGE_OF.values())
+
+
+def in_scope(actor: Actor, case: Mapping[str, Any]) -> bool:
+    """Whether the actor may see (and so act on) the case at all."""
+    role = actor.role
+    if role == "county":
+        return True
+    if role in GRID_STAFF:
+        return bool(actor.grid_id) and case.get("grid_id") == actor.grid_id
+    if role == "community":
+        return bool(actor.community_id) and case.get("community_id") == actor.community_id
+    if role == "street":
+        return bool(actor.street_id) and case.get("street_id") == actor.street_id
+    if role == "department":
+        return bool(actor.department) and (
+            case.get("handed_to") == actor.department or actor.department in case.get("departments", ())
+        )
+    return False
+
+
+def _check_arguments(request: Request) -> None:
+    action = request.action
+    if len(request.note) > MAX_NOTE:
+        raise Refused("invalid", f"note is longer than {MAX_NOTE} characters", "note")
+    if action == "assess" and request.risk_level not in RISK_LEVELS:
+        raise Refused("invalid", f"assess needs risk_level, one of {', '.join(RISK_LEVELS)}", "risk_level")
+    if action == "hand_over" and request.department not in DEPARTMENTS:
+        raise Refused("invalid", f"hand_over needs department, one of {', '.join(DEPARTMENTS)}", "department")
+    if action == "report_result" and not request.result.strip():
+        raise Refused("invalid", "report_result needs the handling result", "result")
+    if len(request.result) > MAX_NOTE:
+        raise Refused("invalid", f"result is longer than {MAX_NOTE} characters", "result")
+    if action == "feedback" and request.rating not in RATINGS:
+        raise Refused("invalid", "feedback needs rating, an integer from 1 to 5", "rating")
+    if action in ("resolve_on_site", "reopen") and not request.note.strip():
+        raise Refused("invalid", f"{action} needs a note saying {'what was done' if action == 'resolve_on_site' else 'why'}", "note")
+
+
+def decide(case: Mapping[str, Any], request: Request, actor: Actor, now: datetime) -> Transition:
+    """Whether ``actor`` may take ``request`` on ``case`` now, and what it changes.
+
+    Checks in this order, so the answer names the first thing wrong: the action exists (invalid),
+    the case is in the actor's scope (not_found), the case's state allows the action (state), the
+    actor's role does (role), the action carries what it needs (invalid).
+    """
+    action = request.action
+    if action not in TRANSITIONS:
+        raise Refused("invalid", f"unknown action {action!r}; one of {', '.join(ACTIONS)}", "action")
+    if not in_scope(actor, case):
+        raise Refused("not_found", f"no case {case.get('_id', '')!r} in your scope")
+    status, level = case["status"], case["level"]
+    step = TRANSITIONS[action].get((status, level))
+    if step is None:
+        allowed = sorted({a for a, table in TRANSITIONS.items() if (status, level) in table})
+        raise Refused(
+            "state",
+            f"cannot {action} a case that is {status} at {level} level; "
+            f"allowed now: {', '.join(allowed) if allowed else 'nothing'}",
+        )
+    roles = allowed_roles(action, status, level)
+    if actor.role not in roles:
+        raise Refused("role", f"role {actor.role!r} may not {action} a case {status} at {level} level; allowed: {', '.join(roles)}")
+    if action == "report_result" and actor.department != case.get("handed_to"):
+        raise Refused("role", f"the case is handed to {case.get('handed_to')!r}, not to {actor.department!r}")
+    if action == "feedback" and case.get("rating"):
+        raise Refused("state", "the resident's feedback on this closure is already recorded")
+    _check_arguments(request)
+
+    family = case["family"]
+    sets: dict[str, Any] = {"status": step.to_status, "level": step.to_level, "updated_at": now}
+    entry: dict[str, Any] = {
+        "at": now, "action": action, "actor": actor.username, "role": actor.role,
+        "from_status": status, "to_status": step.to_status, "from_level": level, "level": step.to_level,
+        "note": request.note.strip(),
+    }
+    if step.to_level != level or action == "reopen":
+        sets["level_started_at"] = now
+        sets["due_at"] = now + level_deadline(step.to_level, family, case.get("risk_level", ""))
+        sets["overdue"] = False
+    if action == "assess":
+        sets["risk_level"] = entry["risk_level"] = request.risk_level
+    elif action == "hand_over":
+        sets["handed_to"] = entry["department"] = request.department
+        sets["due_at"] = now + level_deadline("department", family, case.get("risk_level", ""))
+    elif action == "report_result":
+        sets["result"] = entry["result"] = request.result.strip()
+    elif action == "feedback":
+        sets["rating"] = entry["rating"] = request.rating
+    elif action == "reopen":
+        sets.update(rating=0, closed_at=None, handed_to="", result="")
+    if step.to_status in FINISHED:
+        sets["due_at"] = None
+        sets["overdue"] = False
+    if action == "close":
+        sets["closed_at"] = now
+    return Transition(action, status, level, step.to_status, step.to_level, sets, entry)
+
+
+# Tiered hand-over (分级移交): the higher the judged risk, the less time the department has.
+RISK_FACTOR = {"": 1.0, "low": 1.0, "medium": 1.0, "high": 0.5, "critical": 0.25}
+
+
+def level_deadline(level: str, family: str, risk_level: str = "") -> timedelta:
+    allowed = deadline(level, family)
+    if level == "department":
+        allowed = allowed * RISK_FACTOR.get(risk_level, 1.0)
+    return allowed
+
+
+ESCALATES_TO = {"grid": "community", "community": "street"}
+
+
+def auto_escalation(case: Mapping[str, Any], now: datetime) -> Transition | None:
+    """What the deadline does to a case now: escalate one level, mark it overdue, or nothing."""
+    status, level, due = case["status"], case["level"], case.get("due_at")
+    if due is None or due > now or status in FINISHED or case.get("overdue"):
+        return None
+    allowed = level_deadline(level, case["family"], case.get("risk_level", ""))
+    base = {"at": now, "actor": SYSTEM_ACTOR, "role": SYSTEM_ROLE, "from_status": status, "from_level": level}
+    if level in ESCALATES_TO:
+        to_level = ESCALATES_TO[level]
+        note = (
+            f"overdue: {_hours(allowed)} allowed at {level} level for {case['family']} passed at "
+            f"{due.isoformat()}; escalated automatically to {to_level}"
+        )
+        return Transition(
+            "escalate", status, level, "escalated", to_level,
+            {"status": "escalated", "level": to_level, "updated_at": now, "level_started_at": now,
+             "due_at": now + level_deadline(to_level, case["family"]), "overdue": False},
+            {**base, "action": "escalate", "to_status": "escalated", "level": to_level, "note": note, "automatic": True},
+        )
+    whom = f"department {case.get('handed_to')}" if level == "department" else "the street centre"
+    note = (
+        f"overdue: {_hours(allowed)} allowed at {level} level for {case['family']} passed at {due.isoformat()}; "
+        f"no level above, {whom} is reminded and the county supervises (督办)"
+    )
+    return Transition(
+        "overdue", status, level, status, level,
+        {"overdue": True, "updated_at": now},
+        {**base, "action": "overdue", "to_status": status, "level": level, "note": note, "automatic": True},
+    )
+
+
+def _hours(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:g} h"
