@@ -1,7 +1,9 @@
 """Accounts, passwords and tokens.
 
 Roles: ``county`` (admin), ``street``, ``community``, ``secretary`` (grid party-branch
-secretary), ``worker`` (grid worker), ``department``. A token carries the role and the ids
+secretary), ``worker`` (grid worker), ``department``, and the people the grid serves:
+``party_member`` (a party member in work, registered to the grid where they live) and
+``resident`` (places service orders and rates them). A token carries the role and the ids
 that scope it, so every request is authorised without a lookup.
 """
 
@@ -20,7 +22,9 @@ from gridfusion.fusion.v1 import fusion_pb2
 from services.platform.settings import DEPARTMENTS
 
 ALGORITHM = "HS256"
-ROLES = ("county", "street", "community", "secretary", "worker", "department")
+ROLES = ("county", "street", "community", "secretary", "worker", "department", "party_member", "resident")
+STAFF_ROLES = ("county", "street", "community", "secretary", "worker", "department")
+GRID_ROLES = ("secretary", "worker", "party_member", "resident")
 _hasher = PasswordHasher()
 
 
@@ -39,7 +43,7 @@ class Principal:
         )
 
     def covers_grid(self, grid: fusion_pb2.Grid | None, grid_id: str = "") -> bool:
-        """Whether this account may see a grid's cases and people."""
+        """Whether this account may see a grid's cases and people (never a resident's or member's)."""
         if self.role == "county":
             return True
         if self.role in ("secretary", "worker"):
@@ -95,6 +99,8 @@ def demo_accounts(grids: list[fusion_pb2.Grid], password: str) -> AccountBook:
         scope = {"street_id": g.street_id, "community_id": g.community_id, "grid_id": g.grid_id}
         add(Principal(f"sec-{g.grid_id}", "secretary", **scope), f"{g.name} 支部书记")
         add(Principal(f"worker-{g.grid_id}", "worker", **scope), f"{g.name} 网格员")
+        add(Principal(f"member-{g.grid_id}", "party_member", **scope), f"{g.name} 在职党员")
+        add(Principal(f"resident-{g.grid_id}", "resident", **scope), f"{g.name} 居民")
     for d in DEPARTMENTS:
         add(Principal(f"dept-{d}", "department", department=d), f"{d} 部门")
     return book

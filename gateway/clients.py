@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import grpc
+from gridfusion.community.v1 import community_pb2_grpc
 from gridfusion.departments.v1 import departments_pb2_grpc
 from gridfusion.fusion.v1 import fusion_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -19,6 +20,8 @@ class Peers:
         for department, target in settings.department_targets.items():
             self.channels[department] = grpc.aio.insecure_channel(target)
         self.fusion = fusion_pb2_grpc.FusionServiceStub(self.channels["fusion"])
+        # Party members, service orders, the audit log and the weekly report: served by fusion.
+        self.community = community_pb2_grpc.CommunityServiceStub(self.channels["fusion"])
         self.departments = {
             d: departments_pb2_grpc.DepartmentServiceStub(self.channels[d]) for d in settings.department_targets
         }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import jwt
@@ -14,7 +14,7 @@ from fastapi.security import OAuth2PasswordBearer
 from google.protobuf.timestamp_pb2 import Timestamp
 from gridfusion.fusion.v1 import fusion_pb2
 
-from ..auth import AccountBook, Principal, demo_accounts, read_token
+from ..auth import STAFF_ROLES, AccountBook, Principal, demo_accounts, read_token
 from ..clients import Peers
 from ..settings import GatewaySettings
 
@@ -28,6 +28,9 @@ class GatewayState:
     jwt_key: str
     _accounts: AccountBook | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _grids: dict[str, fusion_pb2.Grid] | None = None
+    # The live feed of case changes (set up in the app's lifespan when NATS is configured).
+    feed: Any = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -48,6 +51,13 @@ class GatewayState:
                             demo_accounts, list(reply.grids), self.settings.demo_password
                         )
         return self._accounts
+
+    async def grids(self) -> dict[str, fusion_pb2.Grid]:
+        """Every grid (without polygons' use in mind): for scope checks and names; read once."""
+        if self._grids is None:
+            reply = await self.peers.fusion.ListGrids(fusion_pb2.ListGridsRequest(), timeout=self.settings.rpc_timeout_seconds)
+            self._grids = {g.grid_id: g for g in reply.grids}
+        return self._grids
 
     def iso(self, ts: Timestamp, *, present: bool = True) -> str | None:
         """A protobuf time as ISO 8601 with the county's offset; None when unset."""
@@ -85,3 +95,13 @@ def require_roles(*roles: str):
         return caller
 
     return check
+
+
+async def staff_only(caller: Caller) -> Principal:
+    """The grid's staff and the departments; residents and party members have their own endpoints."""
+    if caller.role not in STAFF_ROLES:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"role '{caller.role}' may not do this; allowed: {', '.join(STAFF_ROLES)}")
+    return caller
+
+
+Staff = Annotated[Principal, Depends(staff_only)]

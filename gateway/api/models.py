@@ -103,3 +103,180 @@ class HouseholdPage(BaseModel):
     total: int
     page: int
     page_size: int
+
+
+class PartyMemberIn(BaseModel):
+    """A party member in work registering to the grid where they live (在职党员到网格报到)."""
+
+    name: str = Field(min_length=1, max_length=64)
+    phone: str = Field(min_length=5, max_length=20, pattern=r"^[0-9+\- ]+$")
+    workplace: str = Field(min_length=1, max_length=200, description="The unit where the member works")
+    skills: list[str] = Field(default_factory=list, max_length=20)
+
+
+class PartyMember(BaseModel):
+    member_id: str
+    name: str
+    phone: str
+    workplace: str
+    grid_id: str
+    community_id: str
+    street_id: str
+    registered_at: str | None
+    service_hours: float
+    orders_completed: int
+    skills: list[str]
+
+
+class PartyMemberPage(BaseModel):
+    items: list[PartyMember]
+    total: int
+    page: int
+    page_size: int
+
+
+OrderKind = Literal["elderly_care", "repair", "errand", "health", "legal", "tutoring", "other"]
+
+
+class ServiceOrderIn(BaseModel):
+    """A resident's order (居民点单)."""
+
+    id: str | None = Field(None, min_length=1, max_length=128, description="Optional stable id; the same id is one order")
+    kind: OrderKind
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=4000)
+    contact_name: str = Field(min_length=1, max_length=64)
+    contact_phone: str = Field(min_length=5, max_length=20, pattern=r"^[0-9+\- ]+$")
+    address: str = Field("", max_length=300)
+
+
+class OrderActionIn(BaseModel):
+    action: Literal["dispatch", "take", "complete", "rate", "cancel"]
+    member_id: str | None = Field(None, description="dispatch: the registered party member to serve the order")
+    hours: float | None = Field(None, gt=0, le=24, description="complete: hours of service")
+    rating: int | None = Field(None, ge=1, le=5, description="rate: 1 to 5")
+    note: str = Field("", max_length=500)
+
+
+class OrderStep(BaseModel):
+    at: str | None
+    action: str
+    actor: str
+    role: str
+    from_status: str | None
+    to_status: str
+    note: str | None
+
+
+class ServiceOrder(BaseModel):
+    order_id: str
+    grid_id: str
+    community_id: str
+    street_id: str
+    kind: str
+    title: str
+    description: str
+    resident: str
+    contact_name: str
+    contact_phone: str
+    address: str
+    status: Literal["placed", "dispatched", "taken", "completed", "rated", "cancelled"]
+    member_id: str | None
+    member_name: str | None
+    hours: float
+    rating: int | None
+    placed_at: str | None
+    updated_at: str | None
+    completed_at: str | None
+    steps: list[OrderStep]
+
+
+class ServiceOrderPage(BaseModel):
+    items: list[ServiceOrder]
+    total: int
+    page: int
+    page_size: int
+
+
+class MemberHours(BaseModel):
+    member_id: str
+    name: str
+    grid_id: str
+    hours: float
+    orders_completed: int
+
+
+class GridHours(BaseModel):
+    grid_id: str
+    hours: float
+    orders_completed: int
+    members: int
+
+
+class ServiceHours(BaseModel):
+    members: list[MemberHours]
+    grids: list[GridHours]
+
+
+class AuditEntry(BaseModel):
+    audit_id: str
+    who: str
+    role: str
+    what: str
+    why: str
+    at: str | None
+    grid_id: str | None
+    records: int
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntry]
+    total: int
+    page: int
+    page_size: int
+
+
+class EventCount(BaseModel):
+    department: str
+    family: str
+    events: int
+
+
+class GridRank(BaseModel):
+    rank: int
+    grid_id: str
+    name: str
+    events: int
+    cases_opened: int
+    cases_closed: int
+    open_cases: int
+    overdue: int
+    escalated: int
+    closure_rate: float | None
+    orders_completed: int
+    service_hours: float
+    patrol_hours: float | None
+    score: float
+
+
+class WeeklyReport(BaseModel):
+    week: str
+    scope: str
+    start: str
+    end: str
+    events_total: int
+    events: list[EventCount]
+    events_by_department: dict[str, int]
+    events_by_family: dict[str, int]
+    cases_opened: int
+    cases_closed: int
+    open_cases: int
+    closure_rate: float | None = Field(description="cases closed in the week / (closed + still open at its end)")
+    overdue: int
+    escalated: int
+    median_close_hours: float | None
+    orders_completed: int
+    service_hours: float
+    patrol_hours: float | None = Field(description="grid workers' patrol hours inside their grids; null if unavailable")
+    patrol_days_under_minimum: int | None
+    grids: list[GridRank]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
@@ -10,11 +9,11 @@ from gridfusion.events.v1 import events_pb2
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
 
 from ...auth import Principal
+from ...privacy import mask_id_number, mask_name, mask_phone, record_read
 from ..deps import Caller, State
 from ..models import HouseholdPage, Located
 
 router = APIRouter(prefix="/v1", tags=["grids"])
-audit = logging.getLogger("gridfusion.audit")
 
 
 def feature(grid: fpb.Grid) -> dict[str, Any]:
@@ -49,16 +48,6 @@ async def get_grid(grid_id: str, state: State, caller: Caller) -> dict[str, Any]
     return feature(grid)
 
 
-def mask_name(name: str) -> str:
-    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
-
-
-def mask_digits(value: str, keep_head: int, keep_tail: int) -> str:
-    if len(value) <= keep_head + keep_tail:
-        return "*" * len(value)
-    return value[:keep_head] + "*" * (len(value) - keep_head - keep_tail) + value[-keep_tail:]
-
-
 def needs_personal_data(caller: Principal, grid_id: str) -> bool:
     """Only the grid's own secretary and workers contact its residents."""
     return caller.role in ("secretary", "worker") and caller.grid_id == grid_id
@@ -72,6 +61,7 @@ async def list_households(
     caller: Caller,
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    purpose: Annotated[str | None, Query(max_length=500, description="Why the personal data is read (audited)")] = None,
 ) -> HouseholdPage:
     grid = await state.peers.fusion.GetGrid(fpb.GetGridRequest(grid_id=grid_id), timeout=state.settings.rpc_timeout_seconds)
     if caller.role == "department" or not caller.covers_grid(grid):
@@ -88,12 +78,12 @@ async def list_households(
             "address": h.address,
             "residents": h.residents,
             "head_name": h.head_name if unmasked else mask_name(h.head_name),
-            "head_phone": h.head_phone if unmasked else mask_digits(h.head_phone, 3, 4),
-            "head_id_number": h.head_id_number if unmasked else mask_digits(h.head_id_number, 6, 4),
+            "head_phone": h.head_phone if unmasked else mask_phone(h.head_phone),
+            "head_id_number": h.head_id_number if unmasked else mask_id_number(h.head_id_number),
         })
     if unmasked:
-        audit.info("personal data read", extra={"who": caller.username, "what": f"households of grid {grid_id} page {page}",
-                                                "why": "grid duty", "count": len(items)})
+        await record_read(state, caller, what=f"households of grid {grid_id} page {page} (names, phones, id numbers)",
+                          why=purpose, grid_id=grid_id, records=len(items))
     return HouseholdPage(items=items, total=reply.total, page=page, page_size=page_size)
 
 

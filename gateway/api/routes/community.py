@@ -1,0 +1,257 @@
+"""Party members and order-style service: ``/v1/party-members``, ``/v1/service-orders``,
+``/v1/service-hours``.
+
+在职党员到网格报到: a party member in work registers to the grid where they live.
+居民点单、支部下单、党员接单: a resident orders, the branch secretary dispatches to a registered
+member, the member takes and completes the order, the resident rates it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import grpc
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from gridfusion.community.v1 import community_pb2 as cpb
+
+from ...auth import Principal
+from ...privacy import mask_name, mask_phone, record_read
+from ...scoping import AREA_ROLES, OutOfScope, narrow
+from ..deps import Caller, GatewayState, State, require_roles
+from ..models import (
+    OrderActionIn,
+    OrderStep,
+    PartyMember,
+    PartyMemberIn,
+    PartyMemberPage,
+    ServiceHours,
+    ServiceOrder,
+    ServiceOrderIn,
+    ServiceOrderPage,
+)
+
+router = APIRouter(prefix="/v1", tags=["party members and service orders"])
+
+Member = Annotated[Principal, Depends(require_roles("party_member"))]
+Resident = Annotated[Principal, Depends(require_roles("resident"))]
+AreaViewer = Annotated[Principal, Depends(require_roles(*AREA_ROLES))]
+Page = Annotated[int, Query(ge=1, le=100000)]
+PageSize = Annotated[int, Query(ge=1, le=200)]
+Purpose = Annotated[str | None, Query(max_length=500, description="Why personal data is read (audited)")]
+
+
+async def area_of(state: GatewayState, caller: Principal, grid_id: str | None, community_id: str | None,
+                  street_id: str | None) -> cpb.Area:
+    try:
+        return narrow(caller, await state.grids(), grid_id=grid_id or "", community_id=community_id or "",
+                      street_id=street_id or "")
+    except OutOfScope as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+
+
+def grid_staff(caller: Principal, grid_id: str) -> bool:
+    """The grid's own secretary and worker contact its people: they see names and phones."""
+    return caller.role in ("secretary", "worker") and caller.grid_id == grid_id
+
+
+def member_json(m: cpb.PartyMember, state: GatewayState, *, unmasked: bool) -> PartyMember:
+    return PartyMember(
+        member_id=m.member_id, name=m.name if unmasked else mask_name(m.name),
+        phone=m.phone if unmasked else mask_phone(m.phone), workplace=m.workplace, grid_id=m.grid_id,
+        community_id=m.community_id, street_id=m.street_id, registered_at=state.iso(m.registered_at),
+        service_hours=round(m.service_hours, 2), orders_completed=m.orders_completed, skills=list(m.skills),
+    )
+
+
+def order_json(o: cpb.ServiceOrder, state: GatewayState, *, unmasked: bool) -> ServiceOrder:
+    return ServiceOrder(
+        order_id=o.order_id, grid_id=o.grid_id, community_id=o.community_id, street_id=o.street_id, kind=o.kind,
+        title=o.title, description=o.description, resident=o.resident,
+        contact_name=o.contact_name if unmasked else mask_name(o.contact_name),
+        contact_phone=o.contact_phone if unmasked else mask_phone(o.contact_phone),
+        address=o.address, status=o.status, member_id=o.member_id or None, member_name=o.member_name or None,
+        hours=round(o.hours, 2), rating=o.rating or None, placed_at=state.iso(o.placed_at),
+        updated_at=state.iso(o.updated_at), completed_at=state.iso(o.completed_at),
+        steps=[OrderStep(at=state.iso(s.at), action=s.action, actor=s.actor, role=s.role, from_status=s.from_status or None,
+                         to_status=s.to_status, note=s.note or None) for s in o.steps],
+    )
+
+
+def sees_order(caller: Principal, o: cpb.ServiceOrder) -> bool:
+    if caller.role == "resident":
+        return o.resident == caller.username
+    if caller.role == "party_member":
+        return o.member_id == caller.username
+    if caller.role == "county":
+        return True
+    if caller.role == "street":
+        return o.street_id == caller.street_id
+    if caller.role == "community":
+        return o.community_id == caller.community_id
+    if caller.role in ("secretary", "worker"):
+        return o.grid_id == caller.grid_id
+    return False
+
+
+def contact_unmasked(caller: Principal, o: cpb.ServiceOrder) -> tuple[bool, bool]:
+    """(unmasked, audited): the resident reads their own contact unaudited; the grid's staff
+    and the member serving the order read it unmasked, and that read is audited."""
+    if caller.role == "resident" and o.resident == caller.username:
+        return True, False
+    if grid_staff(caller, o.grid_id) or (caller.role == "party_member" and o.member_id == caller.username):
+        return True, True
+    return False, False
+
+
+def actor_of(caller: Principal) -> cpb.Actor:
+    return cpb.Actor(username=caller.username, role=caller.role, street_id=caller.street_id,
+                     community_id=caller.community_id, grid_id=caller.grid_id)
+
+
+async def shown_orders(state: GatewayState, caller: Principal, orders: list[cpb.ServiceOrder], why: str | None,
+                       what: str) -> list[ServiceOrder]:
+    out, audited_by_grid = [], {}
+    for o in orders:
+        unmasked, audited = contact_unmasked(caller, o)
+        if audited:
+            audited_by_grid[o.grid_id] = audited_by_grid.get(o.grid_id, 0) + 1
+        out.append(order_json(o, state, unmasked=unmasked))
+    for grid_id, count in audited_by_grid.items():
+        await record_read(state, caller, what=f"{what} (contact names and phones)", why=why, grid_id=grid_id, records=count)
+    return out
+
+
+# --- party members ---------------------------------------------------------------------------
+@router.post("/party-members", response_model=PartyMember, status_code=status.HTTP_201_CREATED,
+             summary="A party member in work registers to the grid where they live (在职党员到网格报到)")
+async def register(body: PartyMemberIn, state: State, caller: Member) -> PartyMember:
+    reply = await state.peers.community.RegisterPartyMember(
+        cpb.RegisterPartyMemberRequest(member_id=caller.username, name=body.name, phone=body.phone,
+                                       workplace=body.workplace, grid_id=caller.grid_id, skills=body.skills),
+        timeout=state.settings.rpc_timeout_seconds,
+    )
+    return member_json(reply, state, unmasked=True)
+
+
+@router.get("/party-members/me", response_model=PartyMember, summary="The calling party member's registration")
+async def my_registration(state: State, caller: Member) -> PartyMember:
+    reply = await state.peers.community.ListPartyMembers(
+        cpb.ListPartyMembersRequest(area=cpb.Area(grid_id=caller.grid_id), page=1, page_size=200),
+        timeout=state.settings.rpc_timeout_seconds,
+    )
+    for m in reply.items:
+        if m.member_id == caller.username:
+            return member_json(m, state, unmasked=True)
+    raise HTTPException(status.HTTP_404_NOT_FOUND, "not registered yet: POST /v1/party-members")
+
+
+@router.get("/party-members", response_model=PartyMemberPage,
+            summary="Registered party members in the caller's area; names and phones masked unless the grid's staff asks")
+async def list_members(
+    state: State, caller: AreaViewer, grid_id: str | None = None, community_id: str | None = None,
+    street_id: str | None = None, page: Page = 1, page_size: PageSize = 50, purpose: Purpose = None,
+) -> PartyMemberPage:
+    area = await area_of(state, caller, grid_id, community_id, street_id)
+    reply = await state.peers.community.ListPartyMembers(
+        cpb.ListPartyMembersRequest(area=area, page=page, page_size=page_size), timeout=state.settings.rpc_timeout_seconds
+    )
+    unmasked = bool(area.grid_id) and grid_staff(caller, area.grid_id)
+    if unmasked:
+        await record_read(state, caller, what=f"party members of grid {area.grid_id} page {page} (names, phones)",
+                          why=purpose, grid_id=area.grid_id, records=len(reply.items))
+    return PartyMemberPage(items=[member_json(m, state, unmasked=unmasked) for m in reply.items], total=reply.total,
+                           page=page, page_size=page_size)
+
+
+# --- service orders --------------------------------------------------------------------------
+@router.post("/service-orders", response_model=ServiceOrder, status_code=status.HTTP_201_CREATED,
+             summary="A resident places a service order in their grid (居民点单)")
+async def place_order(body: ServiceOrderIn, state: State, caller: Resident) -> ServiceOrder:
+    reply = await state.peers.community.PlaceOrder(
+        cpb.PlaceOrderRequest(order_id=body.id or "", actor=actor_of(caller), kind=body.kind, title=body.title,
+                              description=body.description, contact_name=body.contact_name,
+                              contact_phone=body.contact_phone, address=body.address),
+        timeout=state.settings.rpc_timeout_seconds,
+    )
+    return order_json(reply, state, unmasked=True)
+
+
+@router.get("/service-orders", response_model=ServiceOrderPage,
+            summary="Service orders: a resident's own, a member's dispatched to them, or those of the caller's area")
+async def list_orders(
+    state: State, caller: Caller, grid_id: str | None = None, community_id: str | None = None,
+    street_id: str | None = None, status_: Annotated[str | None, Query(alias="status")] = None,
+    page: Page = 1, page_size: PageSize = 20, purpose: Purpose = None,
+) -> ServiceOrderPage:
+    request = cpb.ListOrdersRequest(status=status_ or "", page=page, page_size=page_size)
+    if caller.role == "resident":
+        request.resident = caller.username
+    elif caller.role == "party_member":
+        request.member_id = caller.username
+    elif caller.role in AREA_ROLES:
+        request.area.CopyFrom(await area_of(state, caller, grid_id, community_id, street_id))
+    else:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"role '{caller.role}' sees no service orders")
+    reply = await state.peers.community.ListOrders(request, timeout=state.settings.rpc_timeout_seconds)
+    items = await shown_orders(state, caller, list(reply.items), purpose, f"service orders page {page}")
+    return ServiceOrderPage(items=items, total=reply.total, page=page, page_size=page_size)
+
+
+async def visible_order(state: GatewayState, caller: Principal, order_id: str) -> cpb.ServiceOrder:
+    try:
+        order = await state.peers.community.GetOrder(cpb.GetOrderRequest(order_id=order_id),
+                                                     timeout=state.settings.rpc_timeout_seconds)
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() != grpc.StatusCode.NOT_FOUND:
+            raise
+        order = None
+    if order is None or not sees_order(caller, order):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no service order {order_id!r} in your scope")
+    return order
+
+
+@router.get("/service-orders/{order_id}", response_model=ServiceOrder, summary="One service order with its steps")
+async def get_order(order_id: str, state: State, caller: Caller, purpose: Purpose = None) -> ServiceOrder:
+    order = await visible_order(state, caller, order_id)
+    return (await shown_orders(state, caller, [order], purpose, f"service order {order_id}"))[0]
+
+
+@router.post("/service-orders/{order_id}/actions", response_model=ServiceOrder,
+             responses={403: {"description": "The caller's role may not take this action"},
+                        409: {"description": "The order's state does not allow the action"}},
+             summary="dispatch (支部下单, secretary) · take (党员接单) · complete (member, hours) · rate (resident) · cancel")
+async def act_on_order(order_id: str, body: OrderActionIn, state: State, caller: Caller) -> ServiceOrder:
+    await visible_order(state, caller, order_id)
+    if body.action == "dispatch" and not body.member_id:
+        raise HTTPException(422, [{"loc": ["body", "member_id"], "msg": "dispatch needs member_id", "type": "missing"}])
+    if body.action == "complete" and body.hours is None:
+        raise HTTPException(422, [{"loc": ["body", "hours"], "msg": "complete needs hours", "type": "missing"}])
+    if body.action == "rate" and body.rating is None:
+        raise HTTPException(422, [{"loc": ["body", "rating"], "msg": "rate needs a rating of 1 to 5", "type": "missing"}])
+    reply = await state.peers.community.ActOnOrder(
+        cpb.ActOnOrderRequest(order_id=order_id, action=body.action, actor=actor_of(caller), member_id=body.member_id or "",
+                              hours=body.hours or 0.0, rating=body.rating or 0, note=body.note),
+        timeout=state.settings.rpc_timeout_seconds,
+    )
+    return (await shown_orders(state, caller, [reply], None, f"service order {order_id} after {body.action}"))[0]
+
+
+@router.get("/service-hours", response_model=ServiceHours,
+            summary="Completed service hours per party member and per grid in the caller's area")
+async def service_hours(
+    state: State, caller: AreaViewer, grid_id: str | None = None, community_id: str | None = None,
+    street_id: str | None = None,
+) -> ServiceHours:
+    area = await area_of(state, caller, grid_id, community_id, street_id)
+    reply = await state.peers.community.ServiceHours(cpb.ServiceHoursRequest(area=area),
+                                                     timeout=state.settings.rpc_timeout_seconds)
+    members: list[dict[str, Any]] = [
+        {"member_id": m.member_id, "name": mask_name(m.name), "grid_id": m.grid_id, "hours": round(m.hours, 2),
+         "orders_completed": m.orders_completed}
+        for m in reply.members
+    ]
+    grids = [{"grid_id": g.grid_id, "hours": round(g.hours, 2), "orders_completed": g.orders_completed,
+              "members": g.members} for g in reply.grids]
+    return ServiceHours(members=members, grids=grids)

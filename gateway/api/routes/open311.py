@@ -1,0 +1,275 @@
+"""Open311 GeoReport v2 under ``/open311/v2/``, in JSON and XML.
+
+- ``discovery.{json,xml}``: where the endpoint is and what it speaks;
+- ``services.{json,xml}``: the shared taxonomy, one service per ``family.subtype``;
+- ``services/{service_code}.{json,xml}``: a service definition (no extra attributes);
+- ``POST requests.{json,xml}``: a service request becomes one ``incident.reported`` event of
+  comprehensive governance (综治), submitted through that department's service so every
+  delivery guarantee holds; its ``service_request_id`` is the event id (``o311-…``).
+  The requester's name, email and phone are not forwarded: the event needs none of them;
+- ``GET requests/{service_request_id}.{json,xml}``: the request mapped onto its event and case:
+  ``agency_responsible`` = the department handling it, ``expected_datetime`` = the case's
+  ``due_at``, ``status`` = ``open`` | ``closed``.
+
+Authentication: ``api_key`` is an access token from ``POST /v1/auth/token`` (or send the usual
+``Authorization: Bearer``). Residents, the county and comprehensive governance submit; any
+account looks up requests submitted here. Bad input answers 422 naming each bad field.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+from xml.etree import ElementTree as ET
+
+import grpc
+import jwt
+from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi.responses import JSONResponse, Response
+from gridfusion.departments.v1 import departments_pb2 as dpb
+from gridfusion.fusion.v1 import fusion_pb2 as fpb
+from pydantic import ValidationError
+
+from services.departments.schema import EventIn
+from services.departments.taxonomy import FAMILIES, SUBTYPES
+from services.platform.settings import DEPARTMENT_LABELS
+
+from ...auth import Principal, read_token
+from ..deps import GatewayState, State
+
+router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
+
+Format = Literal["json", "xml"]
+DEPARTMENT = "comprehensive_governance"
+REQUEST_PREFIX = "o311-"
+SUBMITTERS = ("resident", "county", "department")
+CHANGESET = "2026-11-27T00:00:00+08:00"
+SUBTYPE_LABELS = {
+    "neighbor": "邻里纠纷", "family": "家庭纠纷", "property": "财产纠纷", "wage_arrears": "拖欠工资", "land": "土地纠纷",
+    "fire": "消防隐患", "building": "房屋安全", "gas": "燃气隐患", "traffic": "交通安全", "flood": "防汛",
+    "theft": "盗窃", "fraud": "诈骗", "fighting": "打架斗殴", "gang_lead": "涉黑涉恶线索",
+    "subsistence_allowance": "低保", "elderly_care": "养老服务", "disability": "助残", "medical": "医疗",
+    "employment": "就业", "consultation": "法律咨询", "aid_application": "法律援助申请", "garbage": "垃圾",
+    "sewage": "污水", "noise": "噪声", "community_correction": "社区矫正", "drug_rehab": "戒毒康复",
+    "mental_health": "精神卫生", "service_quality": "物业服务", "owners_committee": "业主委员会", "general": "其他",
+}
+
+
+def services_list() -> list[dict[str, Any]]:
+    out = []
+    for family, subtypes in SUBTYPES.items():
+        for subtype in subtypes:
+            code = f"{family}.{subtype}"
+            out.append({
+                "service_code": code,
+                "service_name": f"{FAMILIES[family]}·{SUBTYPE_LABELS.get(subtype, subtype)}",
+                "description": f"{FAMILIES[family]} ({family}): {subtype.replace('_', ' ')}",
+                "metadata": False,
+                "type": "realtime",
+                "keywords": f"{family},{subtype}",
+                "group": family,
+            })
+    return out
+
+
+SERVICE_CODES = {s["service_code"] for s in services_list()}
+
+
+def to_xml(root: str, item: str, items: list[dict[str, Any]]) -> str:
+    """GeoReport's XML: a root element of repeated items, one child element per field."""
+    top = ET.Element(root)
+    for entry in items:
+        node = ET.SubElement(top, item)
+        for key, value in entry.items():
+            child = ET.SubElement(node, key)
+            if isinstance(value, list):
+                for v in value:
+                    ET.SubElement(child, "format" if key == "formats" else "item").text = str(v)
+            elif isinstance(value, bool):
+                child.text = "true" if value else "false"
+            elif value is not None:
+                child.text = str(value)
+    return '<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="unicode")
+
+
+def answer(fmt: Format, root: str, item: str, items: list[dict[str, Any]], code: int = 200) -> Response:
+    if fmt == "xml":
+        return Response(to_xml(root, item, items), media_type="text/xml; charset=utf-8", status_code=code)
+    return JSONResponse(items, status_code=code)
+
+
+def caller_of(state: GatewayState, request: Request, api_key: str | None) -> Principal:
+    token = api_key
+    header = request.headers.get("authorization", "")
+    if not token and header.lower().startswith("bearer "):
+        token = header[7:]
+    if not token:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "api_key (an access token) is required",
+                            headers={"WWW-Authenticate": "Bearer"})
+    try:
+        return read_token(token, state.jwt_key)
+    except jwt.InvalidTokenError as exc:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"invalid or expired api_key: {exc}",
+                            headers={"WWW-Authenticate": "Bearer"}) from exc
+
+
+@router.get("/discovery.{fmt}", summary="GeoReport v2 discovery")
+async def discovery(fmt: Format, request: Request) -> Response:
+    base = str(request.base_url).rstrip("/") + "/open311/v2"
+    doc = {
+        "changeset": CHANGESET,
+        "contact": "宁阳县网格化服务管理中心 Ningyang county grid service-management centre",
+        "key_service": "POST /v1/auth/token issues the api_key",
+        "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2", "url": base, "changeset": CHANGESET,
+                       "type": "production", "formats": ["application/json", "text/xml"]}],
+    }
+    if fmt == "xml":
+        top = ET.Element("discovery")
+        for key in ("changeset", "contact", "key_service"):
+            ET.SubElement(top, key).text = doc[key]
+        endpoints = ET.SubElement(top, "endpoints")
+        for e in doc["endpoints"]:
+            node = ET.SubElement(endpoints, "endpoint")
+            for key in ("specification", "url", "changeset", "type"):
+                ET.SubElement(node, key).text = e[key]
+            formats = ET.SubElement(node, "formats")
+            for f in e["formats"]:
+                ET.SubElement(formats, "format").text = f
+        return Response('<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="unicode"),
+                        media_type="text/xml; charset=utf-8")
+    return JSONResponse(doc)
+
+
+@router.get("/services.{fmt}", summary="Service list: the shared taxonomy, one service per family.subtype")
+async def services(fmt: Format) -> Response:
+    return answer(fmt, "services", "service", services_list())
+
+
+@router.get("/services/{service_code}.{fmt}", summary="Service definition (no extra attributes)")
+async def service_definition(service_code: str, fmt: Format) -> Response:
+    if service_code not in SERVICE_CODES:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no service {service_code!r}; see services.{fmt}")
+    definition = {"service_code": service_code, "attributes": []}
+    if fmt == "xml":
+        top = ET.Element("service_definition")
+        ET.SubElement(top, "service_code").text = service_code
+        ET.SubElement(top, "attributes")
+        return Response('<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="unicode"),
+                        media_type="text/xml; charset=utf-8")
+    return JSONResponse(definition)
+
+
+def field_error(name: str, msg: str) -> dict[str, Any]:
+    return {"loc": ["body", name], "msg": msg, "type": "value_error"}
+
+
+@router.post("/requests.{fmt}", status_code=201, summary="Submit a service request (an incident.reported event of 综治)")
+async def submit_request(
+    fmt: Format,
+    request: Request,
+    state: State,
+    service_code: Annotated[str, Form()],
+    description: Annotated[str, Form()] = "",
+    lat: Annotated[str | None, Form()] = None,
+    long: Annotated[str | None, Form()] = None,
+    address_string: Annotated[str | None, Form()] = None,
+    api_key: Annotated[str | None, Form()] = None,
+    first_name: Annotated[str | None, Form()] = None,
+    last_name: Annotated[str | None, Form()] = None,
+    email: Annotated[str | None, Form()] = None,
+    phone: Annotated[str | None, Form()] = None,
+    media_url: Annotated[str | None, Form()] = None,
+) -> Response:
+    caller = caller_of(state, request, api_key)
+    if caller.role not in SUBMITTERS or (caller.role == "department" and caller.department != DEPARTMENT):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"role '{caller.role}' may not submit service requests")
+    errors = []
+    if service_code not in SERVICE_CODES:
+        errors.append(field_error("service_code", f"unknown service_code {service_code!r}; see services.{fmt}"))
+    location: dict[str, Any] | None = None
+    if lat is not None or long is not None:
+        try:
+            location = {"lon": float(long or ""), "lat": float(lat or "")}
+        except ValueError:
+            errors.append(field_error("lat", "lat and long must both be numbers"))
+    elif address_string:
+        location = {"address": address_string}
+    else:
+        errors.append(field_error("lat", "a location is required: lat and long, or address_string"))
+    if not description.strip():
+        errors.append(field_error("description", "description is required"))
+    if errors:
+        raise HTTPException(422, errors)
+    event_id = f"{REQUEST_PREFIX}{uuid.uuid4().hex[:20]}"
+    raw = {"id": event_id, "type": "incident.reported", "time": datetime.now(UTC).astimezone(state.tz).isoformat(),
+           "category": service_code, "summary": description.strip(), "severity": "medium", "location": location}
+    try:
+        event = EventIn.model_validate(raw)
+    except ValidationError as exc:
+        names = {"summary": "description", "location": "lat"}
+        raise HTTPException(422, [field_error(names.get(str(e["loc"][0]), str(e["loc"][0])), e["msg"])
+                                  for e in exc.errors(include_url=False)]) from exc
+    result = await state.peers.departments[DEPARTMENT].SubmitEvent(
+        dpb.SubmitEventRequest(event=event.to_proto(DEPARTMENT)), timeout=state.settings.rpc_timeout_seconds
+    )
+    notice = "已受理，转网格处理 accepted: handed to the grid through 综治 comprehensive governance"
+    return answer(fmt, "service_requests", "request",
+                  [{"service_request_id": result.event_id, "service_notice": notice, "account_id": None}], code=201)
+
+
+async def request_record(state: GatewayState, request_id: str) -> dict[str, Any]:
+    timeout = state.settings.rpc_timeout_seconds
+    try:
+        fused = await state.peers.fusion.GetEvent(fpb.GetEventRequest(event_id=request_id), timeout=timeout)
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() != grpc.StatusCode.NOT_FOUND:
+            raise
+        fused = None
+    if fused is None:
+        try:
+            record = await state.peers.departments[DEPARTMENT].GetEvent(dpb.GetEventRequest(event_id=request_id),
+                                                                        timeout=timeout)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.NOT_FOUND:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, f"no service request {request_id!r}") from exc
+            raise
+        event, case = record.event, None
+        notes = "已受理，待融合 accepted, being placed on its grid"
+    else:
+        event, case = fused.event, None
+        notes = "无法定位，已转人工 could not be placed on a grid: " + fused.reason if fused.status == "dead_lettered" else ""
+        if fused.case_id:
+            case = (await state.peers.fusion.GetCase(fpb.GetCaseRequest(case_id=fused.case_id), timeout=timeout)).case
+            notes = f"case {case.case_id}: {case.status} at {case.level} level"
+    point = event.location.point if event.location.WhichOneof("kind") == "point" else None
+    closed = case is not None and case.status in ("resolved", "closed")
+    agency = (case.handed_to if case is not None and case.handed_to else event.department) or DEPARTMENT
+    return {
+        "service_request_id": request_id,
+        "status": "closed" if closed else "open",
+        "status_notes": notes,
+        "service_name": next((s["service_name"] for s in services_list() if s["service_code"] == event.category), ""),
+        "service_code": event.category,
+        "description": event.summary,
+        "agency_responsible": f"{DEPARTMENT_LABELS.get(agency, agency)} {agency}",
+        "service_notice": "",
+        "requested_datetime": state.iso(event.time),
+        "updated_datetime": state.iso(case.updated_at) if case is not None else state.iso(event.accepted_at),
+        "expected_datetime": state.iso(case.due_at) if case is not None else None,
+        "address": event.location.address if event.location.WhichOneof("kind") == "address" else "",
+        "address_id": "",
+        "zipcode": "271400",
+        "lat": point.lat if point else None,
+        "long": point.lon if point else None,
+        "media_url": "",
+    }
+
+
+@router.get("/requests/{service_request_id}.{fmt}", summary="A service request with its status, agency and expected time")
+async def get_request(service_request_id: str, fmt: Format, request: Request, state: State,
+                      api_key: str | None = None) -> Response:
+    caller_of(state, request, api_key)
+    if not service_request_id.startswith(REQUEST_PREFIX):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no service request {service_request_id!r}")
+    return answer(fmt, "service_requests", "request", [await request_record(state, service_request_id)])
