@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gridfusion.community.v1 import community_pb2, community_pb2_grpc
 from gridfusion.fusion.v1 import fusion_pb2 as pb
 from gridfusion.fusion.v1 import fusion_pb2_grpc as pb_grpc
 from pydantic import Field
@@ -14,6 +15,7 @@ from services.platform.settings import CommonSettings
 
 from . import reference_store
 from .cases import CaseStore
+from .community import CommunityServicer, CommunityStore
 from .consumer import SOURCE, FusionHandler
 from .escalation import Escalator
 from .outbox import Relay
@@ -74,10 +76,21 @@ async def serve() -> None:
     for consumer in consumers:
         await consumer.start()
     servicer = FusionServicer(store, resolver, relay, clock)
+    # Party members, service orders, the audit log and the weekly report (community.proto).
+    community = CommunityStore(db, clock)
+    await community.ensure_indexes()
+    await community.load_grids()
+    community_servicer = CommunityServicer(community)
+
+    def register(server) -> None:
+        pb_grpc.add_FusionServiceServicer_to_server(servicer, server)
+        community_pb2_grpc.add_CommunityServiceServicer_to_server(community_servicer, server)
+
     await rt.serve_grpc(
         settings.grpc_port,
-        [pb.DESCRIPTOR.services_by_name["FusionService"].full_name],
-        lambda server: pb_grpc.add_FusionServiceServicer_to_server(servicer, server),
+        [pb.DESCRIPTOR.services_by_name["FusionService"].full_name,
+         community_pb2.DESCRIPTOR.services_by_name["CommunityService"].full_name],
+        register,
     )
     for consumer in consumers:
         rt.spawn(consumer.run(rt.stop), f"{consumer.durable}-consumer")
