@@ -320,6 +320,11 @@ async def test_patrol_hours_inside_the_own_grid_and_days_under_four_hours(depart
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await governance.stub.RecordPatrol(patrol_log("S-NOBODY", monday, [(30, (inside.x, inside.y))]))
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT and bad_fields(refused.value) == ["worker_id"]
+    not_theirs = patrol_log(worker, monday, [(30, (inside.x, inside.y))])
+    not_theirs.grid_id = c.grids[20].grid_id  # an account of another grid uploading this worker's log
+    with pytest.raises(grpc.aio.AioRpcError) as scoped:
+        await governance.stub.RecordPatrol(not_theirs)
+    assert bad_fields(scoped.value) == ["worker_id"]
     with pytest.raises(grpc.aio.AioRpcError) as bad_range:
         await governance.stub.PatrolSummary(pb.PatrolSummaryRequest(from_date="2026-11-25", to_date="23.11.2026"))
     assert bad_fields(bad_range.value) == ["to_date"]
