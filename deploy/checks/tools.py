@@ -4,9 +4,10 @@
     python3 deploy/checks/tools.py            # fast checks (requirements.txt)
     python3 deploy/checks/tools.py --image    # + image smoke (requirements-image.txt)
 
-The venv lives in build/deploy-tools (or $GRIDFUSION_DEPLOY_TOOLS). It is only
-reinstalled when the requirements file changes, so a second run takes a second.
-Prints the venv's python path last.
+The venv lives in the user's cache (~/.cache/gridfusion/deploy-tools, or
+$GRIDFUSION_DEPLOY_TOOLS), outside the work tree, so fresh clones on the same
+machine (CI) reuse it. It is reinstalled only when the requirements change.
+Prints the venv's python path; `--where` prints it without installing.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ ROOT = HERE.parents[1]
 
 
 def venv_dir() -> Path:
-    return Path(os.environ.get("GRIDFUSION_DEPLOY_TOOLS", ROOT / "build" / "deploy-tools"))
+    if os.environ.get("GRIDFUSION_DEPLOY_TOOLS"):
+        return Path(os.environ["GRIDFUSION_DEPLOY_TOOLS"]).absolute()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "gridfusion" / "deploy-tools"
 
 
 def ensure(image: bool = False) -> Path:
@@ -39,6 +43,7 @@ def ensure(image: bool = False) -> Path:
         return python
     start = time.monotonic()
     if not python.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
         venv.EnvBuilder(with_pip=True, clear=True).create(target)
     proc = subprocess.run([str(python), "-m", "pip", "install", "--quiet",
                            "--disable-pip-version-check", "-r", str(req)],
@@ -55,4 +60,6 @@ def ensure(image: bool = False) -> Path:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--image", action="store_true", help="also the image smoke test's tools")
-    print(ensure(ap.parse_args().image))
+    ap.add_argument("--where", action="store_true", help="print the venv's python, install nothing")
+    args = ap.parse_args()
+    print(venv_dir() / "bin" / "python" if args.where else ensure(args.image))

@@ -49,7 +49,7 @@ def nats_user(service: str) -> str:
 
 
 def in_cluster_uri(user: str, password: str, namespace: str) -> str:
-    hosts = ",".join(f"mongodb-{i}.mongodb-headless.{namespace}.svc:27017"
+    hosts = ",".join(f"mongodb-{i}.mongodb-headless:27017"
                      for i in range(MONGODB_MEMBERS))
     return (f"mongodb://{quote(user)}:{quote(password)}@{hosts}/"
             "?replicaSet=rs0&authSource=admin&w=majority&journal=true")

@@ -2,8 +2,8 @@
 repository to break, and a way to run one check script against it.
 
 The checks run with the tools venv that `make deploy-tools` creates
-(build/deploy-tools, or $GRIDFUSION_DEPLOY_TOOLS); the `tools` fixture creates
-it when it is missing (about a minute, once).
+(deploy/checks/tools.py --where); the `tools` fixture creates or updates it
+first (about a minute when missing, a no-op otherwise).
 """
 
 from __future__ import annotations
@@ -25,16 +25,16 @@ COPIED = ("deploy", "skaffold.yaml", "pyproject.toml", "README.md", "proto", "se
 
 
 def tools_python() -> Path:
-    venv = Path(os.environ.get("GRIDFUSION_DEPLOY_TOOLS", ROOT / "build" / "deploy-tools"))
-    return venv / "bin" / "python"
+    out = subprocess.run([sys.executable, str(CHECKS / "tools.py"), "--where"],
+                         capture_output=True, text=True, check=True).stdout
+    return Path(out.strip())
 
 
 @pytest.fixture(scope="session")
 def tools() -> Path:
     """The tools venv, created or updated first (a no-op when it is current)."""
     proc = subprocess.run([sys.executable, str(CHECKS / "tools.py")], capture_output=True,
-                          text=True, timeout=900, env={**os.environ, "GRIDFUSION_DEPLOY_TOOLS":
-                                                       str(tools_python().parents[1])})
+                          text=True, timeout=900)
     assert proc.returncode == 0, f"deploy/checks/tools.py failed:\n{proc.stdout}{proc.stderr}"
     return tools_python()
 
