@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -180,3 +182,42 @@ def test_a_malformed_event_on_the_stream_is_dead_lettered_with_its_reason(platfo
     settled = wait_settled(client, token(client, "admin"), event_id)
     assert settled["status"] == "dead_lettered"
     assert "summary" in settled["reason"] and "location" in settled["reason"]
+
+
+def test_grid_workers_upload_patrol_tracks_of_their_own_grid(client: httpx.Client) -> None:
+    county = build_county()
+    grid, other = county.grids[8], county.grids[9]
+    inside = county.grid_polygons[grid.grid_id].representative_point()
+    start = datetime(2026, 11, 24, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    points = [{"time": (start + timedelta(minutes=5 * i)).isoformat(), "lon": inside.x, "lat": inside.y} for i in range(55)]
+    log = {"log_id": f"xc-{uuid.uuid4().hex}", "worker_id": grid.grid_workers[0].person_id, "points": points}
+    worker = token(client, f"worker-{grid.grid_id}")
+    url = "/v1/departments/comprehensive_governance/patrol-logs"
+    first = client.post(url, json=log, headers=worker)
+    assert first.status_code == 202, first.text
+    assert first.json() == {"log_id": log["log_id"], "grid_id": grid.grid_id, "status": "accepted"}
+    assert client.post(url, json=log, headers=worker).json()["status"] == "duplicate"
+
+    foreign = client.post(url, json=log | {"log_id": f"xc-{uuid.uuid4().hex}"}, headers=token(client, f"worker-{other.grid_id}"))
+    assert foreign.status_code == 422 and foreign.json()["detail"][0]["loc"] == ["body", "worker_id"]
+    broken = client.post(url, json={"log_id": "x", "worker_id": "y", "points": [{"time": "noon", "lon": 500, "lat": 0}]},
+                         headers=worker)
+    assert broken.status_code == 422
+    assert {tuple(e["loc"]) for e in broken.json()["detail"]} >= {("body", "points", 0, "time"), ("body", "points", 0, "lon")}
+    assert client.post(url, json=log, headers=token(client, "dept-petition")).status_code == 403
+
+
+def test_the_half_hour_legal_aid_circle_is_listed_by_scope(client: httpx.Client) -> None:
+    url = "/v1/departments/legal_aid/circle-gaps"
+    whole = client.get(url, headers=token(client, "dept-legal_aid"))
+    assert whole.status_code == 200, whole.text
+    body = whole.json()
+    assert body["total"] == 0 and body["items"] == [] and body["limit_minutes"] == 30
+    assert "5 km/h" in body["travel_model"]
+    community = build_county().communities[0].community_id
+    other = build_county().communities[-1].community_id
+    mine = client.get(url, headers=token(client, f"community-{community}"))
+    assert mine.status_code == 200
+    assert client.get(url, params={"community_id": other}, headers=token(client, f"community-{community}")).status_code == 404
+    assert client.get(url, headers=token(client, "dept-police_assistant")).status_code == 403
+    assert client.get(url, params={"page_size": 0}, headers=token(client, "admin")).status_code == 422

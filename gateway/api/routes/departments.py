@@ -1,16 +1,18 @@
-"""Department events in: ``/v1/departments`` and its ``events`` and ``events:batch``."""
+"""Department events in: ``/v1/departments`` and its ``events`` and ``events:batch``; the
+grid workers' patrol logs (综治) and the half-hour legal-aid circle's gaps (法律援助)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from fastapi.responses import JSONResponse
 from google.protobuf.json_format import MessageToDict
 from gridfusion.departments.v1 import departments_pb2 as dpb
 from pydantic import ValidationError
 
-from services.departments.schema import EventIn, EventsBatchIn
+from services.departments.definitions.legal_aid import LIMIT_MINUTES, TRAVEL_MODEL
+from services.departments.schema import EventIn, EventsBatchIn, PatrolLogIn
 from services.platform.settings import DEPARTMENT_LABELS, DEPARTMENTS
 
 from ...auth import Principal
@@ -94,3 +96,81 @@ async def submit_batch(department: Department, batch: EventsBatchIn, state: Stat
         duplicate=sum(1 for r in done if r.status == "duplicate"),
         invalid=sum(1 for r in done if r.status == "invalid"),
     )
+
+
+PatrolUploader = Annotated[Principal, Depends(require_roles("worker", "secretary", "department", "county"))]
+CircleReader = Annotated[Principal, Depends(require_roles("county", "street", "community", "department"))]
+
+
+@router.post(
+    "/comprehensive_governance/patrol-logs",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={200: {"description": "The same log_id was sent before: a duplicate"},
+               422: {"description": "Invalid log; `detail` names each bad field"}},
+    summary="Upload a grid worker's patrol track (巡查轨迹); a grid's account only for its own workers",
+)
+async def record_patrol(log: PatrolLogIn, state: State, caller: PatrolUploader):
+    if caller.role == "department" and caller.department != "comprehensive_governance":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"account of {caller.department} may not upload patrol logs")
+    grid_id = caller.grid_id if caller.role in ("worker", "secretary") else ""
+    reply = await state.peers.departments["comprehensive_governance"].RecordPatrol(
+        log.to_proto(grid_id), timeout=state.settings.rpc_timeout_seconds
+    )
+    duplicate = reply.status == dpb.SUBMIT_STATUS_DUPLICATE
+    body = {"log_id": reply.log_id, "grid_id": reply.grid_id, "status": "duplicate" if duplicate else "accepted"}
+    return JSONResponse(body, status_code=200 if duplicate else 202)
+
+
+@router.get(
+    "/legal_aid/circle-gaps",
+    summary="Households farther than half an hour from every legal adviser (半小时法律援助圈)",
+)
+async def legal_aid_gaps(
+    state: State,
+    caller: CircleReader,
+    community_id: Annotated[str, Query(max_length=32)] = "",
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    if caller.role == "department" and caller.department != "legal_aid":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"account of {caller.department} may not read legal aid's circle")
+    if caller.role == "community":
+        if community_id and community_id != caller.community_id:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no community {community_id!r} in your scope")
+        community_id = caller.community_id
+    communities = [community_id] if community_id else [""]
+    if caller.role == "street":
+        mine = sorted({g.community_id for g in (await state.grids()).values() if g.street_id == caller.street_id})
+        if community_id and community_id not in mine:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no community {community_id!r} in your scope")
+        communities = [community_id] if community_id else mine
+    stub = state.peers.departments["legal_aid"]
+    timeout = state.settings.rpc_timeout_seconds
+    if len(communities) == 1:
+        answer = await stub.ListLegalAidGaps(
+            dpb.ListLegalAidGapsRequest(community_id=communities[0], page=page, page_size=page_size), timeout=timeout
+        )
+        gaps, total = list(answer.gaps), answer.total
+    else:  # a street: every one of its communities, all pages, then this page of them all
+        gaps = []
+        for community in communities:
+            at = 1
+            while True:
+                answer = await stub.ListLegalAidGaps(
+                    dpb.ListLegalAidGapsRequest(community_id=community, page=at, page_size=1000), timeout=timeout
+                )
+                gaps.extend(answer.gaps)
+                if at * 1000 >= answer.total:
+                    break
+                at += 1
+        total = len(gaps)
+        gaps = gaps[(page - 1) * page_size : page * page_size]
+    items = [MessageToDict(g, preserving_proto_field_name=True, always_print_fields_with_no_presence=True) for g in gaps]
+    return {
+        "items": items,
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+        "limit_minutes": LIMIT_MINUTES,
+        "travel_model": TRAVEL_MODEL,
+    }
