@@ -161,6 +161,19 @@ async def test_concurrent_petitions_of_one_petitioner_get_distinct_counts(depart
     assert counts == [0, 1, 2, 3, 4, 5]
 
 
+async def test_a_batch_counts_one_petitioners_visits_in_batch_order(department: Start) -> None:
+    petition = await department("petition")
+    subjects = [f"P-{uuid.uuid4().hex[:8]}" for _ in range(3)]
+    batch = [event("petition", type="petition.visit", subject_id=subjects[i % 3]) for i in range(12)]
+    batch.append(batch[4])  # the same event twice in one batch is one event
+    reply = await petition.stub.SubmitEvents(pb.SubmitEventsRequest(events=batch))
+    statuses = [r.status for r in reply.results]
+    assert statuses == [pb.SUBMIT_STATUS_ACCEPTED] * 12 + [pb.SUBMIT_STATUS_DUPLICATE]
+    assert [r.event_id for r in reply.results] == [e.id for e in batch]
+    for i, ev in enumerate(batch[:12]):
+        assert (await details_of(petition.stub, ev.id))[0]["repeat_visits"] == i // 3
+
+
 # --- legal aid ----------------------------------------------------------------------------
 
 
