@@ -378,5 +378,6 @@ class LocalPlatform:
             *(f"street-{s}" for s in streets),
             f"community-<id> for {len(communities)} communities, e.g. community-{communities[0]}",
             f"sec-<grid_id> and worker-<grid_id> for {len(props)} grids, e.g. sec-{props[0]['grid_id']}",
+            f"member-<grid_id> (party member) and resident-<grid_id> per grid, e.g. resident-{props[0]['grid_id']}",
             *(f"dept-{d}" for d in DEPARTMENTS),
         ]

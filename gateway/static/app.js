@@ -1,7 +1,7 @@
 // The command-centre dashboard: log in, the grid map coloured by open cases, the case list and
 // detail with the actions the role allows, the weekly report, and live case changes.
 // Plain ES modules, no build step; everything comes from the gateway's own API.
-import { ACTION, DEPARTMENTS, LEVEL, STATUS, currentLang, label, setLang, t, translatePage } from "./i18n.js";
+import { ACTION, DEPARTMENTS, LEVEL, STATUS, STEP, currentLang, label, setLang, t, translatePage } from "./i18n.js";
 
 const FINISHED = new Set(["resolved", "closed"]);
 const ROLE_ACTIONS = {
@@ -213,7 +213,7 @@ async function openCase(caseId) {
   const field = (key, value) => el("div", { class: "field" }, el("span", { class: "k" }, t(key)), el("span", { class: "v" }, value ?? "—"));
   const events = c.events.map((e) => el("li", {}, `${time(e.time)} · ${label(DEPARTMENTS, e.department)} · ${e.category} · ${e.summary}`));
   const timeline = c.timeline.map((s) => el("li", { "data-action": s.action },
-    `${time(s.at)} · ${label(ACTION, s.action)} · ${s.actor} · ${label(STATUS, s.to_status || "")}${s.note ? " · " + s.note : ""}`));
+    `${time(s.at)} · ${label(STEP, s.action)} · ${s.actor} · ${label(STATUS, s.to_status || "")}${s.note ? " · " + s.note : ""}`));
   box.replaceChildren(
     el("div", { class: "detail-head" }, el("h2", {}, c.case_id), el("button", { type: "button", onclick: () => { box.hidden = true; state.selected = null; } }, t("d.close"))),
     el("p", { class: `status s-${c.status}`, id: "detail-status" }, `${label(STATUS, c.status)} · ${label(LEVEL, c.level)}`),

@@ -59,6 +59,10 @@ export const ACTION = {
   assess: ["分析研判", "Assess"], hand_over: ["分级移交", "Hand over"], report_result: ["办理反馈", "Report result"],
   close: ["结案", "Close"], feedback: ["群众评价", "Feedback"], reopen: ["重启", "Reopen"],
 };
+// Timeline steps: the actions, plus what fusion records on its own.
+export const STEP = {
+  ...ACTION, reported: ["上报事件", "reported"], correlated: ["关联事件", "correlated"], overdue: ["超期", "overdue"],
+};
 export const DEPARTMENTS = {
   comprehensive_governance: ["综治", "Comprehensive governance"], petition: ["信访", "Petitions"],
   legal_aid: ["法律援助", "Legal aid"], police_assistant: ["网格警务助理", "Police assistant"],

@@ -376,6 +376,8 @@ class CommunityStore:
         report.events.extend(pb.EventCount(department=d, family=f, events=n) for (d, f), n in sorted(counts.items()))
 
         durations: list[float] = []
+        # A deadline later than now has not passed yet, even if the week runs on.
+        cutoff = min(end, self.clock.now())
         relevant = {**in_scope, "opened_at": {"$lt": end}}
         fields = {"grid_id": 1, "status": 1, "opened_at": 1, "closed_at": 1, "due_at": 1, "overdue": 1, "timeline.action": 1,
                   "timeline.at": 1, "timeline.to_status": 1, "timeline.actor": 1}
@@ -389,7 +391,7 @@ class CommunityStore:
             closed_in_week = finished is not None and start <= finished < end
             open_at_end = finished is None or finished >= end
             missed = any(t.get("actor") == DEADLINE_ACTOR or t.get("action") == "overdue" for t in timeline)
-            overdue = (open_at_end and (c.get("overdue") or (due is not None and due < end))) or (
+            overdue = (open_at_end and (c.get("overdue") or (due is not None and due < cutoff))) or (
                 closed_in_week and (missed or (due is not None and finished > due)))
             escalated = any(t.get("action") == "escalate" and t.get("at") and start <= t["at"] < end for t in timeline)
             flags = {

@@ -119,6 +119,10 @@ async def test_weekly_figures(store: CommunityStore) -> None:
         {"_id": "c4", "grid_id": "G1", "status": "closed", "opened_at": MONDAY - timedelta(days=3),
          "closed_at": MONDAY - timedelta(days=2), "due_at": MONDAY, "timeline": []},
     ])
+    # Early in the week c2's deadline has not passed yet: only c3 (closed late) is overdue.
+    early = await store.weekly_report(pb.Area(), MONDAY, end)
+    assert early.overdue == 1
+    store.clock.advance(timedelta(days=8))
     report = await store.weekly_report(pb.Area(), MONDAY, end)
     assert sorted((e.department, e.family, e.events) for e in report.events) == [
         ("civil_affairs", "livelihood", 1), ("petition", "dispute", 2)]
