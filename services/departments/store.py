@@ -70,9 +70,3 @@ class DepartmentStore:
             "accepted_at", ASCENDING
         ).limit(limit)
         return [events_pb2.DepartmentEvent.FromString(doc["event"]) async for doc in cursor]
-
-    async def count_subject_events(self, subject_id: str, family: str, exclude_id: str) -> int:
-        """How many earlier events of this subject and family the department has recorded."""
-        return await self.events.count_documents(
-            {"subject_id": subject_id, "family": family, "_id": {"$ne": exclude_id}}
-        )
