@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -122,6 +124,8 @@ class CaseStore:
         self.guards = db["correlation_guards"]
         self.outbox = db["outbox"]
         self.grids: dict[str, dict[str, Any]] = {}
+        # Which fusion process fused an event, for operators (and the scale-out tests).
+        self.replica = f"{socket.gethostname()}:{os.getpid()}"
 
     async def ensure_indexes(self) -> None:
         await ensure_indexes(self.db, INDEXES)
@@ -231,6 +235,7 @@ class CaseStore:
                 "method": resolution.method,
                 "confidence": resolution.confidence,
                 "fused_at": now,
+                "replica": self.replica,
                 "event": event.SerializeToString(),
             },
             upsert=True,

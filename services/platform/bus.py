@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
@@ -310,6 +311,11 @@ class PullConsumer:
                 await asyncio.sleep(1.0)
                 continue
             await self.handle_batch(msgs)
+        # Leave the subscription now: a pull subscription left open makes ``nc.drain()`` wait
+        # out its whole drain timeout (30 s) at shutdown. Unacknowledged messages go back to
+        # the durable consumer for the next process.
+        with suppress(Exception):
+            await self._sub.unsubscribe()
 
     async def handle_batch(self, msgs: list[Msg]) -> None:
         with tracer(__name__).start_as_current_span(
