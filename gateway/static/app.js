@@ -1,9 +1,10 @@
 // The command-centre dashboard: log in, the grid map coloured by open cases, the case list and
 // detail with the actions the role allows, the weekly report, and live case changes.
 // Plain ES modules, no build step; everything comes from the gateway's own API.
-import { ACTION, DEPARTMENTS, LEVEL, STATUS, STEP, currentLang, label, setLang, t, translatePage } from "./i18n.js";
+import { ACTION, DEPARTMENTS, LEVEL, ORDER_ACTION, ORDER_STATUS, STATUS, STEP, currentLang, label, setLang, t, translatePage } from "./i18n.js";
 
 const FINISHED = new Set(["resolved", "closed"]);
+const PEOPLE = new Set(["resident", "party_member"]); // they see their orders, not cases
 const ROLE_ACTIONS = {
   county: Object.keys(ACTION),
   street: ["accept", "escalate", "assess", "hand_over", "resolve_on_site", "close", "reopen"],
@@ -90,6 +91,11 @@ async function start() {
   $("#nav").hidden = false;
   $("#logout").hidden = false;
   $("#who").textContent = `${state.me.sub} · ${state.me.role}`;
+  const people = PEOPLE.has(state.me.role);
+  document.querySelectorAll("#nav button").forEach((b) => {
+    b.hidden = people ? b.dataset.view !== "orders" : b.dataset.view === "orders" && !["secretary", "worker"].includes(state.me.role);
+  });
+  if (people) { show("orders"); return; }
   show("cases");
   await loadGrids();
   fillFilters();
@@ -98,9 +104,10 @@ async function start() {
 }
 
 function show(view) {
-  for (const name of ["cases", "report"]) $(`#${name}-view`).hidden = name !== view;
+  for (const name of ["cases", "report", "orders"]) $(`#${name}-view`).hidden = name !== view;
   document.querySelectorAll("#nav button").forEach((b) => b.classList.toggle("active", b.dataset.view === view));
   if (view === "report") prepareReport();
+  if (view === "orders") loadOrders();
 }
 
 // --- map -----------------------------------------------------------------------------------
@@ -322,6 +329,64 @@ function onFeedBlock(block) {
   if (state.selected === c.case_id) openCase(c.case_id);
 }
 
+// --- service orders (居民点单 · 支部下单 · 党员接单) ------------------------------------------
+async function loadOrders() {
+  const role = state.me.role;
+  $("#place").hidden = role !== "resident";
+  $("#register").hidden = role !== "party_member";
+  let members = [];
+  if (role === "secretary") {
+    members = (await json(`/v1/party-members?grid_id=${state.me.grid_id}&page_size=200`)).items;
+  }
+  const body = await json("/v1/service-orders?page_size=100");
+  const rows = body.items.map((o) => {
+    const buttons = el("td", { class: "order-actions" });
+    const add = (action, extra = () => ({})) => buttons.append(el("button", {
+      type: "button", "data-action": action, onclick: () => orderAction(o.order_id, action, extra()),
+    }, label(ORDER_ACTION, action)));
+    if (role === "secretary" && ["placed", "dispatched"].includes(o.status) && members.length) {
+      const pick = el("select", { name: "member" }, ...members.map((m) => el("option", { value: m.member_id }, `${m.name} ${m.member_id}`)));
+      buttons.append(pick);
+      add("dispatch", () => ({ member_id: pick.value }));
+    }
+    if (role === "party_member" && o.status === "dispatched") add("take");
+    if (role === "party_member" && o.status === "taken") {
+      const hours = el("input", { type: "number", min: "0.5", max: "24", step: "0.5", value: "1", class: "hours" });
+      buttons.append(hours);
+      add("complete", () => ({ hours: Number(hours.value) }));
+    }
+    if (role === "resident" && o.status === "completed") {
+      const stars = el("select", {}, ...[5, 4, 3, 2, 1].map((r) => el("option", { value: r }, "★".repeat(r))));
+      buttons.append(stars);
+      add("rate", () => ({ rating: Number(stars.value) }));
+    }
+    if ((role === "resident" || role === "secretary") && ["placed", "dispatched"].includes(o.status)) add("cancel");
+    return el("tr", { "data-order-id": o.order_id }, el("td", {}, o.order_id), el("td", {}, o.title),
+      el("td", {}, `${o.contact_name} ${o.contact_phone}`), el("td", { class: "status" }, label(ORDER_STATUS, o.status)),
+      el("td", {}, o.member_name || o.member_id || "—"), el("td", {}, o.hours ? String(o.hours) : "—"), buttons);
+  });
+  $("#orders tbody").replaceChildren(...rows);
+}
+
+async function orderAction(orderId, action, extra) {
+  const reply = await api(`/v1/service-orders/${encodeURIComponent(orderId)}/actions`, {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ action, ...extra }),
+  });
+  const answer = await reply.json().catch(() => ({}));
+  $("#orders-message").textContent = reply.ok ? `${t("a.done")}: ${label(ORDER_ACTION, action)}` : `${t("a.failed")} (${reply.status}): ${detailText(answer.detail)}`;
+  await loadOrders();
+}
+
+async function submitForm(event, path) {
+  event.preventDefault();
+  const body = Object.fromEntries(new FormData(event.target));
+  const reply = await api(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const answer = await reply.json().catch(() => ({}));
+  $("#orders-message").textContent = reply.ok ? t("a.done") : `${t("a.failed")} (${reply.status}): ${detailText(answer.detail)}`;
+  if (reply.ok) event.target.reset();
+  await loadOrders();
+}
+
 // --- weekly report -------------------------------------------------------------------------
 function isoWeek(date = new Date()) {
   const d = new Date(Date.UTC(date.getFullYear(), date.getMonth(), date.getDate()));
@@ -374,11 +439,13 @@ async function showReport(event) {
 function applyLang() {
   translatePage();
   $("#lang").textContent = t("lang");
-  if (state.me) {
+  if (state.me && PEOPLE.has(state.me.role)) loadOrders();
+  else if (state.me) {
     drawMap();
     loadCases();
     if (state.selected) openCase(state.selected);
   }
+  if (state.me && !$("#orders-view").hidden && !PEOPLE.has(state.me.role)) loadOrders();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -392,6 +459,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#prev").addEventListener("click", () => { state.page -= 1; loadCases(); });
   $("#next").addEventListener("click", () => { state.page += 1; loadCases(); });
   $("#report-form").addEventListener("submit", showReport);
+  $("#place").addEventListener("submit", (e) => submitForm(e, "/v1/service-orders"));
+  $("#register").addEventListener("submit", (e) => submitForm(e, "/v1/party-members"));
   $("#print").addEventListener("click", () => $("#report-frame").contentWindow.print());
   if (state.token) {
     try { if (claims(state.token).exp * 1000 > Date.now()) { start(); return; } } catch { /* fall through */ }

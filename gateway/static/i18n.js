@@ -21,6 +21,10 @@ export const STRINGS = {
     "r.escalated": "升级", "r.median": "办结用时中位数(小时)", "r.orders": "完成服务单", "r.patrol": "巡查时长(小时)",
     "scope.county": "全县",
     "live.case": "案件更新",
+    "nav.orders": "服务单", "o.title": "居民点单 · 支部下单 · 党员接单", "o.name": "姓名", "o.phone": "电话",
+    "o.workplace": "工作单位", "o.register": "到网格报到", "o.kind": "类型", "o.titlefield": "需求", "o.address": "地址",
+    "o.place": "下单", "o.order": "服务单", "o.contact": "联系人", "o.member": "党员", "o.hours": "时长",
+    "o.registered": "已报到", "o.pick": "选择党员",
   },
   en: {
     title: "Gridfusion · grid command centre",
@@ -43,6 +47,10 @@ export const STRINGS = {
     "r.escalated": "Escalated", "r.median": "Median hours to close", "r.orders": "Orders completed", "r.patrol": "Patrol hours",
     "scope.county": "County",
     "live.case": "Case update",
+    "nav.orders": "Service orders", "o.title": "Residents order · the branch dispatches · party members serve",
+    "o.name": "Name", "o.phone": "Phone", "o.workplace": "Workplace", "o.register": "Register to my grid", "o.kind": "Kind",
+    "o.titlefield": "Request", "o.address": "Address", "o.place": "Place order", "o.order": "Order", "o.contact": "Contact",
+    "o.member": "Member", "o.hours": "Hours", "o.registered": "Registered", "o.pick": "Choose a member",
   },
 };
 
@@ -62,6 +70,14 @@ export const ACTION = {
 // Timeline steps: the actions, plus what fusion records on its own.
 export const STEP = {
   ...ACTION, reported: ["上报事件", "reported"], correlated: ["关联事件", "correlated"], overdue: ["超期", "overdue"],
+};
+export const ORDER_STATUS = {
+  placed: ["已下单", "placed"], dispatched: ["已派单", "dispatched"], taken: ["已接单", "taken"],
+  completed: ["已完成", "completed"], rated: ["已评价", "rated"], cancelled: ["已取消", "cancelled"],
+};
+export const ORDER_ACTION = {
+  dispatch: ["派单", "Dispatch"], take: ["接单", "Take"], complete: ["完成", "Complete"], rate: ["评价", "Rate"],
+  cancel: ["取消", "Cancel"],
 };
 export const DEPARTMENTS = {
   comprehensive_governance: ["综治", "Comprehensive governance"], petition: ["信访", "Petitions"],

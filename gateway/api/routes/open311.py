@@ -29,7 +29,7 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import JSONResponse, Response
 from gridfusion.departments.v1 import departments_pb2 as dpb
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from services.departments.schema import EventIn
 from services.departments.taxonomy import FAMILIES, SUBTYPES
@@ -39,6 +39,47 @@ from ...auth import Principal, read_token
 from ..deps import GatewayState, State
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
+
+
+class Service(BaseModel):
+    service_code: str
+    service_name: str
+    description: str
+    metadata: bool
+    type: str
+    keywords: str
+    group: str
+
+
+class RequestCreated(BaseModel):
+    service_request_id: str
+    service_notice: str
+    account_id: str | None
+
+
+class ServiceRequest(BaseModel):
+    service_request_id: str
+    status: Literal["open", "closed"]
+    status_notes: str
+    service_name: str
+    service_code: str
+    description: str
+    agency_responsible: str
+    service_notice: str
+    requested_datetime: str | None
+    updated_datetime: str | None
+    expected_datetime: str | None
+    address: str
+    address_id: str
+    zipcode: str
+    lat: float | None
+    long: float | None
+    media_url: str
+
+
+def _doc(model, description: str) -> dict:
+    """JSON schema of the .json form; the .xml form carries the same fields as elements."""
+    return {200: {"model": model, "description": description, "content": {"text/xml": {}}}}
 
 Format = Literal["json", "xml"]
 DEPARTMENT = "comprehensive_governance"
@@ -73,7 +114,7 @@ def services_list() -> list[dict[str, Any]]:
     return out
 
 
-SERVICE_CODES = {s["service_code"] for s in services_list()}
+SERVICE_CODES = {Service(**s).service_code for s in services_list()}
 
 
 def to_xml(root: str, item: str, items: list[dict[str, Any]]) -> str:
@@ -141,7 +182,7 @@ async def discovery(fmt: Format, request: Request) -> Response:
     return JSONResponse(doc)
 
 
-@router.get("/services.{fmt}", summary="Service list: the shared taxonomy, one service per family.subtype")
+@router.get("/services.{fmt}", responses=_doc(list[Service], "The services"), summary="Service list: the shared taxonomy, one service per family.subtype")
 async def services(fmt: Format) -> Response:
     return answer(fmt, "services", "service", services_list())
 
@@ -164,7 +205,9 @@ def field_error(name: str, msg: str) -> dict[str, Any]:
     return {"loc": ["body", name], "msg": msg, "type": "value_error"}
 
 
-@router.post("/requests.{fmt}", status_code=201, summary="Submit a service request (an incident.reported event of 综治)")
+@router.post("/requests.{fmt}", status_code=201,
+             responses={201: {"model": list[RequestCreated], "description": "The request's id", "content": {"text/xml": {}}}},
+             summary="Submit a service request (an incident.reported event of 综治)")
 async def submit_request(
     fmt: Format,
     request: Request,
@@ -266,10 +309,11 @@ async def request_record(state: GatewayState, request_id: str) -> dict[str, Any]
     }
 
 
-@router.get("/requests/{service_request_id}.{fmt}", summary="A service request with its status, agency and expected time")
+@router.get("/requests/{service_request_id}.{fmt}", responses=_doc(list[ServiceRequest], "The request"), summary="A service request with its status, agency and expected time")
 async def get_request(service_request_id: str, fmt: Format, request: Request, state: State,
                       api_key: str | None = None) -> Response:
     caller_of(state, request, api_key)
     if not service_request_id.startswith(REQUEST_PREFIX):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no service request {service_request_id!r}")
-    return answer(fmt, "service_requests", "request", [await request_record(state, service_request_id)])
+    record = ServiceRequest(**await request_record(state, service_request_id))  # the documented shape, checked
+    return answer(fmt, "service_requests", "request", [record.model_dump()])
