@@ -183,6 +183,14 @@ def test_a_malformed_event_on_the_stream_is_dead_lettered_with_its_reason(platfo
     assert settled["status"] == "dead_lettered"
     assert "summary" in settled["reason"] and "location" in settled["reason"]
 
+    listed = client.get("/v1/departments/petition/dead-letters", headers=token(client, "dept-petition"))
+    assert listed.status_code == 200, listed.text
+    ours = [d for d in listed.json()["items"] if d["event_id"] == event_id]
+    assert len(ours) == 1 and ours[0]["stage"] == "decode" and "summary" in ours[0]["reason"]
+    others = client.get("/v1/departments/civil_affairs/dead-letters", headers=token(client, "admin")).json()
+    assert event_id not in {d["event_id"] for d in others["items"]}
+    assert client.get("/v1/departments/petition/dead-letters", headers=token(client, "dept-civil_affairs")).status_code == 403
+
 
 def test_grid_workers_upload_patrol_tracks_of_their_own_grid(client: httpx.Client) -> None:
     county = build_county()

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from fastapi.responses import JSONResponse
 from google.protobuf.json_format import MessageToDict
 from gridfusion.departments.v1 import departments_pb2 as dpb
+from gridfusion.fusion.v1 import fusion_pb2 as fpb
 from pydantic import ValidationError
 
 from services.departments.definitions.legal_aid import LIMIT_MINUTES, TRAVEL_MODEL
@@ -174,3 +175,41 @@ async def legal_aid_gaps(
         "limit_minutes": LIMIT_MINUTES,
         "travel_model": TRAVEL_MODEL,
     }
+
+
+DEAD_LETTER_SCAN = 20_000
+
+
+@router.get(
+    "/{department}/dead-letters",
+    summary="The department's events that could not be processed (dead-lettered), newest first, with the reason",
+)
+async def dead_letters(
+    department: Department,
+    state: State,
+    caller: Publisher,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+    pending_only: bool = False,
+) -> dict[str, Any]:
+    publishing_as(caller, department)
+    prefix = f"gridfusion.events.{department}."
+    mine: list[Any] = []
+    at, size = 1, 500
+    while (at - 1) * size < DEAD_LETTER_SCAN:
+        reply = await state.peers.fusion.ListDeadLetters(
+            fpb.ListDeadLettersRequest(page=at, page_size=size, pending_only=pending_only),
+            timeout=state.settings.rpc_timeout_seconds,
+        )
+        mine.extend(d for d in reply.items if d.department == department or d.origin_subject.startswith(prefix))
+        if at * size >= reply.total or not reply.items:
+            break
+        at += 1
+    items = []
+    for d in mine[(page - 1) * page_size : page * page_size]:
+        items.append({
+            "event_id": d.event_id, "stage": d.stage, "reason": d.reason, "origin_subject": d.origin_subject,
+            "dead_lettered_at": state.iso(d.dead_lettered_at), "reprocessed": d.reprocessed,
+            "reprocessable": d.reprocessable, "case_id": d.case_id or None,
+        })
+    return {"items": items, "total": len(mine), "page": page, "page_size": page_size}
