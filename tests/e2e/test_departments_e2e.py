@@ -9,8 +9,11 @@ import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import grpc
 import httpx
 import pytest
+from gridfusion.departments.v1 import departments_pb2 as pb
+from gridfusion.departments.v1 import departments_pb2_grpc as pb_grpc
 from gridfusion.events.v1 import events_pb2
 
 from services.local import LocalPlatform
@@ -229,3 +232,48 @@ def test_the_half_hour_legal_aid_circle_is_listed_by_scope(client: httpx.Client)
     assert client.get(url, params={"community_id": other}, headers=token(client, f"community-{community}")).status_code == 404
     assert client.get(url, headers=token(client, "dept-police_assistant")).status_code == 403
     assert client.get(url, params={"page_size": 0}, headers=token(client, "admin")).status_code == 422
+
+
+def test_a_case_handed_over_reaches_the_department_and_its_result_comes_back(
+    platform: LocalPlatform, client: httpx.Client
+) -> None:
+    """The closed loop's department leg: hand-over streamed to the department system over gRPC,
+    its handling result reported over gRPC, the case back at the street centre with it."""
+    admin = token(client, "admin")
+    body, _ = sample_events()["legal_aid"]
+    dept = token(client, "dept-legal_aid")
+    assert client.post("/v1/departments/legal_aid/events", json=body, headers=dept).status_code == 202
+    case_id = wait_settled(client, admin, body["id"])["case_id"]
+    for action in ({"action": "escalate", "note": "社区无法解决"}, {"action": "escalate", "note": "报街道"},
+                   {"action": "assess", "note": "劳动争议，需法律援助", "risk_level": "medium"},
+                   {"action": "hand_over", "department": "legal_aid", "note": "请社区法律顾问办理"}):
+        acted = client.post(f"/v1/cases/{case_id}/actions", json=action, headers=admin)
+        assert acted.status_code == 200, (action, acted.text)
+
+    async def department_system() -> pb.HandOver:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{platform.ports.departments['legal_aid']}") as channel:
+            stub = pb_grpc.DepartmentServiceStub(channel)
+            call = stub.StreamHandOvers(pb.StreamHandOversRequest())
+            try:
+                async with asyncio.timeout(60):
+                    async for handover in call:
+                        if handover.case_id == case_id:
+                            break
+            finally:
+                call.cancel()
+            reply = await stub.ReportResult(pb.ReportResultRequest(
+                case_id=case_id, result="已为当事人提供法律援助，劳动仲裁已立案", actor="S-adviser"))
+            assert reply.accepted
+            return handover
+
+    handover = asyncio.run(department_system())
+    assert handover.category == body["category"] and body["id"] in handover.event_ids
+    deadline = time.monotonic() + 60
+    case: dict = {}
+    while time.monotonic() < deadline:
+        case = client.get(f"/v1/cases/{case_id}", headers=admin).json()
+        if case["status"] == "result_reported":
+            break
+        time.sleep(0.25)
+    assert case["status"] == "result_reported" and case["level"] == "street", case
+    assert any(t["action"] == "report_result" for t in case["timeline"])
