@@ -21,6 +21,7 @@ from .api.routes import (
     auth,
     cases,
     community,
+    dead_letters,
     departments,
     events,
     feed,
@@ -61,7 +62,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_exception_handler(grpc.aio.AioRpcError, handle_rpc_error)
-    for module in (health, auth, departments, grids, community, reports, audit, feed, open311):
+    for module in (health, auth, departments, grids, community, reports, audit, feed, open311, dead_letters):
         app.include_router(module.router)
     # Cases and events are the grid staff's and the departments' (not residents' or members').
     for module in (events, cases):

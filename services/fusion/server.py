@@ -181,10 +181,12 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
                 f"event {request.event_id!r} cannot be re-processed: {record.get('reason', 'no stored event')}",
             )
         event = events_pb2.DepartmentEvent.FromString(record["event"])
-        # The grid data may have been corrected since: read it again.
-        await self.resolver.reload(self.db)
-        await self.store.load_grids()
         resolution = self.resolver.locate(event.location)
+        if resolution is None:
+            # The grid data may have been corrected since this process loaded it: read it again.
+            await self.resolver.reload(self.db)
+            await self.store.load_grids()
+            resolution = self.resolver.locate(event.location)
         if resolution is None:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"still {unlocatable_reason(event.location)}")
         now = self.clock.now()

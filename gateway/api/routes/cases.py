@@ -1,14 +1,18 @@
-"""``GET /v1/cases`` and ``GET /v1/cases/{case_id}``, scoped by the caller's role."""
+"""``GET /v1/cases``, ``GET /v1/cases/{case_id}`` and ``POST /v1/cases/{case_id}/actions``, scoped by
+the caller's role."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from google.protobuf.json_format import MessageToDict
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.departments.schema import SEVERITY_FROM_PROTO
+from services.fusion import workflow
+from services.platform.settings import DEPARTMENTS
 
 from ..deps import Caller, GatewayState, State
 from ..models import Case, CaseDetail, CasePage, TimelineEntry
@@ -95,3 +99,33 @@ async def get_case(case_id: str, state: State, caller: Caller) -> CaseDetail:
     return CaseDetail(**case_json(detail.case, state), events=[event_json(e, state) for e in detail.events], timeline=timeline)
 
 
+class CaseAction(BaseModel):
+    """One step of the closed loop (闭合循环) on a case."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal[workflow.ACTIONS] = Field(description="; ".join(f"{a} ({workflow.ACTION_LABELS[a]})" for a in workflow.ACTIONS))
+    note: str = Field("", max_length=workflow.MAX_NOTE, description="What was done or why; required by resolve_on_site and reopen")
+    department: Literal[DEPARTMENTS] | None = Field(None, description="hand_over: the department the case goes to")
+    risk_level: Literal[workflow.RISK_LEVELS] | None = Field(None, description="assess: the judged risk (风险评估)")
+    rating: int | None = Field(None, ge=1, le=5, description="feedback: the resident's rating, 1 to 5")
+    result: str | None = Field(None, max_length=workflow.MAX_NOTE, description="report_result: the department's handling result")
+
+
+@router.post(
+    "/{case_id}/actions", response_model=Case,
+    summary="Move a case round the closed loop; 409 when its state refuses the action, 403 when your role does",
+    responses={403: {"description": "the caller's role may not take this action now"},
+               404: {"description": "no such case in the caller's scope"},
+               409: {"description": "the case's state does not allow this action"}},
+)
+async def act_on_case(case_id: str, body: CaseAction, state: State, caller: Caller) -> Case:
+    case = await state.peers.fusion.ActOnCase(
+        fpb.ActOnCaseRequest(
+            case_id=case_id, action=body.action, note=body.note, department=body.department or "",
+            risk_level=body.risk_level or "", rating=body.rating or 0, result=body.result or "",
+            actor=fpb.Actor(username=caller.username, role=caller.role, scope=caller.scope()),
+        ),
+        timeout=state.settings.rpc_timeout_seconds,
+    )
+    return Case(**case_json(case, state))

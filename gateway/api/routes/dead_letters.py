@@ -1,0 +1,60 @@
+"""``/v1/dead-letters``: what fusion could not process, and re-processing it after a fix (county only)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from gridfusion.fusion.v1 import fusion_pb2 as fpb
+
+from ...auth import Principal
+from ..deps import State, require_roles
+from ..models import EventStatus
+
+router = APIRouter(prefix="/v1/dead-letters", tags=["dead letters"])
+
+County = Annotated[Principal, Depends(require_roles("county"))]
+
+
+@router.get("", summary="Dead-lettered events and results with the reason, newest first")
+async def list_dead_letters(
+    state: State,
+    caller: County,
+    pending_only: bool = False,
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    reply = await state.peers.fusion.ListDeadLetters(
+        fpb.ListDeadLettersRequest(page=page, page_size=page_size, pending_only=pending_only),
+        timeout=state.settings.rpc_timeout_seconds,
+    )
+    items = [
+        {
+            "event_id": d.event_id,
+            "department": d.department or None,
+            "stage": d.stage,
+            "reason": d.reason,
+            "origin_subject": d.origin_subject,
+            "dead_lettered_at": state.iso(d.dead_lettered_at),
+            "reprocessable": d.reprocessable,
+            "reprocessed": d.reprocessed,
+            "reprocessed_at": state.iso(d.reprocessed_at),
+            "case_id": d.case_id or None,
+        }
+        for d in reply.items
+    ]
+    return {"items": items, "total": reply.total, "page": page, "page_size": page_size}
+
+
+@router.post("/{event_id}:reprocess", response_model=EventStatus,
+             summary="Fuse a dead-lettered event again with the grid data as it is now; 409 with the reason if it still cannot be")
+async def reprocess(event_id: str, state: State, caller: County) -> EventStatus:
+    fused = await state.peers.fusion.ReprocessDeadLetter(
+        fpb.ReprocessDeadLetterRequest(event_id=event_id, actor=caller.username),
+        timeout=max(state.settings.rpc_timeout_seconds, 30.0),
+    )
+    return EventStatus(
+        event_id=fused.event_id, status=fused.status, case_id=fused.case_id or None, grid_id=fused.grid_id or None,
+        reason=fused.reason or None, department=fused.department or None, category=fused.category or None,
+        fused_at=state.iso(fused.fused_at),
+    )
