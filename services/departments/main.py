@@ -36,7 +36,7 @@ async def prepare(department: Department, store: DepartmentStore) -> None:
     """Seed the department's own reference records and load the county's grids once."""
     for seed in department.seeders:
         await seed(store)
-    if department.enrichers or department.seeders:
+    if department.seeders:  # the departments that place events on grids or keep per-grid records
         await asyncio.to_thread(reference.locator)
 
 
