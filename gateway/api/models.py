@@ -63,6 +63,11 @@ class Case(BaseModel):
     due_at: str | None
     closed_at: str | None
     updated_at: str | None
+    # The department's handling result once reported; whether the deadline passed with no level
+    # above to escalate to (督办); the change counter (case-change messages carry `<case_id>.v<version>`).
+    result: str | None = None
+    overdue: bool = False
+    version: int | None = None
 
 
 class CasePage(BaseModel):
@@ -82,6 +87,13 @@ class TimelineEntry(BaseModel):
     level: str | None
     note: str | None
     event_id: str | None
+    # What the step carried: the level it left, the department (reported by, or handed to),
+    # the judged risk, the resident's rating, the handling result (deadline moves: actor `fusion:deadline`, role `system`).
+    from_level: str | None = None
+    department: str | None = None
+    risk_level: str | None = None
+    rating: int | None = None
+    result: str | None = None
 
 
 class CaseDetail(Case):

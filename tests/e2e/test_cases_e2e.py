@@ -156,7 +156,8 @@ def test_three_departments_one_case_round_the_whole_loop(client: httpx.Client, p
     while (case := ok(client.get(f"/v1/cases/{case_id}", headers=auth(client, street))))["status"] != "result_reported":
         assert time.monotonic() < deadline, case
         time.sleep(0.25)
-    assert case["level"] == "street"
+    assert case["level"] == "street" and case["result"] == "已核实并补发两个月低保金"
+    assert case["version"] == 11  # 3 reports, 7 steps, the result
     closed = ok(act(client, street, case_id, action="close", note="结案"))
     assert closed["status"] == "closed" and closed["closed_at"]
     assert ok(act(client, worker, case_id, action="feedback", rating=5, note="回访满意"))["rating"] == 5
@@ -171,6 +172,12 @@ def test_three_departments_one_case_round_the_whole_loop(client: httpx.Client, p
         ("close", "street"), ("feedback", "worker"),
     ]
     assert all(t["actor"] and t["at"].endswith("+08:00") for t in timeline)
+    carried = {t["action"]: t for t in timeline}
+    assert carried["assess"]["risk_level"] == "high" and carried["hand_over"]["department"] == "civil_affairs"
+    assert carried["report_result"]["result"] == "已核实并补发两个月低保金" and carried["feedback"]["rating"] == 5
+    assert carried["escalate"]["from_level"] == "community" and carried["escalate"]["level"] == "street"
+    assert [t["department"] for t in timeline[:3]] == [f["department"] for f in sorted(
+        fused, key=lambda f: [t["event_id"] for t in timeline[:3]].index(f["event_id"]))]
     # The department sees the case it handled; another department does not.
     assert client.get(f"/v1/cases/{case_id}", headers=auth(client, "dept-civil_affairs")).status_code == 200
     assert client.get(f"/v1/cases/{case_id}", headers=auth(client, "dept-police_assistant")).status_code == 404

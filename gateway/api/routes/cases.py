@@ -42,6 +42,9 @@ def case_json(case: fpb.Case, state: GatewayState) -> dict[str, Any]:
         "due_at": state.iso(case.due_at),
         "closed_at": state.iso(case.closed_at),
         "updated_at": state.iso(case.updated_at),
+        "result": case.result or None,
+        "overdue": case.overdue,
+        "version": case.version or None,
     }
 
 
@@ -93,6 +96,8 @@ async def get_case(case_id: str, state: State, caller: Caller) -> CaseDetail:
         TimelineEntry(
             at=state.iso(t.at), action=t.action, actor=t.actor, role=t.role, from_status=t.from_status or None,
             to_status=t.to_status or None, level=t.level or None, note=t.note or None, event_id=t.event_id or None,
+            from_level=t.from_level or None, department=t.department or None, risk_level=t.risk_level or None,
+            rating=t.rating or None, result=t.result or None,
         )
         for t in detail.timeline
     ]
