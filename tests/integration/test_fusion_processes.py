@@ -22,6 +22,8 @@ from gridfusion.fusion.v1 import fusion_pb2
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from services.fusion import reference_store
+from services.fusion.cases import CaseStore
+from services.fusion.resolver import Resolution
 from services.local import free_port, wait_for_port
 from services.platform import bus
 from services.platform.mongo import connect
@@ -193,9 +195,29 @@ async def wait_outbox_empty(db, case_ids: set[str], timeout: float = 30) -> None
         await asyncio.sleep(0.5)
 
 
+async def overdue_cases(mongo, fusion_db: str, n: int, tag: str) -> list[str]:
+    """``n`` cases reported 100 hours ago and left alone: past their 48 hours at the grid."""
+    store = CaseStore(mongo, mongo[fusion_db])
+    await store.load_grids()
+    then = datetime.now(UTC) - timedelta(hours=100)
+    ids = []
+    for i in range(n):
+        grid = COUNTY.grids[(7 * i) % len(COUNTY.grids)]
+        site = next(c for c in COUNTY.compounds if c.grid_id == grid.grid_id)
+        e = events_pb2.DepartmentEvent(id=f"{tag}-late-{i}", department="petition", type="incident.reported",
+                                       category="dispute.family", summary=f"{SUMMARIES[i % len(SUMMARIES)]}（旧）",
+                                       subject_id=f"P-{tag}-late-{i}")
+        e.time.FromDatetime(then)
+        fused = await store.fuse(e, Resolution(grid.grid_id, "point", 1.0, site.location), then)
+        ids.append(fused.case_id)
+    return ids
+
+
 async def test_two_fusion_replicas_on_correlated_events(js, mongo, fusion_db, fusion_env, processes, tmp_path) -> None:
     await prepare_consumers(js, fusion_env, ack_wait=30)
-    processes += [Fusion({**fusion_env, "FUSION_BATCH_SIZE": "20"}, tmp_path / f"fusion-{n}.log") for n in "ab"]
+    late = await overdue_cases(mongo, fusion_db, 12, f"two{uuid.uuid4().hex[:6]}")
+    env = {**fusion_env, "FUSION_BATCH_SIZE": "20", "FUSION_ESCALATION_INTERVAL_SECONDS": "0.5"}
+    processes += [Fusion(env, tmp_path / f"fusion-{n}.log") for n in "ab"]
     for p in processes:
         p.wait_ready()
     tag = f"two{uuid.uuid4().hex[:6]}"
@@ -219,6 +241,17 @@ async def test_two_fusion_replicas_on_correlated_events(js, mongo, fusion_db, fu
     await wait_outbox_empty(db, case_ids)
     messages = await case_messages(js, case_ids)
     assert {cid: sorted(m) for cid, m in messages.items()} == {cid: [f"{cid}.v1", f"{cid}.v2", f"{cid}.v3"] for cid in case_ids}
+
+    # Both replicas ran the deadline loop twice a second all along: each overdue case was
+    # escalated exactly once, and announced once.
+    escalated = [c async for c in db["cases"].find({"_id": {"$in": late}})]
+    for case in escalated:
+        autos = [t for t in case["timeline"] if t.get("automatic")]
+        assert [(t["action"], t["from_level"], t["level"]) for t in autos] == [("escalate", "grid", "community")]
+        assert (case["status"], case["level"], case["version"]) == ("escalated", "community", 2)
+    await wait_outbox_empty(db, set(late))
+    late_messages = await case_messages(js, set(late))
+    assert {cid: sorted(m) for cid, m in late_messages.items()} == {cid: [f"{cid}.v1", f"{cid}.v2"] for cid in late}
 
 
 async def test_fusion_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(
