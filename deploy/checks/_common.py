@@ -54,7 +54,7 @@ def tool(name: str) -> str:
 def run(cmd: Sequence[str], *, cwd: Path | None = None, env: dict | None = None,
         check: bool = True, capture: bool = True, timeout: float | None = None
         ) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
+    proc = subprocess.run(  # noqa: PLW1510 - the caller decides
         list(cmd), cwd=cwd, env=env, text=True, timeout=timeout,
         stdout=subprocess.PIPE if capture else None,
         stderr=subprocess.PIPE if capture else None,

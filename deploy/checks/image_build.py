@@ -34,7 +34,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO_ROOT, CheckFailed, main_wrapper, run, timed  # noqa: E402
+from _common import REPO_ROOT, CheckFailed, main_wrapper, run, timed
 
 DEFAULT_IMAGE = "localhost/gridfusion:dev"
 DEFAULT_BASE = "localhost/gridfusion-base:{codename}"
@@ -57,7 +57,7 @@ IMPORT_SMOKE = "import grpc, nats, pymongo; print('imports ok')"
 
 def os_codename() -> str:
     text = Path("/etc/os-release").read_text()
-    m = re.search(r"^VERSION_CODENAME=\"?([a-z]+)", text, re.M)
+    m = re.search(r"^VERSION_CODENAME=\"?([a-z]+)", text, re.MULTILINE)
     if not m:
         raise CheckFailed("cannot tell the Debian codename from /etc/os-release")
     return m.group(1)
@@ -204,7 +204,7 @@ def ulimit_args() -> list[str]:
 
 
 def image_exists(ref: str) -> bool:
-    return subprocess.run(["buildah", "inspect", "--type", "image", ref],
+    return subprocess.run(["buildah", "inspect", "--type", "image", ref], check=False,
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
 
 
@@ -230,11 +230,11 @@ def build_base(base: str, codename: str, workdir: Path) -> None:
         try:
             run(["buildah", "add", "--quiet", ctr, str(tar), "/"])
             run(["buildah", "config", "--cmd", "/bin/bash",
-                 "--label", f"org.opencontainers.image.description=Debian {codename} minbase "
-                 "made by mmdebstrap from the build machine's apt sources", ctr])
+                 "--label", (f"org.opencontainers.image.description=Debian {codename} minbase "
+                             "made by mmdebstrap from the build machine's apt sources"), ctr])
             run(["buildah", "commit", "--quiet", "--rm", ctr, base])
         except CheckFailed:
-            subprocess.run(["buildah", "rm", ctr], capture_output=True)
+            subprocess.run(["buildah", "rm", ctr], capture_output=True, check=False)
             raise
 
 

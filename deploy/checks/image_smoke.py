@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO_ROOT, CheckFailed, main_wrapper, run, timed, tool  # noqa: E402
-from image_build import DEFAULT_IMAGE, RUNTIME, ulimit_args  # noqa: E402
+from _common import REPO_ROOT, CheckFailed, main_wrapper, run, timed, tool
+from image_build import DEFAULT_IMAGE, RUNTIME, ulimit_args
 
 SERVICE = "petition"
 HEALTH_TIMEOUT = 120.0
@@ -78,6 +78,7 @@ def main() -> None:
         raise CheckFailed(f"image {args.image} not found: run `make image` first")
 
     procs: list[subprocess.Popen] = []
+    log_files = []
     name = f"gridfusion-smoke-{os.getpid()}"
     with tempfile.TemporaryDirectory(prefix="gridfusion-smoke-") as tmp:
         tmpdir = Path(tmp)
@@ -95,14 +96,15 @@ def main() -> None:
             "include ./auth.conf\n")
         try:
             with timed("start nats-server and secantusd-py"):
+                log_files += [(logs / "nats.log").open("w"), (logs / "secantusd.log").open("w")]
                 procs.append(subprocess.Popen(
                     [tool("nats-server"), "-c", str(tmpdir / "nats.conf")],
                     env={**os.environ, **pw_env},
-                    stdout=open(logs / "nats.log", "w"), stderr=subprocess.STDOUT))
+                    stdout=log_files[0], stderr=subprocess.STDOUT))
                 procs.append(subprocess.Popen(
                     [tool("secantusd-py"), "--host", "127.0.0.1", "--port", str(mongo_port),
                      "--storage-path", str(tmpdir / "db"), "--log-level", "WARNING"],
-                    stdout=open(logs / "secantusd.log", "w"), stderr=subprocess.STDOUT))
+                    stdout=log_files[1], stderr=subprocess.STDOUT))
                 wait_port(nats_port, procs[0], "nats-server", 30)
                 wait_port(mongo_port, procs[1], "secantusd-py", 90)
             env = {
@@ -148,6 +150,8 @@ def main() -> None:
                     p.wait(10)
                 except subprocess.TimeoutExpired:
                     p.kill()
+            for f in log_files:
+                f.close()
 
 
 if __name__ == "__main__":

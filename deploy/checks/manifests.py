@@ -27,15 +27,24 @@ import base64
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    KUBERNETES_VERSION, OVERLAYS, REPO_ROOT, CheckFailed, containers, load_yaml_docs,
-    main_wrapper, pod_specs, render, run, timed, tool,
+from _common import (
+    KUBERNETES_VERSION,
+    OVERLAYS,
+    REPO_ROOT,
+    CheckFailed,
+    containers,
+    load_yaml_docs,
+    main_wrapper,
+    pod_specs,
+    render,
+    run,
+    timed,
+    tool,
 )
 
 DEPARTMENTS = ("comprehensive_governance", "petition", "legal_aid", "police_assistant",
@@ -144,7 +153,7 @@ def check_secrets(ov: Overlay, external: dict[str, set[str]], errors: list[str])
 
 AUTH_USER = re.compile(
     r"user:\s*(?P<user>[A-Za-z0-9_]+)\s*\n\s*password:\s*\$(?P<var>[A-Z0-9_]+)\s*\n"
-    r"\s*permissions:\s*\{(?P<perms>.*?)\n\s*\}\s*\n\s*\}", re.S)
+    r"\s*permissions:\s*\{(?P<perms>.*?)\n\s*\}\s*\n\s*\}", re.DOTALL)
 
 
 def parse_auth(text: str) -> dict[str, dict]:
@@ -152,7 +161,7 @@ def parse_auth(text: str) -> dict[str, dict]:
     for m in AUTH_USER.finditer(text):
         perms = {}
         for kind in ("publish", "subscribe"):
-            pm = re.search(kind + r":\s*\{allow:\s*\[(.*?)\]\}", m.group("perms"), re.S)
+            pm = re.search(kind + r":\s*\{allow:\s*\[(.*?)\]\}", m.group("perms"), re.DOTALL)
             perms[kind] = re.findall(r'"([^"]+)"', pm.group(1)) if pm else []
         users[m.group("user")] = {"var": m.group("var"), **perms}
     return users
@@ -315,7 +324,7 @@ def check_prod(ov: Overlay, errors: list[str]) -> None:
     if replicas("StatefulSet", "mongodb") != 3:
         errors.append("prod: MongoDB must run 3 members")
     conf = ov.find("ConfigMap", "nats-config")["data"]["nats.conf"]
-    if not re.search(r"^\s*sync_interval:\s*always\s*$", conf, re.M):
+    if not re.search(r"^\s*sync_interval:\s*always\s*$", conf, re.MULTILINE):
         errors.append("prod: nats.conf must set jetstream sync_interval: always")
     if ov.find("ConfigMap", "gridfusion-config")["data"].get("NATS_STREAM_REPLICAS") != "3":
         errors.append("prod: NATS_STREAM_REPLICAS must be 3")

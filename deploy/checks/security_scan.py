@@ -17,8 +17,16 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    OVERLAYS, REPO_ROOT, CheckFailed, load_yaml_docs, main_wrapper, render, run, timed, tool,
+from _common import (
+    OVERLAYS,
+    REPO_ROOT,
+    CheckFailed,
+    load_yaml_docs,
+    main_wrapper,
+    render,
+    run,
+    timed,
+    tool,
 )
 
 SKIPS = Path("deploy/checks/checkov-skips.yaml")

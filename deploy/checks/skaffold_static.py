@@ -24,9 +24,16 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    REPO_ROOT, CheckFailed, image_repo, images_in, is_project_image, load_yaml_docs,
-    main_wrapper, run, tool,
+from _common import (
+    REPO_ROOT,
+    CheckFailed,
+    image_repo,
+    images_in,
+    is_project_image,
+    load_yaml_docs,
+    main_wrapper,
+    run,
+    tool,
 )
 
 # skaffold/v4beta13: skaffold 2.14 and later read it. Move on deliberately.
@@ -108,7 +115,7 @@ def dockerfile_facts(path: Path) -> tuple[set[str], set[str], list[str]]:
         word, _, rest = line.partition(" ")
         word = word.upper()
         if word == "FROM":
-            m = re.search(r"\s+AS\s+(\S+)\s*$", rest, re.I)
+            m = re.search(r"\s+AS\s+(\S+)\s*$", rest, re.IGNORECASE)
             if m:
                 stages.add(m.group(1).lower())
         elif word == "ARG":

@@ -47,7 +47,7 @@ def ensure(image: bool = False) -> Path:
         venv.EnvBuilder(with_pip=True, clear=True).create(target)
     proc = subprocess.run([str(python), "-m", "pip", "install", "--quiet",
                            "--disable-pip-version-check", "-r", str(req)],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
         sys.exit(proc.returncode)

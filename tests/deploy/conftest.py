@@ -8,7 +8,6 @@ first (about a minute when missing, a no-op otherwise).
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -34,7 +33,7 @@ def tools_python() -> Path:
 def tools() -> Path:
     """The tools venv, created or updated first (a no-op when it is current)."""
     proc = subprocess.run([sys.executable, str(CHECKS / "tools.py")], capture_output=True,
-                          text=True, timeout=900)
+                          text=True, timeout=900, check=False)
     assert proc.returncode == 0, f"deploy/checks/tools.py failed:\n{proc.stdout}{proc.stderr}"
     return tools_python()
 
@@ -60,7 +59,7 @@ def check(tools: Path) -> Callable[..., subprocess.CompletedProcess]:
 
     def run(name: str, root: Path, *args: str) -> subprocess.CompletedProcess:
         proc = subprocess.run([str(tools), str(CHECKS / f"{name}.py"), "--root", str(root), *args],
-                              capture_output=True, text=True, timeout=600)
+                              capture_output=True, text=True, timeout=600, check=False)
         proc.output = proc.stdout + proc.stderr  # type: ignore[attr-defined]
         sys.stdout.write(proc.output)  # shown by pytest when a test fails
         return proc

@@ -35,7 +35,7 @@ def _nats_server() -> str:
 
 @pytest.fixture
 def nats_url(tmp_path):
-    users = re.findall(r"^\s*user:\s*(\S+)", AUTH.read_text(), re.M)
+    users = re.findall(r"^\s*user:\s*(\S+)", AUTH.read_text(), re.MULTILINE)
     env = dict(os.environ, **{f"NATS_PASSWORD_{u.upper()}": f"pw-{u}" for u in users})
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
