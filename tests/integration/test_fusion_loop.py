@@ -458,6 +458,15 @@ async def test_act_on_case_answers_with_the_case_or_the_reason(api, store, resol
             await api.ActOnCase(fpb.ActOnCaseRequest(case_id=cid, action=action, actor=rpc_actor(who)))
         assert err.value.code() == code, action
         assert err.value.details()
+    # `status=open`: every case still in the loop, not the resolved or closed ones.
+    other = (await fuse(store, resolver, event("G2", subject="P-G2", summary=SUMMARIES[3]))).case_id
+    await api.ActOnCase(fpb.ActOnCaseRequest(case_id=other, action="resolve_on_site", note="已协调", actor=rpc_actor(WORKER)))
+    scope = rpc_actor(WORKER).scope
+    listed = await api.ListCases(fpb.ListCasesRequest(scope=scope, status="open"))
+    assert [c.case_id for c in listed.items] == [cid] and listed.total == 1
+    listed = await api.ListCases(fpb.ListCasesRequest(scope=scope, status="resolved"))
+    assert [c.case_id for c in listed.items] == [other]
+    assert (await api.ListCases(fpb.ListCasesRequest(scope=scope))).total == 2
 
 
 async def test_unlocatable_event_is_listed_and_reprocessed_after_the_grid_data_is_fixed(api, store, db) -> None:
