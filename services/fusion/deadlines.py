@@ -1,4 +1,9 @@
-"""How long each level of the closed loop has, per category family — one table."""
+"""How long each level of the closed loop has, per category family — one table.
+
+Change a number here and every new deadline follows it (deadlines already running keep theirs:
+they are stored with the cases). An overdue case escalates one level automatically; see
+:func:`services.fusion.workflow.auto_escalation`.
+"""
 
 from __future__ import annotations
 
@@ -27,5 +32,12 @@ DEADLINES: dict[str, dict[str, timedelta]] = {
 }
 
 
-def deadline(level: str, family: str) -> timedelta:
-    return DEADLINES[level].get(family, DEADLINES[level]["other"])
+# Tiered hand-over (分级移交): the share of the department's time a case gets by its judged risk.
+RISK_FACTOR: dict[str, float] = {"": 1.0, "low": 1.0, "medium": 1.0, "high": 0.5, "critical": 0.25}
+
+
+def deadline(level: str, family: str, risk_level: str = "") -> timedelta:
+    allowed = DEADLINES[level].get(family, DEADLINES[level]["other"])
+    if level == "department":
+        allowed = allowed * RISK_FACTOR.get(risk_level, 1.0)
+    return allowed

@@ -321,15 +321,9 @@ def decide(case: Mapping[str, Any], request: Request, actor: Actor, now: datetim
     return Transition(action, status, level, step.to_status, step.to_level, sets, entry)
 
 
-# Tiered hand-over (分级移交): the higher the judged risk, the less time the department has.
-RISK_FACTOR = {"": 1.0, "low": 1.0, "medium": 1.0, "high": 0.5, "critical": 0.25}
-
-
 def level_deadline(level: str, family: str, risk_level: str = "") -> timedelta:
-    allowed = deadline(level, family)
-    if level == "department":
-        allowed = allowed * RISK_FACTOR.get(risk_level, 1.0)
-    return allowed
+    """The time a case has at a level (the one table is :mod:`.deadlines`)."""
+    return deadline(level, family, risk_level)
 
 
 ESCALATES_TO = {"grid": "community", "community": "street"}

@@ -273,3 +273,14 @@ def test_overdue_at_department_reminds_that_department() -> None:
 @pytest.mark.parametrize("status", ["resolved", "closed"])
 def test_finished_cases_never_escalate(status: str) -> None:
     assert auto_escalation(case(status, "grid", due_at=NOW - timedelta(days=1)), NOW) is None
+
+
+def test_the_deadline_table_covers_every_level_and_family_and_grows_upwards() -> None:
+    from services.departments.taxonomy import FAMILIES
+
+    assert set(DEADLINES) == set(workflow.LEVELS)
+    for level in workflow.LEVELS:
+        assert set(DEADLINES[level]) == set(FAMILIES), level
+    for family in FAMILIES:
+        times = [DEADLINES[level][family] for level in ("grid", "community", "street")]
+        assert times == sorted(times) and times[0] > timedelta(0), family
