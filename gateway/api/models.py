@@ -111,7 +111,7 @@ class Located(BaseModel):
 
 
 class HouseholdPage(BaseModel):
-    items: list[dict[str, Any]]
+    items: list[Household]
     total: int
     page: int
     page_size: int
@@ -292,3 +292,43 @@ class WeeklyReport(BaseModel):
     patrol_hours: float | None = Field(description="grid workers' patrol hours inside their grids; null if unavailable")
     patrol_days_under_minimum: int | None
     grids: list[GridRank]
+
+
+class Household(BaseModel):
+    household_id: str
+    compound_id: str
+    address: str
+    residents: int
+    head_name: str = Field(description="masked (张**) unless the grid's own secretary or worker asks")
+    head_phone: str = Field(description="masked (138****5678) unless the grid's own staff asks")
+    head_id_number: str = Field(description="masked (370921********1234) unless the grid's own staff asks")
+
+
+class GridProperties(BaseModel):
+    grid_id: str
+    name: str
+    type: Literal["unit", "compound", "street_lane"]
+    community_id: str
+    community_name: str
+    street_id: str
+    street_name: str
+    households: int
+    residents: int
+    party_members: int
+
+
+class Polygon(BaseModel):
+    type: Literal["Polygon"] = "Polygon"
+    coordinates: list[list[tuple[float, float]]] = Field(description="[[[lon, lat], ...]]: the outer ring, closed, WGS84")
+
+
+class GridFeature(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    id: str
+    geometry: Polygon
+    properties: GridProperties
+
+
+class GridCollection(BaseModel):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[GridFeature]

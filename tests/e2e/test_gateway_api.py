@@ -227,6 +227,8 @@ def test_weekly_report_json_and_html(client: httpx.Client, world: dict) -> None:
     assert body["scope"] == f"grid:{g}" and body["start"].endswith("+08:00")
     assert body["events_total"] >= 1 and body["events_by_department"]["comprehensive_governance"] >= 1
     assert body["cases_opened"] >= 1 and [r["grid_id"] for r in body["grids"]] == [g]
+    # patrol hours come from comprehensive governance's patrol logs (0 when nobody uploaded a track)
+    assert body["patrol_hours"] is not None and body["grids"][0]["patrol_hours"] is not None
     county = client.get("/v1/reports/weekly", params={"scope": "county"}, headers=h["admin"]).json()
     assert len(county["grids"]) == 53 and [r["rank"] for r in county["grids"]] == list(range(1, 54))
     assert county["events_total"] >= body["events_total"]

@@ -11,7 +11,7 @@ from gridfusion.fusion.v1 import fusion_pb2 as fpb
 from ...auth import Principal
 from ...privacy import mask_id_number, mask_name, mask_phone, record_read
 from ..deps import Caller, State
-from ..models import HouseholdPage, Located
+from ..models import GridCollection, GridFeature, HouseholdPage, Located
 
 router = APIRouter(prefix="/v1", tags=["grids"])
 
@@ -36,13 +36,13 @@ def feature(grid: fpb.Grid) -> dict[str, Any]:
     }
 
 
-@router.get("/grids", summary="All grids as a GeoJSON FeatureCollection (WGS84)")
+@router.get("/grids", response_model=GridCollection, summary="All grids as a GeoJSON FeatureCollection (WGS84)")
 async def list_grids(state: State, caller: Caller) -> dict[str, Any]:
     reply = await state.peers.fusion.ListGrids(fpb.ListGridsRequest(), timeout=state.settings.rpc_timeout_seconds)
     return {"type": "FeatureCollection", "features": [feature(g) for g in reply.grids]}
 
 
-@router.get("/grids/{grid_id}", summary="One grid as a GeoJSON Feature")
+@router.get("/grids/{grid_id}", response_model=GridFeature, summary="One grid as a GeoJSON Feature")
 async def get_grid(grid_id: str, state: State, caller: Caller) -> dict[str, Any]:
     grid = await state.peers.fusion.GetGrid(fpb.GetGridRequest(grid_id=grid_id), timeout=state.settings.rpc_timeout_seconds)
     return feature(grid)
