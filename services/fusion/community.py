@@ -378,7 +378,9 @@ class CommunityStore:
         durations: list[float] = []
         # A deadline later than now has not passed yet, even if the week runs on.
         cutoff = min(end, self.clock.now())
-        relevant = {**in_scope, "opened_at": {"$lt": end}}
+        # Open cases, and finished ones touched since the week began (one finished earlier is done with).
+        relevant = {**in_scope, "opened_at": {"$lt": end}, "$or": [
+            {"status": {"$nin": list(FINISHED)}}, {"updated_at": {"$gte": start}}, {"updated_at": {"$exists": False}}]}
         fields = {"grid_id": 1, "status": 1, "opened_at": 1, "closed_at": 1, "due_at": 1, "overdue": 1, "timeline.action": 1,
                   "timeline.at": 1, "timeline.to_status": 1, "timeline.actor": 1}
         async for c in self.db["cases"].find(relevant, fields):
