@@ -19,8 +19,9 @@ deploy-test: deploy-tools ## Run the tests that show each deploy check passes he
 image: ## Build the service image with buildah on an mmdebstrap base (root; see .ci/deploy)
 	python3 deploy/checks/image_build.py --image $(IMAGE)
 
-image-smoke: image ## Run the image under podman (runc) and check the petition service's gRPC health
+image-smoke: image ## Run the image under podman (runc): petition's gRPC health, then all seven services with the dev config
 	@python3 deploy/checks/tools.py --image >/dev/null
 	$(DEPLOY_PY) deploy/checks/image_smoke.py --image $(IMAGE)
+	$(DEPLOY_PY) deploy/checks/platform_smoke.py --image $(IMAGE)
 
 .PHONY: deploy-tools deploy-check deploy-test image image-smoke

@@ -151,3 +151,14 @@ def test_the_smoke_test_fails_when_the_service_cannot_reach_nats(check, tmp_path
     proc = check("image_smoke", repo, "--timeout", "20")
     assert proc.returncode == 1
     assert "health is" in proc.output or "container stopped" in proc.output
+
+
+@heavy
+def test_the_platform_smoke_fails_when_a_variable_name_drifts(check, repo):
+    # The department template sets NATS_USERNAME, which the services do not read:
+    # they connect without a user, NATS refuses them, the gateway never gets ready.
+    template = repo / "deploy/k8s/base/department/department.yaml"
+    edit(template, "- name: NATS_USER\n", "- name: NATS_USERNAME\n")
+    proc = check("platform_smoke", repo, "--timeout", "30")
+    assert proc.returncode == 1
+    assert "/readyz not ready" in proc.output or "stopped" in proc.output
