@@ -112,14 +112,14 @@ def matrix(world: dict) -> list[tuple[str, str, dict, set[str], int]]:
     ]
 
 
-def test_every_endpoint_refuses_every_role_it_should(client: httpx.Client, world: dict) -> None:
+def test_every_endpoint_refuses_every_role_it_should(client: httpx.Client, world: dict, output_dir) -> None:
     """Each role against each endpoint: the allowed get through (2xx, or 404/422 for bad input),
-    the rest get the refusal with a reason."""
-    seen: list[tuple[str, str, str, int]] = []
-    for method, path, kwargs, allowed, refusal in matrix(world):
+    the rest get the refusal with a reason. The matrix is written to role-matrix.md."""
+    seen: list[tuple[str, int, int]] = []
+    for row, (method, path, kwargs, allowed, refusal) in enumerate(matrix(world)):
         for role in ROLES:
             reply = client.request(method, path, headers=world["h"][role], **kwargs)
-            seen.append((role, method, path, reply.status_code))
+            seen.append((role, row, reply.status_code))
             if role in allowed:
                 assert reply.status_code in (200, 404, 422), (role, method, path, reply.status_code, reply.text)
                 if reply.status_code == 404:
@@ -128,6 +128,14 @@ def test_every_endpoint_refuses_every_role_it_should(client: httpx.Client, world
                 assert reply.status_code == refusal, (role, method, path, reply.status_code, reply.text)
                 assert reply.json()["detail"], (role, path)
     assert len(seen) == len(matrix(world)) * len(ROLES)
+    codes = {(role, row): code for role, row, code in seen}
+    lines = ["| endpoint | " + " | ".join(world["users"][r].split("-")[0] for r in ROLES) + " |",
+             "| --- |" + " --- |" * len(ROLES)]
+    for row, (method, path, kwargs, _, _) in enumerate(matrix(world)):
+        query = "?" + "&".join(f"{k}={v}" for k, v in kwargs.get("params", {}).items()) if kwargs.get("params") else ""
+        shown = f"{path}{query}".replace(world["grid"], "{own grid}").replace(world["other"], "{other street's grid}")
+        lines.append(f"| `{method} {shown}` | " + " | ".join(str(codes[(r, row)]) for r in ROLES) + " |")
+    (output_dir / "role-matrix.md").write_text("\n".join(lines) + "\n")
     # Without a token, every v1 endpoint is 401.
     for method, path, kwargs, _, _ in matrix(world):
         if path.startswith("/v1/"):
