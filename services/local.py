@@ -286,16 +286,26 @@ class LocalPlatform:
 
     def declare_streams(self) -> None:
         """Declare the JetStream streams as ``admin``: departments may not, and must not wait for fusion."""
+        import nats
+
         from services.platform import bus
 
         async def declare() -> None:
-            nc = await bus.connect(self.nats_url, name="gridfusion-local-admin")
+            # One attempt, no reconnecting: if the server goes away (Ctrl-C while starting),
+            # this fails at once instead of keeping the process alive.
+            nc = await nats.connect(self.nats_url, name="gridfusion-local-admin", allow_reconnect=False,
+                                    max_reconnect_attempts=0, connect_timeout=5)
             try:
-                await bus.ensure_streams(nc.jetstream())
+                await asyncio.wait_for(bus.ensure_streams(nc.jetstream()), timeout=30)
             finally:
                 await nc.close()
 
-        with ThreadPoolExecutor(1) as pool:  # safe whether or not an event loop runs here
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no event loop here (the command line): run it, interruptible
+            asyncio.run(declare())
+            return
+        with ThreadPoolExecutor(1) as pool:  # called from inside an event loop
             pool.submit(asyncio.run, declare()).result()
 
     def start_services(self) -> None:
