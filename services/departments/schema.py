@@ -6,12 +6,13 @@ from one place) and converted here to the protobuf the department services speak
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 from google.protobuf.struct_pb2 import Struct
 from gridfusion.departments.v1 import departments_pb2
 from gridfusion.events.v1 import events_pb2
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .taxonomy import CATEGORY_PATTERN, ID_MAX, SUMMARY_MAX
 
@@ -76,6 +77,23 @@ class EventIn(BaseModel):
     subject_id: str | None = Field(None, max_length=ID_MAX, description="A person or household key")
     location: LocationIn
     details: dict[str, Any] | None = None
+
+    @field_validator("details")
+    @classmethod
+    def finite_numbers(cls, details: dict[str, Any] | None) -> dict[str, Any] | None:
+        """JSON has no NaN or infinity; a parser that lets them through must not pass them on."""
+        def walk(value: Any, path: str) -> None:
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{path} must be a finite number")
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    walk(item, f"{path}.{key}")
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    walk(item, f"{path}.{i}")
+
+        walk(details, "details")
+        return details
 
     def to_proto(self, department: str) -> events_pb2.DepartmentEvent:
         event = events_pb2.DepartmentEvent(

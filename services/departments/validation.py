@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from google.protobuf import struct_pb2
 from google.protobuf.json_format import MessageToDict
 from gridfusion.events.v1 import events_pb2
 from pydantic import ValidationError
@@ -24,6 +25,22 @@ def details_of(event: events_pb2.DepartmentEvent) -> dict[str, Any]:
     if not event.HasField("details"):
         return {}
     return MessageToDict(event.details)
+
+
+def nonfinite_paths(value: struct_pb2.Value | struct_pb2.Struct | struct_pb2.ListValue, path: str) -> list[str]:
+    """Where ``details`` holds NaN or an infinity (JSON has no such number)."""
+    if isinstance(value, struct_pb2.Struct):
+        return [p for key, item in value.fields.items() for p in nonfinite_paths(item, f"{path}.{key}")]
+    if isinstance(value, struct_pb2.ListValue):
+        return [p for i, item in enumerate(value.values) for p in nonfinite_paths(item, f"{path}.{i}")]
+    kind = value.WhichOneof("kind")
+    if kind == "number_value":
+        return [] if math.isfinite(value.number_value) else [path]
+    if kind == "struct_value":
+        return nonfinite_paths(value.struct_value, path)
+    if kind == "list_value":
+        return nonfinite_paths(value.list_value, path)
+    return []
 
 
 def check_shared(event: events_pb2.DepartmentEvent) -> FieldErrors:
@@ -81,8 +98,10 @@ def check_event(event: events_pb2.DepartmentEvent, department: Department) -> Fi
         elif event_type is not None and event.category not in event_type.categories:
             allowed = ", ".join(sorted(event_type.categories))
             errors.append(("category", f"type '{event.type}' takes one of: {allowed}"))
-    details = details_of(event)
-    if event_type is not None:
+    nonfinite = nonfinite_paths(event.details, "details") if event.HasField("details") else []
+    errors.extend((path, "must be a finite number") for path in nonfinite)
+    details = {} if nonfinite else details_of(event)
+    if event_type is not None and not nonfinite:
         try:
             event_type.details.model_validate(details)
         except ValidationError as exc:

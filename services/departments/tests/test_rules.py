@@ -215,3 +215,21 @@ def test_handling_results_are_checked_and_keep_a_stable_id() -> None:
     assert result_id_of("petition", request) != result_id_of("legal_aid", request)
     assert result_id_of("petition", pb.ReportResultRequest(case_id="C-1", result="x", result_id="r-9")) == "r-9"
     assert {f for f, _ in check_result(pb.ReportResultRequest(result=" "))} == {"case_id", "result"}
+
+
+def test_nan_and_infinity_in_details_are_field_errors_not_crashes() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        EventIn.model_validate({
+            "id": "e-1", "type": "incident.reported", "time": "2026-11-27T09:30:00+08:00",
+            "category": "dispute.neighbor", "summary": "x", "location": {"address": "府前街99号"},
+            "details": {"a": [1, {"b": float("nan")}]},
+        })
+    assert "details.a.1.b must be a finite number" in str(refused.value)
+    # A gRPC client can put them in the Struct directly: named, not raised.
+    ev = event("civil_affairs", category="livelihood.medical", details={"household_id": "H1"})
+    ev.details.update({"monthly_amount_yuan": float("inf"), "nested": {"x": float("nan")}})
+    errors = check_event(ev, DEFINITIONS["civil_affairs"])
+    assert sorted(errors) == [("details.monthly_amount_yuan", "must be a finite number"),
+                              ("details.nested.x", "must be a finite number")]
