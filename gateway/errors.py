@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import grpc
 from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
@@ -49,3 +53,19 @@ def rpc_error_detail(exc: grpc.aio.AioRpcError) -> tuple[int, object]:
 async def handle_rpc_error(request: Request, exc: grpc.aio.AioRpcError) -> JSONResponse:
     code, detail = rpc_error_detail(exc)
     return JSONResponse({"detail": detail}, status_code=code)
+
+
+def _json_safe(value: object) -> object:
+    """NaN and infinities (which a lenient JSON parser lets in) as text: JSON cannot carry them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+async def handle_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's own 422 answer, safe to render whatever the input held (never a 500 for bad input)."""
+    return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)

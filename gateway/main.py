@@ -9,6 +9,7 @@ from pathlib import Path
 
 import grpc
 from fastapi import Depends, FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -32,7 +33,7 @@ from .api.routes import (
 )
 from .auth import load_or_create_key
 from .clients import Peers
-from .errors import handle_rpc_error
+from .errors import handle_rpc_error, handle_validation_error
 from .feed import FeedHub
 from .settings import GatewaySettings
 
@@ -62,6 +63,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_exception_handler(grpc.aio.AioRpcError, handle_rpc_error)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
     for module in (health, auth, departments, grids, community, reports, audit, feed, open311, dead_letters):
         app.include_router(module.router)
     # Cases and events are the grid staff's and the departments' (not residents' or members').

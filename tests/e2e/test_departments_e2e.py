@@ -158,7 +158,8 @@ def test_bad_input_is_a_422_naming_each_field_never_a_5xx(client: httpx.Client) 
 
     nan_details = (b'{"id": "mz-nan", "type": "incident.reported", "time": "2026-11-27T09:00:00+08:00", '
                    b'"category": "other.general", "summary": "x", "location": {"address": "x"}, "details": {"a": NaN}}')
-    for junk in (b"not json", b"[]", b'{"id": 5}', b"{" * 50, nan_details):
+    nan_point = nan_details.replace(b'{"address": "x"}', b'{"lon": Infinity, "lat": NaN}')
+    for junk in (b"not json", b"[]", b'{"id": 5}', b"{" * 50, nan_details, nan_point):
         answer = client.post(url, content=junk, headers={**dept, "Content-Type": "application/json"})
         assert answer.status_code == 422, junk
 
