@@ -231,12 +231,30 @@ def check_nats(ov: Overlay, root: Path, external: dict[str, set[str]], errors: l
             if f"gridfusion.handover.{user}.>" not in perms["subscribe"]:
                 errors.append(f"NATS user {user!r} cannot subscribe gridfusion.handover.{user}.>")
     for user, perms in users.items():
-        for need in ("$JS.API.>", "_INBOX.>"):
+        if user in DEPARTMENTS:
+            if "$JS.API.>" in perms["publish"]:
+                errors.append(f"NATS user {user!r} may use the whole JetStream API; a department "
+                              "needs only its own hand-over consumer")
+            needs = department_jetstream_api(user)
+        else:
+            needs = ("$JS.API.>",)
+        for need in (*needs, "_INBOX.>"):
             if need not in perms["publish"]:
                 errors.append(f"NATS user {user!r} lacks publish {need}")
         if "_INBOX.>" not in perms["subscribe"]:
             errors.append(f"NATS user {user!r} lacks subscribe _INBOX.>")
     nats_server_test(ov, files, nats_c, errors)
+
+
+def department_jetstream_api(department: str) -> tuple[str, ...]:
+    """The JetStream API a department service uses: its durable hand-over consumer, nothing else."""
+    durable = f"handover-{department}"
+    return (
+        f"$JS.API.CONSUMER.INFO.HANDOVERS.{durable}",
+        f"$JS.API.CONSUMER.CREATE.HANDOVERS.{durable}.gridfusion.handover.{department}.>",
+        f"$JS.API.CONSUMER.MSG.NEXT.HANDOVERS.{durable}",
+        f"$JS.ACK.HANDOVERS.{durable}.>",
+    )
 
 
 def external_username(secret: str) -> str | None:

@@ -50,6 +50,14 @@ def test_fails_when_nats_reads_another_departments_secret(check, repo):
     assert "$NATS_PASSWORD_PETITION" in proc.output
 
 
+def test_fails_when_a_department_may_use_the_whole_jetstream_api(check, repo):
+    edit(repo / BASE / "nats" / "auth.conf", '"gridfusion.events.petition.>"',
+         '"gridfusion.events.petition.>", "$JS.API.>"')
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert "'petition' may use the whole JetStream API" in proc.output
+
+
 def test_fails_when_a_department_may_publish_as_another(check, repo):
     edit(repo / BASE / "nats" / "auth.conf", '"gridfusion.events.petition.>"',
          '"gridfusion.events.petition.>", "gridfusion.events.legal_aid.>"')

@@ -95,11 +95,35 @@ async def test_a_department_publishes_only_its_own_events(nats_url):
             "gridfusion.cases.370921.opened", b"x"))
         assert await _refused(nc, errors, lambda: nc.subscribe("gridfusion.handover.legal_aid.>"))
         assert not await _refused(nc, errors, lambda: nc.subscribe("gridfusion.handover.petition.>"))
-        # JetStream API: declaring streams and consumers goes through it.
-        info = await nc.jetstream().account_info()
-        assert info is not None
+        # JetStream API: only its own hand-over consumer; no other's, no stream management.
+        assert await _refused(nc, errors, lambda: nc.publish(
+            "$JS.API.CONSUMER.CREATE.HANDOVERS.handover-legal_aid.gridfusion.handover.legal_aid.>", b"{}"))
+        assert await _refused(nc, errors, lambda: nc.publish("$JS.API.STREAM.DELETE.HANDOVERS", b""))
+        assert await _refused(nc, errors, lambda: nc.publish("$JS.API.CONSUMER.DELETE.EVENTS.fusion", b""))
     finally:
         await nc.close()
+
+
+async def test_a_department_publishes_to_jetstream_and_reads_its_hand_overs(nats_url):
+    """What a department service really does, with nothing more than its narrow JetStream rights."""
+    from services.platform import bus
+
+    admin, _ = await _connect(nats_url, "fusion")  # fusion declares the streams
+    petition, _ = await _connect(nats_url, "petition")
+    try:
+        await bus.ensure_streams(admin.jetstream())
+        await admin.jetstream().publish(bus.handover_subject("petition", "370921001001001"), b"case")
+        ack = await petition.jetstream().publish(bus.event_subject("petition", "dispute.neighbor"), b"event",
+                                                 headers={"Nats-Msg-Id": "xf-1"})
+        assert ack.stream == bus.EVENTS.name and not ack.duplicate
+        sub = await petition.jetstream().pull_subscribe(
+            "gridfusion.handover.petition.>", durable="handover-petition", stream=bus.HANDOVERS.name)
+        [msg] = await sub.fetch(1, timeout=5)
+        assert msg.data == b"case"
+        await msg.ack()
+    finally:
+        await petition.close()
+        await admin.close()
 
 
 async def test_fusion_reads_every_department_and_cannot_publish_events(nats_url):
