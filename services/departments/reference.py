@@ -14,7 +14,7 @@ from functools import cache
 
 from gridfusion.events.v1 import events_pb2
 
-from services.fusion.resolver import GridResolver, Place, Resolution, _unambiguous
+from services.fusion.resolver import GridResolver, Resolution
 from services.reference import County, build_county
 
 
@@ -25,16 +25,7 @@ def county() -> County:
 @cache
 def locator() -> GridResolver:
     """The grid resolver over the reference county (built once per process, about 3 s)."""
-    c = county()
-    households = {h.household_id: (h.grid_id, h.location) for h in c.households}
-    addresses = {h.address: (h.grid_id, h.location) for h in c.households}
-    places = [
-        Place(key, site.grid_id, site.location)
-        for site in (*c.compounds, *c.landmarks)
-        for key in (site.address + site.name, site.name, site.address)
-    ]
-    polygons = {g.grid_id: [list(p) for p in g.polygon] for g in c.grids}
-    return GridResolver(polygons, households, addresses, _unambiguous(places))
+    return GridResolver.from_county(county())
 
 
 def locate(location: events_pb2.Location) -> Resolution | None:

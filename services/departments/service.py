@@ -16,17 +16,15 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import nats.errors
 import nats.js.errors
-from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError
-from google.rpc import code_pb2, error_details_pb2, status_pb2
 from gridfusion.departments.v1 import departments_pb2 as pb
 from gridfusion.departments.v1 import departments_pb2_grpc as pb_grpc
 from gridfusion.events.v1 import events_pb2
-from grpc_status import rpc_status
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from services.platform import bus
 from services.platform.clock import Clock, SystemClock
+from services.platform.grpcserver import abort_invalid_argument
 
 from .definition import LEGAL_AID_CIRCLE, PATROL_LOGS, Department
 from .definitions import legal_aid
@@ -141,20 +139,6 @@ class DepartmentIntake:
         return [r for r in results if r is not None]
 
 
-def invalid_argument(errors: FieldErrors) -> status_pb2.Status:
-    """INVALID_ARGUMENT with a google.rpc.BadRequest naming each bad field."""
-    detail = any_pb2.Any()
-    detail.Pack(
-        error_details_pb2.BadRequest(
-            field_violations=[
-                error_details_pb2.BadRequest.FieldViolation(field=f, description=m) for f, m in errors
-            ]
-        )
-    )
-    message = "; ".join(f"{f}: {m}" for f, m in errors)
-    return status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=message, details=[detail])
-
-
 class HandOverFeed:
     """The cases handed over to one department, from its durable consumer ``handover-<department>``.
 
@@ -252,7 +236,7 @@ class DepartmentServicer(pb_grpc.DepartmentServiceServicer):
     async def SubmitEvent(self, request: pb.SubmitEventRequest, context: grpc.aio.ServicerContext) -> pb.SubmitResult:
         result, errors = await self.intake.submit(request.event)
         if errors:
-            await context.abort_with_status(rpc_status.to_status(invalid_argument(errors)))
+            await abort_invalid_argument(context, errors)
         return result
 
     async def SubmitEvents(self, request: pb.SubmitEventsRequest, context: grpc.aio.ServicerContext) -> pb.SubmitEventsResponse:
@@ -274,7 +258,7 @@ class DepartmentServicer(pb_grpc.DepartmentServiceServicer):
     async def ReportResult(self, request: pb.ReportResultRequest, context: grpc.aio.ServicerContext) -> pb.ReportResultResponse:
         errors = check_result(request)
         if errors:
-            await context.abort_with_status(rpc_status.to_status(invalid_argument(errors)))
+            await abort_invalid_argument(context, errors)
         result_id = result_id_of(self.department.name, request)
         message = pb.HandlingResult(
             case_id=request.case_id, department=self.department.name, result=request.result.strip(),
@@ -294,7 +278,7 @@ class DepartmentServicer(pb_grpc.DepartmentServiceServicer):
     async def PatrolSummary(self, request: pb.PatrolSummaryRequest, context: grpc.aio.ServicerContext) -> pb.PatrolSummaryResponse:
         parsed = parse_range(request.from_date, request.to_date)
         if isinstance(parsed, list):
-            await context.abort_with_status(rpc_status.to_status(invalid_argument(parsed)))
+            await abort_invalid_argument(context, parsed)
         if self.patrols is None:
             return pb.PatrolSummaryResponse(minimum_hours=MIN_HOURS)
         first, last = parsed
@@ -308,7 +292,7 @@ class DepartmentServicer(pb_grpc.DepartmentServiceServicer):
         workers = await self.patrols.worker_grids()
         errors = check_log(request, workers)
         if errors:
-            await context.abort_with_status(rpc_status.to_status(invalid_argument(errors)))
+            await abort_invalid_argument(context, errors)
         grid_id = workers[request.worker_id]
         fresh = await self.patrols.record(request, grid_id, self.clock.now())
         return pb.RecordPatrolResponse(
@@ -323,7 +307,7 @@ class DepartmentServicer(pb_grpc.DepartmentServiceServicer):
         if not 0 <= request.page_size <= 1000:
             errors.append(("page_size", "must be 1 to 1000"))
         if errors:
-            await context.abort_with_status(rpc_status.to_status(invalid_argument(errors)))
+            await abort_invalid_argument(context, errors)
         out = pb.ListLegalAidGapsResponse(travel_model=legal_aid.TRAVEL_MODEL, limit_minutes=legal_aid.LIMIT_MINUTES)
         if LEGAL_AID_CIRCLE not in self.department.features:
             return out

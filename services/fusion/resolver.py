@@ -135,6 +135,22 @@ class GridResolver:
                 places.append(Place(key, c["grid_id"], point))
         return cls(polygons, register, addresses, _unambiguous(places))
 
+    @classmethod
+    def from_county(cls, county) -> GridResolver:
+        """Build straight from the reference county (:func:`services.reference.build_county`), as
+        the department services do: they place events exactly as fusion does without reading
+        fusion's database."""
+        grids = [{"_id": g.grid_id, "polygon": [list(p) for p in g.polygon]} for g in county.grids]
+        households = [
+            {"_id": h.household_id, "grid_id": h.grid_id, "address": h.address, "location": h.location}
+            for h in county.households
+        ]
+        sites = [
+            {"grid_id": s.grid_id, "address": s.address, "name": s.name, "location": s.location}
+            for s in (*county.compounds, *county.landmarks)
+        ]
+        return cls.from_docs(grids, households, sites)
+
     async def reload(self, db) -> None:
         """Read the grid data again (after a correction), replacing this resolver's in place."""
         fresh = await GridResolver.load(db)

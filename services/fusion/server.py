@@ -9,10 +9,9 @@ import grpc
 from gridfusion.events.v1 import events_pb2
 from gridfusion.fusion.v1 import fusion_pb2 as pb
 from gridfusion.fusion.v1 import fusion_pb2_grpc as pb_grpc
-from grpc_status import rpc_status
 
-from services.departments.service import invalid_argument
 from services.platform.clock import Clock, SystemClock
+from services.platform.grpcserver import abort_invalid_argument
 
 from . import workflow
 from .cases import CaseStore, Conflict
@@ -159,7 +158,7 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
             acted = await self.store.act(request.case_id, action, actor_of(request.actor), self.clock.now())
         except workflow.Refused as refused:
             if refused.kind == "invalid":
-                await context.abort_with_status(rpc_status.to_status(invalid_argument([(refused.field, refused.reason)])))
+                await abort_invalid_argument(context, [(refused.field, refused.reason)])
             code = {"not_found": grpc.StatusCode.NOT_FOUND, "state": grpc.StatusCode.FAILED_PRECONDITION,
                     "role": grpc.StatusCode.PERMISSION_DENIED}[refused.kind]
             await context.abort(code, refused.reason)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from grpc_status import rpc_status
 
 log = logging.getLogger(__name__)
 
@@ -58,3 +62,23 @@ class GrpcServer:
         """Report NOT_SERVING, refuse new calls, let calls in flight finish within ``grace``."""
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace)
+
+
+def invalid_argument(errors: Sequence[tuple[str, str]]) -> status_pb2.Status:
+    """INVALID_ARGUMENT with a google.rpc.BadRequest naming each bad field (dotted path, reason)."""
+    detail = any_pb2.Any()
+    detail.Pack(
+        error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(field=f, description=m) for f, m in errors
+            ]
+        )
+    )
+    message = "; ".join(f"{f}: {m}" for f, m in errors)
+    return status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=message, details=[detail])
+
+
+async def abort_invalid_argument(context: grpc.aio.ServicerContext, errors: Sequence[tuple[str, str]]) -> NoReturn:
+    """End the call with :func:`invalid_argument`; the gateway turns it into a 422 naming the fields."""
+    await context.abort_with_status(rpc_status.to_status(invalid_argument(errors)))
+    raise AssertionError("abort_with_status returned")  # pragma: no cover - it always raises
