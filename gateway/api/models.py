@@ -99,6 +99,9 @@ class TimelineEntry(BaseModel):
 class CaseDetail(Case):
     events: list[dict[str, Any]]
     timeline: list[TimelineEntry]
+    allowed_actions: list[str] = Field(
+        default_factory=list, description="The actions the caller may take on the case now (closed-loop table, role, scope)"
+    )
 
 
 class Located(BaseModel):

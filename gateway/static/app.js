@@ -5,14 +5,6 @@ import { ACTION, DEPARTMENTS, LEVEL, ORDER_ACTION, ORDER_STATUS, STATUS, STEP, c
 
 const FINISHED = new Set(["resolved", "closed"]);
 const PEOPLE = new Set(["resident", "party_member"]); // they see their orders, not cases
-const ROLE_ACTIONS = {
-  county: Object.keys(ACTION),
-  street: ["accept", "escalate", "assess", "hand_over", "resolve_on_site", "close", "reopen"],
-  community: ["accept", "escalate", "assess", "resolve_on_site", "close", "reopen"],
-  secretary: ["accept", "resolve_on_site", "escalate", "close", "feedback", "reopen"],
-  worker: ["accept", "resolve_on_site", "escalate", "feedback"],
-  department: ["report_result"],
-};
 
 const state = {
   token: sessionStorage.getItem("gridfusion.token"),
@@ -236,8 +228,8 @@ async function openCase(caseId) {
 }
 
 function actionForm(c) {
-  const allowed = (ROLE_ACTIONS[state.me.role] || []).filter((a) =>
-    FINISHED.has(c.status) ? ["feedback", "reopen", "close"].includes(a) : !["feedback", "reopen"].includes(a));
+  // The gateway answers which actions this caller may take now, from fusion's closed-loop table.
+  const allowed = c.allowed_actions || [];
   const form = el("form", { class: "actions", id: "actions" });
   if (!allowed.length) return form;
   const note = el("input", { name: "note", placeholder: t("d.note") });

@@ -137,8 +137,10 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
             await context.abort(grpc.StatusCode.NOT_FOUND, f"no case {request.case_id!r} in your scope")
         events = [event_to_proto(e) async for e in self.store.events.find({"_id": {"$in": doc["event_ids"]}})]
         events.sort(key=lambda e: doc["event_ids"].index(e.event_id))
+        allowed = workflow.available_actions(doc, actor_of(request.actor)) if request.HasField("actor") else ()
         return pb.CaseDetail(
-            case=case_to_proto(doc), events=events, timeline=[timeline_to_proto(t) for t in doc.get("timeline", [])]
+            case=case_to_proto(doc), events=events, timeline=[timeline_to_proto(t) for t in doc.get("timeline", [])],
+            allowed_actions=allowed,
         )
 
     async def ListDeadLetters(self, request: pb.ListDeadLettersRequest, context) -> pb.ListDeadLettersResponse:

@@ -261,6 +261,33 @@ def _check_arguments(request: Request) -> None:
         raise Refused("invalid", f"{action} needs a note saying {'what was done' if action == 'resolve_on_site' else 'why'}", "note")
 
 
+def refusal(case: Mapping[str, Any], action: str, actor: Actor) -> Refused | None:
+    """Why ``actor`` may not take ``action`` on ``case`` now, or None: scope, then state, then role."""
+    if not in_scope(actor, case):
+        return Refused("not_found", f"no case {case.get('_id', '')!r} in your scope")
+    status, level = case["status"], case["level"]
+    if (status, level) not in TRANSITIONS[action]:
+        allowed = sorted({a for a, table in TRANSITIONS.items() if (status, level) in table})
+        return Refused(
+            "state",
+            f"cannot {action} a case that is {status} at {level} level; "
+            f"allowed now: {', '.join(allowed) if allowed else 'nothing'}",
+        )
+    roles = allowed_roles(action, status, level)
+    if actor.role not in roles:
+        return Refused("role", f"role {actor.role!r} may not {action} a case {status} at {level} level; allowed: {', '.join(roles)}")
+    if action == "report_result" and actor.department != case.get("handed_to"):
+        return Refused("role", f"the case is handed to {case.get('handed_to')!r}, not to {actor.department!r}")
+    if action == "feedback" and case.get("rating"):
+        return Refused("state", "the resident's feedback on this closure is already recorded")
+    return None
+
+
+def available_actions(case: Mapping[str, Any], actor: Actor) -> tuple[str, ...]:
+    """The actions ``actor`` may take on ``case`` now — what a dashboard offers, from the same table."""
+    return tuple(a for a in ACTIONS if refusal(case, a, actor) is None)
+
+
 def decide(case: Mapping[str, Any], request: Request, actor: Actor, now: datetime) -> Transition:
     """Whether ``actor`` may take ``request`` on ``case`` now, and what it changes.
 
@@ -271,25 +298,12 @@ def decide(case: Mapping[str, Any], request: Request, actor: Actor, now: datetim
     action = request.action
     if action not in TRANSITIONS:
         raise Refused("invalid", f"unknown action {action!r}; one of {', '.join(ACTIONS)}", "action")
-    if not in_scope(actor, case):
-        raise Refused("not_found", f"no case {case.get('_id', '')!r} in your scope")
-    status, level = case["status"], case["level"]
-    step = TRANSITIONS[action].get((status, level))
-    if step is None:
-        allowed = sorted({a for a, table in TRANSITIONS.items() if (status, level) in table})
-        raise Refused(
-            "state",
-            f"cannot {action} a case that is {status} at {level} level; "
-            f"allowed now: {', '.join(allowed) if allowed else 'nothing'}",
-        )
-    roles = allowed_roles(action, status, level)
-    if actor.role not in roles:
-        raise Refused("role", f"role {actor.role!r} may not {action} a case {status} at {level} level; allowed: {', '.join(roles)}")
-    if action == "report_result" and actor.department != case.get("handed_to"):
-        raise Refused("role", f"the case is handed to {case.get('handed_to')!r}, not to {actor.department!r}")
-    if action == "feedback" and case.get("rating"):
-        raise Refused("state", "the resident's feedback on this closure is already recorded")
+    refused = refusal(case, action, actor)
+    if refused is not None:
+        raise refused
     _check_arguments(request)
+    status, level = case["status"], case["level"]
+    step = TRANSITIONS[action][(status, level)]
 
     family = case["family"]
     sets: dict[str, Any] = {"status": step.to_status, "level": step.to_level, "updated_at": now}

@@ -100,6 +100,11 @@ def test_petition_event_is_fused_into_one_case(client: httpx.Client) -> None:
     assert [e["event_id"] for e in detail["events"]] == [event_id]
     assert detail["timeline"][0]["action"] == "reported"
     assert detail["timeline"][0]["role"] == "department"
+    # Each caller is offered what the closed loop would accept from it.
+    assert detail["allowed_actions"] == ["escalate"]
+    worker = token(client, f"worker-{grid_id}")
+    offered = client.get(f"/v1/cases/{case_id}", headers=worker).json()["allowed_actions"]
+    assert offered == ["accept", "resolve_on_site", "escalate"]
 
 
 def test_invalid_event_names_each_bad_field(client: httpx.Client) -> None:

@@ -14,6 +14,7 @@ from services.departments.schema import SEVERITY_FROM_PROTO
 from services.fusion import workflow
 from services.platform.settings import DEPARTMENTS
 
+from ...auth import Principal
 from ..deps import Caller, GatewayState, State
 from ..models import Case, CaseDetail, CasePage, TimelineEntry
 
@@ -66,6 +67,10 @@ def event_json(event: fpb.FusedEvent, state: GatewayState) -> dict[str, Any]:
     }
 
 
+def actor_of(caller: Principal) -> fpb.Actor:
+    return fpb.Actor(username=caller.username, role=caller.role, scope=caller.scope())
+
+
 @router.get("", response_model=CasePage, summary="Cases in the caller's scope, newest first")
 async def list_cases(
     state: State,
@@ -90,7 +95,8 @@ async def list_cases(
 @router.get("/{case_id}", response_model=CaseDetail, summary="One case with its events and timeline")
 async def get_case(case_id: str, state: State, caller: Caller) -> CaseDetail:
     detail = await state.peers.fusion.GetCase(
-        fpb.GetCaseRequest(case_id=case_id, scope=caller.scope()), timeout=state.settings.rpc_timeout_seconds
+        fpb.GetCaseRequest(case_id=case_id, scope=caller.scope(), actor=actor_of(caller)),
+        timeout=state.settings.rpc_timeout_seconds,
     )
     timeline = [
         TimelineEntry(
@@ -101,7 +107,8 @@ async def get_case(case_id: str, state: State, caller: Caller) -> CaseDetail:
         )
         for t in detail.timeline
     ]
-    return CaseDetail(**case_json(detail.case, state), events=[event_json(e, state) for e in detail.events], timeline=timeline)
+    return CaseDetail(**case_json(detail.case, state), events=[event_json(e, state) for e in detail.events],
+                      timeline=timeline, allowed_actions=list(detail.allowed_actions))
 
 
 class CaseAction(BaseModel):
@@ -129,7 +136,7 @@ async def act_on_case(case_id: str, body: CaseAction, state: State, caller: Call
         fpb.ActOnCaseRequest(
             case_id=case_id, action=body.action, note=body.note, department=body.department or "",
             risk_level=body.risk_level or "", rating=body.rating or 0, result=body.result or "",
-            actor=fpb.Actor(username=caller.username, role=caller.role, scope=caller.scope()),
+            actor=actor_of(caller),
         ),
         timeout=state.settings.rpc_timeout_seconds,
     )

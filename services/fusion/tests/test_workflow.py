@@ -284,3 +284,27 @@ def test_the_deadline_table_covers_every_level_and_family_and_grows_upwards() ->
     for family in FAMILIES:
         times = [DEADLINES[level][family] for level in ("grid", "community", "street")]
         assert times == sorted(times) and times[0] > timedelta(0), family
+
+
+@pytest.mark.parametrize("status,level", PAIRS)
+def test_available_actions_are_exactly_the_ones_decide_accepts(status: str, level: str) -> None:
+    """What the dashboard offers a role is what the closed loop would accept from it."""
+    doc = case(status, level)
+    for role in ROLES:
+        who = actor(role)
+        expected = []
+        for action in workflow.ACTIONS:
+            try:
+                decide(doc, Request(action, **ARGS.get(action, {})), who, NOW)
+            except Refused:
+                continue
+            expected.append(action)
+        assert list(workflow.available_actions(doc, who)) == expected, (status, level, role)
+    # Outside the actor's scope nothing is offered.
+    stranger = Actor(username="sec-other", role="secretary", street_id=STREET, community_id=COMMUNITY, grid_id="370921001001002")
+    assert workflow.available_actions(doc, stranger) == ()
+
+
+def test_a_secretary_is_offered_the_grid_level_steps_of_a_reported_case() -> None:
+    assert workflow.available_actions(case("reported", "grid"), actor("secretary")) == ("accept", "resolve_on_site", "escalate")
+    assert workflow.available_actions(case("closed", "grid", rating=4), actor("secretary")) == ("reopen",)

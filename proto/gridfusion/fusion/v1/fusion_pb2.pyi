@@ -243,14 +243,16 @@ class TimelineEntry(_message.Message):
     def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., action: _Optional[str] = ..., actor: _Optional[str] = ..., role: _Optional[str] = ..., from_status: _Optional[str] = ..., to_status: _Optional[str] = ..., level: _Optional[str] = ..., note: _Optional[str] = ..., event_id: _Optional[str] = ..., from_level: _Optional[str] = ..., risk_level: _Optional[str] = ..., department: _Optional[str] = ..., rating: _Optional[int] = ..., result: _Optional[str] = ...) -> None: ...
 
 class CaseDetail(_message.Message):
-    __slots__ = ("case", "events", "timeline")
+    __slots__ = ("case", "events", "timeline", "allowed_actions")
     CASE_FIELD_NUMBER: _ClassVar[int]
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     TIMELINE_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_ACTIONS_FIELD_NUMBER: _ClassVar[int]
     case: Case
     events: _containers.RepeatedCompositeFieldContainer[FusedEvent]
     timeline: _containers.RepeatedCompositeFieldContainer[TimelineEntry]
-    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ..., events: _Optional[_Iterable[_Union[FusedEvent, _Mapping]]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ...) -> None: ...
+    allowed_actions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ..., events: _Optional[_Iterable[_Union[FusedEvent, _Mapping]]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ..., allowed_actions: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListCasesRequest(_message.Message):
     __slots__ = ("scope", "grid_id", "status", "category", "department", "page", "page_size")
@@ -279,12 +281,14 @@ class ListCasesResponse(_message.Message):
     def __init__(self, items: _Optional[_Iterable[_Union[Case, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
 
 class GetCaseRequest(_message.Message):
-    __slots__ = ("case_id", "scope")
+    __slots__ = ("case_id", "scope", "actor")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     SCOPE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     scope: Scope
-    def __init__(self, case_id: _Optional[str] = ..., scope: _Optional[_Union[Scope, _Mapping]] = ...) -> None: ...
+    actor: Actor
+    def __init__(self, case_id: _Optional[str] = ..., scope: _Optional[_Union[Scope, _Mapping]] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ...) -> None: ...
 
 class Actor(_message.Message):
     __slots__ = ("username", "role", "scope")
