@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+# Health service name for liveness probes: SERVING while the process runs, whatever its
+# stores do — an outage of NATS or MongoDB makes a service unready, never restarts it.
+LIVENESS = "liveness"
 
 
 class GrpcServer:
@@ -51,6 +54,7 @@ class GrpcServer:
             raise OSError(f"cannot listen on gRPC port {self.port}: already in use")
         await self.server.start()
         await self.set_serving(False)
+        await self.health.set(LIVENESS, SERVING)
         log.info("grpc listening", extra={"port": self.port})
 
     async def set_serving(self, serving: bool) -> None:
