@@ -1,0 +1,32 @@
+"""Every RPC of every contract is implemented by the service that serves it.
+
+protoc's generated base servicers answer UNIMPLEMENTED (and raise NotImplementedError) for a
+method nobody overrides; this test fails the moment a contract gains an RPC its service lacks.
+"""
+
+from __future__ import annotations
+
+import pytest
+from gridfusion.community.v1 import community_pb2, community_pb2_grpc
+from gridfusion.departments.v1 import departments_pb2, departments_pb2_grpc
+from gridfusion.fusion.v1 import fusion_pb2, fusion_pb2_grpc
+
+from services.departments.service import DepartmentServicer
+from services.fusion.community import CommunityServicer
+from services.fusion.server import FusionServicer
+
+pytestmark = pytest.mark.unit
+
+SERVED = [
+    (fusion_pb2, "FusionService", fusion_pb2_grpc.FusionServiceServicer, FusionServicer),
+    (departments_pb2, "DepartmentService", departments_pb2_grpc.DepartmentServiceServicer, DepartmentServicer),
+    (community_pb2, "CommunityService", community_pb2_grpc.CommunityServiceServicer, CommunityServicer),
+]
+
+
+@pytest.mark.parametrize(("module", "service", "base", "servicer"), SERVED, ids=[s[1] for s in SERVED])
+def test_every_rpc_of_the_contract_is_overridden(module, service, base, servicer) -> None:
+    methods = [m.name for m in module.DESCRIPTOR.services_by_name[service].methods]
+    assert methods, service
+    missing = [name for name in methods if getattr(servicer, name) is getattr(base, name)]
+    assert missing == [], f"{servicer.__name__} leaves {missing} unimplemented"
