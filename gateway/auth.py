@@ -1,31 +1,26 @@
-"""Accounts, passwords and tokens.
+"""The caller of a request, as its access token names it.
 
-Roles: ``county`` (admin), ``street``, ``community``, ``secretary`` (grid party-branch
-secretary), ``worker`` (grid worker), ``department``, and the people the grid serves:
-``party_member`` (a party member in work, registered to the grid where they live) and
-``resident`` (places service orders and rates them). A token carries the role and the ids
-that scope it, so every request is authorised without a lookup.
+Accounts, sessions and tokens live in :mod:`gateway.accounts`; this module holds what every
+route needs: the :class:`Principal` (who, which role, which scope, which session) and the role
+groups. A token carries the role and the ids that scope it, so a request is authorised without
+reading the account; its session is checked on every request (see ``gateway.api.deps``).
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from pathlib import Path
 
-import jwt
-from argon2 import PasswordHasher
-from argon2.exceptions import VerificationError
 from gridfusion.fusion.v1 import fusion_pb2
 
-from services.platform.settings import DEPARTMENTS
+from .accounts.policy import ROLES, Admin, Scope
+from .accounts.tokens import Claims
 
-ALGORITHM = "HS256"
-ROLES = ("county", "street", "community", "secretary", "worker", "department", "party_member", "resident")
+__all__ = ["GRID_ROLES", "ROLES", "STAFF_ROLES", "Principal", "load_or_create_key"]
+
 STAFF_ROLES = ("county", "street", "community", "secretary", "worker", "department")
-GRID_ROLES = ("secretary", "worker", "party_member", "resident")
-_hasher = PasswordHasher()
+GRID_ROLES = ("secretary", "worker", "member", "resident")
 
 
 @dataclass(frozen=True)
@@ -36,6 +31,17 @@ class Principal:
     community_id: str = ""
     grid_id: str = ""
     department: str = ""
+    session_id: str = ""
+    must_change_password: bool = False
+
+    @classmethod
+    def of(cls, claims: Claims) -> Principal:
+        return cls(claims.username, claims.role, **claims.scope.as_dict(), session_id=claims.session_id,
+                   must_change_password=claims.must_change_password)
+
+    def admin(self) -> Admin:
+        """This caller as the one managing accounts."""
+        return Admin(self.username, self.role, Scope(self.street_id, self.community_id, self.grid_id, self.department))
 
     def scope(self) -> fusion_pb2.Scope:
         return fusion_pb2.Scope(
@@ -57,55 +63,6 @@ class Principal:
         return False
 
 
-@dataclass
-class Account:
-    principal: Principal
-    password_hash: str
-    label: str = ""
-
-
-@dataclass
-class AccountBook:
-    accounts: dict[str, Account] = field(default_factory=dict)
-
-    def verify(self, username: str, password: str) -> Principal | None:
-        account = self.accounts.get(username)
-        if account is None:
-            _hasher.hash(password)  # same cost either way: no user enumeration by timing
-            return None
-        try:
-            _hasher.verify(account.password_hash, password)
-        except VerificationError:
-            return None
-        return account.principal
-
-
-def demo_accounts(grids: list[fusion_pb2.Grid], password: str) -> AccountBook:
-    """The demo accounts of local mode, all with one password (hashed once)."""
-    hashed = _hasher.hash(password)
-    book = AccountBook()
-
-    def add(principal: Principal, label: str) -> None:
-        book.accounts[principal.username] = Account(principal, hashed, label)
-
-    add(Principal("admin", "county"), "县级管理员 county administrator")
-    streets = {g.street_id: g.street_name for g in grids}
-    communities = {g.community_id: (g.community_name, g.street_id) for g in grids}
-    for street_id, name in sorted(streets.items()):
-        add(Principal(f"street-{street_id}", "street", street_id=street_id), f"{name} 街道中心")
-    for community_id, (name, street_id) in sorted(communities.items()):
-        add(Principal(f"community-{community_id}", "community", street_id=street_id, community_id=community_id), f"{name} 社区中心")
-    for g in grids:
-        scope = {"street_id": g.street_id, "community_id": g.community_id, "grid_id": g.grid_id}
-        add(Principal(f"sec-{g.grid_id}", "secretary", **scope), f"{g.name} 支部书记")
-        add(Principal(f"worker-{g.grid_id}", "worker", **scope), f"{g.name} 网格员")
-        add(Principal(f"member-{g.grid_id}", "party_member", **scope), f"{g.name} 在职党员")
-        add(Principal(f"resident-{g.grid_id}", "resident", **scope), f"{g.name} 居民")
-    for d in DEPARTMENTS:
-        add(Principal(f"dept-{d}", "department", department=d), f"{d} 部门")
-    return book
-
-
 def load_or_create_key(path: str) -> str:
     """Local mode's signing key: made once, kept (0600) so tokens survive restarts."""
     key_path = Path(path)
@@ -116,34 +73,3 @@ def load_or_create_key(path: str) -> str:
     key_path.write_text(key)
     key_path.chmod(0o600)
     return key
-
-
-def issue_token(principal: Principal, key: str, minutes: int) -> str:
-    now = datetime.now(UTC)
-    claims = {
-        "sub": principal.username,
-        "role": principal.role,
-        "street_id": principal.street_id,
-        "community_id": principal.community_id,
-        "grid_id": principal.grid_id,
-        "department": principal.department,
-        "iat": now,
-        "exp": now + timedelta(minutes=minutes),
-        "iss": "gridfusion",
-    }
-    return jwt.encode(claims, key, algorithm=ALGORITHM)
-
-
-def read_token(token: str, key: str) -> Principal:
-    """The principal of a valid token; raises ``jwt.InvalidTokenError`` otherwise."""
-    claims = jwt.decode(token, key, algorithms=[ALGORITHM], issuer="gridfusion", options={"require": ["exp", "sub"]})
-    if claims.get("role") not in ROLES:
-        raise jwt.InvalidTokenError("unknown role")
-    return Principal(
-        username=claims["sub"],
-        role=claims["role"],
-        street_id=claims.get("street_id", ""),
-        community_id=claims.get("community_id", ""),
-        grid_id=claims.get("grid_id", ""),
-        department=claims.get("department", ""),
-    )

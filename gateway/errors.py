@@ -69,3 +69,21 @@ def _json_safe(value: object) -> object:
 async def handle_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     """FastAPI's own 422 answer, safe to render whatever the input held (never a 500 for bad input)."""
     return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
+
+
+async def handle_policy_error(request: Request, exc) -> JSONResponse:
+    """An account rule's refusal: 403, 404, 409, or 422 naming the field in FastAPI's shape."""
+    if exc.status == 422 and exc.field:
+        detail = [{"loc": ["body", *exc.field.split(".")], "msg": exc.message, "type": "value_error"}]
+        return JSONResponse({"detail": detail}, status_code=422)
+    return JSONResponse({"detail": exc.message}, status_code=exc.status)
+
+
+async def handle_sign_in_refused(request: Request, exc) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def handle_throttled(request: Request, exc) -> JSONResponse:
+    """429 for too many failed sign-ins, 503 while too many sign-ins wait for the hasher."""
+    code = 429 if exc.__class__.__name__ == "Throttled" else 503
+    return JSONResponse({"detail": str(exc)}, status_code=code, headers={"Retry-After": str(exc.retry_after)})

@@ -5,6 +5,10 @@ The gateway holds one NATS connection with one core subscription on
 server-sent-events listener has its own bounded queue and its principal, and receives only the
 changes :func:`gateway.scoping.case_visible` lets it see. A listener too slow to keep up loses
 the oldest changes, never the gateway's memory; it re-reads the case list on reconnect.
+
+A listener's session is checked every few seconds (``GATEWAY_FEED_SESSION_CHECK_SECONDS``) and
+at once when this gateway ends it: a disabled account, or one whose role or scope changed, is
+sent ``event: session_ended`` and its stream closed, on every replica.
 """
 
 from __future__ import annotations
@@ -38,6 +42,23 @@ class CaseChange:
 class Listener:
     principal: Principal
     queue: asyncio.Queue[CaseChange] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    # Set when this gateway ended sessions of the listener's account: check its own at once.
+    recheck: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def next(self, timeout: float) -> CaseChange | None:
+        """The next change, or None when ``timeout`` passed or the session must be checked."""
+        if self.recheck.is_set():
+            self.recheck.clear()
+            return None
+        getting = asyncio.ensure_future(self.queue.get())
+        waking = asyncio.ensure_future(self.recheck.wait())
+        done, pending = await asyncio.wait({getting, waking}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        if getting in done:
+            return getting.result()
+        self.recheck.clear()
+        return None
 
     def offer(self, change: CaseChange) -> None:
         if not case_visible(self.principal, change.case):
@@ -79,6 +100,12 @@ class FeedHub:
         listener = Listener(principal)
         self.listeners.add(listener)
         return listener
+
+    def end_sessions(self, username: str) -> None:
+        """Sessions of ``username`` ended here: its listeners check theirs now, not at the next tick."""
+        for listener in list(self.listeners):
+            if listener.principal.username == username:
+                listener.recheck.set()
 
     def forget(self, listener: Listener) -> None:
         self.listeners.discard(listener)

@@ -14,9 +14,18 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from services.platform.logs import setup_logging
+from services.platform.mongo import connect as connect_mongo
 from services.platform.telemetry import setup_telemetry, shutdown_telemetry
 
+from .accounts.audit import relay_forever
+from .accounts.passwords import Hasher, HasherBusy
+from .accounts.policy import PolicyError
+from .accounts.service import Accounts, Limits, SignInRefused, Throttled
+from .accounts.store import AccountStore
 from .api.deps import GatewayState, staff_only
+from .api.routes import (
+    accounts as accounts_routes,
+)
 from .api.routes import (
     audit,
     auth,
@@ -33,7 +42,13 @@ from .api.routes import (
 )
 from .auth import load_or_create_key
 from .clients import Peers
-from .errors import handle_rpc_error, handle_validation_error
+from .errors import (
+    handle_policy_error,
+    handle_rpc_error,
+    handle_sign_in_refused,
+    handle_throttled,
+    handle_validation_error,
+)
 from .feed import FeedHub
 from .settings import GatewaySettings
 
@@ -45,16 +60,30 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         key = settings.jwt_key or load_or_create_key(settings.jwt_key_file or "var/gateway/jwt.key")
         peers = Peers(settings)
-        app.state.gateway = GatewayState(settings=settings, peers=peers, jwt_key=key)
+        mongo = connect_mongo(settings.mongodb_uri, app_name="gridfusion-gateway")
+        store = AccountStore(mongo[settings.database])
+        accounts = Accounts(store, Hasher(concurrency=settings.hash_concurrency, queue_limit=settings.hash_queue_limit),
+                            jwt_key=key, grids=lambda: state.grids(), limits=limits_of(settings))
+        state = GatewayState(settings=settings, peers=peers, jwt_key=key, accounts=accounts)
+        app.state.gateway = state
         hub = FeedHub()
-        app.state.gateway.feed = hub
-        connecting = asyncio.create_task(_connect_feed(hub, settings))
+        state.feed = hub
+        accounts.on_sessions_ended = hub.end_sessions
+        tasks = [
+            asyncio.create_task(_connect_feed(hub, settings)),
+            asyncio.create_task(_prepare_store(store)),
+            asyncio.create_task(relay_forever(store, peers.community, accounts.audit_written, interval=10,
+                                              timeout=settings.rpc_timeout_seconds)),
+        ]
         yield
-        connecting.cancel()
-        with suppress(asyncio.CancelledError):
-            await connecting
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with suppress(asyncio.CancelledError):
+                await task
         await hub.close()
         await peers.close()
+        await mongo.close()
 
     app = FastAPI(
         title="Gridfusion gateway",
@@ -64,7 +93,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.add_exception_handler(grpc.aio.AioRpcError, handle_rpc_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
-    for module in (health, auth, departments, grids, community, reports, audit, feed, open311, dead_letters):
+    app.add_exception_handler(PolicyError, handle_policy_error)
+    app.add_exception_handler(SignInRefused, handle_sign_in_refused)
+    app.add_exception_handler(Throttled, handle_throttled)
+    app.add_exception_handler(HasherBusy, handle_throttled)
+    for module in (health, auth, accounts_routes, departments, grids, community, reports, audit, feed, open311, dead_letters):
         app.include_router(module.router)
     # Cases and events are the grid staff's and the departments' (not residents' or members').
     for module in (events, cases):
@@ -80,6 +113,24 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger(__name__)
+
+
+def limits_of(settings: GatewaySettings) -> Limits:
+    return Limits(token_minutes=settings.token_minutes, refresh_hours=settings.refresh_hours,
+                  user_failures=settings.login_user_failures, user_window_seconds=settings.login_user_window_seconds,
+                  lockout_seconds=settings.login_lockout_seconds, address_failures=settings.login_address_failures,
+                  address_window_seconds=settings.login_address_window_seconds)
+
+
+async def _prepare_store(store: AccountStore) -> None:
+    """Declare the accounts' indexes, retrying until the database answers (readiness waits)."""
+    while True:
+        try:
+            await store.ensure_indexes()
+            return
+        except Exception as exc:  # noqa: BLE001 - keep trying; /readyz says not ready meanwhile
+            log.warning("accounts database not reachable yet", extra={"error": str(exc)})
+            await asyncio.sleep(2)
 
 
 async def _connect_feed(hub: FeedHub, settings: GatewaySettings) -> None:

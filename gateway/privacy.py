@@ -11,7 +11,7 @@ from .auth import Principal
 DUTY = {
     "secretary": "grid duty (网格服务): the grid's branch secretary",
     "worker": "grid duty (网格服务): the grid's worker",
-    "party_member": "service order (党员接单): the member serving the order",
+    "member": "service order (党员接单): the member serving the order",
 }
 
 

@@ -4,7 +4,7 @@
 - ``street`` / ``community`` see their own subtree;
 - ``secretary`` / ``worker`` see their own grid;
 - ``department`` sees the cases its department is involved in (and no area figures);
-- ``party_member`` / ``resident`` see only their own orders and registrations.
+- ``member`` / ``resident`` see only their own orders and registrations.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Gateway settings (``GATEWAY_*``). In a cluster ``GATEWAY_JWT_KEY`` is required; local mode
-generates a key once and keeps it in ``GATEWAY_JWT_KEY_FILE``."""
+generates a key once and keeps it in ``GATEWAY_JWT_KEY_FILE``. Accounts live in the gateway's
+own database, ``GATEWAY_DATABASE`` at ``MONGODB_URI``."""
 
 from __future__ import annotations
 
@@ -23,7 +24,21 @@ class GatewaySettings(CommonSettings):
     local_mode: bool = False
     jwt_key: str = Field("", repr=False)
     jwt_key_file: str = ""
-    token_minutes: int = Field(8 * 60, ge=1, le=7 * 24 * 60)
+    database: str = "gridfusion_gateway"
+    # Access tokens live at most 30 minutes; a refresh token renews them for refresh_hours.
+    token_minutes: int = Field(15, ge=1, le=30)
+    refresh_hours: int = Field(12, ge=1, le=24 * 30)
+    # Sign-in limits: per username (then a lockout) and per client address.
+    login_user_failures: int = Field(5, ge=1, le=100)
+    login_user_window_seconds: int = Field(900, ge=1)
+    login_lockout_seconds: int = Field(900, ge=1)
+    login_address_failures: int = Field(20, ge=1, le=10000)
+    login_address_window_seconds: int = Field(300, ge=1)
+    # Password hashing: how many at once (each takes a core), and how many may wait.
+    hash_concurrency: int = Field(1, ge=1, le=16)
+    hash_queue_limit: int = Field(256, ge=1)
+    # How often a live feed re-checks that its session is still open (another replica may end it).
+    feed_session_check_seconds: float = Field(5.0, gt=0, le=300)
     demo_password: str = Field(
         "demo", repr=False, validation_alias=AliasChoices("GRIDFUSION_DEMO_PASSWORD", "gridfusion_demo_password")
     )

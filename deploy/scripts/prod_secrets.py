@@ -10,11 +10,16 @@ Prints a Kubernetes List (JSON, which kubectl reads as YAML) of:
   nats-route                  password                     NATS cluster routes
   mongodb-root                username, password           MongoDB administrator
   mongodb-keyfile             keyfile                      MongoDB members' shared key
-  gridfusion-mongodb          username, password, uri      the services' MongoDB user
+  gridfusion-mongodb          username, password, uri      fusion's and the departments' MongoDB user
+  gateway-mongodb             username, password, uri      the gateway's MongoDB user (accounts only)
 
 Keep the output in your secret manager; running this again makes different
-values. To use a MongoDB outside the cluster, pass --mongodb-uri (the in-cluster
-replica set and its bootstrap Job can then be removed with a kustomize patch).
+values. To use a MongoDB outside the cluster, pass --mongodb-uri and
+--gateway-mongodb-uri, the URIs of two users made there (the in-cluster replica
+set and its bootstrap Job can then be removed with a kustomize patch).
+Two Secrets are the operator's own and not made here: gateway-admin-password
+(the first county administrator's, read by the hand-applied Job
+deploy/k8s/jobs/bootstrap-admin.yaml) and, with single sign-on, gateway-oidc.
 Only the standard library is used, so it runs anywhere Python 3.11 does.
 """
 
@@ -40,6 +45,7 @@ SECRET_KEYS: dict[str, tuple[str, ...]] = {
     "mongodb-root": ("username", "password"),
     "mongodb-keyfile": ("keyfile",),
     "gridfusion-mongodb": ("username", "password", "uri"),
+    "gateway-mongodb": ("username", "password", "uri"),
 }
 
 
@@ -67,7 +73,11 @@ def secret(name: str, namespace: str, data: dict[str, str]) -> dict:
     }
 
 
-def generate(namespace: str, mongodb_uri: str | None = None) -> dict:
+def generate(namespace: str, mongodb_uri: str | None = None,
+             gateway_mongodb_uri: str | None = None) -> dict:
+    if (mongodb_uri is None) != (gateway_mongodb_uri is None):
+        raise ValueError("an outside MongoDB needs both --mongodb-uri and --gateway-mongodb-uri")
+
     # URL-safe values: they go into NATS route URLs and the MongoDB URI.
     def pw() -> str:
         return secrets.token_urlsafe(32)
@@ -85,15 +95,27 @@ def generate(namespace: str, mongodb_uri: str | None = None) -> dict:
         "username": "gridfusion", "password": app_pw,
         "uri": mongodb_uri or in_cluster_uri("gridfusion", app_pw, namespace),
     }))
+    gateway_pw = pw()
+    items.append(secret("gateway-mongodb", namespace, {
+        "username": "gateway", "password": gateway_pw,
+        "uri": gateway_mongodb_uri or in_cluster_uri("gateway", gateway_pw, namespace),
+    }))
     return {"apiVersion": "v1", "kind": "List", "items": items}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--namespace", default="gridfusion")
-    ap.add_argument("--mongodb-uri", help="the services' MongoDB URI, for a MongoDB outside the cluster")
+    ap.add_argument("--mongodb-uri", help="fusion's and the departments' MongoDB URI, "
+                    "for a MongoDB outside the cluster")
+    ap.add_argument("--gateway-mongodb-uri", help="the gateway's MongoDB URI (a user of its own, "
+                    "readWrite on gridfusion_gateway only), for a MongoDB outside the cluster")
     args = ap.parse_args()
-    json.dump(generate(args.namespace, args.mongodb_uri), sys.stdout, indent=2)
+    try:
+        doc = generate(args.namespace, args.mongodb_uri, args.gateway_mongodb_uri)
+    except ValueError as exc:
+        ap.error(str(exc))
+    json.dump(doc, sys.stdout, indent=2)
     sys.stdout.write("\n")
 
 

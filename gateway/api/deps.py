@@ -14,7 +14,10 @@ from fastapi.security import OAuth2PasswordBearer
 from google.protobuf.timestamp_pb2 import Timestamp
 from gridfusion.fusion.v1 import fusion_pb2
 
-from ..auth import STAFF_ROLES, AccountBook, Principal, demo_accounts, read_token
+from ..accounts.demo import seed_demo_accounts
+from ..accounts.service import Accounts
+from ..accounts.tokens import read_access
+from ..auth import STAFF_ROLES, Principal
 from ..clients import Peers
 from ..settings import GatewaySettings
 
@@ -26,31 +29,24 @@ class GatewayState:
     settings: GatewaySettings
     peers: Peers
     jwt_key: str
-    _accounts: AccountBook | None = None
+    accounts: Accounts
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _grids: dict[str, fusion_pb2.Grid] | None = None
+    _demo_ready: bool = False
     # The live feed of case changes (set up in the app's lifespan when NATS is configured).
     feed: Any = None
 
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.settings.timezone)
-
-    async def accounts(self) -> AccountBook:
-        """Accounts; in local mode the demo accounts, built from fusion's grids on first use."""
-        if self._accounts is None:
-            async with self._lock:
-                if self._accounts is None:
-                    if not self.settings.local_mode:
-                        self._accounts = AccountBook()
-                    else:
-                        reply = await self.peers.fusion.ListGrids(
-                            fusion_pb2.ListGridsRequest(), timeout=self.settings.rpc_timeout_seconds
-                        )
-                        self._accounts = await asyncio.to_thread(
-                            demo_accounts, list(reply.grids), self.settings.demo_password
-                        )
-        return self._accounts
+    async def ensure_demo_accounts(self) -> None:
+        """Local mode: create the demo accounts from fusion's grids at the first start."""
+        if self._demo_ready or not self.settings.local_mode:
+            return
+        async with self._lock:
+            if not self._demo_ready:
+                grids = await self.grids()
+                await seed_demo_accounts(self.accounts.store, self.accounts.hasher, grids.values(),
+                                         self.settings.demo_password)
+                self.accounts.audit_written.set()
+                self._demo_ready = True
 
     async def grids(self) -> dict[str, fusion_pb2.Grid]:
         """Every grid (without polygons' use in mind): for scope checks and names; read once."""
@@ -58,6 +54,10 @@ class GatewayState:
             reply = await self.peers.fusion.ListGrids(fusion_pb2.ListGridsRequest(), timeout=self.settings.rpc_timeout_seconds)
             self._grids = {g.grid_id: g for g in reply.grids}
         return self._grids
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.timezone)
 
     def iso(self, ts: Timestamp, *, present: bool = True) -> str | None:
         """A protobuf time as ISO 8601 with the county's offset; None when unset."""
@@ -76,13 +76,31 @@ def get_state(request: Request) -> GatewayState:
 State = Annotated[GatewayState, Depends(get_state)]
 
 
-async def current_principal(state: State, token: Annotated[str, Depends(oauth2)]) -> Principal:
+# What a caller that must first change its one-time password may still do.
+PASSWORD_CHANGE_PATHS = frozenset({"/v1/auth/password", "/v1/auth/me", "/v1/auth/logout"})
+
+
+async def authenticate(state: GatewayState, token: str, *, path: str = "") -> Principal:
+    """The caller of a bearer token: valid signature, audience and expiry, and a session still
+    open (ended by sign-out, disabling, a role or scope change, a password reset) — 401 otherwise."""
     try:
-        return read_token(token, state.jwt_key)
+        principal = Principal.of(read_access(token, state.jwt_key))
     except jwt.InvalidTokenError as exc:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, f"invalid or expired token: {exc}", headers={"WWW-Authenticate": "Bearer"}
         ) from exc
+    ended = await state.accounts.session_ended(principal.session_id)
+    if ended:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"this token is no longer valid: {ended}; sign in again",
+                            headers={"WWW-Authenticate": "Bearer"})
+    if principal.must_change_password and path and path not in PASSWORD_CHANGE_PATHS:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            "change the one-time password first: POST /v1/auth/password")
+    return principal
+
+
+async def current_principal(request: Request, state: State, token: Annotated[str, Depends(oauth2)]) -> Principal:
+    return await authenticate(state, token, path=request.url.path)
 
 
 Caller = Annotated[Principal, Depends(current_principal)]

@@ -10,6 +10,10 @@ from pydantic import BaseModel, Field
 class Token(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="seconds the access token lives (at most 1,800)")
+    refresh_token: str = Field(description="for POST /v1/auth/refresh; replaced at every use")
+    must_change_password: bool = Field(description="true after a one-time password: only POST /v1/auth/password, "
+                                                   "GET /v1/auth/me and POST /v1/auth/logout answer until it is changed")
 
 
 class Accepted(BaseModel):
@@ -335,3 +339,90 @@ class GridFeature(BaseModel):
 class GridCollection(BaseModel):
     type: Literal["FeatureCollection"] = "FeatureCollection"
     features: list[GridFeature]
+
+
+Role = Literal["county", "street", "community", "secretary", "worker", "member", "resident", "department"]
+
+
+class StrictModel(BaseModel):
+    model_config = {"extra": "forbid"}
+
+
+class ScopeIn(StrictModel):
+    street_id: str | None = Field(None, max_length=64)
+    community_id: str | None = Field(None, max_length=64)
+    grid_id: str | None = Field(None, max_length=64)
+    department: str | None = Field(None, max_length=64)
+
+
+class AccountIn(StrictModel):
+    username: str = Field(min_length=2, max_length=64, description="lower-case letters, digits and . _ @ -")
+    role: Role
+    scope: ScopeIn = Field(default_factory=ScopeIn, description="the place the role needs: street_id (street), "
+                           "community_id (community), grid_id (secretary, worker, member, resident), department "
+                           "(department), none (county); the rest is filled in from the reference data")
+    display_name: str | None = Field(None, max_length=100)
+    password: str | None = Field(None, max_length=128, description="omit to get a one-time password that must be "
+                                                                   "changed at first sign-in")
+
+
+class AccountPatch(StrictModel):
+    role: Role | None = None
+    scope: ScopeIn | None = None
+    display_name: str | None = Field(None, max_length=100)
+    disabled: bool | None = None
+
+
+class ScopeOut(BaseModel):
+    street_id: str | None = None
+    community_id: str | None = None
+    grid_id: str | None = None
+    department: str | None = None
+
+
+class AccountOut(BaseModel):
+    username: str
+    display_name: str
+    role: Role
+    role_label: str
+    scope: ScopeOut
+    disabled: bool
+    must_change_password: bool
+    source: Literal["password", "oidc"]
+    created_at: str
+    created_by: str
+    changed_at: str
+    changed_by: str
+    last_login_at: str | None
+    one_time_password: str | None = Field(None, description="only in the answer that set it; shown once")
+
+
+class AccountPage(BaseModel):
+    items: list[AccountOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class RefreshIn(StrictModel):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class LogoutIn(StrictModel):
+    refresh_token: str | None = Field(None, max_length=200)
+
+
+class PasswordChange(StrictModel):
+    old_password: str = Field(min_length=1, max_length=128)
+    new_password: str = Field(min_length=1, max_length=128)
+
+
+class Me(BaseModel):
+    username: str
+    display_name: str
+    role: Role
+    role_label: str
+    scope: ScopeOut
+    must_change_password: bool
+    source: Literal["password", "oidc"]
+    last_login_at: str | None

@@ -4,7 +4,7 @@
 import { ACTION, DEPARTMENTS, LEVEL, ORDER_ACTION, ORDER_STATUS, STATUS, STEP, currentLang, label, setLang, t, translatePage } from "./i18n.js";
 
 const FINISHED = new Set(["resolved", "closed"]);
-const PEOPLE = new Set(["resident", "party_member"]); // they see their orders, not cases
+const PEOPLE = new Set(["resident", "member"]); // they see their orders, not cases
 
 const state = {
   token: sessionStorage.getItem("gridfusion.token"),
@@ -325,7 +325,7 @@ function onFeedBlock(block) {
 async function loadOrders() {
   const role = state.me.role;
   $("#place").hidden = role !== "resident";
-  $("#register").hidden = role !== "party_member";
+  $("#register").hidden = role !== "member";
   let members = [];
   if (role === "secretary") {
     members = (await json(`/v1/party-members?grid_id=${state.me.grid_id}&page_size=200`)).items;
@@ -341,8 +341,8 @@ async function loadOrders() {
       buttons.append(pick);
       add("dispatch", () => ({ member_id: pick.value }));
     }
-    if (role === "party_member" && o.status === "dispatched") add("take");
-    if (role === "party_member" && o.status === "taken") {
+    if (role === "member" && o.status === "dispatched") add("take");
+    if (role === "member" && o.status === "taken") {
       const hours = el("input", { type: "number", min: "0.5", max: "24", step: "0.5", value: "1", class: "hours" });
       buttons.append(hours);
       add("complete", () => ({ hours: Number(hours.value) }));

@@ -94,13 +94,13 @@ def order_transition(order: dict[str, Any], action: str, actor: pb.Actor, *, mem
             raise Refused("state", f"party member {member['_id']} is registered to grid {member['grid_id']}, not this one")
         return Transition("dispatched", {"member_id": member["_id"], "member_name": member.get("name", "")})
     if action == "take":
-        if actor.role != "party_member" or actor.username != order.get("member_id"):
+        if actor.role != "member" or actor.username != order.get("member_id"):
             raise Refused("role", "only the party member the order was dispatched to takes it (党员接单)")
         if status != "dispatched":
             raise Refused("state", f"an order that is {status} cannot be taken")
         return Transition("taken", {})
     if action == "complete":
-        if actor.role != "party_member" or actor.username != order.get("member_id"):
+        if actor.role != "member" or actor.username != order.get("member_id"):
             raise Refused("role", "only the party member who took the order completes it")
         if status != "taken":
             raise Refused("state", f"an order that is {status} cannot be completed")

@@ -52,7 +52,7 @@ async def test_order_loop_adds_hours_per_member_and_grid(store: CommunityStore) 
     assert (await store.place_order(place))["_id"] == "SO-A"  # the same id is one order
     assert await store.orders.count_documents({}) == 1
 
-    secretary, member_actor = actor("sec-G1", "secretary"), actor("member-G1", "party_member")
+    secretary, member_actor = actor("sec-G1", "secretary"), actor("member-G1", "member")
     steps = [("dispatch", secretary, {"member_id": "member-G1"}), ("take", member_actor, {}),
              ("complete", member_actor, {"hours": 2.5}), ("rate", resident, {"rating": 5})]
     for action, who, extra in steps:

@@ -32,7 +32,7 @@ from ..models import (
 
 router = APIRouter(prefix="/v1", tags=["party members and service orders"])
 
-Member = Annotated[Principal, Depends(require_roles("party_member"))]
+Member = Annotated[Principal, Depends(require_roles("member"))]
 Resident = Annotated[Principal, Depends(require_roles("resident"))]
 AreaViewer = Annotated[Principal, Depends(require_roles(*AREA_ROLES))]
 Page = Annotated[int, Query(ge=1, le=100000)]
@@ -82,7 +82,7 @@ def order_json(o: cpb.ServiceOrder, state: GatewayState, *, unmasked: bool) -> S
 def sees_order(caller: Principal, o: cpb.ServiceOrder) -> bool:
     if caller.role == "resident":
         return o.resident == caller.username
-    if caller.role == "party_member":
+    if caller.role == "member":
         return o.member_id == caller.username
     if caller.role == "county":
         return True
@@ -100,7 +100,7 @@ def contact_unmasked(caller: Principal, o: cpb.ServiceOrder) -> tuple[bool, bool
     and the member serving the order read it unmasked, and that read is audited."""
     if caller.role == "resident" and o.resident == caller.username:
         return True, False
-    if grid_staff(caller, o.grid_id) or (caller.role == "party_member" and o.member_id == caller.username):
+    if grid_staff(caller, o.grid_id) or (caller.role == "member" and o.member_id == caller.username):
         return True, True
     return False, False
 
@@ -188,7 +188,7 @@ async def list_orders(
     request = cpb.ListOrdersRequest(status=status_ or "", page=page, page_size=page_size)
     if caller.role == "resident":
         request.resident = caller.username
-    elif caller.role == "party_member":
+    elif caller.role == "member":
         request.member_id = caller.username
     elif caller.role in AREA_ROLES:
         request.area.CopyFrom(await area_of(state, caller, grid_id, community_id, street_id))

@@ -22,7 +22,9 @@ Watcher = Annotated[Principal, Depends(require_roles(*STAFF_ROLES))]
     summary="Live case changes in the caller's scope (text/event-stream; event name = the change)",
     response_class=EventSourceResponse,
     responses={200: {"content": {"text/event-stream": {}},
-                     "description": "`event: opened|updated|…`, `id: <case_id>.v<version>`, `data:` the case as in GET /v1/cases"}},
+                     "description": "`event: opened|updated|…`, `id: <case_id>.v<version>`, `data:` the case as in "
+                                    "GET /v1/cases; `event: session_ended` and the end of the stream when the "
+                                    "account's session ends (disabled, role or scope changed, signed out)"}},
 )
 async def case_feed(request: Request, state: State, caller: Watcher) -> EventSourceResponse:
     hub = state.feed
@@ -34,9 +36,15 @@ async def case_feed(request: Request, state: State, caller: Watcher) -> EventSou
         try:
             yield ServerSentEvent(event="ready", data=json.dumps({"scope": caller.role, "user": caller.username}))
             while True:
-                change = await listener.queue.get()
+                change = await listener.next(state.settings.feed_session_check_seconds)
                 if await request.is_disconnected():
                     break
+                if change is None:
+                    ended = await state.accounts.session_ended(caller.session_id)
+                    if ended:
+                        yield ServerSentEvent(event="session_ended", data=json.dumps({"reason": ended}))
+                        break
+                    continue
                 yield ServerSentEvent(event=change.change, id=change.msg_id or None,
                                       data=json.dumps(case_json(change.case, state), ensure_ascii=False))
         finally:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+
+from services.platform.mongo import ping
 
 from ..deps import State
 
@@ -15,9 +19,14 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: NATS, fusion and every department service (and so MongoDB) answer")
+@router.get("/readyz", summary="Readiness: NATS, fusion, every department service (and so MongoDB), the accounts database")
 async def readyz(state: State) -> JSONResponse:
     checks = await state.peers.health()
+    try:
+        db_up = await asyncio.wait_for(ping(state.accounts.store.client), 1.5)
+    except TimeoutError:
+        db_up = False
+    checks["gateway-accounts-db"] = "SERVING" if db_up else "NOT_SERVING"
     # The gateway's own NATS connection carries the live feed.
     nats = "CONNECTED" if state.feed is not None and state.feed.connected else "NOT_CONNECTED"
     ready = all(v == "SERVING" for v in checks.values()) and nats == "CONNECTED"

@@ -12,8 +12,8 @@ pytestmark = pytest.mark.unit
 RESIDENT = pb.Actor(username="resident-G1", role="resident", grid_id="G1")
 SECRETARY = pb.Actor(username="sec-G1", role="secretary", grid_id="G1")
 OTHER_SECRETARY = pb.Actor(username="sec-G2", role="secretary", grid_id="G2")
-MEMBER = pb.Actor(username="member-G1", role="party_member", grid_id="G1")
-OTHER_MEMBER = pb.Actor(username="member-G2", role="party_member", grid_id="G2")
+MEMBER = pb.Actor(username="member-G1", role="member", grid_id="G1")
+OTHER_MEMBER = pb.Actor(username="member-G2", role="member", grid_id="G2")
 WORKER = pb.Actor(username="worker-G1", role="worker", grid_id="G1")
 REGISTERED = {"_id": "member-G1", "grid_id": "G1", "name": "李四"}
 

@@ -1,4 +1,4 @@
-// Initiate the replica set and create (or update) the services' user.
+// Initiate the replica set and create (or update) the services' and the gateway's users.
 // Idempotent: safe to run again after any change of members or password.
 // Run by the mongodb-bootstrap Job with `mongosh --nodb --file bootstrap.js`.
 const env = process.env;
@@ -67,14 +67,19 @@ if (missing.length) {
   printjson(command(admin, { replSetReconfig: cfg }));
 }
 
-// The services' user: readWrite on exactly the databases they use.
-const roles = env.MONGODB_APP_DATABASES.split(",").map((d) => ({ role: "readWrite", db: d.trim() }));
-const user = env.MONGODB_APP_USERNAME;
-const existing = admin.getUser(user);
-if (existing) {
-  admin.updateUser(user, { pwd: env.MONGODB_APP_PASSWORD, roles }, { w: "majority" });
-  print(`updated user ${user}`);
-} else {
-  admin.createUser({ user, pwd: env.MONGODB_APP_PASSWORD, roles }, { w: "majority" });
-  print(`created user ${user}`);
+// One user per prefix, each with readWrite on exactly the databases it uses:
+// APP (fusion and the department services) and GATEWAY (the gateway's accounts).
+function ensureUser(prefix) {
+  const user = env[`MONGODB_${prefix}_USERNAME`];
+  const pwd = env[`MONGODB_${prefix}_PASSWORD`];
+  const roles = env[`MONGODB_${prefix}_DATABASES`].split(",").map((d) => ({ role: "readWrite", db: d.trim() }));
+  if (admin.getUser(user)) {
+    admin.updateUser(user, { pwd, roles }, { w: "majority" });
+    print(`updated user ${user}`);
+  } else {
+    admin.createUser({ user, pwd, roles }, { w: "majority" });
+    print(`created user ${user}`);
+  }
 }
+ensureUser("APP");
+ensureUser("GATEWAY");
