@@ -12,9 +12,11 @@ from typing import Annotated
 import httpx
 import typer
 
+from gateway.accounts.cli import app as accounts_app
 from services.platform.settings import DEPARTMENTS
 
 app = typer.Typer(help="Gridfusion: five departments' events on one party-branch grid.", no_args_is_help=True)
+app.add_typer(accounts_app, name="accounts")
 
 SERVICE_NAMES = ("gateway", "fusion", *DEPARTMENTS)
 

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +26,22 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 KUBERNETES_VERSION = "1.35.0"
 
 OVERLAYS = ("dev", "prod")
+
+# Optional kustomize components (deploy/k8s/components/<name>) an overlay may
+# list. The checks render every overlay once more with each of them, adding to
+# gateway-config what the component's own comment tells an overlay to add.
+COMPONENT_SETTINGS: dict[str, tuple[str, ...]] = {
+    "oidc": (
+        "GATEWAY_OIDC_ISSUER=https://sso.county.invalid/realms/county",
+        "GATEWAY_OIDC_CLIENT_ID=gridfusion",
+        "GATEWAY_PUBLIC_URL=https://gridfusion.county.invalid",
+    ),
+}
+
+# Jobs an operator applies by hand (deploy/k8s/jobs/*.yaml) into a namespace
+# that holds the Secrets deploy/scripts/prod_secrets.py makes, with the image
+# the gateway runs: the checks judge them as they are applied to this overlay.
+JOBS_OVERLAY = "prod"
 
 # Images this project builds; anything else in the manifests is third-party.
 PROJECT_IMAGE_PREFIX = "gridfusion"
@@ -77,6 +94,64 @@ def render(root: Path, overlay: str) -> str:
     if not path.is_dir():
         raise CheckFailed(f"overlay {overlay!r} missing: {path}")
     return run([tool("kubectl"), "kustomize", str(path)]).stdout
+
+
+def components(root: Path) -> list[str]:
+    """Names of the optional components in deploy/k8s/components."""
+    path = root / "deploy" / "k8s" / "components"
+    return sorted(d.name for d in path.iterdir() if (d / "kustomization.yaml").is_file()) \
+        if path.is_dir() else []
+
+
+def variants(root: Path, overlays: Sequence[str]) -> list[tuple[str, str, str | None]]:
+    """(label, overlay, component or None): each overlay, then each overlay with each component."""
+    out: list[tuple[str, str, str | None]] = [(o, o, None) for o in overlays]
+    out += [(f"{o}+{c}", o, c) for o in overlays for c in components(root)]
+    return out
+
+
+def render_variant(root: Path, overlay: str, component: str | None) -> str:
+    """An overlay as is, or with one component and the settings it asks for."""
+    if component is None:
+        return render(root, overlay)
+    comp = root / "deploy" / "k8s" / "components" / component
+    with tempfile.TemporaryDirectory(prefix="gridfusion-variant-") as tmp:
+        # kustomize takes only relative paths to other kustomizations.
+        lines = ["apiVersion: kustomize.config.k8s.io/v1beta1", "kind: Kustomization",
+                 "resources:", f"  - {os.path.relpath(overlay_dir(root, overlay), tmp)}",
+                 "components:", f"  - {os.path.relpath(comp, tmp)}"]
+        settings = COMPONENT_SETTINGS.get(component, ())
+        if settings:
+            lines += ["configMapGenerator:", "  - name: gateway-config", "    behavior: merge",
+                      "    literals:", *[f"      - {s}" for s in settings]]
+        Path(tmp, "kustomization.yaml").write_text("\n".join(lines) + "\n")
+        return run([tool("kubectl"), "kustomize", tmp]).stdout
+
+
+def job_files(root: Path) -> list[Path]:
+    return sorted((root / "deploy" / "k8s" / "jobs").glob("*.yaml"))
+
+
+def hand_applied_jobs(root: Path, overlay_docs: Sequence[dict]) -> list[tuple[Path, dict]]:
+    """Each hand-applied Job as deploy/README.md applies it next to a rendered overlay:
+    in the gateway's namespace, with the gateway's image for every project image."""
+    gateway = next((d for d in overlay_docs if d.get("kind") == "Deployment"
+                    and d["metadata"]["name"] == "gateway"), None)
+    if gateway is None:
+        raise CheckFailed("no Deployment gateway rendered: the hand-applied Jobs take its image")
+    namespace = gateway["metadata"].get("namespace")
+    image = gateway["spec"]["template"]["spec"]["containers"][0]["image"]
+    out = []
+    for path in job_files(root):
+        for doc in load_yaml_docs(path.read_text()):
+            if namespace:
+                doc.setdefault("metadata", {})["namespace"] = namespace
+            for _, spec in pod_specs(doc):
+                for c in containers(spec):
+                    if c.get("image") and is_project_image(c["image"]):
+                        c["image"] = image
+            out.append((path, doc))
+    return out
 
 
 def image_repo(image: str) -> str:
