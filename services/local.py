@@ -308,17 +308,17 @@ class LocalPlatform:
         with ThreadPoolExecutor(1) as pool:  # called from inside an event loop
             pool.submit(asyncio.run, declare()).result()
 
+    def env_of(self, name: str) -> dict[str, str]:
+        """The environment of service ``name``: the shared one plus its own NATS identity."""
+        own = self.service_env() | {"NATS_USER": name, "NATS_PASSWORD": self.nats_passwords[name]}
+        if name in self.ports.departments:
+            own["DEPARTMENT_GRPC_PORT"] = str(self.ports.departments[name])
+        return own
+
     def start_services(self) -> None:
         self.declare_streams()
-        env = self.service_env()
-        passwords = self.nats_passwords
         for name in SERVICES:
-            own = dict(env)
-            own["NATS_USER"] = name
-            own["NATS_PASSWORD"] = passwords[name]
-            if name in self.ports.departments:
-                own["DEPARTMENT_GRPC_PORT"] = str(self.ports.departments[name])
-            self._spawn(name, [sys.executable, "-m", "services.cli", "serve", name], own)
+            self._spawn(name, [sys.executable, "-m", "services.cli", "serve", name], self.env_of(name))
 
     def wait_ready(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout

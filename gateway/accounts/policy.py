@@ -122,6 +122,12 @@ def complete_scope(role: str, given: Scope, grids: Mapping[str, GridLike]) -> Sc
     return full
 
 
+def narrow_to(role: str, scope: Scope) -> Scope:
+    """The part of ``scope`` that an account of ``role`` takes."""
+    keep = _fields_of(PLACED_BY.get(role))
+    return Scope(**{f: getattr(scope, f) if f in keep else "" for f in SCOPE_FIELDS})
+
+
 def _fields_of(key: str | None) -> tuple[str, ...]:
     if key == "grid_id":
         return ("street_id", "community_id", "grid_id")

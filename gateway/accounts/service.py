@@ -32,6 +32,7 @@ from .policy import (
     check_username,
     complete_scope,
     list_filter,
+    narrow_to,
 )
 from .store import AccountStore
 from .tokens import Claims, issue_access, new_refresh, new_session_id, same, split_refresh
@@ -150,7 +151,9 @@ class Accounts:
         new_role = role or doc["role"]
         new_scope = current
         if role is not None or scope is not None:
-            given = scope if scope is not None else (current if new_role == doc["role"] else Scope())
+            # Without a new scope, the current one carries over as far as the new role takes it
+            # (a worker made secretary keeps its grid; a secretary made community its community).
+            given = scope if scope is not None else narrow_to(new_role, current)
             new_scope = complete_scope(new_role, given, await self.grids())
             check_manage(admin, new_role, new_scope, what="grant")
         changes: dict[str, Any] = {}

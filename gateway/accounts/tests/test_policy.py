@@ -89,3 +89,12 @@ def test_usernames_are_plain_lower_case_names(name: str) -> None:
 def test_demo_style_usernames_are_accepted() -> None:
     for name in ("admin", "sec-370921001001001", "dept-civil_affairs", "wang.fang@wenmiao"):
         check_username(name)
+
+
+def test_a_role_change_keeps_as_much_of_the_scope_as_the_new_role_takes() -> None:
+    from gateway.accounts.policy import narrow_to
+
+    grid = Scope("S1", "C1", "G1")
+    assert complete_scope("secretary", narrow_to("secretary", grid), GRIDS) == grid
+    assert complete_scope("community", narrow_to("community", grid), GRIDS) == Scope("S1", "C1")
+    assert narrow_to("department", grid) == Scope()
