@@ -57,7 +57,8 @@ def test_ready(client: httpx.Client) -> None:
     reply = client.get("/readyz")
     assert reply.status_code == 200
     checks = reply.json()["checks"]
-    assert set(checks) == {"fusion", "comprehensive_governance", "petition", "legal_aid", "police_assistant", "civil_affairs"}
+    assert set(checks) == {"fusion", "comprehensive_governance", "petition", "legal_aid", "police_assistant", "civil_affairs",
+                           "gateway-accounts-db"}
     assert set(checks.values()) == {"SERVING"}
 
 
