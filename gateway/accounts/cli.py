@@ -14,6 +14,7 @@ import getpass
 import socket
 import sys
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -43,9 +44,27 @@ def operator() -> Admin:
     return Admin(f"cli:{getpass.getuser()}@{socket.gethostname()}", "county", Scope())
 
 
+@dataclass
+class Connection:
+    mongodb_uri: str = DEFAULT_URI
+    database: str = "gridfusion_gateway"
+    fusion_target: str = "127.0.0.1:50050"
+
+
+CONNECTION = Connection()
+
+
+@app.callback()
+def where(mongodb_uri: MongoUri = DEFAULT_URI, database: Database = "gridfusion_gateway",
+          fusion_target: FusionTarget = "127.0.0.1:50050") -> None:
+    """Where the gateway's database and fusion are (from the gateway's own environment)."""
+    CONNECTION.mongodb_uri, CONNECTION.database, CONNECTION.fusion_target = mongodb_uri, database, fusion_target
+
+
 @asynccontextmanager
-async def opened(mongodb_uri: str, database: str, fusion_target: str):
+async def opened(connection: Connection):
     """The account operations, on the gateway's database, with fusion's grids when asked for."""
+    mongodb_uri, database, fusion_target = connection.mongodb_uri, connection.database, connection.fusion_target
     client = connect(mongodb_uri, app_name="gridfusion-accounts-cli")
     channel = grpc.aio.insecure_channel(fusion_target)
 
@@ -100,15 +119,12 @@ def bootstrap_admin(
     display_name: Annotated[str, typer.Option(help="shown in the dashboard")] = "县级管理员 county administrator",
     password_file: Annotated[Path | None, typer.Option(help="read the password from this file (e.g. a mounted "
                                                            "Secret) instead of stdin")] = None,
-    mongodb_uri: MongoUri = DEFAULT_URI,
-    database: Database = "gridfusion_gateway",
-    fusion_target: FusionTarget = "127.0.0.1:50050",
 ) -> None:
     """Create the first county administrator. Again is a no-op; a weak password is refused."""
     password = read_password(password_file)
 
     async def go() -> None:
-        async with opened(mongodb_uri, database, fusion_target) as accounts:
+        async with opened(CONNECTION) as accounts:
             existing = await accounts.store.get(username)
             if existing is not None:
                 if existing["role"] != "county":
@@ -132,13 +148,10 @@ def create(
     grid_id: Annotated[str, typer.Option(help="for a secretary, worker, member or resident")] = "",
     department: Annotated[str, typer.Option(help="for a department system")] = "",
     display_name: Annotated[str, typer.Option(help="shown in the dashboard")] = "",
-    mongodb_uri: MongoUri = DEFAULT_URI,
-    database: Database = "gridfusion_gateway",
-    fusion_target: FusionTarget = "127.0.0.1:50050",
 ) -> None:
     """Create an account; prints the one-time password to give its holder (changed at first sign-in)."""
     async def go() -> None:
-        async with opened(mongodb_uri, database, fusion_target) as accounts:
+        async with opened(CONNECTION) as accounts:
             doc, one_time = await accounts.create(
                 operator(), username=username, role=role, display_name=display_name,
                 scope=Scope(street_id=street_id, community_id=community_id, grid_id=grid_id, department=department))
@@ -151,13 +164,10 @@ def create(
 @app.command("list")
 def list_accounts(
     role: Annotated[str, typer.Option(help="only this role")] = "",
-    mongodb_uri: MongoUri = DEFAULT_URI,
-    database: Database = "gridfusion_gateway",
-    fusion_target: FusionTarget = "127.0.0.1:50050",
 ) -> None:
     """List accounts: username, role, scope, state, last sign-in."""
     async def go() -> None:
-        async with opened(mongodb_uri, database, fusion_target) as accounts:
+        async with opened(CONNECTION) as accounts:
             page, total = 1, None
             while total is None or (page - 1) * 500 < total:
                 docs, total = await accounts.list(operator(), role=role or None, page=page, page_size=500)
@@ -175,13 +185,10 @@ def list_accounts(
 @app.command()
 def disable(
     username: Annotated[str, typer.Argument()],
-    mongodb_uri: MongoUri = DEFAULT_URI,
-    database: Database = "gridfusion_gateway",
-    fusion_target: FusionTarget = "127.0.0.1:50050",
 ) -> None:
     """Disable an account: its tokens stop working at once and it can no longer sign in."""
     async def go() -> None:
-        async with opened(mongodb_uri, database, fusion_target) as accounts:
+        async with opened(CONNECTION) as accounts:
             await accounts.update(operator(), username, disabled=True)
             typer.echo(f"{username} disabled; its sessions have ended")
 
@@ -191,13 +198,10 @@ def disable(
 @app.command("reset-password")
 def reset_password(
     username: Annotated[str, typer.Argument()],
-    mongodb_uri: MongoUri = DEFAULT_URI,
-    database: Database = "gridfusion_gateway",
-    fusion_target: FusionTarget = "127.0.0.1:50050",
 ) -> None:
     """Give an account a new one-time password (printed once); its sessions end."""
     async def go() -> None:
-        async with opened(mongodb_uri, database, fusion_target) as accounts:
+        async with opened(CONNECTION) as accounts:
             _, one_time = await accounts.reset_password(operator(), username)
             typer.echo(f"one-time password for {username}: {one_time}  (must be changed at first sign-in)")
 
