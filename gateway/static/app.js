@@ -1,26 +1,48 @@
-// The command-centre dashboard: log in, the grid map coloured by open cases, the case list and
-// detail with the actions the role allows, the weekly report, and live case changes.
+// The command-centre dashboard: sign in, the grid map coloured by open cases, the case list and
+// detail with the actions the role allows, the weekly report, service orders, account
+// administration, and live case changes.
 // Plain ES modules, no build step; everything comes from the gateway's own API.
-import { ACTION, DEPARTMENTS, LEVEL, ORDER_ACTION, ORDER_STATUS, STATUS, STEP, currentLang, label, setLang, t, translatePage } from "./i18n.js";
+import {
+  ACTION, DEPARTMENTS, LEVEL, ORDER_ACTION, ORDER_STATUS, ROLE, STATUS, STEP, currentLang, label, setLang, t, translatePage,
+} from "./i18n.js";
 
 const FINISHED = new Set(["resolved", "closed"]);
 const PEOPLE = new Set(["resident", "member"]); // they see their orders, not cases
+const ADMINS = new Set(["county", "street", "community"]); // they manage accounts
+const VIEWS = ["cases", "report", "orders", "accounts", "password"];
+// Tokens live in this tab only (sessionStorage): closing the tab forgets them.
+const KEY = {
+  access: "gridfusion.token", refresh: "gridfusion.refresh", expires: "gridfusion.expires", notice: "gridfusion.notice",
+};
+const REFRESH_AHEAD_MS = 60_000; // refresh this long before the access token expires
+const RETRY_MS = 15_000; // the gateway did not answer a refresh: try again after this
 
 const state = {
-  token: sessionStorage.getItem("gridfusion.token"),
+  token: sessionStorage.getItem(KEY.access),
+  refreshToken: sessionStorage.getItem(KEY.refresh),
+  expiresAt: Number(sessionStorage.getItem(KEY.expires)) || 0,
+  refreshTimer: null,
+  leaving: false, // signed out; the page is reloading
   me: null,
+  view: "cases",
+  forced: false, // a one-time password must be changed before anything else
+  loginPassword: null, // the one-time password just typed, to prefill the forced change
+  sso: null, // {name, login_url} when single sign-on is offered
   grids: [],
   cases: new Map(), // case_id -> case, for the map's colours
   page: 1,
   pageSize: 20,
   selected: null,
   feed: null,
+  // `created`: the account just created, listed first even when its page is another
+  accounts: { page: 1, pageSize: 20, items: [], total: 0, selected: null, created: null },
 };
 
 const $ = (sel) => document.querySelector(sel);
 const el = (tag, attrs = {}, ...children) => {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null) continue;
     if (k === "class") node.className = v;
     else if (k.startsWith("data-")) node.setAttribute(k, v);
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
@@ -35,10 +57,102 @@ function claims(token) {
   return JSON.parse(decodeURIComponent(escape(atob(body))));
 }
 
+function sessionOf(token) {
+  try { return claims(token).sid; } catch { return null; }
+}
+
+// --- tokens --------------------------------------------------------------------------------
+// Access tokens live 15 minutes. A refresh token is used up by its refresh, and presenting a
+// used one ends the session, so every change of tokens (refresh, password change) runs one at
+// a time through `exclusive`, and a caller whose token was already replaced just uses the new one.
+let tokenQueue = Promise.resolve();
+
+function exclusive(task) {
+  const run = tokenQueue.then(task);
+  tokenQueue = run.catch(() => {});
+  return run;
+}
+
+function setTokens(pair) {
+  state.token = pair.access_token;
+  state.refreshToken = pair.refresh_token;
+  state.expiresAt = Date.now() + pair.expires_in * 1000;
+  sessionStorage.setItem(KEY.access, state.token);
+  sessionStorage.setItem(KEY.refresh, state.refreshToken);
+  sessionStorage.setItem(KEY.expires, String(state.expiresAt));
+  scheduleRefresh();
+}
+
+function clearTokens() {
+  clearTimeout(state.refreshTimer);
+  state.token = state.refreshToken = null;
+  state.expiresAt = 0;
+  for (const key of [KEY.access, KEY.refresh, KEY.expires]) sessionStorage.removeItem(key);
+}
+
+function scheduleRefresh(delay) {
+  clearTimeout(state.refreshTimer);
+  if (!state.refreshToken) return;
+  const wait = delay ?? Math.max(5_000, state.expiresAt - Date.now() - REFRESH_AHEAD_MS);
+  state.refreshTimer = setTimeout(() => refresh(state.token).catch(() => {}), wait);
+}
+
+// A newer access token than `used`: true when there is one (refreshed now or meanwhile), false
+// when the session has ended (and the login screen is on its way). Throws when the gateway
+// cannot be reached; the session is kept and the refresh retried.
+function refresh(used) {
+  return exclusive(async () => {
+    if (!state.token || state.leaving) return false;
+    if (state.token !== used) return true;
+    if (!state.refreshToken) { signedOut(t("session.expired")); return false; }
+    let reply;
+    try {
+      reply = await fetch("/v1/auth/refresh", {
+        method: "POST", headers: { "content-type": "application/json" },
+        body: JSON.stringify({ refresh_token: state.refreshToken }),
+      });
+    } catch (err) {
+      scheduleRefresh(RETRY_MS);
+      throw err;
+    }
+    const body = await reply.json().catch(() => ({}));
+    if (reply.ok) { setTokens(body); return true; }
+    if (reply.status === 401 || reply.status === 422) {
+      signedOut(`${t("session.ended")} (${detailText(body.detail) || reply.status})`);
+      return false;
+    }
+    scheduleRefresh(RETRY_MS);
+    throw new Error(`refresh: ${reply.status}`);
+  });
+}
+
+// Back to the login screen with `message`: forget the tokens and start the page afresh.
+function signedOut(message) {
+  if (state.leaving) return;
+  state.leaving = true;
+  if (state.feed) state.feed.abort();
+  clearTokens();
+  if (message) sessionStorage.setItem(KEY.notice, message);
+  history.replaceState(null, "", location.pathname + location.search);
+  location.reload();
+}
+
+const never = () => new Promise(() => {}); // what a request answers once the page is leaving
+
 async function api(path, options = {}) {
-  const headers = { ...(options.headers || {}), Authorization: `Bearer ${state.token}` };
-  const reply = await fetch(path, { ...options, headers });
-  if (reply.status === 401) { logout(); throw new Error("401"); }
+  await tokenQueue; // a refresh or password change under way finishes first
+  if (!state.token || state.leaving) return never();
+  if (state.expiresAt - Date.now() < 30_000) await refresh(state.token).catch(() => {});
+  const send = () => fetch(path, { ...options, headers: { ...(options.headers || {}), Authorization: `Bearer ${state.token}` } });
+  const used = state.token;
+  let reply = await send();
+  // Once: refresh (or take the token another request just got) and try again.
+  if (reply.status === 401 && await refresh(used).catch(() => false)) reply = await send();
+  if (reply.status === 401) {
+    const body = await reply.json().catch(() => ({}));
+    signedOut(`${t("session.ended")} (${detailText(body.detail) || 401})`);
+    return never();
+  }
   return reply;
 }
 
@@ -49,8 +163,22 @@ async function json(path, options) {
   return body;
 }
 
+// A JSON request whose refusal is shown, not thrown: {ok, status, body, text}.
+async function send(path, method, body) {
+  const reply = await api(path, {
+    method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const answer = await reply.json().catch(() => ({}));
+  return { ok: reply.ok, status: reply.status, body: answer, text: reply.ok ? "" : `${t("a.failed")} (${reply.status}): ${detailText(answer.detail) || reply.statusText}` };
+}
+
 function detailText(detail) {
-  if (Array.isArray(detail)) return detail.map((d) => `${(d.loc || []).join(".")}: ${d.msg}`).join("; ");
+  if (Array.isArray(detail)) {
+    return detail.map((d) => {
+      const loc = (d.loc || []).filter((part, i) => !(i === 0 && ["body", "query", "path"].includes(part)));
+      return loc.length ? `${loc.join(".")}: ${d.msg}` : d.msg;
+    }).join("; ");
+  }
   return detail ? String(detail) : "";
 }
 
@@ -60,55 +188,250 @@ function time(iso) {
   return d.toLocaleString(currentLang() === "zh" ? "zh-CN" : "en-GB", { timeZone: "Asia/Shanghai", hour12: false });
 }
 
-// --- login ---------------------------------------------------------------------------------
+function notice(text) {
+  const box = $("#notice");
+  box.textContent = text;
+  box.hidden = !text;
+  clearTimeout(notice.timer);
+  if (text) notice.timer = setTimeout(() => { box.hidden = true; }, 10_000);
+}
+
+// --- signing in and out --------------------------------------------------------------------
 async function login(event) {
   event.preventDefault();
   const form = new FormData(event.target);
-  const reply = await fetch("/v1/auth/token", { method: "POST", body: new URLSearchParams(form) });
-  if (!reply.ok) { $("#login-error").textContent = t("login.failed"); return; }
-  state.token = (await reply.json()).access_token;
-  sessionStorage.setItem("gridfusion.token", state.token);
+  const error = $("#login-error");
+  error.textContent = "";
+  let reply;
+  try {
+    reply = await fetch("/v1/auth/token", { method: "POST", body: new URLSearchParams(form) });
+  } catch {
+    error.textContent = t("login.offline");
+    return;
+  }
+  const body = await reply.json().catch(() => ({}));
+  if (!reply.ok) { error.textContent = loginRefusal(reply, body); return; }
+  state.loginPassword = body.must_change_password ? form.get("password") : null;
+  event.target.reset();
+  await signedIn(body);
+}
+
+function loginRefusal(reply, body) {
+  const detail = detailText(body.detail);
+  if (reply.status === 401) return !detail || detail.startsWith("wrong username") ? t("login.failed") : `${t("login.refused")}: ${detail}`;
+  if (reply.status === 429 || reply.status === 503) {
+    const wait = reply.headers.get("Retry-After");
+    return `${t("login.refused")}: ${detail}${wait ? ` (${t("login.retry").replace("{s}", wait)})` : ""}`;
+  }
+  return `${t("login.refused")} (${reply.status}): ${detail || reply.statusText}`;
+}
+
+async function signedIn(pair) {
+  setTokens(pair);
   await start();
 }
 
-function logout() {
-  sessionStorage.removeItem("gridfusion.token");
+async function logout() {
   if (state.feed) state.feed.abort();
-  location.reload();
+  const token = state.token;
+  if (token) {
+    try { await fetch("/v1/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${token}` } }); } catch { /* signed out here anyway */ }
+  }
+  signedOut();
+}
+
+// Single sign-on: offered when the gateway names a provider; any failure means "not offered".
+async function loadProviders() {
+  try {
+    const reply = await fetch("/v1/auth/providers");
+    if (!reply.ok) return;
+    const providers = await reply.json();
+    if (providers && providers.oidc && providers.oidc.login_url) {
+      state.sso = providers.oidc;
+      renderSso();
+    }
+  } catch { /* no single sign-on */ }
+}
+
+function renderSso() {
+  if (!state.sso) return;
+  $("#sso-login").textContent = t("login.sso").replace("{name}", state.sso.name || "SSO");
+  $("#sso").hidden = false;
+}
+
+function ssoLogin() {
+  const url = state.sso.login_url;
+  location.assign(`${url}${url.includes("?") ? "&" : "?"}next=/dashboard/`);
+}
+
+async function ssoExchange(code) {
+  const error = $("#login-error");
+  try {
+    const reply = await fetch("/v1/auth/oidc/exchange", {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ code }),
+    });
+    const body = await reply.json().catch(() => ({}));
+    if (reply.ok) { await signedIn(body); return; }
+    error.textContent = `${t("login.sso_failed")}: ${detailText(body.detail) || reply.status}`;
+  } catch {
+    error.textContent = t("login.offline");
+  }
+}
+
+// A tab reloaded while signed in: carry on with its tokens, refreshed first if they are stale.
+async function resume() {
+  if (state.expiresAt - Date.now() > 30_000) {
+    scheduleRefresh();
+    await start();
+    return;
+  }
+  const fresh = await refresh(state.token).catch(() => false);
+  if (fresh) { await start(); return; }
+  if (!state.leaving) { clearTokens(); $("#login-error").textContent = t("login.offline"); }
 }
 
 async function start() {
-  state.me = claims(state.token);
+  const me = await json("/v1/auth/me");
+  state.me = { ...me, ...me.scope, sub: me.username };
   $("#login-view").hidden = true;
-  $("#nav").hidden = false;
   $("#logout").hidden = false;
-  $("#who").textContent = `${state.me.sub} · ${state.me.role}`;
-  const people = PEOPLE.has(state.me.role);
-  document.querySelectorAll("#nav button").forEach((b) => {
-    b.hidden = people ? b.dataset.view !== "orders" : b.dataset.view === "orders" && !["secretary", "worker"].includes(state.me.role);
-  });
-  if (people) { show("orders"); return; }
+  renderWho();
+  if (me.must_change_password) {
+    // Nothing else answers until the one-time password is replaced.
+    state.forced = true;
+    $("#nav").hidden = true;
+    $("#change-password").hidden = true;
+    showPasswordForm();
+    return;
+  }
+  state.forced = false;
+  state.grids = (await json("/v1/grids")).features;
+  renderWho();
+  $("#nav").hidden = false;
+  $("#change-password").hidden = me.source === "oidc";
+  const views = viewsOf(me.role);
+  document.querySelectorAll("#nav button").forEach((b) => { b.hidden = !views.includes(b.dataset.view); });
+  if (PEOPLE.has(me.role)) { show("orders"); return; }
   show("cases");
-  await loadGrids();
+  drawMap();
   fillFilters();
   await Promise.all([loadCounts(), loadCases()]);
   connectFeed();
 }
 
+function viewsOf(role) {
+  if (PEOPLE.has(role)) return ["orders"];
+  const views = ["cases", "report"];
+  if (role === "secretary" || role === "worker") views.push("orders");
+  if (ADMINS.has(role)) views.push("accounts");
+  return views;
+}
+
 function show(view) {
-  for (const name of ["cases", "report", "orders"]) $(`#${name}-view`).hidden = name !== view;
+  if (view !== "password") state.view = view;
+  for (const name of VIEWS) $(`#${name}-view`).hidden = name !== view;
   document.querySelectorAll("#nav button").forEach((b) => b.classList.toggle("active", b.dataset.view === view));
   if (view === "report") prepareReport();
   if (view === "orders") loadOrders();
+  if (view === "accounts") openAccounts();
+}
+
+// --- who is signed in ----------------------------------------------------------------------
+function gridProps(gridId) {
+  const f = state.grids.find((g) => g.properties.grid_id === gridId);
+  return f ? f.properties : null;
+}
+
+function placeText(scope) {
+  if (!scope) return "";
+  if (scope.grid_id) {
+    const p = gridProps(scope.grid_id);
+    return p ? p.name : scope.grid_id;
+  }
+  const props = state.grids.map((f) => f.properties);
+  if (scope.community_id) {
+    const p = props.find((q) => q.community_id === scope.community_id);
+    return p ? p.community_name : scope.community_id;
+  }
+  if (scope.street_id) {
+    const p = props.find((q) => q.street_id === scope.street_id);
+    return p ? p.street_name : scope.street_id;
+  }
+  if (scope.department) return label(DEPARTMENTS, scope.department);
+  return t("scope.county");
+}
+
+function renderWho() {
+  const me = state.me;
+  const who = $("#whoami");
+  if (!me) { who.hidden = true; return; }
+  who.hidden = false;
+  who.dataset.username = me.username;
+  who.dataset.role = me.role;
+  who.dataset.gridId = me.scope.grid_id || "";
+  const ids = [me.scope.grid_id, me.scope.community_id, me.scope.street_id, me.scope.department].filter(Boolean);
+  who.title = [me.username, ...ids.slice(0, 1), me.last_login_at ? `${t("acc.lastlogin")} ${time(me.last_login_at)}` : ""]
+    .filter(Boolean).join(" · ");
+  who.replaceChildren(
+    el("b", { class: "name" }, me.display_name || me.username),
+    el("span", { class: "role" }, label(ROLE, me.role)),
+    el("span", { class: "place" }, placeText(me.scope)),
+  );
+}
+
+// --- changing one's password ---------------------------------------------------------------
+function showPasswordForm() {
+  const form = $("#password-form");
+  form.reset();
+  $("#password-error").textContent = "";
+  $("#password-forced").hidden = !state.forced;
+  $("#password-cancel").hidden = state.forced;
+  const old = $("#password-old-label");
+  old.dataset.i18n = state.forced ? "pw.old_once" : "pw.old";
+  old.textContent = t(old.dataset.i18n);
+  if (state.forced && state.loginPassword) form.old_password.value = state.loginPassword;
+  show("password");
+  (state.forced && state.loginPassword ? form.new_password : form.old_password).focus();
+}
+
+async function changePassword(event) {
+  event.preventDefault();
+  const form = event.target;
+  const error = $("#password-error");
+  error.textContent = "";
+  if (form.new_password.value !== form.new_password_again.value) { error.textContent = t("pw.mismatch"); return; }
+  if (state.expiresAt - Date.now() < 30_000) await refresh(state.token).catch(() => {});
+  const hadFeed = Boolean(state.feed);
+  // Every session of the account ends and a new one begins: no refresh may run meanwhile.
+  const outcome = await exclusive(async () => {
+    const reply = await fetch("/v1/auth/password", {
+      method: "POST",
+      headers: { "content-type": "application/json", Authorization: `Bearer ${state.token}` },
+      body: JSON.stringify({ old_password: form.old_password.value, new_password: form.new_password.value }),
+    });
+    const body = await reply.json().catch(() => ({}));
+    if (reply.ok) {
+      if (state.feed) state.feed.abort();
+      setTokens(body);
+    }
+    return { reply, body };
+  }).catch(() => null);
+  if (!outcome) { error.textContent = t("login.offline"); return; }
+  const { reply, body } = outcome;
+  if (reply.status === 401) { signedOut(`${t("session.ended")} (${detailText(body.detail)})`); return; }
+  if (!reply.ok) { error.textContent = `${t("pw.refused")}: ${detailText(body.detail) || reply.status}`; return; }
+  form.reset();
+  state.loginPassword = null;
+  if (state.forced) {
+    await start();
+    return;
+  }
+  show(state.view);
+  notice(t("pw.done"));
+  if (hadFeed) connectFeed();
 }
 
 // --- map -----------------------------------------------------------------------------------
-async function loadGrids() {
-  const collection = await json("/v1/grids");
-  state.grids = collection.features;
-  drawMap();
-}
-
 function drawMap() {
   const svg = $("#map");
   const points = state.grids.flatMap((f) => f.geometry.coordinates[0]);
@@ -262,28 +585,46 @@ async function act(caseId, action, inputs) {
 
 // --- live feed (server-sent events over fetch, so the token stays in a header) --------------
 async function connectFeed() {
+  if (state.feed) state.feed.abort();
   const controller = new AbortController();
   state.feed = controller;
+  setLive(false);
+  let ended = null;
   try {
     const reply = await api("/v1/feed/cases", { signal: controller.signal, headers: { Accept: "text/event-stream" } });
     if (!reply.ok) throw new Error(String(reply.status));
+    const session = sessionOf(state.token);
     const reader = reply.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = "";
-    for (;;) {
+    while (!ended) {
       const { value, done } = await reader.read();
       if (done) break;
       buffer += value.replace(/\r\n/g, "\n");
       let cut;
-      while ((cut = buffer.indexOf("\n\n")) >= 0) {
-        onFeedBlock(buffer.slice(0, cut));
+      while (!ended && (cut = buffer.indexOf("\n\n")) >= 0) {
+        ended = onFeedBlock(buffer.slice(0, cut), session);
         buffer = buffer.slice(cut + 2);
       }
     }
   } catch (err) {
     if (controller.signal.aborted) return;
   }
+  if (controller.signal.aborted || state.feed !== controller || state.leaving) return;
   setLive(false);
-  setTimeout(connectFeed, 3000);
+  if (ended) {
+    controller.abort();
+    await sessionEnded(ended);
+    if (state.leaving || state.feed !== controller) return;
+  }
+  setTimeout(() => { if (state.feed === controller && !state.leaving) connectFeed(); }, 3000);
+}
+
+// The gateway ended the session the feed was opened with. When this tab meanwhile holds a newer
+// session (its own password change), carry on; otherwise back to the login screen.
+async function sessionEnded({ session, reason }) {
+  await tokenQueue;
+  if (state.leaving || !state.token || sessionOf(state.token) !== session) return;
+  signedOut(`${t("session.ended")} (${reason || "session ended"})`);
 }
 
 function setLive(on) {
@@ -293,15 +634,21 @@ function setLive(on) {
   badge.textContent = t(badge.dataset.i18n);
 }
 
-function onFeedBlock(block) {
+// One event of the feed; answers {session, reason} when it says the session has ended.
+function onFeedBlock(block, session) {
   let name = "message";
   const data = [];
   for (const line of block.split("\n")) {
     if (line.startsWith("event:")) name = line.slice(6).trim();
     else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
   }
-  if (name === "ready") { setLive(true); return; }
-  if (!data.length || name === "ping") return;
+  if (name === "ready") { setLive(true); return null; }
+  if (name === "session_ended") {
+    let reason = "";
+    try { reason = JSON.parse(data.join("\n")).reason; } catch { /* no reason given */ }
+    return { session, reason };
+  }
+  if (!data.length || name === "ping") return null;
   const c = JSON.parse(data.join("\n"));
   state.cases.set(c.case_id, c);
   colourMap();
@@ -319,6 +666,7 @@ function onFeedBlock(block) {
     loadCases();
   }
   if (state.selected === c.case_id) openCase(c.case_id);
+  return null;
 }
 
 // --- service orders (居民点单 · 支部下单 · 党员接单) ------------------------------------------
@@ -427,24 +775,351 @@ async function showReport(event) {
   $("#report-frame").srcdoc = await html.text();
 }
 
+// --- accounts (county, street and community administrators) ------------------------------
+// The roles an administrator may grant (never one above its own) and the one scope field that
+// places each role; the gateway completes the rest from the reference data.
+const GRANTABLE = {
+  county: ["county", "street", "community", "secretary", "worker", "member", "resident", "department"],
+  street: ["street", "community", "secretary", "worker", "member", "resident"],
+  community: ["community", "secretary", "worker", "member", "resident"],
+};
+const PLACED_BY = {
+  county: null, street: "street_id", community: "community_id", secretary: "grid_id", worker: "grid_id",
+  member: "grid_id", resident: "grid_id", department: "department",
+};
+const PLACE_LABEL = {
+  street_id: "acc.place.street", community_id: "acc.place.community", grid_id: "acc.place.grid", department: "acc.place.department",
+};
+
+function grantable() {
+  return GRANTABLE[state.me.role] || [];
+}
+
+// The places an account of `role` may be put in by this administrator: its own subtree only.
+function placesFor(role) {
+  const me = state.me;
+  const key = PLACED_BY[role];
+  const mine = state.grids.map((f) => f.properties).filter((p) => me.role === "county" ||
+    (me.role === "street" && p.street_id === me.scope.street_id) ||
+    (me.role === "community" && p.community_id === me.scope.community_id));
+  const unique = (items) => [...new Map(items.map((o) => [o.value, o])).values()];
+  if (key === "department") {
+    return me.role === "county" ? Object.keys(DEPARTMENTS).map((d) => ({ value: d, text: `${label(DEPARTMENTS, d)} ${d}` })) : [];
+  }
+  if (key === "street_id") return unique(mine.map((p) => ({ value: p.street_id, text: p.street_name })));
+  if (key === "community_id") {
+    return unique(mine.map((p) => ({ value: p.community_id, text: p.community_name, group: p.street_name })));
+  }
+  if (key === "grid_id") {
+    return mine.map((p) => ({ value: p.grid_id, text: `${p.name} ${p.grid_id}`, group: `${p.street_name} · ${p.community_name}` }))
+      .sort((a, b) => a.group.localeCompare(b.group, "zh") || a.value.localeCompare(b.value));
+  }
+  return [];
+}
+
+function renderPlace(container, role, current = "", disabled = false) {
+  const key = PLACED_BY[role];
+  container.dataset.key = key || "";
+  if (!key) { container.replaceChildren(el("p", { class: "hint" }, t("acc.place.none"))); return; }
+  const select = el("select", { name: "place", required: true, disabled });
+  const groups = new Map();
+  for (const o of placesFor(role)) {
+    const option = el("option", { value: o.value, selected: o.value === current }, o.text);
+    if (!o.group) { select.append(option); continue; }
+    if (!groups.has(o.group)) groups.set(o.group, select.appendChild(el("optgroup", { label: o.group })));
+    groups.get(o.group).append(option);
+  }
+  if (current && !select.querySelector(`option[value="${CSS.escape(current)}"]`)) {
+    select.prepend(el("option", { value: current, selected: true }, placeText({ [key]: current })));
+  }
+  container.replaceChildren(el("label", {}, el("span", {}, t(PLACE_LABEL[key])), select));
+}
+
+function scopeFrom(container) {
+  const key = container.dataset.key;
+  const select = container.querySelector("select");
+  return key && select ? { [key]: select.value } : {};
+}
+
+function roleOptions(select, roles, { all = false } = {}) {
+  const keep = select.value;
+  const options = roles.map((r) => el("option", { value: r }, label(ROLE, r)));
+  if (all) options.unshift(el("option", { value: "", "data-i18n": "f.all" }, t("f.all")));
+  select.replaceChildren(...options);
+  if ([...select.options].some((o) => o.value === keep)) select.value = keep;
+}
+
+function fillAccountRoles() {
+  roleOptions($("#accounts-filter").role, grantable(), { all: true });
+  const form = $("#account-form");
+  const fresh = !form.role.options.length;
+  roleOptions(form.role, grantable());
+  if (fresh && grantable().includes("secretary")) form.role.value = "secretary";
+  renderPlace(form.querySelector(".place"), form.role.value, form.querySelector(".place select")?.value || "");
+}
+
+function openAccounts() {
+  fillAccountRoles();
+  loadAccounts();
+}
+
+function say(node, text, ok) {
+  node.textContent = text;
+  node.className = `message ${ok ? "ok" : "error"}`;
+}
+
+async function loadAccounts() {
+  const acc = state.accounts;
+  const form = $("#accounts-filter");
+  const query = new URLSearchParams({ page: acc.page, page_size: acc.pageSize });
+  if (form.role.value) query.set("role", form.role.value);
+  if (form.disabled.value) query.set("disabled", form.disabled.value);
+  const reply = await send(`/v1/accounts?${query}`, "GET");
+  if (!reply.ok) { say($("#accounts-message"), reply.text, false); return; }
+  acc.items = reply.body.items;
+  acc.total = reply.body.total;
+  renderAccounts();
+}
+
+// The place's name, and for a grid its id beneath.
+function placeCell(scope) {
+  const p = scope.grid_id ? gridProps(scope.grid_id) : null;
+  return p ? el("td", {}, p.name, el("small", {}, scope.grid_id)) : el("td", {}, placeText(scope));
+}
+
+function statusTags(a) {
+  const tags = [el("span", { class: `tag ${a.disabled ? "off" : "on"}` }, t(a.disabled ? "acc.disabled" : "acc.active"))];
+  if (a.must_change_password) tags.push(el("span", { class: "tag warn" }, t("acc.mustchange")));
+  if (a.source === "oidc") tags.push(el("span", { class: "tag" }, t("source.oidc")));
+  return tags;
+}
+
+// A button that acts on its second click: the first asks for the confirmation.
+function confirming(text, action, attrs = {}) {
+  const button = el("button", { type: "button", ...attrs }, text);
+  button.addEventListener("click", (event) => {
+    event.stopPropagation();
+    if (!button.classList.contains("confirming")) {
+      button.classList.add("confirming");
+      button.textContent = t("acc.confirm");
+      setTimeout(() => { button.classList.remove("confirming"); button.textContent = text; }, 4000);
+      return;
+    }
+    button.disabled = true;
+    action();
+  });
+  return button;
+}
+
+function accountButtons(a, where) {
+  const buttons = [];
+  const self = a.username === state.me.username;
+  if (where === "row") {
+    buttons.push(el("button", { type: "button", class: "secondary", "data-action": "edit",
+      onclick: (e) => { e.stopPropagation(); openAccount(a.username); } }, t("acc.edit")));
+  }
+  if (!self) {
+    buttons.push(a.disabled
+      ? el("button", { type: "button", "data-action": "enable", onclick: (e) => { e.stopPropagation(); setDisabled(a, false, where); } }, t("acc.enable"))
+      : confirming(t("acc.disable"), () => setDisabled(a, true, where), { "data-action": "disable" }));
+  }
+  if (a.source !== "oidc") buttons.push(confirming(t("acc.reset"), () => resetPassword(a, where), { "data-action": "reset-password" }));
+  return buttons;
+}
+
+function renderAccounts() {
+  const acc = state.accounts;
+  const created = acc.created && !acc.items.some((x) => x.username === acc.created.username) ? [acc.created] : [];
+  const rows = [...created, ...acc.items].map((a) => el("tr", {
+    "data-username": a.username, "data-role": a.role, "data-disabled": String(a.disabled),
+    class: `${a.disabled ? "disabled" : ""}${a.username === acc.selected ? " selected" : ""}`,
+    onclick: () => openAccount(a.username),
+  },
+  el("td", {}, a.username, a.username === state.me.username ? el("small", {}, t("acc.self")) : ""),
+  el("td", {}, a.display_name), el("td", {}, label(ROLE, a.role)), placeCell(a.scope),
+  el("td", {}, ...statusTags(a)), el("td", {}, a.last_login_at ? time(a.last_login_at) : t("acc.never")),
+  el("td", { class: "actions-cell" }, ...accountButtons(a, "row"))));
+  if (!rows.length) rows.push(el("tr", {}, el("td", { colSpan: 7, class: "hint" }, t("acc.none"))));
+  $("#accounts tbody").replaceChildren(...rows);
+  const pages = Math.max(1, Math.ceil(acc.total / acc.pageSize));
+  $("#accounts-page").textContent = `${acc.page} / ${pages} (${acc.total})`;
+  $("#accounts-prev").disabled = acc.page <= 1;
+  $("#accounts-next").disabled = acc.page >= pages;
+  if (acc.selected) {
+    const a = [...created, ...acc.items].find((x) => x.username === acc.selected);
+    if (a) renderAccount(a);
+  }
+}
+
+function replaceAccount(a) {
+  const acc = state.accounts;
+  acc.items = acc.items.map((x) => (x.username === a.username ? a : x));
+  if (acc.created && acc.created.username === a.username) acc.created = a;
+}
+
+async function createAccount(event) {
+  event.preventDefault();
+  const form = event.target;
+  const message = form.querySelector(".message");
+  const body = { username: form.username.value.trim(), role: form.role.value, scope: scopeFrom(form.querySelector(".place")) };
+  if (form.display_name.value.trim()) body.display_name = form.display_name.value.trim();
+  if (form.password.value) body.password = form.password.value;
+  const reply = await send("/v1/accounts", "POST", body);
+  if (!reply.ok) { say(message, reply.text, false); return; }
+  say(message, `${t("acc.created")}: ${reply.body.username}`, true);
+  for (const name of ["username", "display_name", "password"]) form[name].value = "";
+  if (reply.body.one_time_password) showOneTime(reply.body.username, reply.body.one_time_password);
+  state.accounts.created = { ...reply.body, one_time_password: undefined };
+  await loadAccounts();
+}
+
+function showOneTime(username, password) {
+  $("#one-time-username").textContent = username;
+  $("#one-time-password").textContent = password;
+  $("#one-time-copied").textContent = "";
+  $("#one-time").hidden = false;
+  $("#one-time").scrollIntoView({ block: "nearest" });
+}
+
+async function copyOneTime() {
+  const code = $("#one-time-password");
+  try {
+    await navigator.clipboard.writeText(code.textContent);
+  } catch {
+    // No clipboard access: select it for the usual copy keys.
+    getSelection().selectAllChildren(code);
+    document.execCommand("copy");
+  }
+  $("#one-time-copied").textContent = t("acc.copied");
+}
+
+function closeOneTime() {
+  $("#one-time").hidden = true;
+  $("#one-time-password").textContent = "";
+  $("#one-time-username").textContent = "";
+}
+
+function newAccount() {
+  state.accounts.selected = null;
+  $("#account-detail").hidden = true;
+  $("#account-form").hidden = false;
+  document.querySelectorAll("#accounts tr.selected").forEach((r) => r.classList.remove("selected"));
+  $("#account-form").username.focus();
+}
+
+async function openAccount(username) {
+  const acc = state.accounts;
+  let a = [acc.created, ...acc.items].find((x) => x && x.username === username);
+  if (!a) {
+    const reply = await send(`/v1/accounts/${encodeURIComponent(username)}`, "GET");
+    if (!reply.ok) { say($("#accounts-message"), reply.text, false); return; }
+    a = reply.body;
+  }
+  acc.selected = username;
+  document.querySelectorAll("#accounts tbody tr").forEach((r) => r.classList.toggle("selected", r.dataset.username === username));
+  renderAccount(a);
+}
+
+function renderAccount(a) {
+  const box = $("#account-detail");
+  const self = a.username === state.me.username;
+  const field = (key, value) => el("div", { class: "field" }, el("span", { class: "k" }, t(key)), el("span", { class: "v" }, value || "—"));
+  const role = el("select", { name: "role", disabled: self });
+  roleOptions(role, grantable().includes(a.role) ? grantable() : [a.role, ...grantable()]);
+  role.value = a.role;
+  const place = el("div", { class: "place" });
+  const placed = () => (PLACED_BY[a.role] ? a.scope[PLACED_BY[a.role]] || "" : "");
+  renderPlace(place, a.role, placed(), self);
+  role.addEventListener("change", () => renderPlace(place, role.value, role.value === a.role ? placed() : ""));
+  const display = el("input", { name: "display_name", value: a.display_name, maxLength: 100 });
+  const message = el("p", { class: "message", role: "status" });
+  const form = el("form", { class: "stack", id: "account-edit" },
+    el("label", {}, el("span", {}, t("acc.display")), display),
+    el("label", {}, el("span", {}, t("acc.role")), role),
+    place,
+    el("p", { class: "hint" }, t("acc.scopechange")),
+    el("button", { type: "submit" }, t("acc.save")),
+    message);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const patch = {};
+    if (display.value.trim() !== a.display_name) patch.display_name = display.value.trim();
+    const scope = scopeFrom(place);
+    if (role.value !== a.role || (PLACED_BY[role.value] && scope[PLACED_BY[role.value]] !== placed())) {
+      patch.role = role.value;
+      patch.scope = scope;
+    }
+    if (!Object.keys(patch).length) { say(message, t("acc.saved"), true); return; }
+    const reply = await send(`/v1/accounts/${encodeURIComponent(a.username)}`, "PATCH", patch);
+    if (!reply.ok) { say(message, reply.text, false); return; }
+    replaceAccount(reply.body);
+    renderAccounts();
+    say($("#account-detail .message"), t("acc.saved"), true);
+  });
+  box.dataset.username = a.username;
+  box.replaceChildren(
+    el("div", { class: "detail-head" }, el("h2", {}, a.username),
+      el("button", { type: "button", class: "secondary", onclick: newAccount }, t("d.close"))),
+    el("p", {}, ...statusTags(a)),
+    field("acc.created_at", `${time(a.created_at)} · ${a.created_by}`),
+    field("acc.changed_at", `${time(a.changed_at)} · ${a.changed_by}`),
+    field("acc.lastlogin", a.last_login_at ? time(a.last_login_at) : t("acc.never")),
+    field("acc.source", t(`source.${a.source}`)),
+    form,
+    el("div", { class: "buttons" }, ...accountButtons(a, "detail")),
+  );
+  $("#account-form").hidden = true;
+  box.hidden = false;
+}
+
+async function setDisabled(a, disabled, where) {
+  const reply = await send(`/v1/accounts/${encodeURIComponent(a.username)}`, "PATCH", { disabled });
+  const text = reply.ok ? t(disabled ? "acc.disabled_done" : "acc.enabled_done") + `: ${a.username}` : reply.text;
+  if (reply.ok) replaceAccount(reply.body);
+  renderAccounts();
+  say(where === "detail" && !$("#account-detail").hidden ? $("#account-detail .message") : $("#accounts-message"), text, reply.ok);
+}
+
+async function resetPassword(a, where) {
+  const reply = await send(`/v1/accounts/${encodeURIComponent(a.username)}:reset-password`, "POST");
+  if (!reply.ok) {
+    renderAccounts();
+    say(where === "detail" && !$("#account-detail").hidden ? $("#account-detail .message") : $("#accounts-message"), reply.text, false);
+    return;
+  }
+  replaceAccount({ ...reply.body, one_time_password: undefined });
+  renderAccounts();
+  showOneTime(a.username, reply.body.one_time_password);
+}
+
 // --- wiring --------------------------------------------------------------------------------
 function applyLang() {
   translatePage();
   $("#lang").textContent = t("lang");
-  if (state.me && PEOPLE.has(state.me.role)) loadOrders();
-  else if (state.me) {
-    drawMap();
-    loadCases();
-    if (state.selected) openCase(state.selected);
+  renderSso();
+  renderWho();
+  const me = state.me;
+  if (!me || state.forced) return;
+  if (PEOPLE.has(me.role)) { loadOrders(); return; }
+  drawMap();
+  loadCases();
+  if (state.selected) openCase(state.selected);
+  if (!$("#orders-view").hidden) loadOrders();
+  if (ADMINS.has(me.role)) {
+    fillAccountRoles();
+    if (!$("#accounts-view").hidden) renderAccounts();
   }
-  if (state.me && !$("#orders-view").hidden && !PEOPLE.has(state.me.role)) loadOrders();
 }
 
-document.addEventListener("DOMContentLoaded", () => {
+document.addEventListener("DOMContentLoaded", async () => {
   setLang(currentLang());
   applyLang();
   $("#login").addEventListener("submit", login);
   $("#logout").addEventListener("click", logout);
+  $("#sso-login").addEventListener("click", ssoLogin);
+  $("#change-password").addEventListener("click", showPasswordForm);
+  $("#password-form").addEventListener("submit", changePassword);
+  $("#password-cancel").addEventListener("click", () => show(state.view));
   $("#lang").addEventListener("click", () => { setLang(currentLang() === "zh" ? "en" : "zh"); applyLang(); });
   document.querySelectorAll("#nav button").forEach((b) => b.addEventListener("click", () => show(b.dataset.view)));
   $("#filters").addEventListener("submit", (e) => { e.preventDefault(); state.page = 1; loadCases(); });
@@ -454,8 +1129,26 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#place").addEventListener("submit", (e) => submitForm(e, "/v1/service-orders"));
   $("#register").addEventListener("submit", (e) => submitForm(e, "/v1/party-members"));
   $("#print").addEventListener("click", () => $("#report-frame").contentWindow.print());
-  if (state.token) {
-    try { if (claims(state.token).exp * 1000 > Date.now()) { start(); return; } } catch { /* fall through */ }
-    sessionStorage.removeItem("gridfusion.token");
+  const listAccounts = (page) => { state.accounts.page = page; state.accounts.created = null; loadAccounts(); };
+  $("#accounts-filter").addEventListener("submit", (e) => { e.preventDefault(); listAccounts(1); });
+  $("#accounts-prev").addEventListener("click", () => listAccounts(state.accounts.page - 1));
+  $("#accounts-next").addEventListener("click", () => listAccounts(state.accounts.page + 1));
+  $("#account-new").addEventListener("click", newAccount);
+  $("#account-form").addEventListener("submit", createAccount);
+  $("#account-form").role.addEventListener("change", (e) => renderPlace($("#account-form .place"), e.target.value));
+  $("#one-time-copy").addEventListener("click", copyOneTime);
+  $("#one-time-done").addEventListener("click", closeOneTime);
+
+  // Why the last session ended, kept across the reload that signed out.
+  const why = sessionStorage.getItem(KEY.notice);
+  if (why) { $("#login-error").textContent = why; sessionStorage.removeItem(KEY.notice); }
+  loadProviders();
+  // Back from single sign-on: #sso=<code> to exchange for tokens, or #sso_error=<reason>.
+  const back = new URLSearchParams(location.hash.slice(1));
+  if (back.has("sso") || back.has("sso_error")) {
+    history.replaceState(null, "", location.pathname + location.search);
+    if (back.has("sso")) { await ssoExchange(back.get("sso")); return; }
+    $("#login-error").textContent = `${t("login.sso_failed")}: ${back.get("sso_error")}`;
   }
+  if (state.token) await resume();
 });

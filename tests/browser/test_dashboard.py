@@ -1,8 +1,11 @@
 """The dashboard in headless Chromium (Debian's ``chromium``, driven by Playwright): log in, see
-all 53 grids on the map, open a case, act on it, and see the change arrive on the live feed."""
+all 53 grids on the map, open a case, act on it, and see the change arrive on the live feed;
+manage accounts, replace a one-time password, refresh tokens, single sign-on."""
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import time
 import uuid
@@ -173,4 +176,287 @@ def test_service_order_loop_in_the_dashboard(platform: LocalPlatform, browser, b
     finally:
         for context in contexts:
             context.close()
+    assert errors == []
+
+
+NEW_PASSWORD = "Lantern-orchard-quietly-2026"
+
+
+def admin_headers(platform: LocalPlatform, client: httpx.Client) -> dict[str, str]:
+    token = client.post("/v1/auth/token", data={"username": "admin", "password": platform.demo_password}).json()
+    return {"Authorization": f"Bearer {token['access_token']}"}
+
+
+def sign_in(page, username: str, password: str) -> None:
+    page.wait_for_selector("#login-view:not([hidden])")
+    page.fill("#login input[name=username]", username)
+    page.fill("#login input[name=password]", password)
+    page.click("#login button[type=submit]")
+
+
+def test_admin_creates_an_account_and_its_holder_replaces_the_one_time_password(
+    platform: LocalPlatform, browser, browser_output: Path
+) -> None:
+    """账号管理: the county administrator creates a grid secretary's account, hands over the
+    one-time password, signs out; the secretary must replace it before seeing anything else."""
+    with httpx.Client(base_url=platform.gateway_url, timeout=30) as client:
+        headers = admin_headers(platform, client)
+        grid = client.get("/v1/grids", headers=headers).json()["features"][7]["properties"]
+    grid_id = grid["grid_id"]
+    username = f"lin.{uuid.uuid4().hex[:6]}"  # lists before the demo secretaries (sec-…): on the first page
+    context = browser.new_context(viewport={"width": 1500, "height": 950}, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(platform.gateway_url + "/")
+        sign_in(page, "admin", platform.demo_password)
+        page.wait_for_selector("#whoami[data-role=county]")
+        assert "县级管理员" in page.inner_text("#whoami")
+        page.click("#nav button[data-view=accounts]")
+        page.wait_for_selector("#accounts-view:not([hidden])")
+        page.wait_for_selector("#accounts tbody tr[data-username=admin]")
+
+        # a name that breaks the rule: the gateway's reason, inline
+        form = page.locator("#account-form")
+        form.locator("input[name=username]").fill("Wang Shuji")
+        form.locator("select[name=role]").select_option("secretary")
+        form.locator("select[name=place]").select_option(grid_id)
+        form.locator("button[type=submit]").click()
+        page.wait_for_function("document.querySelector('#account-form .message').textContent.includes('username')")
+        assert "422" in form.locator(".message").inner_text()
+
+        form.locator("input[name=username]").fill(username)
+        form.locator("input[name=display_name]").fill("王书记")
+        form.locator("button[type=submit]").click()
+        page.wait_for_selector("#one-time:not([hidden])")
+        assert page.inner_text("#one-time-username") == username
+        one_time = page.inner_text("#one-time-password").strip()
+        assert re.fullmatch(r"[A-Za-z0-9]{16}", one_time), one_time
+        page.click("#one-time-copy")
+        page.wait_for_function("document.querySelector('#one-time-copied').textContent === '已复制'")
+        row = page.locator(f"#accounts tbody tr[data-username='{username}']")
+        row.wait_for()
+        assert "网格党支部书记" in row.inner_text() and grid["name"] in row.inner_text()
+        assert "待修改一次性密码" in row.inner_text()
+        page.screenshot(path=str(browser_output / "accounts.png"), full_page=True)
+        page.click("#one-time-done")
+        assert page.locator("#one-time").is_hidden()
+
+        # the same name again: 409, inline
+        form.locator("input[name=username]").fill(username)
+        form.locator("button[type=submit]").click()
+        page.wait_for_function("document.querySelector('#account-form .message').textContent.includes('409')")
+
+        # the role filter
+        page.locator("#accounts-filter select[name=role]").select_option("secretary")
+        page.click("#accounts-filter button[type=submit]")
+        page.wait_for_function("[...document.querySelectorAll('#accounts tbody tr')].every(r => r.dataset.role === 'secretary')")
+
+        # edit: display name; disable (asks for a second click) and enable again
+        row.click()
+        page.wait_for_selector(f"#account-detail[data-username='{username}']:not([hidden])")
+        page.fill("#account-edit input[name=display_name]", "王建华")
+        page.click("#account-edit button[type=submit]")
+        page.wait_for_function(f"document.querySelector(\"#accounts tr[data-username='{username}']\").textContent.includes('王建华')")
+        row.locator("button[data-action=disable]").click()
+        assert row.get_attribute("data-disabled") == "false"
+        row.locator("button[data-action=disable]").click()
+        page.wait_for_selector(f"#accounts tr[data-username='{username}'][data-disabled=true]")
+        row.locator("button[data-action=enable]").click()
+        page.wait_for_selector(f"#accounts tr[data-username='{username}'][data-disabled=false]")
+        page.screenshot(path=str(browser_output / "account-detail.png"), full_page=True)
+
+        page.click("#logout")
+        page.wait_for_selector("#login-view:not([hidden])")
+        assert page.evaluate("sessionStorage.getItem('gridfusion.token')") is None
+
+        # the secretary: nothing but the change-password form until the one-time password is replaced
+        sign_in(page, username, one_time)
+        page.wait_for_selector("#password-form:not([hidden])")
+        page.wait_for_selector("#password-view:not([hidden])")
+        assert page.locator("#nav").is_hidden() and page.locator("#cases-view").is_hidden()
+        assert page.locator("#password-forced").is_visible() and page.locator("#password-cancel").is_hidden()
+        page.fill("#password-form input[name=old_password]", one_time)
+        page.fill("#password-form input[name=new_password]", "password12")
+        page.fill("#password-form input[name=new_password_again]", "password13")
+        page.click("#password-form button[type=submit]")
+        assert page.inner_text("#password-error") == "两次输入的新密码不一致"
+        page.fill("#password-form input[name=new_password_again]", "password12")
+        page.click("#password-form button[type=submit]")
+        page.wait_for_function("document.querySelector('#password-error').textContent.includes('new_password')")
+        assert "新密码未被接受" in page.inner_text("#password-error")
+        page.screenshot(path=str(browser_output / "one-time-password-change.png"), full_page=True)
+
+        page.fill("#password-form input[name=new_password]", NEW_PASSWORD)
+        page.fill("#password-form input[name=new_password_again]", NEW_PASSWORD)
+        page.click("#password-form button[type=submit]")
+        page.wait_for_selector("#cases-view:not([hidden])")
+        page.wait_for_selector(f"#whoami[data-grid-id='{grid_id}']")
+        whoami = page.inner_text("#whoami")
+        assert "王建华" in whoami and "网格党支部书记" in whoami and grid["name"] in whoami, whoami
+        assert page.locator("#nav button[data-view=accounts]").is_hidden()
+        page.wait_for_function("document.querySelectorAll('#map path.grid').length === 53")
+        page.click("#lang")
+        assert "Grid party-branch secretary" in page.inner_text("#whoami")
+        page.screenshot(path=str(browser_output / "signed-in-after-change.png"), full_page=True)
+        assert page.evaluate("localStorage.getItem('gridfusion.token')") is None
+    finally:
+        context.close()
+    assert errors == []
+    with httpx.Client(base_url=platform.gateway_url, timeout=30) as client:
+        assert client.post("/v1/auth/token", data={"username": username, "password": one_time}).status_code == 401
+        reply = client.post("/v1/auth/token", data={"username": username, "password": NEW_PASSWORD})
+        assert reply.status_code == 200 and reply.json()["must_change_password"] is False
+
+
+def test_concurrent_401s_refresh_the_token_once(platform: LocalPlatform, browser, browser_output: Path) -> None:
+    """Two requests refused at once share one refresh (a refresh token presented twice would end
+    the session); the rotated refresh token still works after a reload with a stale access token."""
+    with httpx.Client(base_url=platform.gateway_url, timeout=30) as client:
+        grid_id = client.get("/v1/grids", headers=admin_headers(platform, client)).json()["features"][3]["properties"]["grid_id"]
+    context = browser.new_context(viewport={"width": 1400, "height": 850}, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    refused: list[str] = []
+    refreshes: list[int] = []
+
+    def expire_twice(route) -> None:
+        if len(refused) < 2:
+            refused.append(route.request.url)
+            route.fulfill(status=401, content_type="application/json", headers={"WWW-Authenticate": "Bearer"},
+                          body=json.dumps({"detail": "invalid or expired token: Signature has expired"}))
+        else:
+            route.continue_()
+
+    page.on("response", lambda r: refreshes.append(r.status) if r.url.endswith("/v1/auth/refresh") else None)
+    try:
+        page.route(re.compile(r"/v1/cases\?"), expire_twice)
+        page.goto(platform.gateway_url + "/")
+        sign_in(page, f"worker-{grid_id}", platform.demo_password)
+        page.wait_for_function("document.querySelector('#page').textContent.includes('/')")
+        page.wait_for_selector("#live.on")
+        assert len(refused) == 2
+        assert refreshes == [200]
+        assert page.locator("#login-view").is_hidden()
+        first = page.evaluate("sessionStorage.getItem('gridfusion.refresh')")
+
+        # a reload with an access token about to expire: refreshed before anything else
+        page.evaluate("sessionStorage.setItem('gridfusion.expires', String(Date.now() - 1000))")
+        page.reload()
+        page.wait_for_selector("#whoami[data-role=worker]")
+        page.wait_for_function("document.querySelector('#page').textContent.includes('/')")
+        assert refreshes == [200, 200]
+        assert page.evaluate("sessionStorage.getItem('gridfusion.refresh')") != first
+        assert page.locator("#login-view").is_hidden()
+    finally:
+        context.close()
+    assert errors == []
+
+
+def test_own_password_change_keeps_the_tab_signed_in_and_a_session_ended_elsewhere_signs_out(
+    platform: LocalPlatform, browser
+) -> None:
+    """Changing one's own password ends every session and opens a new one: this tab carries on
+    (its live feed reconnects). Disabling the account ends its sessions: the live feed says so
+    and the dashboard returns to the login screen with the reason."""
+    username = f"worker-{uuid.uuid4().hex[:8]}"
+    with httpx.Client(base_url=platform.gateway_url, timeout=30) as client:
+        headers = admin_headers(platform, client)
+        grid_id = client.get("/v1/grids", headers=headers).json()["features"][5]["properties"]["grid_id"]
+        reply = client.post("/v1/accounts", headers=headers, json={
+            "username": username, "role": "worker", "scope": {"grid_id": grid_id}, "password": NEW_PASSWORD})
+        assert reply.status_code == 201, reply.text
+        context = browser.new_context(viewport={"width": 1400, "height": 850}, locale="zh-CN")
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        try:
+            page.goto(platform.gateway_url + "/")
+            sign_in(page, username, NEW_PASSWORD)
+            page.wait_for_selector("#live.on")
+            first_session = page.evaluate("sessionStorage.getItem('gridfusion.refresh')").split(".")[0]
+
+            page.click("#change-password")
+            page.wait_for_selector("#password-form:not([hidden])")
+            assert page.locator("#password-forced").is_hidden()
+            page.fill("#password-form input[name=old_password]", "not-my-password")
+            page.fill("#password-form input[name=new_password]", "Copper-kettle-meadow-whistle")
+            page.fill("#password-form input[name=new_password_again]", "Copper-kettle-meadow-whistle")
+            page.click("#password-form button[type=submit]")
+            page.wait_for_function("document.querySelector('#password-error').textContent.includes('old password is wrong')")
+            page.fill("#password-form input[name=old_password]", NEW_PASSWORD)
+            page.click("#password-form button[type=submit]")
+            page.wait_for_selector("#cases-view:not([hidden])")
+            assert page.inner_text("#notice") == "密码已修改，其他设备上的登录均已退出"
+            assert page.evaluate("sessionStorage.getItem('gridfusion.refresh')").split(".")[0] != first_session
+            page.wait_for_selector("#live.on")
+            page.wait_for_timeout(6000)  # past the feed's session check: still signed in, still live
+            assert page.locator("#login-view").is_hidden() and page.locator("#live.on").count() == 1
+
+            reply = client.patch(f"/v1/accounts/{username}", headers=headers, json={"disabled": True})
+            assert reply.status_code == 200, reply.text
+            page.wait_for_selector("#login-view:not([hidden])", timeout=20000)
+            assert "登录已失效" in page.inner_text("#login-error")
+            assert page.evaluate("sessionStorage.getItem('gridfusion.token')") is None
+        finally:
+            context.close()
+    assert errors == []
+
+
+def test_single_sign_on_button_and_return(platform: LocalPlatform, browser, browser_output: Path) -> None:
+    """With a provider configured the login screen offers it; back on /dashboard/#sso=<code> the
+    dashboard exchanges the code, clears it from the address, and is signed in. The provider's
+    side is stood in for here; without one, no button."""
+    with httpx.Client(base_url=platform.gateway_url, timeout=30) as client:
+        admin = client.post("/v1/auth/token", data={"username": "admin", "password": platform.demo_password}).json()
+    context = browser.new_context(viewport={"width": 1400, "height": 850}, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    exchanged: list[dict] = []
+    try:
+        page.goto(platform.gateway_url + "/dashboard/")
+        page.wait_for_selector("#login-view:not([hidden])")
+        page.wait_for_timeout(300)
+        providers = httpx.get(platform.gateway_url + "/v1/auth/providers", timeout=10)
+        if providers.status_code != 200 or not providers.json().get("oidc"):
+            assert page.locator("#sso-login").is_hidden()
+
+        page.route("**/v1/auth/providers", lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(
+            {"password": True, "oidc": {"name": "统一身份认证平台", "login_url": "/v1/auth/oidc/login"}})))
+        page.route(re.compile(r"/v1/auth/oidc/login\?"), lambda route: route.fulfill(
+            status=302, headers={"Location": "/dashboard/#sso=one-use-code"}))
+
+        def exchange(route) -> None:
+            exchanged.append(route.request.post_data_json)
+            route.fulfill(status=200, content_type="application/json", body=json.dumps(admin))
+
+        page.route("**/v1/auth/oidc/exchange", exchange)
+        page.reload()
+        button = page.locator("#sso-login")
+        button.wait_for()
+        assert button.inner_text() == "使用统一身份认证平台登录"
+        page.screenshot(path=str(browser_output / "login-sso.png"), full_page=True)
+        with page.expect_request(lambda r: r.url.endswith("/v1/auth/oidc/login?next=/dashboard/")):
+            button.click()
+        page.wait_for_selector("#whoami[data-role=county]")
+        assert exchanged == [{"code": "one-use-code"}]
+        assert "#" not in page.url
+        page.wait_for_selector("#live.on")
+
+    finally:
+        context.close()
+    context = browser.new_context(viewport={"width": 1400, "height": 850}, locale="zh-CN")
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(platform.gateway_url + "/dashboard/#sso_error=access_denied")
+        page.wait_for_selector("#login-view:not([hidden])")
+        page.wait_for_function("document.querySelector('#login-error').textContent.includes('access_denied')")
+        assert "统一身份认证登录失败" in page.inner_text("#login-error")
+        assert "#" not in page.url
+    finally:
+        context.close()
     assert errors == []
