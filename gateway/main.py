@@ -18,6 +18,7 @@ from services.platform.mongo import connect as connect_mongo
 from services.platform.telemetry import setup_telemetry, shutdown_telemetry
 
 from .accounts.audit import relay_forever
+from .accounts.oidc import single_sign_on
 from .accounts.passwords import Hasher, HasherBusy
 from .accounts.policy import PolicyError
 from .accounts.service import Accounts, Limits, SignInRefused, Throttled
@@ -37,6 +38,7 @@ from .api.routes import (
     feed,
     grids,
     health,
+    oidc,
     open311,
     reports,
 )
@@ -65,6 +67,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         accounts = Accounts(store, Hasher(concurrency=settings.hash_concurrency, queue_limit=settings.hash_queue_limit),
                             jwt_key=key, grids=lambda: state.grids(), limits=limits_of(settings))
         state = GatewayState(settings=settings, peers=peers, jwt_key=key, accounts=accounts)
+        state.sso = single_sign_on(settings, accounts)  # None unless configured; the provider is read lazily
         app.state.gateway = state
         hub = FeedHub()
         state.feed = hub
@@ -82,6 +85,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             with suppress(asyncio.CancelledError):
                 await task
         await hub.close()
+        if state.sso is not None:
+            await state.sso.close()
         await peers.close()
         await mongo.close()
 
@@ -97,7 +102,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_exception_handler(SignInRefused, handle_sign_in_refused)
     app.add_exception_handler(Throttled, handle_throttled)
     app.add_exception_handler(HasherBusy, handle_throttled)
-    for module in (health, auth, accounts_routes, departments, grids, community, reports, audit, feed, open311, dead_letters):
+    for module in (health, auth, oidc, accounts_routes, departments, grids, community, reports, audit, feed, open311, dead_letters):
         app.include_router(module.router)
     # Cases and events are the grid staff's and the departments' (not residents' or members').
     for module in (events, cases):

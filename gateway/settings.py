@@ -4,6 +4,8 @@ own database, ``GATEWAY_DATABASE`` at ``MONGODB_URI``."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -43,6 +45,32 @@ class GatewaySettings(CommonSettings):
         "demo", repr=False, validation_alias=AliasChoices("GRIDFUSION_DEMO_PASSWORD", "gridfusion_demo_password")
     )
     rpc_timeout_seconds: float = 10.0
+    # Single sign-on through an OpenID Connect provider (gateway/accounts/oidc.py): off while
+    # oidc_issuer is empty; then client id and mapping file are required.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = Field("", repr=False)  # none for a public client
+    oidc_mapping_file: str = ""
+    oidc_display_name: str = "统一身份认证平台"
+    oidc_scopes: str = "openid profile email"
+    # The gateway's external base URL (SSO redirect URI <public_url>/v1/auth/oidc/callback);
+    # empty: taken from each request.
+    public_url: str = ""
+
+    @model_validator(mode="after")
+    def single_sign_on(self) -> GatewaySettings:
+        if not self.oidc_issuer:
+            return self
+        missing = [f"GATEWAY_{n.upper()}" for n in ("oidc_client_id", "oidc_mapping_file") if not getattr(self, n)]
+        if missing:
+            raise ValueError(f"GATEWAY_OIDC_ISSUER is set, so single sign-on is on: {' and '.join(missing)} "
+                             "must be set too")
+        for name in ("oidc_issuer", "public_url"):
+            if getattr(self, name) and not _secure(getattr(self, name)):
+                raise ValueError(f"GATEWAY_{name.upper()} must be an https:// URL (http only on this machine)")
+        if "openid" not in self.oidc_scopes.split():
+            raise ValueError("GATEWAY_OIDC_SCOPES must include openid")
+        return self
 
     @model_validator(mode="after")
     def complete(self) -> GatewaySettings:
@@ -52,3 +80,9 @@ class GatewaySettings(CommonSettings):
         if not self.local_mode and not self.jwt_key:
             raise ValueError("GATEWAY_JWT_KEY is required outside local mode")
         return self
+
+
+def _secure(url: str) -> bool:
+    parts = urlsplit(url)
+    return bool(parts.hostname) and (parts.scheme == "https" or (
+        parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1")))

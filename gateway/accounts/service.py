@@ -333,15 +333,19 @@ class Accounts:
             now + timedelta(seconds=limits.address_window_seconds))
         if user["failures"] == limits.user_failures:
             await self.store.lock(user_key, now + timedelta(seconds=limits.lockout_seconds))
-            system = Admin("gateway:sign-in", "system", Scope())
-            await self.store.add_audit(self._audit(
-                system, f"account {username} locked for {limits.lockout_seconds} s after "
-                        f"{limits.user_failures} failed sign-ins (last from {address})", Scope(), now,
-                why="sign-in protection (登录保护)"))
-            self._audit_added()
+            await self.record(Admin("gateway:sign-in", "system", Scope()),
+                              f"account {username} locked for {limits.lockout_seconds} s after "
+                              f"{limits.user_failures} failed sign-ins (last from {address})",
+                              why="sign-in protection (登录保护)")
             log.warning("sign-in lockout", extra={"username": username, "address": address})
 
     # -- audit -----------------------------------------------------------------------------
+
+    async def record(self, who: Admin, what: str, *, why: str = WHY, scope: Scope | None = None) -> None:
+        """An audit entry of something that is not a change of an account (a lockout, a refused
+        single sign-on): into the outbox, relayed to the audit log."""
+        await self.store.add_audit(self._audit(who, what, scope or Scope(), self.clock(), why=why))
+        self._audit_added()
 
     def _audit(self, admin: Admin, what: str, scope: Scope, now: datetime, why: str = WHY) -> dict[str, Any]:
         return {"_id": uuid.uuid4().hex, "who": admin.username, "role": admin.role, "what": what[:500],

@@ -15,6 +15,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from gridfusion.fusion.v1 import fusion_pb2
 
 from ..accounts.demo import seed_demo_accounts
+from ..accounts.oidc import SingleSignOn
 from ..accounts.service import Accounts
 from ..accounts.tokens import read_access
 from ..auth import STAFF_ROLES, Principal
@@ -35,6 +36,8 @@ class GatewayState:
     _demo_ready: bool = False
     # The live feed of case changes (set up in the app's lifespan when NATS is configured).
     feed: Any = None
+    # Single sign-on through an OpenID Connect provider; None when not configured.
+    sso: SingleSignOn | None = None
 
     async def ensure_demo_accounts(self) -> None:
         """Local mode: create the demo accounts from fusion's grids at the first start."""
