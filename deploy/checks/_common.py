@@ -88,6 +88,12 @@ def load_yaml_docs(text: str) -> list[dict]:
     return [d for d in yaml.safe_load_all(text) if d]
 
 
+def dump_yaml(docs: Sequence[dict]) -> str:
+    import yaml
+
+    return yaml.safe_dump_all(list(docs), sort_keys=False)
+
+
 def render(root: Path, overlay: str) -> str:
     """`kubectl kustomize` of one overlay, as YAML text."""
     path = overlay_dir(root, overlay)
@@ -99,8 +105,9 @@ def render(root: Path, overlay: str) -> str:
 def components(root: Path) -> list[str]:
     """Names of the optional components in deploy/k8s/components."""
     path = root / "deploy" / "k8s" / "components"
-    return sorted(d.name for d in path.iterdir() if (d / "kustomization.yaml").is_file()) \
-        if path.is_dir() else []
+    if not path.is_dir():
+        return []
+    return sorted(d.name for d in path.iterdir() if (d / "kustomization.yaml").is_file())
 
 
 def variants(root: Path, overlays: Sequence[str]) -> list[tuple[str, str, str | None]]:

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Render every overlay, validate it strictly, and check that its parts agree.
 
-For each overlay in deploy/k8s/overlays:
+For each overlay in deploy/k8s/overlays, and again for each overlay with each
+optional component of deploy/k8s/components (label `<overlay>+<component>`):
 1. `kubectl kustomize` renders it;
 2. `kubernetes-validate --strict` accepts every object at the pinned
    Kubernetes version (unknown fields are errors);
@@ -12,45 +13,73 @@ For each overlay in deploy/k8s/overlays:
      variable the NATS pods take from that same Secret; a department's user
      may touch only its own department's subjects; the rendered NATS
      configuration passes `nats-server -t` with the pods' environment;
-   - the gateway's gRPC targets are rendered Services on port 50051, and its
-     local mode is off;
+   - the gateway's gRPC targets are rendered Services on port 50051; its
+     token lifetimes are within bounds; single sign-on, when configured, is
+     complete (issuer, client id, mapping file, public URL; the URLs https,
+     the mapping file on a mounted volume, egress to the issuer's port);
+   - no demo account can exist: GATEWAY_LOCAL_MODE is unset or false in every
+     container; in prod, GRIDFUSION_DEMO_PASSWORD is set nowhere;
+   - MongoDB: the gateway has its own user, limited to its own database
+     (GATEWAY_DATABASE), and uses no other; fusion and the departments never
+     get the gateway's database;
+   - the NetworkPolicies let every pod reach what its settings name: MongoDB
+     for MONGODB_URI, NATS for NATS_USER, the gRPC targets of the gateway;
    - every service container has a read-only root and an emptyDir at /tmp;
    - prod: 3 NATS nodes (fsync always, streams of 3 replicas), 3 MongoDB
      members, at least 2 fusion replicas, a PodDisruptionBudget for every
      workload, autoscaling for gateway and fusion.
+4. the Jobs operators apply by hand (deploy/k8s/jobs), as applied next to the
+   prod overlay: strictly valid; the Secrets they read exist; their settings
+   equal the gateway's; their security context is the gateway's; the
+   NetworkPolicies let them reach what they need.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import itertools
 import json
 import os
 import re
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
+    JOBS_OVERLAY,
     KUBERNETES_VERSION,
     OVERLAYS,
     REPO_ROOT,
     CheckFailed,
     containers,
+    dump_yaml,
+    hand_applied_jobs,
     load_yaml_docs,
     main_wrapper,
     pod_specs,
-    render,
+    render_variant,
     run,
     timed,
     tool,
+    variants,
 )
 
 DEPARTMENTS = ("comprehensive_governance", "petition", "legal_aid", "police_assistant",
                "civil_affairs")
 APP_COMPONENTS = ("gateway", "fusion", "department")
 GRPC_PORT = 50051
+MONGODB_PORT = 27017
+NATS_PORT = 4222
+# Secrets an operator makes by hand (deploy/README.md), read only by the
+# hand-applied Jobs; neither rendered nor made by prod_secrets.py.
+HAND_MADE_SECRETS: dict[str, set[str]] = {"gateway-admin-password": {"password"}}
+# How pydantic reads a boolean: these mean false, anything else true or invalid.
+FALSE = ("0", "off", "f", "false", "n", "no")
+MAX_TOKEN_MINUTES = 30
+MAX_REFRESH_HOURS = 24 * 30
 
 
 def validate(path: Path) -> None:
@@ -71,8 +100,9 @@ def external_secret_spec(root: Path) -> dict[str, set[str]]:
 
 
 class Overlay:
-    def __init__(self, name: str, docs: list[dict]):
-        self.name = name
+    def __init__(self, name: str, docs: list[dict], overlay: str | None = None):
+        self.name = name  # the label: an overlay, or <overlay>+<component>
+        self.overlay = overlay or name
         self.docs = docs
         self.by_kind: dict[str, dict[str, dict]] = {}
         for d in docs:
@@ -93,12 +123,95 @@ class Overlay:
             for wname, spec in pod_specs(d):
                 yield d, wname, spec
 
+    def policies(self) -> list[dict]:
+        return list(self.by_kind.get("NetworkPolicy", {}).values())
+
+    def pods_of(self, selector: dict) -> list[tuple[str, dict, dict]]:
+        """(workload, pod labels, pod spec) of the workloads whose pods a selector picks."""
+        out = []
+        for d, wname, spec in self.workloads():
+            labels = (d.get("spec", {}).get("template", {}).get("metadata", {}).get("labels") or {})
+            if selects(selector, labels):
+                out.append((wname, labels, spec))
+        return out
+
     def app_workloads(self):
         for d, wname, spec in self.workloads():
             comp = (d.get("spec", {}).get("template", {}).get("metadata", {})
                     .get("labels", {}).get("app.kubernetes.io/component"))
             if comp in APP_COMPONENTS and d["kind"] == "Deployment":
                 yield d, wname, spec, comp
+
+
+def selects(selector: dict, labels: dict) -> bool:
+    """A Kubernetes label selector ({} picks everything)."""
+    if any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
+        return False
+    for e in selector.get("matchExpressions") or []:
+        key, op, values = e["key"], e["operator"], e.get("values") or []
+        if ((op == "In" and labels.get(key) not in values)
+                or (op == "NotIn" and key in labels and labels[key] in values)
+                or (op == "Exists" and key not in labels)
+                or (op == "DoesNotExist" and key in labels)):
+            return False
+    return True
+
+
+def policy_types(policy: dict) -> list[str]:
+    spec = policy["spec"]
+    return spec.get("policyTypes") or ["Ingress"] + (["Egress"] if "egress" in spec else [])
+
+
+def port_admits(ports: list[dict] | None, port: int) -> bool:
+    if not ports:
+        return True
+    for p in ports:
+        if p.get("protocol", "TCP") != "TCP":
+            continue
+        if "port" not in p:
+            return True
+        if isinstance(p["port"], int) and p["port"] <= port <= p.get("endPort", p["port"]):
+            return True
+    return False
+
+
+def peer_admits(peer: dict, labels: dict) -> bool:
+    """A policy peer admits a pod of the policy's own namespace with these labels.
+    Conservative: address blocks and selectors of other namespaces admit none."""
+    if "ipBlock" in peer or peer.get("namespaceSelector"):
+        return False
+    return selects(peer.get("podSelector") or {}, labels)
+
+
+def policies_allow(policies: list[dict], kind: str, pod: dict, admits) -> bool:
+    """Whether the policies let `pod` send (Egress) or receive (Ingress) what `admits`
+    describes: no policy of that kind selects the pod, or one of its rules admits it."""
+    selecting = [p for p in policies if kind in policy_types(p)
+                 and selects(p["spec"].get("podSelector") or {}, pod)]
+    if not selecting:
+        return True
+    key = "to" if kind == "Egress" else "from"
+    return any(admits(rule.get(key) or [], rule.get("ports"))
+               for p in selecting for rule in p["spec"].get(kind.lower()) or [])
+
+
+def reachable(policies: list[dict], src: dict, dst: dict, port: int) -> str | None:
+    """None when pods labelled `src` may open TCP `port` on pods labelled `dst` in the
+    same namespace; otherwise which side's policies refuse it."""
+    out = policies_allow(policies, "Egress", src, lambda peers, ports: port_admits(ports, port)
+                         and (not peers or any(peer_admits(x, dst) for x in peers)))
+    into = policies_allow(policies, "Ingress", dst, lambda peers, ports: port_admits(ports, port)
+                          and (not peers or any(peer_admits(x, src) for x in peers)))
+    if out and into:
+        return None
+    return "egress" if not out else "ingress"
+
+
+def egress_outside(policies: list[dict], src: dict, port: int) -> bool:
+    """Pods labelled `src` may open TCP `port` to some address outside the namespace."""
+    return policies_allow(policies, "Egress", src, lambda peers, ports: port_admits(ports, port)
+                          and (not peers or any("ipBlock" in x or "namespaceSelector" in x
+                                                for x in peers)))
 
 
 def secret_data(secret: dict) -> dict[str, str]:
@@ -120,28 +233,36 @@ def env_of(container: dict) -> dict[str, dict]:
     return {e["name"]: e for e in container.get("env") or []}
 
 
-def check_secrets(ov: Overlay, external: dict[str, set[str]], errors: list[str]) -> None:
+def check_secrets(ov: Overlay, external: dict[str, set[str]], errors: list[str],
+                  workloads=None, hand_made: dict[str, set[str]] | None = None) -> None:
     rendered = {strip_hash(n): set(secret_data(s)) for n, s in ov.by_kind.get("Secret", {}).items()}
-    for _, wname, spec in ov.workloads():
+    for _, wname, spec in (ov.workloads() if workloads is None else workloads):
         refs = []
         for c in containers(spec):
             for e in c.get("env") or []:
                 ref = (e.get("valueFrom") or {}).get("secretKeyRef")
                 if ref:
-                    refs.append((ref["name"], ref["key"], f"{c['name']} env {e['name']}"))
+                    refs.append((ref["name"], ref["key"], f"{c['name']} env {e['name']}",
+                                 ref.get("optional", False)))
             for ef in c.get("envFrom") or []:
                 if ef.get("secretRef"):
-                    refs.append((ef["secretRef"]["name"], None, f"{c['name']} envFrom"))
+                    refs.append((ef["secretRef"]["name"], None, f"{c['name']} envFrom",
+                                 ef["secretRef"].get("optional", False)))
         for v in spec.get("volumes") or []:
             if v.get("secret"):
                 for item in v["secret"].get("items") or [{"key": None}]:
-                    refs.append((v["secret"]["secretName"], item["key"], f"volume {v['name']}"))
-        for name, key, where in refs:
+                    refs.append((v["secret"]["secretName"], item["key"], f"volume {v['name']}",
+                                 v["secret"].get("optional", False)))
+        for name, key, where, optional in refs:
             base = strip_hash(name)
             if base in rendered:
                 keys = rendered[base]
-            elif ov.name != "dev" and base in external:
+            elif ov.overlay != "dev" and base in external:
                 keys = external[base]
+            elif hand_made and base in hand_made:
+                keys = hand_made[base]
+            elif optional:
+                continue  # absent on purpose until the operator creates it
             else:
                 errors.append(f"{wname} ({where}) reads Secret {base!r}, which the overlay "
                               "neither renders nor lists in deploy/scripts/prod_secrets.py")
@@ -297,8 +418,6 @@ def check_gateway(ov: Overlay, errors: list[str]) -> None:
         errors.append("ConfigMap gateway-config missing")
         return
     data = cm["data"]
-    if data.get("GATEWAY_LOCAL_MODE", "false").lower() not in ("false", "0", "no"):
-        errors.append("GATEWAY_LOCAL_MODE must be false in a cluster (it seeds demo accounts)")
     try:
         targets = json.loads(data["GATEWAY_DEPARTMENT_TARGETS"])
     except (KeyError, ValueError) as exc:
@@ -321,6 +440,166 @@ def check_gateway(ov: Overlay, errors: list[str]) -> None:
             errors.append(f"gateway target for {who} ({target!r}) is another department's service")
 
 
+def effective_env(ov: Overlay, container: dict, external: dict[str, set[str]]
+                  ) -> tuple[dict[str, tuple[str | None, str]], list[str]]:
+    """What a container's process finds in its environment: name -> (value, where from),
+    the value None when it comes from a Secret the overlay does not render. Also the
+    sources whose names cannot be known (a ConfigMap or Secret neither rendered nor
+    made by prod_secrets.py)."""
+    env: dict[str, tuple[str | None, str]] = {}
+    opaque: list[str] = []
+    rendered_secrets = {strip_hash(n): secret_data(s)
+                        for n, s in ov.by_kind.get("Secret", {}).items()}
+    for ef in container.get("envFrom") or []:
+        prefix = ef.get("prefix", "")
+        if ef.get("configMapRef"):
+            name = ef["configMapRef"]["name"]
+            cm = ov.get("ConfigMap", name)
+            if cm is None:
+                opaque.append(f"envFrom ConfigMap {name}")
+                continue
+            for k, v in (cm.get("data") or {}).items():
+                env[prefix + k] = (v, f"ConfigMap {strip_hash(name)}")
+        if ef.get("secretRef"):
+            name = strip_hash(ef["secretRef"]["name"])
+            if name in rendered_secrets:
+                for k, v in rendered_secrets[name].items():
+                    env[prefix + k] = (v, f"Secret {name}")
+            elif ov.overlay != "dev" and name in external:
+                for k in external[name]:
+                    env[prefix + k] = (None, f"Secret {name}")
+            else:
+                opaque.append(f"envFrom Secret {name}")
+    for e in container.get("env") or []:
+        src = e.get("valueFrom") or {}
+        if "value" in e or not src:
+            env[e["name"]] = (e.get("value", ""), "env")
+        elif src.get("configMapKeyRef"):
+            ref = src["configMapKeyRef"]
+            cm = ov.get("ConfigMap", ref["name"])
+            value = (cm.get("data") or {}).get(ref["key"]) if cm else None
+            env[e["name"]] = (value, f"ConfigMap {strip_hash(ref['name'])}")
+        elif src.get("secretKeyRef"):
+            ref = src["secretKeyRef"]
+            value = rendered_secrets.get(strip_hash(ref["name"]), {}).get(ref["key"])
+            env[e["name"]] = (value, f"Secret {strip_hash(ref['name'])}")
+        else:
+            env[e["name"]] = (None, "env")
+    return env, opaque
+
+
+Env = dict[str, tuple[str | None, str]]
+
+
+def lookup_all(env: Env, name: str) -> list[tuple[str | None, str]]:
+    """Every variable pydantic-settings may take for a setting: it ignores case."""
+    return [v for k, v in env.items() if k.upper() == name]
+
+
+def lookup(env: Env, name: str) -> tuple[str | None, str] | None:
+    found = lookup_all(env, name)
+    return found[-1] if found else None
+
+
+def is_gateway(container: dict) -> bool:
+    return list(container.get("args") or [])[:2] == ["serve", "gateway"]
+
+
+def check_no_demo_accounts(ov: Overlay, external: dict[str, set[str]], errors: list[str],
+                           workloads=None) -> int:
+    """Local mode creates the demo accounts; prod may not even carry their password.
+    Returns how many gateway containers were looked at."""
+    gateways = 0
+    for _, wname, spec in (ov.workloads() if workloads is None else workloads):
+        for c in containers(spec):
+            env, opaque = effective_env(ov, c, external)
+            gateways += is_gateway(c)
+            for value, where in lookup_all(env, "GATEWAY_LOCAL_MODE"):
+                if value is None:
+                    errors.append(f"{wname} ({c['name']}): GATEWAY_LOCAL_MODE comes from {where}, "
+                                  "which cannot be checked; it must be unset or false")
+                elif value.strip().lower() not in FALSE:
+                    errors.append(f"{wname} ({c['name']}): GATEWAY_LOCAL_MODE={value!r} ({where}); "
+                                  "local mode creates demo accounts: it must be unset or false")
+            if ov.overlay == "prod":
+                for _, where in lookup_all(env, "GRIDFUSION_DEMO_PASSWORD"):
+                    errors.append(f"{wname} ({c['name']}): GRIDFUSION_DEMO_PASSWORD is set "
+                                  f"({where}); prod has no demo accounts")
+                for src in opaque:
+                    errors.append(f"{wname} ({c['name']}): {src} is neither rendered nor made by "
+                                  "prod_secrets.py, so no demo setting in it can be ruled out")
+    if ov.overlay == "prod" and workloads is None:
+        for kind in ("ConfigMap", "Secret"):
+            for name, d in ov.by_kind.get(kind, {}).items():
+                data = secret_data(d) if kind == "Secret" else (d.get("data") or {})
+                if any(k.upper() == "GRIDFUSION_DEMO_PASSWORD" for k in data):
+                    errors.append(f"{kind} {strip_hash(name)} holds GRIDFUSION_DEMO_PASSWORD; "
+                                  "prod has no demo accounts")
+        for name, keys in external.items():
+            if any(k.upper() == "GRIDFUSION_DEMO_PASSWORD" for k in keys):
+                errors.append(f"prod_secrets.py puts GRIDFUSION_DEMO_PASSWORD into Secret {name}")
+    if workloads is None and gateways == 0:
+        errors.append("no gateway container found (args `serve gateway`): cannot confirm "
+                      "that no demo account can exist")
+    return gateways
+
+
+def check_gateway_env(ov: Overlay, external: dict[str, set[str]], errors: list[str]) -> bool:
+    """The gateway's token lifetimes are within bounds, and single sign-on is either off
+    or complete. Returns whether single sign-on is on."""
+    on = False
+    for d, wname, spec in ov.workloads():
+        for c in containers(spec):
+            if not is_gateway(c):
+                continue
+            env, _ = effective_env(ov, c, external)
+            for key, low, high in (("GATEWAY_TOKEN_MINUTES", 1, MAX_TOKEN_MINUTES),
+                                   ("GATEWAY_REFRESH_HOURS", 1, MAX_REFRESH_HOURS)):
+                for value, where in lookup_all(env, key):
+                    if value is not None and not (value.isdigit() and low <= int(value) <= high):
+                        errors.append(f"{wname}: {key}={value!r} ({where}) must be a whole "
+                                      f"number from {low} to {high}")
+            oidc = {k.upper(): v for k, v in env.items() if v[0] != ""
+                    and (k.upper().startswith("GATEWAY_OIDC_") or k.upper() == "GATEWAY_PUBLIC_URL")}
+            if not oidc:
+                continue
+            on = True
+            # The gateway itself insists on issuer, client id and mapping file; in a cluster
+            # the public URL too, or the redirect address would be the pod's own.
+            for key in ("GATEWAY_OIDC_ISSUER", "GATEWAY_OIDC_CLIENT_ID",
+                        "GATEWAY_OIDC_MAPPING_FILE", "GATEWAY_PUBLIC_URL"):
+                value, _ = oidc.get(key, (None, ""))
+                if not value:
+                    errors.append(f"{wname}: single sign-on is configured "
+                                  f"({', '.join(sorted(oidc))}) but {key} is not set")
+                elif key in ("GATEWAY_OIDC_ISSUER", "GATEWAY_PUBLIC_URL") and not (
+                        urlsplit(value).scheme == "https" and urlsplit(value).hostname):
+                    errors.append(f"{wname}: {key}={value!r} must be an https:// URL")
+            scopes = (oidc.get("GATEWAY_OIDC_SCOPES") or (None, ""))[0]
+            if scopes is not None and "openid" not in scopes.split():
+                errors.append(f"{wname}: GATEWAY_OIDC_SCOPES={scopes!r} must include openid")
+            secret = env_of(c).get("GATEWAY_OIDC_CLIENT_SECRET")
+            if secret and not (secret.get("valueFrom") or {}).get("secretKeyRef"):
+                errors.append(f"{wname}: GATEWAY_OIDC_CLIENT_SECRET must come from a Secret")
+            mapping = (oidc.get("GATEWAY_OIDC_MAPPING_FILE") or (None, ""))[0]
+            if mapping:
+                mounts = [m for m in c.get("volumeMounts") or []
+                          if mapping.startswith(m["mountPath"].rstrip("/") + "/")]
+                if not mounts:
+                    errors.append(f"{wname}: GATEWAY_OIDC_MAPPING_FILE={mapping!r} is on no volume "
+                                  "mounted into the gateway")
+            labels = d["spec"]["template"]["metadata"].get("labels") or {}
+            issuer = (oidc.get("GATEWAY_OIDC_ISSUER") or (None, ""))[0] or ""
+            try:
+                port = urlsplit(issuer).port or 443
+            except ValueError:
+                port = 443
+            if not egress_outside(ov.policies(), labels, port):
+                errors.append(f"{wname}: single sign-on is configured but no NetworkPolicy lets "
+                              f"the gateway reach the provider over HTTPS ({port})")
+    return on
+
+
 def check_containers(ov: Overlay, errors: list[str]) -> None:
     for _, wname, spec, _ in ov.app_workloads():
         c = spec["containers"][0]
@@ -330,6 +609,69 @@ def check_containers(ov: Overlay, errors: list[str]) -> None:
         vols = {v["name"]: v for v in spec.get("volumes") or []}
         if not tmp or "emptyDir" not in vols.get(tmp[0]["name"], {}):
             errors.append(f"{wname}: needs an emptyDir mounted at /tmp")
+
+
+def component(name: str) -> dict:
+    return {"matchLabels": {"app.kubernetes.io/component": name}}
+
+
+def destinations(ov: Overlay, env: Env) -> list[tuple[str, dict, int]]:
+    """(what, pod selector, port) of everything a container's settings say it talks to."""
+    out = []
+    if lookup(env, "MONGODB_URI") is not None:
+        out.append(("MongoDB (MONGODB_URI)", component("mongodb"), MONGODB_PORT))
+    if lookup(env, "NATS_USER") is not None:
+        out.append(("NATS (NATS_USER)", component("nats"), NATS_PORT))
+    targets = {}
+    fusion = lookup(env, "GATEWAY_FUSION_TARGET")
+    if fusion and fusion[0]:
+        targets["GATEWAY_FUSION_TARGET"] = fusion[0]
+    depts = lookup(env, "GATEWAY_DEPARTMENT_TARGETS")
+    if depts and depts[0]:
+        try:
+            targets.update({f"GATEWAY_DEPARTMENT_TARGETS[{k}]": v
+                            for k, v in json.loads(depts[0]).items()})
+        except ValueError:
+            pass  # check_gateway reports it
+    for what, target in targets.items():
+        host, _, port = target.rpartition(":")
+        svc = ov.get("Service", host)
+        if not svc or not port.isdigit():
+            continue  # check_gateway reports it
+        sport = next((p for p in svc["spec"]["ports"] if p["port"] == int(port)), None)
+        if sport is None:
+            continue
+        selector = {"matchLabels": svc["spec"].get("selector") or {}}
+        tport = sport.get("targetPort", sport["port"])
+        if isinstance(tport, str):
+            named = [cp["containerPort"] for _, _, spec in ov.pods_of(selector)
+                     for c in containers(spec) for cp in c.get("ports") or []
+                     if cp.get("name") == tport]
+            if not named:
+                continue
+            tport = named[0]
+        out.append((f"{host}:{port} ({what})", selector, tport))
+    return out
+
+
+def check_network(ov: Overlay, external: dict[str, set[str]], errors: list[str],
+                  workloads=None) -> None:
+    """Every pod may reach, under the NetworkPolicies, what its settings name."""
+    policies = ov.policies()
+    items = ov.workloads() if workloads is None else workloads
+    for d, wname, spec in items:
+        labels = d["spec"]["template"]["metadata"].get("labels") or {}
+        for c in containers(spec):
+            env, _ = effective_env(ov, c, external)
+            for what, selector, port in destinations(ov, env):
+                pods = ov.pods_of(selector)
+                if not pods:
+                    errors.append(f"{wname}: {what}: no rendered pod serves it")
+                for dname, dlabels, _ in pods:
+                    refused = reachable(policies, labels, dlabels, port)
+                    if refused:
+                        errors.append(f"{wname}: the NetworkPolicies refuse its connection to "
+                                      f"{what} ({dname}, port {port}): no {refused} rule admits it")
 
 
 def check_prod(ov: Overlay, errors: list[str]) -> None:
@@ -373,31 +715,159 @@ def check_mongodb(ov: Overlay, errors: list[str]) -> None:
     if str(sts["spec"].get("replicas", 1)) != members:
         errors.append(f"MongoDB: the bootstrap Job sets up {members} members, "
                       f"the StatefulSet runs {sts['spec'].get('replicas', 1)}")
-    uri_secret = ov.find("Secret", "gridfusion-mongodb")
-    if uri_secret:
-        uri = secret_data(uri_secret).get("uri", "")
+    # Users: APP for fusion and the departments, GATEWAY for the gateway alone.
+    users: dict[str, tuple[str | None, list[str]]] = {}
+    for prefix in ("APP", "GATEWAY"):
+        ref = (env.get(f"MONGODB_{prefix}_USERNAME", {}).get("valueFrom") or {}).get("secretKeyRef")
+        pref = (env.get(f"MONGODB_{prefix}_PASSWORD", {}).get("valueFrom") or {}).get("secretKeyRef")
+        listed = env.get(f"MONGODB_{prefix}_DATABASES", {}).get("value") or ""
+        dbs = [x.strip() for x in listed.split(",") if x.strip()]
+        if not ref or not pref or strip_hash(ref["name"]) != strip_hash(pref["name"]) or not dbs:
+            errors.append(f"MongoDB: the bootstrap Job must take MONGODB_{prefix}_USERNAME and "
+                          f"_PASSWORD from one Secret and name MONGODB_{prefix}_DATABASES")
+            return
+        users[prefix] = (strip_hash(ref["name"]), dbs)
+    (app_secret, app_dbs), (gw_secret, gw_dbs) = users["APP"], users["GATEWAY"]
+    if app_secret == gw_secret:
+        errors.append(f"MongoDB: the gateway and the services share the user of "
+                      f"Secret {app_secret}")
+    shared = sorted(set(app_dbs) & set(gw_dbs))
+    if shared:
+        errors.append(f"MongoDB: the services' user may use the gateway's database(s) {shared}")
+    gw_cm = ov.find("ConfigMap", "gateway-config")
+    gw_db = ((gw_cm or {}).get("data") or {}).get("GATEWAY_DATABASE", "gridfusion_gateway")
+    if gw_dbs != [gw_db]:
+        errors.append(f"MongoDB: the gateway's user may use {gw_dbs}, but the gateway's "
+                      f"database (GATEWAY_DATABASE) is {gw_db!r}: it must be exactly that one")
+    for _, wname, spec, comp in ov.app_workloads():
+        uri_env = env_of(spec["containers"][0]).get("MONGODB_URI", {})
+        ref = (uri_env.get("valueFrom") or {}).get("secretKeyRef")
+        want = gw_secret if comp == "gateway" else app_secret
+        if ref is None:
+            errors.append(f"{wname}: needs MONGODB_URI from Secret {want!r}")
+        elif strip_hash(ref["name"]) != want or ref["key"] != "uri":
+            errors.append(f"{wname}: MONGODB_URI comes from Secret {strip_hash(ref['name'])!r} "
+                          f"key {ref['key']!r}; its MongoDB user's is {want!r} key 'uri'")
+    for name in (app_secret, gw_secret):
+        secret = ov.find("Secret", name)
+        if not secret:
+            continue  # prod: made by prod_secrets.py
+        data = secret_data(secret)
+        uri = data.get("uri", "")
         if "replicaSet=rs0" not in uri:
-            errors.append("MongoDB: the services' MONGODB_URI must name replicaSet=rs0")
+            errors.append(f"MongoDB: the MONGODB_URI in Secret {name} must name replicaSet=rs0")
+        user, password = (quote(data.get(k, ""), safe="") for k in ("username", "password"))
+        if not uri.startswith(f"mongodb://{user}:{password}@"):
+            errors.append(f"MongoDB: the uri in Secret {name} does not sign in as its own "
+                          "username and password")
 
 
-def check_overlay(root: Path, overlay: str, outdir: Path, external: dict[str, set[str]]) -> list[str]:
-    with timed(f"{overlay}: kubectl kustomize"):
-        text = render(root, overlay)
-    path = outdir / f"{overlay}.yaml"
-    path.write_text(text)
-    with timed(f"{overlay}: kubernetes-validate --strict {KUBERNETES_VERSION}"):
+def same_hardening(wname: str, spec: dict, like: dict, errors: list[str]) -> None:
+    """A pod is hardened at least as `like` (the gateway's pod): every security setting of
+    the pod and of its first container, no service-account token, an emptyDir at /tmp."""
+    if spec.get("automountServiceAccountToken") is not False:
+        errors.append(f"{wname}: must not mount a service-account token")
+    pairs = [("pod", spec.get("securityContext") or {}, like.get("securityContext") or {})]
+    pairs += [(f"container {c['name']}", c.get("securityContext") or {},
+               like["containers"][0].get("securityContext") or {}) for c in containers(spec)]
+    for where, ours, theirs in pairs:
+        for k, v in theirs.items():
+            if ours.get(k) != v:
+                errors.append(f"{wname}: {where} securityContext.{k} is {ours.get(k)!r}, "
+                              f"the services' is {v!r}")
+    vols = {v["name"]: v for v in spec.get("volumes") or []}
+    for c in containers(spec):
+        tmp = [m for m in c.get("volumeMounts") or [] if m["mountPath"] == "/tmp"]
+        if not tmp or "emptyDir" not in vols.get(tmp[0]["name"], {}):
+            errors.append(f"{wname} ({c['name']}): needs an emptyDir mounted at /tmp")
+
+
+def check_jobs(root: Path, ov: Overlay, outdir: Path, external: dict[str, set[str]]) -> list[str]:
+    """The hand-applied Jobs as they are applied next to this overlay."""
+    jobs = hand_applied_jobs(root, ov.docs)
+    if not jobs:
+        return []
+    path = outdir / f"{ov.name}-jobs.yaml"
+    path.write_text(dump_yaml([doc for _, doc in jobs]))
+    with timed(f"jobs next to {ov.name}: kubernetes-validate --strict {KUBERNETES_VERSION}"):
         validate(path)
-    ov = Overlay(overlay, load_yaml_docs(text))
     errors: list[str] = []
-    with timed(f"{overlay}: consistency"):
+    workloads = [(doc, f"{src.name}: {wname}", spec)
+                 for src, doc in jobs for wname, spec in pod_specs(doc)]
+    check_secrets(ov, external, errors, workloads, HAND_MADE_SECRETS)
+    check_no_demo_accounts(ov, external, errors, workloads)
+    check_network(ov, external, errors, workloads)
+    gw_spec = ov.get("Deployment", "gateway")["spec"]["template"]["spec"]
+    gw_env, _ = effective_env(ov, gw_spec["containers"][0], external)
+    for _, wname, spec in workloads:
+        same_hardening(wname, spec, gw_spec, errors)
+        for c in containers(spec):
+            # Settings the gateway has too must be the gateway's: the same database,
+            # the same fusion, the same MongoDB user.
+            env, _ = effective_env(ov, c, external)
+            for name, (value, where) in env.items():
+                theirs = lookup(gw_env, name.upper())
+                if theirs is None:
+                    continue
+                if where.startswith("Secret") or theirs[1].startswith("Secret"):
+                    if where != theirs[1]:
+                        errors.append(f"{wname} ({c['name']}): {name} comes from {where}, "
+                                      f"the gateway's from {theirs[1]}")
+                elif value != theirs[0]:
+                    errors.append(f"{wname} ({c['name']}): {name}={value!r}, "
+                                  f"the gateway's is {theirs[0]!r}")
+            mounted = {m["mountPath"].rstrip("/") + "/" + item["path"]
+                       for m in c.get("volumeMounts") or [] for v in spec.get("volumes") or []
+                       if v["name"] == m["name"] and v.get("secret")
+                       for item in v["secret"].get("items") or []}
+            args = list(c.get("args") or [])
+            for flag, value in itertools.pairwise(args):
+                if flag == "--password-file" and value not in mounted:
+                    errors.append(f"{wname} ({c['name']}): --password-file {value} is no mounted "
+                                  f"Secret key (mounted: {sorted(mounted)})")
+    names = ", ".join(sorted({src.name for src, _ in jobs}))
+    print(f"jobs next to {ov.name}: {len(jobs)} validated ({names})")
+    return errors
+
+
+def check_overlay(root: Path, label: str, overlay: str, component: str | None, outdir: Path,
+                  external: dict[str, set[str]], rendered: dict[str, list[dict]]) -> list[str]:
+    """Checks one overlay, or one overlay with a component. `rendered` keeps each plain
+    overlay's objects: with a component, only the objects it changed are validated again."""
+    with timed(f"{label}: kubectl kustomize"):
+        text = render_variant(root, overlay, component)
+    path = outdir / f"{label}.yaml"
+    path.write_text(text)
+    docs = load_yaml_docs(text)
+    if component is None or overlay not in rendered:
+        to_validate = path
+    else:
+        to_validate = outdir / f"{label}-changed.yaml"
+        to_validate.write_text(dump_yaml([d for d in docs if d not in rendered[overlay]]))
+    with timed(f"{label}: kubernetes-validate --strict {KUBERNETES_VERSION}"):
+        validate(to_validate)
+    if component is None:
+        rendered[overlay] = docs
+    ov = Overlay(label, docs, overlay)
+    errors: list[str] = []
+    with timed(f"{label}: consistency"):
         check_secrets(ov, external, errors)
         check_nats(ov, root, external, errors)
         check_gateway(ov, errors)
+        gateways = check_no_demo_accounts(ov, external, errors)
+        sso = check_gateway_env(ov, external, errors)
         check_containers(ov, errors)
         check_mongodb(ov, errors)
+        check_network(ov, external, errors)
         if overlay == "prod":
             check_prod(ov, errors)
-    print(f"{overlay}: {len(ov.docs)} objects rendered and validated")
+    print(f"{label}: {len(ov.docs)} objects rendered and validated"
+          + ("; single sign-on configured" if sso else ""))
+    if overlay == "prod" and not errors:
+        print(f"{label}: no demo account can exist: GATEWAY_LOCAL_MODE unset or false in every "
+              f"container ({gateways} gateway), GRIDFUSION_DEMO_PASSWORD set nowhere")
+    if overlay == JOBS_OVERLAY and component is None:
+        errors += check_jobs(root, ov, outdir, external)
     return errors
 
 
@@ -408,16 +878,17 @@ def main() -> None:
     ap.add_argument("overlays", nargs="*", default=list(OVERLAYS))
     args = ap.parse_args()
     external = external_secret_spec(args.root)
+    rendered: dict[str, list[dict]] = {}
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
         out = args.out or Path(tmp)
         out.mkdir(parents=True, exist_ok=True)
-        for overlay in args.overlays:
+        for label, overlay, component in variants(args.root, args.overlays):
             try:
-                errors = check_overlay(args.root, overlay, out, external)
+                errors = check_overlay(args.root, label, overlay, component, out, external, rendered)
             except CheckFailed as exc:
                 errors = [str(exc)]
-            failures += [f"[{overlay}] {e}" for e in errors]
+            failures += [f"[{label}] {e}" for e in errors]
     if failures:
         raise CheckFailed("\n" + "\n".join(failures))
 

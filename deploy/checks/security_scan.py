@@ -2,9 +2,12 @@
 """Security scan of every rendered overlay with checkov.
 
 Runs all of checkov's Kubernetes checks (offline: --skip-download) on each
-rendered overlay. A failure passes only when deploy/checks/checkov-skips.yaml
-lists it with a reason; an entry there that matches no failure is an error too
-(a stale waiver hides the next real regression).
+rendered overlay, on each overlay with each optional component
+(deploy/k8s/components), and on the hand-applied Jobs (deploy/k8s/jobs) as
+they are applied next to the prod overlay. A failure passes only when
+deploy/checks/checkov-skips.yaml lists it with a reason for the overlay it
+belongs to; an entry there that matches no failure is an error too (a stale
+waiver hides the next real regression).
 """
 
 from __future__ import annotations
@@ -18,15 +21,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
+    JOBS_OVERLAY,
     OVERLAYS,
     REPO_ROOT,
     CheckFailed,
+    dump_yaml,
+    hand_applied_jobs,
     load_yaml_docs,
     main_wrapper,
-    render,
+    render_variant,
     run,
     timed,
     tool,
+    variants,
 )
 
 SKIPS = Path("deploy/checks/checkov-skips.yaml")
@@ -104,13 +111,22 @@ def main() -> None:
     used = [False] * len(skips)
     problems: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
-        paths = {}
-        for overlay in args.overlays:
-            paths[overlay] = Path(tmp) / f"{overlay}.yaml"
-            paths[overlay].write_text(render(args.root, overlay))
-        with timed(f"checkov on {', '.join(args.overlays)}"):
+        paths: dict[str, Path] = {}
+        by_file: dict[str, str] = {}  # file name -> the overlay whose waivers apply
+        for label, overlay, component in variants(args.root, args.overlays):
+            text = render_variant(args.root, overlay, component)
+            paths[label] = Path(tmp) / f"{label}.yaml"
+            paths[label].write_text(text)
+            by_file[paths[label].name] = overlay
+            if component is None and overlay == JOBS_OVERLAY:
+                jobs = hand_applied_jobs(args.root, load_yaml_docs(text))
+                if jobs:
+                    label = f"{overlay}-jobs"
+                    paths[label] = Path(tmp) / f"{label}.yaml"
+                    paths[label].write_text(dump_yaml([d for _, d in jobs]))
+                    by_file[paths[label].name] = overlay
+        with timed(f"checkov on {', '.join(paths)}"):
             failures = checkov(list(paths.values()))
-        by_file = {p.name: o for o, p in paths.items()}
         for f in failures:
             overlay = by_file.get(Path(f["file_path"]).name)
             if overlay is None:

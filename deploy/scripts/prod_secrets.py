@@ -4,6 +4,9 @@
     python3 deploy/scripts/prod_secrets.py --namespace gridfusion > secrets.json
     kubectl create -f secrets.json        # `create`, not `apply`: never overwrites
 
+On a running installation, a release that reads a new Secret needs only that
+one: `--only gateway-mongodb` (repeatable) prints just the Secrets named.
+
 Prints a Kubernetes List (JSON, which kubectl reads as YAML) of:
   gateway-jwt                 key                          the gateway's JWT signing key
   nats-user-<service>         username, password           one NATS user per service
@@ -110,11 +113,15 @@ def main() -> None:
                     "for a MongoDB outside the cluster")
     ap.add_argument("--gateway-mongodb-uri", help="the gateway's MongoDB URI (a user of its own, "
                     "readWrite on gridfusion_gateway only), for a MongoDB outside the cluster")
+    ap.add_argument("--only", action="append", metavar="SECRET", choices=sorted(SECRET_KEYS),
+                    help="print only this Secret (repeatable), e.g. one a new release reads")
     args = ap.parse_args()
     try:
         doc = generate(args.namespace, args.mongodb_uri, args.gateway_mongodb_uri)
     except ValueError as exc:
         ap.error(str(exc))
+    if args.only:
+        doc["items"] = [i for i in doc["items"] if i["metadata"]["name"] in args.only]
     json.dump(doc, sys.stdout, indent=2)
     sys.stdout.write("\n")
 

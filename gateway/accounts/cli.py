@@ -94,7 +94,7 @@ def run(coro) -> None:
         asyncio.run(coro)
     except PolicyError as exc:
         typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(2 if exc.status in (403, 422) else 1) from None
+        raise typer.Exit(2 if exc.status in (403, 409, 422) else 1) from None  # 2: retrying will not help
 
 
 def read_password(password_file: Path | None) -> str:

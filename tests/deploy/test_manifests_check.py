@@ -8,13 +8,19 @@ from .conftest import ROOT, edit
 
 pytestmark = pytest.mark.deploy
 
+
 BASE = "deploy/k8s/base"
+JOB = "deploy/k8s/jobs/bootstrap-admin.yaml"
+PROD = "deploy/k8s/overlays/prod/kustomization.yaml"
 
 
 def test_passes_on_the_repository(check):
     proc = check("manifests", ROOT)
     assert proc.returncode == 0
     assert "dev:" in proc.output and "prod:" in proc.output
+    assert "prod: no demo account can exist" in proc.output
+    assert "prod+oidc: 51 objects rendered and validated; single sign-on configured" in proc.output
+    assert "jobs next to prod: 1 validated (bootstrap-admin.yaml)" in proc.output
     assert "PASS manifests" in proc.output
 
 
@@ -103,3 +109,111 @@ def test_fails_when_prod_mongodb_members_disagree_with_the_bootstrap(check, repo
     assert proc.returncode == 1
     assert "bootstrap Job sets up 3 members" in proc.output
     assert "MongoDB must run 3 members" in proc.output
+
+
+def test_prod_fails_when_a_gateway_container_switches_local_mode_on(check, repo):
+    # pydantic-settings ignores the case of a variable's name: so does the check.
+    edit(repo / BASE / "gateway.yaml", "            - name: OTEL_SERVICE_NAME\n",
+         "            - name: gateway_local_mode\n              value: \"yes\"\n"
+         "            - name: OTEL_SERVICE_NAME\n")
+    proc = check("manifests", repo, "prod")
+    assert proc.returncode == 1
+    assert "Deployment/gateway (gateway): GATEWAY_LOCAL_MODE='yes' (env)" in proc.output
+    assert "no demo account can exist" not in proc.output
+
+
+def test_prod_fails_when_the_demo_password_is_set_anywhere(check, repo):
+    edit(repo / PROD, "      - NATS_STREAM_REPLICAS=3\n",
+         "      - NATS_STREAM_REPLICAS=3\n      - GRIDFUSION_DEMO_PASSWORD=changeme\n")
+    proc = check("manifests", repo, "prod")
+    assert proc.returncode == 1
+    assert "Deployment/gateway (gateway): GRIDFUSION_DEMO_PASSWORD is set " \
+           "(ConfigMap gridfusion-config)" in proc.output
+    assert "ConfigMap gridfusion-config holds GRIDFUSION_DEMO_PASSWORD" in proc.output
+
+
+def test_fails_when_the_gateway_cannot_reach_mongodb(check, repo):
+    edit(repo / BASE / "gateway.yaml", '        gridfusion.io/mongodb-client: "true"\n', "")
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert ("Deployment/gateway: the NetworkPolicies refuse its connection to MongoDB "
+            "(MONGODB_URI) (StatefulSet/mongodb, port 27017)") in proc.output
+
+
+def test_fails_when_the_gateway_signs_in_as_the_services_mongodb_user(check, repo):
+    edit(repo / BASE / "gateway.yaml", "                  name: gateway-mongodb\n",
+         "                  name: gridfusion-mongodb\n")
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert "Deployment/gateway: MONGODB_URI comes from Secret 'gridfusion-mongodb'" in proc.output
+
+
+def test_fails_when_the_services_user_may_use_the_accounts_database(check, repo):
+    edit(repo / BASE / "mongodb" / "bootstrap-job.yaml", "gridfusion_civil_affairs\n",
+         "gridfusion_civil_affairs,gridfusion_gateway\n")
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert "the services' user may use the gateway's database(s) ['gridfusion_gateway']" in proc.output
+
+
+def test_fails_when_access_tokens_outlive_30_minutes(check, repo):
+    edit(repo / BASE / "kustomization.yaml", "GATEWAY_TOKEN_MINUTES=15", "GATEWAY_TOKEN_MINUTES=60")
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert "GATEWAY_TOKEN_MINUTES='60' (ConfigMap gateway-config) must be a whole number " \
+           "from 1 to 30" in proc.output
+
+
+def test_fails_when_single_sign_on_cannot_reach_its_provider(check, repo):
+    edit(repo / "deploy/k8s/components/oidc/kustomization.yaml", "resources:\n  - gateway-oidc.yaml\n", "")
+    proc = check("manifests", repo, "prod")
+    assert proc.returncode == 1
+    assert "[prod+oidc] Deployment/gateway: single sign-on is configured but no NetworkPolicy " \
+           "lets the gateway reach the provider over HTTPS (443)" in proc.output
+
+
+def test_fails_when_single_sign_on_lacks_openid(check, repo):
+    edit(repo / "deploy/k8s/components/oidc/kustomization.yaml",
+         "      - GATEWAY_OIDC_MAPPING_FILE=/etc/gridfusion/oidc-mapping.yaml\n",
+         "      - GATEWAY_OIDC_MAPPING_FILE=/etc/gridfusion/oidc-mapping.yaml\n"
+         "      - GATEWAY_OIDC_SCOPES=profile email\n")
+    proc = check("manifests", repo, "prod")
+    assert proc.returncode == 1
+    assert "GATEWAY_OIDC_SCOPES='profile email' must include openid" in proc.output
+
+
+def test_fails_on_an_unknown_field_in_the_bootstrap_admin_job(check, repo):
+    edit(repo / JOB, "  backoffLimit: 4\n", "  backoffLimit: 4\n  retries: 4\n")
+    proc = check("manifests", repo, "prod")
+    assert proc.returncode == 1
+    assert "rejects prod-jobs.yaml" in proc.output and "retries" in proc.output
+
+
+def test_fails_when_the_bootstrap_admin_job_cannot_reach_fusion(check, repo):
+    edit(repo / JOB, '        gridfusion.io/fusion-client: "true"\n', "")
+    proc = check("manifests", repo, "prod")
+    assert proc.returncode == 1
+    assert ("bootstrap-admin.yaml: Job/bootstrap-admin: the NetworkPolicies refuse its "
+            "connection to fusion:50051 (GATEWAY_FUSION_TARGET)") in proc.output
+
+
+def test_fails_when_the_bootstrap_admin_job_is_less_hardened_than_the_gateway(check, repo):
+    edit(repo / JOB, "            readOnlyRootFilesystem: true\n", "            readOnlyRootFilesystem: false\n")
+    proc = check("manifests", repo, "prod")
+    assert proc.returncode == 1
+    assert ("Job/bootstrap-admin: container bootstrap-admin securityContext.readOnlyRootFilesystem "
+            "is False, the services' is True") in proc.output
+
+
+def test_fails_when_the_bootstrap_admin_job_names_another_database(check, repo):
+    edit(repo / JOB, "              value: gridfusion_gateway\n", "              value: gridfusion_fusion\n")
+    proc = check("manifests", repo, "prod")
+    assert proc.returncode == 1
+    assert "GATEWAY_DATABASE='gridfusion_fusion', the gateway's is 'gridfusion_gateway'" in proc.output
+
+
+def test_fails_when_the_bootstrap_admin_password_file_is_not_mounted(check, repo):
+    edit(repo / JOB, "--password-file, /secrets/password]", "--password-file, /run/password]")
+    proc = check("manifests", repo, "prod")
+    assert proc.returncode == 1
+    assert "--password-file /run/password is no mounted Secret key" in proc.output

@@ -61,3 +61,12 @@ def test_fails_when_a_waiver_is_scoped_to_other_resources(check, repo):
     proc = check("security_scan", repo, "dev")
     assert proc.returncode == 1
     assert "CKV_K8S_15" in proc.output and "Deployment.gridfusion-dev.fusion" in proc.output
+
+
+def test_scans_the_hand_applied_bootstrap_admin_job(check, repo):
+    edit(repo / "deploy/k8s/jobs/bootstrap-admin.yaml", "allowPrivilegeEscalation: false",
+         "allowPrivilegeEscalation: true")
+    proc = check("security_scan", repo, "prod")
+    assert proc.returncode == 1
+    assert "[prod] CKV_K8S_20" in proc.output
+    assert "Job.gridfusion.bootstrap-admin" in proc.output
