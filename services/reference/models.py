@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Any
 
 import shapely
-from shapely.geometry import Polygon
+from shapely.geometry import MultiPolygon, Polygon
 
 LonLat = tuple[float, float]
 
@@ -51,7 +51,8 @@ class Community:
     community_id: str
     name: str
     street_id: str
-    legal_adviser: Person
+    # None where the import does not say (the department records its adviser itself).
+    legal_adviser: Person | None
     service_station: LonLat
 
 
@@ -64,15 +65,37 @@ class Grid:
     type: str
     community_id: str
     street_id: str
+    # The outer ring of the grid's (largest) part, closed.
     polygon: tuple[LonLat, ...]
     households: int
     residents: int
     party_members: int
-    secretary: Person
+    # None and empty where an import does not say who they are.
+    secretary: Person | None
     committee_members: tuple[Person, ...]
     grid_workers: tuple[Person, ...]
-    police_assistant: Person
+    police_assistant: Person | None
     station: LonLat
+    # The whole boundary when it is more than one ring: polygons, each its outer ring then its
+    # holes. Empty: ``polygon`` is the whole boundary.
+    parts: tuple[tuple[tuple[LonLat, ...], ...], ...] = ()
+
+    @property
+    def geometry(self) -> Polygon | MultiPolygon:
+        """The boundary as a shapely geometry."""
+        if not self.parts:
+            return Polygon(self.polygon)
+        polygons = [Polygon(rings[0], rings[1:]) for rings in self.parts]
+        return polygons[0] if len(polygons) == 1 else MultiPolygon(polygons)
+
+    def geojson(self) -> dict[str, Any]:
+        """The boundary as a GeoJSON geometry (Polygon or MultiPolygon)."""
+        if not self.parts:
+            return {"type": "Polygon", "coordinates": [[[lon, lat] for lon, lat in self.polygon]]}
+        polygons = [[[[lon, lat] for lon, lat in ring] for ring in rings] for rings in self.parts]
+        if len(polygons) == 1:
+            return {"type": "Polygon", "coordinates": polygons[0]}
+        return {"type": "MultiPolygon", "coordinates": polygons}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +119,8 @@ class Household:
     address: str
     residents: int
     location: LonLat
-    head: Person
+    # None when the import gives no head of household.
+    head: Person | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +139,18 @@ class ResidentUnit:
     unit_id: str
     name: str
     grid_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartyMember:
+    """A party member (党员) on the county's register, by home grid: 在职 in work, 离退休
+    retired, 流动 mobile."""
+
+    member_id: str
+    name: str
+    phone: str
+    grid_id: str
+    category: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +180,8 @@ class County:
     social_organisations: tuple[SocialOrganisation, ...]
     resident_units: tuple[ResidentUnit, ...]
     landmarks: tuple[Landmark, ...]
+    # Party members as people (an import's ``party_members.csv``); the synthetic county has counts only.
+    member_records: tuple[PartyMember, ...] = ()
 
     @cached_property
     def party_members(self) -> int:
@@ -151,9 +189,9 @@ class County:
         return sum(grid.party_members for grid in self.grids)
 
     @cached_property
-    def grid_polygons(self) -> Mapping[str, Polygon]:
-        """Shapely polygon of every grid, by grid id."""
-        return {grid.grid_id: Polygon(grid.polygon) for grid in self.grids}
+    def grid_polygons(self) -> Mapping[str, Polygon | MultiPolygon]:
+        """Shapely geometry of every grid, by grid id."""
+        return {grid.grid_id: grid.geometry for grid in self.grids}
 
     @cached_property
     def area_polygon(self) -> Polygon:
@@ -203,10 +241,7 @@ def grid_feature(grid: Grid) -> dict[str, Any]:
     return {
         "type": "Feature",
         "id": grid.grid_id,
-        "geometry": {
-            "type": "Polygon",
-            "coordinates": [[[lon, lat] for lon, lat in grid.polygon]],
-        },
+        "geometry": grid.geojson(),
         "properties": {
             "grid_id": grid.grid_id,
             "name": grid.name,

@@ -56,14 +56,16 @@ class Point(_message.Message):
     def __init__(self, lon: _Optional[float] = ..., lat: _Optional[float] = ...) -> None: ...
 
 class Location(_message.Message):
-    __slots__ = ("point", "address", "household_id")
+    __slots__ = ("point", "address", "household_id", "crs")
     POINT_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    CRS_FIELD_NUMBER: _ClassVar[int]
     point: Point
     address: str
     household_id: str
-    def __init__(self, point: _Optional[_Union[Point, _Mapping]] = ..., address: _Optional[str] = ..., household_id: _Optional[str] = ...) -> None: ...
+    crs: str
+    def __init__(self, point: _Optional[_Union[Point, _Mapping]] = ..., address: _Optional[str] = ..., household_id: _Optional[str] = ..., crs: _Optional[str] = ...) -> None: ...
 
 class DepartmentEvent(_message.Message):
     __slots__ = ("id", "department", "type", "time", "time_offset_minutes", "category", "summary", "severity", "subject_id", "location", "details", "accepted_at")

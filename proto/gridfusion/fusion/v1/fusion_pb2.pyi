@@ -23,7 +23,7 @@ class Scope(_message.Message):
     def __init__(self, street_id: _Optional[str] = ..., community_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., department: _Optional[str] = ...) -> None: ...
 
 class Grid(_message.Message):
-    __slots__ = ("grid_id", "name", "type", "community_id", "community_name", "street_id", "street_name", "households", "residents", "party_members", "polygon", "secretary_name", "police_assistant_name")
+    __slots__ = ("grid_id", "name", "type", "community_id", "community_name", "street_id", "street_name", "households", "residents", "party_members", "polygon", "secretary_name", "police_assistant_name", "geometry_geojson")
     GRID_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -37,6 +37,7 @@ class Grid(_message.Message):
     POLYGON_FIELD_NUMBER: _ClassVar[int]
     SECRETARY_NAME_FIELD_NUMBER: _ClassVar[int]
     POLICE_ASSISTANT_NAME_FIELD_NUMBER: _ClassVar[int]
+    GEOMETRY_GEOJSON_FIELD_NUMBER: _ClassVar[int]
     grid_id: str
     name: str
     type: str
@@ -50,7 +51,8 @@ class Grid(_message.Message):
     polygon: _containers.RepeatedCompositeFieldContainer[_events_pb2.Point]
     secretary_name: str
     police_assistant_name: str
-    def __init__(self, grid_id: _Optional[str] = ..., name: _Optional[str] = ..., type: _Optional[str] = ..., community_id: _Optional[str] = ..., community_name: _Optional[str] = ..., street_id: _Optional[str] = ..., street_name: _Optional[str] = ..., households: _Optional[int] = ..., residents: _Optional[int] = ..., party_members: _Optional[int] = ..., polygon: _Optional[_Iterable[_Union[_events_pb2.Point, _Mapping]]] = ..., secretary_name: _Optional[str] = ..., police_assistant_name: _Optional[str] = ...) -> None: ...
+    geometry_geojson: str
+    def __init__(self, grid_id: _Optional[str] = ..., name: _Optional[str] = ..., type: _Optional[str] = ..., community_id: _Optional[str] = ..., community_name: _Optional[str] = ..., street_id: _Optional[str] = ..., street_name: _Optional[str] = ..., households: _Optional[int] = ..., residents: _Optional[int] = ..., party_members: _Optional[int] = ..., polygon: _Optional[_Iterable[_Union[_events_pb2.Point, _Mapping]]] = ..., secretary_name: _Optional[str] = ..., police_assistant_name: _Optional[str] = ..., geometry_geojson: _Optional[str] = ...) -> None: ...
 
 class ListGridsRequest(_message.Message):
     __slots__ = ("scope",)
@@ -59,10 +61,12 @@ class ListGridsRequest(_message.Message):
     def __init__(self, scope: _Optional[_Union[Scope, _Mapping]] = ...) -> None: ...
 
 class ListGridsResponse(_message.Message):
-    __slots__ = ("grids",)
+    __slots__ = ("grids", "reference_version")
     GRIDS_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_VERSION_FIELD_NUMBER: _ClassVar[int]
     grids: _containers.RepeatedCompositeFieldContainer[Grid]
-    def __init__(self, grids: _Optional[_Iterable[_Union[Grid, _Mapping]]] = ...) -> None: ...
+    reference_version: str
+    def __init__(self, grids: _Optional[_Iterable[_Union[Grid, _Mapping]]] = ..., reference_version: _Optional[str] = ...) -> None: ...
 
 class GetGridRequest(_message.Message):
     __slots__ = ("grid_id",)
