@@ -50,15 +50,17 @@ def nats_permissions(user: str) -> dict[str, dict[str, list[str]]]:
     results (``gridfusion.results.<department>``), and reaches JetStream only to read its own
     hand-overs through its durable consumer ``handover-<department>``. Fusion consumes every
     event and result and publishes cases, hand-overs and dead letters; it declares the
-    streams. The gateway reads case changes.
+    streams; it announces a new reference version on ``gridfusion.reference.activated``, which
+    every service hears. The gateway reads case changes.
     """
     if user == "admin":
         return {"publish": {"allow": [">"]}, "subscribe": {"allow": [">"]}}
     if user == "fusion":
         return {
             "publish": {"allow": ["gridfusion.cases.>", "gridfusion.handover.>", "gridfusion.deadletter.>",
-                                  "$JS.API.>", "$JS.ACK.>", "_INBOX.>"]},
-            "subscribe": {"allow": ["gridfusion.events.>", "gridfusion.results.>", "_INBOX.>"]},
+                                  "gridfusion.reference.>", "$JS.API.>", "$JS.ACK.>", "_INBOX.>"]},
+            "subscribe": {"allow": ["gridfusion.events.>", "gridfusion.results.>", "gridfusion.reference.>",
+                                    "_INBOX.>"]},
         }
     if user == "gateway":
         return {
@@ -66,7 +68,7 @@ def nats_permissions(user: str) -> dict[str, dict[str, list[str]]]:
                                   "$JS.API.CONSUMER.CREATE.CASES.>", "$JS.API.CONSUMER.INFO.CASES.>",
                                   "$JS.API.CONSUMER.DELETE.CASES.>", "$JS.API.CONSUMER.MSG.NEXT.CASES.>",
                                   "$JS.API.STREAM.INFO.DEADLETTER", "$JS.ACK.CASES.>", "$JS.FC.>", "_INBOX.>"]},
-            "subscribe": {"allow": ["gridfusion.cases.>", "_INBOX.>"]},
+            "subscribe": {"allow": ["gridfusion.cases.>", "gridfusion.reference.>", "_INBOX.>"]},
         }
     if user in DEPARTMENTS:
         durable = f"handover-{user}"
@@ -80,7 +82,7 @@ def nats_permissions(user: str) -> dict[str, dict[str, list[str]]]:
                 f"$JS.ACK.HANDOVERS.{durable}.>",
                 "_INBOX.>",
             ]},
-            "subscribe": {"allow": ["_INBOX.>"]},
+            "subscribe": {"allow": ["gridfusion.reference.>", "_INBOX.>"]},
         }
     raise ValueError(f"no NATS user '{user}'")
 
