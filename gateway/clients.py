@@ -8,6 +8,7 @@ import grpc
 from gridfusion.community.v1 import community_pb2_grpc
 from gridfusion.departments.v1 import departments_pb2_grpc
 from gridfusion.fusion.v1 import fusion_pb2_grpc
+from gridfusion.reference.v1 import reference_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from .settings import GatewaySettings
@@ -22,6 +23,8 @@ class Peers:
         self.fusion = fusion_pb2_grpc.FusionServiceStub(self.channels["fusion"])
         # Party members, service orders, the audit log and the weekly report: served by fusion.
         self.community = community_pb2_grpc.CommunityServiceStub(self.channels["fusion"])
+        # The county's reference data (grids, households, members) as versions: served by fusion.
+        self.reference = reference_pb2_grpc.ReferenceServiceStub(self.channels["fusion"])
         self.departments = {
             d: departments_pb2_grpc.DepartmentServiceStub(self.channels[d]) for d in settings.department_targets
         }

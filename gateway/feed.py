@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from google.protobuf.message import DecodeError
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
+from gridfusion.reference.v1 import reference_pb2 as rpb
 
 from services.platform import bus
 
@@ -28,6 +29,7 @@ from .scoping import case_visible
 log = logging.getLogger(__name__)
 
 SUBJECT = "gridfusion.cases.>"
+REFERENCE_SUBJECT = "gridfusion.reference.activated"
 QUEUE_SIZE = 256
 
 
@@ -73,10 +75,22 @@ class FeedHub:
         self.listeners: set[Listener] = set()
         self.nc = None
         self.delivered = 0
+        # Called with the version when fusion announces a new current reference version.
+        self.on_reference: list = []
 
     async def start(self, url: str, *, user: str | None = None, password: str | None = None) -> None:
         self.nc = await bus.connect(url, name="gateway-feed", user=user, password=password)
         await self.nc.subscribe(SUBJECT, cb=self._on_message)
+        await self.nc.subscribe(REFERENCE_SUBJECT, cb=self._on_reference)
+
+    async def _on_reference(self, msg) -> None:
+        try:
+            version = rpb.ReferenceVersion.FromString(msg.data).version
+        except DecodeError:
+            return
+        log.info("reference version announced", extra={"version": version})
+        for listener in self.on_reference:
+            listener(version)
 
     @property
     def connected(self) -> bool:

@@ -40,6 +40,7 @@ from .api.routes import (
     health,
     oidc,
     open311,
+    reference,
     reports,
 )
 from .auth import load_or_create_key
@@ -72,6 +73,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         hub = FeedHub()
         state.feed = hub
         accounts.on_sessions_ended = hub.end_sessions
+        hub.on_reference.append(state.forget_grids)
         tasks = [
             asyncio.create_task(_connect_feed(hub, settings)),
             asyncio.create_task(_prepare_store(store)),
@@ -102,7 +104,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_exception_handler(SignInRefused, handle_sign_in_refused)
     app.add_exception_handler(Throttled, handle_throttled)
     app.add_exception_handler(HasherBusy, handle_throttled)
-    for module in (health, auth, oidc, accounts_routes, departments, grids, community, reports, audit, feed, open311, dead_letters):
+    for module in (health, auth, oidc, accounts_routes, departments, grids, community, reports, audit, feed, open311, dead_letters,
+                   reference):
         app.include_router(module.router)
     # Cases and events are the grid staff's and the departments' (not residents' or members').
     for module in (events, cases):

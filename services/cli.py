@@ -14,9 +14,11 @@ import typer
 
 from gateway.accounts.cli import app as accounts_app
 from services.platform.settings import DEPARTMENTS
+from services.reference.cli import app as reference_app
 
 app = typer.Typer(help="Gridfusion: five departments' events on one party-branch grid.", no_args_is_help=True)
 app.add_typer(accounts_app, name="accounts")
+app.add_typer(reference_app, name="reference")
 
 SERVICE_NAMES = ("gateway", "fusion", *DEPARTMENTS)
 
@@ -95,24 +97,22 @@ def seed(
     mongodb_uri: Annotated[str, typer.Option(envvar="MONGODB_URI")] = "mongodb://127.0.0.1:27017/?directConnection=true",
     database: Annotated[str, typer.Option(envvar="FUSION_DATABASE")] = "gridfusion_fusion",
 ) -> None:
-    """Load the synthetic Ningyang reference data into fusion's database (once; again is a no-op)."""
+    """Store the synthetic Ningyang county as the first reference version (demo and tests only;
+    a county imports its own with `gridfusion reference import`). A no-op once any version exists."""
     from services.fusion import reference_store
     from services.platform.mongo import connect
 
-    async def go() -> dict[str, int]:
+    async def go() -> str | None:
         client = connect(mongodb_uri, app_name="gridfusion-seed")
         try:
-            written = await reference_store.seed(client[database])
             await reference_store.ensure_indexes(client[database])
-            return written
+            return await reference_store.seed_synthetic(client[database])
         finally:
             await client.close()
 
-    written = asyncio.run(go())
-    if not written:
-        typer.echo("reference data already loaded; nothing to do")
-    for collection, count in written.items():
-        typer.echo(f"{collection:>12}: {count}")
+    version = asyncio.run(go())
+    typer.echo(f"the synthetic county is reference version {version}" if version
+               else "reference data already present; nothing to do")
 
 
 @app.command()

@@ -254,6 +254,9 @@ class LocalPlatform:
             GATEWAY_FUSION_TARGET=f"127.0.0.1:{self.ports.fusion}",
             GATEWAY_DEPARTMENT_TARGETS=json.dumps({d: f"127.0.0.1:{p}" for d, p in self.ports.departments.items()}),
             GATEWAY_LOCAL_MODE="true",
+            # Local mode's demo county: the synthetic Ningyang county seat, until one is imported.
+            FUSION_SEED_REFERENCE="true",
+            GRIDFUSION_FUSION_TARGET=f"127.0.0.1:{self.ports.fusion}",
             GATEWAY_JWT_KEY_FILE=str(self.home / "gateway" / "jwt.key"),
             GRIDFUSION_DEMO_PASSWORD=self.demo_password,
             PYTHONUNBUFFERED="1",

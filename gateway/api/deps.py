@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
@@ -23,6 +24,7 @@ from ..clients import Peers
 from ..settings import GatewaySettings
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/v1/auth/token")
+GRIDS_MAX_AGE = 60.0
 
 
 @dataclass
@@ -33,6 +35,8 @@ class GatewayState:
     accounts: Accounts
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _grids: dict[str, fusion_pb2.Grid] | None = None
+    _grids_read: float = 0.0
+    reference_version: str = ""
     _demo_ready: bool = False
     # The live feed of case changes (set up in the app's lifespan when NATS is configured).
     feed: Any = None
@@ -52,11 +56,20 @@ class GatewayState:
                 self._demo_ready = True
 
     async def grids(self) -> dict[str, fusion_pb2.Grid]:
-        """Every grid (without polygons' use in mind): for scope checks and names; read once."""
-        if self._grids is None:
+        """Every grid of the current reference version: for scope checks and names. Read again
+        when a new version is announced (:meth:`forget_grids`), and at least every
+        ``GRIDS_MAX_AGE`` seconds in case an announcement was missed."""
+        if self._grids is None or time.monotonic() - self._grids_read > GRIDS_MAX_AGE:
             reply = await self.peers.fusion.ListGrids(fusion_pb2.ListGridsRequest(), timeout=self.settings.rpc_timeout_seconds)
             self._grids = {g.grid_id: g for g in reply.grids}
+            self._grids_read = time.monotonic()
+            self.reference_version = reply.reference_version
         return self._grids
+
+    def forget_grids(self, version: str) -> None:
+        """A new reference version was announced: read the grids again at the next need."""
+        if version != self.reference_version:
+            self._grids = None
 
     @property
     def tz(self) -> ZoneInfo:

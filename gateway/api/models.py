@@ -329,15 +329,21 @@ class Polygon(BaseModel):
     coordinates: list[list[tuple[float, float]]] = Field(description="[[[lon, lat], ...]]: the outer ring, closed, WGS84")
 
 
+class MultiPolygon(BaseModel):
+    type: Literal["MultiPolygon"] = "MultiPolygon"
+    coordinates: list[list[list[list[float]]]] = Field(description="polygons, each its outer ring then its holes")
+
+
 class GridFeature(BaseModel):
     type: Literal["Feature"] = "Feature"
     id: str
-    geometry: Polygon
+    geometry: Polygon | MultiPolygon = Field(discriminator="type")
     properties: GridProperties
 
 
 class GridCollection(BaseModel):
     type: Literal["FeatureCollection"] = "FeatureCollection"
+    reference_version: str = Field("", description="the reference version the grids belong to")
     features: list[GridFeature]
 
 
@@ -426,3 +432,49 @@ class Me(BaseModel):
     must_change_password: bool
     source: Literal["password", "oidc"]
     last_login_at: str | None
+
+
+class ReferenceCounts(BaseModel):
+    streets: int
+    communities: int
+    grids: int
+    compounds: int
+    households: int
+    residents: int
+    party_members: int
+
+
+class ReferenceVersion(BaseModel):
+    version: str
+    source: str
+    created_at: str | None
+    created_by: str
+    counts: ReferenceCounts
+    current: bool
+    activated_at: str | None
+    activated_by: str | None
+    crs: str
+    warnings: int
+
+
+class ReferenceVersions(BaseModel):
+    items: list[ReferenceVersion]
+
+
+class ImportProblem(BaseModel):
+    severity: Literal["error", "warning"]
+    code: str
+    message: str
+    file: str | None
+    row: int | None
+    ids: list[str]
+
+
+class ImportReport(BaseModel):
+    applied: bool
+    version: str | None = Field(None, description="the new version, when applied")
+    errors: int
+    warnings: int
+    crs: str
+    counts: ReferenceCounts
+    problems: list[ImportProblem]

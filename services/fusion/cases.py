@@ -130,8 +130,9 @@ class CaseStore:
     async def ensure_indexes(self) -> None:
         await ensure_indexes(self.db, INDEXES)
 
-    async def load_grids(self) -> None:
-        self.grids = {g["_id"]: g async for g in self.db["grids"].find({}, {"polygon": 0})}
+    def use_grids(self, grid_docs: dict[str, dict[str, Any]]) -> None:
+        """The grids of the current reference version (cases carry their community and street)."""
+        self.grids = grid_docs
 
     async def _transaction(self, fn):
         async with self.client.start_session() as session:

@@ -208,8 +208,9 @@ class CommunityStore:
     async def ensure_indexes(self) -> None:
         await ensure_indexes(self.db, INDEXES)
 
-    async def load_grids(self) -> None:
-        self.grids = {g["_id"]: g async for g in self.db["grids"].find({}, {"polygon": 0, "committee_members": 0})}
+    def use_grids(self, grid_docs: dict[str, dict[str, Any]]) -> None:
+        """The grids of the current reference version."""
+        self.grids = grid_docs
 
     def grid(self, grid_id: str) -> dict[str, Any]:
         grid = self.grids.get(grid_id)

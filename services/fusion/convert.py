@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -33,20 +34,25 @@ def grid_to_proto(doc: dict[str, Any], *, with_polygon: bool = True) -> pb.Grid:
     )
     if with_polygon:
         grid.polygon.extend(events_pb2.Point(lon=lon, lat=lat) for lon, lat in doc["polygon"])
+        grid.geometry_geojson = json.dumps(geometry_of(doc), separators=(",", ":"))
     return grid
 
 
-def household_to_proto(doc: dict[str, Any]) -> pb.Household:
-    head = doc.get("head") or {}
+def geometry_of(doc: dict[str, Any]) -> dict[str, Any]:
+    """A grid document's boundary as a GeoJSON geometry."""
+    parts = doc.get("parts") or [[doc["polygon"]]]
+    if len(parts) == 1:
+        return {"type": "Polygon", "coordinates": parts[0]}
+    return {"type": "MultiPolygon", "coordinates": parts}
+
+
+def household_model_to_proto(h) -> pb.Household:
+    """A household of the reference model (``services.reference.models.Household``)."""
+    head = h.head
     return pb.Household(
-        household_id=doc["_id"],
-        compound_id=doc["compound_id"],
-        grid_id=doc["grid_id"],
-        address=doc["address"],
-        residents=doc["residents"],
-        head_name=head.get("name", ""),
-        head_phone=head.get("phone", ""),
-        head_id_number=head.get("id_number", ""),
+        household_id=h.household_id, compound_id=h.compound_id, grid_id=h.grid_id, address=h.address,
+        residents=h.residents, head_name=head.name if head else "", head_phone=head.phone if head else "",
+        head_id_number=head.id_number if head else "",
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from gridfusion.community.v1 import community_pb2, community_pb2_grpc
 from gridfusion.fusion.v1 import fusion_pb2 as pb
 from gridfusion.fusion.v1 import fusion_pb2_grpc as pb_grpc
+from gridfusion.reference.v1 import reference_pb2, reference_pb2_grpc
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -19,7 +20,8 @@ from .community import CommunityServicer, CommunityStore
 from .consumer import SOURCE, FusionHandler
 from .escalation import Escalator
 from .outbox import Relay
-from .resolver import GridResolver
+from .reference import ReferenceHolder
+from .reference_api import ReferenceServicer
 from .results import SUBJECT as RESULTS_SUBJECT
 from .results import ResultsHandler
 from .server import FusionServicer
@@ -32,8 +34,12 @@ class FusionSettings(CommonSettings):
     database: str = "gridfusion_fusion"
     batch_size: int = Field(200, ge=1, le=5000)
     max_deliver: int = Field(5, ge=1, le=100)
-    # Load the synthetic county when the database has no grid yet (local mode and tests).
-    seed_reference: bool = True
+    # Store the synthetic county as the first reference version when there is none (local mode
+    # and tests only). Off by default: a county imports its own data, and until it does fusion
+    # stays not ready with the reason "no reference data imported".
+    seed_reference: bool = False
+    # How often to check which reference version is current, besides the announcements.
+    reference_poll_seconds: float = Field(10.0, gt=0)
     # Durable consumer names: every replica shares them, so the stream's work is split.
     consumer: str = "fusion"
     results_consumer: str = "fusion-results"
@@ -48,13 +54,16 @@ async def serve() -> None:
     rt.setup_observability()
     client = rt.connect_mongo()
     db = client[settings.database]
-    if settings.seed_reference:
-        await reference_store.seed(db)
     await reference_store.ensure_indexes(db)
+    if settings.seed_reference:
+        await reference_store.seed_synthetic(db)
     store = CaseStore(client, db)
     await store.ensure_indexes()
-    await store.load_grids()
-    resolver = await GridResolver.load(db)
+    reference = ReferenceHolder(db)
+    reference.listeners.append(lambda held: store.use_grids(held.grid_docs))
+    await reference.refresh()
+    rt.conditions.append(reference.why_not_ready)
+    resolver = reference.resolver
     js = await rt.connect_nats()
     clock = SystemClock()
     relay = Relay(store.outbox, js, clock)
@@ -75,23 +84,28 @@ async def serve() -> None:
     ]
     for consumer in consumers:
         await consumer.start()
-    servicer = FusionServicer(store, resolver, relay, clock)
+    servicer = FusionServicer(store, reference, relay, clock)
     # Party members, service orders, the audit log and the weekly report (community.proto).
     community = CommunityStore(db, clock)
     await community.ensure_indexes()
-    await community.load_grids()
+    community.use_grids(reference.grid_docs)
+    reference.listeners.append(lambda held: community.use_grids(held.grid_docs))
     community_servicer = CommunityServicer(community)
+    reference_servicer = ReferenceServicer(reference, rt.nc)
 
     def register(server) -> None:
         pb_grpc.add_FusionServiceServicer_to_server(servicer, server)
         community_pb2_grpc.add_CommunityServiceServicer_to_server(community_servicer, server)
+        reference_pb2_grpc.add_ReferenceServiceServicer_to_server(reference_servicer, server)
 
     await rt.serve_grpc(
         settings.grpc_port,
         [pb.DESCRIPTOR.services_by_name["FusionService"].full_name,
-         community_pb2.DESCRIPTOR.services_by_name["CommunityService"].full_name],
+         community_pb2.DESCRIPTOR.services_by_name["CommunityService"].full_name,
+         reference_pb2.DESCRIPTOR.services_by_name["ReferenceService"].full_name],
         register,
     )
+    rt.spawn(reference.watch(rt.nc, rt.stop, settings.reference_poll_seconds), "reference-watch")
     for consumer in consumers:
         rt.spawn(consumer.run(rt.stop), f"{consumer.durable}-consumer")
     rt.spawn(Escalator(store, relay, clock).run(rt.stop, settings.escalation_interval_seconds), "escalation")

@@ -30,7 +30,8 @@ from gridfusion.events.v1 import events_pb2
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from shapely import STRtree
-from shapely.geometry import Polygon
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
 
 # A score out of 100; below it an address is unlocatable rather than guessed.
 FUZZY_THRESHOLD = 80.0
@@ -95,7 +96,8 @@ class GridResolver:
         places: Iterable[Place],
     ) -> None:
         self.grid_ids = sorted(polygons)
-        self.polygons = [Polygon(polygons[g]) for g in self.grid_ids]
+        # A ring, or a whole boundary already built (a grid in parts: see :func:`_boundary`).
+        self.polygons = [_as_geometry(polygons[g]) for g in self.grid_ids]
         for polygon in self.polygons:
             shapely.prepare(polygon)
         self.tree = STRtree(self.polygons)
@@ -109,19 +111,11 @@ class GridResolver:
         self.place_keys = [p.key for p in places]
 
     @classmethod
-    async def load(cls, db) -> GridResolver:
-        grids = [g async for g in db["grids"].find({}, {"polygon": 1})]
-        households = [h async for h in db["households"].find({}, {"grid_id": 1, "address": 1, "location": 1})]
-        sites = []
-        for collection in ("compounds", "landmarks"):
-            sites += [c async for c in db[collection].find({}, {"grid_id": 1, "address": 1, "name": 1, "location": 1})]
-        return cls.from_docs(grids, households, sites)
-
-    @classmethod
     def from_docs(cls, grids: Iterable[dict], households: Iterable[dict], sites: Iterable[dict]) -> GridResolver:
-        """Build from fusion's documents: grids (``_id``, ``polygon``), households, and named sites
-        (compounds and landmarks: ``grid_id``, ``address``, ``name``, ``location``)."""
-        polygons = {g["_id"]: g["polygon"] for g in grids}
+        """Build from fusion's documents: grids (``_id``, ``polygon``, and ``parts`` when the
+        boundary is more than one ring), households, and named sites (compounds and landmarks:
+        ``grid_id``, ``address``, ``name``, ``location``)."""
+        polygons = {g["_id"]: _boundary(g) for g in grids}
         register: dict[str, tuple[str, tuple[float, float] | None]] = {}
         addresses: dict[str, tuple[str, tuple[float, float] | None]] = {}
         for h in households:
@@ -137,10 +131,15 @@ class GridResolver:
 
     @classmethod
     def from_county(cls, county) -> GridResolver:
-        """Build straight from the reference county (:func:`services.reference.build_county`), as
-        the department services do: they place events exactly as fusion does without reading
-        fusion's database."""
-        grids = [{"_id": g.grid_id, "polygon": [list(p) for p in g.polygon]} for g in county.grids]
+        """Build straight from a reference county (a version as fusion holds it, or as a
+        department service receives it from ``ReferenceService.GetSnapshot``), so a department
+        places events exactly as fusion does without reading fusion's database. A grid in parts
+        keeps every part and hole."""
+        grids = [
+            {"_id": g.grid_id, "polygon": [list(p) for p in g.polygon],
+             "parts": [[[list(p) for p in ring] for ring in rings] for rings in g.parts]}
+            for g in county.grids
+        ]
         households = [
             {"_id": h.household_id, "grid_id": h.grid_id, "address": h.address, "location": h.location}
             for h in county.households
@@ -150,11 +149,6 @@ class GridResolver:
             for s in (*county.compounds, *county.landmarks)
         ]
         return cls.from_docs(grids, households, sites)
-
-    async def reload(self, db) -> None:
-        """Read the grid data again (after a correction), replacing this resolver's in place."""
-        fresh = await GridResolver.load(db)
-        self.__dict__.update(fresh.__dict__)
 
     def locate_points(self, points: Sequence[tuple[float, float]]) -> list[str | None]:
         """Grid of each point, in one query of the tree; None outside every grid."""
@@ -232,6 +226,20 @@ def unlocatable_reason(location: events_pb2.Location) -> str:
     if kind == "address":
         return f"unlocatable: address {location.address!r} matches no compound, household or landmark"
     return "unlocatable: the event has no location"
+
+
+def _boundary(grid: dict) -> Sequence[Sequence[float]] | BaseGeometry:
+    """A grid document's whole boundary: its ``parts`` (polygons, each its outer ring then its
+    holes) when it has them, else its ``polygon`` ring."""
+    parts = grid.get("parts") or ()
+    if not parts:
+        return grid["polygon"]
+    polygons = [Polygon(rings[0], rings[1:]) for rings in parts]
+    return polygons[0] if len(polygons) == 1 else MultiPolygon(polygons)
+
+
+def _as_geometry(boundary: Sequence[Sequence[float]] | BaseGeometry) -> BaseGeometry:
+    return boundary if isinstance(boundary, BaseGeometry) else Polygon(boundary)
 
 
 def _unambiguous(places: list[Place]) -> list[Place]:

@@ -20,11 +20,13 @@ from .convert import (
     dead_letter_to_proto,
     event_to_proto,
     grid_to_proto,
-    household_to_proto,
+    household_model_to_proto,
     timeline_to_proto,
 )
 from .outbox import Relay
-from .resolver import GridResolver, unlocatable_reason
+from .reference import ReferenceHolder
+from .reference_store import NO_DATA
+from .resolver import unlocatable_reason
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +61,11 @@ def actor_of(actor: pb.Actor) -> workflow.Actor:
 
 
 class FusionServicer(pb_grpc.FusionServiceServicer):
-    def __init__(self, store: CaseStore, resolver: GridResolver, relay: Relay | None = None,
+    def __init__(self, store: CaseStore, reference: ReferenceHolder, relay: Relay | None = None,
                  clock: Clock | None = None) -> None:
         self.store = store
-        self.resolver = resolver
+        self.reference = reference
+        self.resolver = reference.resolver
         self.relay = relay
         self.clock = clock or SystemClock()
         self.db = store.db
@@ -74,23 +77,32 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
             except Exception:
                 log.exception("case changes not published yet; the relay will")
 
+    async def _require_reference(self, context) -> None:
+        if self.reference.county is None:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, NO_DATA)
+
     async def ListGrids(self, request: pb.ListGridsRequest, context) -> pb.ListGridsResponse:
-        query = {k: v for k, v in (("street_id", request.scope.street_id), ("community_id", request.scope.community_id), ("_id", request.scope.grid_id)) if v}
-        grids = [grid_to_proto(g) async for g in self.db["grids"].find(query).sort("_id", 1)]
-        return pb.ListGridsResponse(grids=grids)
+        await self._require_reference(context)
+        scope = request.scope
+        grids = [grid_to_proto(doc) for grid_id, doc in sorted(self.reference.grid_docs.items())
+                 if (not scope.grid_id or grid_id == scope.grid_id)
+                 and (not scope.community_id or doc["community_id"] == scope.community_id)
+                 and (not scope.street_id or doc["street_id"] == scope.street_id)]
+        return pb.ListGridsResponse(grids=grids, reference_version=self.reference.version or "")
 
     async def GetGrid(self, request: pb.GetGridRequest, context) -> pb.Grid:
-        doc = await self.db["grids"].find_one({"_id": request.grid_id})
+        await self._require_reference(context)
+        doc = self.reference.grid_docs.get(request.grid_id)
         if doc is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"no grid {request.grid_id!r}")
         return grid_to_proto(doc)
 
     async def ListHouseholds(self, request: pb.ListHouseholdsRequest, context) -> pb.ListHouseholdsResponse:
+        await self._require_reference(context)
         page, size = paging(request.page, request.page_size)
-        query = {"grid_id": request.grid_id}
-        total = await self.db["households"].count_documents(query)
-        cursor = self.db["households"].find(query).sort("_id", 1).skip((page - 1) * size).limit(size)
-        return pb.ListHouseholdsResponse(items=[household_to_proto(h) async for h in cursor], total=total)
+        households = self.reference.county.households_by_grid.get(request.grid_id, ())
+        chosen = households[(page - 1) * size:page * size]
+        return pb.ListHouseholdsResponse(items=[household_model_to_proto(h) for h in chosen], total=len(households))
 
     async def Locate(self, request: pb.LocateRequest, context) -> pb.LocateResponse:
         resolution = self.resolver.locate(request.location)
@@ -184,9 +196,8 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
         event = events_pb2.DepartmentEvent.FromString(record["event"])
         resolution = self.resolver.locate(event.location)
         if resolution is None:
-            # The grid data may have been corrected since this process loaded it: read it again.
-            await self.resolver.reload(self.db)
-            await self.store.load_grids()
+            # A corrected version may have been imported since this process loaded one.
+            await self.reference.refresh()
             resolution = self.resolver.locate(event.location)
         if resolution is None:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"still {unlocatable_reason(event.location)}")

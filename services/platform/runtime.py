@@ -40,6 +40,10 @@ class Runtime:
         self.grpc: GrpcServer | None = None
         self._tasks: list[asyncio.Task] = []
         self.grace_seconds = 10.0
+        # Conditions of readiness beyond the connections: each returns why the service cannot
+        # serve yet (e.g. "no reference data imported"), or None.
+        self.conditions: list[Callable[[], str | None]] = []
+        self._reported: str | None = None
 
     def setup_observability(self) -> None:
         setup_logging(self.name, self.settings.log_level)
@@ -79,10 +83,25 @@ class Runtime:
         self._tasks.append(task)
         return task
 
+    def why_not_ready(self) -> str | None:
+        """The first unmet readiness condition, or None."""
+        for condition in self.conditions:
+            reason = condition()
+            if reason:
+                return reason
+        return None
+
     async def healthy(self) -> bool:
         nats_ok = self.nc is None or self.nc.is_connected
         mongo_ok = self.mongo is None or await mongo.ping(self.mongo)
-        return nats_ok and mongo_ok
+        reason = self.why_not_ready()
+        if reason != self._reported:
+            self._reported = reason
+            if reason:
+                log.warning("not ready", extra={"service": self.name, "reason": reason})
+            else:
+                log.info("ready", extra={"service": self.name})
+        return nats_ok and mongo_ok and reason is None
 
     async def _watch_health(self) -> None:
         """Keep the gRPC health status true to the NATS and MongoDB connections."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import grpc
@@ -23,6 +24,7 @@ from services.fusion.convert import case_to_proto
 from services.fusion.deadlines import DEADLINES
 from services.fusion.escalation import Escalator
 from services.fusion.outbox import Relay, case_change
+from services.fusion.reference import ReferenceHolder
 from services.fusion.resolver import GridResolver
 from services.fusion.results import ResultsHandler
 from services.fusion.server import FusionServicer
@@ -33,11 +35,13 @@ from services.platform.clock import ManualClock
 from services.platform.grpcserver import GrpcServer
 from services.platform.mongo import connect
 from services.reference import build_county
+from services.reference.models import Household
 
 pytestmark = pytest.mark.integration
 
 T0 = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
 COUNTY = build_county()
+GRIDS_ONLY = replace(COUNTY, compounds=(), households=(), landmarks=(), social_organisations=(), resident_units=())
 GRID = COUNTY.grids[0]
 OTHER_GRID = COUNTY.grids[1]
 
@@ -78,7 +82,9 @@ def resolver() -> GridResolver:
 async def db(mongodb_uri: str) -> AsyncIterator:
     client = connect(mongodb_uri, app_name="tests-fusion")
     database = client[f"fusion_loop_{uuid.uuid4().hex[:10]}"]
-    await database["grids"].insert_many([reference_store.grid_doc(g, COUNTY) for g in COUNTY.grids])
+    # The reference data as fusion holds it: a version of the county's grids (no households yet).
+    version = await reference_store.store_version(database, GRIDS_ONLY, source="tests", actor="tests")
+    await reference_store.activate(database, version, actor="tests")
     yield database
     await client.drop_database(database.name)
     await client.close()
@@ -89,7 +95,7 @@ async def store_for(mongodb_uri: str, name: str) -> CaseStore:
     client = connect(mongodb_uri, app_name=f"tests-{uuid.uuid4().hex[:6]}")
     store = CaseStore(client, client[name])
     await store.ensure_indexes()
-    await store.load_grids()
+    store.use_grids({g.grid_id: reference_store.grid_doc(g, COUNTY) for g in COUNTY.grids})
     return store
 
 
@@ -425,9 +431,10 @@ async def test_department_results_come_back_to_the_case_once(store, resolver, js
 
 @pytest.fixture
 async def api(store, db):
-    # Its own resolver: re-processing reloads it from this test's database (grids only, so far).
-    resolver = await GridResolver.load(db)
-    servicer = FusionServicer(store, resolver, None, ManualClock(T0 + timedelta(hours=1)))
+    # Its own view of the reference data: re-processing reloads it when a new version is current.
+    holder = ReferenceHolder(db)
+    await holder.refresh()
+    servicer = FusionServicer(store, holder, None, ManualClock(T0 + timedelta(hours=1)))
     port = free_port()
     server = GrpcServer(port, [fpb.DESCRIPTOR.services_by_name["FusionService"].full_name], host="127.0.0.1")
     server.add(lambda s: fusion_pb2_grpc.add_FusionServiceServicer_to_server(servicer, s))
@@ -481,10 +488,12 @@ async def test_unlocatable_event_is_listed_and_reprocessed_after_the_grid_data_i
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await api.ReprocessDeadLetter(fpb.ReprocessDeadLetterRequest(event_id="U1", actor="admin"))
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "not in the register" in err.value.details()
-    # The fix: the household is registered. Now it fuses.
-    await db["households"].insert_one({"_id": household, "compound_id": COUNTY.compounds[0].compound_id,
-                                       "grid_id": GRID.grid_id, "address": "宁阳县文庙街道磁窑路5号文华新城小区99号楼1单元101室",
-                                       "residents": 3, "location": list(inside(GRID))})
+    # The fix: a version whose register has the household becomes current. Now it fuses.
+    fixed = replace(GRIDS_ONLY, households=(Household(household, COUNTY.compounds[0].compound_id, GRID.grid_id,
+                                                      "宁阳县文庙街道磁窑路5号文华新城小区99号楼1单元101室", 3,
+                                                      inside(GRID), None),))
+    version = await reference_store.store_version(db, fixed, source="tests: corrected", actor="tests")
+    await reference_store.activate(db, version, actor="tests")
     fused = await api.ReprocessDeadLetter(fpb.ReprocessDeadLetterRequest(event_id="U1", actor="admin"))
     assert (fused.status, fused.grid_id) == ("fused", GRID.grid_id) and fused.case_id
     again = await api.ReprocessDeadLetter(fpb.ReprocessDeadLetterRequest(event_id="U1", actor="admin"))

@@ -42,7 +42,7 @@ async def fusion_db(mongodb_uri: str) -> AsyncIterator[str]:
     """One seeded database for this module's fusion processes (seeding takes a few seconds)."""
     client = connect(mongodb_uri, app_name="tests-fusion-processes")
     name = f"fusion_proc_{uuid.uuid4().hex[:8]}"
-    await reference_store.seed(client[name], COUNTY)
+    await reference_store.seed_synthetic(client[name], COUNTY)
     yield name
     await client.drop_database(name)
     await client.close()
@@ -198,7 +198,7 @@ async def wait_outbox_empty(db, case_ids: set[str], timeout: float = 30) -> None
 async def overdue_cases(mongo, fusion_db: str, n: int, tag: str) -> list[str]:
     """``n`` cases reported 100 hours ago and left alone: past their 48 hours at the grid."""
     store = CaseStore(mongo, mongo[fusion_db])
-    await store.load_grids()
+    store.use_grids({g.grid_id: reference_store.grid_doc(g, COUNTY) for g in COUNTY.grids})
     then = datetime.now(UTC) - timedelta(hours=100)
     ids = []
     for i in range(n):

@@ -24,10 +24,9 @@ GRIDS = [
 @pytest.fixture
 async def store(mongo):
     db = mongo[f"community_{uuid.uuid4().hex[:8]}"]
-    await db["grids"].insert_many([dict(g) for g in GRIDS])
     s = CommunityStore(db, ManualClock(MONDAY + timedelta(hours=1)))
     await s.ensure_indexes()
-    await s.load_grids()
+    s.use_grids({g["_id"]: dict(g) for g in GRIDS})
     yield s
     await mongo.drop_database(db.name)
 

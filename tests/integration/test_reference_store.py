@@ -1,31 +1,73 @@
-"""Loading the reference data into fusion's database: exact, once, and safe to repeat."""
+"""Reference data as versions in fusion's database, against a real secantusd-py: stored whole,
+switched atomically, rolled back, seeded once however many replicas start together."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from dataclasses import replace
 
 import pytest
 
 from services.fusion import reference_store
+from services.fusion.reference import ReferenceHolder
+from services.platform.mongo import connect
 from services.reference import build_county
 
 pytestmark = pytest.mark.integration
+COUNTY = build_county()
 
 
-async def test_seed_writes_the_county_once_and_completes_an_interrupted_load(mongo) -> None:
-    db = mongo[f"seed_{uuid.uuid4().hex[:8]}"]
-    county = build_county()
-    # An earlier load that died part-way through the households.
-    await db["households"].insert_one({"_id": county.households[0].household_id, "grid_id": "partial"})
-    written = await reference_store.seed(db, county)
-    assert written["grids"] == 53
-    assert written["households"] == 40_861
-    assert await db["households"].count_documents({}) == 40_861
-    assert await db["compounds"].count_documents({}) == 275
-    cursor = await db["households"].aggregate([{"$group": {"_id": None, "n": {"$sum": "$residents"}}}])
-    residents = await cursor.to_list()
-    assert residents[0]["n"] == 140_098 - county.households[0].residents  # the partial row was kept as found
-    meta = await db["meta"].find_one({"_id": "reference"})
-    assert meta["complete"] and meta["totals"]["party_members"] == 9_656
-    assert await reference_store.seed(db, county) == {}  # again: nothing to do
-    await mongo.drop_database(db.name)
+@pytest.fixture
+async def db(mongo):
+    database = mongo[f"reference_{uuid.uuid4().hex[:8]}"]
+    await reference_store.ensure_indexes(database)
+    yield database
+    await mongo.drop_database(database.name)
+
+
+async def test_replicas_starting_together_seed_the_synthetic_county_once_and_it_reads_back_equal(
+        db, mongodb_uri) -> None:
+    clients = [connect(mongodb_uri, app_name=f"replica-{i}") for i in range(3)]
+    try:
+        results = await asyncio.gather(*(reference_store.seed_synthetic(c[db.name], COUNTY) for c in clients))
+    finally:
+        for c in clients:
+            await c.close()
+    assert sorted(r for r in results if r) == ["v0001"]
+    assert [v["_id"] for v in await reference_store.versions(db)] == ["v0001"]
+    back = await reference_store.load_county(db, "v0001")
+    for field in ("streets", "communities", "grids", "compounds", "households", "landmarks"):
+        assert getattr(back, field) == getattr(COUNTY, field), field
+    record = await reference_store.version_record(db, "v0001")
+    assert record["counts"]["households"] == 40_861 and record["counts"]["residents"] == 140_098
+    assert await reference_store.seed_synthetic(db, COUNTY) is None  # again: nothing to do
+
+
+async def test_a_new_version_switches_every_view_at_once_and_a_rollback_restores_the_previous(db) -> None:
+    holder = ReferenceHolder(db)
+    assert not await holder.refresh() and holder.why_not_ready() == "no reference data imported"
+    small = replace(COUNTY, grids=COUNTY.grids[:3], households=(), compounds=(), landmarks=())
+    first = await reference_store.store_version(db, COUNTY, source="first", actor="tests")
+    second = await reference_store.store_version(db, small, source="second", actor="tests")
+    assert (first, second) == ("v0001", "v0002")
+    seen: list[str] = []
+    holder.listeners.append(lambda h: seen.append(h.version))
+    # Stored is not current: nothing switches until a version is activated.
+    assert not await holder.refresh()
+    await reference_store.activate(db, first, actor="tests")
+    assert await holder.refresh() and holder.version == "v0001" and len(holder.grid_docs) == 53
+    point = COUNTY.grids[40].geometry.representative_point()
+    assert holder.resolver.locate_points([(point.x, point.y)]) == [COUNTY.grids[40].grid_id]
+
+    await reference_store.activate(db, second, actor="tests")
+    assert await holder.refresh() and len(holder.grid_docs) == 3
+    assert holder.resolver.locate_points([(point.x, point.y)]) == [None]  # that grid is not in v0002
+    await reference_store.activate(db, first, actor="rollback")
+    assert await holder.refresh() and holder.version == "v0001"
+    assert holder.resolver.locate_points([(point.x, point.y)]) == [COUNTY.grids[40].grid_id]
+    assert seen == ["v0001", "v0002", "v0001"]
+    record = await reference_store.version_record(db, first)
+    assert [a["by"] for a in record["activations"]] == ["tests", "rollback"]
+    with pytest.raises(reference_store.UnknownVersion):
+        await reference_store.activate(db, "v0999", actor="tests")

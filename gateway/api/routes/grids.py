@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
@@ -20,7 +21,8 @@ def feature(grid: fpb.Grid) -> dict[str, Any]:
     return {
         "type": "Feature",
         "id": grid.grid_id,
-        "geometry": {"type": "Polygon", "coordinates": [[[p.lon, p.lat] for p in grid.polygon]]},
+        "geometry": json.loads(grid.geometry_geojson) if grid.geometry_geojson else
+        {"type": "Polygon", "coordinates": [[[p.lon, p.lat] for p in grid.polygon]]},
         "properties": {
             "grid_id": grid.grid_id,
             "name": grid.name,
@@ -36,10 +38,11 @@ def feature(grid: fpb.Grid) -> dict[str, Any]:
     }
 
 
-@router.get("/grids", response_model=GridCollection, summary="All grids as a GeoJSON FeatureCollection (WGS84)")
+@router.get("/grids", response_model=GridCollection, summary="All grids of the current reference version as a GeoJSON FeatureCollection (WGS84)")
 async def list_grids(state: State, caller: Caller) -> dict[str, Any]:
     reply = await state.peers.fusion.ListGrids(fpb.ListGridsRequest(), timeout=state.settings.rpc_timeout_seconds)
-    return {"type": "FeatureCollection", "features": [feature(g) for g in reply.grids]}
+    return {"type": "FeatureCollection", "reference_version": reply.reference_version,
+            "features": [feature(g) for g in reply.grids]}
 
 
 @router.get("/grids/{grid_id}", response_model=GridFeature, summary="One grid as a GeoJSON Feature")

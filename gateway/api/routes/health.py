@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import grpc
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from gridfusion.reference.v1 import reference_pb2 as rpb
 
 from services.platform.mongo import ping
 
@@ -29,6 +31,16 @@ async def readyz(state: State) -> JSONResponse:
     checks["gateway-accounts-db"] = "SERVING" if db_up else "NOT_SERVING"
     # The gateway's own NATS connection carries the live feed.
     nats = "CONNECTED" if state.feed is not None and state.feed.connected else "NOT_CONNECTED"
-    ready = all(v == "SERVING" for v in checks.values()) and nats == "CONNECTED"
-    return JSONResponse({"status": "ready" if ready else "not_ready", "checks": checks, "nats": nats},
-                        status_code=200 if ready else 503)
+    reference = await _reference(state)
+    ready = all(v == "SERVING" for v in checks.values()) and nats == "CONNECTED" and "version" in reference
+    return JSONResponse({"status": "ready" if ready else "not_ready", "checks": checks, "nats": nats,
+                         "reference": reference}, status_code=200 if ready else 503)
+
+
+async def _reference(state) -> dict[str, str]:
+    """The current reference version, or why there is none."""
+    try:
+        current = await state.peers.reference.GetCurrent(rpb.GetCurrentRequest(), timeout=1.5)
+    except grpc.aio.AioRpcError as exc:
+        return {"reason": exc.details() or exc.code().name.lower()}
+    return {"version": current.version, "source": current.source}
