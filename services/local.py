@@ -318,6 +318,8 @@ class LocalPlatform:
         own = self.service_env() | {"NATS_USER": name, "NATS_PASSWORD": self.nats_passwords[name]}
         if name in self.ports.departments:
             own["DEPARTMENT_GRPC_PORT"] = str(self.ports.departments[name])
+            # Where the department fetches fusion's current reference version.
+            own["DEPARTMENT_FUSION_TARGET"] = f"127.0.0.1:{self.ports.fusion}"
         return own
 
     def start_services(self) -> None:

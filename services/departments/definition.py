@@ -40,8 +40,11 @@ class EventType:
 Rule = Callable[["events_pb2.DepartmentEvent", dict[str, Any]], list[tuple[str, str]]]
 # Enrichment runs once when an event is first accepted, with the department's own records.
 Enricher = Callable[["events_pb2.DepartmentEvent", "DepartmentStore"], Awaitable[None]]
-# Seeding writes the department's own reference records (advisers, assistants, workers) on
-# start; it must keep whatever the department changed since (insert only what is missing).
+# Seeding writes the department's own records (advisers, assistants, workers) from the
+# reference version in use (:func:`services.departments.reference.county`), at start and after
+# every switch to another version. It is idempotent, keeps whatever the department changed
+# since, and never deletes: a record of a community or grid the version no longer has stays
+# and simply stops matching.
 Seeder = Callable[["DepartmentStore"], Awaitable[None]]
 
 # What a department offers beyond events (the gRPC API answers empty or refuses elsewhere).
@@ -59,6 +62,9 @@ class Department:
     enrichers: tuple[Enricher, ...] = ()
     seeders: tuple[Seeder, ...] = ()
     features: frozenset[str] = frozenset()
+    # Follows fusion's current reference version (it places events on grids or keeps records
+    # per grid or community): not ready until a version is loaded.
+    uses_reference: bool = False
     generic: EventType = field(
         default_factory=lambda: EventType("事件上报 (generic incident)", SHARED_CATEGORIES)
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from gridfusion.departments.v1 import departments_pb2 as pb
 from gridfusion.departments.v1 import departments_pb2_grpc as pb_grpc
 from pydantic import Field
@@ -30,14 +28,29 @@ class DepartmentSettings(CommonSettings):
 
     grpc_port: int = Field(0, ge=0, le=65535, description="0: the department's default port")
     database: str = Field("", description="empty: gridfusion_<department>")
+    fusion_target: str = Field("127.0.0.1:50050", min_length=1,
+                               description="fusion's gRPC address: its ReferenceService gives the reference data")
+    reference_poll_seconds: float = Field(30.0, gt=0, le=3600,
+                                          description="how often to ask fusion for its current reference version, "
+                                                      "in case an announcement was missed")
 
 
 async def prepare(department: Department, store: DepartmentStore) -> None:
-    """Seed the department's own reference records and load the county's grids once."""
+    """Seed the department's own records (advisers, assistants, grid workers) from the reference
+    version in use; run at start and after every switch, with the new version pinned."""
     for seed in department.seeders:
         await seed(store)
-    if department.seeders:  # the departments that place events on grids or keep per-grid records
-        await asyncio.to_thread(reference.locator)
+
+
+def follower(department: Department, store: DepartmentStore, settings: DepartmentSettings) -> reference.ReferenceFollower:
+    """What keeps the department on fusion's current reference version, seeding on each switch."""
+
+    async def seed(view: reference.View) -> None:
+        await prepare(department, store)
+
+    return reference.ReferenceFollower(
+        settings.fusion_target, poll_seconds=settings.reference_poll_seconds, on_switch=(seed,)
+    )
 
 
 async def serve(name: str) -> None:
@@ -48,19 +61,23 @@ async def serve(name: str) -> None:
     client = rt.connect_mongo()
     store = DepartmentStore(client[settings.database or f"gridfusion_{name}"])
     await store.ensure_indexes()
-    await prepare(department, store)
     # A department's NATS identity may publish its own events and results only; the streams
-    # are declared by fusion (or the operator), never by a department.
+    # are declared by fusion (or the operator), never by a department. It hears fusion's
+    # reference announcements on the same connection.
     js = await rt.connect_nats(streams=())
     publisher = Publisher(department, store, js)
     servicer = DepartmentServicer(
         DepartmentIntake(department, store, publisher), stop=rt.stop, timezone=settings.timezone
     )
+    if department.uses_reference:
+        rt.conditions.append(reference.why_not_ready)
     await rt.serve_grpc(
         settings.grpc_port or default_port(name),
         [pb.DESCRIPTOR.services_by_name["DepartmentService"].full_name],
         lambda server: pb_grpc.add_DepartmentServiceServicer_to_server(servicer, server),
     )
+    if department.uses_reference:
+        rt.spawn(follower(department, store, settings).run(rt.stop, rt.nc), "reference-follower")
     rt.spawn(publisher.relay(rt.stop), "outbox-relay")
     await rt.run_until_stopped()
 

@@ -16,6 +16,11 @@ How time is counted, from one worker's fixes of all their logs merged and sorted
 
 A day under :data:`MIN_HOURS` inside the grid is flagged; a day with no log at all is a day
 of zero hours and flagged too.
+
+Grids and workers are those of the reference version in use: a worker the version names is
+kept with the grid it names (``grid_workers``); the department's records of a worker whose grid
+the version no longer has are kept, but that worker no longer counts, and a grid's hours are
+counted against its boundary in the version in use (a grid in parts counts every part).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ import shapely
 from gridfusion.departments.v1 import departments_pb2 as pb
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
-from shapely.geometry import Point, Polygon
+from shapely.geometry import MultiPolygon, Point, Polygon
 
 from . import reference
 from .taxonomy import ID_MAX
@@ -115,7 +120,7 @@ def _midnights(start: datetime, end: datetime, tz: ZoneInfo) -> list[datetime]:
         day += timedelta(days=1)
 
 
-def daily_hours(fixes: Iterable[Fix], polygon: Polygon, tz: ZoneInfo) -> dict[date, DayHours]:
+def daily_hours(fixes: Iterable[Fix], polygon: Polygon | MultiPolygon, tz: ZoneInfo) -> dict[date, DayHours]:
     """Seconds inside ``polygon`` and seconds logged, per county-time day (see the module doc)."""
     ordered = sorted(set(fixes))
     shapely.prepare(polygon)
@@ -162,17 +167,20 @@ class PatrolStore:
         self.tz = ZoneInfo(tz)
 
     async def seed_workers(self) -> None:
-        """Every grid worker of the reference county with their own grid; existing ones are kept."""
+        """Every grid worker of the reference version in use, with the grid it names; idempotent,
+        and a worker the version does not name keeps their record."""
         for grid in reference.county().grids:
             for person in grid.grid_workers:
                 await self.workers.update_one(
                     {"_id": person.person_id},
-                    {"$setOnInsert": {"grid_id": grid.grid_id, "name": person.name}},
+                    {"$set": {"grid_id": grid.grid_id, "name": person.name}},
                     upsert=True,
                 )
 
-    async def worker_grids(self) -> dict[str, str]:
-        return {w["_id"]: w["grid_id"] async for w in self.workers.find({}, {"grid_id": 1})}
+    async def worker_grids(self, view: reference.View | None = None) -> dict[str, str]:
+        """Each worker's own grid, for the workers whose grid is in the reference version."""
+        grids = (view or reference.current()).county.grids_by_id
+        return {w["_id"]: w["grid_id"] async for w in self.workers.find({}, {"grid_id": 1}) if w["grid_id"] in grids}
 
     async def record(self, log: pb.PatrolLog, grid_id: str, now: datetime) -> bool:
         """Keep a log; False when the same ``log_id`` is already kept."""
@@ -193,10 +201,13 @@ class PatrolStore:
             return False
         return True
 
-    async def summary(self, first: date, last: date, grid_ids: Iterable[str] = ()) -> list[pb.PatrolDay]:
+    async def summary(
+        self, first: date, last: date, grid_ids: Iterable[str] = (), view: reference.View | None = None
+    ) -> list[pb.PatrolDay]:
         """Per grid, day and worker: hours inside the worker's own grid, flagged under 4 h."""
+        view = view or reference.current()
         wanted = set(grid_ids)
-        workers = {w: g for w, g in (await self.worker_grids()).items() if not wanted or g in wanted}
+        workers = {w: g for w, g in (await self.worker_grids(view)).items() if not wanted or g in wanted}
         start = datetime.combine(first, time(0), self.tz)
         end = datetime.combine(last + timedelta(days=1), time(0), self.tz)
         fixes: dict[str, list[Fix]] = defaultdict(list)
@@ -205,7 +216,7 @@ class PatrolStore:
             fixes[doc["worker_id"]].extend(
                 Fix(datetime.fromtimestamp(t, UTC), lon, lat) for t, lon, lat in doc["points"]
             )
-        polygons = reference.county().grid_polygons
+        polygons = view.county.grid_polygons
         out = []
         for worker_id, grid_id in sorted(workers.items(), key=lambda wg: (wg[1], wg[0])):
             hours = daily_hours(fixes.get(worker_id, ()), polygons[grid_id], self.tz) if grid_id in polygons else {}

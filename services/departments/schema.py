@@ -12,7 +12,15 @@ from typing import Any, Literal
 from google.protobuf.struct_pb2 import Struct
 from gridfusion.departments.v1 import departments_pb2
 from gridfusion.events.v1 import events_pb2
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .taxonomy import CATEGORY_PATTERN, ID_MAX, SUMMARY_MAX
 
@@ -26,7 +34,8 @@ SEVERITY_FROM_PROTO = {v: k for k, v in SEVERITY_TO_PROTO.items()}
 
 
 class LocationIn(BaseModel):
-    """Exactly one of: a point (``lon`` and ``lat``), an ``address``, a ``household_id``."""
+    """Exactly one of: a point (``lon`` and ``lat``, with its datum ``crs``), an ``address``, a
+    ``household_id``."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -34,6 +43,20 @@ class LocationIn(BaseModel):
     lat: float | None = Field(None, ge=-90, le=90, allow_inf_nan=False)
     address: str | None = Field(None, min_length=1, max_length=500)
     household_id: str | None = Field(None, min_length=1, max_length=ID_MAX)
+    crs: Literal["wgs84", "gcj02", "bd09"] = Field(
+        "wgs84",
+        description="Datum of the point: wgs84 (GPS), gcj02 (Amap, Tencent and most map SDKs in China) or "
+                    "bd09 (Baidu). The department converts the point to WGS84 and keeps the reported one "
+                    "in details.reported_location.",
+    )
+
+    @field_validator("crs")
+    @classmethod
+    def datum_of_a_point(cls, crs: str, info: ValidationInfo) -> str:
+        other_form = info.data.get("address") is not None or info.data.get("household_id") is not None
+        if crs != "wgs84" and other_form:
+            raise ValueError("a datum applies only to a point (lon, lat)")
+        return crs
 
     @model_validator(mode="after")
     def exactly_one_form(self) -> LocationIn:
@@ -116,6 +139,8 @@ class EventIn(BaseModel):
         else:
             event.location.point.lon = loc.lon
             event.location.point.lat = loc.lat
+            if loc.crs != "wgs84":
+                event.location.crs = loc.crs
         if self.details:
             details = Struct()
             details.update(self.details)

@@ -8,8 +8,10 @@ is safe — acknowledged by JetStream, or committed in the outbox for the relay 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
@@ -26,6 +28,8 @@ from services.platform import bus
 from services.platform.clock import Clock, SystemClock
 from services.platform.grpcserver import abort_invalid_argument
 
+from . import reference
+from .datum import keep_in_wgs84
 from .definition import LEGAL_AID_CIRCLE, PATROL_LOGS, Department
 from .definitions import legal_aid
 from .patrol import MIN_HOURS, PatrolStore, check_log, parse_range
@@ -88,7 +92,12 @@ class Publisher:
 
 
 class DepartmentIntake:
-    """Accepting events: validation, enrichment, the record, the publish."""
+    """Accepting events: validation, the point in WGS84, enrichment, the record, the publish.
+
+    An event is enriched with the reference version in use when it arrived (pinned for the
+    whole call), whatever version is switched to meanwhile. With no version loaded, an enricher
+    that needs one raises :class:`reference.NotLoaded` before anything is recorded.
+    """
 
     def __init__(self, department: Department, store: DepartmentStore, publisher: Publisher) -> None:
         self.department = department
@@ -96,6 +105,10 @@ class DepartmentIntake:
         self.publisher = publisher
 
     async def submit(self, event: events_pb2.DepartmentEvent) -> tuple[pb.SubmitResult, FieldErrors]:
+        with reference.pinned():
+            return await self._submit(event)
+
+    async def _submit(self, event: events_pb2.DepartmentEvent) -> tuple[pb.SubmitResult, FieldErrors]:
         if not event.department:
             event.department = self.department.name
         errors = check_event(event, self.department)
@@ -105,6 +118,7 @@ class DepartmentIntake:
                 status=pb.SUBMIT_STATUS_INVALID,
                 errors=[pb.FieldError(field=f, message=m) for f, m in errors],
             ), errors
+        keep_in_wgs84(event)
         existing = await self.store.get(event.id)
         if existing is not None:
             stored, published = existing
@@ -135,7 +149,8 @@ class DepartmentIntake:
                 for i in indices:
                     results[i] = (await self.submit(events[i]))[0]
 
-        await asyncio.gather(*(run(indices) for indices in groups.values()))
+        with reference.pinned():  # the whole batch on one reference version
+            await asyncio.gather(*(run(indices) for indices in groups.values()))
         return [r for r in results if r is not None]
 
 
@@ -216,6 +231,19 @@ def check_result(request: pb.ReportResultRequest) -> FieldErrors:
     return errors
 
 
+def needs_reference(method: Callable[..., Awaitable]) -> Callable[..., Awaitable]:
+    """A call that uses the reference data: UNAVAILABLE, saying why, while no version is loaded."""
+
+    @functools.wraps(method)
+    async def call(self, request, context: grpc.aio.ServicerContext):
+        try:
+            return await method(self, request, context)
+        except reference.NotLoaded as exc:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
+
+    return call
+
+
 class DepartmentServicer(pb_grpc.DepartmentServiceServicer):
     def __init__(
         self,
@@ -233,12 +261,14 @@ class DepartmentServicer(pb_grpc.DepartmentServiceServicer):
         self.patrols = PatrolStore(intake.store.db, timezone) if PATROL_LOGS in self.department.features else None
         self.source = intake.publisher.source
 
+    @needs_reference
     async def SubmitEvent(self, request: pb.SubmitEventRequest, context: grpc.aio.ServicerContext) -> pb.SubmitResult:
         result, errors = await self.intake.submit(request.event)
         if errors:
             await abort_invalid_argument(context, errors)
         return result
 
+    @needs_reference
     async def SubmitEvents(self, request: pb.SubmitEventsRequest, context: grpc.aio.ServicerContext) -> pb.SubmitEventsResponse:
         return pb.SubmitEventsResponse(results=await self.intake.submit_many(request.events))
 
@@ -275,6 +305,7 @@ class DepartmentServicer(pb_grpc.DepartmentServiceServicer):
             await context.abort(grpc.StatusCode.UNAVAILABLE, "the bus did not acknowledge the result; retry with the same result_id")
         return pb.ReportResultResponse(case_id=request.case_id, accepted=True)
 
+    @needs_reference
     async def PatrolSummary(self, request: pb.PatrolSummaryRequest, context: grpc.aio.ServicerContext) -> pb.PatrolSummaryResponse:
         parsed = parse_range(request.from_date, request.to_date)
         if isinstance(parsed, list):
@@ -282,14 +313,15 @@ class DepartmentServicer(pb_grpc.DepartmentServiceServicer):
         if self.patrols is None:
             return pb.PatrolSummaryResponse(minimum_hours=MIN_HOURS)
         first, last = parsed
-        days = await self.patrols.summary(first, last, request.grid_ids)
+        days = await self.patrols.summary(first, last, request.grid_ids, reference.current())
         return pb.PatrolSummaryResponse(days=days, minimum_hours=MIN_HOURS)
 
+    @needs_reference
     async def RecordPatrol(self, request: pb.PatrolLog, context: grpc.aio.ServicerContext) -> pb.RecordPatrolResponse:
         if self.patrols is None:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION,
                                 f"{self.department.name} keeps no patrol logs; send them to comprehensive_governance")
-        workers = await self.patrols.worker_grids()
+        workers = await self.patrols.worker_grids(reference.current())
         errors = check_log(request, workers)
         if errors:
             await abort_invalid_argument(context, errors)
@@ -300,6 +332,7 @@ class DepartmentServicer(pb_grpc.DepartmentServiceServicer):
             status=pb.SUBMIT_STATUS_ACCEPTED if fresh else pb.SUBMIT_STATUS_DUPLICATE,
         )
 
+    @needs_reference
     async def ListLegalAidGaps(self, request: pb.ListLegalAidGapsRequest, context: grpc.aio.ServicerContext) -> pb.ListLegalAidGapsResponse:
         errors: FieldErrors = []
         if request.page < 0:
@@ -311,8 +344,9 @@ class DepartmentServicer(pb_grpc.DepartmentServiceServicer):
         out = pb.ListLegalAidGapsResponse(travel_model=legal_aid.TRAVEL_MODEL, limit_minutes=legal_aid.LIMIT_MINUTES)
         if LEGAL_AID_CIRCLE not in self.department.features:
             return out
-        stations = await legal_aid.adviser_stations(self.intake.store)
-        gaps, checked = await asyncio.to_thread(legal_aid.circle_gaps, stations)
+        view = reference.current()
+        stations = await legal_aid.adviser_stations(self.intake.store, view)
+        gaps, checked = await asyncio.to_thread(legal_aid.circle_gaps, stations, view=view)
         if request.community_id:
             gaps = [g for g in gaps if g.community_id == request.community_id]
         page, size = max(request.page, 1), request.page_size or 100

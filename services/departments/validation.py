@@ -14,6 +14,7 @@ from google.protobuf.json_format import MessageToDict
 from gridfusion.events.v1 import events_pb2
 from pydantic import ValidationError
 
+from .datum import crs_error
 from .definition import Department
 from .taxonomy import ID_MAX, SUMMARY_MAX, category_error
 
@@ -68,18 +69,20 @@ def check_location(event: events_pb2.DepartmentEvent) -> FieldErrors:
         return [("location", "exactly one of {lon, lat}, {address} or {household_id} is required")]
     loc = event.location
     kind = loc.WhichOneof("kind")
+    errors: FieldErrors = []
+    crs = crs_error(loc)
+    if crs:
+        errors.append(("location.crs", crs))
     if kind == "point":
-        errors: FieldErrors = []
         if not (math.isfinite(loc.point.lon) and -180 <= loc.point.lon <= 180):
             errors.append(("location.lon", "must be a number in [-180, 180]"))
         if not (math.isfinite(loc.point.lat) and -90 <= loc.point.lat <= 90):
             errors.append(("location.lat", "must be a number in [-90, 90]"))
-        return errors
-    if kind == "address" and not 1 <= len(loc.address.strip()) <= ADDRESS_MAX:
-        return [("location.address", f"must be 1 to {ADDRESS_MAX} characters")]
-    if kind == "household_id" and not 1 <= len(loc.household_id.strip()) <= ID_MAX:
-        return [("location.household_id", f"must be 1 to {ID_MAX} characters")]
-    return []
+    elif kind == "address" and not 1 <= len(loc.address.strip()) <= ADDRESS_MAX:
+        errors.append(("location.address", f"must be 1 to {ADDRESS_MAX} characters"))
+    elif kind == "household_id" and not 1 <= len(loc.household_id.strip()) <= ID_MAX:
+        errors.append(("location.household_id", f"must be 1 to {ID_MAX} characters"))
+    return errors
 
 
 def check_event(event: events_pb2.DepartmentEvent, department: Department) -> FieldErrors:

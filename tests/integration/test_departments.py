@@ -1,7 +1,8 @@
 """The five department services against a real nats-server and a real secantusd-py: each
 department's rules, reliable publishing, hand-overs and results, patrol hours, the legal-aid
 circle. Each test runs the department framework's gRPC service in this process, on its own
-fresh database."""
+fresh database, with the synthetic county as its reference version — fetched, as a department
+does, from a ReferenceService peer serving it the way fusion does in local mode."""
 
 from __future__ import annotations
 
@@ -24,10 +25,12 @@ from nats.js.api import DeliverPolicy
 
 from services.departments.definitions import DEFINITIONS
 from services.departments.main import prepare
-from services.departments.reference import county
+from services.departments.reference import Holder, ReferenceFollower, View, county
 from services.departments.schema import EventIn
 from services.departments.service import DepartmentIntake, DepartmentServicer, Publisher
 from services.departments.store import DepartmentStore
+from services.departments.tests.counties import in_use, synthetic
+from services.departments.tests.reference_service import ReferencePeer
 from services.platform import bus
 from services.platform.clock import ManualClock
 
@@ -47,9 +50,23 @@ class Running:
 Start = Callable[..., Awaitable[Running]]
 
 
+@pytest.fixture(scope="module")
+async def synthetic_reference() -> AsyncIterator[View]:
+    """The synthetic county as a department receives it from fusion (fetched once)."""
+    peer = ReferencePeer()
+    peer.add(synthetic(), "v0001")
+    follower = ReferenceFollower(await peer.start(), holder=Holder())
+    try:
+        yield await follower.fetch()
+    finally:
+        await follower.channel.close()
+        await peer.stop()
+
+
 @pytest.fixture
-async def department(mongo, js) -> AsyncIterator[Start]:
-    """Start a department's gRPC service on a free port with a database of its own."""
+async def department(mongo, js, synthetic_reference: View) -> AsyncIterator[Start]:
+    """Start a department's gRPC service on a free port with a database of its own, the synthetic
+    county in use as its reference version."""
     started: list[tuple[grpc.aio.Server, grpc.aio.Channel]] = []
 
     async def start(name: str, *, jetstream=None, clock=None) -> Running:
@@ -67,7 +84,8 @@ async def department(mongo, js) -> AsyncIterator[Start]:
         started.append((server, channel))
         return Running(pb_grpc.DepartmentServiceStub(channel), store, publisher, servicer)
 
-    yield start
+    with in_use(synthetic_reference):
+        yield start
     for server, channel in started:
         await channel.close()
         await server.stop(0)

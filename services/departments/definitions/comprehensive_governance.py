@@ -38,7 +38,7 @@ class PublicOrderDetails(Details):
 
 
 async def seed_grid_workers(store) -> None:
-    """The grid workers and their own grids, for the patrol logs."""
+    """The grid workers of the reference version in use and their own grids, for the patrol logs."""
     await ensure_indexes(store.db, PATROL_INDEXES)
     await PatrolStore(store.db).seed_workers()
 
@@ -60,4 +60,5 @@ DEPARTMENT = Department(
     },
     seeders=(seed_grid_workers,),
     features=frozenset({PATROL_LOGS}),
+    uses_reference=True,
 )

@@ -1,24 +1,26 @@
 """法律援助 legal aid: consultations and aid applications.
 
 "One community, one adviser" (一个社区一名顾问): every community has exactly one legal adviser,
-kept in the department's own ``advisers`` collection (one document per community, seeded from
-the reference county and changed only by the department). Every accepted event is assigned to
-the adviser of the community its location falls in, and carries that as
-``details.assigned_to``.
+kept in the department's own ``advisers`` collection: one document per community, seeded from
+the reference version in use and changed only by the department. A community whose reference
+data names no adviser (an imported county) is recorded with the post vacant (``status``
+``unassigned``, no person) until the department fills it, or a later version names one. Every
+accepted event is assigned to the adviser of the community its location falls in, and carries
+that as ``details.assigned_to`` — ``unassigned``, with the reason, where the post is vacant.
 
 "Half-hour legal-aid circle" (半小时法律援助圈): a household is in the circle when it can reach
 an adviser within :data:`LIMIT_MINUTES`. The travel model: the resident walks at
 :data:`WALKING_KMH` to the adviser's desk at the community's party-mass service station
 (党群服务站); the walking route is estimated as :data:`DETOUR` times the straight-line
-(haversine) distance, the usual factor for a street grid. Households beyond every adviser are
-the circle's gaps.
+(haversine) distance, the usual factor for a street grid. The desks are the stations of the
+reference version's communities whose adviser is on record (a vacant post is no desk); the
+households are the version's. Households beyond every desk are the circle's gaps.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -27,6 +29,7 @@ from pydantic import Field
 
 from .. import reference
 from ..definition import LEGAL_AID_CIRCLE, Department, Details, EventType
+from ..posts import filled, seed_post
 
 _LEGAL = frozenset({"legal_service.consultation", "legal_service.aid_application"})
 
@@ -52,20 +55,12 @@ class AidApplicationDetails(ConsultationDetails):
 
 
 async def seed_advisers(store) -> None:
-    """One adviser per community, from the reference county; an existing assignment is kept."""
+    """One adviser per community of the reference version in use, as a post
+    (:mod:`services.departments.posts`); the community's name and station follow the reference;
+    a community the version no longer has keeps its record."""
     for community in reference.county().communities:
-        adviser = community.legal_adviser
-        await store.db["advisers"].update_one(
-            {"_id": community.community_id},
-            {"$setOnInsert": {
-                "community_name": community.name,
-                "person_id": adviser.person_id,
-                "name": adviser.name,
-                "phone": adviser.phone,
-                "station": list(community.service_station),
-            }},
-            upsert=True,
-        )
+        await seed_post(store.db["advisers"], community.community_id, community.legal_adviser,
+                        {"community_name": community.name, "station": list(community.service_station)})
 
 
 async def assign_adviser(event: events_pb2.DepartmentEvent, store) -> None:
@@ -77,9 +72,10 @@ async def assign_adviser(event: events_pb2.DepartmentEvent, store) -> None:
         return
     community_id = reference.community_of(found.grid_id)
     adviser = await store.db["advisers"].find_one({"_id": community_id})
-    if adviser is None:
+    if not filled(adviser):
         event.details.update({"assigned_to": {"role": "legal_adviser", "status": "unassigned",
-                                              "reason": f"community {community_id} has no adviser on record"}})
+                                              "reason": f"community {community_id} has no adviser on record",
+                                              "community_id": community_id, "grid_id": found.grid_id}})
         return
     event.details.update({"assigned_to": {
         "role": "legal_adviser", "status": "assigned", "person_id": adviser["person_id"],
@@ -107,24 +103,30 @@ class Gap:
     travel_minutes: float
 
 
+Stations = tuple[tuple[str, tuple[float, float]], ...]
+
+
 def circle_gaps(
-    stations: tuple[tuple[str, tuple[float, float]], ...],
+    stations: Stations,
     *,
+    view: reference.View | None = None,
     limit_minutes: float = LIMIT_MINUTES,
     walking_kmh: float = WALKING_KMH,
     detour: float = DETOUR,
 ) -> tuple[list[Gap], int]:
-    """Households farther than ``limit_minutes`` from every adviser's station, and how many
-    households were checked. ``stations`` are (community_id, (lon, lat)) pairs."""
-    return _circle_gaps(stations, limit_minutes, walking_kmh, detour)
+    """Households of the reference version (``view``, else the one in use) farther than
+    ``limit_minutes`` from every adviser's station, and how many households were checked.
+    ``stations`` are (community_id, (lon, lat)) pairs. Kept with the version, per stations and
+    travel model: the same question on the same version is answered once."""
+    view = view or reference.current()
+    key = ("legal_aid.circle_gaps", stations, limit_minutes, walking_kmh, detour)
+    return view.remember(key, lambda: _circle_gaps(view, stations, limit_minutes, walking_kmh, detour))
 
 
-@lru_cache(maxsize=8)
 def _circle_gaps(
-    stations: tuple[tuple[str, tuple[float, float]], ...], limit_minutes: float, walking_kmh: float, detour: float
+    view: reference.View, stations: Stations, limit_minutes: float, walking_kmh: float, detour: float
 ) -> tuple[list[Gap], int]:
-    county = reference.county()
-    households = county.households
+    households = view.county.households
     if not households:
         return [], 0
     pts = np.radians(np.asarray([h.location for h in households], dtype=float))
@@ -146,7 +148,7 @@ def _circle_gaps(
         gaps.append(Gap(
             household_id=hh.household_id,
             grid_id=hh.grid_id,
-            community_id=reference.community_of(hh.grid_id),
+            community_id=view.community_of(hh.grid_id),
             nearest_adviser_community_id=stations[int(nearest[i])][0] if stations else "",
             distance_km=round(float(distances[i]), 3) if stations else float("inf"),
             travel_minutes=round(float(minutes[i]), 1) if stations else float("inf"),
@@ -154,13 +156,16 @@ def _circle_gaps(
     return gaps, len(households)
 
 
-async def adviser_stations(store) -> tuple[tuple[str, tuple[float, float]], ...]:
-    """Where each community's adviser sits, from the department's own records."""
-    out = []
-    async for doc in store.db["advisers"].find({}, {"station": 1}).sort("_id", 1):
-        if doc.get("station"):
-            out.append((doc["_id"], (float(doc["station"][0]), float(doc["station"][1]))))
-    return tuple(out)
+async def adviser_stations(store, view: reference.View | None = None) -> Stations:
+    """The desks of the circle: the station of each community of the reference version (``view``,
+    else the one in use) whose adviser is on record in the department's own records."""
+    view = view or reference.current()
+    staffed = {doc["_id"] async for doc in store.db["advisers"].find({}, {"person_id": 1}) if filled(doc)}
+    return tuple(
+        (c.community_id, (float(c.service_station[0]), float(c.service_station[1])))
+        for c in sorted(view.county.communities, key=lambda c: c.community_id)
+        if c.community_id in staffed
+    )
 
 
 DEPARTMENT = Department(
@@ -173,4 +178,5 @@ DEPARTMENT = Department(
     enrichers=(assign_adviser,),
     seeders=(seed_advisers,),
     features=frozenset({LEGAL_AID_CIRCLE}),
+    uses_reference=True,
 )

@@ -1,10 +1,13 @@
 """网格警务助理 police assistant: incidents and checks handed to the grid's police assistant.
 
-Every grid has its police assistant, kept in the department's own ``assistants`` collection
-(one document per grid, seeded from the reference county and changed only by the
-department). An accepted event is assigned to the assistant of the grid its location falls
-in and carries that as ``details.assigned_to``; an event placed in no grid stays unassigned
-(fusion then dead-letters it as unlocatable, with the reason).
+Every grid has its police assistant, kept in the department's own ``assistants`` collection:
+one document per grid, seeded from the reference version in use and changed only by the
+department. A grid whose reference data names no assistant (an imported county) is recorded
+with the post vacant (``status`` ``unassigned``, no person) until the department fills it, or a
+later version names one. An accepted event is assigned to the assistant of the grid its
+location falls in and carries that as ``details.assigned_to``; an event placed in no grid, or
+in a grid whose post is vacant, stays unassigned with the reason (fusion dead-letters an
+event in no grid as unlocatable).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pydantic import Field
 
 from .. import reference
 from ..definition import Department, Details, EventType
+from ..posts import filled, seed_post
 from ..taxonomy import SHARED_CATEGORIES
 
 
@@ -34,15 +38,12 @@ _POLICE = frozenset(c for c in SHARED_CATEGORIES if c.split(".")[0] in {"public_
 
 
 async def seed_assistants(store) -> None:
-    """One police assistant per grid, from the reference county; an existing assignment is kept."""
+    """One police assistant per grid of the reference version in use, as a post
+    (:mod:`services.departments.posts`); the grid's community follows the reference; a grid the
+    version no longer has keeps its record."""
     for grid in reference.county().grids:
-        person = grid.police_assistant
-        await store.db["assistants"].update_one(
-            {"_id": grid.grid_id},
-            {"$setOnInsert": {"person_id": person.person_id, "name": person.name, "phone": person.phone,
-                              "community_id": grid.community_id}},
-            upsert=True,
-        )
+        await seed_post(store.db["assistants"], grid.grid_id, grid.police_assistant,
+                        {"community_id": grid.community_id})
 
 
 async def assign_assistant(event: events_pb2.DepartmentEvent, store) -> None:
@@ -53,7 +54,7 @@ async def assign_assistant(event: events_pb2.DepartmentEvent, store) -> None:
                                               "reason": "the location lies in no grid of the county"}})
         return
     assistant = await store.db["assistants"].find_one({"_id": found.grid_id})
-    if assistant is None:
+    if not filled(assistant):
         event.details.update({"assigned_to": {"role": "police_assistant", "status": "unassigned",
                                               "reason": f"grid {found.grid_id} has no police assistant on record"}})
         return
@@ -71,4 +72,5 @@ DEPARTMENT = Department(
     },
     enrichers=(assign_assistant,),
     seeders=(seed_assistants,),
+    uses_reference=True,
 )

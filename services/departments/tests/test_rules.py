@@ -1,5 +1,6 @@
 """The departments' own rules as pure functions: schemas, categories, patrol hours, the
-half-hour legal-aid circle, severity raising. No network."""
+half-hour legal-aid circle, severity raising. No network: the synthetic county is put in use
+as the reference version, as a department would receive it from fusion in local mode."""
 
 from __future__ import annotations
 
@@ -20,9 +21,17 @@ from services.departments.service import check_result, describe, result_id_of
 from services.departments.taxonomy import FAMILIES, SHARED_CATEGORIES
 from services.departments.validation import check_event
 
+from .counties import in_use, synthetic_view
+
 pytestmark = pytest.mark.unit
 
 TZ = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def synthetic_county_in_use():
+    with in_use(synthetic_view()):
+        yield
 
 
 def event(department: str, **fields) -> events_pb2.DepartmentEvent:
