@@ -432,25 +432,35 @@ async function changePassword(event) {
 }
 
 // --- map -----------------------------------------------------------------------------------
+// A grid's polygons (a Polygon is one; a MultiPolygon several), each its outer ring then holes.
+function polygonsOf(geometry) {
+  return geometry.type === "MultiPolygon" ? geometry.coordinates : [geometry.coordinates];
+}
+
+// Whatever the reference data holds — the synthetic county or a county's own irregular
+// boundaries, grids in parts or with holes — fitted to the view.
 function drawMap() {
   const svg = $("#map");
-  const points = state.grids.flatMap((f) => f.geometry.coordinates[0]);
+  svg.innerHTML = "";
+  const points = state.grids.flatMap((f) => polygonsOf(f.geometry).flat(2));
+  if (!points.length) return;
   const lons = points.map((p) => p[0]);
   const lats = points.map((p) => p[1]);
   const [minLon, maxLon, minLat, maxLat] = [Math.min(...lons), Math.max(...lons), Math.min(...lats), Math.max(...lats)];
   const kx = Math.cos(((minLat + maxLat) / 2) * Math.PI / 180);
   const width = 600;
-  const scale = width / ((maxLon - minLon) * kx);
-  const height = (maxLat - minLat) * scale;
+  const scale = width / Math.max((maxLon - minLon) * kx, 1e-9);
+  const height = Math.max((maxLat - minLat) * scale, 1);
   svg.setAttribute("viewBox", `0 0 ${width} ${height.toFixed(1)}`);
-  svg.innerHTML = "";
   const ns = "http://www.w3.org/2000/svg";
+  const ring = (coords) => coords
+    .map(([lon, lat], i) => `${i ? "L" : "M"}${((lon - minLon) * kx * scale).toFixed(1)},${((maxLat - lat) * scale).toFixed(1)}`)
+    .join("") + "Z";
   for (const f of state.grids) {
-    const d = f.geometry.coordinates[0]
-      .map(([lon, lat], i) => `${i ? "L" : "M"}${((lon - minLon) * kx * scale).toFixed(1)},${((maxLat - lat) * scale).toFixed(1)}`)
-      .join("") + "Z";
+    const d = polygonsOf(f.geometry).map((rings) => rings.map(ring).join("")).join("");
     const path = document.createElementNS(ns, "path");
     path.setAttribute("d", d);
+    path.setAttribute("fill-rule", "evenodd");
     path.setAttribute("class", "grid c0");
     path.dataset.gridId = f.properties.grid_id;
     path.dataset.open = "0";

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import tempfile
-from pathlib import Path
+from dataclasses import asdict
 
 import grpc
 from gridfusion.reference.v1 import reference_pb2 as rpb
@@ -27,15 +26,14 @@ log = logging.getLogger(__name__)
 CRS = ("wgs84", "gcj02", "bd09")
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
 EXPORT_CHUNK = 512 * 1024
+# Problems listed in one report; the rest are counted (one wrong column gives one per row).
+MAX_PROBLEMS = 1000
 
 
 def _validate(data: bytes, crs: str):
     from services.reference.exchange import load
 
-    with tempfile.TemporaryDirectory(prefix="gridfusion-import-") as folder:
-        path = Path(folder) / "import.zip"
-        path.write_bytes(data)
-        return load(path, crs=crs)
+    return load(data, crs=crs)
 
 
 def _export(county) -> bytes:
@@ -76,11 +74,16 @@ class ReferenceServicer(rpb_grpc.ReferenceServiceServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the import is empty")
         async with self._importing:
             result = await asyncio.to_thread(_validate, b"".join(chunks), crs)
-            problems = [problem_to_proto(p) for p in result.problems]
-            errors = sum(1 for p in problems if p.severity == "error")
-            warnings = len(problems) - errors
+            errors = sum(1 for p in result.problems if p.severity == "error")
+            warnings = len(result.problems) - errors
+            problems = [problem_to_proto(p) for p in result.problems[:MAX_PROBLEMS]]
+            if len(result.problems) > MAX_PROBLEMS:
+                problems.append(rpb.Problem(
+                    severity="error" if errors else "warning", code="more_problems",
+                    message=f"{len(result.problems) - MAX_PROBLEMS} more problems not listed: fix these first "
+                            "(a whole file in the wrong datum, or with the wrong columns, gives one per row)"))
             report = rpb.ImportReport(problems=problems, errors=errors, warnings=warnings, crs=crs,
-                                      counts=rpb.Counts(**dict(result.counts)))
+                                      counts=rpb.Counts(**asdict(result.counts)))
             if errors or result.county is None or options.dry_run or (warnings and not options.accept_warnings):
                 return report
             version = await reference_store.store_version(
@@ -91,7 +94,7 @@ class ReferenceServicer(rpb_grpc.ReferenceServiceServicer):
         await self.holder.announce(self.nc, version_to_proto(record, current=version))
         report.applied, report.version = True, version
         log.info("reference data imported", extra={"version": version, "actor": options.actor,
-                                                   "warnings": warnings, **dict(result.counts)})
+                                                   "warnings": warnings, **asdict(result.counts)})
         return report
 
     async def ListVersions(self, request, context) -> rpb.ListVersionsResponse:
