@@ -151,9 +151,9 @@ async def legal_aid_gaps(
         answer = await stub.ListLegalAidGaps(
             dpb.ListLegalAidGapsRequest(community_id=communities[0], page=page, page_size=page_size), timeout=timeout
         )
-        gaps, total = list(answer.gaps), answer.total
+        gaps, total, checked = list(answer.gaps), answer.total, answer.households_checked
     else:  # a street: every one of its communities, all pages, then this page of them all
-        gaps = []
+        gaps, checked = [], 0
         for community in communities:
             at = 1
             while True:
@@ -161,6 +161,7 @@ async def legal_aid_gaps(
                     dpb.ListLegalAidGapsRequest(community_id=community, page=at, page_size=1000), timeout=timeout
                 )
                 gaps.extend(answer.gaps)
+                checked = answer.households_checked
                 if at * 1000 >= answer.total:
                     break
                 at += 1
@@ -174,6 +175,7 @@ async def legal_aid_gaps(
         "page_size": page_size,
         "limit_minutes": LIMIT_MINUTES,
         "travel_model": TRAVEL_MODEL,
+        "households_checked": checked,
     }
 
 

@@ -56,6 +56,7 @@ async def assign_assistant(event: events_pb2.DepartmentEvent, store) -> None:
     assistant = await store.db["assistants"].find_one({"_id": found.grid_id})
     if not filled(assistant):
         event.details.update({"assigned_to": {"role": "police_assistant", "status": "unassigned",
+                                              "grid_id": found.grid_id,
                                               "reason": f"grid {found.grid_id} has no police assistant on record"}})
         return
     event.details.update({"assigned_to": {
