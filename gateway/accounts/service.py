@@ -24,6 +24,7 @@ from pymongo.errors import DuplicateKeyError
 
 from .passwords import Hasher, one_time_password, weakness
 from .policy import (
+    PLACED_BY,
     Admin,
     GridLike,
     PolicyError,
@@ -99,7 +100,7 @@ class Accounts:
                      oidc_subject: str | None = None) -> tuple[dict[str, Any], str | None]:
         """A new account, and its one-time password when none was given."""
         check_username(username)
-        full = complete_scope(role, scope, await self.grids())
+        full = complete_scope(role, scope, await self._grids_for(role))
         check_manage(admin, role, full, what="create")
         display_name = _display_name(display_name, username)
         one_time = None
@@ -154,7 +155,7 @@ class Accounts:
             # Without a new scope, the current one carries over as far as the new role takes it
             # (a worker made secretary keeps its grid; a secretary made community its community).
             given = scope if scope is not None else narrow_to(new_role, current)
-            new_scope = complete_scope(new_role, given, await self.grids())
+            new_scope = complete_scope(new_role, given, await self._grids_for(new_role))
             check_manage(admin, new_role, new_scope, what="grant")
         changes: dict[str, Any] = {}
         said: list[str] = []
@@ -205,6 +206,11 @@ class Accounts:
         if end_sessions:
             self.on_sessions_ended(doc["_id"])
         return updated
+
+    async def _grids_for(self, role: str) -> Mapping[str, GridLike]:
+        """The reference data's grids when the role is placed in them: a county or department
+        account needs none, so the first administrator exists before any data is imported."""
+        return await self.grids() if PLACED_BY.get(role) in ("street_id", "community_id", "grid_id") else {}
 
     def _may_see(self, admin: Admin, doc: dict[str, Any]) -> bool:
         try:

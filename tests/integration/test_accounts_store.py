@@ -82,3 +82,23 @@ async def test_every_change_and_the_lockout_leave_an_audit_entry_in_the_outbox(a
     assert any("w3 created" in w for w in whats)
     assert any("w3 changed: disabled" in w for w in whats)
     assert any("w3 locked" in w for w in whats)
+
+
+async def test_the_first_administrator_needs_no_reference_data_but_a_grid_account_does(mongo) -> None:
+    db = mongo[f"gateway_{uuid.uuid4().hex[:8]}"]
+    store = AccountStore(db)
+    await store.ensure_indexes()
+
+    async def no_data():
+        raise PolicyError(503, "cannot read the grids from fusion: no reference data imported")
+
+    accounts = Accounts(store, Hasher(), jwt_key="k" * 48, grids=no_data)
+    try:
+        doc, _ = await accounts.create(COUNTY, username="chief", role="county", scope=Scope(), password=PASSWORD)
+        assert doc["role"] == "county"
+        await accounts.create(COUNTY, username="xf-system", role="department", scope=Scope(department="petition"))
+        with pytest.raises(PolicyError) as refused:
+            await accounts.create(COUNTY, username="sec1", role="secretary", scope=Scope(grid_id="G1"))
+        assert refused.value.status == 503 and "no reference data" in refused.value.message
+    finally:
+        await mongo.drop_database(db.name)
