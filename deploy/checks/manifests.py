@@ -11,19 +11,33 @@ optional component of deploy/k8s/components (label `<overlay>+<component>`):
      deploy/scripts/prod_secrets.py makes) and has the key read;
    - NATS: each service's NATS user is a user of auth.conf, whose password
      variable the NATS pods take from that same Secret; a department's user
-     may touch only its own department's subjects; the rendered NATS
-     configuration passes `nats-server -t` with the pods' environment;
+     may touch only its own department's subjects, and may listen to fusion's
+     reference announcements (gridfusion.reference.>) without publishing
+     there; only fusion may announce a reference version, every service may
+     hear it; the rendered NATS configuration passes `nats-server -t` with
+     the pods' environment;
    - the gateway's gRPC targets are rendered Services on port 50051; its
      token lifetimes are within bounds; single sign-on, when configured, is
      complete (issuer, client id, mapping file, public URL; the URLs https,
      the mapping file on a mounted volume, egress to the issuer's port);
+   - fusion's address is set wherever it is needed (the gateway's
+     GATEWAY_FUSION_TARGET and GRIDFUSION_FUSION_TARGET, each department's
+     DEPARTMENT_FUSION_TARGET) and names a Service of fusion's pods; where
+     fusion does not seed the synthetic county, the gateway's reach fusion
+     pods that are not ready yet (publishNotReadyAddresses), or the first
+     import of reference data could never reach fusion;
+   - startup and liveness probes of the services never ask for readiness
+     (which waits for reference data that only an operator brings);
    - no demo account can exist: GATEWAY_LOCAL_MODE is unset or false in every
      container; in prod, GRIDFUSION_DEMO_PASSWORD is set nowhere;
+   - prod never seeds the synthetic county: FUSION_SEED_REFERENCE is unset or
+     false in every container;
    - MongoDB: the gateway has its own user, limited to its own database
      (GATEWAY_DATABASE), and uses no other; fusion and the departments never
      get the gateway's database;
    - the NetworkPolicies let every pod reach what its settings name: MongoDB
-     for MONGODB_URI, NATS for NATS_USER, the gRPC targets of the gateway;
+     for MONGODB_URI, NATS for NATS_USER, the gRPC targets of the gateway,
+     fusion for GRIDFUSION_FUSION_TARGET and DEPARTMENT_FUSION_TARGET;
    - every service container has a read-only root and an emptyDir at /tmp;
    - prod: 3 NATS nodes (fsync always, streams of 3 replicas), 3 MongoDB
      members, at least 2 fusion replicas, a PodDisruptionBudget for every
@@ -76,8 +90,21 @@ NATS_PORT = 4222
 # Secrets an operator makes by hand (deploy/README.md), read only by the
 # hand-applied Jobs; neither rendered nor made by prod_secrets.py.
 HAND_MADE_SECRETS: dict[str, set[str]] = {"gateway-admin-password": {"password"}}
-# How pydantic reads a boolean: these mean false, anything else true or invalid.
+# How pydantic reads a boolean: these mean false, those true, anything else is invalid.
 FALSE = ("0", "off", "f", "false", "n", "no")
+TRUE = ("1", "on", "t", "true", "y", "yes")
+# What fusion announces to every service (a new current reference version,
+# services/fusion/reference.py): each service listens, only fusion speaks.
+ANNOUNCEMENTS = ("gridfusion.reference.activated",)
+ANNOUNCER = "fusion"
+# Settings that name fusion's gRPC address, by the component whose pods read them:
+# the gateway's own calls, the `gridfusion reference` command in a gateway pod, and the
+# department services' reference data. Unset, each falls back to 127.0.0.1:50050.
+FUSION_TARGETS = {"gateway": ("GATEWAY_FUSION_TARGET", "GRIDFUSION_FUSION_TARGET"),
+                  "department": ("DEPARTMENT_FUSION_TARGET",)}
+# The gRPC health service name that stays SERVING while the process runs
+# (services/platform/grpcserver.py).
+LIVENESS_SERVICE = "liveness"
 MAX_TOKEN_MINUTES = 30
 MAX_REFRESH_HOURS = 24 * 30
 
@@ -342,9 +369,13 @@ def check_nats(ov: Overlay, root: Path, external: dict[str, set[str]], errors: l
             errors.append(f"NATS user {user!r} in auth.conf is used by no service")
     for user, perms in users.items():
         if user in DEPARTMENTS:
-            for subj in perms["publish"] + perms["subscribe"]:
-                parts = subj.split(".")
-                if parts[0] == "gridfusion" and (len(parts) < 3 or parts[2] != user):
+            for kind in ("publish", "subscribe"):
+                for subj in perms[kind]:
+                    parts = subj.split(".")
+                    if parts[0] != "gridfusion" or (len(parts) >= 3 and parts[2] == user):
+                        continue
+                    if kind == "subscribe" and parts[:2] == ["gridfusion", "reference"]:
+                        continue  # fusion's announcements to every service
                     errors.append(f"NATS user {user!r} may touch {subj!r}, "
                                   "outside its own department's subjects")
             if f"gridfusion.events.{user}.>" not in perms["publish"]:
@@ -364,7 +395,30 @@ def check_nats(ov: Overlay, root: Path, external: dict[str, set[str]], errors: l
                 errors.append(f"NATS user {user!r} lacks publish {need}")
         if "_INBOX.>" not in perms["subscribe"]:
             errors.append(f"NATS user {user!r} lacks subscribe _INBOX.>")
+    for subject in ANNOUNCEMENTS:
+        for user, perms in users.items():
+            speaks = any(nats_match(p, subject) for p in perms["publish"])
+            if user == ANNOUNCER and not speaks:
+                errors.append(f"NATS user {user!r} cannot publish {subject}: a new reference "
+                              "version would reach the other services only at their next poll")
+            elif user != ANNOUNCER and speaks:
+                errors.append(f"NATS user {user!r} may publish {subject}; only {ANNOUNCER} "
+                              "announces reference versions")
+            if not any(nats_match(p, subject) for p in perms["subscribe"]):
+                errors.append(f"NATS user {user!r} cannot subscribe {subject}: it would switch "
+                              "reference versions only at its next poll")
     nats_server_test(ov, files, nats_c, errors)
+
+
+def nats_match(pattern: str, subject: str) -> bool:
+    """Whether a NATS permission pattern (`*` one token, `>` the rest) covers a subject."""
+    tokens, parts = pattern.split("."), subject.split(".")
+    for i, token in enumerate(tokens):
+        if token == ">":
+            return len(parts) > i
+        if i >= len(parts) or token not in ("*", parts[i]):
+            return False
+    return len(tokens) == len(parts)
 
 
 def department_jetstream_api(department: str) -> tuple[str, ...]:
@@ -527,7 +581,8 @@ def check_no_demo_accounts(ov: Overlay, external: dict[str, set[str]], errors: l
                                   f"({where}); prod has no demo accounts")
                 for src in opaque:
                     errors.append(f"{wname} ({c['name']}): {src} is neither rendered nor made by "
-                                  "prod_secrets.py, so no demo setting in it can be ruled out")
+                                  "prod_secrets.py, so no demo or seeding setting in it can be "
+                                  "ruled out")
     if ov.overlay == "prod" and workloads is None:
         for kind in ("ConfigMap", "Secret"):
             for name, d in ov.by_kind.get(kind, {}).items():
@@ -542,6 +597,110 @@ def check_no_demo_accounts(ov: Overlay, external: dict[str, set[str]], errors: l
         errors.append("no gateway container found (args `serve gateway`): cannot confirm "
                       "that no demo account can exist")
     return gateways
+
+
+def is_fusion(container: dict) -> bool:
+    return list(container.get("args") or [])[:2] == ["serve", "fusion"]
+
+
+def seeds(value: str | None) -> bool:
+    """Whether a FUSION_SEED_REFERENCE value turns seeding on (pydantic's reading)."""
+    return value is not None and value.strip().lower() in TRUE
+
+
+def check_no_seeding(ov: Overlay, external: dict[str, set[str]], errors: list[str],
+                     workloads=None) -> tuple[int, int]:
+    """Prod: fusion never stores the synthetic county, in any container. Returns how many
+    containers, and how many fusion containers, were looked at. (Sources whose names cannot
+    be known are reported by check_no_demo_accounts.)"""
+    looked = fusions = 0
+    for _, wname, spec in (ov.workloads() if workloads is None else workloads):
+        for c in containers(spec):
+            env, _ = effective_env(ov, c, external)
+            looked += 1
+            fusions += is_fusion(c)
+            for value, where in lookup_all(env, "FUSION_SEED_REFERENCE"):
+                if value is None:
+                    errors.append(f"{wname} ({c['name']}): FUSION_SEED_REFERENCE comes from "
+                                  f"{where}, which cannot be checked; it must be unset or false")
+                elif value.strip().lower() not in FALSE:
+                    errors.append(f"{wname} ({c['name']}): FUSION_SEED_REFERENCE={value!r} "
+                                  f"({where}); prod never seeds the synthetic county: it must be "
+                                  "unset or false")
+    if workloads is None and fusions == 0:
+        errors.append("no fusion container found (args `serve fusion`): cannot confirm that "
+                      "fusion never seeds the synthetic county")
+    return looked, fusions
+
+
+def service_pods(ov: Overlay, target: str) -> tuple[dict | None, list, str | None]:
+    """The Service a `host:port` target names and the pods behind it, or why there is none."""
+    host, _, port = target.rpartition(":")
+    svc = ov.get("Service", host)
+    if svc is None or not port.isdigit():
+        return None, [], "names no rendered Service"
+    if int(port) not in [p["port"] for p in svc["spec"]["ports"]]:
+        return None, [], f"Service {host} has no port {port}"
+    selector = svc["spec"].get("selector") or {}
+    if not selector:
+        return svc, [], f"Service {host} selects no pods"
+    return svc, ov.pods_of({"matchLabels": selector}), None
+
+
+def check_fusion_targets(ov: Overlay, external: dict[str, set[str]], errors: list[str]) -> None:
+    """Whoever needs fusion has its address, and the address is fusion's. Where fusion
+    does not seed, the gateway's must reach fusion pods before they are ready."""
+    fusion_seeds = False
+    for _, _, spec, comp in ov.app_workloads():
+        if comp == "fusion":
+            env, _ = effective_env(ov, spec["containers"][0], external)
+            found = lookup(env, "FUSION_SEED_REFERENCE")
+            fusion_seeds = fusion_seeds or seeds(found[0] if found else None)
+    for _, wname, spec, comp in ov.app_workloads():
+        env, _ = effective_env(ov, spec["containers"][0], external)
+        for name in FUSION_TARGETS.get(comp, ()):
+            found = lookup(env, name)
+            if not found or not found[0]:
+                errors.append(f"{wname}: {name} is not set: its default, 127.0.0.1:50050, is "
+                              "no address of fusion in a cluster")
+                continue
+            target = found[0]
+            svc, pods, why = service_pods(ov, target)
+            if why:
+                errors.append(f"{wname}: {name}={target!r} {why}")
+                continue
+            strangers = [w for w, labels, _ in pods
+                         if labels.get("app.kubernetes.io/component") != "fusion"]
+            if not pods or strangers:
+                errors.append(f"{wname}: {name}={target!r} is not fusion: Service "
+                              f"{svc['metadata']['name']} routes to {strangers or 'no pod'}")
+            elif comp == "gateway" and not fusion_seeds \
+                    and not svc["spec"].get("publishNotReadyAddresses"):
+                errors.append(
+                    f"{wname}: {name}={target!r}: Service {svc['metadata']['name']} routes only "
+                    "to ready fusion pods, and fusion is not ready until reference data is "
+                    "imported (FUSION_SEED_REFERENCE is off): the first import could never reach "
+                    "fusion; name a Service with publishNotReadyAddresses: true")
+
+
+def check_probes(ov: Overlay, errors: list[str]) -> None:
+    """Startup and liveness probes never wait for readiness: a service is not ready until
+    the county's reference data exists, and restarting it cannot bring that about."""
+    for _, wname, spec, _ in ov.app_workloads():
+        c = spec["containers"][0]
+        ready_path = ((c.get("readinessProbe") or {}).get("httpGet") or {}).get("path")
+        for kind in ("startupProbe", "livenessProbe"):
+            probe = c.get(kind) or {}
+            if "grpc" in probe and probe["grpc"].get("service") != LIVENESS_SERVICE:
+                errors.append(f"{wname}: {kind} asks for gRPC health service "
+                              f"{probe['grpc'].get('service', '')!r}, which stays NOT_SERVING "
+                              "until reference data is loaded: on a new cluster the kubelet would "
+                              f"restart the pod over and over; ask for {LIVENESS_SERVICE!r}")
+            path = (probe.get("httpGet") or {}).get("path")
+            if path and path == ready_path:
+                errors.append(f"{wname}: {kind} asks {path}, the readiness path, which fails "
+                              "until reference data is loaded: on a new cluster the kubelet would "
+                              "restart the pod over and over")
 
 
 def check_gateway_env(ov: Overlay, external: dict[str, set[str]], errors: list[str]) -> bool:
@@ -623,9 +782,10 @@ def destinations(ov: Overlay, env: Env) -> list[tuple[str, dict, int]]:
     if lookup(env, "NATS_USER") is not None:
         out.append(("NATS (NATS_USER)", component("nats"), NATS_PORT))
     targets = {}
-    fusion = lookup(env, "GATEWAY_FUSION_TARGET")
-    if fusion and fusion[0]:
-        targets["GATEWAY_FUSION_TARGET"] = fusion[0]
+    for name in sorted({n for names in FUSION_TARGETS.values() for n in names}):
+        fusion = lookup(env, name)
+        if fusion and fusion[0]:
+            targets[name] = fusion[0]
     depts = lookup(env, "GATEWAY_DEPARTMENT_TARGETS")
     if depts and depts[0]:
         try:
@@ -796,6 +956,8 @@ def check_jobs(root: Path, ov: Overlay, outdir: Path, external: dict[str, set[st
                  for src, doc in jobs for wname, spec in pod_specs(doc)]
     check_secrets(ov, external, errors, workloads, HAND_MADE_SECRETS)
     check_no_demo_accounts(ov, external, errors, workloads)
+    if ov.overlay == "prod":
+        check_no_seeding(ov, external, errors, workloads)
     check_network(ov, external, errors, workloads)
     gw_spec = ov.get("Deployment", "gateway")["spec"]["template"]["spec"]
     gw_env, _ = effective_env(ov, gw_spec["containers"][0], external)
@@ -856,16 +1018,21 @@ def check_overlay(root: Path, label: str, overlay: str, component: str | None, o
         check_gateway(ov, errors)
         gateways = check_no_demo_accounts(ov, external, errors)
         sso = check_gateway_env(ov, external, errors)
+        check_fusion_targets(ov, external, errors)
+        check_probes(ov, errors)
         check_containers(ov, errors)
         check_mongodb(ov, errors)
         check_network(ov, external, errors)
         if overlay == "prod":
+            looked, fusions = check_no_seeding(ov, external, errors)
             check_prod(ov, errors)
     print(f"{label}: {len(ov.docs)} objects rendered and validated"
           + ("; single sign-on configured" if sso else ""))
     if overlay == "prod" and not errors:
         print(f"{label}: no demo account can exist: GATEWAY_LOCAL_MODE unset or false in every "
               f"container ({gateways} gateway), GRIDFUSION_DEMO_PASSWORD set nowhere")
+        print(f"{label}: fusion never seeds the synthetic county: FUSION_SEED_REFERENCE unset or "
+              f"false in all {looked} containers ({fusions} fusion)")
     if overlay == JOBS_OVERLAY and component is None:
         errors += check_jobs(root, ov, outdir, external)
     return errors

@@ -9,9 +9,11 @@ permissions) and the passwords the NATS pods would read from the Secrets.
 Only what host networking forces is changed: addresses and ports become
 127.0.0.1:<free port>, MongoDB is a local secantusd-py without users.
 
-Passes when the gateway's /readyz answers 200, which needs NATS and every
-gRPC peer SERVING, and so proves that the manifests' variable names, JSON
-targets, NATS users and permissions work with the services' code.
+Passes when the gateway's /readyz answers 200, which needs NATS, every gRPC
+peer SERVING and a current reference version (the dev overlay lets fusion
+seed the synthetic county; the department services load it from fusion at
+DEPARTMENT_FUSION_TARGET), and so proves that the manifests' variable names,
+JSON targets, NATS users and permissions work with the services' code.
 """
 
 from __future__ import annotations
@@ -117,9 +119,14 @@ def main() -> None:
                     for key in ("FUSION_GRPC_PORT", "DEPARTMENT_GRPC_PORT", "GATEWAY_HTTP_PORT"):
                         if key in env:
                             env[key] = str(ports[name])
+                    # Whatever names fusion (the gateway's calls, the reference command,
+                    # the departments' reference data) names it on this machine.
+                    for key in ("GATEWAY_FUSION_TARGET", "GRIDFUSION_FUSION_TARGET",
+                                "DEPARTMENT_FUSION_TARGET"):
+                        if key in env:
+                            env[key] = f"127.0.0.1:{ports['fusion']}"
                     if name == "gateway":
                         env["GATEWAY_HTTP_HOST"] = "127.0.0.1"
-                        env["GATEWAY_FUSION_TARGET"] = f"127.0.0.1:{ports['fusion']}"
                         rendered = json.loads(env["GATEWAY_DEPARTMENT_TARGETS"])
                         if set(rendered) != set(targets):
                             raise CheckFailed(f"GATEWAY_DEPARTMENT_TARGETS names {sorted(rendered)}, "

@@ -12,6 +12,9 @@ pytestmark = pytest.mark.deploy
 BASE = "deploy/k8s/base"
 JOB = "deploy/k8s/jobs/bootstrap-admin.yaml"
 PROD = "deploy/k8s/overlays/prod/kustomization.yaml"
+DEPARTMENT = f"{BASE}/department/department.yaml"
+POLICIES = f"{BASE}/network-policies.yaml"
+AUTH = f"{BASE}/nats/auth.conf"
 
 
 def test_passes_on_the_repository(check):
@@ -19,7 +22,8 @@ def test_passes_on_the_repository(check):
     assert proc.returncode == 0
     assert "dev:" in proc.output and "prod:" in proc.output
     assert "prod: no demo account can exist" in proc.output
-    assert "prod+oidc: 51 objects rendered and validated; single sign-on configured" in proc.output
+    assert "prod: fusion never seeds the synthetic county" in proc.output
+    assert "prod+oidc: 52 objects rendered and validated; single sign-on configured" in proc.output
     assert "jobs next to prod: 1 validated (bootstrap-admin.yaml)" in proc.output
     assert "PASS manifests" in proc.output
 
@@ -194,7 +198,7 @@ def test_fails_when_the_bootstrap_admin_job_cannot_reach_fusion(check, repo):
     proc = check("manifests", repo, "prod")
     assert proc.returncode == 1
     assert ("bootstrap-admin.yaml: Job/bootstrap-admin: the NetworkPolicies refuse its "
-            "connection to fusion:50051 (GATEWAY_FUSION_TARGET)") in proc.output
+            "connection to fusion-all:50051 (GATEWAY_FUSION_TARGET)") in proc.output
 
 
 def test_fails_when_the_bootstrap_admin_job_is_less_hardened_than_the_gateway(check, repo):
@@ -217,3 +221,108 @@ def test_fails_when_the_bootstrap_admin_password_file_is_not_mounted(check, repo
     proc = check("manifests", repo, "prod")
     assert proc.returncode == 1
     assert "--password-file /run/password is no mounted Secret key" in proc.output
+
+
+def test_prod_fails_when_fusion_may_seed_the_synthetic_county(check, repo):
+    edit(repo / PROD, "      - FUSION_SEED_REFERENCE=false\n", "      - FUSION_SEED_REFERENCE=True\n")
+    # pydantic-settings ignores the case of a variable's name: so does the check.
+    edit(repo / BASE / "fusion.yaml", "            - name: OTEL_SERVICE_NAME\n",
+         "            - name: fusion_seed_reference\n              value: \"1\"\n"
+         "            - name: OTEL_SERVICE_NAME\n")
+    proc = check("manifests", repo, "prod")
+    assert proc.returncode == 1
+    assert ("Deployment/fusion (fusion): FUSION_SEED_REFERENCE='True' (ConfigMap gridfusion-config); "
+            "prod never seeds the synthetic county") in proc.output
+    assert "Deployment/fusion (fusion): FUSION_SEED_REFERENCE='1' (env)" in proc.output
+    # Every container reads gridfusion-config: the gateway's is refused as well.
+    assert "Deployment/gateway (gateway): FUSION_SEED_REFERENCE='True'" in proc.output
+    assert "fusion never seeds the synthetic county" not in proc.output
+
+
+FUSION_INGRESS_FROM_DEPARTMENTS = """        # The current reference version (DEPARTMENT_FUSION_TARGET).
+        - podSelector:
+            matchLabels:
+              app.kubernetes.io/component: department
+"""
+
+
+@pytest.mark.parametrize("side", ["egress", "ingress"])
+def test_fails_when_a_department_cannot_reach_fusion(check, repo, side):
+    text = (repo / POLICIES).read_text()
+    if side == "egress":
+        # The departments' policy keeps Egress among its types but loses its one rule.
+        start = text.index("  egress:\n", text.index("  name: departments\n"))
+        text = text[:start] + text[text.index("---", start):]
+    else:
+        assert FUSION_INGRESS_FROM_DEPARTMENTS in text
+        text = text.replace(FUSION_INGRESS_FROM_DEPARTMENTS, "", 1)
+    (repo / POLICIES).write_text(text)
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert ("Deployment/petition: the NetworkPolicies refuse its connection to fusion:50051 "
+            f"(DEPARTMENT_FUSION_TARGET) (Deployment/fusion, port 50051): no {side} rule admits it"
+            ) in proc.output
+
+
+def test_fails_when_a_department_does_not_know_where_fusion_is(check, repo):
+    edit(repo / DEPARTMENT, "            - name: DEPARTMENT_FUSION_TARGET\n              value: fusion:50051\n",
+         "")
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert ("Deployment/civil-affairs: DEPARTMENT_FUSION_TARGET is not set: its default, "
+            "127.0.0.1:50050, is no address of fusion in a cluster") in proc.output
+
+
+def test_fails_when_the_reference_command_in_the_gateway_names_another_service(check, repo):
+    edit(repo / BASE / "kustomization.yaml", "GRIDFUSION_FUSION_TARGET=fusion-all:50051",
+         "GRIDFUSION_FUSION_TARGET=petition:50051")
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert ("Deployment/gateway: GRIDFUSION_FUSION_TARGET='petition:50051' is not fusion: "
+            "Service petition routes to ['Deployment/petition']") in proc.output
+
+
+def test_prod_fails_when_the_gateway_reaches_only_ready_fusion_pods(check, repo):
+    # Fusion is not ready before the first import: through Service fusion, the import
+    # (the API, or the command in a gateway pod) would never reach it.
+    edit(repo / BASE / "kustomization.yaml", "GATEWAY_FUSION_TARGET=fusion-all:50051",
+         "GATEWAY_FUSION_TARGET=fusion:50051")
+    edit(repo / JOB, "              value: fusion-all:50051\n", "              value: fusion:50051\n")
+    proc = check("manifests", repo, "prod")
+    assert proc.returncode == 1
+    assert ("Deployment/gateway: GATEWAY_FUSION_TARGET='fusion:50051': Service fusion routes only "
+            "to ready fusion pods, and fusion is not ready until reference data is imported") in proc.output
+    assert "GRIDFUSION_FUSION_TARGET" not in proc.output
+
+
+def test_fails_when_a_startup_probe_waits_for_readiness(check, repo):
+    edit(repo / BASE / "fusion.yaml", "              port: 50051\n              service: liveness\n"
+         "            periodSeconds: 2\n",
+         "              port: 50051\n            periodSeconds: 2\n")
+    edit(repo / BASE / "gateway.yaml", "          startupProbe:\n            httpGet:\n              path: /healthz\n",
+         "          startupProbe:\n            httpGet:\n              path: /readyz\n")
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert ("Deployment/fusion: startupProbe asks for gRPC health service '', which stays "
+            "NOT_SERVING until reference data is loaded") in proc.output
+    assert "Deployment/gateway: startupProbe asks /readyz, the readiness path" in proc.output
+
+
+def test_fails_when_a_department_may_announce_reference_versions(check, repo):
+    edit(repo / AUTH, '"gridfusion.events.petition.>"',
+         '"gridfusion.events.petition.>", "gridfusion.reference.activated"')
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert ("NATS user 'petition' may publish gridfusion.reference.activated; only fusion announces "
+            "reference versions") in proc.output
+    assert "'petition' may touch 'gridfusion.reference.activated'" in proc.output
+
+
+def test_fails_when_a_service_cannot_hear_reference_versions(check, repo):
+    edit(repo / AUTH, '"gridfusion.handover.legal_aid.>", "gridfusion.reference.>", ',
+         '"gridfusion.handover.legal_aid.>", ')
+    edit(repo / AUTH, '"gridfusion.reference.>", "$JS.API.>"', '"$JS.API.>"')
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert "NATS user 'legal_aid' cannot subscribe gridfusion.reference.activated" in proc.output
+    assert "NATS user 'fusion' cannot publish gridfusion.reference.activated" in proc.output

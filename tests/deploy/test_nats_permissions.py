@@ -2,7 +2,9 @@
 
 The manifests check reads auth.conf as text; this test starts nats-server with
 it and shows that a department can publish its own events and nothing of
-another department's, and that fusion can read every department's events.
+another department's, that fusion can read every department's events, and
+that fusion's reference announcements reach every service while no other
+service can announce one.
 """
 
 from __future__ import annotations
@@ -138,6 +140,37 @@ async def test_fusion_reads_every_department_and_cannot_publish_events(nats_url)
         await nc.close()
 
 
+async def test_only_fusion_announces_reference_versions_and_every_service_hears_them(nats_url):
+    from services.fusion import reference
+    from services.platform.settings import DEPARTMENTS
+
+    fusion, _ = await _connect(nats_url, "fusion")
+    listeners = {user: await _connect(nats_url, user) for user in ("gateway", "fusion", *DEPARTMENTS)}
+    try:
+        heard: dict[str, asyncio.Future] = {}
+        for user, (nc, errors) in listeners.items():
+            heard[user] = asyncio.get_running_loop().create_future()
+
+            async def on_message(msg, done=heard[user]) -> None:
+                if not done.done():
+                    done.set_result(msg.data)
+
+            assert not await _refused(nc, errors, lambda c=nc, cb=on_message: c.subscribe(
+                "gridfusion.reference.>", cb=cb)), f"{user} may not hear reference announcements"
+        await fusion.publish(reference.SUBJECT, b"v0002")
+        await fusion.flush()
+        got = dict(zip(heard, await asyncio.wait_for(asyncio.gather(*heard.values()), 5)))
+        assert got == {user: b"v0002" for user in listeners}
+        for user, (nc, errors) in listeners.items():
+            if user != "fusion":
+                assert await _refused(nc, errors, lambda c=nc: c.publish(reference.SUBJECT, b"v0001")), \
+                    f"{user} may announce a reference version"
+    finally:
+        await fusion.close()
+        for nc, _ in listeners.values():
+            await nc.close()
+
+
 async def test_a_wrong_password_is_refused(nats_url):
     import nats
     from nats.errors import NoServersError
@@ -150,6 +183,8 @@ async def test_a_wrong_password_is_refused(nats_url):
 async def test_every_subject_the_code_uses_is_allowed_for_its_user(nats_url):
     """The subjects come from the services' own code, so a new subject there shows up here."""
     from gateway import feed
+    from services.departments import reference as department_reference
+    from services.fusion import reference as fusion_reference
     from services.platform import bus
     from services.platform.settings import DEPARTMENTS
 
@@ -157,13 +192,16 @@ async def test_every_subject_the_code_uses_is_allowed_for_its_user(nats_url):
         "fusion": [("pub", bus.case_subject("370921001001001", "opened")),
                    ("pub", bus.handover_subject("petition", "370921001001001")),
                    ("pub", bus.deadletter_subject(bus.EVENTS.name)),
-                   ("sub", "gridfusion.events.>"), ("sub", "gridfusion.results.>")],
-        "gateway": [("sub", feed.SUBJECT)],
+                   ("pub", fusion_reference.SUBJECT),
+                   ("sub", "gridfusion.events.>"), ("sub", "gridfusion.results.>"),
+                   ("sub", fusion_reference.SUBJECT)],
+        "gateway": [("sub", feed.SUBJECT), ("sub", feed.REFERENCE_SUBJECT)],
     }
     for d in DEPARTMENTS:
         allowed[d] = [("pub", bus.event_subject(d, "dispute.neighbor")),
                       ("pub", bus.results_subject(d)),
-                      ("sub", f"gridfusion.handover.{d}.>")]
+                      ("sub", f"gridfusion.handover.{d}.>"),
+                      ("sub", department_reference.SUBJECT)]
     for user, actions in allowed.items():
         nc, errors = await _connect(nats_url, user)
         try:
