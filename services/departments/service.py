@@ -280,7 +280,10 @@ class DepartmentServicer(pb_grpc.DepartmentServiceServicer):
         return pb.EventRecord(event=event, published=published)
 
     async def Describe(self, request: pb.DescribeRequest, context: grpc.aio.ServicerContext) -> pb.DepartmentDescription:
-        return describe(self.department)
+        description = describe(self.department)
+        if self.department.uses_reference and reference.HOLDER.view is not None:
+            description.reference_version = reference.HOLDER.view.name
+        return description
 
     async def StreamHandOvers(self, request: pb.StreamHandOversRequest, context: grpc.aio.ServicerContext) -> None:
         await HandOverFeed(self.department.name, self.js).run(context, self.stop)

@@ -58,11 +58,17 @@ def before(client: httpx.Client, admin: dict):
 
 
 def wait_for_version(client: httpx.Client, version: str, timeout: float = 30) -> dict:
-    """Until every service serves ``version`` (the gateway's readiness needs them all)."""
+    """Until ``version`` is current and every department service that places events has loaded
+    it (``/readyz`` says which version each holds)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        body = client.get("/readyz").json()
-        if client.get("/readyz").status_code == 200 and body.get("reference", {}).get("version") == version:
+        reply = client.get("/readyz")
+        body = reply.json()
+        reference = body.get("reference", {})
+        loaded = reference.get("loaded", {})
+        if (reply.status_code == 200 and reference.get("version") == version
+                and {"comprehensive_governance", "legal_aid", "police_assistant"} <= set(loaded)
+                and set(loaded.values()) == {version}):
             return body
         time.sleep(0.3)
     raise AssertionError(f"the platform did not switch to {version}: {body}")

@@ -156,7 +156,7 @@ async def test_a_department_switches_to_the_version_fusion_announces_without_a_r
                              "community_id": counties.C1, "grid_id": counties.G3}
             # The import names no police assistant: the post of G3 is vacant.
             vacant = await assigned(police, event("police_assistant", lon, lat))
-            assert vacant == {"role": "police_assistant", "status": "unassigned",
+            assert vacant == {"role": "police_assistant", "status": "unassigned", "grid_id": counties.G3,
                               "reason": f"grid {counties.G3} has no police assistant on record"}
             # A new community without an adviser, and a grid in two parts.
             for point in ((116.812, 35.750), counties.DETACHED_POINT):

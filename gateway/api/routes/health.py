@@ -7,6 +7,7 @@ import asyncio
 import grpc
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from gridfusion.departments.v1 import departments_pb2 as dpb
 from gridfusion.reference.v1 import reference_pb2 as rpb
 
 from services.platform.mongo import ping
@@ -37,10 +38,20 @@ async def readyz(state: State) -> JSONResponse:
                          "reference": reference}, status_code=200 if ready else 503)
 
 
-async def _reference(state) -> dict[str, str]:
-    """The current reference version, or why there is none."""
+async def _reference(state) -> dict[str, object]:
+    """The current reference version (or why there is none), and the version each department
+    service that places events has loaded — they follow within a second or two of a switch."""
     try:
         current = await state.peers.reference.GetCurrent(rpb.GetCurrentRequest(), timeout=1.5)
     except grpc.aio.AioRpcError as exc:
         return {"reason": exc.details() or exc.code().name.lower()}
-    return {"version": current.version, "source": current.source}
+
+    async def loaded(name: str, stub) -> tuple[str, str | None]:
+        try:
+            return name, (await stub.Describe(dpb.DescribeRequest(), timeout=1.5)).reference_version
+        except grpc.aio.AioRpcError:
+            return name, None
+
+    answers = await asyncio.gather(*(loaded(n, s) for n, s in state.peers.departments.items()))
+    return {"version": current.version, "source": current.source,
+            "loaded": {name: version for name, version in answers if version}}

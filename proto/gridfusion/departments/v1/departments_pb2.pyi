@@ -103,16 +103,18 @@ class EventType(_message.Message):
     def __init__(self, type: _Optional[str] = ..., label: _Optional[str] = ..., categories: _Optional[_Iterable[str]] = ..., details: _Optional[_Iterable[_Union[DetailsField, _Mapping]]] = ...) -> None: ...
 
 class DepartmentDescription(_message.Message):
-    __slots__ = ("department", "label", "event_types", "categories")
+    __slots__ = ("department", "label", "event_types", "categories", "reference_version")
     DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     EVENT_TYPES_FIELD_NUMBER: _ClassVar[int]
     CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_VERSION_FIELD_NUMBER: _ClassVar[int]
     department: str
     label: str
     event_types: _containers.RepeatedCompositeFieldContainer[EventType]
     categories: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, department: _Optional[str] = ..., label: _Optional[str] = ..., event_types: _Optional[_Iterable[_Union[EventType, _Mapping]]] = ..., categories: _Optional[_Iterable[str]] = ...) -> None: ...
+    reference_version: str
+    def __init__(self, department: _Optional[str] = ..., label: _Optional[str] = ..., event_types: _Optional[_Iterable[_Union[EventType, _Mapping]]] = ..., categories: _Optional[_Iterable[str]] = ..., reference_version: _Optional[str] = ...) -> None: ...
 
 class StreamHandOversRequest(_message.Message):
     __slots__ = ()
