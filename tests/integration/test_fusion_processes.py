@@ -18,7 +18,7 @@ from pathlib import Path
 import nats.errors
 import pytest
 from gridfusion.events.v1 import events_pb2
-from gridfusion.fusion.v1 import fusion_pb2
+from gridfusion.fusion.v1 import fusion_pb2, fusion_pb2_grpc
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from services.fusion import reference_store
@@ -289,3 +289,43 @@ async def test_fusion_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(
     assert {cid: sorted(m) for cid, m in messages.items()} == {cid: [f"{cid}.v1", f"{cid}.v2", f"{cid}.v3"] for cid in case_ids}
     # Nothing was dead-lettered on the way.
     assert await db["dead_letters"].count_documents({"event_id": {"$in": ids}}) == 0
+
+
+async def test_fusion_without_reference_data_is_not_ready_with_the_reason_until_a_version_is_activated(
+        fusion_env: dict[str, str], mongodb_uri: str, processes: list[Fusion], tmp_path: Path) -> None:
+    import grpc
+    from gridfusion.reference.v1 import reference_pb2, reference_pb2_grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    empty = f"fusion_empty_{uuid.uuid4().hex[:8]}"
+    env = {**fusion_env, "FUSION_DATABASE": empty, "FUSION_REFERENCE_POLL_SECONDS": "0.5"}
+    fusion = Fusion(env, tmp_path / "fusion-empty.log")
+    processes.append(fusion)
+    fusion.wait_ready()
+    client = connect(mongodb_uri, app_name="tests-empty")
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{fusion.port}") as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+
+        async def status() -> int:
+            return (await health.Check(health_pb2.HealthCheckRequest(service=""), timeout=3)).status
+
+        deadline = time.monotonic() + 20
+        while await status() != health_pb2.HealthCheckResponse.NOT_SERVING:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.3)
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await reference_pb2_grpc.ReferenceServiceStub(channel).GetCurrent(reference_pb2.GetCurrentRequest())
+        assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+        assert refused.value.details() == "no reference data imported"
+        assert "no reference data imported" in fusion.log.read_text()
+        # A version made current from outside (another replica's import): no restart needed.
+        version = await reference_store.store_version(client[empty], COUNTY, source="tests", actor="tests")
+        await reference_store.activate(client[empty], version, actor="tests")
+        deadline = time.monotonic() + 30
+        while await status() != health_pb2.HealthCheckResponse.SERVING:
+            assert time.monotonic() < deadline, fusion.log.read_text()[-2000:]
+            await asyncio.sleep(0.3)
+        grids = await fusion_pb2_grpc.FusionServiceStub(channel).ListGrids(fusion_pb2.ListGridsRequest())
+        assert grids.reference_version == version and len(grids.grids) == 53
+    await client.drop_database(empty)
+    await client.close()
