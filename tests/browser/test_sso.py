@@ -4,7 +4,6 @@ back to the dashboard signed in with the role the mapping gives — or with the 
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,22 +14,6 @@ from services.local import LocalPlatform
 from tests.oidc_provider import DISPLAY_NAME, QUIET, IdentityProvider, grid_ids, sso_platform
 
 pytestmark = [pytest.mark.browser, QUIET]
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed: apt-get install -y chromium")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
-        yield chromium
-        chromium.close()
-
 
 @pytest.fixture(scope="module")
 def provider() -> Iterator[IdentityProvider]:
