@@ -20,13 +20,14 @@ import typer
 from gridfusion.reference.v1 import reference_pb2 as rpb
 from gridfusion.reference.v1 import reference_pb2_grpc as rpb_grpc
 
+from services.reference.transfer import import_chunks
+
 app = typer.Typer(help="Reference data: import a county's grids, households and members; versions; rollback.",
                   no_args_is_help=True)
 
 FusionTarget = Annotated[str, typer.Option("--fusion", envvar="GRIDFUSION_FUSION_TARGET",
                                            help="fusion's gRPC address")]
 DEFAULT_TARGET = "127.0.0.1:50050"
-CHUNK = 512 * 1024
 FILES = ("grids.geojson", "households.csv", "households.xlsx", "party_members.csv", "party_members.xlsx")
 
 
@@ -50,12 +51,6 @@ def pack(path: Path) -> bytes:
         for name in present:
             archive.write(path / name, name)
     return buffer.getvalue()
-
-
-async def _chunks(data: bytes, options: rpb.ImportOptions):
-    yield rpb.ImportChunk(options=options, data=data[:CHUNK])
-    for start in range(CHUNK, len(data), CHUNK):
-        yield rpb.ImportChunk(data=data[start:start + CHUNK])
 
 
 def _call(fusion: str, fn):
@@ -90,7 +85,7 @@ def import_(
     typer.echo(f"sending {path} ({len(data) / 1e6:.1f} MB, {crs}) to fusion at {fusion} to validate …", err=True)
     options = rpb.ImportOptions(crs=crs, dry_run=dry_run, accept_warnings=accept_warnings, actor=actor(),
                                 source=path.name)
-    report: rpb.ImportReport = _call(fusion, lambda stub: stub.ImportReference(_chunks(data, options), timeout=600))
+    report: rpb.ImportReport = _call(fusion, lambda stub: stub.ImportReference(import_chunks(data, options), timeout=600))
     for p in report.problems:
         where = f"{p.file}:{p.row}" if p.row else (p.file or "-")
         typer.echo(f"{p.severity:<7} {p.code:<28} {where:<24} {p.message}")

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile, 
 from fastapi.responses import JSONResponse, Response
 from gridfusion.reference.v1 import reference_pb2 as rpb
 
+from services.reference.transfer import import_chunks
+
 from ...auth import Principal
 from ..deps import Caller, GatewayState, State, require_roles
 from ..models import ImportReport, ReferenceVersion, ReferenceVersions
@@ -20,7 +22,6 @@ router = APIRouter(prefix="/v1/reference", tags=["reference data"])
 County = Annotated[Principal, Depends(require_roles("county"))]
 EXCHANGE_FILES = ("grids.geojson", "households.csv", "households.xlsx", "party_members.csv", "party_members.xlsx")
 MAX_UPLOAD = 200 * 1024 * 1024
-CHUNK = 512 * 1024
 
 
 def version_json(v: rpb.ReferenceVersion, state: GatewayState) -> ReferenceVersion:
@@ -54,12 +55,6 @@ async def _as_zip(files: list[UploadFile]) -> bytes:
     return buffer.getvalue()
 
 
-async def _chunks(data: bytes, options: rpb.ImportOptions):
-    yield rpb.ImportChunk(options=options, data=data[:CHUNK])
-    for start in range(CHUNK, len(data), CHUNK):
-        yield rpb.ImportChunk(data=data[start:start + CHUNK])
-
-
 @router.post(
     "/imports", response_model=ImportReport,
     responses={201: {"model": ImportReport, "description": "applied: the new version is current"},
@@ -82,7 +77,7 @@ async def import_reference(
     source = ", ".join(f.filename or "upload" for f in files)[:200]
     options = rpb.ImportOptions(crs=crs, dry_run=dry_run, accept_warnings=accept_warnings, actor=caller.username,
                                 source=source)
-    report: rpb.ImportReport = await state.peers.reference.ImportReference(_chunks(data, options), timeout=600)
+    report: rpb.ImportReport = await state.peers.reference.ImportReference(import_chunks(data, options), timeout=600)
     body = ImportReport(
         applied=report.applied, version=report.version or None, errors=report.errors, warnings=report.warnings,
         crs=report.crs, counts={f.name: getattr(report.counts, f.name) for f in rpb.Counts.DESCRIPTOR.fields},
