@@ -37,12 +37,15 @@ proto-check: install ## Fail when the committed generated code differs from the 
 	  diff -r -x '__pycache__' proto $$tmp/proto && echo "generated code matches proto/" ; \
 	  rc=$$?; rm -rf $$tmp; exit $$rc
 
+nats-auth: install ## Write the cluster's NATS users (deploy/k8s/base/nats/auth.conf) from the permission table
+	$(PY) -m services.platform.permissions --write deploy/k8s/base/nats/auth.conf
+
 lint: install ## Lint the code with ruff
 	$(PY) -m ruff check services gateway tests
 
 clean: ## Remove local data and caches (keeps .venv)
 	rm -rf var .pytest_cache test-output
 
-.PHONY: help install run test test-unit proto proto-check lint clean
+.PHONY: help install run test test-unit proto proto-check nats-auth lint clean
 
 -include deploy/Makefile.mk

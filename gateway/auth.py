@@ -17,7 +17,8 @@ from gridfusion.fusion.v1 import fusion_pb2
 from .accounts.policy import ROLES, Admin, Scope
 from .accounts.tokens import Claims
 
-__all__ = ["GRID_ROLES", "ROLES", "STAFF_ROLES", "Principal", "load_or_create_key"]
+__all__ = ["GRID_ROLES", "MIN_KEY_BYTES", "ROLES", "STAFF_ROLES", "Principal", "WeakKey", "check_key",
+           "load_or_create_key"]
 
 STAFF_ROLES = ("county", "street", "community", "secretary", "worker", "department")
 GRID_ROLES = ("secretary", "worker", "member", "resident")
@@ -44,8 +45,11 @@ class Principal:
         return Admin(self.username, self.role, Scope(self.street_id, self.community_id, self.grid_id, self.department))
 
     def scope(self) -> fusion_pb2.Scope:
+        """Where this caller looks, with its role: fusion refuses a scope without one, and sees
+        every case only for the county."""
         return fusion_pb2.Scope(
-            street_id=self.street_id, community_id=self.community_id, grid_id=self.grid_id, department=self.department
+            street_id=self.street_id, community_id=self.community_id, grid_id=self.grid_id, department=self.department,
+            role=self.role,
         )
 
     def covers_grid(self, grid: fusion_pb2.Grid | None, grid_id: str = "") -> bool:
@@ -61,6 +65,22 @@ class Principal:
         if self.role == "street":
             return grid.street_id == self.street_id
         return False
+
+
+# HS256 with a key shorter than the hash is guessable offline from one token (RFC 7518 §3.2).
+MIN_KEY_BYTES = 32
+
+
+class WeakKey(ValueError):
+    """The token signing key is too short to use."""
+
+
+def check_key(key: str, where: str = "GATEWAY_JWT_KEY") -> str:
+    """The signing key, if it is long enough; refuses to start otherwise."""
+    if len(key.encode()) < MIN_KEY_BYTES:
+        raise WeakKey(f"{where} must be at least {MIN_KEY_BYTES} bytes (it has {len(key.encode())}); "
+                      "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'")
+    return key
 
 
 def load_or_create_key(path: str) -> str:

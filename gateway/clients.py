@@ -11,6 +11,8 @@ from gridfusion.fusion.v1 import fusion_pb2_grpc
 from gridfusion.reference.v1 import reference_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.platform.grpcserver import BearerToken
+
 from .settings import GatewaySettings
 
 
@@ -18,8 +20,11 @@ class Peers:
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
         self.channels: dict[str, grpc.aio.Channel] = {"fusion": grpc.aio.insecure_channel(settings.fusion_target)}
+        # The department services authenticate the gateway by its service token; fusion does
+        # not ask for one, so it never sees it.
+        token = [BearerToken(settings.service_token)] if settings.service_token else None
         for department, target in settings.department_targets.items():
-            self.channels[department] = grpc.aio.insecure_channel(target)
+            self.channels[department] = grpc.aio.insecure_channel(target, interceptors=token)
         self.fusion = fusion_pb2_grpc.FusionServiceStub(self.channels["fusion"])
         # Party members, service orders, the audit log and the weekly report: served by fusion.
         self.community = community_pb2_grpc.CommunityServiceStub(self.channels["fusion"])

@@ -8,21 +8,26 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 import grpc
+import jwt
 from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import Headers
+from starlette.types import Scope
 
 from services.platform.logs import setup_logging
 from services.platform.mongo import connect as connect_mongo
 from services.platform.telemetry import setup_telemetry, shutdown_telemetry
 
+from . import redaction
 from .accounts.audit import relay_forever
 from .accounts.oidc import single_sign_on
 from .accounts.passwords import Hasher, HasherBusy
 from .accounts.policy import PolicyError
 from .accounts.service import Accounts, Limits, SignInRefused, Throttled
 from .accounts.store import AccountStore
+from .accounts.tokens import read_access
 from .api.deps import GatewayState, staff_only
 from .api.routes import (
     accounts as accounts_routes,
@@ -43,7 +48,7 @@ from .api.routes import (
     reference,
     reports,
 )
-from .auth import load_or_create_key
+from .auth import check_key, load_or_create_key
 from .clients import Peers
 from .errors import (
     handle_policy_error,
@@ -53,6 +58,8 @@ from .errors import (
     handle_validation_error,
 )
 from .feed import FeedHub
+from .headers import SecurityHeaders
+from .limits import FORM_LIMITS, BodyLimit
 from .settings import GatewaySettings
 
 
@@ -61,7 +68,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        key = settings.jwt_key or load_or_create_key(settings.jwt_key_file or "var/gateway/jwt.key")
+        key_file = settings.jwt_key_file or "var/gateway/jwt.key"
+        key = check_key(settings.jwt_key) if settings.jwt_key else check_key(load_or_create_key(key_file), key_file)
         peers = Peers(settings)
         mongo = connect_mongo(settings.mongodb_uri, app_name="gridfusion-gateway")
         store = AccountStore(mongo[settings.database])
@@ -92,12 +100,19 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         await peers.close()
         await mongo.close()
 
+    if settings.jwt_key:
+        check_key(settings.jwt_key)  # a weak key stops the start, before anything listens
     app = FastAPI(
         title="Gridfusion gateway",
         version="1",
         summary="Five departments' events on one party-branch grid, one closed loop (多网融合).",
         lifespan=lifespan,
+        form_limits=FORM_LIMITS,
     )
+    # Outermost first: every answer gets the security headers, and a body over its route's limit
+    # is refused before routing, authentication or parsing read it.
+    app.add_middleware(BodyLimit, trusted=signed_token)
+    app.add_middleware(SecurityHeaders)
     app.add_exception_handler(grpc.aio.AioRpcError, handle_rpc_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(PolicyError, handle_policy_error)
@@ -121,6 +136,20 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger(__name__)
+
+
+def signed_token(scope: Scope) -> bool:
+    """Whether a request carries an access token signed with the gateway's key (the larger body
+    limits need one; whether its session is still open is checked later, as for every request)."""
+    state = getattr(scope["app"].state, "gateway", None) if "app" in scope else None
+    header = Headers(scope=scope).get("authorization", "")
+    if state is None or not header.lower().startswith("bearer "):
+        return False
+    try:
+        read_access(header[7:].strip(), state.jwt_key)
+    except jwt.InvalidTokenError:
+        return False
+    return True
 
 
 def limits_of(settings: GatewaySettings) -> Limits:
@@ -157,6 +186,7 @@ def serve() -> None:
 
     settings = GatewaySettings()
     setup_logging("gateway", settings.log_level)
+    redaction.install()
     setup_telemetry("gateway")
     try:
         uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port,

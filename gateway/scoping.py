@@ -3,7 +3,8 @@
 - ``county`` sees the whole county;
 - ``street`` / ``community`` see their own subtree;
 - ``secretary`` / ``worker`` see their own grid;
-- ``department`` sees the cases its department is involved in (and no area figures);
+- ``department`` sees the cases handed to its department while they are there (and no area
+  figures), and its own events' status;
 - ``member`` / ``resident`` see only their own orders and registrations.
 """
 
@@ -16,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 from gridfusion.community.v1 import community_pb2 as cpb
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
+
+from services.fusion import workflow
 
 from .auth import Principal
 
@@ -134,15 +137,18 @@ def current_week(tz: ZoneInfo, now: datetime | None = None) -> str:
 
 
 def case_visible(caller: Principal, case: fpb.Case) -> bool:
-    """Whether a case change reaches this caller on the live feed (the same rule as the case list)."""
+    """Whether a case change reaches this caller on the live feed (the same rule as fusion's case
+    list: ``services.fusion.server.scope_query``). A place left empty never matches."""
     if caller.role == "county":
         return True
     if caller.role == "street":
-        return case.street_id == caller.street_id
+        return bool(caller.street_id) and case.street_id == caller.street_id
     if caller.role == "community":
-        return case.community_id == caller.community_id
+        return bool(caller.community_id) and case.community_id == caller.community_id
     if caller.role in ("secretary", "worker"):
-        return case.grid_id == caller.grid_id
+        return bool(caller.grid_id) and case.grid_id == caller.grid_id
     if caller.role == "department":
-        return caller.department in case.departments or case.handed_to == caller.department
+        # Only while the case is handed to it (workflow.department_holds), not a case it only contributed to.
+        return bool(caller.department) and case.handed_to == caller.department and all(
+            getattr(case, k) == v for k, v in workflow.DEPARTMENT_HOLDS.items())
     return False

@@ -1,5 +1,6 @@
-"""Gateway settings (``GATEWAY_*``). In a cluster ``GATEWAY_JWT_KEY`` is required; local mode
-generates a key once and keeps it in ``GATEWAY_JWT_KEY_FILE``. Accounts live in the gateway's
+"""Gateway settings (``GATEWAY_*``). In a cluster ``GATEWAY_JWT_KEY`` and
+``GATEWAY_SERVICE_TOKEN`` are required; local mode generates a key once and keeps it in
+``GATEWAY_JWT_KEY_FILE``, and passes the service token it generated. Accounts live in the gateway's
 own database, ``GATEWAY_DATABASE`` at ``MONGODB_URI``."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.departments.main import default_port
+from services.platform.grpcserver import check_token
 from services.platform.settings import DEPARTMENTS, CommonSettings
 
 
@@ -22,6 +24,9 @@ class GatewaySettings(CommonSettings):
     department_targets: dict[str, str] = Field(
         default_factory=lambda: {d: f"127.0.0.1:{default_port(d)}" for d in DEPARTMENTS}
     )
+    # The gateway's credential on every call to a department service ("authorization: Bearer
+    # <token>"); the departments know its SHA-256. Required outside local mode, at least 32 bytes.
+    service_token: str = Field("", repr=False)
     # Local mode seeds the demo accounts; never set it in a cluster.
     local_mode: bool = False
     jwt_key: str = Field("", repr=False)
@@ -79,6 +84,11 @@ class GatewaySettings(CommonSettings):
             raise ValueError(f"GATEWAY_DEPARTMENT_TARGETS lacks {', '.join(missing)}")
         if not self.local_mode and not self.jwt_key:
             raise ValueError("GATEWAY_JWT_KEY is required outside local mode")
+        if not self.local_mode and not self.service_token:
+            raise ValueError("GATEWAY_SERVICE_TOKEN is required outside local mode: the department services "
+                             "refuse calls without it")
+        if self.service_token:
+            check_token(self.service_token, "GATEWAY_SERVICE_TOKEN")
         return self
 
 

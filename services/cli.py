@@ -70,6 +70,8 @@ def run(
         typer.echo(f"\nGridfusion is ready in {time.monotonic() - started:.1f} s")
         typer.echo(f"  gateway     {platform.gateway_url}   (API docs {platform.gateway_url}/docs)")
         typer.echo(f"  logs        {platform.home / 'logs'}")
+        typer.echo(f"  tokens      {platform.home / 'grpc'}/<department>.token: each department system's gRPC "
+                   "credential (metadata authorization: Bearer <token>)")
         typer.echo(f"\nDemo accounts (password '{platform.demo_password}'):")
         for line in platform.demo_accounts():
             typer.echo(f"  {line}")

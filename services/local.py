@@ -1,15 +1,18 @@
 """The local platform: every Gridfusion process on this machine, no containers.
 
 ``nats-server`` (JetStream, data under ``<home>/nats``) and ``secantusd-py`` (data under
-``<home>/db``) start first; then fusion (which loads the reference data on its first start),
-the five department services and the gateway, each its own process with its log in
-``<home>/logs``. Stopping goes the other way round, each process draining on SIGTERM. The
-end-to-end tests start the same platform on free ports in a temporary folder.
+``<home>/db``, signing in required) start first, each service with its own user and only the
+rights the permission table (:mod:`services.platform.permissions`) gives it; then fusion
+(which loads the reference data on its first start), the five department services and the
+gateway, each its own process with its log in ``<home>/logs``. Stopping goes the other way
+round, each process draining on SIGTERM. The end-to-end tests start the same platform on free
+ports in a temporary folder.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import secrets
@@ -23,10 +26,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
 from services.departments.main import default_port
+from services.platform import permissions
+from services.platform.grpcserver import AUTHORIZATION, MIN_TOKEN_BYTES, token_sha256
 from services.platform.settings import DEPARTMENTS
 
 SERVICES: tuple[str, ...] = ("fusion", *DEPARTMENTS, "gateway")
@@ -36,73 +42,46 @@ class PlatformError(RuntimeError):
     """Something an operator must fix before the platform can start; the message says what."""
 
 
-# NATS identities of the local platform: one user per department, plus fusion, the gateway
-# and ``admin`` (the operator: declares the streams, and is what the command line and the
-# tests connect as). Passwords are generated once and kept in ``<home>/nats/users.json``
-# (mode 0600); the server configuration is written from them at every start.
-NATS_USERS: tuple[str, ...] = ("admin", "fusion", "gateway", *DEPARTMENTS)
+# NATS and MongoDB identities of the local platform: one user per service, plus ``admin``
+# (the operator: declares the streams, and is what the command line and the tests connect as).
+# What each may do is the permission table (services/platform/permissions.py), the same one
+# the cluster's auth.conf is written from. Passwords are generated once and kept in
+# ``<home>/nats/users.json`` and ``<home>/mongodb/users.json`` (mode 0600); the nats-server
+# configuration is written from them at every start.
+NATS_USERS: tuple[str, ...] = (permissions.OPERATOR, *permissions.service_users())
+MONGODB_USERS: tuple[str, ...] = NATS_USERS
 
 
 def nats_permissions(user: str) -> dict[str, dict[str, list[str]]]:
-    """What ``user`` may publish and subscribe to.
-
-    A department publishes only its own events (``gridfusion.events.<department>.>``) and
-    results (``gridfusion.results.<department>``), and reaches JetStream only to read its own
-    hand-overs through its durable consumer ``handover-<department>``. Fusion consumes every
-    event and result and publishes cases, hand-overs and dead letters; it declares the
-    streams; it announces a new reference version on ``gridfusion.reference.activated``, which
-    every service hears. The gateway reads case changes.
-    """
-    if user == "admin":
-        return {"publish": {"allow": [">"]}, "subscribe": {"allow": [">"]}}
-    if user == "fusion":
-        return {
-            "publish": {"allow": ["gridfusion.cases.>", "gridfusion.handover.>", "gridfusion.deadletter.>",
-                                  "gridfusion.reference.>", "$JS.API.>", "$JS.ACK.>", "_INBOX.>"]},
-            "subscribe": {"allow": ["gridfusion.events.>", "gridfusion.results.>", "gridfusion.reference.>",
-                                    "_INBOX.>"]},
-        }
-    if user == "gateway":
-        return {
-            "publish": {"allow": ["$JS.API.INFO", "$JS.API.STREAM.INFO.*", "$JS.API.CONSUMER.CREATE.CASES",
-                                  "$JS.API.CONSUMER.CREATE.CASES.>", "$JS.API.CONSUMER.INFO.CASES.>",
-                                  "$JS.API.CONSUMER.DELETE.CASES.>", "$JS.API.CONSUMER.MSG.NEXT.CASES.>",
-                                  "$JS.API.STREAM.INFO.DEADLETTER", "$JS.ACK.CASES.>", "$JS.FC.>", "_INBOX.>"]},
-            "subscribe": {"allow": ["gridfusion.cases.>", "gridfusion.reference.>", "_INBOX.>"]},
-        }
-    if user in DEPARTMENTS:
-        durable = f"handover-{user}"
-        return {
-            "publish": {"allow": [
-                f"gridfusion.events.{user}.>",
-                f"gridfusion.results.{user}",
-                f"$JS.API.CONSUMER.INFO.HANDOVERS.{durable}",
-                f"$JS.API.CONSUMER.CREATE.HANDOVERS.{durable}.gridfusion.handover.{user}.>",
-                f"$JS.API.CONSUMER.MSG.NEXT.HANDOVERS.{durable}",
-                f"$JS.ACK.HANDOVERS.{durable}.>",
-                "_INBOX.>",
-            ]},
-            "subscribe": {"allow": ["gridfusion.reference.>", "_INBOX.>"]},
-        }
-    raise ValueError(f"no NATS user '{user}'")
+    """What ``user`` may publish and subscribe to: its row of the permission table."""
+    return permissions.nats_permissions(user)
 
 
-def nats_passwords(home: Path) -> dict[str, str]:
-    """Each NATS user's password: generated on first use, then read back (file mode 0600)."""
-    path = home / "nats" / "users.json"
+def _passwords(path: Path, users: tuple[str, ...]) -> dict[str, str]:
+    """Each user's password: generated on first use, then read back (file mode 0600)."""
     if path.exists():
         saved = json.loads(path.read_text())
-        if all(user in saved for user in NATS_USERS):
+        if all(user in saved for user in users):
             return saved
     else:
         saved = {}
     path.parent.mkdir(parents=True, exist_ok=True)
-    passwords = {user: saved.get(user) or secrets.token_urlsafe(24) for user in NATS_USERS}
+    passwords = {user: saved.get(user) or secrets.token_urlsafe(24) for user in users}
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
         json.dump(passwords, out, indent=2)
     os.chmod(path, 0o600)
     return passwords
+
+
+def nats_passwords(home: Path) -> dict[str, str]:
+    """Each NATS user's password, in ``<home>/nats/users.json``."""
+    return _passwords(home / "nats" / "users.json", NATS_USERS)
+
+
+def mongodb_passwords(home: Path) -> dict[str, str]:
+    """Each MongoDB user's password, in ``<home>/mongodb/users.json``."""
+    return _passwords(home / "mongodb" / "users.json", MONGODB_USERS)
 
 
 def write_nats_config(home: Path, port: int, passwords: dict[str, str]) -> Path:
@@ -124,6 +103,36 @@ def write_nats_config(home: Path, port: int, passwords: dict[str, str]) -> Path:
     with os.fdopen(fd, "w") as out:
         json.dump(config, out, indent=2)
     return path
+
+
+# gRPC credentials of the local platform: the gateway's service token and each department
+# system's own token, generated once into ``<home>/grpc/<name>.token`` (mode 0600). The
+# department services get only their digests; the gateway gets its token; a department system
+# reads its own file and sends ``authorization: Bearer <token>``.
+GRPC_TOKEN_HOLDERS: tuple[str, ...] = ("gateway", *DEPARTMENTS)
+
+
+def grpc_token_file(home: Path, holder: str) -> Path:
+    return home / "grpc" / f"{holder}.token"
+
+
+def grpc_tokens(home: Path) -> dict[str, str]:
+    """Each holder's gRPC token: generated on first use (32 random bytes), then read back."""
+    folder = home / "grpc"
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    tokens = {}
+    for holder in GRPC_TOKEN_HOLDERS:
+        path = grpc_token_file(home, holder)
+        token = path.read_text().strip() if path.exists() else ""
+        if len(token.encode()) < MIN_TOKEN_BYTES:
+            token = secrets.token_urlsafe(32)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(token + "\n")
+        os.chmod(path, 0o600)
+        tokens[holder] = token
+    return tokens
 
 
 @dataclass
@@ -236,8 +245,39 @@ class LocalPlatform:
         return f"nats://admin:{self.nats_passwords['admin']}@127.0.0.1:{self.ports.nats}"
 
     @property
-    def mongodb_uri(self) -> str:
+    def mongodb_address(self) -> str:
+        """The server's URI without credentials."""
         return f"mongodb://127.0.0.1:{self.ports.mongo}/?directConnection=true"
+
+    @property
+    def mongodb_passwords(self) -> dict[str, str]:
+        return mongodb_passwords(self.home)
+
+    def mongodb_uri_of(self, user: str) -> str:
+        """The URI ``user`` signs in with: a service's reaches only its own database."""
+        password = quote(self.mongodb_passwords[user], safe="")
+        return f"mongodb://{user}:{password}@127.0.0.1:{self.ports.mongo}/?directConnection=true&authSource=admin"
+
+    @property
+    def mongodb_uri(self) -> str:
+        """The server's URI as the operator (``admin``, root): for the command line and the tests."""
+        return self.mongodb_uri_of(permissions.OPERATOR)
+
+    @property
+    def grpc_tokens(self) -> dict[str, str]:
+        return grpc_tokens(self.home)
+
+    def grpc_metadata(self, holder: str) -> tuple[tuple[str, str], ...]:
+        """The call metadata ``holder`` (the gateway or a department system) authenticates with."""
+        return ((AUTHORIZATION, f"Bearer {self.grpc_tokens[holder]}"),)
+
+    def grpc_callers_env(self) -> dict[str, str]:
+        """What a department service needs to authenticate its callers: their tokens' digests."""
+        tokens = self.grpc_tokens
+        return {
+            "DEPARTMENT_GATEWAY_TOKEN_SHA256": token_sha256(tokens["gateway"]),
+            "DEPARTMENT_SYSTEM_TOKEN_SHA256": json.dumps({d: token_sha256(tokens[d]) for d in DEPARTMENTS}),
+        }
 
     def check_ports(self) -> None:
         busy = [f"{name} port {port} (set {var})" for name, (port, var) in self.ports.named().items() if port_in_use(port)]
@@ -248,7 +288,6 @@ class LocalPlatform:
         env = dict(os.environ)
         env.update(
             NATS_URL=self.nats_address,
-            MONGODB_URI=self.mongodb_uri,
             FUSION_GRPC_PORT=str(self.ports.fusion),
             GATEWAY_HTTP_PORT=str(self.ports.gateway),
             GATEWAY_FUSION_TARGET=f"127.0.0.1:{self.ports.fusion}",
@@ -259,6 +298,8 @@ class LocalPlatform:
             GRIDFUSION_FUSION_TARGET=f"127.0.0.1:{self.ports.fusion}",
             GATEWAY_JWT_KEY_FILE=str(self.home / "gateway" / "jwt.key"),
             GRIDFUSION_DEMO_PASSWORD=self.demo_password,
+            # grpcurl and friends on this machine (production keeps reflection off).
+            GRPC_REFLECTION="true",
             PYTHONUNBUFFERED="1",
         )
         env.update(self.extra_env)
@@ -274,20 +315,61 @@ class LocalPlatform:
         self.procs[name] = proc
         return proc
 
+    def _secantusd(self, port: int, *flags: str) -> list[str]:
+        return [tool("secantusd-py"), "--host", "127.0.0.1", "--port", str(port),
+                "--storage-path", str(self.home / "db"), "--log-level", "WARNING", *flags]
+
+    def provision_mongodb_users(self) -> None:
+        """Create or update every MongoDB user of the permission table, when they changed.
+
+        With ``--auth``, SecantusDB takes ``createUser`` only from a signed-in administrator and,
+        unlike mongod, has no localhost exception for the first one: so the users are made by the
+        server started once without ``--auth``, on the loopback and a port of its own, for the
+        seconds it takes; ``<home>/mongodb/provisioned`` remembers the users and passwords it made.
+        """
+        passwords = self.mongodb_passwords
+        wanted = {user: [passwords[user], permissions.mongodb_roles(user)] for user in MONGODB_USERS}
+        digest = hashlib.sha256(json.dumps(wanted, sort_keys=True).encode()).hexdigest()
+        marker = self.home / "mongodb" / "provisioned"
+        if marker.exists() and marker.read_text().strip() == digest:
+            return
+        from pymongo import MongoClient
+
+        port = free_port()
+        (self.home / "logs").mkdir(parents=True, exist_ok=True)
+        (self.home / "db").mkdir(parents=True, exist_ok=True)
+        with open(self.home / "logs" / "secantusd.log", "ab") as out:
+            proc = subprocess.Popen(self._secantusd(port), stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            wait_for_port(port, 60, proc, "secantusd-py (creating its users)")
+            with MongoClient(f"mongodb://127.0.0.1:{port}/?directConnection=true",
+                             serverSelectionTimeoutMS=10_000) as client:
+                for user, (password, roles) in wanted.items():
+                    known = client.admin.command("usersInfo", user)["users"]
+                    client.admin.command("updateUser" if known else "createUser", user, pwd=password, roles=roles)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as done:
+            done.write(digest + "\n")
+
     def start_infra(self) -> None:
         (self.home / "nats").mkdir(parents=True, exist_ok=True)
         (self.home / "db").mkdir(parents=True, exist_ok=True)
+        self.provision_mongodb_users()
         config = write_nats_config(self.home, self.ports.nats, self.nats_passwords)
         nats = self._spawn("nats-server", [tool("nats-server"), "-c", str(config)])
-        mongo = self._spawn(
-            "secantusd",
-            [tool("secantusd-py"), "--host", "127.0.0.1", "--port", str(self.ports.mongo),
-             "--storage-path", str(self.home / "db"), "--log-level", "WARNING"],
-        )
+        mongo = self._spawn("secantusd", self._secantusd(self.ports.mongo, "--auth"))
         wait_for_port(self.ports.nats, 30, nats, "nats-server")
         wait_for_port(self.ports.mongo, 60, mongo, "secantusd-py")
         self.say(f"  nats-server   {self.nats_address}  (JetStream data and users in {self.home / 'nats'})")
-        self.say(f"  secantusd-py  {self.mongodb_uri}  (data in {self.home / 'db'})")
+        self.say(f"  secantusd-py  {self.mongodb_address}  (data in {self.home / 'db'}; "
+                 f"users in {self.home / 'mongodb' / 'users.json'})")
 
     def declare_streams(self) -> None:
         """Declare the JetStream streams as ``admin``: departments may not, and must not wait for fusion."""
@@ -314,9 +396,13 @@ class LocalPlatform:
             pool.submit(asyncio.run, declare()).result()
 
     def env_of(self, name: str) -> dict[str, str]:
-        """The environment of service ``name``: the shared one plus its own NATS identity."""
-        own = self.service_env() | {"NATS_USER": name, "NATS_PASSWORD": self.nats_passwords[name]}
+        """The environment of service ``name``: the shared one plus its own NATS and MongoDB identities."""
+        own = self.service_env() | {"NATS_USER": name, "NATS_PASSWORD": self.nats_passwords[name],
+                                    "MONGODB_URI": self.mongodb_uri_of(name)}
+        if name == "gateway":
+            own["GATEWAY_SERVICE_TOKEN"] = self.grpc_tokens["gateway"]
         if name in self.ports.departments:
+            own |= self.grpc_callers_env()
             own["DEPARTMENT_GRPC_PORT"] = str(self.ports.departments[name])
             # Where the department fetches fusion's current reference version.
             own["DEPARTMENT_FUSION_TARGET"] = f"127.0.0.1:{self.ports.fusion}"

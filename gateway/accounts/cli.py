@@ -148,12 +148,13 @@ def create(
     grid_id: Annotated[str, typer.Option(help="for a secretary, worker, member or resident")] = "",
     department: Annotated[str, typer.Option(help="for a department system")] = "",
     display_name: Annotated[str, typer.Option(help="shown in the dashboard")] = "",
+    worker_id: Annotated[str, typer.Option(help="for a worker: the grid worker it is (person id)")] = "",
 ) -> None:
     """Create an account; prints the one-time password to give its holder (changed at first sign-in)."""
     async def go() -> None:
         async with opened(CONNECTION) as accounts:
             doc, one_time = await accounts.create(
-                operator(), username=username, role=role, display_name=display_name,
+                operator(), username=username, role=role, display_name=display_name, worker_id=worker_id or None,
                 scope=Scope(street_id=street_id, community_id=community_id, grid_id=grid_id, department=department))
             typer.echo(f"created {doc['_id']}: {_describe(doc)}")
             typer.echo(f"one-time password: {one_time}  (must be changed at first sign-in)")

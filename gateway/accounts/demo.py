@@ -25,7 +25,8 @@ FACT = "demo_accounts"
 
 
 def demo_specs(grids: Iterable[Any]) -> list[tuple[str, str, Scope, str]]:
-    """(username, role, scope, display name) of every demo account, from fusion's grids."""
+    """(username, role, scope, display name) of every demo account, from fusion's grids.
+    ``worker-<grid_id>`` is the grid's first worker (:func:`demo_worker_ids`)."""
     grids = sorted(grids, key=lambda g: g.grid_id)
     specs = [("admin", "county", Scope(), "县级管理员 county administrator")]
     streets = {g.street_id: g.street_name for g in grids}
@@ -46,16 +47,23 @@ def demo_specs(grids: Iterable[Any]) -> list[tuple[str, str, Scope, str]]:
     return specs
 
 
+def demo_worker_ids(grids: Iterable[Any]) -> dict[str, str]:
+    """``worker-<grid_id>`` → the person id of the grid's first worker, where the grid has one."""
+    return {f"worker-{g.grid_id}": g.grid_worker_ids[0] for g in grids if list(getattr(g, "grid_worker_ids", ()))}
+
+
 async def seed_demo_accounts(store: AccountStore, hasher: Hasher, grids: Iterable[Any], password: str) -> int:
     """Create the demo accounts unless they were created before; how many were created."""
     if await store.meta.find_one({"_id": FACT}):
         return 0
     now = datetime.now(UTC)
+    grids = list(grids)
+    workers = demo_worker_ids(grids)
     hashed = await hasher.hash(password)  # one hash for all: they share the password
     docs = [{"_id": username, "display_name": label, "role": role, "scope": scope.as_dict(), "disabled": False,
              "password_hash": hashed, "must_change_password": False, "source": "password", "generation": 0,
              "created_at": now, "created_by": "local-mode", "changed_at": now, "changed_by": "local-mode",
-             "last_login_at": None}
+             "last_login_at": None, **({"worker_id": workers[username]} if username in workers else {})}
             for username, role, scope, label in demo_specs(grids)]
     created = len(docs)
     try:

@@ -122,6 +122,34 @@ def complete_scope(role: str, given: Scope, grids: Mapping[str, GridLike]) -> Sc
     return full
 
 
+WORKER_ID_MAX = 128
+
+
+def check_worker_id(role: str, scope: Scope, worker_id: str, grids: Mapping[str, GridLike]) -> None:
+    """A worker account may name the grid worker it is (``worker_id``, a person id of the
+    reference data): one of its grid's workers. Its patrol tracks are uploaded under that id only.
+    422 naming ``worker_id`` otherwise."""
+    if not worker_id:
+        return
+    if role != "worker":
+        raise PolicyError(422, f"only a worker account names a worker_id, not a {role} account", "worker_id")
+    if len(worker_id) > WORKER_ID_MAX:
+        raise PolicyError(422, f"worker_id is at most {WORKER_ID_MAX} characters", "worker_id")
+    grid = grids.get(scope.grid_id)
+    if grid is not None and worker_id not in getattr(grid, "grid_worker_ids", ()):
+        raise PolicyError(422, f"'{worker_id}' is not a grid worker of grid {scope.grid_id} in the reference data",
+                          "worker_id")
+
+
+def scope_problem(role: str, scope: Scope) -> str | None:
+    """Why ``scope`` cannot be the scope of a ``role`` caller, or None: every role but the county
+    needs its place (an empty one would not narrow anything); a county's scope may narrow."""
+    key = PLACED_BY.get(role)
+    if key and not getattr(scope, key):
+        return f"a {role} scope needs {key}"
+    return None
+
+
 def narrow_to(role: str, scope: Scope) -> Scope:
     """The part of ``scope`` that an account of ``role`` takes."""
     keep = _fields_of(PLACED_BY.get(role))

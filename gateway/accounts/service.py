@@ -31,6 +31,7 @@ from .policy import (
     Scope,
     check_manage,
     check_username,
+    check_worker_id,
     complete_scope,
     list_filter,
     narrow_to,
@@ -97,11 +98,13 @@ class Accounts:
 
     async def create(self, admin: Admin, *, username: str, role: str, scope: Scope, display_name: str = "",
                      password: str | None = None, source: str = "password",
-                     oidc_subject: str | None = None) -> tuple[dict[str, Any], str | None]:
+                     oidc_subject: str | None = None, worker_id: str | None = None) -> tuple[dict[str, Any], str | None]:
         """A new account, and its one-time password when none was given."""
         check_username(username)
-        full = complete_scope(role, scope, await self._grids_for(role))
+        grids = await self._grids_for(role)
+        full = complete_scope(role, scope, grids)
         check_manage(admin, role, full, what="create")
+        check_worker_id(role, full, worker_id or "", grids)
         display_name = _display_name(display_name, username)
         one_time = None
         if source == "password":
@@ -119,6 +122,8 @@ class Accounts:
         }
         if oidc_subject:
             doc["oidc_subject"] = oidc_subject
+        if worker_id:
+            doc["worker_id"] = worker_id
         try:
             await self.store.insert(doc, self._audit(admin, f"account {username} created: {_describe(role, full)}",
                                                      full, now))
@@ -145,7 +150,8 @@ class Accounts:
         return await self.store.page(query, (page - 1) * page_size, page_size)
 
     async def update(self, admin: Admin, username: str, *, role: str | None = None, scope: Scope | None = None,
-                     display_name: str | None = None, disabled: bool | None = None) -> dict[str, Any]:
+                     display_name: str | None = None, disabled: bool | None = None,
+                     worker_id: str | None = None) -> dict[str, Any]:
         doc = await self.get(admin, username)
         current = Scope.of(doc["scope"])
         check_manage(admin, doc["role"], current, what="change")
@@ -166,6 +172,15 @@ class Accounts:
             changes.update(role=new_role, scope=new_scope.as_dict())
             said.append(f"now {_describe(new_role, new_scope)} (was {_describe(doc['role'], current)})")
             ends.append("role or scope changed")
+        # The grid worker a worker account is: named (or cleared with ""), checked against its grid,
+        # and dropped when the account stops being a worker.
+        wanted = (doc.get("worker_id") or "") if worker_id is None else worker_id
+        if new_role != "worker":
+            wanted = "" if worker_id is None else wanted
+        if wanted != (doc.get("worker_id") or ""):
+            check_worker_id(new_role, new_scope, wanted, await self._grids_for(new_role))
+            changes["worker_id"] = wanted or None
+            said.append(f"worker_id '{wanted}'" if wanted else "no worker_id")
         if display_name is not None and display_name != doc["display_name"]:
             changes["display_name"] = _display_name(display_name, username)
             said.append(f"display name '{changes['display_name']}'")

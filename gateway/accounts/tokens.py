@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from .policy import ROLES, Scope
+from .policy import ROLES, Scope, scope_problem
 
 ALGORITHM = "HS256"
 ISSUER = "gridfusion"
@@ -61,7 +61,11 @@ def read_access(token: str, key: str) -> Claims:
                       options={"require": ["exp", "iat", "sub", "jti", "sid", "iss", "aud"]})
     if body.get("role") not in ROLES:
         raise jwt.InvalidTokenError("unknown role")
-    return Claims(username=body["sub"], role=body["role"], scope=Scope.of(body), session_id=body["sid"],
+    scope = Scope.of(body)
+    # A role without its place must never reach a service, where an empty field does not narrow.
+    if problem := scope_problem(body["role"], scope):
+        raise jwt.InvalidTokenError(f"the token's scope does not fit its role: {problem}")
+    return Claims(username=body["sub"], role=body["role"], scope=scope, session_id=body["sid"],
                   must_change_password=bool(body.get("pwc")))
 
 

@@ -55,7 +55,8 @@ class Case(BaseModel):
     status: str
     level: Literal["grid", "community", "street", "department"]
     departments: list[str]
-    event_ids: list[str]
+    event_ids: list[str] = Field(description="Each event of the case as `<department>:<event_id>` (an event id is unique "
+                                             "within its department only), in the order they joined")
     summary: str
     severity: str | None
     subject_id: str | None
@@ -101,7 +102,8 @@ class TimelineEntry(BaseModel):
 
 
 class CaseDetail(Case):
-    events: list[dict[str, Any]]
+    events: list[dict[str, Any]] = Field(description="The case's events in `event_ids` order, each with its `department` "
+                                                     "and `event_id`")
     timeline: list[TimelineEntry]
     allowed_actions: list[str] = Field(
         default_factory=list, description="The actions the caller may take on the case now (closed-loop table, role, scope)"
@@ -361,6 +363,10 @@ class ScopeIn(StrictModel):
     department: str | None = Field(None, max_length=64)
 
 
+WORKER_ID = ("worker accounts only: the grid worker (网格员) this account is, by its person id in the reference data "
+             "(one of its grid's workers); its patrol tracks are uploaded under this id only")
+
+
 class AccountIn(StrictModel):
     username: str = Field(min_length=2, max_length=64, description="lower-case letters, digits and . _ @ -")
     role: Role
@@ -370,6 +376,7 @@ class AccountIn(StrictModel):
     display_name: str | None = Field(None, max_length=100)
     password: str | None = Field(None, max_length=128, description="omit to get a one-time password that must be "
                                                                    "changed at first sign-in")
+    worker_id: str | None = Field(None, max_length=128, description=WORKER_ID)
 
 
 class AccountPatch(StrictModel):
@@ -377,6 +384,7 @@ class AccountPatch(StrictModel):
     scope: ScopeIn | None = None
     display_name: str | None = Field(None, max_length=100)
     disabled: bool | None = None
+    worker_id: str | None = Field(None, max_length=128, description=WORKER_ID + "; \"\" clears it")
 
 
 class ScopeOut(BaseModel):
@@ -400,6 +408,7 @@ class AccountOut(BaseModel):
     changed_at: str
     changed_by: str
     last_login_at: str | None
+    worker_id: str | None = Field(None, description="worker accounts: the grid worker this account is")
     one_time_password: str | None = Field(None, description="only in the answer that set it; shown once")
 
 

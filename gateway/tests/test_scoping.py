@@ -104,13 +104,25 @@ def test_parse_week_is_monday_to_monday_in_county_time() -> None:
 
 
 def test_case_visibility_on_the_feed() -> None:
-    case = fpb.Case(case_id="C", grid_id="G1", community_id="C1", street_id="S1", departments=["petition"])
+    case = fpb.Case(case_id="C", grid_id="G1", community_id="C1", street_id="S1", departments=["petition"],
+                    status="reported", level="grid")
     other = fpb.Case(case_id="D", grid_id="G3", community_id="C3", street_id="S2", departments=["civil_affairs"],
-                     handed_to="legal_aid")
+                     handed_to="legal_aid", status="handed_over", level="department")
+    # petition contributed to the first case only: a department does not see that.
     assert [case_visible(p, case) for p in (COUNTY, STREET, COMMUNITY, SECRETARY, WORKER, DEPARTMENT, RESIDENT, MEMBER)] == [
-        True, True, True, True, True, True, False, False]
+        True, True, True, True, True, False, False, False]
     assert [case_visible(p, other) for p in (COUNTY, STREET, COMMUNITY, SECRETARY, DEPARTMENT)] == [True, False, False, False, False]
-    assert case_visible(Principal("dept-legal_aid", "department", department="legal_aid"), other)
+    legal_aid = Principal("dept-legal_aid", "department", department="legal_aid")
+    assert case_visible(legal_aid, other)
+    back = fpb.Case(case_id="D", grid_id="G3", street_id="S2", handed_to="legal_aid", status="result_reported", level="street")
+    assert not case_visible(legal_aid, back)  # finding 10: out of sight once it is no longer handed to it
+
+
+def test_finding_6_a_place_left_empty_never_matches_on_the_feed() -> None:
+    nowhere = fpb.Case(case_id="E", grid_id="", community_id="", street_id="", handed_to="", status="handed_over",
+                       level="department")
+    for role in ("street", "community", "secretary", "worker", "department"):
+        assert not case_visible(Principal(f"{role}-x", role), nowhere), role
 
 
 def test_masking_keeps_only_what_identifies_nobody() -> None:

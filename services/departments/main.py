@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from gridfusion.departments.v1 import departments_pb2 as pb
 from gridfusion.departments.v1 import departments_pb2_grpc as pb_grpc
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.platform.grpcserver import check_sha256
 from services.platform.runtime import Runtime, run
 from services.platform.settings import DEPARTMENTS, CommonSettings
 
-from . import reference
+from . import access, reference
 from .definition import Department
 from .definitions import DEFINITIONS
 from .service import DepartmentIntake, DepartmentServicer, Publisher
@@ -24,7 +25,8 @@ def default_port(department: str) -> int:
 
 
 class DepartmentSettings(CommonSettings):
-    model_config = SettingsConfigDict(env_prefix="DEPARTMENT_", extra="ignore")
+    # DEPARTMENT_SYSTEM_TOKEN_SHA256__<DEPARTMENT>=<digest> sets one entry of system_token_sha256.
+    model_config = SettingsConfigDict(env_prefix="DEPARTMENT_", env_nested_delimiter="__", extra="ignore")
 
     grpc_port: int = Field(0, ge=0, le=65535, description="0: the department's default port")
     database: str = Field("", description="empty: gridfusion_<department>")
@@ -33,6 +35,23 @@ class DepartmentSettings(CommonSettings):
     reference_poll_seconds: float = Field(30.0, gt=0, le=3600,
                                           description="how often to ask fusion for its current reference version, "
                                                       "in case an announcement was missed")
+    # Who may call (access.py): the hex SHA-256 of the gateway's service token, and of each
+    # department system's token, by department. Digests, never tokens: a department pod holds
+    # nothing it could call another service with.
+    gateway_token_sha256: str = Field("", description="hex SHA-256 of the gateway's GATEWAY_SERVICE_TOKEN")
+    system_token_sha256: dict[str, str] = Field(default_factory=dict,
+                                                description="hex SHA-256 of each department system's token")
+
+    @field_validator("gateway_token_sha256")
+    @classmethod
+    def _digest(cls, value: str) -> str:
+        return check_sha256(value, "DEPARTMENT_GATEWAY_TOKEN_SHA256") if value else value
+
+    @field_validator("system_token_sha256")
+    @classmethod
+    def _digests(cls, value: dict[str, str]) -> dict[str, str]:
+        return {d.lower(): check_sha256(v, f"DEPARTMENT_SYSTEM_TOKEN_SHA256__{d.upper()}")
+                for d, v in value.items() if v}
 
 
 async def prepare(department: Department, store: DepartmentStore) -> None:
@@ -56,6 +75,7 @@ def follower(department: Department, store: DepartmentStore, settings: Departmen
 async def serve(name: str) -> None:
     department = DEFINITIONS[name]
     settings = DepartmentSettings()
+    auth = access.token_auth(name, settings.gateway_token_sha256, settings.system_token_sha256)
     rt = Runtime(f"department-{name}", settings)
     rt.setup_observability()
     client = rt.connect_mongo()
@@ -75,6 +95,7 @@ async def serve(name: str) -> None:
         settings.grpc_port or default_port(name),
         [pb.DESCRIPTOR.services_by_name["DepartmentService"].full_name],
         lambda server: pb_grpc.add_DepartmentServiceServicer_to_server(servicer, server),
+        auth=auth,
     )
     if department.uses_reference:
         rt.spawn(follower(department, store, settings).run(rt.stop, rt.nc), "reference-follower")

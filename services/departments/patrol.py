@@ -83,6 +83,9 @@ def check_log(log: pb.PatrolLog, workers: Mapping[str, str]) -> FieldErrors:
         errors.append(("worker_id", f"'{log.worker_id[:ID_MAX]}' is not a grid worker of the county"))
     elif log.grid_id and workers[log.worker_id] != log.grid_id:
         errors.append(("worker_id", f"'{log.worker_id}' is not a grid worker of grid {log.grid_id[:ID_MAX]}"))
+    elif log.uploader_worker_id and log.worker_id != log.uploader_worker_id:
+        own = log.uploader_worker_id[:ID_MAX]
+        errors.append(("worker_id", f"a grid worker uploads only its own track ('{own}'), not '{log.worker_id}''s"))
     if len(log.points) < 2:
         errors.append(("points", "a track needs at least two fixes"))
     if len(log.points) > MAX_POINTS:

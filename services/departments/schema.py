@@ -7,6 +7,7 @@ from one place) and converted here to the protobuf the department services speak
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any, Literal
 
 from google.protobuf.struct_pb2 import Struct
@@ -31,6 +32,8 @@ SEVERITY_TO_PROTO = {
     "critical": events_pb2.SEVERITY_CRITICAL,
 }
 SEVERITY_FROM_PROTO = {v: k for k, v in SEVERITY_TO_PROTO.items()}
+# The largest magnitude a number in ``details`` may have: what a double (protobuf Struct) holds.
+MAX_DETAIL_NUMBER = sys.float_info.max
 
 
 class LocationIn(BaseModel):
@@ -104,10 +107,13 @@ class EventIn(BaseModel):
     @field_validator("details")
     @classmethod
     def finite_numbers(cls, details: dict[str, Any] | None) -> dict[str, Any] | None:
-        """JSON has no NaN or infinity; a parser that lets them through must not pass them on."""
+        """JSON has no NaN or infinity; a parser that lets them through must not pass them on. Nor
+        does ``details`` (a protobuf Struct) hold an integer beyond a double's range (10**400)."""
         def walk(value: Any, path: str) -> None:
             if isinstance(value, float) and not math.isfinite(value):
                 raise ValueError(f"{path} must be a finite number")
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_DETAIL_NUMBER:
+                raise ValueError(f"{path} is too large a number (at most ±{MAX_DETAIL_NUMBER:.3g})")
             if isinstance(value, dict):
                 for key, item in value.items():
                     walk(item, f"{path}.{key}")

@@ -63,6 +63,9 @@ class Publisher:
                 bus.event_subject(self.department.name, event.category),
                 event,
                 event_id=event.id,
+                # Ids are unique within a department only: another department's event of the
+                # same id is not a duplicate; a republish of this one is.
+                msg_id=bus.event_key(self.department.name, event.id),
                 ce_type=EVENT_CE_TYPE,
                 source=self.source,
                 ce_subject=event.subject_id or None,

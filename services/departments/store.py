@@ -3,7 +3,8 @@
 ``published`` is false from the moment the event is accepted until JetStream acknowledges
 it; the relay publishes whatever stays false. Because the record and the outbox entry are
 one document, a crash between accepting and publishing can never lose the event, and
-``Nats-Msg-Id`` keeps a second publish from doubling it.
+``Nats-Msg-Id`` (``<department>:<id>``) keeps a second publish from doubling it. Each department
+keeps its records in its own database, so the id alone is the key here.
 """
 
 from __future__ import annotations

@@ -1,8 +1,12 @@
 """Cases in fusion's database: fusing an event into one, and moving a case round the loop.
 
-Fusing is one MongoDB transaction: the event's record (keyed by the event id), the case it
-opens or joins, the timeline entry and the case-change message in the outbox commit together
-or not at all. A redelivered or re-published event finds its record and changes nothing. Every
+Fusing is one MongoDB transaction: the event's record, the case it opens or joins, the timeline
+entry and the case-change message in the outbox commit together or not at all. An event id is
+unique within its department only, so the record, the dead letter and the case's ``event_ids``
+use the key ``<department>:<id>`` (:func:`services.platform.bus.event_key`); the department is the
+subject's the message arrived on (see :mod:`.consumer`). A redelivered or re-published event
+finds its record and changes nothing; another department's event of the same id is another
+event. Records of an older shape (keyed by the bare id) are not found by any lookup. Every
 transaction on a grid and family first bumps one guard document, so two fusion replicas
 correlating events of the same incident at once conflict, and the retry of the later one sees
 the earlier one's case.
@@ -35,6 +39,7 @@ from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from services.departments.schema import SEVERITY_FROM_PROTO
+from services.platform.bus import event_key
 from services.platform.mongo import ensure_indexes
 
 from . import outbox, workflow
@@ -62,8 +67,10 @@ INDEXES = {
         IndexModel([("handed_to", ASCENDING), ("opened_at", DESCENDING)]),
         IndexModel([("status", ASCENDING), ("opened_at", DESCENDING)]),
     ],
-    "events": [IndexModel([("case_id", ASCENDING)]), IndexModel([("status", ASCENDING)])],
-    "dead_letters": [IndexModel([("dead_lettered_at", DESCENDING)]), IndexModel([("reprocessed", ASCENDING), ("dead_lettered_at", DESCENDING)])],
+    "events": [IndexModel([("case_id", ASCENDING)]), IndexModel([("status", ASCENDING)]),
+               IndexModel([("event_id", ASCENDING), ("department", ASCENDING)], name="event_id")],
+    "dead_letters": [IndexModel([("dead_lettered_at", DESCENDING)]), IndexModel([("reprocessed", ASCENDING), ("dead_lettered_at", DESCENDING)]),
+                     IndexModel([("event_id", ASCENDING), ("department", ASCENDING)], name="event_id")],
     "outbox": outbox.INDEXES,
 }
 
@@ -86,6 +93,7 @@ class Fused:
     duplicate: bool  # already fused before: nothing changed
     version: int = 0
     messages: tuple[str, ...] = ()  # outbox ids to publish after the commit
+    department: str = ""
 
 
 @dataclass
@@ -104,7 +112,7 @@ class Conflict(Exception):
 
 def sighting_of(event: events_pb2.DepartmentEvent, resolution: Resolution) -> Sighting:
     return Sighting(
-        event_id=event.id,
+        event_id=event_key(event.department, event.id),
         grid_id=resolution.grid_id,
         family=event.category.split(".", 1)[0],
         subject_id=event.subject_id,
@@ -146,15 +154,17 @@ class CaseStore:
     async def _fuse(
         self, s: AsyncClientSession, event: events_pb2.DepartmentEvent, resolution: Resolution, now: datetime
     ) -> Fused:
-        existing = await self.events.find_one({"_id": event.id}, {"status": 1, "case_id": 1, "grid_id": 1}, session=s)
+        department = event.department
+        key = event_key(department, event.id)
+        existing = await self.events.find_one({"_id": key}, {"status": 1, "case_id": 1, "grid_id": 1}, session=s)
         if existing is not None and existing.get("status") == "fused":
-            return Fused(event.id, existing["case_id"], existing["grid_id"], opened=False, duplicate=True)
+            return Fused(event.id, existing["case_id"], existing["grid_id"], opened=False, duplicate=True,
+                         department=department)
         sighting = sighting_of(event, resolution)
         await self.guards.update_one(
             {"_id": f"{sighting.grid_id}|{sighting.family}"}, {"$inc": {"n": 1}}, upsert=True, session=s
         )
         severity = SEVERITY_FROM_PROTO.get(event.severity) or "medium"
-        department = event.department
         entry = {
             "at": now,
             "action": "reported",
@@ -172,7 +182,7 @@ class CaseStore:
                 from_level=match["level"], level=match["level"],
             )
             update: dict[str, Any] = {
-                "$push": {"event_ids": event.id, "sightings": sighting.to_doc(), "timeline": entry},
+                "$push": {"event_ids": key, "sightings": sighting.to_doc(), "timeline": entry},
                 "$addToSet": {"departments": department},
                 "$max": {"last_seen": sighting.time},
                 "$set": {"updated_at": now, "version": version},
@@ -181,7 +191,7 @@ class CaseStore:
                 update["$set"]["severity"] = severity
             result = await self.cases.update_one({"_id": match["_id"], "version": match.get("version", 1)}, update, session=s)
             if result.matched_count != 1:
-                raise Conflict(f"case {match['_id']} changed while fusing {event.id}")
+                raise Conflict(f"case {match['_id']} changed while fusing {key}")
             case_id, opened, change = match["_id"], False, "updated"
         else:
             case_id, opened, version, change = case_id_for(event), True, 1, "opened"
@@ -201,7 +211,7 @@ class CaseStore:
                     "status": "reported",
                     "level": "grid",
                     "departments": [department],
-                    "event_ids": [event.id],
+                    "event_ids": [key],
                     "sightings": [sighting.to_doc()],
                     "summary": event.summary,
                     "severity": severity,
@@ -225,9 +235,10 @@ class CaseStore:
                 session=s,
             )
         await self.events.replace_one(
-            {"_id": event.id},
+            {"_id": key},
             {
-                "_id": event.id,
+                "_id": key,
+                "event_id": event.id,
                 "status": "fused",
                 "case_id": case_id,
                 "grid_id": sighting.grid_id,
@@ -244,7 +255,7 @@ class CaseStore:
         )
         message = await self._announce(s, case_id, change, now)
         return Fused(event.id, case_id, sighting.grid_id, opened=opened, duplicate=False, version=version,
-                     messages=(message,))
+                     messages=(message,), department=department)
 
     async def _correlate(self, s: AsyncClientSession, sighting: Sighting) -> tuple[dict | None, str | None]:
         """The open case this sighting joins, else the closed case a new one should link to."""
@@ -349,12 +360,23 @@ class CaseStore:
 
     async def record_unfused(self, event: events_pb2.DepartmentEvent | None, event_id: str, *, stage: str, reason: str,
                              origin_subject: str, now: datetime, kind: str = "event") -> None:
-        """Keep a dead-lettered message where the API can list it and GET /v1/events can explain it."""
+        """Keep a dead-lettered message where the API can list it and the event's status explain it.
+
+        It is the department's of the subject it arrived on, whatever its body says; only an event
+        whose body agrees can be re-processed.
+        """
         parts = origin_subject.split(".")
-        department = event.department if event is not None and kind == "event" else parts[2] if len(parts) > 2 else ""
-        reprocessable = kind == "event" and event is not None and stage != "decode"
+        department = parts[2] if len(parts) > 2 else ""
+        reprocessable = (kind == "event" and event is not None and stage not in ("decode", "identity")
+                         and event.department == department)
+        if not event_id:
+            record_id = f"unknown-{now.timestamp()}"
+        elif kind == "event":
+            record_id = event_key(department, event_id)
+        else:
+            record_id = f"{kind}:{department}:{event_id}"
         await self.dead_letters.replace_one(
-            {"_id": event_id or f"unknown-{now.timestamp()}"},
+            {"_id": record_id},
             {
                 "event_id": event_id,
                 "kind": kind,
@@ -372,26 +394,50 @@ class CaseStore:
         if event_id and kind == "event":
             try:
                 await self.events.update_one(
-                    {"_id": event_id, "status": {"$ne": "fused"}},
-                    {"$set": {"status": "dead_lettered", "reason": reason, "department": department,
+                    {"_id": record_id, "status": {"$ne": "fused"}},
+                    {"$set": {"event_id": event_id, "status": "dead_lettered", "reason": reason, "department": department,
                               "category": event.category if event else "", "dead_lettered_at": now}},
                     upsert=True,
                 )
             except DuplicateKeyError:
                 pass  # fused already (a late duplicate was refused): the fused record stands
 
-    async def mark_reprocessed(self, event_id: str, case_id: str, now: datetime) -> None:
+    async def mark_reprocessed(self, department: str, event_id: str, case_id: str, now: datetime) -> None:
         await self.dead_letters.update_one(
-            {"_id": event_id}, {"$set": {"reprocessed": True, "reprocessed_at": now, "case_id": case_id}}
+            {"_id": event_key(department, event_id)}, {"$set": {"reprocessed": True, "reprocessed_at": now, "case_id": case_id}}
         )
+
+    async def dead_letter(self, department: str, event_id: str) -> dict | None:
+        """The dead-lettered event (not result) of this department with this id."""
+        return await self.dead_letters.find_one({"_id": event_key(department, event_id), "kind": {"$ne": "result"}})
+
+    async def dead_letter_departments(self, event_id: str) -> list[str]:
+        """The departments with a dead-lettered event of this id."""
+        cursor = self.dead_letters.find({"event_id": event_id, "kind": {"$ne": "result"}}, {"department": 1})
+        found = {d.get("department", "") async for d in cursor
+                 if d["_id"] == event_key(d.get("department", ""), event_id)}
+        return sorted(found)
 
     # -- reading -----------------------------------------------------------------------------
 
     async def get_case(self, case_id: str) -> dict | None:
         return await self.cases.find_one({"_id": case_id})
 
-    async def get_event(self, event_id: str) -> dict | None:
-        return await self.events.find_one({"_id": event_id})
+    async def get_event(self, department: str, event_id: str) -> dict | None:
+        """Fusion's record of the department's event with this id (None for an older shape)."""
+        doc = await self.events.find_one({"_id": event_key(department, event_id)})
+        return doc if doc is not None and "event_id" in doc else None
+
+    async def find_events(self, event_id: str) -> list[dict]:
+        """Every department's record of an event with this id, ordered by department."""
+        cursor = self.events.find({"event_id": event_id}).sort("department", ASCENDING)
+        return [d async for d in cursor if d["_id"] == event_key(d.get("department", ""), event_id)]
+
+    async def events_of(self, case: dict) -> list[dict]:
+        """The records of a case's events, in the order they joined it."""
+        keys = list(case.get("event_ids", []))
+        found = {d["_id"]: d async for d in self.events.find({"_id": {"$in": keys}}) if "event_id" in d}
+        return [found[k] for k in keys if k in found]
 
     async def list_cases(self, query: dict, page: int, page_size: int) -> tuple[list[dict], int]:
         total = await self.cases.count_documents(query)

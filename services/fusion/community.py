@@ -30,6 +30,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.platform.clock import Clock
 from services.platform.mongo import ensure_indexes
 
+from .workflow import SYSTEM_ACTOR, SYSTEM_ROLE
+
 ORDER_KINDS: dict[str, str] = {
     "elderly_care": "助老服务",
     "repair": "便民维修",
@@ -41,8 +43,10 @@ ORDER_KINDS: dict[str, str] = {
 }
 # Case statuses with nothing left to do (resolved on the spot, or closed): "closed" in the report.
 FINISHED = ("resolved", "closed")
-# Timeline entries that mean a deadline was missed: fusion's deadline keeper acting on a case.
-DEADLINE_ACTOR = "fusion:deadline"
+# Timeline entries that mean a deadline was missed: fusion's deadline keeper acting on a case,
+# known by its actor *and* its role: no person or department system acts with the role
+# ``system``, so a department's result naming itself "fusion:deadline" is not a missed deadline.
+DEADLINE_ACTOR = SYSTEM_ACTOR
 ORDER_STATUSES = ("placed", "dispatched", "taken", "completed", "rated", "cancelled")
 MAX_HOURS_PER_ORDER = 24.0
 MAX_PAGE_SIZE = 200
@@ -190,6 +194,11 @@ def finished_at(case: dict[str, Any]) -> datetime | None:
         return case["closed_at"]
     moments = [t["at"] for t in case.get("timeline", []) if t.get("to_status") in FINISHED and t.get("at")]
     return max(moments) if moments else case.get("updated_at")
+
+
+def deadline_missed(entry: dict[str, Any]) -> bool:
+    """Whether a timeline entry is the deadline keeper's: an automatic escalation or 督办."""
+    return entry.get("role") == SYSTEM_ROLE and (entry.get("actor") == DEADLINE_ACTOR or entry.get("action") == "overdue")
 
 
 def median_hours(durations_seconds: list[float]) -> float:
@@ -383,7 +392,7 @@ class CommunityStore:
         relevant = {**in_scope, "opened_at": {"$lt": end}, "$or": [
             {"status": {"$nin": list(FINISHED)}}, {"updated_at": {"$gte": start}}, {"updated_at": {"$exists": False}}]}
         fields = {"grid_id": 1, "status": 1, "opened_at": 1, "closed_at": 1, "due_at": 1, "overdue": 1, "timeline.action": 1,
-                  "timeline.at": 1, "timeline.to_status": 1, "timeline.actor": 1}
+                  "timeline.at": 1, "timeline.to_status": 1, "timeline.actor": 1, "timeline.role": 1}
         async for c in self.db["cases"].find(relevant, fields):
             row = rows.get(c["grid_id"])
             timeline = c.get("timeline", [])
@@ -393,7 +402,7 @@ class CommunityStore:
                 continue
             closed_in_week = finished is not None and start <= finished < end
             open_at_end = finished is None or finished >= end
-            missed = any(t.get("actor") == DEADLINE_ACTOR or t.get("action") == "overdue" for t in timeline)
+            missed = any(deadline_missed(t) for t in timeline)
             overdue = (open_at_end and (c.get("overdue") or (due is not None and due < cutoff))) or (
                 closed_in_week and (missed or (due is not None and finished > due)))
             escalated = any(t.get("action") == "escalate" and t.get("at") and start <= t["at"] < end for t in timeline)

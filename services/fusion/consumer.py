@@ -3,6 +3,12 @@
 Registered on the EVENTS stream by :mod:`services.fusion.main`; the platform's pull-consumer
 loop calls :meth:`FusionHandler.handle` with each fetched batch and acknowledges a message
 only after the handler says its case is committed.
+
+Who sent an event is the subject it arrived on, ``gridfusion.events.<department>.<family>``:
+NATS lets each department publish only on its own subjects, while the body is whatever the
+publisher wrote. A body naming another department, or a category of another family than the
+subject's, is dead-lettered with the reason (``department_mismatch: subject says petition,
+event says legal_aid``); an event is fused, and recorded, as the subject's department's.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from nats.aio.msg import Msg
 from services.departments.validation import check_shared
 from services.platform.bus import Outcome
 from services.platform.clock import Clock
+from services.platform.settings import DEPARTMENTS
 
 from .cases import CaseStore
 from .outbox import SOURCE, Relay
@@ -23,7 +30,7 @@ from .resolver import GridResolver, unlocatable_reason
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SOURCE", "FusionHandler", "decode"]
+__all__ = ["SOURCE", "FusionHandler", "check_sender", "decode", "sender_of"]
 
 
 class FusionHandler:
@@ -40,6 +47,10 @@ class FusionHandler:
             event, problem = decode(msg)
             if problem:
                 outcomes[i] = Outcome.dead(problem, stage="decode")
+                continue
+            problem = check_sender(msg.subject, event)
+            if problem:
+                outcomes[i] = Outcome.dead(problem, stage=IDENTITY)
             else:
                 events.append((i, event))
         resolutions = self.resolver.locate_many([e.location for _, e in events])
@@ -51,7 +62,7 @@ class FusionHandler:
             try:
                 fused = await self.store.fuse(event, resolution, self.clock.now())
             except Exception as exc:
-                log.exception("fusing failed", extra={"event_id": event.id})
+                log.exception("fusing failed", extra={"event_id": event.id, "department": event.department})
                 outcomes[i] = Outcome.retry(f"{type(exc).__name__}: {exc}")
                 continue
             messages.extend(fused.messages)
@@ -71,9 +82,39 @@ class FusionHandler:
     async def on_dead_letter(self, msg: Msg, record: events_pb2.DeadLetter) -> None:
         event, _ = decode(msg)
         event_id = event.id if event is not None else (msg.headers or {}).get("ce-id", "")
+        if event is not None and record.stage != IDENTITY:
+            check_sender(msg.subject, event)  # an empty department becomes the subject's
         await self.store.record_unfused(
             event, event_id, stage=record.stage, reason=record.reason, origin_subject=msg.subject, now=self.clock.now()
         )
+
+
+# The stage of a message whose body claims another sender than its subject.
+IDENTITY = "identity"
+
+
+def sender_of(subject: str) -> tuple[str, str]:
+    """``(department, family)`` of ``gridfusion.events.<department>.<family>``; empty parts when
+    the subject has another shape."""
+    parts = subject.split(".")
+    if len(parts) != 4 or parts[:2] != ["gridfusion", "events"]:
+        return "", ""
+    return parts[2], parts[3]
+
+
+def check_sender(subject: str, event: events_pb2.DepartmentEvent) -> str:
+    """Why the event may not be fused as the subject's department's, or "" (and then its
+    ``department`` is the subject's, filled in when the body left it empty)."""
+    department, family = sender_of(subject)
+    if department not in DEPARTMENTS:
+        return f"unknown_department: subject {subject!r} names no department"
+    if event.department and event.department != department:
+        return f"department_mismatch: subject says {department}, event says {event.department}"
+    category_family = event.category.split(".", 1)[0]
+    if category_family != family:
+        return f"family_mismatch: subject says {family}, event's category {event.category!r} is of {category_family}"
+    event.department = department
+    return ""
 
 
 def decode(msg: Msg) -> tuple[events_pb2.DepartmentEvent | None, str]:

@@ -31,6 +31,7 @@ def grid_to_proto(doc: dict[str, Any], *, with_polygon: bool = True) -> pb.Grid:
         party_members=doc["party_members"],
         secretary_name=(doc.get("secretary") or {}).get("name", ""),
         police_assistant_name=(doc.get("police_assistant") or {}).get("name", ""),
+        grid_worker_ids=[p["person_id"] for p in doc.get("grid_workers") or () if p and p.get("person_id")],
     )
     if with_polygon:
         grid.polygon.extend(events_pb2.Point(lon=lon, lat=lat) for lon, lat in doc["polygon"])
@@ -107,8 +108,9 @@ def timeline_to_proto(entry: dict[str, Any]) -> pb.TimelineEntry:
 
 
 def event_to_proto(doc: dict[str, Any]) -> pb.FusedEvent:
+    """Fusion's record of an event (keyed ``<department>:<id>``) as (department, event_id)."""
     out = pb.FusedEvent(
-        event_id=doc["_id"],
+        event_id=doc["event_id"],
         status=doc["status"],
         case_id=doc.get("case_id", ""),
         grid_id=doc.get("grid_id", ""),

@@ -22,7 +22,7 @@ from services.platform.settings import DEPARTMENTS
 
 from .cases import CaseStore
 from .outbox import Relay
-from .workflow import Actor, Refused, Request
+from .workflow import Actor, Refused, Request, reserved_actor
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,9 @@ class ResultsHandler:
                 outcomes.append(Outcome.dead(problem, stage="decode"))
                 continue
             key = result.result_id or (msg.headers or {}).get("Nats-Msg-Id", "") or f"{msg.subject}#{msg.metadata.sequence.stream}"
-            actor = Actor(username=result.actor or f"dept-{result.department}", role="department", department=result.department)
+            # A department system names its own actor, but never one of fusion's (the deadline keeper's).
+            named = result.actor if result.actor.strip() and not reserved_actor(result.actor) else f"dept-{result.department}"
+            actor = Actor(username=named, role="department", department=result.department)
             request = Request("report_result", note=result.note, result=result.result)
             try:
                 acted = await self.store.act(result.case_id, request, actor, self.clock.now(), key=f"result:{key}")

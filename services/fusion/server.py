@@ -35,8 +35,37 @@ MAX_PAGE_SIZE = 200
 OPEN = "open"
 
 
+# The field that places each role that sees cases; the county sees all of them.
+PLACED_BY = {"county": None, "street": "street_id", "community": "community_id", "secretary": "grid_id",
+             "worker": "grid_id", "department": "department"}
+# Roles that hold accounts but see no case (their own orders and registrations only).
+NO_CASES = ("member", "resident")
+
+
+class ScopeRefused(Exception):
+    """A scope that lets its caller see no case: ``code`` is the gRPC status to answer."""
+
+    def __init__(self, code: grpc.StatusCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 def scope_query(scope: pb.Scope) -> dict[str, Any]:
-    """What a caller's scope lets it see of cases."""
+    """What a caller's scope lets it see of cases; raises :class:`ScopeRefused` rather than fail
+    open. The role must travel with the scope, and only ``county`` sees every case (any place it
+    names narrows that); every other role must name its own place (an empty field never means
+    "everywhere"); a department sees the cases handed to it while they are there."""
+    role = scope.role
+    if not role:
+        raise ScopeRefused(grpc.StatusCode.INVALID_ARGUMENT, "scope.role is required: whose scope is this?")
+    if role in NO_CASES:
+        raise ScopeRefused(grpc.StatusCode.PERMISSION_DENIED, f"role {role!r} sees no cases")
+    if role not in PLACED_BY:
+        raise ScopeRefused(grpc.StatusCode.INVALID_ARGUMENT, f"unknown scope.role {role!r}")
+    placed_by = PLACED_BY[role]
+    if placed_by and not getattr(scope, placed_by):
+        raise ScopeRefused(grpc.StatusCode.INVALID_ARGUMENT, f"a {role} scope needs scope.{placed_by}")
     query: dict[str, Any] = {}
     if scope.grid_id:
         query["grid_id"] = scope.grid_id
@@ -44,9 +73,22 @@ def scope_query(scope: pb.Scope) -> dict[str, Any]:
         query["community_id"] = scope.community_id
     if scope.street_id:
         query["street_id"] = scope.street_id
-    if scope.department:
-        query["$or"] = [{"handed_to": scope.department}, {"departments": scope.department}]
+    if role == "department":
+        query.update(workflow.department_query(scope.department))
     return query
+
+
+def both(*queries: dict[str, Any]) -> dict[str, Any]:
+    """Every one of ``queries`` (so a filter never widens or replaces the scope's own conditions)."""
+    given = [q for q in queries if q]
+    if len(given) <= 1:
+        return given[0] if given else {}
+    return {"$and": given}
+
+
+def ambiguous(event_id: str, departments: list[str]) -> str:
+    """The refusal of an id several departments used, naming them (the gateway answers 409)."""
+    return f"event id {event_id!r} was used by {len(departments)} departments: {', '.join(departments)}; name the department"
 
 
 def paging(page: int, page_size: int) -> tuple[int, int]:
@@ -119,36 +161,51 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
         )
 
     async def GetEvent(self, request: pb.GetEventRequest, context) -> pb.FusedEvent:
-        doc = await self.store.get_event(request.event_id)
-        if doc is None:
+        """The record of (department, event_id); without a department, of the one department
+        that used the id."""
+        if request.department:
+            doc = await self.store.get_event(request.department, request.event_id)
+            if doc is None:
+                await context.abort(grpc.StatusCode.NOT_FOUND,
+                                    f"fusion has not seen event {request.event_id!r} of {request.department}")
+            return event_to_proto(doc)
+        docs = await self.store.find_events(request.event_id)
+        if not docs:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"fusion has not seen event {request.event_id!r}")
-        return event_to_proto(doc)
+        if len(docs) > 1:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, ambiguous(request.event_id, [d["department"] for d in docs]))
+        return event_to_proto(docs[0])
+
+    async def FindEvents(self, request: pb.FindEventsRequest, context) -> pb.FindEventsResponse:
+        return pb.FindEventsResponse(events=[event_to_proto(d) for d in await self.store.find_events(request.event_id)])
 
     async def ListCases(self, request: pb.ListCasesRequest, context) -> pb.ListCasesResponse:
         page, size = paging(request.page, request.page_size)
-        query = scope_query(request.scope)
+        try:
+            scoped = scope_query(request.scope)
+        except ScopeRefused as refused:
+            await context.abort(refused.code, refused.message)
+        filters: dict[str, Any] = {}
         if request.status == OPEN:
-            query["status"] = {"$nin": list(workflow.FINISHED)}
+            filters["status"] = {"$nin": list(workflow.FINISHED)}
         for field in ("grid_id", "status", "category"):
             value = getattr(request, field)
-            if field == "status" and value == OPEN:
-                continue
-            if value and field in query and query[field] != value:
-                return pb.ListCasesResponse(items=[], total=0)
-            if value:
-                query[field] = value
+            if value and not (field == "status" and value == OPEN):
+                filters[field] = value
         if request.department:
-            query["departments"] = request.department
-        docs, total = await self.store.list_cases(query, page, size)
+            filters["departments"] = request.department
+        docs, total = await self.store.list_cases(both(scoped, filters), page, size)
         return pb.ListCasesResponse(items=[case_to_proto(d) for d in docs], total=total)
 
     async def GetCase(self, request: pb.GetCaseRequest, context) -> pb.CaseDetail:
-        query = {"_id": request.case_id, **scope_query(request.scope)}
-        doc = await self.store.cases.find_one(query)
+        try:
+            scoped = scope_query(request.scope)
+        except ScopeRefused as refused:
+            await context.abort(refused.code, refused.message)
+        doc = await self.store.cases.find_one(both({"_id": request.case_id}, scoped))
         if doc is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"no case {request.case_id!r} in your scope")
-        events = [event_to_proto(e) async for e in self.store.events.find({"_id": {"$in": doc["event_ids"]}})]
-        events.sort(key=lambda e: doc["event_ids"].index(e.event_id))
+        events = [event_to_proto(e) for e in await self.store.events_of(doc)]
         allowed = workflow.available_actions(doc, actor_of(request.actor)) if request.HasField("actor") else ()
         return pb.CaseDetail(
             case=case_to_proto(doc), events=events, timeline=[timeline_to_proto(t) for t in doc.get("timeline", [])],
@@ -183,17 +240,25 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
 
     async def ReprocessDeadLetter(self, request: pb.ReprocessDeadLetterRequest, context) -> pb.FusedEvent:
         """Fuse a dead-lettered event again with the grid data as it is now."""
-        record = await self.store.dead_letters.find_one({"_id": request.event_id, "kind": {"$ne": "result"}})
+        department = request.department
+        if not department:
+            departments = await self.store.dead_letter_departments(request.event_id)
+            if len(departments) > 1:
+                await context.abort(grpc.StatusCode.FAILED_PRECONDITION, ambiguous(request.event_id, departments))
+            department = departments[0] if departments else ""
+        record = await self.store.dead_letter(department, request.event_id) if department else None
         if record is None:
-            await context.abort(grpc.StatusCode.NOT_FOUND, f"no dead-lettered event {request.event_id!r}")
+            of = f" of {request.department}" if request.department else ""
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"no dead-lettered event {request.event_id!r}{of}")
         if record.get("reprocessed"):
-            return event_to_proto(await self.store.get_event(request.event_id))
-        if not record.get("event") or not record.get("reprocessable", True):
+            return event_to_proto(await self.store.get_event(department, request.event_id))
+        event = events_pb2.DepartmentEvent.FromString(record["event"]) if record.get("event") else None
+        # Only the department whose subject it came on may have it fused (see consumer.check_sender).
+        if event is None or not record.get("reprocessable", True) or event.department != department:
             await context.abort(
                 grpc.StatusCode.FAILED_PRECONDITION,
-                f"event {request.event_id!r} cannot be re-processed: {record.get('reason', 'no stored event')}",
+                f"event {request.event_id!r} of {department} cannot be re-processed: {record.get('reason', 'no stored event')}",
             )
-        event = events_pb2.DepartmentEvent.FromString(record["event"])
         resolution = self.resolver.locate(event.location)
         if resolution is None:
             # A corrected version may have been imported since this process loaded one.
@@ -203,7 +268,8 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"still {unlocatable_reason(event.location)}")
         now = self.clock.now()
         fused = await self.store.fuse(event, resolution, now)
-        await self.store.mark_reprocessed(request.event_id, fused.case_id, now)
-        log.info("dead letter re-processed", extra={"event_id": event.id, "case_id": fused.case_id, "actor": request.actor})
+        await self.store.mark_reprocessed(department, request.event_id, fused.case_id, now)
+        log.info("dead letter re-processed", extra={"event_id": event.id, "department": department,
+                                                    "case_id": fused.case_id, "actor": request.actor})
         await self._publish(list(fused.messages))
-        return event_to_proto(await self.store.get_event(request.event_id))
+        return event_to_proto(await self.store.get_event(department, request.event_id))

@@ -29,7 +29,8 @@ its result; the branch secretary (not a grid worker) closes what its grid resolv
 centre what came back from a department; grid staff record the resident's rating on their
 return visit; the county supervises and may escalate, assess, hand over, close and reopen
 anything. Scope narrows all of it: a grid's staff act on their own grid only, a community or
-street centre on its own subtree, a department on the cases handed to it.
+street centre on its own subtree, a department on the cases handed to it while they are there
+(:func:`department_holds`).
 
 Deadlines (:mod:`.deadlines`) run per level; an overdue case at grid or community level is
 escalated one level by :func:`auto_escalation`; at street or department level it is marked
@@ -70,6 +71,14 @@ FINISHED = ("resolved", "closed")
 CLOSED = ("closed",)
 SYSTEM_ACTOR = "fusion:deadline"
 SYSTEM_ROLE = "system"
+# Actor names only fusion itself uses: a name given from outside (a department's result) may not
+# take one of them, so nobody can pass for the deadline keeper on a timeline or in a report.
+RESERVED_ACTOR_PREFIXES = ("fusion:", "system")
+
+
+def reserved_actor(name: str) -> bool:
+    """Whether ``name`` is one of fusion's own actor names (see :data:`RESERVED_ACTOR_PREFIXES`)."""
+    return name.strip().lower().startswith(RESERVED_ACTOR_PREFIXES)
 MAX_NOTE = 2000
 
 GRID_STAFF = ("secretary", "worker")
@@ -225,6 +234,24 @@ CHANGE_OF = {
 CHANGES = ("opened", "updated", *CHANGE_OF.values())
 
 
+# A department sees a case only while the case is handed to it: handed over, at department
+# level, ``handed_to`` = the department. It loses sight of it once its result is reported (or the
+# case moves on otherwise); contributing an event does not let it see the case. Its own events'
+# status it reads as events (``GET /v1/events``), not through cases.
+DEPARTMENT_HOLDS = {"status": "handed_over", "level": "department"}
+
+
+def department_query(department: str) -> dict[str, Any]:
+    """The MongoDB filter of the cases a department sees (the rule of :func:`department_holds`)."""
+    return {"handed_to": department, **DEPARTMENT_HOLDS}
+
+
+def department_holds(case: Mapping[str, Any], department: str) -> bool:
+    """Whether ``department`` sees ``case`` now (see :data:`DEPARTMENT_HOLDS`)."""
+    return bool(department) and case.get("handed_to") == department and all(
+        case.get(k) == v for k, v in DEPARTMENT_HOLDS.items())
+
+
 def in_scope(actor: Actor, case: Mapping[str, Any]) -> bool:
     """Whether the actor may see (and so act on) the case at all."""
     role = actor.role
@@ -237,9 +264,7 @@ def in_scope(actor: Actor, case: Mapping[str, Any]) -> bool:
     if role == "street":
         return bool(actor.street_id) and case.get("street_id") == actor.street_id
     if role == "department":
-        return bool(actor.department) and (
-            case.get("handed_to") == actor.department or actor.department in case.get("departments", ())
-        )
+        return department_holds(case, actor.department)
     return False
 
 

@@ -6,10 +6,15 @@ Subjects
     ``gridfusion.handover.<department>.<grid_id>`` cases handed to a department (stream HANDOVERS)
     ``gridfusion.results.<department>``           a department's handling results (stream HANDOVERS)
     ``gridfusion.deadletter.<stream>``            what could not be processed (stream DEADLETTER)
+    ``_INBOX_<user>.>``                           replies to one NATS user: JetStream's answers,
+                                                  acknowledgements and fetched messages (only that
+                                                  user may read them: :mod:`.permissions`)
 
 Every message is a protobuf body in CloudEvents binary mode: ``ce-*`` headers, a W3C
-``traceparent`` header, and ``Nats-Msg-Id`` set to the event id so JetStream drops a
-re-published copy inside the duplicate window.
+``traceparent`` header, and ``Nats-Msg-Id`` set to the message's stable id so JetStream drops a
+re-published copy inside the duplicate window. A department event's id is unique within its
+department only, so its ``Nats-Msg-Id`` is :func:`event_key` (``<department>:<id>``); ``ce-id``
+stays the department's own id (CloudEvents ids are unique per ``ce-source``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
+from urllib.parse import unquote, urlsplit
 
 import nats
 import nats.errors
@@ -42,6 +48,7 @@ from nats.js.api import (
 )
 from opentelemetry import trace
 
+from . import permissions
 from .telemetry import extract_context, inject_headers, tracer
 
 log = logging.getLogger(__name__)
@@ -93,6 +100,16 @@ def event_subject(department: str, category: str) -> str:
     return f"gridfusion.events.{department}.{category.split('.', 1)[0]}"
 
 
+def event_key(department: str, event_id: str) -> str:
+    """An event's identity across departments: ``<department>:<id>``.
+
+    Ids are unique within a department only. Department names hold no ``:``, so the first one
+    separates the two. It is the event's ``Nats-Msg-Id``, the key of fusion's record and dead
+    letter, and what a case lists in ``event_ids``.
+    """
+    return f"{department}:{event_id}"
+
+
 def handover_subject(department: str, grid_id: str) -> str:
     return f"gridfusion.handover.{department}.{grid_id}"
 
@@ -112,7 +129,14 @@ def deadletter_subject(stream: str) -> str:
 async def connect(
     url: str, *, name: str, user: str | None = None, password: str | None = None
 ) -> NATS:
-    """Connect with reconnects forever; permission errors and disconnects are logged."""
+    """Connect with reconnects forever; permission errors and disconnects are logged.
+
+    Replies (publish acknowledgements, fetched messages, API answers) come to the user's own
+    inbox, ``_INBOX_<user>`` (:func:`services.platform.permissions.inbox_prefix`): the only
+    inbox its NATS permissions let it read. The user is ``user``, else the one in ``url``;
+    without either, nats-py's ``_INBOX``.
+    """
+    who = user or urlsplit(url.split(",")[0].strip()).username
 
     async def on_error(exc: Exception) -> None:
         log.warning("nats error", extra={"error": str(exc)})
@@ -128,6 +152,7 @@ async def connect(
         name=name,
         user=user,
         password=password,
+        inbox_prefix=permissions.inbox_prefix(unquote(who)) if who else "_INBOX",
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
         connect_timeout=5,
@@ -162,11 +187,13 @@ def to_timestamp(moment: datetime) -> Timestamp:
 
 
 def ce_headers(
-    *, event_id: str, ce_type: str, source: str, subject: str | None = None, time: datetime | None = None
+    *, event_id: str, ce_type: str, source: str, subject: str | None = None, time: datetime | None = None,
+    msg_id: str | None = None,
 ) -> dict[str, str]:
-    """CloudEvents binary-mode headers plus ``Nats-Msg-Id`` and the trace context."""
+    """CloudEvents binary-mode headers plus ``Nats-Msg-Id`` (``msg_id``, else the event id) and
+    the trace context."""
     headers = {
-        "Nats-Msg-Id": event_id,
+        "Nats-Msg-Id": msg_id or event_id,
         "ce-specversion": SPEC_VERSION,
         "ce-id": event_id,
         "ce-source": source,
@@ -191,13 +218,18 @@ async def publish(
     ce_subject: str | None = None,
     time: datetime | None = None,
     timeout: float = 5.0,
+    msg_id: str | None = None,
 ):
-    """Publish one protobuf message and wait for JetStream's acknowledgement."""
+    """Publish one protobuf message and wait for JetStream's acknowledgement.
+
+    ``msg_id`` is the ``Nats-Msg-Id`` when it is not the event id (a department event's is
+    :func:`event_key`)."""
     with tracer(__name__).start_as_current_span(
         f"publish {subject}", kind=trace.SpanKind.PRODUCER,
         attributes={"messaging.system": "nats", "messaging.destination.name": subject, "cloudevents.event_id": event_id},
     ):
-        headers = ce_headers(event_id=event_id, ce_type=ce_type, source=source, subject=ce_subject, time=time)
+        headers = ce_headers(event_id=event_id, ce_type=ce_type, source=source, subject=ce_subject, time=time,
+                             msg_id=msg_id)
         return await js.publish(subject, message.SerializeToString(), timeout=timeout, headers=headers)
 
 

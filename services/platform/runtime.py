@@ -19,7 +19,7 @@ from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient
 
 from . import bus, mongo
-from .grpcserver import GrpcServer
+from .grpcserver import GrpcServer, TokenAuth
 from .logs import setup_logging
 from .settings import CommonSettings
 from .telemetry import setup_telemetry, shutdown_telemetry
@@ -62,9 +62,10 @@ class Runtime:
         return self.mongo
 
     async def serve_grpc(
-        self, port: int, service_names: Sequence[str], register: Callable[[grpc.aio.Server], None]
+        self, port: int, service_names: Sequence[str], register: Callable[[grpc.aio.Server], None],
+        auth: TokenAuth | None = None,
     ) -> GrpcServer:
-        self.grpc = GrpcServer(port, service_names)
+        self.grpc = GrpcServer(port, service_names, auth=auth, reflection=self.settings.grpc_reflection)
         self.grpc.add(register)
         await self.grpc.start()
         return self.grpc

@@ -47,3 +47,5 @@ class CommonSettings(BaseSettings):
     log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL"))
     # The county's clock: API answers carry this offset.
     timezone: str = Field("Asia/Shanghai", validation_alias=_env("GRIDFUSION_TIMEZONE"))
+    # gRPC server reflection (grpcurl without the .proto files): off in production, on in local mode.
+    grpc_reflection: bool = Field(False, validation_alias=_env("GRPC_REFLECTION"))

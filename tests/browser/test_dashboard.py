@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from services.local import LocalPlatform
+from tests.browser.polling import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -49,6 +50,8 @@ def test_dashboard_login_map_case_action_and_live_update(platform: LocalPlatform
     page = browser.new_page(viewport={"width": 1500, "height": 950}, locale="zh-CN")
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # The dashboard runs under its content security policy: nothing of its own is refused.
+    page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
     try:
         page.goto(platform.gateway_url + "/")
         assert page.inner_text("h1") == "多网融合 · 网格指挥中心"
@@ -57,8 +60,8 @@ def test_dashboard_login_map_case_action_and_live_update(platform: LocalPlatform
         page.click("#login button[type=submit]")
 
         # all 53 grids drawn from the API's GeoJSON; the case's grid coloured by its open case
-        page.wait_for_function("document.querySelectorAll('#map path.grid').length === 53")
-        page.wait_for_function(f"Number(document.querySelector('#map path[data-grid-id=\"{grid_id}\"]').dataset.open) >= 1")
+        wait_until(page, "document.querySelectorAll('#map path.grid').length === 53")
+        wait_until(page, f"Number(document.querySelector('#map path[data-grid-id=\"{grid_id}\"]').dataset.open) >= 1")
         page.wait_for_selector("#live.on")
 
         # open the case from the list
@@ -87,6 +90,9 @@ def test_dashboard_login_map_case_action_and_live_update(platform: LocalPlatform
         frame = page.frame_locator("#report-frame")
         frame.locator("svg.chart").first.wait_for()
         assert frame.locator("svg.chart").count() == 3
+        # its one inline stylesheet is admitted (by hash) in the sandboxed frame; no script runs there
+        assert frame.locator("h1").evaluate("e => getComputedStyle(e).color") == "rgb(166, 27, 27)"
+        assert page.get_attribute("#report-frame", "sandbox") == "allow-same-origin allow-modals"
         page.screenshot(path=str(browser_output / "weekly-report.png"), full_page=True)
     finally:
         page.close()
@@ -126,7 +132,7 @@ def test_service_order_loop_in_the_dashboard(platform: LocalPlatform, browser, b
         member.fill("#register input[name=phone]", "13805381234")
         member.fill("#register input[name=workplace]", "宁阳县财政局")
         member.click("#register button[type=submit]")
-        member.wait_for_function("document.querySelector('#orders-message').textContent.length > 0")
+        wait_until(member, "document.querySelector('#orders-message').textContent.length > 0")
 
         title = f"修水龙头 {uuid.uuid4().hex[:6]}"
         resident = session(f"resident-{grid_id}")
@@ -143,18 +149,18 @@ def test_service_order_loop_in_the_dashboard(platform: LocalPlatform, browser, b
         row = row_of(secretary, title)
         row.locator("select[name=member]").select_option(f"member-{grid_id}")
         row.locator("button[data-action=dispatch]").click()
-        secretary.wait_for_function(f"[...document.querySelectorAll('#orders tbody tr')].some(r => r.textContent.includes('{title}') && r.textContent.includes('已派单'))")
+        wait_until(secretary, f"[...document.querySelectorAll('#orders tbody tr')].some(r => r.textContent.includes('{title}') && r.textContent.includes('已派单'))")
 
         member.reload()
         row_of(member, title).locator("button[data-action=take]").click()
         row_of(member, title).locator("button[data-action=complete]").wait_for()
         row_of(member, title).locator("input.hours").fill("1.5")
         row_of(member, title).locator("button[data-action=complete]").click()
-        member.wait_for_function(f"[...document.querySelectorAll('#orders tbody tr')].some(r => r.textContent.includes('{title}') && r.textContent.includes('已完成'))")
+        wait_until(member, f"[...document.querySelectorAll('#orders tbody tr')].some(r => r.textContent.includes('{title}') && r.textContent.includes('已完成'))")
 
         resident.reload()
         row_of(resident, title).locator("button[data-action=rate]").click()
-        resident.wait_for_function(f"[...document.querySelectorAll('#orders tbody tr')].some(r => r.textContent.includes('{title}') && r.textContent.includes('已评价'))")
+        wait_until(resident, f"[...document.querySelectorAll('#orders tbody tr')].some(r => r.textContent.includes('{title}') && r.textContent.includes('已评价'))")
         resident.screenshot(path=str(browser_output / "service-order.png"), full_page=True)
     finally:
         for context in contexts:
@@ -206,7 +212,7 @@ def test_admin_creates_an_account_and_its_holder_replaces_the_one_time_password(
         form.locator("select[name=role]").select_option("secretary")
         form.locator("select[name=place]").select_option(grid_id)
         form.locator("button[type=submit]").click()
-        page.wait_for_function("document.querySelector('#account-form .message').textContent.includes('username')")
+        wait_until(page, "document.querySelector('#account-form .message').textContent.includes('username')")
         assert "422" in form.locator(".message").inner_text()
 
         form.locator("input[name=username]").fill(username)
@@ -217,7 +223,7 @@ def test_admin_creates_an_account_and_its_holder_replaces_the_one_time_password(
         one_time = page.inner_text("#one-time-password").strip()
         assert re.fullmatch(r"[A-Za-z0-9]{16}", one_time), one_time
         page.click("#one-time-copy")
-        page.wait_for_function("document.querySelector('#one-time-copied').textContent === '已复制'")
+        wait_until(page, "document.querySelector('#one-time-copied').textContent === '已复制'")
         row = page.locator(f"#accounts tbody tr[data-username='{username}']")
         row.wait_for()
         assert "网格党支部书记" in row.inner_text() and grid["name"] in row.inner_text()
@@ -229,19 +235,19 @@ def test_admin_creates_an_account_and_its_holder_replaces_the_one_time_password(
         # the same name again: 409, inline
         form.locator("input[name=username]").fill(username)
         form.locator("button[type=submit]").click()
-        page.wait_for_function("document.querySelector('#account-form .message').textContent.includes('409')")
+        wait_until(page, "document.querySelector('#account-form .message').textContent.includes('409')")
 
         # the role filter
         page.locator("#accounts-filter select[name=role]").select_option("secretary")
         page.click("#accounts-filter button[type=submit]")
-        page.wait_for_function("[...document.querySelectorAll('#accounts tbody tr')].every(r => r.dataset.role === 'secretary')")
+        wait_until(page, "[...document.querySelectorAll('#accounts tbody tr')].every(r => r.dataset.role === 'secretary')")
 
         # edit: display name; disable (asks for a second click) and enable again
         row.click()
         page.wait_for_selector(f"#account-detail[data-username='{username}']:not([hidden])")
         page.fill("#account-edit input[name=display_name]", "王建华")
         page.click("#account-edit button[type=submit]")
-        page.wait_for_function(f"document.querySelector(\"#accounts tr[data-username='{username}']\").textContent.includes('王建华')")
+        wait_until(page, f"document.querySelector(\"#accounts tr[data-username='{username}']\").textContent.includes('王建华')")
         row.locator("button[data-action=disable]").click()
         assert row.get_attribute("data-disabled") == "false"
         row.locator("button[data-action=disable]").click()
@@ -267,7 +273,7 @@ def test_admin_creates_an_account_and_its_holder_replaces_the_one_time_password(
         assert page.inner_text("#password-error") == "两次输入的新密码不一致"
         page.fill("#password-form input[name=new_password_again]", "password12")
         page.click("#password-form button[type=submit]")
-        page.wait_for_function("document.querySelector('#password-error').textContent.includes('new_password')")
+        wait_until(page, "document.querySelector('#password-error').textContent.includes('new_password')")
         assert "新密码未被接受" in page.inner_text("#password-error")
         page.screenshot(path=str(browser_output / "one-time-password-change.png"), full_page=True)
 
@@ -279,7 +285,7 @@ def test_admin_creates_an_account_and_its_holder_replaces_the_one_time_password(
         whoami = page.inner_text("#whoami")
         assert "王建华" in whoami and "网格党支部书记" in whoami and grid["name"] in whoami, whoami
         assert page.locator("#nav button[data-view=accounts]").is_hidden()
-        page.wait_for_function("document.querySelectorAll('#map path.grid').length === 53")
+        wait_until(page, "document.querySelectorAll('#map path.grid').length === 53")
         page.click("#lang")
         assert "Grid party-branch secretary" in page.inner_text("#whoami")
         page.screenshot(path=str(browser_output / "signed-in-after-change.png"), full_page=True)
@@ -318,7 +324,7 @@ def test_concurrent_401s_refresh_the_token_once(platform: LocalPlatform, browser
         page.route(re.compile(r"/v1/cases\?"), expire_twice)
         page.goto(platform.gateway_url + "/")
         sign_in(page, f"worker-{grid_id}", platform.demo_password)
-        page.wait_for_function("document.querySelector('#page').textContent.includes('/')")
+        wait_until(page, "document.querySelector('#page').textContent.includes('/')")
         page.wait_for_selector("#live.on")
         assert len(refused) == 2
         assert refreshes == [200]
@@ -329,7 +335,7 @@ def test_concurrent_401s_refresh_the_token_once(platform: LocalPlatform, browser
         page.evaluate("sessionStorage.setItem('gridfusion.expires', String(Date.now() - 1000))")
         page.reload()
         page.wait_for_selector("#whoami[data-role=worker]")
-        page.wait_for_function("document.querySelector('#page').textContent.includes('/')")
+        wait_until(page, "document.querySelector('#page').textContent.includes('/')")
         assert refreshes == [200, 200]
         assert page.evaluate("sessionStorage.getItem('gridfusion.refresh')") != first
         assert page.locator("#login-view").is_hidden()
@@ -368,7 +374,7 @@ def test_own_password_change_keeps_the_tab_signed_in_and_a_session_ended_elsewhe
             page.fill("#password-form input[name=new_password]", "Copper-kettle-meadow-whistle")
             page.fill("#password-form input[name=new_password_again]", "Copper-kettle-meadow-whistle")
             page.click("#password-form button[type=submit]")
-            page.wait_for_function("document.querySelector('#password-error').textContent.includes('old password is wrong')")
+            wait_until(page, "document.querySelector('#password-error').textContent.includes('old password is wrong')")
             page.fill("#password-form input[name=old_password]", NEW_PASSWORD)
             page.click("#password-form button[type=submit]")
             page.wait_for_selector("#cases-view:not([hidden])")
@@ -437,7 +443,7 @@ def test_single_sign_on_button_and_return(platform: LocalPlatform, browser, brow
     try:
         page.goto(platform.gateway_url + "/dashboard/#sso_error=access_denied")
         page.wait_for_selector("#login-view:not([hidden])")
-        page.wait_for_function("document.querySelector('#login-error').textContent.includes('access_denied')")
+        wait_until(page, "document.querySelector('#login-error').textContent.includes('access_denied')")
         assert "统一身份认证登录失败" in page.inner_text("#login-error")
         assert "#" not in page.url
     finally:

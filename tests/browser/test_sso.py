@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from services.local import LocalPlatform
+from tests.browser.polling import wait_until
 from tests.oidc_provider import DISPLAY_NAME, QUIET, IdentityProvider, grid_ids, sso_platform
 
 pytestmark = [pytest.mark.browser, QUIET]
@@ -72,7 +73,7 @@ def test_a_grid_secretary_signs_in_with_the_identity_platform_and_sees_their_rol
     assert who.get_attribute("data-role") == "secretary"
     assert "刘芳" in who.inner_text() and "网格党支部书记" in who.inner_text()
     assert "sso=" not in page.url  # the one-time code does not stay in the address bar
-    page.wait_for_function(f"document.querySelector('#map path[data-grid-id=\"{grid}\"]') !== null")
+    wait_until(page, f"document.querySelector('#map path[data-grid-id=\"{grid}\"]') !== null")
     shots = output_dir / "browser"
     shots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shots / "sso-signed-in.png"), full_page=True)
@@ -85,7 +86,7 @@ def test_a_person_the_mapping_does_not_know_comes_back_to_the_sign_in_with_the_r
     sub = f"sub-{uuid.uuid4().hex[:12]}"
     provider.set_user(sub, {"preferred_username": f"guest-{uuid.uuid4().hex[:6]}", "groups": ["library-staff"]})
     sign_in_at_the_provider(page, sso, provider, sub)
-    page.wait_for_function("document.querySelector('#login-error').textContent.includes('no rule')")
+    wait_until(page, "document.querySelector('#login-error').textContent.includes('no rule')")
     assert page.locator("#login-view").is_visible()
     assert page.locator("#whoami").is_hidden()
     assert errors == []

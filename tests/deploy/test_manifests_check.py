@@ -23,7 +23,10 @@ def test_passes_on_the_repository(check):
     assert "dev:" in proc.output and "prod:" in proc.output
     assert "prod: no demo account can exist" in proc.output
     assert "prod: fusion never seeds the synthetic county" in proc.output
-    assert "prod+oidc: 52 objects rendered and validated; single sign-on configured" in proc.output
+    assert "prod+oidc: 57 objects rendered and validated; single sign-on configured" in proc.output
+    assert "prod: no gRPC reflection: GRPC_REFLECTION unset or false in all 11 containers" in proc.output
+    assert ("prod: each department system reaches only its own department's service "
+            "(5 department services)") in proc.output
     assert "jobs next to prod: 1 validated (bootstrap-admin.yaml)" in proc.output
     assert "PASS manifests" in proc.output
 
@@ -74,6 +77,42 @@ def test_fails_when_a_department_may_publish_as_another(check, repo):
     proc = check("manifests", repo, "dev")
     assert proc.returncode == 1
     assert "outside its own department's subjects" in proc.output
+
+
+def test_finding_4_the_manifests_check_fails_when_auth_conf_drifts_from_the_permission_table(check, repo):
+    """The gateway's entry as it once was: the whole JetStream API and every user's replies."""
+    auth = repo / AUTH
+    edit(auth, '      user: gateway\n      password: $NATS_PASSWORD_GATEWAY\n      permissions: {\n'
+               '        publish: {deny: [">"]}\n'
+               '        subscribe: {allow: ["gridfusion.cases.>", "gridfusion.reference.>"]}\n',
+         '      user: gateway\n      password: $NATS_PASSWORD_GATEWAY\n      permissions: {\n'
+         '        publish: {allow: ["$JS.API.>", "$JS.ACK.>", "_INBOX.>"]}\n'
+         '        subscribe: {allow: ["gridfusion.cases.>", "gridfusion.reference.>", "_INBOX.>"]}\n')
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert ("NATS: auth.conf differs from the permission table (services/platform/permissions.py); "
+            "write it with `make nats-auth`") in proc.output
+    assert '+        publish: {allow: ["$JS.API.>", "$JS.ACK.>", "_INBOX.>"]}' in proc.output
+    assert "NATS user 'gateway' may use the JetStream API" in proc.output
+    assert "NATS user 'gateway' may read every user's replies (_INBOX.>)" in proc.output
+    assert "NATS user 'gateway' may publish into inboxes" in proc.output
+
+
+def test_fails_when_a_department_may_read_another_users_inbox(check, repo):
+    edit(repo / AUTH, '"_INBOX_petition.>"', '"_INBOX_petition.>", "_INBOX_fusion.>"')
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert "NATS user 'petition' may read fusion's replies (_INBOX_fusion.>)" in proc.output
+
+
+def test_fails_when_the_table_changes_and_auth_conf_is_not_written_again(check, repo):
+    edit(repo / "services/platform/permissions.py",
+         'return Grant(publish=(), subscribe=("gridfusion.cases.>", REFERENCE))',
+         'return Grant(publish=(), subscribe=("gridfusion.cases.>", "gridfusion.events.>", REFERENCE))')
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert "NATS: auth.conf differs from the permission table" in proc.output
+    assert '-        subscribe: {allow: ["gridfusion.cases.>", "gridfusion.events.>"' in proc.output
 
 
 def test_fails_when_nats_server_rejects_the_configuration(check, repo):
@@ -144,20 +183,42 @@ def test_fails_when_the_gateway_cannot_reach_mongodb(check, repo):
             "(MONGODB_URI) (StatefulSet/mongodb, port 27017)") in proc.output
 
 
-def test_fails_when_the_gateway_signs_in_as_the_services_mongodb_user(check, repo):
+def test_fails_when_the_gateway_signs_in_as_fusions_mongodb_user(check, repo):
     edit(repo / BASE / "gateway.yaml", "                  name: gateway-mongodb\n",
-         "                  name: gridfusion-mongodb\n")
+         "                  name: fusion-mongodb\n")
     proc = check("manifests", repo, "dev")
     assert proc.returncode == 1
-    assert "Deployment/gateway: MONGODB_URI comes from Secret 'gridfusion-mongodb'" in proc.output
+    assert ("Deployment/gateway: MONGODB_URI comes from Secret 'fusion-mongodb' key 'uri'; "
+            "its MongoDB user's is 'gateway-mongodb' key 'uri'") in proc.output
 
 
-def test_fails_when_the_services_user_may_use_the_accounts_database(check, repo):
-    edit(repo / BASE / "mongodb" / "bootstrap-job.yaml", "gridfusion_civil_affairs\n",
-         "gridfusion_civil_affairs,gridfusion_gateway\n")
+def test_fails_when_a_department_signs_in_as_another_departments_mongodb_user(check, repo):
+    edit(repo / BASE / "departments" / "petition" / "kustomization.yaml",
+         "value: petition-mongodb}", "value: legal-aid-mongodb}")
     proc = check("manifests", repo, "dev")
     assert proc.returncode == 1
-    assert "the services' user may use the gateway's database(s) ['gridfusion_gateway']" in proc.output
+    assert ("Deployment/petition: MONGODB_URI comes from Secret 'legal-aid-mongodb' key 'uri'; "
+            "its MongoDB user's is 'petition-mongodb' key 'uri'") in proc.output
+
+
+def test_fails_when_a_services_mongodb_user_may_use_another_database(check, repo):
+    edit(repo / BASE / "mongodb" / "bootstrap-job.yaml", "value: gridfusion_civil_affairs\n",
+         "value: gridfusion_civil_affairs,gridfusion_gateway\n")
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert ("MongoDB: civil_affairs's user may use 'gridfusion_civil_affairs,gridfusion_gateway' "
+            "(MONGODB_CIVIL_AFFAIRS_DATABASE); it must be exactly its own database, "
+            "'gridfusion_civil_affairs'") in proc.output
+
+
+def test_fails_when_two_services_share_a_mongodb_user(check, repo):
+    job = repo / BASE / "mongodb" / "bootstrap-job.yaml"
+    for key in ("username", "password"):
+        edit(job, f"secretKeyRef: {{name: fusion-mongodb, key: {key}}}",
+             f"secretKeyRef: {{name: petition-mongodb, key: {key}}}")
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert "MongoDB: fusion and petition share the user of Secret petition-mongodb" in proc.output
 
 
 def test_fails_when_access_tokens_outlive_30_minutes(check, repo):
@@ -319,10 +380,99 @@ def test_fails_when_a_department_may_announce_reference_versions(check, repo):
 
 
 def test_fails_when_a_service_cannot_hear_reference_versions(check, repo):
-    edit(repo / AUTH, '"gridfusion.handover.legal_aid.>", "gridfusion.reference.>", ',
-         '"gridfusion.handover.legal_aid.>", ')
-    edit(repo / AUTH, '"gridfusion.reference.>", "$JS.API.>"', '"$JS.API.>"')
+    edit(repo / AUTH, '["gridfusion.reference.>", "_INBOX_legal_aid.>"]', '["_INBOX_legal_aid.>"]')
+    edit(repo / AUTH, '"gridfusion.reference.>", "$JS.API.STREAM.INFO.EVENTS"', '"$JS.API.STREAM.INFO.EVENTS"')
     proc = check("manifests", repo, "dev")
     assert proc.returncode == 1
     assert "NATS user 'legal_aid' cannot subscribe gridfusion.reference.activated" in proc.output
     assert "NATS user 'fusion' cannot publish gridfusion.reference.activated" in proc.output
+
+
+# Finding 5: department gRPC credentials, reflection, and which systems reach which service.
+
+PETITION_SYSTEMS = """          podSelector:
+            matchLabels:
+              gridfusion.io/department: petition
+"""
+
+
+def test_fails_when_a_department_system_may_reach_another_departments_service(check, repo):
+    # Petition's policy admits the whole department-systems namespace, as once every policy did.
+    edit(repo / POLICIES, PETITION_SYSTEMS, "")
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert ("Deployment/petition: the NetworkPolicies let legal_aid's department systems reach "
+            "petition's service on port 50051: a department system may reach its own department's "
+            "service only") in proc.output
+    assert ("Deployment/petition: the NetworkPolicies let every pod of the department-systems "
+            "namespaces reach petition's service") in proc.output
+    assert "Deployment/legal-aid: the NetworkPolicies let" not in proc.output
+
+
+def test_fails_when_a_department_systems_policy_names_another_department(check, repo):
+    edit(repo / POLICIES, PETITION_SYSTEMS, PETITION_SYSTEMS.replace("petition", "legal_aid"))
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert ("Deployment/petition: the NetworkPolicies refuse petition's own department systems") in proc.output
+    assert "let legal_aid's department systems reach petition's service" in proc.output
+
+
+def test_fails_when_a_department_system_may_come_from_any_namespace(check, repo):
+    edit(repo / POLICIES, "        - namespaceSelector:\n            matchLabels:\n"
+         "              gridfusion.io/role: department-systems\n          podSelector:\n"
+         "            matchLabels:\n              gridfusion.io/department: civil_affairs\n",
+         "        - namespaceSelector: {}\n          podSelector:\n"
+         "            matchLabels:\n              gridfusion.io/department: civil_affairs\n")
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert ("Deployment/civil-affairs: the NetworkPolicies let pods labelled gridfusion.io/department: "
+            "civil_affairs of any namespace reach civil_affairs's service") in proc.output
+
+
+def test_fails_when_a_department_pod_holds_a_department_systems_token(check, repo):
+    edit(repo / DEPARTMENT, "                  name: department-system-petition\n                  key: sha256\n",
+         "                  name: department-system-petition\n                  key: token\n")
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert ("Deployment/legal-aid (legal-aid): DEPARTMENT_SYSTEM_TOKEN_SHA256__PETITION reads key 'token' "
+            "of Secret 'department-system-petition': a token is its holder's alone") in proc.output
+    assert ("Deployment/petition: DEPARTMENT_SYSTEM_TOKEN_SHA256__PETITION must come from Secret "
+            "'department-system-petition' key 'sha256' (the digest of petition's own system's token)"
+            ) in proc.output
+
+
+def test_fails_when_a_department_service_does_not_know_the_gateways_token(check, repo):
+    edit(repo / DEPARTMENT, "            - name: DEPARTMENT_GATEWAY_TOKEN_SHA256\n              valueFrom:\n"
+         "                secretKeyRef:\n                  name: gateway-service-token\n                  key: sha256\n",
+         "")
+    edit(repo / BASE / "gateway.yaml", "                  name: gateway-service-token\n",
+         "                  name: gateway-jwt\n")
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert ("Deployment/petition: DEPARTMENT_GATEWAY_TOKEN_SHA256 must come from Secret "
+            "'gateway-service-token' key 'sha256' (the digest of the gateway's token), not elsewhere"
+            ) in proc.output
+    assert "Deployment/gateway: GATEWAY_SERVICE_TOKEN must come from Secret 'gateway-service-token'" in proc.output
+
+
+def test_fails_when_a_tokens_digest_is_not_its_sha256_or_the_token_is_short(check, repo):
+    text = (repo / "deploy/k8s/overlays/dev/kustomization.yaml").read_text()
+    start = text.index("  - name: department-system-legal-aid\n")
+    digest_at = text.index("sha256=", start) + len("sha256=")
+    text = text[:digest_at] + "0" * 64 + text[digest_at + 64:]
+    text = text.replace("token=dev-only-petition-system-token-not-secret-0000", "token=short", 1)
+    (repo / "deploy/k8s/overlays/dev/kustomization.yaml").write_text(text)
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert "Secret department-system-legal-aid: sha256 is not the SHA-256 of its token" in proc.output
+    assert "Secret department-system-petition: the token must be at least 32 bytes" in proc.output
+
+
+def test_prod_fails_when_grpc_reflection_is_on(check, repo):
+    edit(repo / PROD, "      - FUSION_SEED_REFERENCE=false\n",
+         "      - FUSION_SEED_REFERENCE=false\n      - GRPC_REFLECTION=true\n")
+    proc = check("manifests", repo, "prod")
+    assert proc.returncode == 1
+    assert ("Deployment/petition (petition): GRPC_REFLECTION='true' (ConfigMap gridfusion-config); "
+            "prod serves no gRPC reflection: it must be unset or false") in proc.output
+    assert "prod: no gRPC reflection" not in proc.output

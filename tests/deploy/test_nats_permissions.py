@@ -1,10 +1,14 @@
 """The NATS permissions in deploy/k8s/base/nats/auth.conf, enforced by a real nats-server.
 
-The manifests check reads auth.conf as text; this test starts nats-server with
+auth.conf is written from the permission table (services/platform/permissions.py),
+and the manifests check holds it to the table; this test starts nats-server with
 it and shows that a department can publish its own events and nothing of
-another department's, that fusion can read every department's events, and
-that fusion's reference announcements reach every service while no other
-service can announce one.
+another department's, that fusion reads every department's events through its
+durable consumer but cannot delete a stream, that the gateway uses no JetStream,
+that nobody reads another user's inbox, and that fusion's reference
+announcements reach every service while no other service can announce one.
+Every client connects with its user's own inbox prefix, as the services do
+(services.platform.bus.connect).
 """
 
 from __future__ import annotations
@@ -63,13 +67,15 @@ def nats_url(tmp_path):
 async def _connect(url: str, user: str):
     import nats
 
+    from services.platform import permissions
+
     errors: list[str] = []
 
     async def on_error(exc: Exception) -> None:
         errors.append(str(exc))
 
     nc = await nats.connect(url, user=user, password=f"pw-{user}", error_cb=on_error,
-                            allow_reconnect=False)
+                            inbox_prefix=permissions.inbox_prefix(user), allow_reconnect=False)
     return nc, errors
 
 
@@ -95,8 +101,9 @@ async def test_a_department_publishes_only_its_own_events(nats_url):
             "gridfusion.events.legal_aid.dispute", b"x"))
         assert await _refused(nc, errors, lambda: nc.publish(
             "gridfusion.cases.370921.opened", b"x"))
+        # Hand-overs only through its durable consumer: no core subscription, not even to its own.
         assert await _refused(nc, errors, lambda: nc.subscribe("gridfusion.handover.legal_aid.>"))
-        assert not await _refused(nc, errors, lambda: nc.subscribe("gridfusion.handover.petition.>"))
+        assert await _refused(nc, errors, lambda: nc.subscribe("gridfusion.handover.petition.>"))
         # JetStream API: only its own hand-over consumer; no other's, no stream management.
         assert await _refused(nc, errors, lambda: nc.publish(
             "$JS.API.CONSUMER.CREATE.HANDOVERS.handover-legal_aid.gridfusion.handover.legal_aid.>", b"{}"))
@@ -129,15 +136,73 @@ async def test_a_department_publishes_to_jetstream_and_reads_its_hand_overs(nats
 
 
 async def test_fusion_reads_every_department_and_cannot_publish_events(nats_url):
+    from services.platform import bus
+
     nc, errors = await _connect(nats_url, "fusion")
+    petition, _ = await _connect(nats_url, "petition")
     try:
-        assert not await _refused(nc, errors, lambda: nc.subscribe("gridfusion.events.>"))
+        js = nc.jetstream()
+        await bus.ensure_streams(js)
+        await petition.jetstream().publish(bus.event_subject("petition", "dispute.neighbor"), b"event")
+        sub = await js.pull_subscribe("gridfusion.events.>", durable="fusion", stream=bus.EVENTS.name)
+        [msg] = await sub.fetch(1, timeout=5)
+        assert msg.data == b"event"
+        await msg.ack()
+        # Through its durable consumer, not a core subscription.
+        assert await _refused(nc, errors, lambda: nc.subscribe("gridfusion.events.>"))
         assert not await _refused(nc, errors, lambda: nc.publish(
             "gridfusion.handover.petition.g1", b"x"))
         assert await _refused(nc, errors, lambda: nc.publish(
             "gridfusion.events.petition.dispute", b"x"))
     finally:
+        await petition.close()
         await nc.close()
+
+
+async def test_fusion_declares_streams_but_cannot_delete_them_or_take_a_departments_hand_overs(nats_url):
+    nc, errors = await _connect(nats_url, "fusion")
+    try:
+        for subject in ("$JS.API.STREAM.DELETE.EVENTS", "$JS.API.STREAM.PURGE.HANDOVERS",
+                        "$JS.API.CONSUMER.DELETE.HANDOVERS.handover-petition",
+                        "$JS.API.CONSUMER.MSG.NEXT.HANDOVERS.handover-petition",
+                        "$JS.ACK.HANDOVERS.handover-petition.1.1.1.1.0"):
+            assert await _refused(nc, errors, lambda s=subject: nc.publish(s, b"")), subject
+    finally:
+        await nc.close()
+
+
+async def test_finding_4_the_gateway_only_listens_and_uses_no_jetstream(nats_url):
+    """The live feed is two core subscriptions: the gateway publishes nothing at all."""
+    nc, errors = await _connect(nats_url, "gateway")
+    try:
+        assert not await _refused(nc, errors, lambda: nc.subscribe("gridfusion.cases.>"))
+        for subject in ("$JS.API.INFO", "$JS.API.STREAM.INFO.CASES", "$JS.API.STREAM.DELETE.EVENTS",
+                        "$JS.API.CONSUMER.CREATE.CASES.feed.gridfusion.cases.>", "gridfusion.cases.g1.opened",
+                        "gridfusion.events.petition.dispute"):
+            assert await _refused(nc, errors, lambda s=subject: nc.publish(s, b"")), subject
+        assert await _refused(nc, errors, lambda: nc.subscribe("gridfusion.events.>"))
+    finally:
+        await nc.close()
+
+
+async def test_nobody_reads_another_users_inbox(nats_url):
+    from services.platform import permissions
+    from services.platform.settings import DEPARTMENTS
+
+    users = ("gateway", "fusion", *DEPARTMENTS)
+    for user in users:
+        nc, errors = await _connect(nats_url, user)
+        try:
+            for other in users:
+                if other != user:
+                    assert await _refused(nc, errors, lambda o=other, c=nc: c.subscribe(
+                        f"{permissions.inbox_prefix(o)}.>")), f"{user} may read {other}'s inbox"
+            for subject in ("_INBOX.>", ">", "*.>"):
+                assert await _refused(nc, errors, lambda s=subject, c=nc: c.subscribe(s)), f"{user}: {subject}"
+            # Nor may anyone answer into an inbox (no service answers requests).
+            assert await _refused(nc, errors, lambda c=nc: c.publish("_INBOX_fusion.x.y", b"forged"))
+        finally:
+            await nc.close()
 
 
 async def test_only_fusion_announces_reference_versions_and_every_service_hears_them(nats_url):
@@ -185,7 +250,7 @@ async def test_every_subject_the_code_uses_is_allowed_for_its_user(nats_url):
     from gateway import feed
     from services.departments import reference as department_reference
     from services.fusion import reference as fusion_reference
-    from services.platform import bus
+    from services.platform import bus, permissions
     from services.platform.settings import DEPARTMENTS
 
     allowed = {
@@ -193,15 +258,15 @@ async def test_every_subject_the_code_uses_is_allowed_for_its_user(nats_url):
                    ("pub", bus.handover_subject("petition", "370921001001001")),
                    ("pub", bus.deadletter_subject(bus.EVENTS.name)),
                    ("pub", fusion_reference.SUBJECT),
-                   ("sub", "gridfusion.events.>"), ("sub", "gridfusion.results.>"),
-                   ("sub", fusion_reference.SUBJECT)],
+                   ("sub", fusion_reference.SUBJECT),
+                   ("sub", f"{permissions.inbox_prefix('fusion')}.x.*")],
         "gateway": [("sub", feed.SUBJECT), ("sub", feed.REFERENCE_SUBJECT)],
     }
     for d in DEPARTMENTS:
         allowed[d] = [("pub", bus.event_subject(d, "dispute.neighbor")),
                       ("pub", bus.results_subject(d)),
-                      ("sub", f"gridfusion.handover.{d}.>"),
-                      ("sub", department_reference.SUBJECT)]
+                      ("sub", department_reference.SUBJECT),
+                      ("sub", f"{permissions.inbox_prefix(d)}.x.*")]
     for user, actions in allowed.items():
         nc, errors = await _connect(nats_url, user)
         try:

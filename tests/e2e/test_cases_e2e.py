@@ -71,11 +71,12 @@ def ok(reply: httpx.Response) -> dict:
     return reply.json()
 
 
-async def next_hand_over(target: str, case_id: str, timeout: float = 30) -> dpb.HandOver:
-    """The hand-over of this case as the department service streams it to the department system."""
+async def next_hand_over(target: str, case_id: str, metadata, timeout: float = 30) -> dpb.HandOver:
+    """The hand-over of this case as the department service streams it to the department system
+    (``metadata``: the system's credential)."""
     async with grpc.aio.insecure_channel(target) as channel:
         stub = departments_pb2_grpc.DepartmentServiceStub(channel)
-        call = stub.StreamHandOvers(dpb.StreamHandOversRequest(), timeout=timeout)
+        call = stub.StreamHandOvers(dpb.StreamHandOversRequest(), timeout=timeout, metadata=metadata)
         async for handover in call:
             if handover.case_id == case_id:
                 call.cancel()
@@ -102,7 +103,8 @@ def test_three_departments_one_case_round_the_whole_loop(client: httpx.Client, p
 
     detail = ok(client.get(f"/v1/cases/{case_id}", headers=auth(client, worker)))
     assert sorted(detail["departments"]) == ["civil_affairs", "legal_aid", "petition"]
-    assert sorted(e["event_id"] for e in detail["events"]) == sorted(ids.values())
+    assert sorted((e["department"], e["event_id"]) for e in detail["events"]) == sorted(ids.items())
+    assert sorted(detail["event_ids"]) == sorted(f"{d}:{i}" for d, i in ids.items())
     assert [t["action"] for t in detail["timeline"]] == ["reported", "correlated", "correlated"]
     assert (detail["status"], detail["level"]) == ("reported", "grid")
 
@@ -124,7 +126,8 @@ def test_three_departments_one_case_round_the_whole_loop(client: httpx.Client, p
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "action"]
     bad = act(client, worker, case_id, action="accept", rating=9)
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "rating"]
-    assert act(client, "dept-civil_affairs", case_id, action="accept").status_code == 403
+    # civil affairs reported an event of the case, but does not see it before it is handed to it.
+    assert act(client, "dept-civil_affairs", case_id, action="accept").status_code == 404
 
     # The loop: grid → community → street → analysis and judgement → hand-over.
     assert ok(act(client, worker, case_id, action="accept"))["status"] == "accepted"
@@ -140,15 +143,17 @@ def test_three_departments_one_case_round_the_whole_loop(client: httpx.Client, p
 
     # The department service streams the hand-over to its system; the result comes back to the case.
     target = f"127.0.0.1:{platform.ports.departments['civil_affairs']}"
-    handover = asyncio.run(next_hand_over(target, case_id))
+    civil_affairs_system = platform.grpc_metadata("civil_affairs")
+    handover = asyncio.run(next_hand_over(target, case_id, civil_affairs_system))
     assert (handover.grid_id, handover.risk_level, handover.note) == (grid_id, "high", "请民政核查")
-    assert sorted(handover.event_ids) == sorted(ids.values())
+    assert sorted(handover.event_ids) == sorted(f"{d}:{i}" for d, i in ids.items())
 
     async def report_result() -> None:
         async with grpc.aio.insecure_channel(target) as channel:
             stub = departments_pb2_grpc.DepartmentServiceStub(channel)
             reply = await stub.ReportResult(dpb.ReportResultRequest(
-                case_id=case_id, result="已核实并补发两个月低保金", actor="民政局社会救助科", result_id=f"r-{tag}"), timeout=10)
+                case_id=case_id, result="已核实并补发两个月低保金", actor="民政局社会救助科", result_id=f"r-{tag}"), timeout=10,
+                metadata=civil_affairs_system)
             assert reply.accepted
 
     asyncio.run(report_result())
@@ -178,8 +183,8 @@ def test_three_departments_one_case_round_the_whole_loop(client: httpx.Client, p
     assert carried["escalate"]["from_level"] == "community" and carried["escalate"]["level"] == "street"
     assert [t["department"] for t in timeline[:3]] == [f["department"] for f in sorted(
         fused, key=lambda f: [t["event_id"] for t in timeline[:3]].index(f["event_id"]))]
-    # The department sees the case it handled; another department does not.
-    assert client.get(f"/v1/cases/{case_id}", headers=auth(client, "dept-civil_affairs")).status_code == 200
+    # Its result reported, the case is no longer the department's: neither it nor another sees it.
+    assert client.get(f"/v1/cases/{case_id}", headers=auth(client, "dept-civil_affairs")).status_code == 404
     assert client.get(f"/v1/cases/{case_id}", headers=auth(client, "dept-police_assistant")).status_code == 404
 
     reopened = ok(act(client, sec, case_id, action="reopen", note="居民反映又停发"))
@@ -201,4 +206,7 @@ def test_dead_letters_are_listed_for_the_county_and_reprocessed(client: httpx.Cl
     # Nothing was fixed yet: still refused, with the reason.
     refused = client.post(f"/v1/dead-letters/{event_id}:reprocess", headers=auth(client, "admin"))
     assert refused.status_code == 409 and "not in the register" in refused.json()["detail"]
+    refused = client.post(f"/v1/dead-letters/petition/{event_id}:reprocess", headers=auth(client, "admin"))
+    assert refused.status_code == 409 and "not in the register" in refused.json()["detail"]
+    assert client.post(f"/v1/dead-letters/legal_aid/{event_id}:reprocess", headers=auth(client, "admin")).status_code == 404
     assert client.post("/v1/dead-letters/no-such-event:reprocess", headers=auth(client, "admin")).status_code == 404

@@ -213,6 +213,9 @@ def test_grid_workers_upload_patrol_tracks_of_their_own_grid(client: httpx.Clien
     assert client.post(url, json=log, headers=worker).json()["status"] == "duplicate"
 
     foreign = client.post(url, json=log | {"log_id": f"xc-{uuid.uuid4().hex}"}, headers=token(client, f"worker-{other.grid_id}"))
+    assert foreign.status_code == 403 and "its own patrol track" in foreign.json()["detail"]  # another grid's worker
+    sec_of_other = token(client, f"sec-{other.grid_id}")
+    foreign = client.post(url, json=log | {"log_id": f"xc-{uuid.uuid4().hex}"}, headers=sec_of_other)
     assert foreign.status_code == 422 and foreign.json()["detail"][0]["loc"] == ["body", "worker_id"]
     broken = client.post(url, json={"log_id": "x", "worker_id": "y", "points": [{"time": "noon", "lon": 500, "lat": 0}]},
                          headers=worker)
@@ -256,7 +259,8 @@ def test_a_case_handed_over_reaches_the_department_and_its_result_comes_back(
     async def department_system() -> pb.HandOver:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{platform.ports.departments['legal_aid']}") as channel:
             stub = pb_grpc.DepartmentServiceStub(channel)
-            call = stub.StreamHandOvers(pb.StreamHandOversRequest())
+            own = platform.grpc_metadata("legal_aid")  # legal aid's department system
+            call = stub.StreamHandOvers(pb.StreamHandOversRequest(), metadata=own)
             try:
                 async with asyncio.timeout(60):
                     async for handover in call:
@@ -265,12 +269,12 @@ def test_a_case_handed_over_reaches_the_department_and_its_result_comes_back(
             finally:
                 call.cancel()
             reply = await stub.ReportResult(pb.ReportResultRequest(
-                case_id=case_id, result="已为当事人提供法律援助，劳动仲裁已立案", actor="S-adviser"))
+                case_id=case_id, result="已为当事人提供法律援助，劳动仲裁已立案", actor="S-adviser"), metadata=own)
             assert reply.accepted
             return handover
 
     handover = asyncio.run(department_system())
-    assert handover.category == body["category"] and body["id"] in handover.event_ids
+    assert handover.category == body["category"] and f"legal_aid:{body['id']}" in handover.event_ids
     deadline = time.monotonic() + 60
     case: dict = {}
     while time.monotonic() < deadline:
@@ -280,3 +284,37 @@ def test_a_case_handed_over_reaches_the_department_and_its_result_comes_back(
         time.sleep(0.25)
     assert case["status"] == "result_reported" and case["level"] == "street", case
     assert any(t["action"] == "report_result" for t in case["timeline"])
+
+
+def test_finding_5_a_department_system_cannot_call_another_departments_service(platform: LocalPlatform) -> None:
+    """The platform as `make run` starts it: each department system's token (in
+    <home>/grpc/<department>.token, owner-only) opens its own department service and no other."""
+    for holder in ("gateway", "petition", "legal_aid"):
+        assert platform.home.joinpath("grpc", f"{holder}.token").stat().st_mode & 0o777 == 0o600
+
+    async def attack() -> None:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{platform.ports.departments['legal_aid']}") as channel:
+            stub = pb_grpc.DepartmentServiceStub(channel)
+            forged = pb.ReportResultRequest(case_id="C-forged", result="已办结", actor="petition")
+            for metadata, code in ((platform.grpc_metadata("petition"), grpc.StatusCode.PERMISSION_DENIED),
+                                   ((), grpc.StatusCode.UNAUTHENTICATED)):
+                for call in (stub.ReportResult(forged, metadata=metadata, timeout=10),
+                             stub.GetEvent(pb.GetEventRequest(event_id="any"), metadata=metadata, timeout=10)):
+                    with pytest.raises(grpc.aio.AioRpcError) as refused:
+                        await call
+                    assert refused.value.code() == code, refused.value
+                stream = stub.StreamHandOvers(pb.StreamHandOversRequest(), metadata=metadata, timeout=10)
+                with pytest.raises(grpc.aio.AioRpcError) as refused:
+                    async for _ in stream:
+                        pass
+                assert refused.value.code() == code, refused.value
+            # The gateway's token and legal aid's own reach the service itself.
+            for holder in ("gateway", "legal_aid"):
+                with pytest.raises(grpc.aio.AioRpcError) as missing:
+                    await stub.GetEvent(pb.GetEventRequest(event_id="never-sent"),
+                                        metadata=platform.grpc_metadata(holder), timeout=10)
+                assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+            described = await stub.Describe(pb.DescribeRequest(), metadata=platform.grpc_metadata("gateway"), timeout=10)
+            assert described.department == "legal_aid"
+
+    asyncio.run(attack())

@@ -319,7 +319,8 @@ async def test_live_feed_delivers_case_changes_in_scope_only(platform: LocalPlat
                               headers=h["admin"])
         assert reply.status_code == 202
         got = await asyncio.wait_for(mine, 30)
-        assert got["grid_id"] == world["grid"] and here in got["event_ids"] and got["change"] == "opened"
+        assert got["grid_id"] == world["grid"] and f"comprehensive_governance:{here}" in got["event_ids"]
+        assert got["change"] == "opened"
         there = f"feed-{uuid.uuid4().hex[:8]}"
         lon, lat = world["other_point"]
         reply = await ac.post("/v1/departments/comprehensive_governance/events",
@@ -328,7 +329,7 @@ async def test_live_feed_delivers_case_changes_in_scope_only(platform: LocalPlat
         assert reply.status_code == 202
         got_other = await asyncio.wait_for(theirs, 30)
         # the other grid's secretary never saw the first grid's case: its first change is its own
-        assert got_other["grid_id"] == world["other"] and there in got_other["event_ids"]
+        assert got_other["grid_id"] == world["other"] and f"comprehensive_governance:{there}" in got_other["event_ids"]
 
 
 def test_openapi_lists_the_whole_contract(client: httpx.Client) -> None:
@@ -336,7 +337,7 @@ def test_openapi_lists_the_whole_contract(client: httpx.Client) -> None:
     paths = set(spec["paths"])
     assert {"/v1/auth/token", "/v1/grids", "/v1/grids/{grid_id}", "/v1/grids/{grid_id}/households", "/v1/locate",
             "/v1/departments", "/v1/departments/{department}/events", "/v1/departments/{department}/events:batch",
-            "/v1/events/{event_id}", "/v1/cases", "/v1/cases/{case_id}", "/v1/reports/weekly", "/v1/reports/weekly.html",
+            "/v1/events/{event_id}", "/v1/departments/{department}/events/{event_id}", "/v1/cases", "/v1/cases/{case_id}", "/v1/reports/weekly", "/v1/reports/weekly.html",
             "/v1/party-members", "/v1/service-orders", "/v1/service-orders/{order_id}/actions", "/v1/service-hours",
             "/v1/audit", "/v1/feed/cases", "/open311/v2/discovery.{fmt}", "/open311/v2/services.{fmt}",
             "/open311/v2/requests.{fmt}", "/open311/v2/requests/{service_request_id}.{fmt}", "/healthz", "/readyz"} <= paths

@@ -82,7 +82,8 @@ def test_petition_event_is_fused_into_one_case(client: httpx.Client) -> None:
     assert case_id
 
     cases = client.get("/v1/cases", params={"grid_id": grid_id}, headers=admin).json()
-    matching = [c for c in cases["items"] if event_id in c["event_ids"]]
+    # A case lists its events as <department>:<id> (an id is unique within its department only).
+    matching = [c for c in cases["items"] if f"petition:{event_id}" in c["event_ids"]]
     assert [c["case_id"] for c in matching] == [case_id]
     assert matching[0]["departments"] == ["petition"]
     assert matching[0]["status"] == "reported" and matching[0]["level"] == "grid"
@@ -94,11 +95,11 @@ def test_petition_event_is_fused_into_one_case(client: httpx.Client) -> None:
     assert again.json()["status"] == "duplicate"
     time.sleep(1.0)
     after = client.get("/v1/cases", params={"grid_id": grid_id}, headers=admin).json()
-    assert sum(1 for c in after["items"] if event_id in c["event_ids"]) == 1
+    assert sum(1 for c in after["items"] if f"petition:{event_id}" in c["event_ids"]) == 1
     assert after["total"] == cases["total"]
 
     detail = client.get(f"/v1/cases/{case_id}", headers=admin).json()
-    assert [e["event_id"] for e in detail["events"]] == [event_id]
+    assert [(e["department"], e["event_id"]) for e in detail["events"]] == [("petition", event_id)]
     assert detail["timeline"][0]["action"] == "reported"
     assert detail["timeline"][0]["role"] == "department"
     # Each caller is offered what the closed loop would accept from it.

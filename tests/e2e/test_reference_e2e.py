@@ -154,7 +154,8 @@ def test_a_real_county_in_gcj02_is_imported_and_events_land_in_its_grids_in_fusi
     with grpc.insecure_channel(target) as channel:
         stub = dpb_grpc.DepartmentServiceStub(channel)
         for event_id, grid_id in placed.items():
-            record = stub.GetEvent(dpb.GetEventRequest(event_id=event_id), timeout=10)
+            record = stub.GetEvent(dpb.GetEventRequest(event_id=event_id), timeout=10,
+                                   metadata=platform.grpc_metadata("police_assistant"))
             assigned = record.event.details["assigned_to"]
             assert assigned["grid_id"] == grid_id, (event_id, dict(assigned))
             # The import names no police assistants: the post is vacant, and the event says so.

@@ -39,6 +39,9 @@ def test_gridfusion_run_serves_then_stops_every_process_on_ctrl_c(tmp_path) -> N
         assert "Gridfusion is ready" in output, output
         assert f"http://127.0.0.1:{ports.gateway}" in output
         assert "admin" in output and "dept-petition" in output and "sec-370921" in output
+        # Where a department system finds its gRPC token.
+        assert f"{tmp_path / 'var' / 'grpc'}/<department>.token" in output
+        assert (tmp_path / "var" / "grpc" / "petition.token").stat().st_mode & 0o777 == 0o600
         ready_after = time.monotonic() - started
         assert httpx.get(f"http://127.0.0.1:{ports.gateway}/readyz", timeout=5).status_code == 200
         children = subprocess.run(["pgrep", "-f", str(tmp_path)], check=False, capture_output=True, text=True).stdout.split()

@@ -126,6 +126,7 @@ def bad_fields(exc: grpc.aio.AioRpcError) -> list[str]:
 
 async def copies_on_stream(js, subject: str, event_id: str) -> int:
     """How many messages on ``subject`` carry ``event_id`` (every message, from the start)."""
+    msg_id = bus.event_key(subject.split(".")[2], event_id)
     sub = await js.subscribe(subject, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
     count = 0
     try:
@@ -134,7 +135,8 @@ async def copies_on_stream(js, subject: str, event_id: str) -> int:
                 msg = await sub.next_msg(timeout=0.5)
             except TimeoutError:
                 return count
-            if (msg.headers or {}).get("Nats-Msg-Id") == event_id:
+            if (msg.headers or {}).get("Nats-Msg-Id") == msg_id:
+                assert msg.headers["ce-id"] == event_id
                 count += 1
     finally:
         await sub.unsubscribe()
@@ -390,7 +392,7 @@ async def test_accepted_while_nats_is_away_then_relayed_once(department: Start, 
         stop.set()
         await task
     # A relay that crashed after JetStream acknowledged but before marking: publishing again
-    # is dropped by JetStream's duplicate window (Nats-Msg-Id = event id).
+    # is dropped by JetStream's duplicate window (Nats-Msg-Id = <department>:<event id>).
     assert await relay.publish(ev)
     subject = bus.event_subject("civil_affairs", ev.category)
     assert await copies_on_stream(js, subject, ev.id) == 1

@@ -282,8 +282,9 @@ async def test_without_reference_data_a_department_is_not_ready_and_says_why_unt
         os.environ, NATS_URL=infra.nats_address, NATS_USER="legal_aid", NATS_PASSWORD=infra.nats_passwords["legal_aid"],
         MONGODB_URI=infra.mongodb_uri, DEPARTMENT_GRPC_PORT=str(port),
         DEPARTMENT_DATABASE=f"test_legal_aid_{uuid.uuid4().hex[:10]}", DEPARTMENT_FUSION_TARGET=target,
-        DEPARTMENT_REFERENCE_POLL_SECONDS="3600", PYTHONUNBUFFERED="1",
+        DEPARTMENT_REFERENCE_POLL_SECONDS="3600", PYTHONUNBUFFERED="1", **infra.grpc_callers_env(),
     )
+    own = infra.grpc_metadata("legal_aid")  # the department system's credential
     log_path = tmp_path / "legal_aid.log"
     proc = spawn("legal_aid", env, log_path)
     try:
@@ -306,7 +307,7 @@ async def test_without_reference_data_a_department_is_not_ready_and_says_why_unt
                 assert (await status(), await status(LIVENESS)) == (NOT_SERVING, SERVING)
                 await asyncio.sleep(1)
             with pytest.raises(grpc.aio.AioRpcError) as unavailable:
-                await stub.SubmitEvent(pb.SubmitEventRequest(event=event("legal_aid", *counties.MOVED_POINT)))
+                await stub.SubmitEvent(pb.SubmitEventRequest(event=event("legal_aid", *counties.MOVED_POINT)), metadata=own)
             assert unavailable.value.code() == grpc.StatusCode.UNAVAILABLE
             assert NO_DATA in unavailable.value.details()
 
@@ -317,7 +318,7 @@ async def test_without_reference_data_a_department_is_not_ready_and_says_why_unt
                     assert proc.poll() is None, log_path.read_text()
                     await asyncio.sleep(0.2)
             assert "reference data switched to v0001 (2 grids, 2 households)" in log_path.read_text()
-            ok = await stub.SubmitEvent(pb.SubmitEventRequest(event=event("legal_aid", *counties.MOVED_POINT)))
+            ok = await stub.SubmitEvent(pb.SubmitEventRequest(event=event("legal_aid", *counties.MOVED_POINT)), metadata=own)
             assert ok.status == pb.SUBMIT_STATUS_ACCEPTED
     finally:
         if proc.poll() is None:
@@ -348,11 +349,12 @@ def just_inside_the_east_border(view: reference.View, metres: float = 20.0) -> t
 
 
 async def copy_on_the_bus(js, subject: str, event_id: str) -> events_pb2.DepartmentEvent:
+    msg_id = bus.event_key(subject.split(".")[2], event_id)
     sub = await js.subscribe(subject, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
     try:
         while True:
             msg = await sub.next_msg(timeout=5)
-            if (msg.headers or {}).get("Nats-Msg-Id") == event_id:
+            if (msg.headers or {}).get("Nats-Msg-Id") == msg_id:
                 return events_pb2.DepartmentEvent.FromString(msg.data)
     finally:
         await sub.unsubscribe()

@@ -137,7 +137,7 @@ async def test_events_of_one_incident_from_three_departments_become_one_case(sto
     assert first.case_id == second.case_id == third.case_id != other.case_id
     case = await store.get_case(first.case_id)
     assert case["departments"] == ["petition", "legal_aid", "police_assistant"]
-    assert case["event_ids"] == ["a1", "a2", "a3"]
+    assert case["event_ids"] == ["petition:a1", "legal_aid:a2", "police_assistant:a3"]
     assert case["version"] == 3
     assert [t["action"] for t in case["timeline"]] == ["reported", "correlated", "correlated"]
     assert [t["department"] for t in case["timeline"]] == ["petition", "legal_aid", "police_assistant"]
@@ -167,7 +167,7 @@ async def test_a_redelivered_event_changes_nothing(store, resolver) -> None:
     again = await fuse(store, resolver, e)
     assert again.duplicate and again.case_id == first.case_id and again.messages == ()
     case = await store.get_case(first.case_id)
-    assert case["event_ids"] == ["d1"] and case["version"] == 1
+    assert case["event_ids"] == ["petition:d1"] and case["version"] == 1
 
 
 async def test_two_replicas_fusing_one_incident_at_once_make_one_case(db, mongodb_uri, resolver) -> None:
@@ -187,7 +187,9 @@ async def test_two_replicas_fusing_one_incident_at_once_make_one_case(db, mongod
         assert all(len(cases) == 1 for cases in by_subject.values()), by_subject
         cases = [c async for c in a.cases.find({"subject_id": {"$in": subjects}})]
         assert len(cases) == 8
-        assert all(sorted(c["event_ids"]) == sorted(f"{c['event_ids'][0][:-1]}{x}" for x in "abc") for c in cases)
+        for c in cases:
+            i = c["subject_id"].rsplit("-", 1)[1]
+            assert sorted(c["event_ids"]) == [f"civil_affairs:r{i}b", f"legal_aid:r{i}c", f"petition:r{i}a"]
         assert all(len(c["sightings"]) == 3 and c["version"] == 3 for c in cases)
     finally:
         await a.client.close()
@@ -230,7 +232,7 @@ async def test_the_whole_loop_with_its_timeline(store, resolver) -> None:
     assert handover["subject"] == f"gridfusion.handover.civil_affairs.{GRID.grid_id}"
     assert handover["msg_id"] == f"{cid}.v8"
     message = departments_pb2.HandOver.FromString(handover["data"])
-    assert (message.case_id, message.risk_level, list(message.event_ids)) == (cid, "high", ["L1"])
+    assert (message.case_id, message.risk_level, list(message.event_ids)) == (cid, "high", ["petition:L1"])
     # Due in half the department's time: high risk.
     expected_due = now + timedelta(minutes=6) + DEADLINES["department"]["livelihood"] / 2
     assert message.due_at.ToDatetime(tzinfo=UTC) == expected_due
@@ -411,7 +413,7 @@ async def test_department_results_come_back_to_the_case_once(store, resolver, js
     try:
         for _ in range(100):
             case = await store.get_case(cid)
-            refused = await store.dead_letters.find_one({"_id": f"bad-{cid}"})
+            refused = await store.dead_letters.find_one({"_id": f"result:petition:bad-{cid}"})
             if case["status"] == "result_reported" and refused is not None:
                 break
             await asyncio.sleep(0.1)
@@ -447,7 +449,7 @@ async def api(store, db):
 
 def rpc_actor(a: Actor) -> fpb.Actor:
     return fpb.Actor(username=a.username, role=a.role, scope=fpb.Scope(
-        street_id=a.street_id, community_id=a.community_id, grid_id=a.grid_id, department=a.department))
+        street_id=a.street_id, community_id=a.community_id, grid_id=a.grid_id, department=a.department, role=a.role))
 
 
 async def test_act_on_case_answers_with_the_case_or_the_reason(api, store, resolver) -> None:
@@ -483,7 +485,7 @@ async def test_unlocatable_event_is_listed_and_reprocessed_after_the_grid_data_i
                                origin_subject="gridfusion.events.petition.dispute", now=T0)
     listed = await api.ListDeadLetters(fpb.ListDeadLettersRequest(pending_only=True))
     assert [(d.event_id, d.stage, d.reprocessable, d.department) for d in listed.items] == [("U1", "locate", True, "petition")]
-    assert (await store.get_event("U1"))["status"] == "dead_lettered"
+    assert (await store.get_event("petition", "U1"))["status"] == "dead_lettered"
     # Still unlocatable: refused with the reason, nothing changes.
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await api.ReprocessDeadLetter(fpb.ReprocessDeadLetterRequest(event_id="U1", actor="admin"))

@@ -134,8 +134,14 @@ def incidents(n: int, tag: str, t0: datetime) -> list[tuple[str, events_pb2.Depa
 
 async def publish(js, events: list[events_pb2.DepartmentEvent], *, msg_id_suffix: str = "") -> None:
     for e in events:
-        await bus.publish(js, bus.event_subject(e.department, e.category), e, event_id=e.id + msg_id_suffix,
+        await bus.publish(js, bus.event_subject(e.department, e.category), e, event_id=e.id,
+                          msg_id=bus.event_key(e.department, e.id) + msg_id_suffix,
                           ce_type="gridfusion.department_event.v1", source="tests")
+
+
+def keys(events: list[events_pb2.DepartmentEvent]) -> list[str]:
+    """How fusion keys the events (and a case lists them): ``<department>:<id>``."""
+    return [bus.event_key(e.department, e.id) for e in events]
 
 
 async def fused_count(db, ids: list[str]) -> int:
@@ -223,7 +229,7 @@ async def test_two_fusion_replicas_on_correlated_events(js, mongo, fusion_db, fu
     tag = f"two{uuid.uuid4().hex[:6]}"
     work = incidents(80, tag, datetime(2026, 10, 1, 8, 0, tzinfo=UTC))
     events = [e for _, e in work]
-    ids = [e.id for e in events]
+    ids = keys(events)
     subjects = {s for s, _ in work}
     started = time.monotonic()
     await publish(js, events)
@@ -264,7 +270,7 @@ async def test_fusion_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(
     tag = f"kill{uuid.uuid4().hex[:6]}"
     work = incidents(100, tag, datetime(2026, 11, 1, 8, 0, tzinfo=UTC))
     events = [e for _, e in work]
-    ids = [e.id for e in events]
+    ids = keys(events)
     subjects = {s for s, _ in work}
     db = mongo[fusion_db]
     await publish(js, events)
@@ -288,7 +294,7 @@ async def test_fusion_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(
     messages = await case_messages(js, case_ids)
     assert {cid: sorted(m) for cid, m in messages.items()} == {cid: [f"{cid}.v1", f"{cid}.v2", f"{cid}.v3"] for cid in case_ids}
     # Nothing was dead-lettered on the way.
-    assert await db["dead_letters"].count_documents({"event_id": {"$in": ids}}) == 0
+    assert await db["dead_letters"].count_documents({"_id": {"$in": ids}}) == 0
 
 
 async def test_fusion_without_reference_data_is_not_ready_with_the_reason_until_a_version_is_activated(

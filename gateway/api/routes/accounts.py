@@ -29,7 +29,7 @@ def account_json(doc: dict[str, Any], state: GatewayState, *, one_time_password:
         scope=ScopeOut(**{k: v or None for k, v in doc["scope"].items()}), disabled=doc["disabled"],
         must_change_password=doc.get("must_change_password", False), source=doc.get("source", "password"),
         created_at=iso(doc["created_at"]), created_by=doc["created_by"], changed_at=iso(doc["changed_at"]),
-        changed_by=doc["changed_by"], last_login_at=iso(doc.get("last_login_at")),
+        changed_by=doc["changed_by"], last_login_at=iso(doc.get("last_login_at")), worker_id=doc.get("worker_id"),
         one_time_password=one_time_password,
     )
 
@@ -43,7 +43,7 @@ def _scope(scope: ScopeIn | None) -> Scope | None:
 async def create_account(body: AccountIn, state: State, caller: Caller) -> AccountOut:
     doc, one_time = await state.accounts.create(
         caller.admin(), username=body.username, role=body.role, scope=_scope(body.scope) or Scope(),
-        display_name=body.display_name or "", password=body.password,
+        display_name=body.display_name or "", password=body.password, worker_id=body.worker_id,
     )
     return account_json(doc, state, one_time_password=one_time)
 
@@ -73,7 +73,8 @@ async def get_account(username: str, state: State, caller: Caller) -> AccountOut
                       "ends the account's sessions at once")
 async def change_account(username: str, body: AccountPatch, state: State, caller: Caller) -> AccountOut:
     doc = await state.accounts.update(caller.admin(), username, role=body.role, scope=_scope(body.scope),
-                                      display_name=body.display_name, disabled=body.disabled)
+                                      display_name=body.display_name, disabled=body.disabled,
+                                      worker_id=body.worker_id)
     return account_json(doc, state)
 
 

@@ -1,5 +1,10 @@
 """``GET /v1/cases``, ``GET /v1/cases/{case_id}`` and ``POST /v1/cases/{case_id}/actions``, scoped by
-the caller's role."""
+the caller's role.
+
+Phone and ID numbers written into a case's free text (its summary and result, its events'
+summaries, the timeline's notes and results) are masked unless the grid's own secretary or
+worker asks; their unmasked reads are audited. A department reads the summaries of its own
+events only."""
 
 from __future__ import annotations
 
@@ -15,13 +20,29 @@ from services.fusion import workflow
 from services.platform.settings import DEPARTMENTS
 
 from ...auth import Principal
+from ...privacy import grid_staff, mask_text, personal_data_in, record_read
 from ..deps import Caller, GatewayState, State
 from ..models import Case, CaseDetail, CasePage, TimelineEntry
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
 
-def case_json(case: fpb.Case, state: GatewayState) -> dict[str, Any]:
+Purpose = Annotated[str | None, Query(max_length=500, description="Why personal data is read (audited)")]
+
+
+def shown(text: str, masked: bool) -> str:
+    """Free text as the caller may see it: phone and ID numbers masked unless it is the grid's staff."""
+    return mask_text(text)[0] if masked else text
+
+
+def exposed(case: fpb.Case) -> int:
+    """How many phone and ID numbers a case's own text holds (what an unmasked read shows)."""
+    return personal_data_in(case.summary) + personal_data_in(case.result)
+
+
+def case_json(case: fpb.Case, state: GatewayState, *, masked: bool = True) -> dict[str, Any]:
+    """A case as the API shows it; its free text masked unless ``masked`` is False (the grid's
+    own staff, audited by the caller)."""
     return {
         "case_id": case.case_id,
         "grid_id": case.grid_id,
@@ -32,7 +53,7 @@ def case_json(case: fpb.Case, state: GatewayState) -> dict[str, Any]:
         "level": case.level,
         "departments": list(case.departments),
         "event_ids": list(case.event_ids),
-        "summary": case.summary,
+        "summary": shown(case.summary, masked),
         "severity": SEVERITY_FROM_PROTO.get(case.severity),
         "subject_id": case.subject_id or None,
         "risk_level": case.risk_level or None,
@@ -43,13 +64,16 @@ def case_json(case: fpb.Case, state: GatewayState) -> dict[str, Any]:
         "due_at": state.iso(case.due_at),
         "closed_at": state.iso(case.closed_at),
         "updated_at": state.iso(case.updated_at),
-        "result": case.result or None,
+        "result": shown(case.result, masked) or None,
         "overdue": case.overdue,
         "version": case.version or None,
     }
 
 
-def event_json(event: fpb.FusedEvent, state: GatewayState) -> dict[str, Any]:
+def event_json(event: fpb.FusedEvent, state: GatewayState, *, masked: bool = True,
+               own_department: str | None = None) -> dict[str, Any]:
+    """An event of a case. A department caller (``own_department``) reads the summaries of its
+    own events only: another department's summary is withheld (None)."""
     e = event.event
     location = MessageToDict(e.location, preserving_proto_field_name=True)
     location = location.get("point", location)
@@ -58,7 +82,8 @@ def event_json(event: fpb.FusedEvent, state: GatewayState) -> dict[str, Any]:
         "department": event.department,
         "type": e.type,
         "category": event.category,
-        "summary": e.summary,
+        "summary": None if own_department is not None and event.department != own_department
+        else shown(e.summary, masked),
         "severity": SEVERITY_FROM_PROTO.get(e.severity),
         "time": state.iso(e.time),
         "location": location,
@@ -81,6 +106,7 @@ async def list_cases(
     department: str | None = None,
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+    purpose: Purpose = None,
 ) -> CasePage:
     reply = await state.peers.fusion.ListCases(
         fpb.ListCasesRequest(
@@ -89,25 +115,44 @@ async def list_cases(
         ),
         timeout=state.settings.rpc_timeout_seconds,
     )
-    return CasePage(items=[Case(**case_json(c, state)) for c in reply.items], total=reply.total, page=page, page_size=page_size)
+    items, read = [], {}
+    for c in reply.items:
+        unmasked = grid_staff(caller, c.grid_id)
+        if unmasked and exposed(c):
+            read[c.grid_id] = read.get(c.grid_id, 0) + 1
+        items.append(Case(**case_json(c, state, masked=not unmasked)))
+    for grid, count in read.items():
+        await record_read(state, caller, what=f"cases page {page} (phone and ID numbers in their text)", why=purpose,
+                          grid_id=grid, records=count)
+    return CasePage(items=items, total=reply.total, page=page, page_size=page_size)
 
 
 @router.get("/{case_id}", response_model=CaseDetail, summary="One case with its events and timeline")
-async def get_case(case_id: str, state: State, caller: Caller) -> CaseDetail:
+async def get_case(case_id: str, state: State, caller: Caller, purpose: Purpose = None) -> CaseDetail:
     detail = await state.peers.fusion.GetCase(
         fpb.GetCaseRequest(case_id=case_id, scope=caller.scope(), actor=actor_of(caller)),
         timeout=state.settings.rpc_timeout_seconds,
     )
+    unmasked = grid_staff(caller, detail.case.grid_id)
+    masked = not unmasked
     timeline = [
         TimelineEntry(
             at=state.iso(t.at), action=t.action, actor=t.actor, role=t.role, from_status=t.from_status or None,
-            to_status=t.to_status or None, level=t.level or None, note=t.note or None, event_id=t.event_id or None,
-            from_level=t.from_level or None, department=t.department or None, risk_level=t.risk_level or None,
-            rating=t.rating or None, result=t.result or None,
+            to_status=t.to_status or None, level=t.level or None, note=shown(t.note, masked) or None,
+            event_id=t.event_id or None, from_level=t.from_level or None, department=t.department or None,
+            risk_level=t.risk_level or None, rating=t.rating or None, result=shown(t.result, masked) or None,
         )
         for t in detail.timeline
     ]
-    return CaseDetail(**case_json(detail.case, state), events=[event_json(e, state) for e in detail.events],
+    own = caller.department if caller.role == "department" else None
+    if unmasked:
+        found = exposed(detail.case) + sum(personal_data_in(e.event.summary) for e in detail.events) + sum(
+            personal_data_in(t.note) + personal_data_in(t.result) for t in detail.timeline)
+        if found:
+            await record_read(state, caller, what=f"case {case_id} ({found} phone and ID numbers in its text)",
+                              why=purpose, grid_id=detail.case.grid_id, records=1)
+    return CaseDetail(**case_json(detail.case, state, masked=masked),
+                      events=[event_json(e, state, masked=masked, own_department=own) for e in detail.events],
                       timeline=timeline, allowed_actions=list(detail.allowed_actions))
 
 
@@ -140,4 +185,8 @@ async def act_on_case(case_id: str, body: CaseAction, state: State, caller: Call
         ),
         timeout=state.settings.rpc_timeout_seconds,
     )
-    return Case(**case_json(case, state))
+    unmasked = grid_staff(caller, case.grid_id)
+    if unmasked and exposed(case):
+        await record_read(state, caller, what=f"case {case_id} after {body.action} (phone and ID numbers in its text)",
+                          why=None, grid_id=case.grid_id, records=1)
+    return Case(**case_json(case, state, masked=not unmasked))

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from gridfusion.community.v1 import community_pb2 as cpb
 
 from ...auth import Principal
-from ...privacy import mask_name, mask_phone, record_read
+from ...privacy import grid_staff, mask_name, mask_phone, mask_text, record_read
 from ...scoping import AREA_ROLES, OutOfScope, narrow
 from ..deps import Caller, GatewayState, State, require_roles
 from ..models import (
@@ -51,11 +51,6 @@ async def area_of(state: GatewayState, caller: Principal, grid_id: str | None, c
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
 
 
-def grid_staff(caller: Principal, grid_id: str) -> bool:
-    """The grid's own secretary and worker contact its people: they see names and phones."""
-    return caller.role in ("secretary", "worker") and caller.grid_id == grid_id
-
-
 def member_json(m: cpb.PartyMember, state: GatewayState, *, unmasked: bool) -> PartyMember:
     return PartyMember(
         member_id=m.member_id, name=m.name if unmasked else mask_name(m.name),
@@ -65,17 +60,25 @@ def member_json(m: cpb.PartyMember, state: GatewayState, *, unmasked: bool) -> P
     )
 
 
-def order_json(o: cpb.ServiceOrder, state: GatewayState, *, unmasked: bool) -> ServiceOrder:
+def _text(text: str, unmasked: bool) -> str:
+    return text if unmasked else mask_text(text)[0]
+
+
+def order_json(o: cpb.ServiceOrder, state: GatewayState, *, unmasked: bool, member_unmasked: bool = False) -> ServiceOrder:
+    """An order as the caller may see it: the contact (and phone or ID numbers in the order's
+    text) unless ``unmasked``, the serving member's name unless ``member_unmasked``, masked as
+    ``/party-members`` masks them."""
     return ServiceOrder(
         order_id=o.order_id, grid_id=o.grid_id, community_id=o.community_id, street_id=o.street_id, kind=o.kind,
-        title=o.title, description=o.description, resident=o.resident,
+        title=_text(o.title, unmasked), description=_text(o.description, unmasked), resident=o.resident,
         contact_name=o.contact_name if unmasked else mask_name(o.contact_name),
         contact_phone=o.contact_phone if unmasked else mask_phone(o.contact_phone),
-        address=o.address, status=o.status, member_id=o.member_id or None, member_name=o.member_name or None,
+        address=o.address, status=o.status, member_id=o.member_id or None,
+        member_name=(o.member_name if member_unmasked else mask_name(o.member_name)) or None,
         hours=round(o.hours, 2), rating=o.rating or None, placed_at=state.iso(o.placed_at),
         updated_at=state.iso(o.updated_at), completed_at=state.iso(o.completed_at),
         steps=[OrderStep(at=state.iso(s.at), action=s.action, actor=s.actor, role=s.role, from_status=s.from_status or None,
-                         to_status=s.to_status, note=s.note or None) for s in o.steps],
+                         to_status=s.to_status, note=_text(s.note, unmasked) or None) for s in o.steps],
     )
 
 
@@ -93,6 +96,11 @@ def sees_order(caller: Principal, o: cpb.ServiceOrder) -> bool:
     if caller.role in ("secretary", "worker"):
         return o.grid_id == caller.grid_id
     return False
+
+
+def member_unmasked(caller: Principal, o: cpb.ServiceOrder) -> bool:
+    """The serving member's name: the grid's staff (audited with the contact) and the member itself."""
+    return grid_staff(caller, o.grid_id) or (caller.role == "member" and o.member_id == caller.username)
 
 
 def contact_unmasked(caller: Principal, o: cpb.ServiceOrder) -> tuple[bool, bool]:
@@ -117,9 +125,10 @@ async def shown_orders(state: GatewayState, caller: Principal, orders: list[cpb.
         unmasked, audited = contact_unmasked(caller, o)
         if audited:
             audited_by_grid[o.grid_id] = audited_by_grid.get(o.grid_id, 0) + 1
-        out.append(order_json(o, state, unmasked=unmasked))
+        out.append(order_json(o, state, unmasked=unmasked, member_unmasked=member_unmasked(caller, o)))
     for grid_id, count in audited_by_grid.items():
-        await record_read(state, caller, what=f"{what} (contact names and phones)", why=why, grid_id=grid_id, records=count)
+        await record_read(state, caller, what=f"{what} (contact and member names, phones)", why=why, grid_id=grid_id,
+                          records=count)
     return out
 
 

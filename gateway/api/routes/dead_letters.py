@@ -1,4 +1,8 @@
-"""``/v1/dead-letters``: what fusion could not process, and re-processing it after a fix (county only)."""
+"""``/v1/dead-letters``: what fusion could not process, and re-processing it after a fix (county only).
+
+A dead-lettered event is identified by its department and id (ids are unique within a
+department only); each item of the list carries both.
+"""
 
 from __future__ import annotations
 
@@ -46,11 +50,23 @@ async def list_dead_letters(
     return {"items": items, "total": reply.total, "page": page, "page_size": page_size}
 
 
+@router.post("/{department}/{event_id}:reprocess", response_model=EventStatus,
+             summary="Fuse a department's dead-lettered event again with the grid data as it is now; "
+                     "409 with the reason if it still cannot be")
+async def reprocess_department_event(department: str, event_id: str, state: State, caller: County) -> EventStatus:
+    return await _reprocess(department, event_id, state, caller)
+
+
 @router.post("/{event_id}:reprocess", response_model=EventStatus,
-             summary="Fuse a dead-lettered event again with the grid data as it is now; 409 with the reason if it still cannot be")
+             summary="Re-process the one department's dead-lettered event of this id; 409 when several departments "
+                     "have one (name it: /v1/dead-letters/{department}/{event_id}:reprocess)")
 async def reprocess(event_id: str, state: State, caller: County) -> EventStatus:
+    return await _reprocess("", event_id, state, caller)
+
+
+async def _reprocess(department: str, event_id: str, state: State, caller: Principal) -> EventStatus:
     fused = await state.peers.fusion.ReprocessDeadLetter(
-        fpb.ReprocessDeadLetterRequest(event_id=event_id, actor=caller.username),
+        fpb.ReprocessDeadLetterRequest(event_id=event_id, department=department, actor=caller.username),
         timeout=max(state.settings.rpc_timeout_seconds, 30.0),
     )
     return EventStatus(

@@ -103,19 +103,35 @@ PatrolUploader = Annotated[Principal, Depends(require_roles("worker", "secretary
 CircleReader = Annotated[Principal, Depends(require_roles("county", "street", "community", "department"))]
 
 
+async def own_worker_id(state: State, caller: Principal) -> str:
+    """The grid worker a worker account is (its ``worker_id``); 403 when the account names none."""
+    account = await state.accounts.store.get(caller.username)
+    own = (account or {}).get("worker_id") or ""
+    if not own:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this worker account names no grid worker (worker_id); an "
+                                                       "administrator sets it: PATCH /v1/accounts/{username}")
+    return own
+
+
 @router.post(
     "/comprehensive_governance/patrol-logs",
     status_code=status.HTTP_202_ACCEPTED,
     responses={200: {"description": "The same log_id was sent before: a duplicate"},
                422: {"description": "Invalid log; `detail` names each bad field"}},
-    summary="Upload a grid worker's patrol track (巡查轨迹); a grid's account only for its own workers",
+    summary="Upload a grid worker's patrol track (巡查轨迹): a worker its own, a secretary its grid's workers'",
 )
 async def record_patrol(log: PatrolLogIn, state: State, caller: PatrolUploader):
     if caller.role == "department" and caller.department != "comprehensive_governance":
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"account of {caller.department} may not upload patrol logs")
     grid_id = caller.grid_id if caller.role in ("worker", "secretary") else ""
+    own = await own_worker_id(state, caller) if caller.role == "worker" else ""
+    if own and log.worker_id != own:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"a grid worker uploads only its own patrol track (worker_id "
+                                                       f"{own!r}), not {log.worker_id[:64]!r}'s")
+    message = log.to_proto(grid_id)
+    message.uploader_worker_id = own  # the department service checks it too
     reply = await state.peers.departments["comprehensive_governance"].RecordPatrol(
-        log.to_proto(grid_id), timeout=state.settings.rpc_timeout_seconds
+        message, timeout=state.settings.rpc_timeout_seconds
     )
     duplicate = reply.status == dpb.SUBMIT_STATUS_DUPLICATE
     body = {"log_id": reply.log_id, "grid_id": reply.grid_id, "status": "duplicate" if duplicate else "accepted"}

@@ -45,8 +45,9 @@ async def case_feed(request: Request, state: State, caller: Watcher) -> EventSou
                         yield ServerSentEvent(event="session_ended", data=json.dumps({"reason": ended}))
                         break
                     continue
+                # Always masked: a feed is an overview; reading the case itself is the audited read.
                 yield ServerSentEvent(event=change.change, id=change.msg_id or None,
-                                      data=json.dumps(case_json(change.case, state), ensure_ascii=False))
+                                      data=json.dumps(case_json(change.case, state, masked=True), ensure_ascii=False))
         finally:
             hub.forget(listener)
 

@@ -10,7 +10,7 @@ from gridfusion.events.v1 import events_pb2
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
 
 from ...auth import Principal
-from ...privacy import mask_id_number, mask_name, mask_phone, record_read
+from ...privacy import grid_staff, mask_id_number, mask_name, mask_phone, record_read
 from ..deps import Caller, State
 from ..models import GridCollection, GridFeature, HouseholdPage, Located
 
@@ -53,7 +53,7 @@ async def get_grid(grid_id: str, state: State, caller: Caller) -> dict[str, Any]
 
 def needs_personal_data(caller: Principal, grid_id: str) -> bool:
     """Only the grid's own secretary and workers contact its residents."""
-    return caller.role in ("secretary", "worker") and caller.grid_id == grid_id
+    return grid_staff(caller, grid_id)
 
 
 @router.get("/grids/{grid_id}/households", response_model=HouseholdPage,

@@ -11,13 +11,18 @@
   ``agency_responsible`` = the department handling it, ``expected_datetime`` = the case's
   ``due_at``, ``status`` = ``open`` | ``closed``.
 
-Authentication: ``api_key`` is an access token from ``POST /v1/auth/token`` (or send the usual
-``Authorization: Bearer``). Residents, the county and comprehensive governance submit; any
-account looks up requests submitted here. Bad input answers 422 naming each bad field.
+Authentication: send the access token from ``POST /v1/auth/token`` as ``Authorization: Bearer``
+(preferred: a header is not written into access logs or browser histories); GeoReport's own
+``api_key`` (form field or query string) is accepted when no header is sent, and is never
+logged. Residents, the county and comprehensive governance submit; any account looks up
+requests submitted here. Bad input answers 422 naming each bad field. A description's phone
+and ID numbers are masked unless the grid's own staff reads it (audited); characters XML 1.0
+cannot carry are dropped from the XML form.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -35,6 +40,7 @@ from services.departments.taxonomy import FAMILIES, SUBTYPES
 from services.platform.settings import DEPARTMENT_LABELS
 
 from ...auth import Principal
+from ...privacy import grid_staff, mask_text, personal_data_in, record_read
 from ..deps import GatewayState, State, authenticate
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
@@ -116,6 +122,17 @@ def services_list() -> list[dict[str, Any]]:
 SERVICE_CODES = {Service(**s).service_code for s in services_list()}
 
 
+# Characters XML 1.0 cannot carry at all, not even escaped: C0 controls but tab, LF and CR,
+# lone surrogates, U+FFFE and U+FFFF. ElementTree escapes & < > but writes these through.
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: object) -> str:
+    """A value as XML character data: characters XML cannot carry are dropped (the JSON form
+    keeps them, escaped)."""
+    return XML_INVALID.sub("", str(value))
+
+
 def to_xml(root: str, item: str, items: list[dict[str, Any]]) -> str:
     """GeoReport's XML: a root element of repeated items, one child element per field."""
     top = ET.Element(root)
@@ -125,11 +142,11 @@ def to_xml(root: str, item: str, items: list[dict[str, Any]]) -> str:
             child = ET.SubElement(node, key)
             if isinstance(value, list):
                 for v in value:
-                    ET.SubElement(child, "format" if key == "formats" else "item").text = str(v)
+                    ET.SubElement(child, "format" if key == "formats" else "item").text = xml_text(v)
             elif isinstance(value, bool):
                 child.text = "true" if value else "false"
             elif value is not None:
-                child.text = str(value)
+                child.text = xml_text(value)
     return '<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="unicode")
 
 
@@ -140,10 +157,10 @@ def answer(fmt: Format, root: str, item: str, items: list[dict[str, Any]], code:
 
 
 async def caller_of(state: GatewayState, request: Request, api_key: str | None) -> Principal:
-    token = api_key
+    """The caller, by ``Authorization: Bearer`` first; ``api_key`` (GeoReport's own form) when no
+    header is sent. A key in a query string is never logged (see ``gateway.redaction``)."""
     header = request.headers.get("authorization", "")
-    if not token and header.lower().startswith("bearer "):
-        token = header[7:]
+    token = header[7:].strip() if header.lower().startswith("bearer ") else api_key
     if not token:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "api_key (an access token) is required",
                             headers={"WWW-Authenticate": "Bearer"})
@@ -256,10 +273,13 @@ async def submit_request(
                   [{"service_request_id": result.event_id, "service_notice": notice, "account_id": None}], code=201)
 
 
-async def request_record(state: GatewayState, request_id: str) -> dict[str, Any]:
+async def request_record(state: GatewayState, request_id: str, caller: Principal) -> dict[str, Any]:
+    """The request as GeoReport shows it. Its description is masked (phone and ID numbers) unless
+    the grid's own staff asks, and that read is audited."""
     timeout = state.settings.rpc_timeout_seconds
     try:
-        fused = await state.peers.fusion.GetEvent(fpb.GetEventRequest(event_id=request_id), timeout=timeout)
+        fused = await state.peers.fusion.GetEvent(fpb.GetEventRequest(event_id=request_id, department=DEPARTMENT),
+                                                  timeout=timeout)
     except grpc.aio.AioRpcError as exc:
         if exc.code() != grpc.StatusCode.NOT_FOUND:
             raise
@@ -278,8 +298,16 @@ async def request_record(state: GatewayState, request_id: str) -> dict[str, Any]
         event, case = fused.event, None
         notes = "无法定位，已转人工 could not be placed on a grid: " + fused.reason if fused.status == "dead_lettered" else ""
         if fused.case_id:
-            case = (await state.peers.fusion.GetCase(fpb.GetCaseRequest(case_id=fused.case_id), timeout=timeout)).case
+            # Every account may follow a request it knows the id of, but sees only the case's status,
+            # level, due time and agency here: read with the county's scope, nothing more leaves.
+            case = (await state.peers.fusion.GetCase(
+                fpb.GetCaseRequest(case_id=fused.case_id, scope=fpb.Scope(role="county")), timeout=timeout)).case
             notes = f"case {case.case_id}: {case.status} at {case.level} level"
+    grid_id = fused.grid_id if fused is not None else ""
+    unmasked = grid_staff(caller, grid_id)
+    if unmasked and personal_data_in(event.summary):
+        await record_read(state, caller, what=f"Open311 request {request_id} (phone and ID numbers in its description)",
+                          why=None, grid_id=grid_id, records=1)
     point = event.location.point if event.location.WhichOneof("kind") == "point" else None
     closed = case is not None and case.status in ("resolved", "closed")
     agency = (case.handed_to if case is not None and case.handed_to else event.department) or DEPARTMENT
@@ -289,7 +317,7 @@ async def request_record(state: GatewayState, request_id: str) -> dict[str, Any]
         "status_notes": notes,
         "service_name": next((s["service_name"] for s in services_list() if s["service_code"] == event.category), ""),
         "service_code": event.category,
-        "description": event.summary,
+        "description": event.summary if unmasked else mask_text(event.summary)[0],
         "agency_responsible": f"{DEPARTMENT_LABELS.get(agency, agency)} {agency}",
         "service_notice": "",
         "requested_datetime": state.iso(event.time),
@@ -307,8 +335,8 @@ async def request_record(state: GatewayState, request_id: str) -> dict[str, Any]
 @router.get("/requests/{service_request_id}.{fmt}", responses=_doc(list[ServiceRequest], "The request"), summary="A service request with its status, agency and expected time")
 async def get_request(service_request_id: str, fmt: Format, request: Request, state: State,
                       api_key: str | None = None) -> Response:
-    await caller_of(state, request, api_key)
+    caller = await caller_of(state, request, api_key)
     if not service_request_id.startswith(REQUEST_PREFIX):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no service request {service_request_id!r}")
-    record = ServiceRequest(**await request_record(state, service_request_id))  # the documented shape, checked
+    record = ServiceRequest(**await request_record(state, service_request_id, caller))  # the documented shape, checked
     return answer(fmt, "service_requests", "request", [record.model_dump()])

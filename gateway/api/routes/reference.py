@@ -14,6 +14,7 @@ from gridfusion.reference.v1 import reference_pb2 as rpb
 from services.reference.transfer import import_chunks
 
 from ...auth import Principal
+from ...limits import REFERENCE_UPLOAD
 from ..deps import Caller, GatewayState, State, require_roles
 from ..models import ImportReport, ReferenceVersion, ReferenceVersions
 
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/v1/reference", tags=["reference data"])
 
 County = Annotated[Principal, Depends(require_roles("county"))]
 EXCHANGE_FILES = ("grids.geojson", "households.csv", "households.xlsx", "party_members.csv", "party_members.xlsx")
-MAX_UPLOAD = 200 * 1024 * 1024
+MAX_UPLOAD = REFERENCE_UPLOAD  # the body limit of this route (gateway.limits) adds 1 MB for the form
 
 
 def version_json(v: rpb.ReferenceVersion, state: GatewayState) -> ReferenceVersion:
@@ -61,6 +62,7 @@ async def _as_zip(files: list[UploadFile]) -> bytes:
                200: {"model": ImportReport, "description": "a dry run that found no error"},
                422: {"model": ImportReport, "description": "refused (errors, or warnings not accepted): nothing changed"}},
     summary="Import a county's grids, households and party members (the exchange format) as a new version",
+    form_limits={"max_files": len(EXCHANGE_FILES), "max_fields": 0},
 )
 async def import_reference(
     state: State,

@@ -184,6 +184,22 @@ def test_patrol_log_checks_name_each_bad_field() -> None:
     assert {f for f, _ in parse_range("monday", "")} == {"from_date", "to_date"}
 
 
+def test_finding_11_a_grid_worker_uploads_only_its_own_patrol_track() -> None:
+    def log(worker_id: str, **fields) -> pb.PatrolLog:
+        out = pb.PatrolLog(log_id="xc-1", worker_id=worker_id, **fields)
+        for minute in (0, 5):
+            out.points.add(lon=116.8, lat=35.75).time.FromDatetime(datetime(2026, 11, 23, 8, minute, tzinfo=UTC))
+        return out
+
+    workers = {"S1": "G1", "S2": "G1", "S3": "G2"}
+    assert check_log(log("S2", grid_id="G1", uploader_worker_id="S2"), workers) == []
+    refused = check_log(log("S2", grid_id="G1", uploader_worker_id="S1"), workers)
+    assert [f for f, _ in refused] == ["worker_id"] and "its own track" in refused[0][1]
+    # a grid's secretary (grid only) uploads for its grid's workers, not another grid's
+    assert check_log(log("S2", grid_id="G1"), workers) == []
+    assert [f for f, _ in check_log(log("S3", grid_id="G1"), workers)] == ["worker_id"]
+
+
 # --- legal aid ------------------------------------------------------------------------------
 
 

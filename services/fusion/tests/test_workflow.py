@@ -126,6 +126,12 @@ def test_every_transition_is_allowed_or_refused_with_its_reason(action: str, sta
     request = Request(action, **ARGS.get(action, {}))
     doc = case(status, level)
     for role in ROLES:
+        if role == "department" and (status, level) != ("handed_over", "department"):
+            # A department sees a case only while it is handed to it; before and after, not at all.
+            with pytest.raises(Refused) as refused:
+                decide(doc, request, actor(role), NOW)
+            assert refused.value.kind == "not_found", (status, level)
+            continue
         if spec is None:
             with pytest.raises(Refused) as refused:
                 decide(doc, request, actor(role), NOW)
@@ -208,7 +214,19 @@ def test_only_the_department_handed_to_reports_the_result() -> None:
     other = Actor("dept-petition", "department", department="petition")
     with pytest.raises(Refused) as refused:
         decide(doc, Request("report_result", result="done"), other, NOW)
-    assert refused.value.kind == "role" and "handed to 'civil_affairs'" in refused.value.reason
+    # Having contributed an event, petition still does not see a case handed to civil affairs.
+    assert refused.value.kind == "not_found"
+
+
+def test_finding_10_a_department_sees_a_case_only_while_it_is_handed_to_it() -> None:
+    civil = Actor("dept-civil", "department", department="civil_affairs")
+    assert workflow.in_scope(civil, case("handed_over", "department"))
+    assert not workflow.in_scope(civil, case("result_reported", "street"))  # its result is in: no longer its case
+    assert not workflow.in_scope(civil, case("closed", "street", handed_to="civil_affairs"))
+    assert not workflow.in_scope(civil, case("reported", "grid"))  # it contributed an event only
+    assert not workflow.in_scope(Actor("dept-none", "department"), case("handed_over", "department", handed_to=""))
+    assert workflow.department_query("civil_affairs") == {
+        "handed_to": "civil_affairs", "status": "handed_over", "level": "department"}
 
 
 def test_feedback_once_per_closure_and_reopen_clears_it() -> None:

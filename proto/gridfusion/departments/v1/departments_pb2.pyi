@@ -227,18 +227,20 @@ class PatrolPoint(_message.Message):
     def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lon: _Optional[float] = ..., lat: _Optional[float] = ...) -> None: ...
 
 class PatrolLog(_message.Message):
-    __slots__ = ("log_id", "worker_id", "points", "note", "grid_id")
+    __slots__ = ("log_id", "worker_id", "points", "note", "grid_id", "uploader_worker_id")
     LOG_ID_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     POINTS_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    UPLOADER_WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     log_id: str
     worker_id: str
     points: _containers.RepeatedCompositeFieldContainer[PatrolPoint]
     note: str
     grid_id: str
-    def __init__(self, log_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., points: _Optional[_Iterable[_Union[PatrolPoint, _Mapping]]] = ..., note: _Optional[str] = ..., grid_id: _Optional[str] = ...) -> None: ...
+    uploader_worker_id: str
+    def __init__(self, log_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., points: _Optional[_Iterable[_Union[PatrolPoint, _Mapping]]] = ..., note: _Optional[str] = ..., grid_id: _Optional[str] = ..., uploader_worker_id: _Optional[str] = ...) -> None: ...
 
 class RecordPatrolResponse(_message.Message):
     __slots__ = ("log_id", "status", "grid_id")

@@ -11,19 +11,21 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Scope(_message.Message):
-    __slots__ = ("street_id", "community_id", "grid_id", "department")
+    __slots__ = ("street_id", "community_id", "grid_id", "department", "role")
     STREET_ID_FIELD_NUMBER: _ClassVar[int]
     COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
     GRID_ID_FIELD_NUMBER: _ClassVar[int]
     DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
     street_id: str
     community_id: str
     grid_id: str
     department: str
-    def __init__(self, street_id: _Optional[str] = ..., community_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., department: _Optional[str] = ...) -> None: ...
+    role: str
+    def __init__(self, street_id: _Optional[str] = ..., community_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., department: _Optional[str] = ..., role: _Optional[str] = ...) -> None: ...
 
 class Grid(_message.Message):
-    __slots__ = ("grid_id", "name", "type", "community_id", "community_name", "street_id", "street_name", "households", "residents", "party_members", "polygon", "secretary_name", "police_assistant_name", "geometry_geojson")
+    __slots__ = ("grid_id", "name", "type", "community_id", "community_name", "street_id", "street_name", "households", "residents", "party_members", "polygon", "secretary_name", "police_assistant_name", "geometry_geojson", "grid_worker_ids")
     GRID_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -38,6 +40,7 @@ class Grid(_message.Message):
     SECRETARY_NAME_FIELD_NUMBER: _ClassVar[int]
     POLICE_ASSISTANT_NAME_FIELD_NUMBER: _ClassVar[int]
     GEOMETRY_GEOJSON_FIELD_NUMBER: _ClassVar[int]
+    GRID_WORKER_IDS_FIELD_NUMBER: _ClassVar[int]
     grid_id: str
     name: str
     type: str
@@ -52,7 +55,8 @@ class Grid(_message.Message):
     secretary_name: str
     police_assistant_name: str
     geometry_geojson: str
-    def __init__(self, grid_id: _Optional[str] = ..., name: _Optional[str] = ..., type: _Optional[str] = ..., community_id: _Optional[str] = ..., community_name: _Optional[str] = ..., street_id: _Optional[str] = ..., street_name: _Optional[str] = ..., households: _Optional[int] = ..., residents: _Optional[int] = ..., party_members: _Optional[int] = ..., polygon: _Optional[_Iterable[_Union[_events_pb2.Point, _Mapping]]] = ..., secretary_name: _Optional[str] = ..., police_assistant_name: _Optional[str] = ..., geometry_geojson: _Optional[str] = ...) -> None: ...
+    grid_worker_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, grid_id: _Optional[str] = ..., name: _Optional[str] = ..., type: _Optional[str] = ..., community_id: _Optional[str] = ..., community_name: _Optional[str] = ..., street_id: _Optional[str] = ..., street_name: _Optional[str] = ..., households: _Optional[int] = ..., residents: _Optional[int] = ..., party_members: _Optional[int] = ..., polygon: _Optional[_Iterable[_Union[_events_pb2.Point, _Mapping]]] = ..., secretary_name: _Optional[str] = ..., police_assistant_name: _Optional[str] = ..., geometry_geojson: _Optional[str] = ..., grid_worker_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListGridsRequest(_message.Message):
     __slots__ = ("scope",)
@@ -135,10 +139,24 @@ class LocateResponse(_message.Message):
     def __init__(self, grid_id: _Optional[str] = ..., grid_name: _Optional[str] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., method: _Optional[str] = ..., confidence: _Optional[float] = ...) -> None: ...
 
 class GetEventRequest(_message.Message):
+    __slots__ = ("event_id", "department")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    department: str
+    def __init__(self, event_id: _Optional[str] = ..., department: _Optional[str] = ...) -> None: ...
+
+class FindEventsRequest(_message.Message):
     __slots__ = ("event_id",)
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     def __init__(self, event_id: _Optional[str] = ...) -> None: ...
+
+class FindEventsResponse(_message.Message):
+    __slots__ = ("events",)
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[FusedEvent]
+    def __init__(self, events: _Optional[_Iterable[_Union[FusedEvent, _Mapping]]] = ...) -> None: ...
 
 class FusedEvent(_message.Message):
     __slots__ = ("event_id", "status", "case_id", "grid_id", "reason", "department", "category", "fused_at", "event")
@@ -367,9 +385,11 @@ class ListDeadLettersResponse(_message.Message):
     def __init__(self, items: _Optional[_Iterable[_Union[DeadLetterRecord, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
 
 class ReprocessDeadLetterRequest(_message.Message):
-    __slots__ = ("event_id", "actor")
+    __slots__ = ("event_id", "actor", "department")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     actor: str
-    def __init__(self, event_id: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...
+    department: str
+    def __init__(self, event_id: _Optional[str] = ..., actor: _Optional[str] = ..., department: _Optional[str] = ...) -> None: ...

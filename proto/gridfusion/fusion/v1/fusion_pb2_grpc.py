@@ -59,6 +59,11 @@ class FusionServiceStub:
                 request_serializer=gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.GetEventRequest.SerializeToString,
                 response_deserializer=gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.FusedEvent.FromString,
                 _registered_method=True)
+        self.FindEvents = channel.unary_unary(
+                '/gridfusion.fusion.v1.FusionService/FindEvents',
+                request_serializer=gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.FindEventsRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.FindEventsResponse.FromString,
+                _registered_method=True)
         self.ListCases = channel.unary_unary(
                 '/gridfusion.fusion.v1.FusionService/ListCases',
                 request_serializer=gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.ListCasesRequest.SerializeToString,
@@ -115,7 +120,16 @@ class FusionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetEvent(self, request, context):
-        """What became of an event; NOT_FOUND when fusion has not seen it.
+        """What became of an event; NOT_FOUND when fusion has not seen it. An event id is unique
+        within its department only: without the department, FAILED_PRECONDITION naming the
+        departments when more than one used the id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FindEvents(self, request, context):
+        """Every department's record of one event id (none, one, or several departments used it).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -182,6 +196,11 @@ def add_FusionServiceServicer_to_server(servicer, server):
                     servicer.GetEvent,
                     request_deserializer=gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.GetEventRequest.FromString,
                     response_serializer=gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.FusedEvent.SerializeToString,
+            ),
+            'FindEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.FindEvents,
+                    request_deserializer=gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.FindEventsRequest.FromString,
+                    response_serializer=gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.FindEventsResponse.SerializeToString,
             ),
             'ListCases': grpc.unary_unary_rpc_method_handler(
                     servicer.ListCases,
@@ -344,6 +363,33 @@ class FusionService:
             '/gridfusion.fusion.v1.FusionService/GetEvent',
             gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.GetEventRequest.SerializeToString,
             gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.FusedEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FindEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.fusion.v1.FusionService/FindEvents',
+            gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.FindEventsRequest.SerializeToString,
+            gridfusion_dot_fusion_dot_v1_dot_fusion__pb2.FindEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,
