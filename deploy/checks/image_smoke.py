@@ -16,6 +16,7 @@ secantusd-py, grpcio) and a built image (`make image`).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import socket
 import subprocess
@@ -115,6 +116,10 @@ def main() -> None:
                 "DEPARTMENT_GRPC_PORT": str(grpc_port),
                 "LOG_LEVEL": "INFO",
                 "OTEL_SERVICE_NAME": SERVICE,
+                # The digests of its callers' tokens (throwaway: only health is asked here).
+                "DEPARTMENT_GATEWAY_TOKEN_SHA256": hashlib.sha256(b"smoke-gateway-token").hexdigest(),
+                f"DEPARTMENT_SYSTEM_TOKEN_SHA256__{SERVICE.upper()}":
+                    hashlib.sha256(f"smoke-{SERVICE}-token".encode()).hexdigest(),
             }
             env_args = [a for k, v in env.items() for a in ("--env", f"{k}={v}")]
             with timed(f"podman run {args.image} serve {SERVICE}"):

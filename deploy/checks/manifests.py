@@ -9,13 +9,17 @@ optional component of deploy/k8s/components (label `<overlay>+<component>`):
 3. the parts agree with each other and with the services' contract:
    - every Secret a pod reads exists (dev renders them all; prod reads the ones
      deploy/scripts/prod_secrets.py makes) and has the key read;
-   - NATS: each service's NATS user is a user of auth.conf, whose password
-     variable the NATS pods take from that same Secret; a department's user
-     may touch only its own department's subjects, and may listen to fusion's
+   - NATS: auth.conf is exactly what the permission table
+     (services/platform/permissions.py) writes; each service's NATS user is a
+     user of auth.conf, whose password variable the NATS pods take from that
+     same Secret; a department's user may touch only its own department's
+     subjects and its own hand-over consumer, and may listen to fusion's
      reference announcements (gridfusion.reference.>) without publishing
      there; only fusion may announce a reference version, every service may
-     hear it; the rendered NATS configuration passes `nats-server -t` with
-     the pods' environment;
+     hear it; each user reads replies only in its own inbox (_INBOX_<user>.>)
+     and nobody publishes into one; nobody may delete or purge a stream; the
+     gateway uses no JetStream API; the rendered NATS configuration passes
+     `nats-server -t` with the pods' environment;
    - the gateway's gRPC targets are rendered Services on port 50051; its
      token lifetimes are within bounds; single sign-on, when configured, is
      complete (issuer, client id, mapping file, public URL; the URLs https,
@@ -32,9 +36,22 @@ optional component of deploy/k8s/components (label `<overlay>+<component>`):
      container; in prod, GRIDFUSION_DEMO_PASSWORD is set nowhere;
    - prod never seeds the synthetic county: FUSION_SEED_REFERENCE is unset or
      false in every container;
-   - MongoDB: the gateway has its own user, limited to its own database
-     (GATEWAY_DATABASE), and uses no other; fusion and the departments never
-     get the gateway's database;
+   - gRPC credentials (finding 5): the gateway sends its service token from
+     Secret gateway-service-token; every department service reads the SHA-256
+     of it and of each department system's token (department-system-<dept>),
+     each from its own Secret, and no pod of the namespace holds a department
+     system's token; a rendered token is at least 32 bytes, unique, and its
+     sha256 key is its digest; prod: gRPC reflection (GRPC_REFLECTION) is
+     unset or false in every container;
+   - each department's systems (pods labelled gridfusion.io/department: <d>
+     in a namespace labelled gridfusion.io/role: department-systems) reach
+     that department's service and no other; unlabelled pods of that namespace
+     and department-labelled pods of other namespaces reach none;
+   - MongoDB: one user per service (the permission table), each created by
+     the bootstrap Job from its own Secret with readWrite on exactly its own
+     database (gridfusion_fusion, gridfusion_<department>, the gateway's
+     GATEWAY_DATABASE); each service's MONGODB_URI comes from that Secret, no
+     two share one, and a rendered URI signs in as that user;
    - the NetworkPolicies let every pod reach what its settings name: MongoDB
      for MONGODB_URI, NATS for NATS_USER, the gRPC targets of the gateway,
      fusion for GRIDFUSION_FUSION_TARGET and DEPARTMENT_FUSION_TARGET;
@@ -52,6 +69,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
+import importlib.util
 import itertools
 import json
 import os
@@ -105,6 +124,13 @@ FUSION_TARGETS = {"gateway": ("GATEWAY_FUSION_TARGET", "GRIDFUSION_FUSION_TARGET
 # The gRPC health service name that stays SERVING while the process runs
 # (services/platform/grpcserver.py).
 LIVENESS_SERVICE = "liveness"
+# gRPC bearer tokens (services/platform/grpcserver.py): the gateway's, and one per department
+# system; each Secret holds the token and its SHA-256, which the department services read.
+GATEWAY_TOKEN_SECRET = "gateway-service-token"
+MIN_TOKEN_BYTES = 32
+# Where a department's own systems run (deploy/README.md, "Department systems").
+SYSTEMS_NAMESPACE_LABELS = {"gridfusion.io/role": "department-systems"}
+DEPARTMENT_LABEL = "gridfusion.io/department"
 MAX_TOKEN_MINUTES = 30
 MAX_REFRESH_HOURS = 24 * 30
 
@@ -302,17 +328,37 @@ def check_secrets(ov: Overlay, external: dict[str, set[str]], errors: list[str],
 AUTH_USER = re.compile(
     r"user:\s*(?P<user>[A-Za-z0-9_]+)\s*\n\s*password:\s*\$(?P<var>[A-Z0-9_]+)\s*\n"
     r"\s*permissions:\s*\{(?P<perms>.*?)\n\s*\}\s*\n\s*\}", re.DOTALL)
+# Where each NATS user gets its replies (services.platform.permissions.inbox_prefix).
+INBOX = "_INBOX"
 
 
 def parse_auth(text: str) -> dict[str, dict]:
+    """Each user's password variable and the subjects it may publish and subscribe to
+    (`deny: [">"]` alone: nothing; neither allow nor deny: everything)."""
     users = {}
     for m in AUTH_USER.finditer(text):
         perms = {}
         for kind in ("publish", "subscribe"):
-            pm = re.search(kind + r":\s*\{allow:\s*\[(.*?)\]\}", m.group("perms"), re.DOTALL)
-            perms[kind] = re.findall(r'"([^"]+)"', pm.group(1)) if pm else []
+            rules = {verb: re.findall(r'"([^"]+)"', found.group(1))
+                     for verb in ("allow", "deny")
+                     for found in [re.search(kind + r":\s*\{[^}]*?" + verb + r":\s*\[(.*?)\]",
+                                             m.group("perms"), re.DOTALL)] if found}
+            perms[kind] = rules.get("allow") or ([] if ">" in rules.get("deny", []) else [">"])
         users[m.group("user")] = {"var": m.group("var"), **perms}
     return users
+
+
+def permission_table(root: Path):
+    """services/platform/permissions.py of the repository checked: the table auth.conf is
+    written from (standard library only, so it loads here without the services' packages)."""
+    path = root / "services" / "platform" / "permissions.py"
+    name = f"gridfusion_permissions_{hashlib.sha256(str(path).encode()).hexdigest()[:12]}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up while the file runs
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 def check_nats(ov: Overlay, root: Path, external: dict[str, set[str]], errors: list[str]) -> None:
@@ -325,6 +371,17 @@ def check_nats(ov: Overlay, root: Path, external: dict[str, set[str]], errors: l
     if "nats.conf" not in files or "auth.conf" not in files:
         errors.append(f"NATS: nats-config must hold nats.conf and auth.conf, has {sorted(files)}")
         return
+    try:
+        table = permission_table(root)
+    except (OSError, ImportError, SyntaxError) as exc:
+        errors.append(f"NATS: cannot load the permission table services/platform/permissions.py: {exc}")
+    else:
+        diff = table.drift(files["auth.conf"], DEPARTMENTS, name=f"auth.conf rendered in {ov.name}")
+        if diff:
+            lines = diff.splitlines()
+            errors.append("NATS: auth.conf differs from the permission table "
+                          "(services/platform/permissions.py); write it with `make nats-auth`:\n"
+                          + "\n".join(lines[:40]) + (f"\n… {len(lines) - 40} more lines" if len(lines) > 40 else ""))
     users = parse_auth(files["auth.conf"])
     if not users:
         errors.append("NATS: no users found in auth.conf")
@@ -380,21 +437,37 @@ def check_nats(ov: Overlay, root: Path, external: dict[str, set[str]], errors: l
                                   "outside its own department's subjects")
             if f"gridfusion.events.{user}.>" not in perms["publish"]:
                 errors.append(f"NATS user {user!r} cannot publish gridfusion.events.{user}.>")
-            if f"gridfusion.handover.{user}.>" not in perms["subscribe"]:
-                errors.append(f"NATS user {user!r} cannot subscribe gridfusion.handover.{user}.>")
-    for user, perms in users.items():
-        if user in DEPARTMENTS:
             if "$JS.API.>" in perms["publish"]:
                 errors.append(f"NATS user {user!r} may use the whole JetStream API; a department "
                               "needs only its own hand-over consumer")
-            needs = department_jetstream_api(user)
-        else:
-            needs = ("$JS.API.>",)
-        for need in (*needs, "_INBOX.>"):
-            if need not in perms["publish"]:
-                errors.append(f"NATS user {user!r} lacks publish {need}")
-        if "_INBOX.>" not in perms["subscribe"]:
-            errors.append(f"NATS user {user!r} lacks subscribe _INBOX.>")
+            own_api = department_jetstream_api(user)
+            for need in own_api:
+                if need not in perms["publish"]:
+                    errors.append(f"NATS user {user!r} lacks publish {need}")
+            for subj in perms["publish"]:
+                if subj.startswith("$JS") and subj not in own_api:
+                    errors.append(f"NATS user {user!r} may publish {subj!r}; a department reaches "
+                                  "JetStream only through its own hand-over consumer")
+    for user, perms in users.items():
+        # Replies come to each user's own inbox: nobody reads another's, nobody answers into one.
+        own = f"{INBOX}_{user}.>"
+        for other in ("", *(f"_{u}" for u in users if u != user), "_admin"):
+            if any(nats_match(subj, f"{INBOX}{other}.reply.1") for subj in perms["subscribe"]):
+                whose = f"{other[1:]}'s" if other else "every user's"
+                errors.append(f"NATS user {user!r} may read {whose} replies "
+                              f"({INBOX}{other}.>); a user reads only its own inbox, {own}")
+        if any(nats_match(subj, f"{INBOX}{sfx}.reply.1") for subj in perms["publish"]
+               for sfx in ("", *(f"_{u}" for u in users))):
+            errors.append(f"NATS user {user!r} may publish into inboxes; no service answers requests")
+        if any(s.startswith("$JS.API") for s in perms["publish"]) and own not in perms["subscribe"]:
+            errors.append(f"NATS user {user!r} uses JetStream but cannot subscribe its inbox {own}")
+        for subject in ("$JS.API.STREAM.DELETE.EVENTS", "$JS.API.STREAM.PURGE.EVENTS"):
+            if any(nats_match(p, subject) for p in perms["publish"]):
+                errors.append(f"NATS user {user!r} may delete or purge streams ({subject})")
+        if user == "gateway" and any(nats_match(p, s) for p in perms["publish"]
+                                     for s in ("$JS.API.INFO", "$JS.API.STREAM.INFO.CASES")):
+            errors.append("NATS user 'gateway' may use the JetStream API; its live feed is two "
+                          "core subscriptions (gridfusion.cases.>, gridfusion.reference.>)")
     for subject in ANNOUNCEMENTS:
         for user, perms in users.items():
             speaks = any(nats_match(p, subject) for p in perms["publish"])
@@ -834,6 +907,145 @@ def check_network(ov: Overlay, external: dict[str, set[str]], errors: list[str],
                                       f"{what} ({dname}, port {port}): no {refused} rule admits it")
 
 
+def system_secret(department: str) -> str:
+    """The Secret of a department system's token: department-system-<department, dashed>."""
+    return "department-system-" + department.replace("_", "-")
+
+
+def secret_ref(container: dict, name: str) -> tuple[str, str] | None:
+    """(Secret, key) a container's variable comes from, or None."""
+    ref = ((env_of(container).get(name) or {}).get("valueFrom") or {}).get("secretKeyRef")
+    return (strip_hash(ref["name"]), ref["key"]) if ref else None
+
+
+def check_grpc_credentials(ov: Overlay, errors: list[str]) -> None:
+    """The gateway sends its token; each department service knows the digests of the gateway's
+    and of every department system's token, each from its own Secret; no pod holds a token
+    that is not its own to send; the rendered tokens are long, distinct, and digested right."""
+    token_secrets = {GATEWAY_TOKEN_SECRET, *(system_secret(d) for d in DEPARTMENTS)}
+    for d, wname, spec in ov.workloads():
+        for c in containers(spec):
+            gateway = is_gateway(c)
+            if gateway and secret_ref(c, "GATEWAY_SERVICE_TOKEN") != (GATEWAY_TOKEN_SECRET, "token"):
+                errors.append(f"{wname}: GATEWAY_SERVICE_TOKEN must come from Secret "
+                              f"{GATEWAY_TOKEN_SECRET!r} key 'token': without it the department "
+                              "services refuse the gateway")
+            for e in c.get("env") or []:
+                ref = (e.get("valueFrom") or {}).get("secretKeyRef")
+                if ref and strip_hash(ref["name"]) in token_secrets and ref["key"] != "sha256" \
+                        and not (gateway and strip_hash(ref["name"]) == GATEWAY_TOKEN_SECRET):
+                    errors.append(f"{wname} ({c['name']}): {e['name']} reads key {ref['key']!r} of "
+                                  f"Secret {strip_hash(ref['name'])!r}: a token is its holder's alone "
+                                  "(the services read only its sha256)")
+            for ef in c.get("envFrom") or []:
+                if ef.get("secretRef") and strip_hash(ef["secretRef"]["name"]) in token_secrets:
+                    errors.append(f"{wname} ({c['name']}): envFrom Secret "
+                                  f"{strip_hash(ef['secretRef']['name'])!r} hands it a token that is "
+                                  "not its own")
+        for v in spec.get("volumes") or []:
+            if v.get("secret") and strip_hash(v["secret"]["secretName"]) in token_secrets:
+                errors.append(f"{wname}: volume {v['name']} mounts Secret "
+                              f"{strip_hash(v['secret']['secretName'])!r}, a token that is not its own")
+    for _, wname, spec, comp in ov.app_workloads():
+        if comp != "department":
+            continue
+        c = spec["containers"][0]
+        own = c["args"][-1]
+        wanted = {"DEPARTMENT_GATEWAY_TOKEN_SHA256": GATEWAY_TOKEN_SECRET}
+        wanted |= {f"DEPARTMENT_SYSTEM_TOKEN_SHA256__{d.upper()}": system_secret(d) for d in DEPARTMENTS}
+        for name, secret in wanted.items():
+            found = secret_ref(c, name)
+            if found != (secret, "sha256"):
+                whose = ("the gateway's" if secret == GATEWAY_TOKEN_SECRET
+                         else f"{own}'s own system's" if secret == system_secret(own)
+                         else "another department's system's")
+                source = f"Secret {found[0]!r} key {found[1]!r}" if found else "elsewhere"
+                errors.append(f"{wname}: {name} must come from Secret {secret!r} key 'sha256' "
+                              f"(the digest of {whose} token), not {source}")
+    rendered = {strip_hash(n): secret_data(x) for n, x in ov.by_kind.get("Secret", {}).items()}
+    seen: dict[str, str] = {}
+    for name in sorted(token_secrets & set(rendered)):
+        data = rendered[name]
+        token, digest = data.get("token", ""), data.get("sha256", "")
+        if len(token.encode()) < MIN_TOKEN_BYTES:
+            errors.append(f"Secret {name}: the token must be at least {MIN_TOKEN_BYTES} bytes")
+        if digest != hashlib.sha256(token.encode()).hexdigest():
+            errors.append(f"Secret {name}: sha256 is not the SHA-256 of its token: the services "
+                          "would refuse its holder")
+        if token in seen:
+            errors.append(f"Secrets {seen[token]} and {name} hold the same token")
+        seen[token] = name
+
+
+def check_no_reflection(ov: Overlay, external: dict[str, set[str]], errors: list[str]) -> int:
+    """Prod: no gRPC server offers reflection. Returns how many containers were looked at."""
+    looked = 0
+    for _, wname, spec in ov.workloads():
+        for c in containers(spec):
+            env, _ = effective_env(ov, c, external)
+            looked += 1
+            for value, where in lookup_all(env, "GRPC_REFLECTION"):
+                if value is None or value.strip().lower() not in FALSE:
+                    errors.append(f"{wname} ({c['name']}): GRPC_REFLECTION={value!r} ({where}); "
+                                  "prod serves no gRPC reflection: it must be unset or false")
+    return looked
+
+
+def outside_admitted(policies: list[dict], dst: dict, namespace: dict, pod: dict, port: int) -> bool:
+    """Whether the Ingress policies let a pod labelled `pod`, in another namespace labelled
+    `namespace`, open TCP `port` on pods labelled `dst`. An address block counts as admitting
+    (it may cover that pod)."""
+
+    def peer(x: dict) -> bool:
+        if "ipBlock" in x:
+            return True
+        if "namespaceSelector" not in x:
+            return False  # a pod selector alone picks pods of the policy's own namespace
+        return selects(x["namespaceSelector"] or {}, namespace) and selects(x.get("podSelector") or {}, pod)
+
+    return policies_allow(policies, "Ingress", dst, lambda peers, ports: port_admits(ports, port)
+                          and (not peers or any(peer(x) for x in peers)))
+
+
+def check_department_systems(ov: Overlay, errors: list[str]) -> int:
+    """Each department's systems reach its service, and no other department's. Returns how
+    many department services were looked at."""
+    policies = ov.policies()
+    systems_ns = {**SYSTEMS_NAMESPACE_LABELS, "kubernetes.io/metadata.name": "department-systems"}
+    other_ns = {"kubernetes.io/metadata.name": "elsewhere"}
+    looked = 0
+    for d, wname, spec, comp in ov.app_workloads():
+        if comp != "department":
+            continue
+        looked += 1
+        serves = spec["containers"][0]["args"][-1]
+        labels = d["spec"]["template"]["metadata"].get("labels") or {}
+        if labels.get(DEPARTMENT_LABEL) != serves:
+            errors.append(f"{wname}: serves {serves!r} but its pods are labelled "
+                          f"{DEPARTMENT_LABEL}={labels.get(DEPARTMENT_LABEL)!r}")
+        ports = {GRPC_PORT} | {p["containerPort"] for c in containers(spec) for p in c.get("ports") or []}
+        for system in DEPARTMENTS:
+            pod = {DEPARTMENT_LABEL: system}
+            for port in sorted(ports):
+                admitted = outside_admitted(policies, labels, systems_ns, pod, port)
+                if system == serves and port == GRPC_PORT and not admitted:
+                    errors.append(f"{wname}: the NetworkPolicies refuse {serves}'s own department "
+                                  f"systems (gridfusion.io/department: {serves} in a namespace "
+                                  f"labelled gridfusion.io/role: department-systems) on port {port}")
+                elif system != serves and admitted:
+                    errors.append(f"{wname}: the NetworkPolicies let {system}'s department systems "
+                                  f"reach {serves}'s service on port {port}: a department system "
+                                  "may reach its own department's service only")
+            if outside_admitted(policies, labels, other_ns, pod, GRPC_PORT):
+                errors.append(f"{wname}: the NetworkPolicies let pods labelled {DEPARTMENT_LABEL}: "
+                              f"{system} of any namespace reach {serves}'s service, not only those of "
+                              "namespaces labelled gridfusion.io/role: department-systems")
+        if outside_admitted(policies, labels, systems_ns, {}, GRPC_PORT):
+            errors.append(f"{wname}: the NetworkPolicies let every pod of the department-systems "
+                          f"namespaces reach {serves}'s service, not only {serves}'s own systems")
+    return looked
+
+
 def check_prod(ov: Overlay, errors: list[str]) -> None:
     def replicas(kind, name):
         d = ov.get(kind, name)
@@ -864,7 +1076,14 @@ def check_prod(ov: Overlay, errors: list[str]) -> None:
                 errors.append(f"prod: {kind}/{name} runs fewer than 2 replicas")
 
 
-def check_mongodb(ov: Overlay, errors: list[str]) -> None:
+def service_of(comp: str, container: dict) -> str:
+    """The service a workload runs: gateway, fusion, or the department in its arguments."""
+    return container["args"][-1] if comp == "department" else comp
+
+
+def check_mongodb(ov: Overlay, root: Path, errors: list[str]) -> None:
+    """One MongoDB user per service, readWrite on its own database only (the permission
+    table), created by the bootstrap Job from the Secret the service's MONGODB_URI reads."""
     sts = ov.get("StatefulSet", "mongodb")
     job = ov.get("Job", "mongodb-bootstrap")
     if not sts or not job:
@@ -875,40 +1094,54 @@ def check_mongodb(ov: Overlay, errors: list[str]) -> None:
     if str(sts["spec"].get("replicas", 1)) != members:
         errors.append(f"MongoDB: the bootstrap Job sets up {members} members, "
                       f"the StatefulSet runs {sts['spec'].get('replicas', 1)}")
-    # Users: APP for fusion and the departments, GATEWAY for the gateway alone.
-    users: dict[str, tuple[str | None, list[str]]] = {}
-    for prefix in ("APP", "GATEWAY"):
+    try:
+        table = permission_table(root)
+    except (OSError, ImportError, SyntaxError) as exc:
+        errors.append(f"MongoDB: cannot load the permission table services/platform/permissions.py: {exc}")
+        return
+    services = table.service_users(DEPARTMENTS)
+    # The users the Job creates: prefix -> (Secret, databases).
+    prefixes = [x.strip() for x in (env.get("MONGODB_USERS", {}).get("value") or "").split(",") if x.strip()]
+    if sorted(prefixes) != sorted(s.upper() for s in services):
+        errors.append(f"MongoDB: the bootstrap Job's MONGODB_USERS is {prefixes}; it must name one "
+                      f"user per service: {[s.upper() for s in services]}")
+    secret_of: dict[str, str] = {}
+    for service in services:
+        prefix = service.upper()
         ref = (env.get(f"MONGODB_{prefix}_USERNAME", {}).get("valueFrom") or {}).get("secretKeyRef")
         pref = (env.get(f"MONGODB_{prefix}_PASSWORD", {}).get("valueFrom") or {}).get("secretKeyRef")
-        listed = env.get(f"MONGODB_{prefix}_DATABASES", {}).get("value") or ""
-        dbs = [x.strip() for x in listed.split(",") if x.strip()]
-        if not ref or not pref or strip_hash(ref["name"]) != strip_hash(pref["name"]) or not dbs:
+        if not ref or not pref or strip_hash(ref["name"]) != strip_hash(pref["name"]):
             errors.append(f"MongoDB: the bootstrap Job must take MONGODB_{prefix}_USERNAME and "
-                          f"_PASSWORD from one Secret and name MONGODB_{prefix}_DATABASES")
-            return
-        users[prefix] = (strip_hash(ref["name"]), dbs)
-    (app_secret, app_dbs), (gw_secret, gw_dbs) = users["APP"], users["GATEWAY"]
-    if app_secret == gw_secret:
-        errors.append(f"MongoDB: the gateway and the services share the user of "
-                      f"Secret {app_secret}")
-    shared = sorted(set(app_dbs) & set(gw_dbs))
-    if shared:
-        errors.append(f"MongoDB: the services' user may use the gateway's database(s) {shared}")
+                          "_PASSWORD from one Secret")
+            continue
+        secret_of[service] = strip_hash(ref["name"])
+        listed = env.get(f"MONGODB_{prefix}_DATABASE", {}).get("value") or ""
+        want = table.mongodb_database(service)
+        if [x.strip() for x in listed.split(",")] != [want]:
+            errors.append(f"MongoDB: {service}'s user may use {listed!r} (MONGODB_{prefix}_DATABASE); "
+                          f"it must be exactly its own database, {want!r}")
+    for a, b in itertools.combinations(secret_of, 2):
+        if secret_of[a] == secret_of[b]:
+            errors.append(f"MongoDB: {a} and {b} share the user of Secret {secret_of[a]}")
     gw_cm = ov.find("ConfigMap", "gateway-config")
     gw_db = ((gw_cm or {}).get("data") or {}).get("GATEWAY_DATABASE", "gridfusion_gateway")
-    if gw_dbs != [gw_db]:
-        errors.append(f"MongoDB: the gateway's user may use {gw_dbs}, but the gateway's "
-                      f"database (GATEWAY_DATABASE) is {gw_db!r}: it must be exactly that one")
+    if gw_db != table.mongodb_database("gateway"):
+        errors.append(f"MongoDB: the gateway's database (GATEWAY_DATABASE) is {gw_db!r}, but its "
+                      f"user may use only {table.mongodb_database('gateway')!r}")
     for _, wname, spec, comp in ov.app_workloads():
-        uri_env = env_of(spec["containers"][0]).get("MONGODB_URI", {})
+        container = spec["containers"][0]
+        service = service_of(comp, container)
+        uri_env = env_of(container).get("MONGODB_URI", {})
         ref = (uri_env.get("valueFrom") or {}).get("secretKeyRef")
-        want = gw_secret if comp == "gateway" else app_secret
-        if ref is None:
+        want = secret_of.get(service)
+        if want is None:
+            errors.append(f"{wname}: the bootstrap Job creates no MongoDB user for {service!r}")
+        elif ref is None:
             errors.append(f"{wname}: needs MONGODB_URI from Secret {want!r}")
         elif strip_hash(ref["name"]) != want or ref["key"] != "uri":
             errors.append(f"{wname}: MONGODB_URI comes from Secret {strip_hash(ref['name'])!r} "
                           f"key {ref['key']!r}; its MongoDB user's is {want!r} key 'uri'")
-    for name in (app_secret, gw_secret):
+    for service, name in secret_of.items():
         secret = ov.find("Secret", name)
         if not secret:
             continue  # prod: made by prod_secrets.py
@@ -920,6 +1153,9 @@ def check_mongodb(ov: Overlay, errors: list[str]) -> None:
         if not uri.startswith(f"mongodb://{user}:{password}@"):
             errors.append(f"MongoDB: the uri in Secret {name} does not sign in as its own "
                           "username and password")
+        if data.get("username") != service:
+            errors.append(f"MongoDB: Secret {name} names user {data.get('username')!r}; "
+                          f"{service}'s user is {service!r}")
 
 
 def same_hardening(wname: str, spec: dict, like: dict, errors: list[str]) -> None:
@@ -1021,10 +1257,13 @@ def check_overlay(root: Path, label: str, overlay: str, component: str | None, o
         check_fusion_targets(ov, external, errors)
         check_probes(ov, errors)
         check_containers(ov, errors)
-        check_mongodb(ov, errors)
+        check_mongodb(ov, root, errors)
         check_network(ov, external, errors)
+        check_grpc_credentials(ov, errors)
+        departments = check_department_systems(ov, errors)
         if overlay == "prod":
             looked, fusions = check_no_seeding(ov, external, errors)
+            reflecting = check_no_reflection(ov, external, errors)
             check_prod(ov, errors)
     print(f"{label}: {len(ov.docs)} objects rendered and validated"
           + ("; single sign-on configured" if sso else ""))
@@ -1033,6 +1272,11 @@ def check_overlay(root: Path, label: str, overlay: str, component: str | None, o
               f"container ({gateways} gateway), GRIDFUSION_DEMO_PASSWORD set nowhere")
         print(f"{label}: fusion never seeds the synthetic county: FUSION_SEED_REFERENCE unset or "
               f"false in all {looked} containers ({fusions} fusion)")
+        print(f"{label}: no gRPC reflection: GRPC_REFLECTION unset or false in all {reflecting} "
+              "containers")
+    if not errors:
+        print(f"{label}: each department system reaches only its own department's service "
+              f"({departments} department services), with its own token")
     if overlay == JOBS_OVERLAY and component is None:
         errors += check_jobs(root, ov, outdir, external)
     return errors

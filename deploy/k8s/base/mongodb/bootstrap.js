@@ -1,4 +1,4 @@
-// Initiate the replica set and create (or update) the services' and the gateway's users.
+// Initiate the replica set and create (or update) one MongoDB user per service.
 // Idempotent: safe to run again after any change of members or password.
 // Run by the mongodb-bootstrap Job with `mongosh --nodb --file bootstrap.js`.
 const env = process.env;
@@ -67,19 +67,22 @@ if (missing.length) {
   printjson(command(admin, { replSetReconfig: cfg }));
 }
 
-// One user per prefix, each with readWrite on exactly the databases it uses:
-// APP (fusion and the department services) and GATEWAY (the gateway's accounts).
+// One user per service (MONGODB_USERS), each with readWrite on its own database
+// (MONGODB_<USER>_DATABASE) and no other role: updating a user replaces its roles.
 function ensureUser(prefix) {
   const user = env[`MONGODB_${prefix}_USERNAME`];
   const pwd = env[`MONGODB_${prefix}_PASSWORD`];
-  const roles = env[`MONGODB_${prefix}_DATABASES`].split(",").map((d) => ({ role: "readWrite", db: d.trim() }));
+  const db = (env[`MONGODB_${prefix}_DATABASE`] || "").trim();
+  if (!user || !pwd || !/^[A-Za-z0-9_]+$/.test(db)) {
+    throw new Error(`MONGODB_${prefix}_USERNAME, _PASSWORD and _DATABASE (one database) must be set`);
+  }
+  const roles = [{ role: "readWrite", db }];
   if (admin.getUser(user)) {
     admin.updateUser(user, { pwd, roles }, { w: "majority" });
-    print(`updated user ${user}`);
+    print(`updated user ${user}: readWrite on ${db}`);
   } else {
     admin.createUser({ user, pwd, roles }, { w: "majority" });
-    print(`created user ${user}`);
+    print(`created user ${user}: readWrite on ${db}`);
   }
 }
-ensureUser("APP");
-ensureUser("GATEWAY");
+env.MONGODB_USERS.split(",").map((p) => p.trim()).filter((p) => p).forEach(ensureUser);
