@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
@@ -43,6 +43,8 @@ CURRENT = "reference_current"
 SYNTHETIC_SOURCE = "synthetic Ningyang county seat (宁阳县城区, generated)"
 NO_DATA = "no reference data imported"
 BATCH = 2000
+# How long a replica's claim to seed the synthetic county holds before another may take over.
+SEED_CLAIM = timedelta(minutes=5)
 
 INDEXES = {
     "reference_versions": [IndexModel([("created_at", DESCENDING)])],
@@ -223,12 +225,17 @@ async def seed_synthetic(db: AsyncDatabase, county: County | None = None) -> str
     """Local mode and tests: store and activate the synthetic county when no version exists.
     Replicas starting together seed it once (the first to claim it); the version, or None when
     another replica claimed it (it becomes current shortly)."""
-    if await current(db) is not None or await db["reference_versions"].find_one({}):
+    if await current(db) is not None or await db["reference_versions"].find_one({"complete": True}):
         return None
+    now = datetime.now(UTC)
     try:
-        await db["meta"].insert_one({"_id": "reference_seed", "at": datetime.now(UTC)})
+        await db["meta"].insert_one({"_id": "reference_seed", "at": now})
     except DuplicateKeyError:
-        return None
+        # Claimed by another replica; take over a claim left by one that died seeding.
+        stale = await db["meta"].update_one({"_id": "reference_seed", "at": {"$lt": now - SEED_CLAIM}},
+                                            {"$set": {"at": now}})
+        if stale.modified_count == 0:
+            return None
     version = await store_version(db, county or build_county(), source=SYNTHETIC_SOURCE, actor="local-mode")
     await activate(db, version, actor="local-mode")
     await _drop_unversioned(db)

@@ -71,3 +71,13 @@ async def test_a_new_version_switches_every_view_at_once_and_a_rollback_restores
     assert [a["by"] for a in record["activations"]] == ["tests", "rollback"]
     with pytest.raises(reference_store.UnknownVersion):
         await reference_store.activate(db, "v0999", actor="tests")
+
+
+async def test_a_seeding_claim_left_by_a_replica_that_died_is_taken_over(db) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    await db["meta"].insert_one({"_id": "reference_seed", "at": datetime.now(UTC)})
+    assert await reference_store.seed_synthetic(db, COUNTY) is None  # a live claim: another replica seeds
+    await db["meta"].update_one({"_id": "reference_seed"}, {"$set": {"at": datetime.now(UTC) - timedelta(hours=1)}})
+    assert await reference_store.seed_synthetic(db, COUNTY) is not None
+    assert (await reference_store.current(db))["version"]

@@ -10,9 +10,11 @@ import pytest
 from gridfusion.community.v1 import community_pb2, community_pb2_grpc
 from gridfusion.departments.v1 import departments_pb2, departments_pb2_grpc
 from gridfusion.fusion.v1 import fusion_pb2, fusion_pb2_grpc
+from gridfusion.reference.v1 import reference_pb2, reference_pb2_grpc
 
 from services.departments.service import DepartmentServicer
 from services.fusion.community import CommunityServicer
+from services.fusion.reference_api import ReferenceServicer
 from services.fusion.server import FusionServicer
 
 pytestmark = pytest.mark.unit
@@ -21,6 +23,7 @@ SERVED = [
     (fusion_pb2, "FusionService", fusion_pb2_grpc.FusionServiceServicer, FusionServicer),
     (departments_pb2, "DepartmentService", departments_pb2_grpc.DepartmentServiceServicer, DepartmentServicer),
     (community_pb2, "CommunityService", community_pb2_grpc.CommunityServiceServicer, CommunityServicer),
+    (reference_pb2, "ReferenceService", reference_pb2_grpc.ReferenceServiceServicer, ReferenceServicer),
 ]
 
 

@@ -191,6 +191,8 @@ def _from_zip(data: bytes, where: str, problems: Problems) -> dict[str, bytes] |
                 continue
             try:
                 files[path.name] = archive.read(info)
+            # zipfile's own ways of refusing a member: corrupt (BadZipFile, OSError), encrypted
+            # (RuntimeError), a compression method it does not support (NotImplementedError).
             except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
                 problems.error(
                     "unreadable_file", f"{path.name}: cannot be extracted ({exc})", file=path.name
