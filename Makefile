@@ -1,6 +1,10 @@
 # Gridfusion — the front door. `make help` lists every target.
 SHELL := /bin/bash
-PY ?= .venv/bin/python
+# The virtualenv and the interpreter that creates it: `make test-unit VENV=.venv313
+# PYTHON=python3.13` runs the unit tests on Python 3.13 in a venv of its own.
+VENV ?= .venv
+PYTHON ?= python3.11
+PY ?= $(VENV)/bin/python
 PROTO_FILES := $(shell find proto -name '*.proto' | sort)
 
 .DEFAULT_GOAL := help
@@ -9,22 +13,57 @@ help: ## List every target with one line each
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | sort | \
 	  awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
 
-install: .venv/.installed ## Create .venv and install Gridfusion with its test tools
+install: $(VENV)/.installed ## Create .venv; install Gridfusion from the lock with extras dev and local
 
-.venv/.installed: pyproject.toml
-	@test -x $(PY) || python3.11 -m venv .venv || python3 -m venv .venv
+# Exactly the versions of uv.lock (exported with hashes to requirements-dev.txt), then the
+# project itself; pip alone does it, so a fresh machine needs only Python and PyPI.
+$(VENV)/.installed: pyproject.toml requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
+# The lock: uv.lock is resolved from pyproject.toml for Python 3.11-3.13 by the uv that the lock
+# itself pins (extra dev). Two files are exported from it with hashes: requirements-dev.txt
+# (extras dev and local, what `make install` installs) and deploy/image/requirements.txt (the
+# runtime dependencies alone, what the production image installs).
+UV := $(VENV)/bin/uv
+# uv reads no pip.conf: let it trust the certificates of the system, as pip is told to here.
+export UV_SYSTEM_CERTS ?= 1
+export UV_PYTHON_DOWNLOADS ?= never
+EXPORT = $(UV) export --frozen --no-emit-project --quiet
+
+lock: install ## Re-resolve uv.lock from pyproject.toml and re-export the requirements files
+	$(UV) lock --python $(PY) $(LOCK_ARGS)
+	$(EXPORT) --extra dev --extra local > requirements-dev.txt
+	$(EXPORT) > deploy/image/requirements.txt
+
+lock-upgrade: LOCK_ARGS = --upgrade
+lock-upgrade: lock ## Like lock, but move every dependency to its newest version pyproject.toml allows
+
+lock-check: install ## Fail when pyproject.toml, uv.lock and the exported requirements files disagree
+	@$(UV) lock --check --python $(PY) || { echo "uv.lock does not match pyproject.toml: run 'make lock'"; exit 1; }
+	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
+	  $(EXPORT) --extra dev --extra local > $$tmp/dev.txt && $(EXPORT) > $$tmp/image.txt && \
+	  for pair in requirements-dev.txt:dev.txt deploy/image/requirements.txt:image.txt; do \
+	    diff -u "$${pair%%:*}" "$$tmp/$${pair##*:}" >&2 || \
+	      { echo "$${pair%%:*} is not what uv.lock exports: run 'make lock'"; exit 1; }; \
+	  done
+	@$(PY) deploy/image/install-deps.py --check deploy/image/requirements.txt pyproject.toml
+	@echo "uv.lock, requirements-dev.txt and deploy/image/requirements.txt match pyproject.toml"
+
 run: install ## Start the whole platform on this machine (NATS, database, services, gateway)
-	.venv/bin/gridfusion run
+	$(VENV)/bin/gridfusion run
 
 test: install ## Run every test tier (unit, integration, e2e) against real servers
 	$(PY) -m pytest -q
 
 test-unit: install ## Run only the unit tests (no network)
 	$(PY) -m pytest -q -m unit
+
+test-integration: install ## Run only the integration tests (real nats-server and secantusd-py)
+	$(PY) -m pytest -q -m integration
 
 proto: install ## Regenerate the Python code of the contracts in proto/
 	$(PY) -m grpc_tools.protoc -Iproto --python_out=proto --pyi_out=proto \
@@ -40,12 +79,13 @@ proto-check: install ## Fail when the committed generated code differs from the 
 nats-auth: install ## Write the cluster's NATS users (deploy/k8s/base/nats/auth.conf) from the permission table
 	$(PY) -m services.platform.permissions --write deploy/k8s/base/nats/auth.conf
 
-lint: install ## Lint the code with ruff
+lint: install ## Lint the code (ruff) and who may import whom (import-linter, .importlinter)
 	$(PY) -m ruff check services gateway tests
+	$(VENV)/bin/lint-imports --no-cache
 
 clean: ## Remove local data and caches (keeps .venv)
 	rm -rf var .pytest_cache test-output
 
-.PHONY: help install run test test-unit proto proto-check nats-auth lint clean
+.PHONY: help install lock lock-upgrade lock-check run test test-unit test-integration proto proto-check nats-auth lint clean
 
 -include deploy/Makefile.mk

@@ -12,26 +12,21 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from gridfusion.fusion.v1 import fusion_pb2
+from services.platform import scope as platform_scope
 
 from .accounts.policy import ROLES, Admin, Scope
 from .accounts.tokens import Claims
 
-__all__ = ["GRID_ROLES", "MIN_KEY_BYTES", "ROLES", "STAFF_ROLES", "Principal", "WeakKey", "check_key",
-           "load_or_create_key"]
+__all__ = ["MIN_KEY_BYTES", "ROLES", "STAFF_ROLES", "Principal", "WeakKey", "check_key", "load_or_create_key"]
 
-STAFF_ROLES = ("county", "street", "community", "secretary", "worker", "department")
-GRID_ROLES = ("secretary", "worker", "member", "resident")
+# The roles that see cases: the grid's staff and the departments (services.platform.scope).
+STAFF_ROLES = platform_scope.CASE_ROLES
 
 
 @dataclass(frozen=True)
-class Principal:
-    username: str
-    role: str
-    street_id: str = ""
-    community_id: str = ""
-    grid_id: str = ""
-    department: str = ""
+class Principal(platform_scope.Principal):
+    """The platform's principal (who sees what: :mod:`services.platform.scope`) with its session."""
+
     session_id: str = ""
     must_change_password: bool = False
 
@@ -43,28 +38,6 @@ class Principal:
     def admin(self) -> Admin:
         """This caller as the one managing accounts."""
         return Admin(self.username, self.role, Scope(self.street_id, self.community_id, self.grid_id, self.department))
-
-    def scope(self) -> fusion_pb2.Scope:
-        """Where this caller looks, with its role: fusion refuses a scope without one, and sees
-        every case only for the county."""
-        return fusion_pb2.Scope(
-            street_id=self.street_id, community_id=self.community_id, grid_id=self.grid_id, department=self.department,
-            role=self.role,
-        )
-
-    def covers_grid(self, grid: fusion_pb2.Grid | None, grid_id: str = "") -> bool:
-        """Whether this account may see a grid's cases and people (never a resident's or member's)."""
-        if self.role == "county":
-            return True
-        if self.role in ("secretary", "worker"):
-            return grid_id == self.grid_id or (grid is not None and grid.grid_id == self.grid_id)
-        if grid is None:
-            return False
-        if self.role == "community":
-            return grid.community_id == self.community_id
-        if self.role == "street":
-            return grid.street_id == self.street_id
-        return False
 
 
 # HS256 with a key shorter than the hash is guessable offline from one token (RFC 7518 §3.2).

@@ -3,7 +3,7 @@
 The gateway holds one NATS connection with one core subscription on
 ``gridfusion.cases.>`` (the subjects of the CASES stream, payload ``fusion.v1.Case``); every
 server-sent-events listener has its own bounded queue and its principal, and receives only the
-changes :func:`gateway.scoping.case_visible` lets it see. A listener too slow to keep up loses
+changes :func:`services.platform.scope.sees_case` lets it see. A listener too slow to keep up loses
 the oldest changes, never the gateway's memory; it re-reads the case list on reconnect.
 
 A listener's session is checked every few seconds (``GATEWAY_FEED_SESSION_CHECK_SECONDS``) and
@@ -22,9 +22,9 @@ from gridfusion.fusion.v1 import fusion_pb2 as fpb
 from gridfusion.reference.v1 import reference_pb2 as rpb
 
 from services.platform import bus
+from services.platform.scope import sees_case
 
 from .auth import Principal
-from .scoping import case_visible
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class Listener:
         return None
 
     def offer(self, change: CaseChange) -> None:
-        if not case_visible(self.principal, change.case):
+        if not sees_case(self.principal, change.case):
             return
         if self.queue.full():
             self.queue.get_nowait()

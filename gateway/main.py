@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import Headers
 from starlette.types import Scope
 
+from services.platform import periodic
 from services.platform.logs import setup_logging
 from services.platform.mongo import connect as connect_mongo
 from services.platform.telemetry import setup_telemetry, shutdown_telemetry
@@ -47,6 +48,7 @@ from .api.routes import (
     open311,
     reference,
     reports,
+    vocabulary,
 )
 from .auth import check_key, load_or_create_key
 from .clients import Peers
@@ -120,7 +122,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_exception_handler(Throttled, handle_throttled)
     app.add_exception_handler(HasherBusy, handle_throttled)
     for module in (health, auth, oidc, accounts_routes, departments, grids, community, reports, audit, feed, open311, dead_letters,
-                   reference):
+                   reference, vocabulary):
         app.include_router(module.router)
     # Cases and events are the grid staff's and the departments' (not residents' or members').
     for module in (events, cases):
@@ -161,24 +163,18 @@ def limits_of(settings: GatewaySettings) -> Limits:
 
 async def _prepare_store(store: AccountStore) -> None:
     """Declare the accounts' indexes, retrying until the database answers (readiness waits)."""
-    while True:
-        try:
-            await store.ensure_indexes()
-            return
-        except Exception as exc:  # noqa: BLE001 - keep trying; /readyz says not ready meanwhile
-            log.warning("accounts database not reachable yet", extra={"error": str(exc)})
-            await asyncio.sleep(2)
+    await periodic.retry(
+        store.ensure_indexes, every=2,
+        failed=lambda exc, failures: log.warning("accounts database not reachable yet", extra={"error": str(exc)}),
+    )
 
 
 async def _connect_feed(hub: FeedHub, settings: GatewaySettings) -> None:
     """Connect the live feed to NATS, retrying until it answers (readiness waits for it)."""
-    while True:
-        try:
-            await hub.start(settings.nats_url, user=settings.nats_user, password=settings.nats_password)
-            return
-        except Exception as exc:  # noqa: BLE001 - keep trying; /readyz says not ready meanwhile
-            log.warning("live feed cannot reach NATS yet", extra={"error": str(exc)})
-            await asyncio.sleep(2)
+    await periodic.retry(
+        lambda: hub.start(settings.nats_url, user=settings.nats_user, password=settings.nats_password), every=2,
+        failed=lambda exc, failures: log.warning("live feed cannot reach NATS yet", extra={"error": str(exc)}),
+    )
 
 
 def serve() -> None:

@@ -7,6 +7,8 @@ import re
 
 from gridfusion.community.v1 import community_pb2 as cpb
 
+from services.platform.scope import GRID_STAFF
+
 from .auth import Principal
 
 # The purpose recorded when the caller gives none: the duty that lets the role see the data.
@@ -20,7 +22,7 @@ DUTY = {
 def grid_staff(caller: Principal, grid_id: str) -> bool:
     """The grid's own secretary and workers contact its people: the only roles that see their
     names, phone and ID numbers unmasked (and every such read is audited)."""
-    return caller.role in ("secretary", "worker") and bool(grid_id) and caller.grid_id == grid_id
+    return caller.role in GRID_STAFF and bool(grid_id) and caller.grid_id == grid_id
 
 
 def mask_name(name: str) -> str:

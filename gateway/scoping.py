@@ -1,11 +1,9 @@
-"""Who may see what: the scope rules of the roles as pure functions, tested without a network.
+"""The areas, reports and weeks a caller asks for, checked against what it sees.
 
-- ``county`` sees the whole county;
-- ``street`` / ``community`` see their own subtree;
-- ``secretary`` / ``worker`` see their own grid;
-- ``department`` sees the cases handed to its department while they are there (and no area
-  figures), and its own events' status;
-- ``member`` / ``resident`` see only their own orders and registrations.
+Who sees what is one rule for the whole platform, :mod:`services.platform.scope`: the county the
+whole county, a street or community centre its own subtree, a grid's secretary and workers their
+own grid, a department the cases handed to it while they are there (and no area figures),
+members and residents only their own orders and registrations.
 """
 
 from __future__ import annotations
@@ -18,9 +16,12 @@ from zoneinfo import ZoneInfo
 from gridfusion.community.v1 import community_pb2 as cpb
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
 
-from services.fusion import workflow
+from services.platform.scope import AREA_ROLES, ScopeRefused, sees_place
 
 from .auth import Principal
+
+__all__ = ["AREA_ROLES", "BadScope", "OutOfScope", "Week", "caller_area", "current_week", "narrow",
+           "parse_scope", "parse_week", "report_area"]
 
 
 class OutOfScope(Exception):
@@ -31,32 +32,12 @@ class BadScope(ValueError):
     """The scope or week parameter is malformed; the message says how."""
 
 
-AREA_ROLES = ("county", "street", "community", "secretary", "worker")
-
-
 def caller_area(caller: Principal) -> cpb.Area:
     """The whole area the caller may see."""
-    if caller.role == "county":
-        return cpb.Area()
-    if caller.role == "street":
-        return cpb.Area(street_id=caller.street_id)
-    if caller.role == "community":
-        return cpb.Area(street_id=caller.street_id, community_id=caller.community_id)
-    if caller.role in ("secretary", "worker"):
-        return cpb.Area(street_id=caller.street_id, community_id=caller.community_id, grid_id=caller.grid_id)
-    raise OutOfScope(f"role '{caller.role}' sees no area")
-
-
-def grid_in_scope(caller: Principal, grid: fpb.Grid) -> bool:
-    if caller.role == "county":
-        return True
-    if caller.role == "street":
-        return grid.street_id == caller.street_id
-    if caller.role == "community":
-        return grid.community_id == caller.community_id
-    if caller.role in ("secretary", "worker"):
-        return grid.grid_id == caller.grid_id
-    return False
+    try:
+        return caller.area()
+    except ScopeRefused as refused:
+        raise OutOfScope(refused.message) from refused
 
 
 def narrow(caller: Principal, grids: dict[str, fpb.Grid], *, grid_id: str = "", community_id: str = "",
@@ -67,23 +48,21 @@ def narrow(caller: Principal, grids: dict[str, fpb.Grid], *, grid_id: str = "", 
         grid = grids.get(grid_id)
         if grid is None:
             raise LookupError(f"no grid {grid_id!r}")
-        if not grid_in_scope(caller, grid):
-            raise OutOfScope(f"grid {grid_id} is outside your scope")
-        return cpb.Area(street_id=grid.street_id, community_id=grid.community_id, grid_id=grid.grid_id)
-    if community_id:
+        asked, named = cpb.Area(street_id=grid.street_id, community_id=grid.community_id, grid_id=grid_id), "grid"
+    elif community_id:
         members = [g for g in grids.values() if g.community_id == community_id]
         if not members:
             raise LookupError(f"no community {community_id!r}")
-        if caller.role in ("secretary", "worker") or not all(grid_in_scope(caller, g) for g in members):
-            raise OutOfScope(f"community {community_id} is outside your scope")
-        return cpb.Area(street_id=members[0].street_id, community_id=community_id)
-    if street_id:
+        asked, named = cpb.Area(street_id=members[0].street_id, community_id=community_id), "community"
+    elif street_id:
         if not any(g.street_id == street_id for g in grids.values()):
             raise LookupError(f"no street {street_id!r}")
-        if caller.role not in ("county",) and not (caller.role == "street" and caller.street_id == street_id):
-            raise OutOfScope(f"street {street_id} is outside your scope")
-        return cpb.Area(street_id=street_id)
-    return own
+        asked, named = cpb.Area(street_id=street_id), "street"
+    else:
+        return own
+    if not sees_place(caller, asked):
+        raise OutOfScope(f"{named} {grid_id or community_id or street_id} is outside your scope")
+    return asked
 
 
 def parse_scope(scope: str) -> tuple[str, str]:
@@ -99,7 +78,7 @@ def parse_scope(scope: str) -> tuple[str, str]:
 def report_area(caller: Principal, grids: dict[str, fpb.Grid], scope: str) -> cpb.Area:
     kind, ident = parse_scope(scope)
     if kind == "county":
-        if caller.role != "county":
+        if not sees_place(caller, cpb.Area()):
             raise OutOfScope("only the county sees the county's report")
         return cpb.Area()
     return narrow(caller, grids, **{f"{kind}_id": ident})
@@ -136,19 +115,5 @@ def current_week(tz: ZoneInfo, now: datetime | None = None) -> str:
     return f"{year}-W{week:02d}"
 
 
-def case_visible(caller: Principal, case: fpb.Case) -> bool:
-    """Whether a case change reaches this caller on the live feed (the same rule as fusion's case
-    list: ``services.fusion.server.scope_query``). A place left empty never matches."""
-    if caller.role == "county":
-        return True
-    if caller.role == "street":
-        return bool(caller.street_id) and case.street_id == caller.street_id
-    if caller.role == "community":
-        return bool(caller.community_id) and case.community_id == caller.community_id
-    if caller.role in ("secretary", "worker"):
-        return bool(caller.grid_id) and case.grid_id == caller.grid_id
-    if caller.role == "department":
-        # Only while the case is handed to it (workflow.department_holds), not a case it only contributed to.
-        return bool(caller.department) and case.handed_to == caller.department and all(
-            getattr(case, k) == v for k, v in workflow.DEPARTMENT_HOLDS.items())
-    return False
+# A case change reaches a caller on the live feed when the caller sees the case: the same rule as
+# fusion's case list.

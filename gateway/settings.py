@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from services.departments.main import default_port
 from services.platform.grpcserver import check_token
-from services.platform.settings import DEPARTMENTS, CommonSettings
+from services.platform.settings import CommonSettings, default_port
+from services.platform.vocabulary import DEPARTMENTS
 
 
 class GatewaySettings(CommonSettings):

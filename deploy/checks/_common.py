@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -223,3 +224,63 @@ def env_with(**extra: str) -> dict:
     env = dict(os.environ)
     env.update(extra)
     return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, proc: subprocess.Popen, name: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise CheckFailed(f"{name} exited with {proc.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise CheckFailed(f"{name} did not listen on {port} within {timeout:.0f}s")
+
+
+@contextmanager
+def nats_and_mongo(workdir: Path, auth_conf: str, nats_env: Mapping[str, str],
+                   label: str) -> Iterator[tuple[int, int]]:
+    """nats-server (JetStream, the users and permissions of ``auth_conf``, their passwords in
+    ``nats_env``) and secantusd-py on free loopback ports, their files in ``workdir``.
+
+    Yields ``(nats_port, mongo_port)`` once both listen (timed as ``label``); stops both on
+    the way out."""
+    nats_port, mongo_port = free_port(), free_port()
+    (workdir / "auth.conf").write_text(auth_conf)
+    (workdir / "nats.conf").write_text(
+        f"listen: 127.0.0.1:{nats_port}\n"
+        f"jetstream {{ store_dir: {workdir / 'js'}\n sync_interval: always }}\n"
+        "include ./auth.conf\n")
+    procs: list[subprocess.Popen] = []
+    logs = []
+    try:
+        with timed(label):
+            logs += [(workdir / "nats.log").open("w"), (workdir / "secantusd.log").open("w")]
+            procs.append(subprocess.Popen(
+                [tool("nats-server"), "-c", str(workdir / "nats.conf")],
+                env={**os.environ, **nats_env},
+                stdout=logs[0], stderr=subprocess.STDOUT))
+            procs.append(subprocess.Popen(
+                [tool("secantusd-py"), "--host", "127.0.0.1", "--port", str(mongo_port),
+                 "--storage-path", str(workdir / "db"), "--log-level", "WARNING"],
+                stdout=logs[1], stderr=subprocess.STDOUT))
+            wait_port(nats_port, procs[0], "nats-server", 30)
+            wait_port(mongo_port, procs[1], "secantusd-py", 90)
+        yield nats_port, mongo_port
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        for f in logs:
+            f.close()

@@ -10,8 +10,9 @@
    name (CA bundle, find-links folders, file:// indexes) are bind-mounted
    read-only for the build steps only. Nothing of it lands in the image.
 3. Verification of the result: runs as a non-root numeric user, has no
-   compiler, headers or pip in the final image, and its Python imports the
-   service dependencies (`python -c 'import grpc, nats, pymongo'`).
+   compiler, headers or pip, nor the local nats-server and secantusd-py, in the
+   final image, and its Python imports the service dependencies
+   (`python -c 'import grpc, nats, pymongo'`).
 
 Needs root (or a working user namespace) and Debian's mmdebstrap, buildah,
 podman and runc; .ci/deploy installs them.
@@ -50,6 +51,8 @@ FORBIDDEN_PATHS = (
 )
 FORBIDDEN_PACKAGES = ("gcc", "g++", "make", "build-essential", "python3-dev",
                       "python3.11-dev", "python3-pip", "python3-venv", "python3.11-venv")
+# The local servers of `make run` (the extra `local`): never in the image.
+LOCAL_SERVERS = ("/opt/gridfusion/bin/nats-server", "/opt/gridfusion/bin/secantusd-py")
 IMPORT_SMOKE = "import grpc, nats, pymongo; print('imports ok')"
 
 
@@ -278,6 +281,7 @@ def verify_image(image: str) -> list[str]:
     if config.get("Entrypoint") != ["gridfusion"]:
         problems.append(f"entrypoint is {config.get('Entrypoint')!r}, expected ['gridfusion']")
     probe = " ".join(f"[ -e {p} ] && echo present:{p};" for p in FORBIDDEN_PATHS)
+    probe += " ".join(f" [ -e {p} ] && echo local-server:{p};" for p in LOCAL_SERVERS)
     pkgs = " ".join(FORBIDDEN_PACKAGES)
     script = (f"{probe} for p in {pkgs}; do dpkg-query -W -f='${{Status}}' $p 2>/dev/null "
               "| grep -q 'install ok installed' && echo package:$p; done; true")
@@ -285,7 +289,10 @@ def verify_image(image: str) -> list[str]:
                  "--entrypoint", "/bin/sh", image, "-c", script).stdout
     for line in out.split():
         kind, _, what = line.partition(":")
-        problems.append(f"build tool in the final image: {what} ({kind})")
+        if kind == "local-server":
+            problems.append(f"local server in the final image: {what} (extra 'local' installed)")
+        else:
+            problems.append(f"build tool in the final image: {what} ({kind})")
     smoke = podman("run", "--rm", *ulimit_args(), "--network", "none", "--read-only",
                    "--tmpfs", "/tmp", "--entrypoint", "python3", image, "-c", IMPORT_SMOKE,
                    check=False)

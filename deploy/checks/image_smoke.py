@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,29 +25,17 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO_ROOT, CheckFailed, main_wrapper, run, timed, tool
+from _common import REPO_ROOT, CheckFailed, free_port, main_wrapper, nats_and_mongo, run, timed
 from image_build import DEFAULT_IMAGE, RUNTIME, ulimit_args
 
 SERVICE = "petition"
 HEALTH_TIMEOUT = 120.0
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port: int, proc: subprocess.Popen, name: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise CheckFailed(f"{name} exited with {proc.returncode}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise CheckFailed(f"{name} did not listen on {port} within {timeout:.0f}s")
+# `podman run` options that run a container the way its Kubernetes pod runs (host networking
+# aside): read-only root, an empty /tmp, uid 10001, no capabilities, no privilege escalation.
+POD_ARGS = ("--network", "host", "--read-only", "--read-only-tmpfs=false",
+            "--tmpfs", "/tmp:rw,size=64m,mode=1777", "--cap-drop", "ALL",
+            "--security-opt", "no-new-privileges", "--user", "10001:10001")
 
 
 def health(port: int, timeout: float) -> str:
@@ -68,46 +55,32 @@ def podman(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return run(["podman", "--runtime", RUNTIME, *args], check=check)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def image_arguments(description: str, timeout: float) -> argparse.Namespace:
+    """``--root``, ``--image`` and ``--timeout`` of a check that runs the built image, which
+    must exist."""
+    ap = argparse.ArgumentParser(description=description.split("\n\n")[0])
     ap.add_argument("--root", type=Path, default=REPO_ROOT)
     ap.add_argument("--image", default=os.environ.get("IMAGE", DEFAULT_IMAGE))
-    ap.add_argument("--timeout", type=float, default=HEALTH_TIMEOUT)
+    ap.add_argument("--timeout", type=float, default=timeout)
     args = ap.parse_args()
-    auth = args.root / "deploy" / "k8s" / "base" / "nats" / "auth.conf"
     if podman("image", "exists", args.image, check=False).returncode != 0:
         raise CheckFailed(f"image {args.image} not found: run `make image` first")
+    return args
 
-    procs: list[subprocess.Popen] = []
-    log_files = []
+
+def main() -> None:
+    args = image_arguments(__doc__, HEALTH_TIMEOUT)
+    auth = (args.root / "deploy" / "k8s" / "base" / "nats" / "auth.conf").read_text()
+    # Every NATS user of auth.conf gets a throwaway password.
+    users = [line.split(":", 1)[1].strip() for line in auth.splitlines()
+             if line.strip().startswith("user:")]
+    pw_env = {f"NATS_PASSWORD_{u.upper()}": f"smoke-{u}" for u in users}
     name = f"gridfusion-smoke-{os.getpid()}"
-    with tempfile.TemporaryDirectory(prefix="gridfusion-smoke-") as tmp:
-        tmpdir = Path(tmp)
-        logs = tmpdir / "logs"
-        logs.mkdir()
-        nats_port, mongo_port, grpc_port = free_port(), free_port(), free_port()
-        # Every NATS user of auth.conf gets a throwaway password.
-        users = [line.split(":", 1)[1].strip() for line in auth.read_text().splitlines()
-                 if line.strip().startswith("user:")]
-        pw_env = {f"NATS_PASSWORD_{u.upper()}": f"smoke-{u}" for u in users}
-        (tmpdir / "auth.conf").write_text(auth.read_text())
-        (tmpdir / "nats.conf").write_text(
-            f"listen: 127.0.0.1:{nats_port}\n"
-            f"jetstream {{ store_dir: {tmpdir / 'js'}\n sync_interval: always }}\n"
-            "include ./auth.conf\n")
+    with (tempfile.TemporaryDirectory(prefix="gridfusion-smoke-") as tmp,
+          nats_and_mongo(Path(tmp), auth, pw_env, "start nats-server and secantusd-py")
+          as (nats_port, mongo_port)):
+        grpc_port = free_port()
         try:
-            with timed("start nats-server and secantusd-py"):
-                log_files += [(logs / "nats.log").open("w"), (logs / "secantusd.log").open("w")]
-                procs.append(subprocess.Popen(
-                    [tool("nats-server"), "-c", str(tmpdir / "nats.conf")],
-                    env={**os.environ, **pw_env},
-                    stdout=log_files[0], stderr=subprocess.STDOUT))
-                procs.append(subprocess.Popen(
-                    [tool("secantusd-py"), "--host", "127.0.0.1", "--port", str(mongo_port),
-                     "--storage-path", str(tmpdir / "db"), "--log-level", "WARNING"],
-                    stdout=log_files[1], stderr=subprocess.STDOUT))
-                wait_port(nats_port, procs[0], "nats-server", 30)
-                wait_port(mongo_port, procs[1], "secantusd-py", 90)
             env = {
                 "NATS_URL": f"nats://127.0.0.1:{nats_port}",
                 "NATS_USER": SERVICE,
@@ -123,10 +96,7 @@ def main() -> None:
             }
             env_args = [a for k, v in env.items() for a in ("--env", f"{k}={v}")]
             with timed(f"podman run {args.image} serve {SERVICE}"):
-                podman("run", "--detach", "--name", name, *ulimit_args(),
-                       "--network", "host", "--read-only", "--read-only-tmpfs=false",
-                       "--tmpfs", "/tmp:rw,size=64m,mode=1777", "--cap-drop", "ALL",
-                       "--security-opt", "no-new-privileges", "--user", "10001:10001",
+                podman("run", "--detach", "--name", name, *ulimit_args(), *POD_ARGS,
                        *env_args, args.image, "serve", SERVICE)
             status = "not asked"
             with timed("wait for grpc.health.v1 SERVING"):
@@ -148,15 +118,6 @@ def main() -> None:
             print(f"{SERVICE} in {args.image}: grpc.health.v1 SERVING on port {grpc_port}")
         finally:
             podman("rm", "--force", "--time", "10", name, check=False)
-            for p in procs:
-                p.terminate()
-            for p in procs:
-                try:
-                    p.wait(10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-            for f in log_files:
-                f.close()
 
 
 if __name__ == "__main__":

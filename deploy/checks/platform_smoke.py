@@ -18,11 +18,9 @@ JSON targets, NATS users and permissions work with the services' code.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,9 +29,17 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO_ROOT, CheckFailed, load_yaml_docs, main_wrapper, render, timed, tool
-from image_build import DEFAULT_IMAGE, ulimit_args
-from image_smoke import free_port, podman, wait_port
+from _common import (
+    CheckFailed,
+    free_port,
+    load_yaml_docs,
+    main_wrapper,
+    nats_and_mongo,
+    render,
+    timed,
+)
+from image_build import ulimit_args
+from image_smoke import POD_ARGS, image_arguments, podman
 
 TIMEOUT = 180.0
 
@@ -62,13 +68,7 @@ def resolved_env(container: dict, configmaps: dict, secrets: dict) -> dict[str, 
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--root", type=Path, default=REPO_ROOT)
-    ap.add_argument("--image", default=os.environ.get("IMAGE", DEFAULT_IMAGE))
-    ap.add_argument("--timeout", type=float, default=TIMEOUT)
-    args = ap.parse_args()
-    if podman("image", "exists", args.image, check=False).returncode != 0:
-        raise CheckFailed(f"image {args.image} not found: run `make image` first")
+    args = image_arguments(__doc__, TIMEOUT)
     docs = load_yaml_docs(render(args.root, "dev"))
     configmaps = {d["metadata"]["name"]: d.get("data") or {} for d in docs if d["kind"] == "ConfigMap"}
     secrets = {d["metadata"]["name"]: {k: base64.b64decode(v).decode() for k, v in (d.get("data") or {}).items()}
@@ -79,35 +79,18 @@ def main() -> None:
     nats_files = configmaps[nats_sts["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"]]
 
     ports = {d["metadata"]["name"]: free_port() for d in deployments}
-    nats_port, mongo_port = free_port(), free_port()
     targets = {}
     for d in deployments:
         c = d["spec"]["template"]["spec"]["containers"][0]
         if d["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"] == "department":
             targets[c["args"][-1]] = f"127.0.0.1:{ports[d['metadata']['name']]}"
 
-    procs: list[subprocess.Popen] = []
-    logs = []
     names: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="gridfusion-platform-smoke-") as tmp:
-        tmpdir = Path(tmp)
-        (tmpdir / "auth.conf").write_text(nats_files["auth.conf"])
-        (tmpdir / "nats.conf").write_text(
-            f"listen: 127.0.0.1:{nats_port}\n"
-            f"jetstream {{ store_dir: {tmpdir / 'js'}\n sync_interval: always }}\n"
-            "include ./auth.conf\n")
+    with (tempfile.TemporaryDirectory(prefix="gridfusion-platform-smoke-") as tmp,
+          nats_and_mongo(Path(tmp), nats_files["auth.conf"], nats_env,
+                         "start nats-server (rendered auth.conf, Secrets' passwords) and secantusd-py")
+          as (nats_port, mongo_port)):
         try:
-            with timed("start nats-server (rendered auth.conf, Secrets' passwords) and secantusd-py"):
-                logs += [(tmpdir / "nats.log").open("w"), (tmpdir / "db.log").open("w")]
-                procs.append(subprocess.Popen([tool("nats-server"), "-c", str(tmpdir / "nats.conf")],
-                                              env={**os.environ, **nats_env},
-                                              stdout=logs[0], stderr=subprocess.STDOUT))
-                procs.append(subprocess.Popen(
-                    [tool("secantusd-py"), "--host", "127.0.0.1", "--port", str(mongo_port),
-                     "--storage-path", str(tmpdir / "db"), "--log-level", "WARNING"],
-                    stdout=logs[1], stderr=subprocess.STDOUT))
-                wait_port(nats_port, procs[0], "nats-server", 30)
-                wait_port(mongo_port, procs[1], "secantusd-py", 90)
             with timed("podman run the seven services"):
                 for d in deployments:
                     name = d["metadata"]["name"]
@@ -135,10 +118,7 @@ def main() -> None:
                     cname = f"gridfusion-smoke-{name}-{os.getpid()}"
                     names.append(cname)
                     env_args = [a for k, v in env.items() for a in ("--env", f"{k}={v}")]
-                    podman("run", "--detach", "--name", cname, *ulimit_args(), "--network", "host",
-                           "--read-only", "--read-only-tmpfs=false",
-                           "--tmpfs", "/tmp:rw,size=64m,mode=1777", "--cap-drop", "ALL",
-                           "--security-opt", "no-new-privileges", "--user", "10001:10001",
+                    podman("run", "--detach", "--name", cname, *ulimit_args(), *POD_ARGS,
                            *env_args, args.image, *c["args"])
             url = f"http://127.0.0.1:{ports['gateway']}/readyz"
             body = ""
@@ -170,15 +150,6 @@ def main() -> None:
         finally:
             if names:
                 podman("rm", "--force", "--time", "10", *names, check=False)
-            for p in procs:
-                p.terminate()
-            for p in procs:
-                try:
-                    p.wait(10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-            for f in logs:
-                f.close()
 
 
 if __name__ == "__main__":

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import suppress
 
 from gridfusion.community.v1 import community_pb2 as cpb
+
+from services.platform import periodic
 
 from .store import AccountStore
 
@@ -34,12 +35,9 @@ async def relay_once(store: AccountStore, community, *, timeout: float) -> int:
 
 async def relay_forever(store: AccountStore, community, wake: asyncio.Event, *, interval: float,
                         timeout: float) -> None:
-    """Relay at once when woken (a change was made here), else every ``interval`` seconds."""
-    while True:
-        with suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=interval)
-        wake.clear()
-        try:
-            await relay_once(store, community, timeout=timeout)
-        except Exception as exc:  # noqa: BLE001 - fusion or the database away: the outbox keeps it
-            log.warning("audit entries wait in the outbox", extra={"error": str(exc)})
+    """Relay at once when woken (a change was made here), else every ``interval`` seconds, until
+    cancelled; with fusion or the database away the outbox keeps the entries for the next pass."""
+    await periodic.repeat(
+        lambda: relay_once(store, community, timeout=timeout), every=interval, wake=wake, wait_first=True,
+        failed=lambda exc, failures: log.warning("audit entries wait in the outbox", extra={"error": str(exc)}),
+    )

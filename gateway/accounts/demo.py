@@ -15,7 +15,7 @@ from typing import Any
 
 from pymongo.errors import BulkWriteError
 
-from services.platform.settings import DEPARTMENT_LABELS, DEPARTMENTS
+from services.platform.vocabulary import DEPARTMENT_LABELS, DEPARTMENTS
 
 from .passwords import Hasher
 from .policy import Scope

@@ -79,7 +79,7 @@ from joserfc.errors import BadSignatureError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 from pymongo.asynchronous.collection import AsyncCollection
 
-from services.platform.settings import DEPARTMENTS
+from services.platform.vocabulary import DEPARTMENTS
 
 from .policy import PLACED_BY, ROLES, SCOPE_FIELDS, Admin, PolicyError, Scope, check_username
 from .service import Accounts, SignInRefused, TokenPair

@@ -25,23 +25,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from services.platform.settings import DEPARTMENTS
+from services.platform.scope import PLACED_BY
+from services.platform.vocabulary import DEPARTMENTS, ROLES
 
-ROLES: tuple[str, ...] = ("county", "street", "community", "secretary", "worker", "member", "resident", "department")
-ROLE_LABELS: dict[str, str] = {
-    "county": "县级管理员", "street": "街道网格中心", "community": "社区网格中心", "secretary": "网格党支部书记",
-    "worker": "网格员", "member": "在职党员", "resident": "居民", "department": "职能部门系统",
-}
 # Lower is higher. Department accounts stand beside the tree: only the county manages them.
 RANK: dict[str, int] = {"county": 0, "street": 1, "community": 2, "secretary": 3, "worker": 4, "member": 5,
                         "resident": 5, "department": 1}
 ADMIN_ROLES: tuple[str, ...] = ("county", "street", "community")
 SCOPE_FIELDS: tuple[str, ...] = ("street_id", "community_id", "grid_id", "department")
-# The one field each role is placed by; the others follow from it.
-PLACED_BY: dict[str, str | None] = {
-    "county": None, "street": "street_id", "community": "community_id", "secretary": "grid_id",
-    "worker": "grid_id", "member": "grid_id", "resident": "grid_id", "department": "department",
-}
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import jwt
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from google.protobuf.timestamp_pb2 import Timestamp
 from gridfusion.fusion.v1 import fusion_pb2
@@ -90,6 +90,9 @@ def get_state(request: Request) -> GatewayState:
 
 
 State = Annotated[GatewayState, Depends(get_state)]
+# A list's page (from 1) and its size, bounded so a number too large is a 422, never a 500.
+Page = Annotated[int, Query(ge=1, le=100000)]
+PageSize = Annotated[int, Query(ge=1, le=200)]
 
 
 # What a caller that must first change its one-time password may still do.

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from gridfusion.departments.v1 import departments_pb2
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from services.platform.vocabulary import ID_MAX
 
 
 class Token(BaseModel):
@@ -487,3 +490,29 @@ class ImportReport(BaseModel):
     crs: str
     counts: ReferenceCounts
     problems: list[ImportProblem]
+
+
+class PatrolPointIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    time: AwareDatetime = Field(description="When the fix was taken, ISO 8601 with offset")
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+
+
+class PatrolLogIn(BaseModel):
+    """A grid worker's patrol track as the grid app uploads it; the same ``log_id`` is one log."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    log_id: str = Field(min_length=1, max_length=ID_MAX)
+    worker_id: str = Field(min_length=1, max_length=ID_MAX, description="The grid worker's person id")
+    points: list[PatrolPointIn] = Field(min_length=2, max_length=20000, description="Fixes of the track")
+    note: str = Field("", max_length=2000)
+
+    def to_proto(self, grid_id: str = "") -> departments_pb2.PatrolLog:
+        log = departments_pb2.PatrolLog(log_id=self.log_id, worker_id=self.worker_id, note=self.note, grid_id=grid_id)
+        for p in self.points:
+            point = log.points.add(lon=p.lon, lat=p.lat)
+            point.time.FromDatetime(p.time)
+        return log

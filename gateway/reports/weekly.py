@@ -17,8 +17,7 @@ from typing import Any
 
 from gridfusion.community.v1 import community_pb2 as cpb
 
-from services.departments.taxonomy import FAMILIES
-from services.platform.settings import DEPARTMENT_LABELS, DEPARTMENTS
+from services.platform.vocabulary import DEPARTMENT_LABELS, DEPARTMENTS, FAMILIES
 
 PATROL_WEEK_TARGET = 28.0
 ORDERS_TARGET = 5

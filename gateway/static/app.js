@@ -3,7 +3,8 @@
 // administration, and live case changes.
 // Plain ES modules, no build step; everything comes from the gateway's own API.
 import {
-  ACTION, DEPARTMENTS, LEVEL, ORDER_ACTION, ORDER_STATUS, ROLE, STATUS, STEP, currentLang, label, setLang, t, translatePage,
+  ACTION, DEPARTMENTS, LEVEL, ORDER_ACTION, ORDER_STATUS, RISK, ROLE, STATUS, STEP, currentLang, label, loadVocabulary, setLang, t,
+  translatePage,
 } from "./i18n.js";
 
 const FINISHED = new Set(["resolved", "closed"]);
@@ -552,7 +553,7 @@ async function openCase(caseId) {
     field("d.summary", c.summary), field("c.grid", `${gridName(c.grid_id)} ${c.grid_id}`), field("c.category", c.category),
     field("d.departments", c.departments.map((d) => label(DEPARTMENTS, d)).join("、")),
     field("d.opened", time(c.opened_at)), field("d.due", time(c.due_at)), field("d.closed", time(c.closed_at)),
-    field("d.risk", c.risk_level), field("d.handed", c.handed_to ? label(DEPARTMENTS, c.handed_to) : null),
+    field("d.risk", c.risk_level ? label(RISK, c.risk_level) : null), field("d.handed", c.handed_to ? label(DEPARTMENTS, c.handed_to) : null),
     field("d.rating", c.rating),
     el("h3", {}, t("d.events")), el("ol", { class: "events" }, ...events),
     el("h3", {}, t("d.timeline")), el("ol", { class: "timeline" }, ...timeline),
@@ -567,7 +568,7 @@ function actionForm(c) {
   if (!allowed.length) return form;
   const note = el("input", { name: "note", placeholder: t("d.note") });
   const department = el("select", { name: "department" }, ...Object.keys(DEPARTMENTS).map((d) => el("option", { value: d }, label(DEPARTMENTS, d))));
-  const risk = el("select", { name: "risk_level" }, ...["low", "medium", "high", "critical"].map((r) => el("option", { value: r }, r)));
+  const risk = el("select", { name: "risk_level" }, ...Object.keys(RISK).map((r) => el("option", { value: r }, label(RISK, r))));
   const rating = el("select", { name: "rating" }, ...[5, 4, 3, 2, 1].map((r) => el("option", { value: r }, "★".repeat(r))));
   const result = el("input", { name: "result", placeholder: t("d.result") });
   const message = el("p", { class: "message", role: "status" });
@@ -1122,6 +1123,7 @@ function applyLang() {
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
+  await loadVocabulary();
   setLang(currentLang());
   applyLang();
   $("#login").addEventListener("submit", login);

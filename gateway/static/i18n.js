@@ -103,42 +103,38 @@ export const STRINGS = {
   },
 };
 
-export const STATUS = {
-  reported: ["已上报", "reported"], accepted: ["已受理", "accepted"], escalated: ["已上报上级", "escalated"],
-  assessed: ["已研判", "assessed"], handed_over: ["已移交", "handed over"], result_reported: ["已反馈结果", "result reported"],
-  resolved: ["已就地化解", "resolved"], closed: ["已结案", "closed"], reopened: ["已重启", "reopened"],
-};
-export const LEVEL = {
-  grid: ["网格", "grid"], community: ["社区", "community"], street: ["街道", "street"], department: ["部门", "department"],
-};
-export const ACTION = {
-  accept: ["受理", "Accept"], resolve_on_site: ["就地化解", "Resolve on site"], escalate: ["上报", "Escalate"],
-  assess: ["分析研判", "Assess"], hand_over: ["分级移交", "Hand over"], report_result: ["办理反馈", "Report result"],
-  close: ["结案", "Close"], feedback: ["群众评价", "Feedback"], reopen: ["重启", "Reopen"],
-};
+// The contract's words (departments, statuses, levels, actions, roles, order statuses): filled from
+// GET /v1/vocabulary by loadVocabulary() before the first page is drawn, each as code → [zh, en].
+export const STATUS = {};
+export const LEVEL = {};
+export const ACTION = {};
+export const ROLE = {};
+export const DEPARTMENTS = {};
+export const ORDER_STATUS = {};
+export const RISK = {};
 // Timeline steps: the actions, plus what fusion records on its own.
 export const STEP = {
-  ...ACTION, reported: ["上报事件", "reported"], correlated: ["关联事件", "correlated"], overdue: ["超期", "overdue"],
-};
-export const ORDER_STATUS = {
-  placed: ["已下单", "placed"], dispatched: ["已派单", "dispatched"], taken: ["已接单", "taken"],
-  completed: ["已完成", "completed"], rated: ["已评价", "rated"], cancelled: ["已取消", "cancelled"],
+  reported: ["上报事件", "reported"], correlated: ["关联事件", "correlated"], overdue: ["超期", "overdue"],
 };
 export const ORDER_ACTION = {
   dispatch: ["派单", "Dispatch"], take: ["接单", "Take"], complete: ["完成", "Complete"], rate: ["评价", "Rate"],
   cancel: ["取消", "Cancel"],
 };
-export const ROLE = {
-  county: ["县级管理员", "County administrator"], street: ["街道网格中心", "Street grid centre"],
-  community: ["社区网格中心", "Community grid centre"], secretary: ["网格党支部书记", "Grid party-branch secretary"],
-  worker: ["网格员", "Grid worker"], member: ["在职党员", "Working party member"], resident: ["居民", "Resident"],
-  department: ["职能部门系统", "Department system"],
+
+const TABLES = {
+  case_statuses: STATUS, levels: LEVEL, actions: ACTION, roles: ROLE, departments: DEPARTMENTS,
+  order_statuses: ORDER_STATUS, risk_levels: RISK,
 };
-export const DEPARTMENTS = {
-  comprehensive_governance: ["综治", "Comprehensive governance"], petition: ["信访", "Petitions"],
-  legal_aid: ["法律援助", "Legal aid"], police_assistant: ["网格警务助理", "Police assistant"],
-  civil_affairs: ["民政", "Civil affairs"],
-};
+
+export async function loadVocabulary() {
+  const reply = await fetch("/v1/vocabulary");
+  if (!reply.ok) throw new Error(`vocabulary: ${reply.status}`);
+  const answer = await reply.json();
+  for (const [name, target] of Object.entries(TABLES)) {
+    for (const word of answer[name] || []) target[word.code] = [word.label, word.label_en];
+  }
+  for (const [code, pair] of Object.entries(ACTION)) if (!(code in STEP)) STEP[code] = pair;
+}
 
 let lang = localStorage.getItem("gridfusion.lang") || "zh";
 

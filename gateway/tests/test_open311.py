@@ -7,7 +7,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from gateway.api.routes.open311 import SERVICE_CODES, services_list, to_xml
-from services.departments.taxonomy import SHARED_CATEGORIES
+from services.platform.vocabulary import SHARED_CATEGORIES
 
 pytestmark = pytest.mark.unit
 

@@ -9,17 +9,18 @@ import pytest
 from gridfusion.community.v1 import community_pb2 as cpb
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
 
+from gateway.api.routes.community import contact_unmasked, sees_order
 from gateway.auth import Principal
 from gateway.privacy import audit_entry, mask_id_number, mask_name, mask_phone
 from gateway.reports.weekly import assemble, grid_score, render_html
 from gateway.scoping import (
     BadScope,
     OutOfScope,
-    case_visible,
     narrow,
     parse_week,
     report_area,
 )
+from services.platform import scope
 
 pytestmark = pytest.mark.unit
 TZ = ZoneInfo("Asia/Shanghai")
@@ -109,20 +110,43 @@ def test_case_visibility_on_the_feed() -> None:
     other = fpb.Case(case_id="D", grid_id="G3", community_id="C3", street_id="S2", departments=["civil_affairs"],
                      handed_to="legal_aid", status="handed_over", level="department")
     # petition contributed to the first case only: a department does not see that.
-    assert [case_visible(p, case) for p in (COUNTY, STREET, COMMUNITY, SECRETARY, WORKER, DEPARTMENT, RESIDENT, MEMBER)] == [
+    assert [scope.sees_case(p, case) for p in (COUNTY, STREET, COMMUNITY, SECRETARY, WORKER, DEPARTMENT, RESIDENT, MEMBER)] == [
         True, True, True, True, True, False, False, False]
-    assert [case_visible(p, other) for p in (COUNTY, STREET, COMMUNITY, SECRETARY, DEPARTMENT)] == [True, False, False, False, False]
+    assert [scope.sees_case(p, other) for p in (COUNTY, STREET, COMMUNITY, SECRETARY, DEPARTMENT)] == [True, False, False, False, False]
     legal_aid = Principal("dept-legal_aid", "department", department="legal_aid")
-    assert case_visible(legal_aid, other)
+    assert scope.sees_case(legal_aid, other)
     back = fpb.Case(case_id="D", grid_id="G3", street_id="S2", handed_to="legal_aid", status="result_reported", level="street")
-    assert not case_visible(legal_aid, back)  # finding 10: out of sight once it is no longer handed to it
+    assert not scope.sees_case(legal_aid, back)  # finding 10: out of sight once it is no longer handed to it
 
 
 def test_finding_6_a_place_left_empty_never_matches_on_the_feed() -> None:
     nowhere = fpb.Case(case_id="E", grid_id="", community_id="", street_id="", handed_to="", status="handed_over",
                        level="department")
     for role in ("street", "community", "secretary", "worker", "department"):
-        assert not case_visible(Principal(f"{role}-x", role), nowhere), role
+        assert not scope.sees_case(Principal(f"{role}-x", role), nowhere), role
+
+
+def test_a_caller_is_the_platforms_principal_with_its_session() -> None:
+    caller = Principal("sec-G1", "secretary", street_id="S1", community_id="C1", grid_id="G1", session_id="s1")
+    assert isinstance(caller, scope.Principal) and caller.session_id == "s1"
+    assert scope.Principal.of_actor(caller.actor()) == scope.Principal("sec-G1", "secretary", "S1", "C1", "G1")
+    assert [g for g, grid in GRIDS.items() if scope.sees_place(caller, grid)] == ["G1"]
+    assert [g for g, grid in GRIDS.items() if scope.sees_place(COMMUNITY, grid)] == ["G1"]
+    assert [g for g, grid in GRIDS.items() if scope.sees_place(STREET, grid)] == ["G1", "G2"]
+    assert all(scope.sees_place(COUNTY, grid) for grid in GRIDS.values())
+    assert not any(scope.sees_place(p, GRIDS["G1"]) for p in (DEPARTMENT, RESIDENT, MEMBER))
+
+
+def test_a_service_order_is_seen_by_its_resident_its_member_and_its_area() -> None:
+    order = cpb.ServiceOrder(order_id="SO-1", grid_id="G1", community_id="C1", street_id="S1", resident="resident-G1",
+                             member_id="member-G1")
+    elsewhere = cpb.ServiceOrder(order_id="SO-2", grid_id="G3", community_id="C3", street_id="S2", resident="resident-G3")
+    assert [sees_order(p, order) for p in (COUNTY, STREET, COMMUNITY, SECRETARY, WORKER, DEPARTMENT, RESIDENT, MEMBER)] == [
+        True, True, True, True, True, False, True, True]
+    assert [sees_order(p, elsewhere) for p in (COUNTY, STREET, COMMUNITY, SECRETARY, DEPARTMENT, RESIDENT, MEMBER)] == [
+        True, False, False, False, False, False, False]
+    assert [contact_unmasked(p, order) for p in (RESIDENT, SECRETARY, MEMBER, COMMUNITY)] == [
+        (True, False), (True, True), (True, True), (False, False)]
 
 
 def test_masking_keeps_only_what_identifies_nobody() -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from services.platform.grpcserver import Authorise, TokenAuth
-from services.platform.settings import DEPARTMENTS
+from services.platform.vocabulary import DEPARTMENTS
 
 GATEWAY = "gateway"
 SYSTEM_PREFIX = "system:"

@@ -11,21 +11,10 @@ from __future__ import annotations
 
 from gridfusion.events.v1 import events_pb2
 
-from services.reference.exchange.crs import CRS_NAMES, to_wgs84
+from services.reference.exchange.crs import to_wgs84
 
 WGS84 = "wgs84"
 REPORTED_LOCATION = "reported_location"
-
-
-def crs_error(location: events_pb2.Location) -> str | None:
-    """Why ``location.crs`` is refused, or None (empty means WGS84)."""
-    if not location.crs or location.crs == WGS84:
-        return None
-    if location.crs not in CRS_NAMES:
-        return f"must be one of {', '.join(CRS_NAMES)}"
-    if location.WhichOneof("kind") != "point":
-        return "a datum applies only to a point (lon, lat)"
-    return None
 
 
 def keep_in_wgs84(event: events_pb2.DepartmentEvent) -> None:

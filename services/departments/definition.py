@@ -1,5 +1,5 @@
 """A department is a definition — its event types, categories, details and rules — not a copy
-of a service. The framework in :mod:`services.departments.service` runs any definition."""
+of a service. The framework (:mod:`services.departments.servicer`) runs any definition."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .taxonomy import GENERIC_TYPE, SHARED_CATEGORIES
+from services.platform.vocabulary import GENERIC_TYPE, SHARED_CATEGORIES
 
 if TYPE_CHECKING:
     from gridfusion.events.v1 import events_pb2

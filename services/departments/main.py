@@ -9,19 +9,15 @@ from pydantic_settings import SettingsConfigDict
 
 from services.platform.grpcserver import check_sha256
 from services.platform.runtime import Runtime, run
-from services.platform.settings import DEPARTMENTS, CommonSettings
+from services.platform.settings import CommonSettings, default_port
 
 from . import access, reference
 from .definition import Department
 from .definitions import DEFINITIONS
-from .service import DepartmentIntake, DepartmentServicer, Publisher
+from .intake import DepartmentIntake
+from .publisher import Publisher
+from .servicer import DepartmentServicer
 from .store import DepartmentStore
-
-FIRST_PORT = 50051
-
-
-def default_port(department: str) -> int:
-    return FIRST_PORT + DEPARTMENTS.index(department)
 
 
 class DepartmentSettings(CommonSettings):

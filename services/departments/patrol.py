@@ -39,8 +39,9 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 from shapely.geometry import MultiPolygon, Point, Polygon
 
+from services.platform.vocabulary import ID_MAX
+
 from . import reference
-from .taxonomy import ID_MAX
 
 MIN_HOURS = 4.0
 MAX_GAP = timedelta(minutes=10)

@@ -37,8 +37,9 @@ from gridfusion.events.v1 import events_pb2
 from gridfusion.reference.v1 import reference_pb2 as rpb
 from gridfusion.reference.v1 import reference_pb2_grpc as rpb_grpc
 
-from services.fusion.resolver import GridResolver, Resolution
+from services.platform import periodic
 from services.reference import County
+from services.reference.resolver import GridResolver, Resolution
 from services.reference.snapshot import from_snapshots
 
 log = logging.getLogger(__name__)
@@ -265,19 +266,10 @@ class ReferenceFollower:
         subscription = None
         if nc is not None:
             subscription = await nc.subscribe(SUBJECT, cb=self.heard)
-        failures = 0
         try:
-            while not stop.is_set():
-                try:
-                    await self.sync()
-                    failures = 0
-                except Exception as exc:  # noqa: BLE001 - keep trying; the reason is logged and kept
-                    failures += 1
-                    self._failed(exc, failures)
-                wait = self.poll_seconds
-                if failures:
-                    wait = min(self.backoff[min(failures, len(self.backoff)) - 1], self.poll_seconds)
-                await self._pause(stop, wait)
+            # A failure is logged and kept as the reason; the next try comes after the backoff.
+            await periodic.repeat(self.sync, every=self.poll_seconds, failed=self._failed, stop=stop,
+                                  wake=self._wake, backoff=self.backoff)
         finally:
             if subscription is not None:
                 with suppress(Exception):
@@ -293,14 +285,3 @@ class ReferenceFollower:
         else:
             log.warning(f"reference data not refreshed; still on {self.holder.view.name}",
                         extra={"reason": reason, "attempts": failures, "fusion": self.target})
-
-    async def _pause(self, stop: asyncio.Event, seconds: float) -> None:
-        """Wait ``seconds``, or less if an announcement or ``stop`` comes first."""
-        waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-        try:
-            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
-            await asyncio.gather(*waiters, return_exceptions=True)
-        self._wake.clear()

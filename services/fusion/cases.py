@@ -38,20 +38,21 @@ from pymongo.errors import DuplicateKeyError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from services.departments.schema import SEVERITY_FROM_PROTO
 from services.platform.bus import event_key
 from services.platform.mongo import ensure_indexes
+from services.platform.scope import sees_case
+from services.platform.vocabulary import SEVERITY_FROM_PROTO, STATUSES
+from services.reference.resolver import Resolution
 
 from . import outbox, workflow
 from .convert import case_to_proto
 from .correlation import SUBJECT_WINDOW, Sighting, same_incident
 from .deadlines import deadline
-from .resolver import Resolution
 from .workflow import Actor, Refused, Request, Transition
 
 log = logging.getLogger(__name__)
 
-OPEN_STATUSES = tuple(s for s in workflow.STATUSES if s not in workflow.CLOSED)
+OPEN_STATUSES = tuple(s for s in STATUSES if s not in workflow.CLOSED)
 CLOSED_STATUSES = workflow.CLOSED
 SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 
@@ -70,7 +71,8 @@ INDEXES = {
     "events": [IndexModel([("case_id", ASCENDING)]), IndexModel([("status", ASCENDING)]),
                IndexModel([("event_id", ASCENDING), ("department", ASCENDING)], name="event_id")],
     "dead_letters": [IndexModel([("dead_lettered_at", DESCENDING)]), IndexModel([("reprocessed", ASCENDING), ("dead_lettered_at", DESCENDING)]),
-                     IndexModel([("event_id", ASCENDING), ("department", ASCENDING)], name="event_id")],
+                     IndexModel([("event_id", ASCENDING), ("department", ASCENDING)], name="event_id"),
+                     IndexModel([("department", ASCENDING), ("dead_lettered_at", DESCENDING)])],
     "outbox": outbox.INDEXES,
 }
 
@@ -291,7 +293,7 @@ class CaseStore:
     async def _act(self, s: AsyncClientSession, case_id: str, request: Request, actor: Actor, now: datetime,
                    key: str) -> Acted:
         doc = await self.cases.find_one({"_id": case_id}, {"sightings": 0}, session=s)
-        if doc is None or not workflow.in_scope(actor, doc):
+        if doc is None or not sees_case(actor, doc):
             raise Refused("not_found", f"no case {case_id!r} in your scope")
         if key and key in doc.get("applied", []):
             return Acted(doc, None, duplicate=True)

@@ -19,14 +19,14 @@ from google.protobuf.message import DecodeError
 from gridfusion.events.v1 import events_pb2
 from nats.aio.msg import Msg
 
-from services.departments.validation import check_shared
 from services.platform.bus import Outcome
 from services.platform.clock import Clock
-from services.platform.settings import DEPARTMENTS
+from services.platform.events import check_shared
+from services.platform.vocabulary import DEPARTMENTS
+from services.reference.resolver import GridResolver, unlocatable_reason
 
 from .cases import CaseStore
 from .outbox import SOURCE, Relay
-from .resolver import GridResolver, unlocatable_reason
 
 log = logging.getLogger(__name__)
 

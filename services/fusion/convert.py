@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from gridfusion.events.v1 import events_pb2
 from gridfusion.fusion.v1 import fusion_pb2 as pb
 
-from services.departments.schema import SEVERITY_TO_PROTO
+from services.platform.vocabulary import SEVERITY_TO_PROTO
+
+from .timestamps import set_time
 
 
-def _ts(target, value: datetime | None) -> None:
-    if value is not None:
-        target.FromDatetime(value)
+def _texts(doc: dict[str, Any], *names: str) -> dict[str, Any]:
+    """The named string fields of ``doc``, ``""`` (the proto default) for those it lacks."""
+    return {name: doc.get(name, "") for name in names}
 
 
 def grid_to_proto(doc: dict[str, Any], *, with_polygon: bool = True) -> pb.Grid:
@@ -61,49 +62,30 @@ def case_to_proto(doc: dict[str, Any]) -> pb.Case:
     case = pb.Case(
         case_id=doc["_id"],
         grid_id=doc["grid_id"],
-        community_id=doc.get("community_id", ""),
-        street_id=doc.get("street_id", ""),
         category=doc["category"],
         status=doc["status"],
         level=doc["level"],
         departments=doc.get("departments", []),
         event_ids=doc.get("event_ids", []),
-        summary=doc.get("summary", ""),
         severity=SEVERITY_TO_PROTO.get(doc.get("severity", ""), events_pb2.SEVERITY_UNSPECIFIED),
-        subject_id=doc.get("subject_id", ""),
-        risk_level=doc.get("risk_level", ""),
-        handed_to=doc.get("handed_to", ""),
-        linked_case_id=doc.get("linked_case_id", ""),
         rating=doc.get("rating", 0),
         version=doc.get("version", 1),
         overdue=bool(doc.get("overdue", False)),
-        result=doc.get("result", ""),
+        **_texts(doc, "community_id", "street_id", "summary", "subject_id", "risk_level",
+                 "handed_to", "linked_case_id", "result"),
     )
-    _ts(case.level_started_at, doc.get("level_started_at"))
-    _ts(case.opened_at, doc.get("opened_at"))
-    _ts(case.due_at, doc.get("due_at"))
-    _ts(case.closed_at, doc.get("closed_at"))
-    _ts(case.updated_at, doc.get("updated_at"))
+    for name in ("level_started_at", "opened_at", "due_at", "closed_at", "updated_at"):
+        set_time(getattr(case, name), doc.get(name))
     return case
 
 
 def timeline_to_proto(entry: dict[str, Any]) -> pb.TimelineEntry:
     out = pb.TimelineEntry(
-        action=entry.get("action", ""),
-        actor=entry.get("actor", ""),
-        role=entry.get("role", ""),
-        from_status=entry.get("from_status", ""),
-        to_status=entry.get("to_status", ""),
-        level=entry.get("level", ""),
-        note=entry.get("note", ""),
-        event_id=entry.get("event_id", ""),
-        from_level=entry.get("from_level", ""),
-        risk_level=entry.get("risk_level", ""),
-        department=entry.get("department", ""),
         rating=entry.get("rating", 0),
-        result=entry.get("result", ""),
+        **_texts(entry, "action", "actor", "role", "from_status", "to_status", "level", "note",
+                 "event_id", "from_level", "risk_level", "department", "result"),
     )
-    _ts(out.at, entry.get("at"))
+    set_time(out.at, entry.get("at"))
     return out
 
 
@@ -112,13 +94,9 @@ def event_to_proto(doc: dict[str, Any]) -> pb.FusedEvent:
     out = pb.FusedEvent(
         event_id=doc["event_id"],
         status=doc["status"],
-        case_id=doc.get("case_id", ""),
-        grid_id=doc.get("grid_id", ""),
-        reason=doc.get("reason", ""),
-        department=doc.get("department", ""),
-        category=doc.get("category", ""),
+        **_texts(doc, "case_id", "grid_id", "reason", "department", "category"),
     )
-    _ts(out.fused_at, doc.get("fused_at"))
+    set_time(out.fused_at, doc.get("fused_at"))
     if doc.get("event"):
         out.event.ParseFromString(doc["event"])
     return out
@@ -126,15 +104,10 @@ def event_to_proto(doc: dict[str, Any]) -> pb.FusedEvent:
 
 def dead_letter_to_proto(doc: dict[str, Any]) -> pb.DeadLetterRecord:
     out = pb.DeadLetterRecord(
-        event_id=doc.get("event_id", ""),
-        stage=doc.get("stage", ""),
-        reason=doc.get("reason", ""),
-        origin_subject=doc.get("origin_subject", ""),
         reprocessed=doc.get("reprocessed", False),
-        department=doc.get("department", ""),
         reprocessable=bool(doc.get("reprocessable", doc.get("event") is not None)),
-        case_id=doc.get("case_id", ""),
+        **_texts(doc, "event_id", "stage", "reason", "origin_subject", "department", "case_id"),
     )
-    _ts(out.dead_lettered_at, doc.get("dead_lettered_at"))
-    _ts(out.reprocessed_at, doc.get("reprocessed_at"))
+    set_time(out.dead_lettered_at, doc.get("dead_lettered_at"))
+    set_time(out.reprocessed_at, doc.get("reprocessed_at"))
     return out

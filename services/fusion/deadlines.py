@@ -11,24 +11,19 @@ from datetime import timedelta
 
 H = timedelta(hours=1)
 
-# level → family → time allowed at that level before automatic escalation.
+# level → family → time allowed at that level before automatic escalation, in hours.
+_FAMILIES = ("safety_hazard", "public_order", "dispute", "special_population", "livelihood",
+             "legal_service", "environment", "property_management", "other")
+_HOURS = {
+    #              safety public dispute special livelihood legal environment property other
+    "grid":       (12,    12,    48,     24,     72,        72,   48,         72,      72),
+    "community":  (24,    24,    72,     48,     120,       120,  72,         120,     120),
+    "street":     (48,    48,    120,    72,     168,       168,  120,        168,     168),
+    "department": (72,    72,    240,    168,    240,       240,  168,        240,     240),
+}
 DEADLINES: dict[str, dict[str, timedelta]] = {
-    "grid": {
-        "safety_hazard": 12 * H, "public_order": 12 * H, "dispute": 48 * H, "special_population": 24 * H,
-        "livelihood": 72 * H, "legal_service": 72 * H, "environment": 48 * H, "property_management": 72 * H, "other": 72 * H,
-    },
-    "community": {
-        "safety_hazard": 24 * H, "public_order": 24 * H, "dispute": 72 * H, "special_population": 48 * H,
-        "livelihood": 120 * H, "legal_service": 120 * H, "environment": 72 * H, "property_management": 120 * H, "other": 120 * H,
-    },
-    "street": {
-        "safety_hazard": 48 * H, "public_order": 48 * H, "dispute": 120 * H, "special_population": 72 * H,
-        "livelihood": 168 * H, "legal_service": 168 * H, "environment": 120 * H, "property_management": 168 * H, "other": 168 * H,
-    },
-    "department": {
-        "safety_hazard": 72 * H, "public_order": 72 * H, "dispute": 240 * H, "special_population": 168 * H,
-        "livelihood": 240 * H, "legal_service": 240 * H, "environment": 168 * H, "property_management": 240 * H, "other": 240 * H,
-    },
+    level: {family: hours * H for family, hours in zip(_FAMILIES, row, strict=True)}
+    for level, row in _HOURS.items()
 }
 
 

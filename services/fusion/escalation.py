@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from services.platform import periodic
 from services.platform.clock import Clock
 
 from .cases import Acted, CaseStore
@@ -43,12 +44,5 @@ class Escalator:
         return done
 
     async def run(self, stop: asyncio.Event, interval: float = 30.0) -> None:
-        while not stop.is_set():
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("escalation pass failed")
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=interval)
-            except TimeoutError:
-                pass
+        await periodic.repeat(self.tick, every=interval, stop=stop,
+                              failed=lambda exc, failures: log.exception("escalation pass failed"))

@@ -16,7 +16,8 @@ from services.platform.settings import CommonSettings
 
 from . import reference_store
 from .cases import CaseStore
-from .community import CommunityServicer, CommunityStore
+from .community_api import CommunityServicer
+from .community_store import CommunityStore
 from .consumer import SOURCE, FusionHandler
 from .escalation import Escalator
 from .outbox import Relay

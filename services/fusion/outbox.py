@@ -21,7 +21,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
-from services.platform import bus
+from services.platform import bus, periodic
 from services.platform.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -108,12 +108,5 @@ class Relay:
         return True
 
     async def run(self, stop: asyncio.Event, interval: float = 5.0) -> None:
-        while not stop.is_set():
-            try:
-                await self.publish_stale()
-            except Exception:
-                log.exception("outbox relay pass failed")
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=interval)
-            except TimeoutError:
-                pass
+        await periodic.repeat(self.publish_stale, every=interval, stop=stop,
+                              failed=lambda exc, failures: log.exception("outbox relay pass failed"))

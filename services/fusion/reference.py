@@ -21,10 +21,11 @@ from google.protobuf.message import DecodeError
 from gridfusion.reference.v1 import reference_pb2 as rpb
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.platform import periodic
 from services.reference import County
+from services.reference.resolver import GridResolver
 
 from . import reference_store
-from .resolver import GridResolver
 
 log = logging.getLogger(__name__)
 
@@ -112,16 +113,11 @@ class ReferenceHolder:
 
         subscription = await nc.subscribe(SUBJECT, cb=heard) if nc is not None else None
         try:
-            while not stop.is_set():
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), timeout=poll_seconds)
-                wake.clear()
-                if stop.is_set():
-                    break
-                try:
-                    await self.refresh()
-                except Exception as exc:  # noqa: BLE001 - keep serving the version held; retry
-                    log.warning("reference data not reloaded", extra={"error": str(exc)})
+            # Keep serving the version held when a reload fails; the next wake or poll retries.
+            await periodic.repeat(
+                self.refresh, every=poll_seconds, stop=stop, wake=wake, wait_first=True,
+                failed=lambda exc, failures: log.warning("reference data not reloaded", extra={"error": str(exc)}),
+            )
         finally:
             if subscription is not None:
                 with suppress(Exception):

@@ -18,7 +18,7 @@ from nats.aio.msg import Msg
 
 from services.platform.bus import Outcome
 from services.platform.clock import Clock
-from services.platform.settings import DEPARTMENTS
+from services.platform.vocabulary import DEPARTMENTS
 
 from .cases import CaseStore
 from .outbox import Relay

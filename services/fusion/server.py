@@ -12,6 +12,8 @@ from gridfusion.fusion.v1 import fusion_pb2_grpc as pb_grpc
 
 from services.platform.clock import Clock, SystemClock
 from services.platform.grpcserver import abort_invalid_argument
+from services.platform.scope import Principal, ScopeRefused, area_query, case_query, matches
+from services.reference.resolver import unlocatable_reason
 
 from . import workflow
 from .cases import CaseStore, Conflict
@@ -24,58 +26,20 @@ from .convert import (
     timeline_to_proto,
 )
 from .outbox import Relay
+from .paging import paging
 from .reference import ReferenceHolder
 from .reference_store import NO_DATA
-from .resolver import unlocatable_reason
 
 log = logging.getLogger(__name__)
 
-MAX_PAGE_SIZE = 200
 # `GET /v1/cases?status=open`: every case still in the loop.
 OPEN = "open"
 
 
-# The field that places each role that sees cases; the county sees all of them.
-PLACED_BY = {"county": None, "street": "street_id", "community": "community_id", "secretary": "grid_id",
-             "worker": "grid_id", "department": "department"}
-# Roles that hold accounts but see no case (their own orders and registrations only).
-NO_CASES = ("member", "resident")
-
-
-class ScopeRefused(Exception):
-    """A scope that lets its caller see no case: ``code`` is the gRPC status to answer."""
-
-    def __init__(self, code: grpc.StatusCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 def scope_query(scope: pb.Scope) -> dict[str, Any]:
-    """What a caller's scope lets it see of cases; raises :class:`ScopeRefused` rather than fail
-    open. The role must travel with the scope, and only ``county`` sees every case (any place it
-    names narrows that); every other role must name its own place (an empty field never means
-    "everywhere"); a department sees the cases handed to it while they are there."""
-    role = scope.role
-    if not role:
-        raise ScopeRefused(grpc.StatusCode.INVALID_ARGUMENT, "scope.role is required: whose scope is this?")
-    if role in NO_CASES:
-        raise ScopeRefused(grpc.StatusCode.PERMISSION_DENIED, f"role {role!r} sees no cases")
-    if role not in PLACED_BY:
-        raise ScopeRefused(grpc.StatusCode.INVALID_ARGUMENT, f"unknown scope.role {role!r}")
-    placed_by = PLACED_BY[role]
-    if placed_by and not getattr(scope, placed_by):
-        raise ScopeRefused(grpc.StatusCode.INVALID_ARGUMENT, f"a {role} scope needs scope.{placed_by}")
-    query: dict[str, Any] = {}
-    if scope.grid_id:
-        query["grid_id"] = scope.grid_id
-    if scope.community_id:
-        query["community_id"] = scope.community_id
-    if scope.street_id:
-        query["street_id"] = scope.street_id
-    if role == "department":
-        query.update(workflow.department_query(scope.department))
-    return query
+    """The MongoDB filter of the cases a request's scope sees, by the one rule of who sees what
+    (:func:`services.platform.scope.case_query`); raises :class:`ScopeRefused` rather than fail open."""
+    return case_query(Principal.of_scope(scope))
 
 
 def both(*queries: dict[str, Any]) -> dict[str, Any]:
@@ -89,17 +53,6 @@ def both(*queries: dict[str, Any]) -> dict[str, Any]:
 def ambiguous(event_id: str, departments: list[str]) -> str:
     """The refusal of an id several departments used, naming them (the gateway answers 409)."""
     return f"event id {event_id!r} was used by {len(departments)} departments: {', '.join(departments)}; name the department"
-
-
-def paging(page: int, page_size: int) -> tuple[int, int]:
-    return max(page, 1), min(max(page_size, 1), MAX_PAGE_SIZE) if page_size else 20
-
-
-def actor_of(actor: pb.Actor) -> workflow.Actor:
-    return workflow.Actor(
-        username=actor.username, role=actor.role, street_id=actor.scope.street_id,
-        community_id=actor.scope.community_id, grid_id=actor.scope.grid_id, department=actor.scope.department,
-    )
 
 
 class FusionServicer(pb_grpc.FusionServiceServicer):
@@ -126,10 +79,9 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
     async def ListGrids(self, request: pb.ListGridsRequest, context) -> pb.ListGridsResponse:
         await self._require_reference(context)
         scope = request.scope
+        wanted = area_query(scope)
         grids = [grid_to_proto(doc) for grid_id, doc in sorted(self.reference.grid_docs.items())
-                 if (not scope.grid_id or grid_id == scope.grid_id)
-                 and (not scope.community_id or doc["community_id"] == scope.community_id)
-                 and (not scope.street_id or doc["street_id"] == scope.street_id)]
+                 if matches(wanted, {**doc, "grid_id": grid_id})]
         return pb.ListGridsResponse(grids=grids, reference_version=self.reference.version or "")
 
     async def GetGrid(self, request: pb.GetGridRequest, context) -> pb.Grid:
@@ -206,7 +158,7 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
         if doc is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"no case {request.case_id!r} in your scope")
         events = [event_to_proto(e) for e in await self.store.events_of(doc)]
-        allowed = workflow.available_actions(doc, actor_of(request.actor)) if request.HasField("actor") else ()
+        allowed = workflow.available_actions(doc, Principal.of_actor(request.actor)) if request.HasField("actor") else ()
         return pb.CaseDetail(
             case=case_to_proto(doc), events=events, timeline=[timeline_to_proto(t) for t in doc.get("timeline", [])],
             allowed_actions=allowed,
@@ -214,7 +166,9 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
 
     async def ListDeadLetters(self, request: pb.ListDeadLettersRequest, context) -> pb.ListDeadLettersResponse:
         page, size = paging(request.page, request.page_size)
-        query = {"reprocessed": False} if request.pending_only else {}
+        query: dict[str, Any] = {"reprocessed": False} if request.pending_only else {}
+        if request.department:
+            query["department"] = request.department
         total = await self.store.dead_letters.count_documents(query)
         cursor = self.store.dead_letters.find(query, {"event": 0}).sort([("dead_lettered_at", -1), ("_id", 1)])
         cursor = cursor.skip((page - 1) * size).limit(size)
@@ -226,7 +180,7 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
             rating=request.rating, result=request.result,
         )
         try:
-            acted = await self.store.act(request.case_id, action, actor_of(request.actor), self.clock.now())
+            acted = await self.store.act(request.case_id, action, Principal.of_actor(request.actor), self.clock.now())
         except workflow.Refused as refused:
             if refused.kind == "invalid":
                 await abort_invalid_argument(context, [(refused.field, refused.reason)])

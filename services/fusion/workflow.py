@@ -30,7 +30,7 @@ centre what came back from a department; grid staff record the resident's rating
 return visit; the county supervises and may escalate, assess, hand over, close and reopen
 anything. Scope narrows all of it: a grid's staff act on their own grid only, a community or
 street centre on its own subtree, a department on the cases handed to it while they are there
-(:func:`department_holds`).
+(the one rule of who sees what: :mod:`services.platform.scope`).
 
 Deadlines (:mod:`.deadlines`) run per level; an overdue case at grid or community level is
 escalated one level by :func:`auto_escalation`; at street or department level it is marked
@@ -44,26 +44,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.platform.settings import DEPARTMENTS
+from services.platform.scope import Principal, sees_case
+from services.platform.vocabulary import (
+    ACTIONS,
+    CASE_NOTE_MAX,
+    DEPARTMENTS,
+    RISK_LEVELS,
+)
 
 from .deadlines import deadline
 
-LEVELS = ("grid", "community", "street", "department")
-LEVEL_LABELS = {"grid": "网格", "community": "社区中心", "street": "街道中心", "department": "职能部门"}
-STATUSES = (
-    "reported", "accepted", "escalated", "assessed", "handed_over", "result_reported", "resolved", "closed", "reopened",
-)
-STATUS_LABELS = {
-    "reported": "已上报", "accepted": "已受理", "escalated": "已上报上级", "assessed": "已研判",
-    "handed_over": "已移交", "result_reported": "已反馈办理结果", "resolved": "已就地化解", "closed": "已结案",
-    "reopened": "已重启",
-}
-ACTIONS = ("accept", "resolve_on_site", "escalate", "assess", "hand_over", "report_result", "close", "feedback", "reopen")
-ACTION_LABELS = {
-    "accept": "受理", "resolve_on_site": "就地化解", "escalate": "上报", "assess": "分析研判", "hand_over": "分级移交",
-    "report_result": "办理反馈", "close": "结案", "feedback": "群众评价", "reopen": "重启",
-}
-RISK_LEVELS = ("low", "medium", "high", "critical")
 RATINGS = range(1, 6)
 # Statuses with no clock running and nothing left to do but feedback or reopen.
 FINISHED = ("resolved", "closed")
@@ -79,7 +69,7 @@ RESERVED_ACTOR_PREFIXES = ("fusion:", "system")
 def reserved_actor(name: str) -> bool:
     """Whether ``name`` is one of fusion's own actor names (see :data:`RESERVED_ACTOR_PREFIXES`)."""
     return name.strip().lower().startswith(RESERVED_ACTOR_PREFIXES)
-MAX_NOTE = 2000
+MAX_NOTE = CASE_NOTE_MAX
 
 GRID_STAFF = ("secretary", "worker")
 # Who holds a case at each level (before the county, which supervises every level).
@@ -177,14 +167,8 @@ ROLES: Mapping[str, Mapping[tuple[str, str], tuple[str, ...]]] = {
 }
 
 
-@dataclass(frozen=True)
-class Actor:
-    username: str
-    role: str
-    street_id: str = ""
-    community_id: str = ""
-    grid_id: str = ""
-    department: str = ""
+# Who takes an action: an account at work, its role and the places that scope it.
+Actor = Principal
 
 
 @dataclass(frozen=True)
@@ -234,40 +218,6 @@ CHANGE_OF = {
 CHANGES = ("opened", "updated", *CHANGE_OF.values())
 
 
-# A department sees a case only while the case is handed to it: handed over, at department
-# level, ``handed_to`` = the department. It loses sight of it once its result is reported (or the
-# case moves on otherwise); contributing an event does not let it see the case. Its own events'
-# status it reads as events (``GET /v1/events``), not through cases.
-DEPARTMENT_HOLDS = {"status": "handed_over", "level": "department"}
-
-
-def department_query(department: str) -> dict[str, Any]:
-    """The MongoDB filter of the cases a department sees (the rule of :func:`department_holds`)."""
-    return {"handed_to": department, **DEPARTMENT_HOLDS}
-
-
-def department_holds(case: Mapping[str, Any], department: str) -> bool:
-    """Whether ``department`` sees ``case`` now (see :data:`DEPARTMENT_HOLDS`)."""
-    return bool(department) and case.get("handed_to") == department and all(
-        case.get(k) == v for k, v in DEPARTMENT_HOLDS.items())
-
-
-def in_scope(actor: Actor, case: Mapping[str, Any]) -> bool:
-    """Whether the actor may see (and so act on) the case at all."""
-    role = actor.role
-    if role == "county":
-        return True
-    if role in GRID_STAFF:
-        return bool(actor.grid_id) and case.get("grid_id") == actor.grid_id
-    if role == "community":
-        return bool(actor.community_id) and case.get("community_id") == actor.community_id
-    if role == "street":
-        return bool(actor.street_id) and case.get("street_id") == actor.street_id
-    if role == "department":
-        return department_holds(case, actor.department)
-    return False
-
-
 def _check_arguments(request: Request) -> None:
     action = request.action
     if len(request.note) > MAX_NOTE:
@@ -288,7 +238,7 @@ def _check_arguments(request: Request) -> None:
 
 def refusal(case: Mapping[str, Any], action: str, actor: Actor) -> Refused | None:
     """Why ``actor`` may not take ``action`` on ``case`` now, or None: scope, then state, then role."""
-    if not in_scope(actor, case):
+    if not sees_case(actor, case):
         return Refused("not_found", f"no case {case.get('_id', '')!r} in your scope")
     status, level = case["status"], case["level"]
     if (status, level) not in TRANSITIONS[action]:

@@ -61,7 +61,7 @@ AUTH_CONF = Path("deploy/k8s/base/nats/auth.conf")
 def departments_of(departments: Sequence[str] | None) -> tuple[str, ...]:
     if departments is not None:
         return tuple(departments)
-    from services.platform.settings import DEPARTMENTS  # pydantic: imported only when asked
+    from services.platform.vocabulary import DEPARTMENTS  # protobuf: imported only when asked
 
     return DEPARTMENTS
 

@@ -10,21 +10,15 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEPARTMENTS: tuple[str, ...] = (
-    "comprehensive_governance",
-    "petition",
-    "legal_aid",
-    "police_assistant",
-    "civil_affairs",
-)
+from .vocabulary import DEPARTMENTS
 
-DEPARTMENT_LABELS: dict[str, str] = {
-    "comprehensive_governance": "综治",
-    "petition": "信访",
-    "legal_aid": "法律援助",
-    "police_assistant": "网格警务助理",
-    "civil_affairs": "民政",
-}
+# Where each department service listens unless told otherwise: 50051, 50052, … in the order of
+# the contract's departments (the gateway and the local platform find them there).
+FIRST_DEPARTMENT_PORT = 50051
+
+
+def default_port(department: str) -> int:
+    return FIRST_DEPARTMENT_PORT + DEPARTMENTS.index(department)
 
 
 def _env(name: str) -> AliasChoices:

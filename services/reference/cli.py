@@ -20,7 +20,7 @@ import typer
 from gridfusion.reference.v1 import reference_pb2 as rpb
 from gridfusion.reference.v1 import reference_pb2_grpc as rpb_grpc
 
-from services.reference.transfer import import_chunks
+from services.platform.transfer import import_chunks
 
 app = typer.Typer(help="Reference data: import a county's grids, households and members; versions; rollback.",
                   no_args_is_help=True)

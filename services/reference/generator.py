@@ -21,7 +21,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from services.reference import labels
+from services.reference import labels, models
 from services.reference.addresses import house_numbers, household_address, site_address
 from services.reference.geometry import (
     COLUMNS,
@@ -32,18 +32,6 @@ from services.reference.geometry import (
     lattice,
     ring_area,
     tile_ring,
-)
-from services.reference.models import (
-    Community,
-    Compound,
-    County,
-    Grid,
-    Household,
-    Landmark,
-    LonLat,
-    ResidentUnit,
-    SocialOrganisation,
-    Street,
 )
 from services.reference.people import PersonFactory
 
@@ -100,7 +88,7 @@ class _GridPlan:
     grid_id: str = ""
     name: str = ""
     community_name: str = ""
-    ring: tuple[LonLat, ...] = ()
+    ring: tuple[models.LonLat, ...] = ()
     households: int = 0
 
 
@@ -352,7 +340,7 @@ def household_sizes(rng: random.Random, count: int, total: int) -> list[int]:
     return sizes
 
 
-def generate_county(seed: int = SEED) -> County:
+def generate_county(seed: int = SEED) -> models.County:
     """Build the county from ``seed``; the same seed always gives an equal ``County``."""
     vertices = lattice(stage_rng(seed, "lattice"))
     plans = _plan_grids(vertices, stage_rng(seed, "grids"))
@@ -368,8 +356,8 @@ def generate_county(seed: int = SEED) -> County:
     )
     grids = _grids(vertices, plans, households, staff, stage_rng(seed, "branches"))
     communities = _communities(vertices, plans, staff, stage_rng(seed, "communities"))
-    return County(
-        streets=tuple(Street(f"{labels.ADMIN_CODE}{c}", n, e) for c, n, e in labels.STREETS),
+    return models.County(
+        streets=tuple(models.Street(f"{labels.ADMIN_CODE}{c}", n, e) for c, n, e in labels.STREETS),
         communities=communities,
         grids=grids,
         compounds=compounds,
@@ -418,16 +406,16 @@ def _compounds_and_households(
     sites_by_grid: list[list[_Site]],
     heads: PersonFactory,
     rng: random.Random,
-) -> tuple[tuple[Compound, ...], tuple[Household, ...]]:
+) -> tuple[tuple[models.Compound, ...], tuple[models.Household, ...]]:
     """The compound records and, flat by flat, their households with their heads."""
     sizes = household_sizes(rng, TOTAL_HOUSEHOLDS, TOTAL_RESIDENTS)
-    compounds: list[Compound] = []
-    households: list[Household] = []
+    compounds: list[models.Compound] = []
+    households: list[models.Household] = []
     for plan, sites in zip(plans, sites_by_grid, strict=True):
         code = plan.grid_id[6:]
         sequence = 0
         for k, site in enumerate(sites, start=1):
-            compound = Compound(
+            compound = models.Compound(
                 compound_id=f"C{code}{k:02d}",
                 name=site.name,
                 grid_id=plan.grid_id,
@@ -440,7 +428,7 @@ def _compounds_and_households(
                 building, unit, room = flat_of(index, site.floors, site.units)
                 sequence += 1
                 households.append(
-                    Household(
+                    models.Household(
                         household_id=f"H{code}{sequence:04d}",
                         compound_id=compound.compound_id,
                         grid_id=plan.grid_id,
@@ -458,10 +446,10 @@ def _compounds_and_households(
 def _grids(
     vertices: Vertices,
     plans: list[_GridPlan],
-    households: Sequence[Household],
+    households: Sequence[models.Household],
     staff: PersonFactory,
     rng: random.Random,
-) -> tuple[Grid, ...]:
+) -> tuple[models.Grid, ...]:
     """The grid records with their party branch: secretary, 4–5 committee members, workers."""
     residents: dict[str, int] = {plan.grid_id: 0 for plan in plans}
     for household in households:
@@ -476,7 +464,7 @@ def _grids(
     for k, plan in enumerate(plans):
         station_cell = rng.choice(plan.tile.cells())
         grids.append(
-            Grid(
+            models.Grid(
                 grid_id=plan.grid_id,
                 name=plan.name,
                 type=plan.type,
@@ -502,14 +490,14 @@ def _centre_uv(rng: random.Random, spread: float) -> tuple[float, float]:
 
 def _communities(
     vertices: Vertices, plans: list[_GridPlan], staff: PersonFactory, rng: random.Random
-) -> tuple[Community, ...]:
+) -> tuple[models.Community, ...]:
     """Communities with their legal adviser and a service station in a middle grid."""
     communities = []
     for members in _community_members(plans):
         host = members[len(members) // 2]
         cell = rng.choice(host.tile.cells())
         communities.append(
-            Community(
+            models.Community(
                 community_id=members[0].grid_id[:12],
                 name=members[0].community_name,
                 street_id=members[0].grid_id[:9],
@@ -536,9 +524,9 @@ def _street_offices(plans: list[_GridPlan], rng: random.Random) -> list[_Site]:
 
 def _landmarks(
     vertices: Vertices, government: _Site, offices: list[_Site], rng: random.Random
-) -> tuple[Landmark, ...]:
+) -> tuple[models.Landmark, ...]:
     """The county government at 府前街99号 (beside 金鼎小区) and the two street offices."""
-    first = Landmark(
+    first = models.Landmark(
         landmark_id="LM001",
         name=labels.GOVERNMENT_NAME,
         grid_id=government.grid.grid_id,
@@ -546,7 +534,7 @@ def _landmarks(
         location=cell_point(vertices, government.cell, *_near_side(rng, "south")),
     )
     rest = tuple(
-        Landmark(
+        models.Landmark(
             landmark_id=f"LM{k:03d}",
             name=site.name,
             grid_id=site.grid.grid_id,
@@ -560,7 +548,7 @@ def _landmarks(
 
 def _social_organisations(
     plans: list[_GridPlan], rng: random.Random
-) -> tuple[SocialOrganisation, ...]:
+) -> tuple[models.SocialOrganisation, ...]:
     """65 organisations, spread over communities by size; names are community + kind."""
     members = _community_members(plans)
     shares = split_total(
@@ -573,14 +561,14 @@ def _social_organisations(
         for kind in rng.sample(labels.SOCIAL_ORGANISATION_KINDS, share):
             placed.append((rng.choice(grids), grids[0].community_name + kind))
     return tuple(
-        SocialOrganisation(org_id=f"SO{plan.grid_id[6:]}{k:02d}", name=name, grid_id=plan.grid_id)
+        models.SocialOrganisation(org_id=f"SO{plan.grid_id[6:]}{k:02d}", name=name, grid_id=plan.grid_id)
         for plan, k, name in _numbered(plans, placed)
     )
 
 
 def _resident_units(
     plans: list[_GridPlan], offices: list[_Site], rng: random.Random
-) -> tuple[ResidentUnit, ...]:
+) -> tuple[models.ResidentUnit, ...]:
     """Institutions mostly in unit-type grids, enterprises anywhere; 108 in all."""
     fixed = {office.name: office.grid for office in offices}
     fixed[labels.GOVERNMENT_NAME] = next(p for p in plans if GOVERNMENT_CELL in p.tile.cells())
@@ -596,7 +584,7 @@ def _resident_units(
     for name in rng.sample(enterprises, TOTAL_RESIDENT_UNITS - len(placed)):
         placed.append((rng.choices(plans, weights=enterprise_weights)[0], name))
     return tuple(
-        ResidentUnit(unit_id=f"RU{plan.grid_id[6:]}{k:02d}", name=name, grid_id=plan.grid_id)
+        models.ResidentUnit(unit_id=f"RU{plan.grid_id[6:]}{k:02d}", name=name, grid_id=plan.grid_id)
         for plan, k, name in _numbered(plans, placed)
     )
 

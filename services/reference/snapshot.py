@@ -12,31 +12,20 @@ from itertools import pairwise
 
 from gridfusion.reference.v1 import reference_pb2 as rpb
 
-from .models import (
-    Community,
-    Compound,
-    County,
-    Grid,
-    Household,
-    Landmark,
-    LonLat,
-    PartyMember,
-    Person,
-    Street,
-)
+from . import models
 
 CHUNK = 2000  # records of one kind in one message (a household is about 150 bytes)
 
 
-def _person(p: Person | None) -> rpb.Person | None:
+def _person(p: models.Person | None) -> rpb.Person | None:
     return None if p is None else rpb.Person(person_id=p.person_id, name=p.name, phone=p.phone, id_number=p.id_number)
 
 
-def _pos(p: LonLat) -> rpb.Position:
+def _pos(p: models.LonLat) -> rpb.Position:
     return rpb.Position(lon=p[0], lat=p[1])
 
 
-def _grid(g: Grid) -> rpb.Grid:
+def _grid(g: models.Grid) -> rpb.Grid:
     parts = g.parts or ((g.polygon,),)
     return rpb.Grid(
         grid_id=g.grid_id, name=g.name, type=g.type, community_id=g.community_id, street_id=g.street_id,
@@ -48,7 +37,7 @@ def _grid(g: Grid) -> rpb.Grid:
     )
 
 
-def to_snapshots(county: County, version: rpb.ReferenceVersion) -> Iterator[rpb.Snapshot]:
+def to_snapshots(county: models.County, version: rpb.ReferenceVersion) -> Iterator[rpb.Snapshot]:
     yield rpb.Snapshot(version=version)
     kinds = (
         ("streets", county.streets, lambda s: rpb.Street(street_id=s.street_id, name=s.name, name_en=s.name_en)),
@@ -75,18 +64,18 @@ def to_snapshots(county: County, version: rpb.ReferenceVersion) -> Iterator[rpb.
             yield rpb.Snapshot(**{field: [convert(r) for r in records[start:start + size]]})
 
 
-def _from_person(p: rpb.Person, present: bool) -> Person | None:
-    return Person(p.person_id, p.name, p.phone, p.id_number) if present else None
+def _from_person(p: rpb.Person, present: bool) -> models.Person | None:
+    return models.Person(p.person_id, p.name, p.phone, p.id_number) if present else None
 
 
-def _lonlat(p: rpb.Position) -> LonLat:
+def _lonlat(p: rpb.Position) -> models.LonLat:
     return (p.lon, p.lat)
 
 
-def _from_grid(g: rpb.Grid) -> Grid:
+def _from_grid(g: rpb.Grid) -> models.Grid:
     parts = tuple(tuple(tuple(_lonlat(p) for p in ring.points) for ring in poly.rings) for poly in g.parts)
     largest = max(parts, key=lambda rings: _ring_area(rings[0])) if parts else ((),)
-    return Grid(
+    return models.Grid(
         grid_id=g.grid_id, name=g.name, type=g.type, community_id=g.community_id, street_id=g.street_id,
         polygon=largest[0], households=g.households, residents=g.residents, party_members=g.party_members,
         secretary=_from_person(g.secretary, g.HasField("secretary")),
@@ -99,11 +88,11 @@ def _from_grid(g: rpb.Grid) -> Grid:
     )
 
 
-def _ring_area(ring: tuple[LonLat, ...]) -> float:
+def _ring_area(ring: tuple[models.LonLat, ...]) -> float:
     return abs(sum(a[0] * b[1] - b[0] * a[1] for a, b in pairwise(ring))) / 2
 
 
-def from_snapshots(messages: Iterable[rpb.Snapshot]) -> tuple[rpb.ReferenceVersion, County]:
+def from_snapshots(messages: Iterable[rpb.Snapshot]) -> tuple[rpb.ReferenceVersion, models.County]:
     """The version and the county carried by a stream of snapshot messages."""
     version = rpb.ReferenceVersion()
     got: dict[str, list] = {k: [] for k in ("streets", "communities", "grids", "compounds", "landmarks",
@@ -111,21 +100,21 @@ def from_snapshots(messages: Iterable[rpb.Snapshot]) -> tuple[rpb.ReferenceVersi
     for message in messages:
         if message.HasField("version"):
             version = message.version
-        got["streets"] += [Street(s.street_id, s.name, s.name_en) for s in message.streets]
-        got["communities"] += [Community(c.community_id, c.name, c.street_id,
-                                         _from_person(c.legal_adviser, c.HasField("legal_adviser")),
-                                         _lonlat(c.service_station)) for c in message.communities]
+        got["streets"] += [models.Street(s.street_id, s.name, s.name_en) for s in message.streets]
+        got["communities"] += [models.Community(c.community_id, c.name, c.street_id,
+                                                _from_person(c.legal_adviser, c.HasField("legal_adviser")),
+                                                _lonlat(c.service_station)) for c in message.communities]
         got["grids"] += [_from_grid(g) for g in message.grids]
-        got["compounds"] += [Compound(c.compound_id, c.name, c.grid_id, c.address, _lonlat(c.location))
+        got["compounds"] += [models.Compound(c.compound_id, c.name, c.grid_id, c.address, _lonlat(c.location))
                              for c in message.compounds]
-        got["landmarks"] += [Landmark(m.landmark_id, m.name, m.grid_id, m.address, _lonlat(m.location))
+        got["landmarks"] += [models.Landmark(m.landmark_id, m.name, m.grid_id, m.address, _lonlat(m.location))
                              for m in message.landmarks]
-        got["households"] += [Household(h.household_id, h.compound_id, h.grid_id, h.address, h.residents,
-                                        _lonlat(h.location), _from_person(h.head, h.HasField("head")))
+        got["households"] += [models.Household(h.household_id, h.compound_id, h.grid_id, h.address, h.residents,
+                                               _lonlat(h.location), _from_person(h.head, h.HasField("head")))
                               for h in message.households]
-        got["party_members"] += [PartyMember(m.member_id, m.name, m.phone, m.grid_id, m.category)
+        got["party_members"] += [models.PartyMember(m.member_id, m.name, m.phone, m.grid_id, m.category)
                                  for m in message.party_members]
-    county = County(
+    county = models.County(
         streets=tuple(got["streets"]), communities=tuple(got["communities"]), grids=tuple(got["grids"]),
         compounds=tuple(got["compounds"]), households=tuple(got["households"]), social_organisations=(),
         resident_units=(), landmarks=tuple(got["landmarks"]), member_records=tuple(got["party_members"]),

@@ -187,7 +187,7 @@ async def test_finding_4_the_gateway_only_listens_and_uses_no_jetstream(nats_url
 
 async def test_nobody_reads_another_users_inbox(nats_url):
     from services.platform import permissions
-    from services.platform.settings import DEPARTMENTS
+    from services.platform.vocabulary import DEPARTMENTS
 
     users = ("gateway", "fusion", *DEPARTMENTS)
     for user in users:
@@ -207,7 +207,7 @@ async def test_nobody_reads_another_users_inbox(nats_url):
 
 async def test_only_fusion_announces_reference_versions_and_every_service_hears_them(nats_url):
     from services.fusion import reference
-    from services.platform.settings import DEPARTMENTS
+    from services.platform.vocabulary import DEPARTMENTS
 
     fusion, _ = await _connect(nats_url, "fusion")
     listeners = {user: await _connect(nats_url, user) for user in ("gateway", "fusion", *DEPARTMENTS)}
@@ -251,7 +251,7 @@ async def test_every_subject_the_code_uses_is_allowed_for_its_user(nats_url):
     from services.departments import reference as department_reference
     from services.fusion import reference as fusion_reference
     from services.platform import bus, permissions
-    from services.platform.settings import DEPARTMENTS
+    from services.platform.vocabulary import DEPARTMENTS
 
     allowed = {
         "fusion": [("pub", bus.case_subject("370921001001001", "opened")),

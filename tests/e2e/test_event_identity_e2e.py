@@ -11,9 +11,9 @@ import httpx
 import pytest
 from gridfusion.events.v1 import events_pb2
 
-from services.departments.schema import EventIn
 from services.local import LocalPlatform
 from services.platform import bus
+from services.platform.events import EventIn
 
 pytestmark = pytest.mark.e2e
 

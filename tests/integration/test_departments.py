@@ -24,15 +24,17 @@ from grpc_status import rpc_status
 from nats.js.api import DeliverPolicy
 
 from services.departments.definitions import DEFINITIONS
+from services.departments.intake import DepartmentIntake
 from services.departments.main import prepare
+from services.departments.publisher import Publisher
 from services.departments.reference import Holder, ReferenceFollower, View, county
-from services.departments.schema import EventIn
-from services.departments.service import DepartmentIntake, DepartmentServicer, Publisher
+from services.departments.servicer import DepartmentServicer
 from services.departments.store import DepartmentStore
 from services.departments.tests.counties import in_use, synthetic
 from services.departments.tests.reference_service import ReferencePeer
 from services.platform import bus
 from services.platform.clock import ManualClock
+from services.platform.events import EventIn
 
 pytestmark = pytest.mark.integration
 
@@ -241,6 +243,14 @@ async def test_households_beyond_half_an_hour_are_listed_as_gaps(department: Sta
     far = c.communities[-1].community_id
     theirs = await legal.stub.ListLegalAidGaps(pb.ListLegalAidGapsRequest(community_id=far, page_size=1000))
     assert theirs.total > 0 and {g.community_id for g in theirs.gaps} == {far}
+    # Several communities in one request (a street's): the gaps of those, paged together.
+    near_far = [c.communities[-2].community_id, far]
+    several = await legal.stub.ListLegalAidGaps(pb.ListLegalAidGapsRequest(community_ids=near_far, page_size=1000))
+    alone = await legal.stub.ListLegalAidGaps(pb.ListLegalAidGapsRequest(community_id=near_far[0], page_size=1000))
+    assert several.total == theirs.total + alone.total
+    assert {g.community_id for g in several.gaps} <= set(near_far)
+    nowhere = await legal.stub.ListLegalAidGaps(pb.ListLegalAidGapsRequest(community_ids=[""]))
+    assert nowhere.total == 0
 
     petition = await department("petition")
     assert (await petition.stub.ListLegalAidGaps(pb.ListLegalAidGapsRequest())).total == 0

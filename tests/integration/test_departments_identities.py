@@ -10,7 +10,7 @@ import nats.errors
 import pytest
 from gridfusion.departments.v1 import departments_pb2 as pb
 
-from services.departments.service import HandOverFeed
+from services.departments.handovers import HandOverFeed
 from services.local import NATS_USERS, LocalPlatform
 from services.platform import bus
 

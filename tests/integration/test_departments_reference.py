@@ -29,10 +29,11 @@ from shapely.geometry import LineString
 
 from services.departments import reference
 from services.departments.definitions import DEFINITIONS
+from services.departments.intake import DepartmentIntake
 from services.departments.main import prepare
+from services.departments.publisher import Publisher
 from services.departments.reference import ReferenceFollower
-from services.departments.schema import EventIn
-from services.departments.service import DepartmentIntake, DepartmentServicer, Publisher
+from services.departments.servicer import DepartmentServicer
 from services.departments.store import DepartmentStore
 from services.departments.tests import counties
 from services.departments.tests.counties import in_use
@@ -42,6 +43,7 @@ from services.fusion.reference import ReferenceHolder, version_to_proto
 from services.fusion.reference_api import ReferenceServicer
 from services.local import LocalPlatform, free_port
 from services.platform import bus
+from services.platform.events import EventIn
 from services.platform.grpcserver import LIVENESS
 from services.reference.exchange.crs import distance_m, from_wgs84
 

@@ -23,9 +23,9 @@ from gridfusion.fusion.v1 import fusion_pb2_grpc
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from services.departments.definitions import DEFINITIONS
+from services.departments.intake import DepartmentIntake
 from services.departments.main import prepare
-from services.departments.schema import EventIn
-from services.departments.service import DepartmentIntake, Publisher
+from services.departments.publisher import Publisher
 from services.departments.store import DepartmentStore
 from services.departments.tests.counties import in_use, synthetic_view
 from services.fusion import reference_store
@@ -33,14 +33,15 @@ from services.fusion.cases import CaseStore
 from services.fusion.consumer import FusionHandler
 from services.fusion.outbox import Relay
 from services.fusion.reference import ReferenceHolder
-from services.fusion.resolver import GridResolver
 from services.fusion.server import FusionServicer
 from services.local import LocalPlatform, free_port
 from services.platform import bus
 from services.platform.clock import ManualClock
+from services.platform.events import EventIn
 from services.platform.grpcserver import GrpcServer
 from services.platform.mongo import connect
 from services.reference import build_county
+from services.reference.resolver import GridResolver
 
 pytestmark = pytest.mark.integration
 

@@ -25,7 +25,6 @@ from services.fusion.deadlines import DEADLINES
 from services.fusion.escalation import Escalator
 from services.fusion.outbox import Relay, case_change
 from services.fusion.reference import ReferenceHolder
-from services.fusion.resolver import GridResolver
 from services.fusion.results import ResultsHandler
 from services.fusion.server import FusionServicer
 from services.fusion.workflow import Actor, Refused, Request
@@ -36,6 +35,7 @@ from services.platform.grpcserver import GrpcServer
 from services.platform.mongo import connect
 from services.reference import build_county
 from services.reference.models import Household
+from services.reference.resolver import GridResolver
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from gridfusion.community.v1 import community_pb2 as pb
 
-from services.fusion.community import CommunityStore, Refused
+from services.fusion.community_store import CommunityStore
+from services.fusion.orders import Refused
 from services.platform.clock import ManualClock
 
 pytestmark = pytest.mark.integration

@@ -16,10 +16,10 @@ import nats
 import pytest
 from gridfusion.departments.v1 import departments_pb2 as pb
 
-from services.departments.service import HandOverFeed
+from services.departments.handovers import HandOverFeed
 from services.local import LocalPlatform, Ports
 from services.platform import bus, permissions
-from services.platform.settings import DEPARTMENTS
+from services.platform.vocabulary import DEPARTMENTS
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
-from ...accounts.policy import ROLE_LABELS, Scope
+from services.platform.vocabulary import ROLE_LABELS
+
+from ...accounts.policy import Scope
 from ..deps import Caller, GatewayState, State
 from ..models import AccountIn, AccountOut, AccountPage, AccountPatch, Role, ScopeIn, ScopeOut
 

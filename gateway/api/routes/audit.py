@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from gridfusion.community.v1 import community_pb2 as cpb
 
 from ...auth import Principal
-from ..deps import State, require_roles
+from ..deps import Page, PageSize, State, require_roles
 from ..models import AuditEntry, AuditPage
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -25,8 +25,8 @@ async def list_audit(
     grid_id: str | None = None,
     since: Annotated[datetime | None, Query(description="ISO 8601 with offset")] = None,
     until: Annotated[datetime | None, Query(description="ISO 8601 with offset")] = None,
-    page: Annotated[int, Query(ge=1, le=100000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    page: Page = 1,
+    page_size: PageSize = 50,
 ) -> AuditPage:
     request = cpb.ListAuditRequest(who=who or "", grid_id=grid_id or "", page=page, page_size=page_size)
     if since is not None:

@@ -15,13 +15,17 @@ from google.protobuf.json_format import MessageToDict
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.departments.schema import SEVERITY_FROM_PROTO
-from services.fusion import workflow
-from services.platform.settings import DEPARTMENTS
+from services.platform.vocabulary import (
+    ACTION_LABELS,
+    ACTIONS,
+    CASE_NOTE_MAX,
+    DEPARTMENTS,
+    RISK_LEVELS,
+    SEVERITY_FROM_PROTO,
+)
 
-from ...auth import Principal
 from ...privacy import grid_staff, mask_text, personal_data_in, record_read
-from ..deps import Caller, GatewayState, State
+from ..deps import Caller, GatewayState, Page, PageSize, State
 from ..models import Case, CaseDetail, CasePage, TimelineEntry
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
@@ -92,10 +96,6 @@ def event_json(event: fpb.FusedEvent, state: GatewayState, *, masked: bool = Tru
     }
 
 
-def actor_of(caller: Principal) -> fpb.Actor:
-    return fpb.Actor(username=caller.username, role=caller.role, scope=caller.scope())
-
-
 @router.get("", response_model=CasePage, summary="Cases in the caller's scope, newest first")
 async def list_cases(
     state: State,
@@ -104,8 +104,8 @@ async def list_cases(
     status: str | None = None,
     category: str | None = None,
     department: str | None = None,
-    page: Annotated[int, Query(ge=1, le=100000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+    page: Page = 1,
+    page_size: PageSize = 20,
     purpose: Purpose = None,
 ) -> CasePage:
     reply = await state.peers.fusion.ListCases(
@@ -130,7 +130,7 @@ async def list_cases(
 @router.get("/{case_id}", response_model=CaseDetail, summary="One case with its events and timeline")
 async def get_case(case_id: str, state: State, caller: Caller, purpose: Purpose = None) -> CaseDetail:
     detail = await state.peers.fusion.GetCase(
-        fpb.GetCaseRequest(case_id=case_id, scope=caller.scope(), actor=actor_of(caller)),
+        fpb.GetCaseRequest(case_id=case_id, scope=caller.scope(), actor=caller.actor()),
         timeout=state.settings.rpc_timeout_seconds,
     )
     unmasked = grid_staff(caller, detail.case.grid_id)
@@ -161,12 +161,12 @@ class CaseAction(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    action: Literal[workflow.ACTIONS] = Field(description="; ".join(f"{a} ({workflow.ACTION_LABELS[a]})" for a in workflow.ACTIONS))
-    note: str = Field("", max_length=workflow.MAX_NOTE, description="What was done or why; required by resolve_on_site and reopen")
+    action: Literal[ACTIONS] = Field(description="; ".join(f"{a} ({ACTION_LABELS[a]})" for a in ACTIONS))
+    note: str = Field("", max_length=CASE_NOTE_MAX, description="What was done or why; required by resolve_on_site and reopen")
     department: Literal[DEPARTMENTS] | None = Field(None, description="hand_over: the department the case goes to")
-    risk_level: Literal[workflow.RISK_LEVELS] | None = Field(None, description="assess: the judged risk (风险评估)")
+    risk_level: Literal[RISK_LEVELS] | None = Field(None, description="assess: the judged risk (风险评估)")
     rating: int | None = Field(None, ge=1, le=5, description="feedback: the resident's rating, 1 to 5")
-    result: str | None = Field(None, max_length=workflow.MAX_NOTE, description="report_result: the department's handling result")
+    result: str | None = Field(None, max_length=CASE_NOTE_MAX, description="report_result: the department's handling result")
 
 
 @router.post(
@@ -181,7 +181,7 @@ async def act_on_case(case_id: str, body: CaseAction, state: State, caller: Call
         fpb.ActOnCaseRequest(
             case_id=case_id, action=body.action, note=body.note, department=body.department or "",
             risk_level=body.risk_level or "", rating=body.rating or 0, result=body.result or "",
-            actor=actor_of(caller),
+            actor=caller.actor(),
         ),
         timeout=state.settings.rpc_timeout_seconds,
     )

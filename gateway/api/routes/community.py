@@ -14,6 +14,8 @@ import grpc
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from gridfusion.community.v1 import community_pb2 as cpb
 
+from services.platform.scope import sees_place
+
 from ...auth import Principal
 from ...privacy import grid_staff, mask_name, mask_phone, mask_text, record_read
 from ...scoping import AREA_ROLES, OutOfScope, narrow
@@ -82,40 +84,34 @@ def order_json(o: cpb.ServiceOrder, state: GatewayState, *, unmasked: bool, memb
     )
 
 
+def placed(caller: Principal, o: cpb.ServiceOrder) -> bool:
+    """The caller is the resident who placed the order."""
+    return caller.role == "resident" and o.resident == caller.username
+
+
+def serving(caller: Principal, o: cpb.ServiceOrder) -> bool:
+    """The caller is the party member the order is dispatched to."""
+    return caller.role == "member" and o.member_id == caller.username
+
+
 def sees_order(caller: Principal, o: cpb.ServiceOrder) -> bool:
-    if caller.role == "resident":
-        return o.resident == caller.username
-    if caller.role == "member":
-        return o.member_id == caller.username
-    if caller.role == "county":
-        return True
-    if caller.role == "street":
-        return o.street_id == caller.street_id
-    if caller.role == "community":
-        return o.community_id == caller.community_id
-    if caller.role in ("secretary", "worker"):
-        return o.grid_id == caller.grid_id
-    return False
+    """The resident who placed it, the member serving it, and whoever sees its place."""
+    return placed(caller, o) or serving(caller, o) or sees_place(caller, o)
 
 
 def member_unmasked(caller: Principal, o: cpb.ServiceOrder) -> bool:
     """The serving member's name: the grid's staff (audited with the contact) and the member itself."""
-    return grid_staff(caller, o.grid_id) or (caller.role == "member" and o.member_id == caller.username)
+    return grid_staff(caller, o.grid_id) or serving(caller, o)
 
 
 def contact_unmasked(caller: Principal, o: cpb.ServiceOrder) -> tuple[bool, bool]:
     """(unmasked, audited): the resident reads their own contact unaudited; the grid's staff
     and the member serving the order read it unmasked, and that read is audited."""
-    if caller.role == "resident" and o.resident == caller.username:
+    if placed(caller, o):
         return True, False
-    if grid_staff(caller, o.grid_id) or (caller.role == "member" and o.member_id == caller.username):
+    if member_unmasked(caller, o):
         return True, True
     return False, False
-
-
-def actor_of(caller: Principal) -> cpb.Actor:
-    return cpb.Actor(username=caller.username, role=caller.role, street_id=caller.street_id,
-                     community_id=caller.community_id, grid_id=caller.grid_id)
 
 
 async def shown_orders(state: GatewayState, caller: Principal, orders: list[cpb.ServiceOrder], why: str | None,
@@ -179,7 +175,7 @@ async def list_members(
              summary="A resident places a service order in their grid (居民点单)")
 async def place_order(body: ServiceOrderIn, state: State, caller: Resident) -> ServiceOrder:
     reply = await state.peers.community.PlaceOrder(
-        cpb.PlaceOrderRequest(order_id=body.id or "", actor=actor_of(caller), kind=body.kind, title=body.title,
+        cpb.PlaceOrderRequest(order_id=body.id or "", actor=caller.community_actor(), kind=body.kind, title=body.title,
                               description=body.description, contact_name=body.contact_name,
                               contact_phone=body.contact_phone, address=body.address),
         timeout=state.settings.rpc_timeout_seconds,
@@ -240,7 +236,7 @@ async def act_on_order(order_id: str, body: OrderActionIn, state: State, caller:
     if body.action == "rate" and body.rating is None:
         raise HTTPException(422, [{"loc": ["body", "rating"], "msg": "rate needs a rating of 1 to 5", "type": "missing"}])
     reply = await state.peers.community.ActOnOrder(
-        cpb.ActOnOrderRequest(order_id=order_id, action=body.action, actor=actor_of(caller), member_id=body.member_id or "",
+        cpb.ActOnOrderRequest(order_id=order_id, action=body.action, actor=caller.community_actor(), member_id=body.member_id or "",
                               hours=body.hours or 0.0, rating=body.rating or 0, note=body.note),
         timeout=state.settings.rpc_timeout_seconds,
     )

@@ -12,13 +12,12 @@ from gridfusion.departments.v1 import departments_pb2 as dpb
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
 from pydantic import ValidationError
 
-from services.departments.definitions.legal_aid import LIMIT_MINUTES, TRAVEL_MODEL
-from services.departments.schema import EventIn, EventsBatchIn, PatrolLogIn
-from services.platform.settings import DEPARTMENT_LABELS, DEPARTMENTS
+from services.platform.events import EventIn, EventsBatchIn
+from services.platform.vocabulary import DEPARTMENT_LABELS, DEPARTMENTS
 
 from ...auth import Principal
 from ..deps import Caller, State, require_roles
-from ..models import Accepted, BatchItem, BatchResult
+from ..models import Accepted, BatchItem, BatchResult, PatrolLogIn
 
 router = APIRouter(prefix="/v1/departments", tags=["departments"])
 
@@ -155,47 +154,27 @@ async def legal_aid_gaps(
         if community_id and community_id != caller.community_id:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no community {community_id!r} in your scope")
         community_id = caller.community_id
-    communities = [community_id] if community_id else [""]
+    communities = [community_id] if community_id else []  # none: the whole county
     if caller.role == "street":
         mine = sorted({g.community_id for g in (await state.grids()).values() if g.street_id == caller.street_id})
         if community_id and community_id not in mine:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no community {community_id!r} in your scope")
-        communities = [community_id] if community_id else mine
-    stub = state.peers.departments["legal_aid"]
-    timeout = state.settings.rpc_timeout_seconds
-    if len(communities) == 1:
-        answer = await stub.ListLegalAidGaps(
-            dpb.ListLegalAidGapsRequest(community_id=communities[0], page=page, page_size=page_size), timeout=timeout
-        )
-        gaps, total, checked = list(answer.gaps), answer.total, answer.households_checked
-    else:  # a street: every one of its communities, all pages, then this page of them all
-        gaps, checked = [], 0
-        for community in communities:
-            at = 1
-            while True:
-                answer = await stub.ListLegalAidGaps(
-                    dpb.ListLegalAidGapsRequest(community_id=community, page=at, page_size=1000), timeout=timeout
-                )
-                gaps.extend(answer.gaps)
-                checked = answer.households_checked
-                if at * 1000 >= answer.total:
-                    break
-                at += 1
-        total = len(gaps)
-        gaps = gaps[(page - 1) * page_size : page * page_size]
-    items = [MessageToDict(g, preserving_proto_field_name=True, always_print_fields_with_no_presence=True) for g in gaps]
+        # A street without communities asks for the empty community id, which has no households.
+        communities = [community_id] if community_id else (mine or [""])
+    answer = await state.peers.departments["legal_aid"].ListLegalAidGaps(
+        dpb.ListLegalAidGapsRequest(community_ids=communities, page=page, page_size=page_size),
+        timeout=state.settings.rpc_timeout_seconds,
+    )
+    items = [MessageToDict(g, preserving_proto_field_name=True, always_print_fields_with_no_presence=True) for g in answer.gaps]
     return {
         "items": items,
-        "total": total,
+        "total": answer.total,
         "page": page,
         "page_size": page_size,
-        "limit_minutes": LIMIT_MINUTES,
-        "travel_model": TRAVEL_MODEL,
-        "households_checked": checked,
+        "limit_minutes": answer.limit_minutes,
+        "travel_model": answer.travel_model,
+        "households_checked": answer.households_checked,
     }
-
-
-DEAD_LETTER_SCAN = 20_000
 
 
 @router.get(
@@ -211,23 +190,15 @@ async def dead_letters(
     pending_only: bool = False,
 ) -> dict[str, Any]:
     publishing_as(caller, department)
-    prefix = f"gridfusion.events.{department}."
-    mine: list[Any] = []
-    at, size = 1, 500
-    while (at - 1) * size < DEAD_LETTER_SCAN:
-        reply = await state.peers.fusion.ListDeadLetters(
-            fpb.ListDeadLettersRequest(page=at, page_size=size, pending_only=pending_only),
-            timeout=state.settings.rpc_timeout_seconds,
-        )
-        mine.extend(d for d in reply.items if d.department == department or d.origin_subject.startswith(prefix))
-        if at * size >= reply.total or not reply.items:
-            break
-        at += 1
+    reply = await state.peers.fusion.ListDeadLetters(
+        fpb.ListDeadLettersRequest(page=page, page_size=page_size, pending_only=pending_only, department=department),
+        timeout=state.settings.rpc_timeout_seconds,
+    )
     items = []
-    for d in mine[(page - 1) * page_size : page * page_size]:
+    for d in reply.items:
         items.append({
             "event_id": d.event_id, "stage": d.stage, "reason": d.reason, "origin_subject": d.origin_subject,
             "dead_lettered_at": state.iso(d.dead_lettered_at), "reprocessed": d.reprocessed,
             "reprocessable": d.reprocessable, "case_id": d.case_id or None,
         })
-    return {"items": items, "total": len(mine), "page": page, "page_size": page_size}
+    return {"items": items, "total": reply.total, "page": page, "page_size": page_size}

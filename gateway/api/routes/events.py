@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from gridfusion.departments.v1 import departments_pb2 as dpb
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
 
-from services.platform.settings import DEPARTMENTS
+from services.platform.vocabulary import DEPARTMENTS
 
 from ...auth import Principal
 from ..deps import Caller, GatewayState, State

@@ -9,6 +9,8 @@ from fastapi import APIRouter, HTTPException, Query, status
 from gridfusion.events.v1 import events_pb2
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
 
+from services.platform.scope import sees_place
+
 from ...auth import Principal
 from ...privacy import grid_staff, mask_id_number, mask_name, mask_phone, record_read
 from ..deps import Caller, State
@@ -67,7 +69,7 @@ async def list_households(
     purpose: Annotated[str | None, Query(max_length=500, description="Why the personal data is read (audited)")] = None,
 ) -> HouseholdPage:
     grid = await state.peers.fusion.GetGrid(fpb.GetGridRequest(grid_id=grid_id), timeout=state.settings.rpc_timeout_seconds)
-    if caller.role == "department" or not caller.covers_grid(grid):
+    if not sees_place(caller, grid):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"grid {grid_id} is outside your scope")
     reply = await state.peers.fusion.ListHouseholds(
         fpb.ListHouseholdsRequest(grid_id=grid_id, page=page, page_size=page_size), timeout=state.settings.rpc_timeout_seconds

@@ -35,9 +35,8 @@ from gridfusion.departments.v1 import departments_pb2 as dpb
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
 from pydantic import BaseModel, ValidationError
 
-from services.departments.schema import EventIn
-from services.departments.taxonomy import FAMILIES, SUBTYPES
-from services.platform.settings import DEPARTMENT_LABELS
+from services.platform.events import EventIn
+from services.platform.vocabulary import CATEGORY_LABELS, DEPARTMENT_LABELS, FAMILIES, SUBTYPES
 
 from ...auth import Principal
 from ...privacy import grid_staff, mask_text, personal_data_in, record_read
@@ -91,15 +90,6 @@ DEPARTMENT = "comprehensive_governance"
 REQUEST_PREFIX = "o311-"
 SUBMITTERS = ("resident", "county", "department")
 CHANGESET = "2026-11-27T00:00:00+08:00"
-SUBTYPE_LABELS = {
-    "neighbor": "邻里纠纷", "family": "家庭纠纷", "property": "财产纠纷", "wage_arrears": "拖欠工资", "land": "土地纠纷",
-    "fire": "消防隐患", "building": "房屋安全", "gas": "燃气隐患", "traffic": "交通安全", "flood": "防汛",
-    "theft": "盗窃", "fraud": "诈骗", "fighting": "打架斗殴", "gang_lead": "涉黑涉恶线索",
-    "subsistence_allowance": "低保", "elderly_care": "养老服务", "disability": "助残", "medical": "医疗",
-    "employment": "就业", "consultation": "法律咨询", "aid_application": "法律援助申请", "garbage": "垃圾",
-    "sewage": "污水", "noise": "噪声", "community_correction": "社区矫正", "drug_rehab": "戒毒康复",
-    "mental_health": "精神卫生", "service_quality": "物业服务", "owners_committee": "业主委员会", "general": "其他",
-}
 
 
 def services_list() -> list[dict[str, Any]]:
@@ -109,7 +99,7 @@ def services_list() -> list[dict[str, Any]]:
             code = f"{family}.{subtype}"
             out.append({
                 "service_code": code,
-                "service_name": f"{FAMILIES[family]}·{SUBTYPE_LABELS.get(subtype, subtype)}",
+                "service_name": f"{FAMILIES[family]}·{CATEGORY_LABELS[code]}",
                 "description": f"{FAMILIES[family]} ({family}): {subtype.replace('_', ' ')}",
                 "metadata": False,
                 "type": "realtime",

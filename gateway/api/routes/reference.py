@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile, 
 from fastapi.responses import JSONResponse, Response
 from gridfusion.reference.v1 import reference_pb2 as rpb
 
-from services.reference.transfer import import_chunks
+from services.platform.transfer import import_chunks
 
 from ...auth import Principal
 from ...limits import REFERENCE_UPLOAD

@@ -9,11 +9,11 @@ from typing import Literal
 from pydantic import Field
 
 from services.platform.mongo import ensure_indexes
+from services.platform.vocabulary import SHARED_CATEGORIES
 
 from ..definition import PATROL_LOGS, Department, Details, EventType
 from ..patrol import INDEXES as PATROL_INDEXES
 from ..patrol import PatrolStore
-from ..taxonomy import SHARED_CATEGORIES
 
 
 class DisputeDetails(Details):

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from gridfusion.events.v1 import events_pb2
 from pydantic import Field
 
 from .. import reference
 from ..definition import LEGAL_AID_CIRCLE, Department, Details, EventType
+from ..enrichers import assign_post_holder
 from ..posts import filled, seed_post
 
 _LEGAL = frozenset({"legal_service.consultation", "legal_service.aid_application"})
@@ -63,24 +63,8 @@ async def seed_advisers(store) -> None:
                         {"community_name": community.name, "station": list(community.service_station)})
 
 
-async def assign_adviser(event: events_pb2.DepartmentEvent, store) -> None:
-    """Assign the event to the legal adviser of the community it falls in."""
-    found = reference.locate(event.location)
-    if found is None:
-        event.details.update({"assigned_to": {"role": "legal_adviser", "status": "unassigned",
-                                              "reason": "the location lies in no grid of the county"}})
-        return
-    community_id = reference.community_of(found.grid_id)
-    adviser = await store.db["advisers"].find_one({"_id": community_id})
-    if not filled(adviser):
-        event.details.update({"assigned_to": {"role": "legal_adviser", "status": "unassigned",
-                                              "reason": f"community {community_id} has no adviser on record",
-                                              "community_id": community_id, "grid_id": found.grid_id}})
-        return
-    event.details.update({"assigned_to": {
-        "role": "legal_adviser", "status": "assigned", "person_id": adviser["person_id"],
-        "community_id": community_id, "grid_id": found.grid_id,
-    }})
+# Every event goes to the legal adviser of the community it falls in.
+assign_adviser = assign_post_holder("legal_adviser", "advisers", per="community", title="adviser")
 
 
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:

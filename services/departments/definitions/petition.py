@@ -11,8 +11,9 @@ from pydantic import Field
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from services.platform.vocabulary import SHARED_CATEGORIES
+
 from ..definition import Department, Details, EventType
-from ..taxonomy import SHARED_CATEGORIES
 
 Channel = Literal["visit", "letter", "online", "phone"]
 
@@ -86,10 +87,10 @@ def details_people(event: events_pb2.DepartmentEvent) -> float:
 DEPARTMENT = Department(
     name="petition",
     label="信访",
+    # One type per channel, alike but for the name: a visit, a letter, an online petition.
     event_types={
-        "petition.visit": EventType("来访", _PETITION_CATEGORIES, PetitionDetails),
-        "petition.letter": EventType("来信", _PETITION_CATEGORIES, PetitionDetails),
-        "petition.online": EventType("网上信访", _PETITION_CATEGORIES, PetitionDetails),
+        name: EventType(label, _PETITION_CATEGORIES, PetitionDetails)
+        for name, label in (("petition.visit", "来访"), ("petition.letter", "来信"), ("petition.online", "网上信访"))
     },
     enrichers=(count_repeat_visits,),
 )

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from gridfusion.events.v1 import events_pb2
 from pydantic import Field
+
+from services.platform.vocabulary import SHARED_CATEGORIES
 
 from .. import reference
 from ..definition import Department, Details, EventType
-from ..posts import filled, seed_post
-from ..taxonomy import SHARED_CATEGORIES
+from ..enrichers import assign_post_holder
+from ..posts import seed_post
 
 
 class IncidentDetails(Details):
@@ -46,22 +47,8 @@ async def seed_assistants(store) -> None:
                         {"community_id": grid.community_id})
 
 
-async def assign_assistant(event: events_pb2.DepartmentEvent, store) -> None:
-    """Assign the event to the police assistant of the grid it falls in."""
-    found = reference.locate(event.location)
-    if found is None:
-        event.details.update({"assigned_to": {"role": "police_assistant", "status": "unassigned",
-                                              "reason": "the location lies in no grid of the county"}})
-        return
-    assistant = await store.db["assistants"].find_one({"_id": found.grid_id})
-    if not filled(assistant):
-        event.details.update({"assigned_to": {"role": "police_assistant", "status": "unassigned",
-                                              "grid_id": found.grid_id,
-                                              "reason": f"grid {found.grid_id} has no police assistant on record"}})
-        return
-    event.details.update({"assigned_to": {
-        "role": "police_assistant", "status": "assigned", "person_id": assistant["person_id"], "grid_id": found.grid_id,
-    }})
+# Every event goes to the police assistant of the grid it falls in.
+assign_assistant = assign_post_holder("police_assistant", "assistants", per="grid", title="police assistant")
 
 
 DEPARTMENT = Department(

@@ -7,17 +7,16 @@ import grpc
 import pytest
 from pydantic import ValidationError
 
-from gateway.settings import GatewaySettings
 from services.departments import access
 from services.departments.main import DepartmentSettings
 from services.platform.grpcserver import (
     MIN_TOKEN_BYTES,
     BearerToken,
     TokenAuth,
-    check_token,
     token_sha256,
 )
-from services.platform.settings import DEPARTMENTS, CommonSettings
+from services.platform.settings import CommonSettings
+from services.platform.vocabulary import DEPARTMENTS
 
 pytestmark = pytest.mark.unit
 
@@ -83,19 +82,6 @@ def test_department_settings_read_one_digest_per_variable_or_all_as_json(monkeyp
     monkeypatch.setenv("DEPARTMENT_SYSTEM_TOKEN_SHA256__PETITION", TOKENS["petition"])  # a token, not its digest
     with pytest.raises(ValidationError, match="DEPARTMENT_SYSTEM_TOKEN_SHA256__PETITION must be the hex SHA-256"):
         DepartmentSettings()
-
-
-def test_the_gateway_needs_a_long_service_token_outside_local_mode() -> None:
-    common = {"jwt_key": "k" * 32}
-    with pytest.raises(ValidationError, match="GATEWAY_SERVICE_TOKEN is required outside local mode"):
-        GatewaySettings(**common)
-    with pytest.raises(ValidationError, match=f"GATEWAY_SERVICE_TOKEN must be at least {MIN_TOKEN_BYTES} bytes"):
-        GatewaySettings(**common, service_token="short")
-    settings = GatewaySettings(**common, service_token=TOKENS["gateway"])
-    assert TOKENS["gateway"] not in repr(settings)
-    assert GatewaySettings(local_mode=True).service_token == ""
-    with pytest.raises(ValueError, match="at least 32 bytes"):
-        check_token("x" * 31, "a token")
 
 
 def test_the_bearer_token_replaces_any_authorization_a_call_carries() -> None:

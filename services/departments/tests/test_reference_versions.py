@@ -16,8 +16,8 @@ from services.departments.datum import keep_in_wgs84
 from services.departments.definitions import DEFINITIONS
 from services.departments.definitions import legal_aid as la
 from services.departments.patrol import Fix, daily_hours
-from services.departments.schema import EventIn
 from services.departments.validation import check_event
+from services.platform.events import EventIn
 from services.reference.exchange.crs import CRS_NAMES, distance_m, from_wgs84
 
 from . import counties

@@ -14,12 +14,13 @@ from gridfusion.events.v1 import events_pb2
 from services.departments.definitions import DEFINITIONS
 from services.departments.definitions import legal_aid as la
 from services.departments.definitions.petition import raised
+from services.departments.description import describe
 from services.departments.patrol import MAX_GAP, Fix, check_log, daily_hours, parse_range
 from services.departments.reference import county, locate
-from services.departments.schema import EventIn
-from services.departments.service import check_result, describe, result_id_of
-from services.departments.taxonomy import FAMILIES, SHARED_CATEGORIES
+from services.departments.results import check_result, result_id_of
 from services.departments.validation import check_event
+from services.platform.events import EventIn
+from services.platform.vocabulary import FAMILIES, SHARED_CATEGORIES
 
 from .counties import in_use, synthetic_view
 

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from services.departments.definitions import DEFINITIONS
-from services.departments.schema import EventIn
 from services.departments.validation import check_event
+from services.platform.events import EventIn
 
 pytestmark = pytest.mark.unit
 

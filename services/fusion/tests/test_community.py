@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from gridfusion.community.v1 import community_pb2 as pb
 
-from services.fusion.community import Refused, median_hours, order_transition
+from services.fusion.orders import Refused, order_transition
+from services.fusion.weekly import median_hours
 
 pytestmark = pytest.mark.unit
 

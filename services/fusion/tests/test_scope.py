@@ -7,8 +7,8 @@ import pytest
 from gridfusion.fusion.v1 import fusion_pb2 as pb
 
 from services.fusion import workflow
-from services.fusion.community import deadline_missed
 from services.fusion.server import ScopeRefused, both, scope_query
+from services.fusion.weekly import deadline_missed
 
 pytestmark = pytest.mark.unit
 

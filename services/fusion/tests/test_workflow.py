@@ -9,6 +9,8 @@ import pytest
 from services.fusion import workflow
 from services.fusion.deadlines import DEADLINES
 from services.fusion.workflow import Actor, Refused, Request, auto_escalation, decide
+from services.platform.scope import case_query, sees_case
+from services.platform.vocabulary import ACTIONS, LEVELS, STATUSES
 
 pytestmark = pytest.mark.unit
 
@@ -72,8 +74,8 @@ EXPECTED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
 ROLES = ("county", "street", "community", "secretary", "worker", "department")
 PAIRS = [
     (status, level)
-    for status in workflow.STATUSES
-    for level in workflow.LEVELS
+    for status in STATUSES
+    for level in LEVELS
 ]
 ARGS = {
     "assess": {"risk_level": "high"},
@@ -118,7 +120,7 @@ def test_the_module_table_is_the_specification() -> None:
     assert got == EXPECTED
 
 
-@pytest.mark.parametrize("action", workflow.ACTIONS)
+@pytest.mark.parametrize("action", ACTIONS)
 @pytest.mark.parametrize("status,level", PAIRS)
 def test_every_transition_is_allowed_or_refused_with_its_reason(action: str, status: str, level: str) -> None:
     """Each action on each status and level, by each role (54 pairs of state × 9 actions × 6 roles)."""
@@ -220,12 +222,12 @@ def test_only_the_department_handed_to_reports_the_result() -> None:
 
 def test_finding_10_a_department_sees_a_case_only_while_it_is_handed_to_it() -> None:
     civil = Actor("dept-civil", "department", department="civil_affairs")
-    assert workflow.in_scope(civil, case("handed_over", "department"))
-    assert not workflow.in_scope(civil, case("result_reported", "street"))  # its result is in: no longer its case
-    assert not workflow.in_scope(civil, case("closed", "street", handed_to="civil_affairs"))
-    assert not workflow.in_scope(civil, case("reported", "grid"))  # it contributed an event only
-    assert not workflow.in_scope(Actor("dept-none", "department"), case("handed_over", "department", handed_to=""))
-    assert workflow.department_query("civil_affairs") == {
+    assert sees_case(civil, case("handed_over", "department"))
+    assert not sees_case(civil, case("result_reported", "street"))  # its result is in: no longer its case
+    assert not sees_case(civil, case("closed", "street", handed_to="civil_affairs"))
+    assert not sees_case(civil, case("reported", "grid"))  # it contributed an event only
+    assert not sees_case(Actor("dept-none", "department"), case("handed_over", "department", handed_to=""))
+    assert case_query(civil) == {
         "handed_to": "civil_affairs", "status": "handed_over", "level": "department"}
 
 
@@ -294,10 +296,10 @@ def test_finished_cases_never_escalate(status: str) -> None:
 
 
 def test_the_deadline_table_covers_every_level_and_family_and_grows_upwards() -> None:
-    from services.departments.taxonomy import FAMILIES
+    from services.platform.vocabulary import FAMILIES
 
-    assert set(DEADLINES) == set(workflow.LEVELS)
-    for level in workflow.LEVELS:
+    assert set(DEADLINES) == set(LEVELS)
+    for level in LEVELS:
         assert set(DEADLINES[level]) == set(FAMILIES), level
     for family in FAMILIES:
         times = [DEADLINES[level][family] for level in ("grid", "community", "street")]
@@ -311,7 +313,7 @@ def test_available_actions_are_exactly_the_ones_decide_accepts(status: str, leve
     for role in ROLES:
         who = actor(role)
         expected = []
-        for action in workflow.ACTIONS:
+        for action in ACTIONS:
             try:
                 decide(doc, Request(action, **ARGS.get(action, {})), who, NOW)
             except Refused:

@@ -39,7 +39,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-CRS_NAMES: tuple[str, ...] = ("wgs84", "gcj02", "bd09")
+from services.platform.vocabulary import DATUMS
+
+CRS_NAMES: tuple[str, ...] = DATUMS
 
 # Krasovsky 1940, the ellipsoid the GCJ-02 algorithm uses.
 KRASOVSKY_A = 6_378_245.0
@@ -92,30 +94,28 @@ def _gcj02_offset_m(x: NDArray[np.float64], y: NDArray[np.float64]) -> Arrays:
     sqrt_abs_x = np.sqrt(np.abs(x))
     shared = 20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)
     east = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * sqrt_abs_x
-    east += (
-        (
-            shared
-            + 20.0 * np.sin(x * np.pi)
-            + 40.0 * np.sin(x / 3.0 * np.pi)
-            + 150.0 * np.sin(x / 12.0 * np.pi)
-            + 300.0 * np.sin(x / 30.0 * np.pi)
-        )
-        * 2.0
-        / 3.0
-    )
+    east += _gcj02_waves(x, shared, 150.0, 300.0)
     north = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * sqrt_abs_x
-    north += (
+    north += _gcj02_waves(y, shared, 160.0, 320.0)
+    return east, north
+
+
+def _gcj02_waves(
+    t: NDArray[np.float64], shared: NDArray[np.float64], a12: float, a30: float
+) -> NDArray[np.float64]:
+    """The periodic part of one GCJ-02 offset: ``shared`` plus waves of periods 2, 6, 24 and
+    60 in ``t``, the last two of amplitudes ``a12`` and ``a30``."""
+    return (
         (
             shared
-            + 20.0 * np.sin(y * np.pi)
-            + 40.0 * np.sin(y / 3.0 * np.pi)
-            + 160.0 * np.sin(y / 12.0 * np.pi)
-            + 320.0 * np.sin(y / 30.0 * np.pi)
+            + 20.0 * np.sin(t * np.pi)
+            + 40.0 * np.sin(t / 3.0 * np.pi)
+            + a12 * np.sin(t / 12.0 * np.pi)
+            + a30 * np.sin(t / 30.0 * np.pi)
         )
         * 2.0
         / 3.0
     )
-    return east, north
 
 
 def _wgs84_to_gcj02(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> Arrays:

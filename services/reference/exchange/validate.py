@@ -66,6 +66,8 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -176,13 +178,9 @@ def _read_grids(handover: Handover, crs: str, problems: Problems) -> list[GridRo
     rows: list[GridRow] = []
     first_row: dict[str, int] = {}
     for number, feature in enumerate(data["features"], start=1):
+        error = partial(problems.error, file=file, row=number)
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            problems.error(
-                "geometry_type",
-                f"{file}: feature {number} is not a GeoJSON Feature",
-                file=file,
-                row=number,
-            )
+            error("geometry_type", f"{file}: feature {number} is not a GeoJSON Feature")
             continue
         values: dict[str, str] = {}
         properties = feature.get("properties") or {}
@@ -195,13 +193,9 @@ def _read_grids(handover: Handover, crs: str, problems: Problems) -> list[GridRo
                 continue
             text = _property_text(value)
             if column.name in values and values[column.name] != text:
-                problems.error(
-                    "duplicate_header",
-                    f"{file}: feature {number} gives {column.label} twice, as "
-                    f"{_show(values[column.name])} and {_show(text)}",
-                    file=file,
-                    row=number,
-                )
+                error("duplicate_header",
+                      f"{file}: feature {number} gives {column.label} twice, as "
+                      f"{_show(values[column.name])} and {_show(text)}")
                 continue
             values.setdefault(column.name, text)
         row = GridRow(
@@ -216,35 +210,22 @@ def _read_grids(handover: Handover, crs: str, problems: Problems) -> list[GridRo
         )
         for column in GRID_PROPERTIES:
             if not values.get(column.name):
-                problems.error(
-                    "missing_value",
-                    f"{file}: {row.label} has no {column.label}",
-                    file=file,
-                    row=number,
-                    ids=[row.grid_id] if row.grid_id else [],
-                )
+                error("missing_value", f"{file}: {row.label} has no {column.label}",
+                      ids=[row.grid_id] if row.grid_id else [])
         given_type = values.get("type", "")
         if given_type:
             row.type = GRID_TYPE_VALUES.get(normalise_value(given_type), "")
             if not row.type:
-                problems.error(
-                    "grid_type_unknown",
-                    f"{file}: {row.label} has type {_show(given_type)}; expected unit, compound, "
-                    "street_lane or 单位/小区/街巷",
-                    file=file,
-                    row=number,
-                    ids=[row.grid_id],
-                )
+                error("grid_type_unknown",
+                      f"{file}: {row.label} has type {_show(given_type)}; expected unit, compound, "
+                      "street_lane or 单位/小区/街巷",
+                      ids=[row.grid_id])
         _read_boundary(feature.get("geometry"), row, crs, file, problems)
         if row.grid_id:
             if row.grid_id in first_row:
-                problems.error(
-                    "duplicate_grid_id",
-                    f"{file}: features {first_row[row.grid_id]} and {number} both have grid_id {row.grid_id}",
-                    file=file,
-                    row=number,
-                    ids=[row.grid_id],
-                )
+                error("duplicate_grid_id",
+                      f"{file}: features {first_row[row.grid_id]} and {number} both have grid_id {row.grid_id}",
+                      ids=[row.grid_id])
                 continue
             first_row[row.grid_id] = number
         rows.append(row)
@@ -277,15 +258,11 @@ def _position(value: Any) -> tuple[float, float] | str:
 def _read_boundary(geometry: Any, row: GridRow, crs: str, file: str, problems: Problems) -> None:
     """Fill ``row.parts`` and ``row.geometry`` from a GeoJSON geometry, or report why not."""
     ids = [row.grid_id] if row.grid_id else []
+    error = partial(problems.error, file=file, row=row.row, ids=ids)
     kind = geometry.get("type") if isinstance(geometry, dict) else None
     if kind not in ("Polygon", "MultiPolygon"):
-        problems.error(
-            "geometry_type",
-            f"{file}: {row.label} has a {kind or 'missing'} geometry; expected Polygon or MultiPolygon",
-            file=file,
-            row=row.row,
-            ids=ids,
-        )
+        error("geometry_type",
+              f"{file}: {row.label} has a {kind or 'missing'} geometry; expected Polygon or MultiPolygon")
         return
     coordinates = geometry.get("coordinates")
     polygons = [coordinates] if kind == "Polygon" else coordinates
@@ -296,13 +273,7 @@ def _read_boundary(geometry: Any, row: GridRow, crs: str, file: str, problems: P
             isinstance(p, list) and p and all(isinstance(r, list) for r in p) for p in polygons
         )
     ):
-        problems.error(
-            "invalid_polygon",
-            f"{file}: {row.label} has no rings in its {kind}",
-            file=file,
-            row=row.row,
-            ids=ids,
-        )
+        error("invalid_polygon", f"{file}: {row.label} has no rings in its {kind}")
         return
     rings: list[list[tuple[float, float]]] = []
     unclosed = 0
@@ -312,36 +283,21 @@ def _read_boundary(geometry: Any, row: GridRow, crs: str, file: str, problems: P
             for value in ring:
                 position = _position(value)
                 if isinstance(position, str):
-                    problems.error(
-                        "invalid_coordinates",
-                        f"{file}: {row.label}: {position}",
-                        file=file,
-                        row=row.row,
-                        ids=ids,
-                    )
+                    error("invalid_coordinates", f"{file}: {row.label}: {position}")
                     return
                 positions.append(position)
             if positions and positions[0] != positions[-1]:
                 positions.append(positions[0])
                 unclosed += 1
             if len(positions) < 4:
-                problems.error(
-                    "invalid_polygon",
-                    f"{file}: {row.label} has a ring of {len(positions)} positions; a ring needs at least 4",
-                    file=file,
-                    row=row.row,
-                    ids=ids,
-                )
+                error("invalid_polygon",
+                      f"{file}: {row.label} has a ring of {len(positions)} positions; a ring needs at least 4")
                 return
             rings.append(positions)
     if unclosed:
-        problems.warning(
-            "ring_not_closed",
-            f"{file}: {row.label} has {unclosed} ring(s) whose last position is not the first; closed",
-            file=file,
-            row=row.row,
-            ids=ids,
-        )
+        problems.warning("ring_not_closed",
+                         f"{file}: {row.label} has {unclosed} ring(s) whose last position is not the first; closed",
+                         file=file, row=row.row, ids=ids)
     lons = [lon for ring in rings for lon, _ in ring]
     lats = [lat for ring in rings for _, lat in ring]
     wgs_lon, wgs_lat = to_wgs84_arrays(lons, lats, crs)
@@ -358,13 +314,8 @@ def _read_boundary(geometry: Any, row: GridRow, crs: str, file: str, problems: P
     row.geometry = shapes[0] if len(shapes) == 1 else MultiPolygon(shapes)
     row.valid = bool(shapely.is_valid(row.geometry))
     if not row.valid:
-        problems.error(
-            "invalid_polygon",
-            f"{file}: {row.label} is not a valid polygon: {shapely.is_valid_reason(row.geometry)}",
-            file=file,
-            row=row.row,
-            ids=ids,
-        )
+        error("invalid_polygon",
+              f"{file}: {row.label} is not a valid polygon: {shapely.is_valid_reason(row.geometry)}")
 
 
 def _oriented(ring: tuple[LonLat, ...], outer: bool) -> tuple[LonLat, ...]:
@@ -391,65 +342,43 @@ def _check_hierarchy(grids: list[GridRow], file: str, problems: Problems) -> Non
             f"{what} {_show(v)} in grids {', '.join(ids)}" for v, ids in sorted(variants.items())
         )
 
-    for community_id, variants in sorted(community_streets.items()):
-        if len(variants) > 1:
-            problems.error(
-                "community_inconsistent",
-                f"{file}: community {community_id} lies in more than one street: {listed(variants, 'street')}",
-                file=file,
-                ids=[
-                    community_id,
-                    *sorted(variants),
-                    *sorted(g for ids in variants.values() for g in ids),
-                ],
-            )
-    for community_id, variants in sorted(community_names.items()):
-        if len(variants) > 1:
-            problems.error(
-                "community_inconsistent",
-                f"{file}: community {community_id} has more than one name: {listed(variants, 'name')}",
-                file=file,
-                ids=[community_id, *sorted(g for ids in variants.values() for g in ids)],
-            )
-    for street_id, variants in sorted(street_names.items()):
-        if len(variants) > 1:
-            problems.error(
-                "street_inconsistent",
-                f"{file}: street {street_id} has more than one name: {listed(variants, 'name')}",
-                file=file,
-                ids=[street_id, *sorted(g for ids in variants.values() for g in ids)],
-            )
+    # (code, the variants by id, whose, the fault, what varies, whether the variants are ids)
+    checks = (
+        ("community_inconsistent", community_streets, "community", "lies in more than one street",
+         "street", True),
+        ("community_inconsistent", community_names, "community", "has more than one name", "name", False),
+        ("street_inconsistent", street_names, "street", "has more than one name", "name", False),
+    )
+    for code, found, whose, fault, what, variants_are_ids in checks:
+        for key, variants in sorted(found.items()):
+            if len(variants) > 1:
+                problems.error(
+                    code,
+                    f"{file}: {whose} {key} {fault}: {listed(variants, what)}",
+                    file=file,
+                    ids=[
+                        key,
+                        *(sorted(variants) if variants_are_ids else ()),
+                        *sorted(g for ids in variants.values() for g in ids),
+                    ],
+                )
 
     for grid in grids:
         gid = grid.grid_id
         if not gid:
             continue
+        warn = partial(problems.warning, "grid_id_pattern", file=file, row=grid.row)
         if not (len(gid) == GRID_ID_DIGITS and gid.isascii() and gid.isdigit()):
-            problems.warning(
-                "grid_id_pattern",
-                f"{file}: {grid.label}: grid id {gid} is not of the national pattern (CJ/T 349: "
-                "15 digits = county 6 + street 3 + community 3 + grid 3)",
-                file=file,
-                row=grid.row,
-                ids=[gid],
-            )
+            warn(f"{file}: {grid.label}: grid id {gid} is not of the national pattern (CJ/T 349: "
+                 "15 digits = county 6 + street 3 + community 3 + grid 3)",
+                 ids=[gid])
             continue
         if grid.community_id and not gid.startswith(grid.community_id):
-            problems.warning(
-                "grid_id_pattern",
-                f"{file}: {grid.label}: grid id {gid} does not start with its community id {grid.community_id}",
-                file=file,
-                row=grid.row,
-                ids=[gid, grid.community_id],
-            )
+            warn(f"{file}: {grid.label}: grid id {gid} does not start with its community id {grid.community_id}",
+                 ids=[gid, grid.community_id])
         if grid.street_id and not gid.startswith(grid.street_id):
-            problems.warning(
-                "grid_id_pattern",
-                f"{file}: {grid.label}: grid id {gid} does not start with its street id {grid.street_id}",
-                file=file,
-                row=grid.row,
-                ids=[gid, grid.street_id],
-            )
+            warn(f"{file}: {grid.label}: grid id {gid} does not start with its street id {grid.street_id}",
+                 ids=[gid, grid.street_id])
 
 
 def _check_topology(grids: list[GridRow], file: str, problems: Problems) -> None:
@@ -496,26 +425,33 @@ def _check_topology(grids: list[GridRow], file: str, problems: Problems) -> None
 def _check_person(
     row: int, label: str, phone: str, id_number: str, file: str, ids: list[str], problems: Problems
 ) -> None:
+    error = partial(problems.error, file=file, row=row, ids=ids)
     if phone and not is_valid_phone(phone):
-        problems.error(
-            "phone_invalid",
-            f"{file}: {label}: phone {_show(phone)} is neither a mainland mobile (1[3-9] + 9 digits) "
-            "nor a landline with area code",
-            file=file,
-            row=row,
-            ids=ids,
-        )
+        error("phone_invalid",
+              f"{file}: {label}: phone {_show(phone)} is neither a mainland mobile (1[3-9] + 9 digits) "
+              "nor a landline with area code")
     if id_number:
         fault = id_number_fault(id_number)
         if fault:
             code = "id_number_check_digit" if fault.startswith("fails") else "id_number_invalid"
-            problems.error(
-                code,
-                f"{file}: {label}: id number {_show(id_number)} {fault}",
-                file=file,
-                row=row,
-                ids=ids,
-            )
+            error(code, f"{file}: {label}: id number {_show(id_number)} {fault}")
+
+
+def _repeated_id(
+    row_id: str, label: str, kind: str, number: int, first_row: dict[str, int], file: str,
+    error: Callable[..., None],
+) -> bool:
+    """Report a row without its id (the column ``label``), and one whose id an earlier row has:
+    True for that repeat, which is left out. Else the row is the first with its id."""
+    if not row_id:
+        error("missing_value", f"{file}: row {number} has no {label}")
+    elif row_id in first_row:
+        error(f"duplicate_{kind}_id",
+              f"{file}: row {number}: {kind} {row_id} is already in row {first_row[row_id]}")
+        return True
+    else:
+        first_row[row_id] = number
+    return False
 
 
 def _read_households(
@@ -545,40 +481,14 @@ def _read_households(
             id_number=normalise_id_number(values.get("id_number", "")),
         )
         ids = [household_id] if household_id else []
-        if not household_id:
-            problems.error(
-                "missing_value",
-                f"{file}: row {number} has no household_id (户号)",
-                file=file,
-                row=number,
-            )
-        elif household_id in first_row:
-            problems.error(
-                "duplicate_household_id",
-                f"{file}: row {number}: household {household_id} is already in row {first_row[household_id]}",
-                file=file,
-                row=number,
-                ids=ids,
-            )
+        error = partial(problems.error, file=file, row=number, ids=ids)
+        if _repeated_id(household_id, "household_id (户号)", "household", number, first_row, file, error):
             continue
-        else:
-            first_row[household_id] = number
         if not row.address:
-            problems.error(
-                "missing_value",
-                f"{file}: {row.label} has no address (地址)",
-                file=file,
-                row=number,
-                ids=ids,
-            )
+            error("missing_value", f"{file}: {row.label} has no address (地址)")
         if row.residents is None:
-            problems.error(
-                "residents_invalid",
-                f"{file}: {row.label}: residents {_show(values['residents'])} is not a whole number of at least 1",
-                file=file,
-                row=number,
-                ids=ids,
-            )
+            error("residents_invalid",
+                  f"{file}: {row.label}: residents {_show(values['residents'])} is not a whole number of at least 1")
         lon, lat = parse_float(values["lon"]), parse_float(values["lat"])
         faults = []
         if lon is None:
@@ -590,23 +500,13 @@ def _read_households(
         elif not -90 <= lat <= 90:
             faults.append(f"lat {lat:g} is out of range (-90..90)")
         if faults:
-            problems.error(
-                "invalid_coordinates",
-                f"{file}: {row.label}: {'; '.join(faults)}",
-                file=file,
-                row=number,
-                ids=ids,
-            )
+            error("invalid_coordinates", f"{file}: {row.label}: {'; '.join(faults)}")
         else:
             numbers.append((len(rows), lon, lat))
         if row.declared_grid and grid_ids is not None and row.declared_grid not in grid_ids:
-            problems.error(
-                "household_grid_unknown",
-                f"{file}: {row.label}: grid_id {row.declared_grid} is not a grid of grids.geojson",
-                file=file,
-                row=number,
-                ids=[*ids, row.declared_grid],
-            )
+            error("household_grid_unknown",
+                  f"{file}: {row.label}: grid_id {row.declared_grid} is not a grid of grids.geojson",
+                  ids=[*ids, row.declared_grid])
         _check_person(number, row.label, row.phone, row.id_number, file, ids, problems)
         rows.append(row)
     if numbers:
@@ -649,26 +549,19 @@ def _place_households(
         declared = position.get(household.declared_grid, -1) if household.declared_grid else -1
         ids = [household.household_id] if household.household_id else []
         where = f"({household.given[0]}, {household.given[1]})"
+        error = partial(problems.error, file=file, row=household.row)
         if found < 0:
             said = f" (its grid_id is {household.declared_grid})" if household.declared_grid else ""
-            problems.error(
-                "household_outside_grids",
-                f"{file}: {household.label} lies outside every grid at {where}{said}",
-                file=file,
-                row=household.row,
-                ids=[*ids, *([household.declared_grid] if household.declared_grid else [])],
-            )
+            error("household_outside_grids",
+                  f"{file}: {household.label} lies outside every grid at {where}{said}",
+                  ids=[*ids, *([household.declared_grid] if household.declared_grid else [])])
             continue
         holding = containing.get(k, {found})
         if declared >= 0 and declared not in holding:
             actual = usable[found].grid_id
-            problems.error(
-                "household_grid_mismatch",
-                f"{file}: {household.label} has grid_id {household.declared_grid} but lies in grid {actual} at {where}",
-                file=file,
-                row=household.row,
-                ids=[*ids, household.declared_grid, actual],
-            )
+            error("household_grid_mismatch",
+                  f"{file}: {household.label} has grid_id {household.declared_grid} but lies in grid {actual} at {where}",
+                  ids=[*ids, household.declared_grid, actual])
             household.grid_id = actual
             continue
         household.grid_id = usable[declared if declared >= 0 else found].grid_id
@@ -697,57 +590,21 @@ def _read_members(
             category=MEMBER_CATEGORY_VALUES.get(normalise_value(given_category), ""),
         )
         ids = [member_id] if member_id else []
-        if not member_id:
-            problems.error(
-                "missing_value",
-                f"{file}: row {number} has no member_id (党员编号)",
-                file=file,
-                row=number,
-            )
-        elif member_id in first_row:
-            problems.error(
-                "duplicate_member_id",
-                f"{file}: row {number}: member {member_id} is already in row {first_row[member_id]}",
-                file=file,
-                row=number,
-                ids=ids,
-            )
+        error = partial(problems.error, file=file, row=number, ids=ids)
+        if _repeated_id(member_id, "member_id (党员编号)", "member", number, first_row, file, error):
             continue
-        else:
-            first_row[member_id] = number
         if not row.name:
-            problems.error(
-                "missing_value",
-                f"{file}: {row.label} has no name (姓名)",
-                file=file,
-                row=number,
-                ids=ids,
-            )
+            error("missing_value", f"{file}: {row.label} has no name (姓名)")
         if not row.grid_id:
-            problems.error(
-                "missing_value",
-                f"{file}: {row.label} has no grid_id (网格编码)",
-                file=file,
-                row=number,
-                ids=ids,
-            )
+            error("missing_value", f"{file}: {row.label} has no grid_id (网格编码)")
         elif grid_ids is not None and row.grid_id not in grid_ids:
-            problems.error(
-                "member_grid_unknown",
-                f"{file}: {row.label}: grid_id {row.grid_id} is not a grid of grids.geojson",
-                file=file,
-                row=number,
-                ids=[*ids, row.grid_id],
-            )
+            error("member_grid_unknown",
+                  f"{file}: {row.label}: grid_id {row.grid_id} is not a grid of grids.geojson",
+                  ids=[*ids, row.grid_id])
         if not row.category:
-            problems.error(
-                "member_category_unknown",
-                f"{file}: {row.label}: category {_show(given_category)} is not in_work, retired or mobile "
-                "(在职/离退休/流动)",
-                file=file,
-                row=number,
-                ids=ids,
-            )
+            error("member_category_unknown",
+                  f"{file}: {row.label}: category {_show(given_category)} is not in_work, retired or mobile "
+                  "(在职/离退休/流动)")
         id_number = normalise_id_number(values.get("id_number", ""))
         _check_person(number, row.label, row.phone, id_number, file, ids, problems)
         rows.append(row)

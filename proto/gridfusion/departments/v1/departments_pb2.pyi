@@ -253,14 +253,16 @@ class RecordPatrolResponse(_message.Message):
     def __init__(self, log_id: _Optional[str] = ..., status: _Optional[_Union[SubmitStatus, str]] = ..., grid_id: _Optional[str] = ...) -> None: ...
 
 class ListLegalAidGapsRequest(_message.Message):
-    __slots__ = ("community_id", "page", "page_size")
+    __slots__ = ("community_id", "page", "page_size", "community_ids")
     COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_IDS_FIELD_NUMBER: _ClassVar[int]
     community_id: str
     page: int
     page_size: int
-    def __init__(self, community_id: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+    community_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, community_id: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., community_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class LegalAidGap(_message.Message):
     __slots__ = ("household_id", "grid_id", "community_id", "nearest_adviser_community_id", "distance_km", "travel_minutes")

@@ -367,14 +367,16 @@ class DeadLetterRecord(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., stage: _Optional[str] = ..., reason: _Optional[str] = ..., origin_subject: _Optional[str] = ..., dead_lettered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reprocessed: _Optional[bool] = ..., department: _Optional[str] = ..., reprocessable: _Optional[bool] = ..., reprocessed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., case_id: _Optional[str] = ...) -> None: ...
 
 class ListDeadLettersRequest(_message.Message):
-    __slots__ = ("page", "page_size", "pending_only")
+    __slots__ = ("page", "page_size", "pending_only", "department")
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PENDING_ONLY_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
     page: int
     page_size: int
     pending_only: bool
-    def __init__(self, page: _Optional[int] = ..., page_size: _Optional[int] = ..., pending_only: _Optional[bool] = ...) -> None: ...
+    department: str
+    def __init__(self, page: _Optional[int] = ..., page_size: _Optional[int] = ..., pending_only: _Optional[bool] = ..., department: _Optional[str] = ...) -> None: ...
 
 class ListDeadLettersResponse(_message.Message):
     __slots__ = ("items", "total")

@@ -12,8 +12,8 @@ from gridfusion.departments.v1 import departments_pb2, departments_pb2_grpc
 from gridfusion.fusion.v1 import fusion_pb2, fusion_pb2_grpc
 from gridfusion.reference.v1 import reference_pb2, reference_pb2_grpc
 
-from services.departments.service import DepartmentServicer
-from services.fusion.community import CommunityServicer
+from services.departments.servicer import DepartmentServicer
+from services.fusion.community_api import CommunityServicer
 from services.fusion.reference_api import ReferenceServicer
 from services.fusion.server import FusionServicer
 

@@ -9,13 +9,13 @@ import shapely
 from gridfusion.events.v1 import events_pb2
 from shapely.geometry import Point, Polygon
 
-from services.fusion.resolver import (
+from services.reference import build_county
+from services.reference.resolver import (
     FUZZY_THRESHOLD,
     GridResolver,
     normalise_address,
     unlocatable_reason,
 )
-from services.reference import build_county
 
 pytestmark = pytest.mark.unit
 

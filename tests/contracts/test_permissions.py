@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from services.platform import bus, permissions
-from services.platform.settings import DEPARTMENTS
+from services.platform.vocabulary import DEPARTMENTS
 
 pytestmark = pytest.mark.unit
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 USERS = permissions.service_users()
 
 
@@ -41,7 +41,7 @@ def test_the_local_platform_writes_its_nats_users_from_the_table(tmp_path) -> No
 
 
 def test_the_table_names_the_streams_and_consumers_the_code_uses() -> None:
-    from services.departments.service import HandOverFeed
+    from services.departments.handovers import HandOverFeed
     from services.fusion.main import FusionSettings
     from services.fusion.results import SUBJECT as RESULTS_SUBJECT
 

@@ -1,7 +1,13 @@
-"""The JSON form of a department event, as the gateway contract defines it.
+"""A department event as the contract defines it: its JSON form and the checks of its shared fields.
 
-Used by the gateway as its request model (so the OpenAPI schema and the 422 answers come
-from one place) and converted here to the protobuf the department services speak.
+- :class:`EventIn` is the JSON form of the gateway contract (DESIGN: "Gateway contract"): the
+  gateway's request model, so the OpenAPI schema and the 422 answers come from one place, and
+  :meth:`EventIn.to_proto` the protobuf every department service speaks.
+- :func:`check_shared` checks the fields every event shares, wherever an event enters: a
+  department service before it accepts one (then its own rules), fusion before it fuses one.
+  Each refusal names its field by dotted path (``location.lon``, ``details.visit_channel``).
+
+Pure: no network, no service's code.
 """
 
 from __future__ import annotations
@@ -10,8 +16,9 @@ import math
 import sys
 from typing import Any, Literal
 
+from google.protobuf import struct_pb2
+from google.protobuf.json_format import MessageToDict
 from google.protobuf.struct_pb2 import Struct
-from gridfusion.departments.v1 import departments_pb2
 from gridfusion.events.v1 import events_pb2
 from pydantic import (
     AwareDatetime,
@@ -23,15 +30,16 @@ from pydantic import (
     model_validator,
 )
 
-from .taxonomy import CATEGORY_PATTERN, ID_MAX, SUMMARY_MAX
+from .vocabulary import (
+    ADDRESS_MAX,
+    CATEGORY_PATTERN,
+    DATUMS,
+    ID_MAX,
+    SEVERITY_TO_PROTO,
+    SUMMARY_MAX,
+)
 
-SEVERITY_TO_PROTO = {
-    "low": events_pb2.SEVERITY_LOW,
-    "medium": events_pb2.SEVERITY_MEDIUM,
-    "high": events_pb2.SEVERITY_HIGH,
-    "critical": events_pb2.SEVERITY_CRITICAL,
-}
-SEVERITY_FROM_PROTO = {v: k for k, v in SEVERITY_TO_PROTO.items()}
+FieldErrors = list[tuple[str, str]]
 # The largest magnitude a number in ``details`` may have: what a double (protobuf Struct) holds.
 MAX_DETAIL_NUMBER = sys.float_info.max
 
@@ -160,27 +168,75 @@ class EventsBatchIn(BaseModel):
     events: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
 
 
-class PatrolPointIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    time: AwareDatetime = Field(description="When the fix was taken, ISO 8601 with offset")
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+def details_of(event: events_pb2.DepartmentEvent) -> dict[str, Any]:
+    if not event.HasField("details"):
+        return {}
+    return MessageToDict(event.details)
 
 
-class PatrolLogIn(BaseModel):
-    """A grid worker's patrol track as the grid app uploads it; the same ``log_id`` is one log."""
+def nonfinite_paths(value: struct_pb2.Value | struct_pb2.Struct | struct_pb2.ListValue, path: str) -> list[str]:
+    """Where ``details`` holds NaN or an infinity (JSON has no such number)."""
+    if isinstance(value, struct_pb2.Struct):
+        return [p for key, item in value.fields.items() for p in nonfinite_paths(item, f"{path}.{key}")]
+    if isinstance(value, struct_pb2.ListValue):
+        return [p for i, item in enumerate(value.values) for p in nonfinite_paths(item, f"{path}.{i}")]
+    kind = value.WhichOneof("kind")
+    if kind == "number_value":
+        return [] if math.isfinite(value.number_value) else [path]
+    if kind == "struct_value":
+        return nonfinite_paths(value.struct_value, path)
+    if kind == "list_value":
+        return nonfinite_paths(value.list_value, path)
+    return []
 
-    model_config = ConfigDict(extra="forbid")
 
-    log_id: str = Field(min_length=1, max_length=ID_MAX)
-    worker_id: str = Field(min_length=1, max_length=ID_MAX, description="The grid worker's person id")
-    points: list[PatrolPointIn] = Field(min_length=2, max_length=20000, description="Fixes of the track")
-    note: str = Field("", max_length=2000)
+def check_shared(event: events_pb2.DepartmentEvent) -> FieldErrors:
+    errors: FieldErrors = []
+    if not 1 <= len(event.id) <= ID_MAX:
+        errors.append(("id", f"must be 1 to {ID_MAX} characters"))
+    if not event.type:
+        errors.append(("type", "is required"))
+    if not event.HasField("time"):
+        errors.append(("time", "is required, ISO 8601 with offset"))
+    if not event.category:
+        errors.append(("category", "is required"))
+    if not 1 <= len(event.summary) <= SUMMARY_MAX:
+        errors.append(("summary", f"must be 1 to {SUMMARY_MAX} characters"))
+    if event.severity not in events_pb2.Severity.values():
+        errors.append(("severity", "must be one of low, medium, high, critical"))
+    if len(event.subject_id) > ID_MAX:
+        errors.append(("subject_id", f"must be at most {ID_MAX} characters"))
+    errors.extend(check_location(event))
+    return errors
 
-    def to_proto(self, grid_id: str = "") -> departments_pb2.PatrolLog:
-        log = departments_pb2.PatrolLog(log_id=self.log_id, worker_id=self.worker_id, note=self.note, grid_id=grid_id)
-        for p in self.points:
-            point = log.points.add(lon=p.lon, lat=p.lat)
-            point.time.FromDatetime(p.time)
-        return log
+
+def check_location(event: events_pb2.DepartmentEvent) -> FieldErrors:
+    if not event.HasField("location") or event.location.WhichOneof("kind") is None:
+        return [("location", "exactly one of {lon, lat}, {address} or {household_id} is required")]
+    loc = event.location
+    kind = loc.WhichOneof("kind")
+    errors: FieldErrors = []
+    crs = crs_error(loc)
+    if crs:
+        errors.append(("location.crs", crs))
+    if kind == "point":
+        if not (math.isfinite(loc.point.lon) and -180 <= loc.point.lon <= 180):
+            errors.append(("location.lon", "must be a number in [-180, 180]"))
+        if not (math.isfinite(loc.point.lat) and -90 <= loc.point.lat <= 90):
+            errors.append(("location.lat", "must be a number in [-90, 90]"))
+    elif kind == "address" and not 1 <= len(loc.address.strip()) <= ADDRESS_MAX:
+        errors.append(("location.address", f"must be 1 to {ADDRESS_MAX} characters"))
+    elif kind == "household_id" and not 1 <= len(loc.household_id.strip()) <= ID_MAX:
+        errors.append(("location.household_id", f"must be 1 to {ID_MAX} characters"))
+    return errors
+
+
+def crs_error(location: events_pb2.Location) -> str | None:
+    """Why ``location.crs`` is refused, or None (empty means "wgs84")."""
+    if not location.crs or location.crs == "wgs84":
+        return None
+    if location.crs not in DATUMS:
+        return f"must be one of {', '.join(DATUMS)}"
+    if location.WhichOneof("kind") != "point":
+        return "a datum applies only to a point (lon, lat)"
+    return None
