@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from services.platform.grpcserver import RETRY_AFTER
+
 _HTTP = {
     grpc.StatusCode.INVALID_ARGUMENT: 422,
     grpc.StatusCode.NOT_FOUND: 404,
@@ -19,7 +21,8 @@ _HTTP = {
     grpc.StatusCode.FAILED_PRECONDITION: 409,
     grpc.StatusCode.PERMISSION_DENIED: 403,
     grpc.StatusCode.UNAUTHENTICATED: 401,
-    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    # A saturated service sheds load (services.platform.grpcserver.InFlightLimit): try again soon.
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 503,
     grpc.StatusCode.UNAVAILABLE: 503,
     grpc.StatusCode.DEADLINE_EXCEEDED: 503,
 }
@@ -41,18 +44,33 @@ def field_errors(exc: grpc.aio.AioRpcError) -> list[dict] | None:
     return None
 
 
+# Seconds a client waits before it tries again, when a service was busy, away or too slow.
+RETRY_AFTER_SECONDS = 1
+
+
 def rpc_error_detail(exc: grpc.aio.AioRpcError) -> tuple[int, object]:
     code = _HTTP.get(exc.code(), 502)
     if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
         return code, field_errors(exc) or exc.details()
+    if exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
+        return code, "a service is busy: try again shortly (see Retry-After)"
     if code in (502, 503):
         return code, f"a service is unavailable: {exc.code().name.lower()}"
     return code, exc.details()
 
 
+def retry_after(exc: grpc.aio.AioRpcError) -> int:
+    """When to try again: the service's own ``retry-after`` trailer, else a second."""
+    for key, value in exc.trailing_metadata() or ():
+        if key == RETRY_AFTER and str(value).isdigit():
+            return max(1, int(value))
+    return RETRY_AFTER_SECONDS
+
+
 async def handle_rpc_error(request: Request, exc: grpc.aio.AioRpcError) -> JSONResponse:
     code, detail = rpc_error_detail(exc)
-    return JSONResponse({"detail": detail}, status_code=code)
+    headers = {"Retry-After": str(retry_after(exc))} if code == 503 else None
+    return JSONResponse({"detail": detail}, status_code=code, headers=headers)
 
 
 def _json_safe(value: object) -> object:

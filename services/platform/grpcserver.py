@@ -167,6 +167,53 @@ class BearerToken(
         return await continuation(self._with_token(client_call_details), request_iterator)
 
 
+RETRY_AFTER = "retry-after"
+
+
+class InFlightLimit(grpc.aio.ServerInterceptor):
+    """Sheds load instead of queueing it: at most ``limit`` unary calls at once; one more is
+    refused at once with RESOURCE_EXHAUSTED and the trailing metadata ``retry-after`` (seconds).
+
+    Health checks and streams are never counted or refused: a saturated service must still
+    answer its probes, and a department system's hand-over stream lives for hours.
+    """
+
+    def __init__(self, limit: int, retry_after_seconds: int = 1) -> None:
+        self.limit = limit
+        self.retry_after = str(retry_after_seconds)
+        self.in_flight = 0
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        service = handler_call_details.method.lstrip("/").split("/")[0]
+        if (handler is None or service in OPEN_SERVICES or handler.request_streaming
+                or handler.response_streaming):
+            return handler
+        behaviour = handler.unary_unary
+
+        async def limited(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            if self.in_flight >= self.limit:
+                await context.abort(
+                    grpc.StatusCode.RESOURCE_EXHAUSTED,
+                    f"busy: {self.limit} calls in progress; retry after {self.retry_after} s",
+                    trailing_metadata=((RETRY_AFTER, self.retry_after),),
+                )
+            self.in_flight += 1
+            try:
+                return await behaviour(request, context)
+            finally:
+                self.in_flight -= 1
+
+        return grpc.unary_unary_rpc_method_handler(
+            limited, request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
 class GrpcServer:
     """Owns the server and its health servicer.
 
@@ -177,12 +224,15 @@ class GrpcServer:
     """
 
     def __init__(self, port: int, service_names: Sequence[str], host: str = "[::]", *,
-                 auth: TokenAuth | None = None, reflection: bool = False) -> None:
+                 auth: TokenAuth | None = None, reflection: bool = False, max_in_flight: int | None = None) -> None:
         self.port = port
         self.address = f"{host}:{port}"
         self.service_names = tuple(service_names)
+        interceptors: list[grpc.aio.ServerInterceptor] = [auth] if auth is not None else []
+        if max_in_flight is not None:
+            interceptors.append(InFlightLimit(max_in_flight))
         self.server = grpc.aio.server(
-            interceptors=[auth] if auth is not None else None,
+            interceptors=interceptors or None,
             options=[
                 ("grpc.max_receive_message_length", 16 * 1024 * 1024),
                 ("grpc.so_reuseport", 0),

@@ -65,7 +65,8 @@ class Runtime:
         self, port: int, service_names: Sequence[str], register: Callable[[grpc.aio.Server], None],
         auth: TokenAuth | None = None,
     ) -> GrpcServer:
-        self.grpc = GrpcServer(port, service_names, auth=auth, reflection=self.settings.grpc_reflection)
+        self.grpc = GrpcServer(port, service_names, auth=auth, reflection=self.settings.grpc_reflection,
+                               max_in_flight=self.settings.grpc_max_in_flight)
         self.grpc.add(register)
         await self.grpc.start()
         return self.grpc

@@ -43,3 +43,7 @@ class CommonSettings(BaseSettings):
     timezone: str = Field("Asia/Shanghai", validation_alias=_env("GRIDFUSION_TIMEZONE"))
     # gRPC server reflection (grpcurl without the .proto files): off in production, on in local mode.
     grpc_reflection: bool = Field(False, validation_alias=_env("GRPC_REFLECTION"))
+    # How many calls a gRPC server works on at once (health checks and streams aside); one more
+    # is refused at once with RESOURCE_EXHAUSTED and a retry-after, which the gateway answers
+    # 503 with Retry-After, instead of queueing it until its deadline passes.
+    grpc_max_in_flight: int = Field(64, ge=1, le=10_000, validation_alias=_env("GRPC_MAX_IN_FLIGHT"))
