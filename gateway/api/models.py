@@ -80,9 +80,12 @@ class Case(BaseModel):
 
 class CasePage(BaseModel):
     items: list[Case]
-    total: int
+    total: int | None = Field(description="Matching cases: exact with count=true; otherwise counted up to 10,000 "
+                                          "(see total_exact), and not counted (null) on a cursor's page")
+    total_exact: bool = Field(description="Whether total is every match")
     page: int
     page_size: int
+    next_cursor: str | None = Field(None, description="Pass as cursor for the next page; null on the last")
 
 
 class TimelineEntry(BaseModel):

@@ -495,12 +495,14 @@ function colourMap() {
 }
 
 async function loadCounts() {
-  // Every case in scope, a page of 200 at a time, to colour the map.
+  // Every case in scope (up to 5,000), 200 at a time through the keyset cursor, to colour the map.
   state.cases.clear();
-  for (let page = 1; page <= 25; page++) {
-    const body = await json(`/v1/cases?page=${page}&page_size=200`);
+  let cursor = null;
+  for (let n = 0; n < 25; n++) {
+    const body = await json(`/v1/cases?page_size=200&count=false${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
     for (const c of body.items) state.cases.set(c.case_id, c);
-    if (page * 200 >= body.total) break;
+    cursor = body.next_cursor;
+    if (!cursor) break;
   }
   colourMap();
 }
@@ -524,7 +526,7 @@ async function loadCases() {
     el("td", {}, time(c.due_at))));
   $("#cases tbody").replaceChildren(...rows);
   const pages = Math.max(1, Math.ceil(body.total / state.pageSize));
-  $("#page").textContent = `${state.page} / ${pages} (${body.total})`;
+  $("#page").textContent = `${state.page} / ${pages}${body.total_exact ? "" : "+"} (${body.total}${body.total_exact ? "" : "+"})`;
   $("#prev").disabled = state.page <= 1;
   $("#next").disabled = state.page >= pages;
   colourMap();

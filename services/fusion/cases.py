@@ -441,12 +441,24 @@ class CaseStore:
         found = {d["_id"]: d async for d in self.events.find({"_id": {"$in": keys}}) if "event_id" in d}
         return [found[k] for k in keys if k in found]
 
-    async def list_cases(self, query: dict, page: int, page_size: int) -> tuple[list[dict], int]:
-        total = await self.cases.count_documents(query)
-        cursor = (
-            self.cases.find(query, {"sightings": 0, "timeline": 0, "applied": 0})
-            .sort([("opened_at", DESCENDING), ("_id", ASCENDING)])
-            .skip((page - 1) * page_size)
-            .limit(page_size)
+    async def list_cases(
+        self, query: dict, page: int, page_size: int, *, after: tuple[datetime, str] | None = None,
+    ) -> tuple[list[dict], tuple[datetime, str] | None]:
+        """A page of the cases ``query`` matches, newest opened first, and where the next page
+        starts (None on the last): page ``page``, or the page after ``after`` (keyset paging)."""
+        if after is not None:
+            moment, key = after
+            query = {"$and": [query, {"$or": [{"opened_at": {"$lt": moment}}, {"opened_at": moment, "_id": {"$gt": key}}]}]}
+        cursor = self.cases.find(query, {"sightings": 0, "timeline": 0, "applied": 0}).sort(
+            [("opened_at", DESCENDING), ("_id", ASCENDING)]
         )
-        return [c async for c in cursor], total
+        if after is None:
+            cursor = cursor.skip((page - 1) * page_size)
+        docs = [c async for c in cursor.limit(page_size + 1)]
+        more = len(docs) > page_size
+        docs = docs[:page_size]
+        return docs, (docs[-1]["opened_at"], docs[-1]["_id"]) if more and docs else None
+
+    async def count_cases(self, query: dict, *, cap: int | None = None) -> int:
+        """How many cases ``query`` matches, counting at most ``cap``."""
+        return await self.cases.count_documents(query, **({"limit": cap} if cap else {}))

@@ -26,12 +26,14 @@ from .convert import (
     timeline_to_proto,
 )
 from .outbox import Relay
-from .paging import paging
+from .paging import BadCursor, after_cursor, cursor_of, paging
 from .reference import ReferenceHolder
 from .reference_store import NO_DATA
 
 log = logging.getLogger(__name__)
 
+# A list counts at most this many matches unless asked for the exact total (count=true).
+COUNT_CAP = 10_000
 # `GET /v1/cases?status=open`: every case still in the loop.
 OPEN = "open"
 
@@ -146,8 +148,23 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
                 filters[field] = value
         if request.department:
             filters["departments"] = request.department
-        docs, total = await self.store.list_cases(both(scoped, filters), page, size)
-        return pb.ListCasesResponse(items=[case_to_proto(d) for d in docs], total=total)
+        try:
+            after = after_cursor(request.cursor) if request.cursor else None
+        except BadCursor as bad:
+            await abort_invalid_argument(context, [("cursor", str(bad).removeprefix("cursor: "))])
+        query = both(scoped, filters)
+        docs, next_key = await self.store.list_cases(query, page, size, after=after)
+        out = pb.ListCasesResponse(items=[case_to_proto(d) for d in docs], total=-1,
+                                   next_cursor=cursor_of(*next_key) if next_key else "")
+        mode = request.count
+        if mode == pb.COUNT_CAPPED and after is not None:
+            mode = pb.COUNT_NONE
+        if mode == pb.COUNT_EXACT:
+            out.total, out.total_exact = await self.store.count_cases(query), True
+        elif mode == pb.COUNT_CAPPED:
+            out.total = await self.store.count_cases(query, cap=COUNT_CAP)
+            out.total_exact = out.total < COUNT_CAP
+        return out
 
     async def GetCase(self, request: pb.GetCaseRequest, context) -> pb.CaseDetail:
         try:

@@ -15,6 +15,7 @@ from gridfusion.departments.v1 import departments_pb2 as dpb
 from gridfusion.departments.v1 import departments_pb2_grpc
 
 from services.local import LocalPlatform
+from services.reference import build_county
 
 pytestmark = pytest.mark.e2e
 
@@ -210,3 +211,37 @@ def test_dead_letters_are_listed_for_the_county_and_reprocessed(client: httpx.Cl
     assert refused.status_code == 409 and "not in the register" in refused.json()["detail"]
     assert client.post(f"/v1/dead-letters/legal_aid/{event_id}:reprocess", headers=auth(client, "admin")).status_code == 404
     assert client.post("/v1/dead-letters/no-such-event:reprocess", headers=auth(client, "admin")).status_code == 404
+
+
+def test_a_case_list_pages_by_cursor_as_by_page_and_counts_only_when_asked(client: httpx.Client) -> None:
+    tag = uuid.uuid4().hex[:8]
+    ids = [f"cur-{tag}-{i}" for i in range(12)]
+    grids = build_county().grids[:12]
+    for i, (event_id, grid) in enumerate(zip(ids, grids, strict=True)):  # twelve grids, twelve cases
+        lon, lat = build_county().households_by_grid[grid.grid_id][0].location
+        report(client, "comprehensive_governance", event_id, subject=f"S-{tag}-{i}", summary=f"{grid.name}夜间噪声扰民",
+               category="environment.noise", location={"lon": lon, "lat": lat})
+    assert {wait_status(client, i)["status"] for i in ids} == {"fused"}
+    admin = auth(client, "admin")
+    whole = ok(client.get("/v1/cases", params={"category": "environment.noise", "page_size": 200, "count": "true"},
+                          headers=admin))
+    assert whole["total_exact"] is True and whole["total"] == len(whole["items"]) >= 12
+    walked, cursor, pages = [], None, 0
+    while True:
+        params = {"category": "environment.noise", "page_size": 5, **({"cursor": cursor} if cursor else {})}
+        page = ok(client.get("/v1/cases", params=params, headers=admin))
+        pages += 1
+        walked += [c["case_id"] for c in page["items"]]
+        if cursor:
+            assert page["total"] is None and page["total_exact"] is False  # a cursor's page counts nothing
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert walked == [c["case_id"] for c in whole["items"]] and pages == -(-len(walked) // 5)
+    # The cursor keeps the caller's scope: a grid's worker walking with it sees only its grid.
+    first = whole["items"][0]
+    worker = auth(client, f"worker-{first['grid_id']}")
+    seen = ok(client.get("/v1/cases", params={"page_size": 200, "count": "false"}, headers=worker))
+    assert seen["total"] is None and {c["grid_id"] for c in seen["items"]} == {first["grid_id"]}
+    bad = client.get("/v1/cases", params={"cursor": "not-a-cursor"}, headers=admin)
+    assert bad.status_code == 422 and "cursor" in bad.text

@@ -106,12 +106,17 @@ async def list_cases(
     department: str | None = None,
     page: Page = 1,
     page_size: PageSize = 20,
+    cursor: Annotated[str | None, Query(max_length=512, description="next_cursor of the page before "
+                                                                    "(keyset paging; page is then ignored)")] = None,
+    count: Annotated[bool | None, Query(description="true: the exact total; false: no total. By default a page "
+                                                    "counts up to 10,000 and a cursor's page counts nothing")] = None,
     purpose: Purpose = None,
 ) -> CasePage:
+    counting = {True: fpb.COUNT_EXACT, False: fpb.COUNT_NONE, None: fpb.COUNT_CAPPED}[count]
     reply = await state.peers.fusion.ListCases(
         fpb.ListCasesRequest(
             scope=caller.scope(), grid_id=grid_id or "", status=status or "", category=category or "",
-            department=department or "", page=page, page_size=page_size,
+            department=department or "", page=page, page_size=page_size, cursor=cursor or "", count=counting,
         ),
         timeout=state.settings.rpc_timeout_seconds,
     )
@@ -121,10 +126,11 @@ async def list_cases(
         if unmasked and exposed(c):
             read[c.grid_id] = read.get(c.grid_id, 0) + 1
         items.append(Case(**case_json(c, state, masked=not unmasked)))
-    for grid, count in read.items():
+    for grid, records in read.items():
         await record_read(state, caller, what=f"cases page {page} (phone and ID numbers in their text)", why=purpose,
-                          grid_id=grid, records=count)
-    return CasePage(items=items, total=reply.total, page=page, page_size=page_size)
+                          grid_id=grid, records=records)
+    return CasePage(items=items, total=reply.total if reply.total >= 0 else None, total_exact=reply.total_exact,
+                    page=page, page_size=page_size, next_cursor=reply.next_cursor or None)
 
 
 @router.get("/{case_id}", response_model=CaseDetail, summary="One case with its events and timeline")

@@ -3,12 +3,22 @@ import datetime
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from gridfusion.events.v1 import events_pb2 as _events_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class Count(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    COUNT_CAPPED: _ClassVar[Count]
+    COUNT_EXACT: _ClassVar[Count]
+    COUNT_NONE: _ClassVar[Count]
+COUNT_CAPPED: Count
+COUNT_EXACT: Count
+COUNT_NONE: Count
 
 class Scope(_message.Message):
     __slots__ = ("street_id", "community_id", "grid_id", "department", "role")
@@ -277,7 +287,7 @@ class CaseDetail(_message.Message):
     def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ..., events: _Optional[_Iterable[_Union[FusedEvent, _Mapping]]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ..., allowed_actions: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListCasesRequest(_message.Message):
-    __slots__ = ("scope", "grid_id", "status", "category", "department", "page", "page_size")
+    __slots__ = ("scope", "grid_id", "status", "category", "department", "page", "page_size", "cursor", "count")
     SCOPE_FIELD_NUMBER: _ClassVar[int]
     GRID_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -285,6 +295,8 @@ class ListCasesRequest(_message.Message):
     DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
     scope: Scope
     grid_id: str
     status: str
@@ -292,15 +304,21 @@ class ListCasesRequest(_message.Message):
     department: str
     page: int
     page_size: int
-    def __init__(self, scope: _Optional[_Union[Scope, _Mapping]] = ..., grid_id: _Optional[str] = ..., status: _Optional[str] = ..., category: _Optional[str] = ..., department: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+    cursor: str
+    count: Count
+    def __init__(self, scope: _Optional[_Union[Scope, _Mapping]] = ..., grid_id: _Optional[str] = ..., status: _Optional[str] = ..., category: _Optional[str] = ..., department: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., cursor: _Optional[str] = ..., count: _Optional[_Union[Count, str]] = ...) -> None: ...
 
 class ListCasesResponse(_message.Message):
-    __slots__ = ("items", "total")
+    __slots__ = ("items", "total", "next_cursor", "total_exact")
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_EXACT_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[Case]
     total: int
-    def __init__(self, items: _Optional[_Iterable[_Union[Case, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
+    next_cursor: str
+    total_exact: bool
+    def __init__(self, items: _Optional[_Iterable[_Union[Case, _Mapping]]] = ..., total: _Optional[int] = ..., next_cursor: _Optional[str] = ..., total_exact: _Optional[bool] = ...) -> None: ...
 
 class GetCaseRequest(_message.Message):
     __slots__ = ("case_id", "scope", "actor")
