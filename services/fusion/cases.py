@@ -1,15 +1,20 @@
 """Cases in fusion's database: fusing an event into one, and moving a case round the loop.
 
-Fusing is one MongoDB transaction: the event's record, the case it opens or joins, the timeline
-entry and the case-change message in the outbox commit together or not at all. An event id is
+Fusing a fetched batch (:meth:`CaseStore.fuse_many`) is one MongoDB transaction per (grid,
+family) group of its events: the events' records, the cases they open or join, the timeline
+entries and one case-change message per event (``<case_id>.v<version>``, a version per event) in
+the outbox commit together or not at all; a group that fails leaves the others' commits standing
+and is retried whole. Inside a group, events are correlated in the batch's order against the
+candidate cases and the cases the group opened or joined before, so two reports of one incident
+in one batch are one case. An event id is
 unique within its department only, so the record, the dead letter and the case's ``event_ids``
 use the key ``<department>:<id>`` (:func:`services.platform.bus.event_key`); the department is the
 subject's the message arrived on (see :mod:`.consumer`). A redelivered or re-published event
 finds its record and changes nothing; another department's event of the same id is another
-event. Records of an older shape (keyed by the bare id) are not found by any lookup. Every
-transaction on a grid and family first bumps one guard document, so two fusion replicas
-correlating events of the same incident at once conflict, and the retry of the later one sees
-the earlier one's case.
+event, and the same key twice in one batch is fused once. Records of an older shape (keyed by the
+bare id) are not found by any lookup. Every transaction on a grid and family first bumps one
+guard document, so two fusion replicas correlating events of the same incident at once conflict,
+and the retry of the later one sees the earlier one's case.
 
 An action on a case (:meth:`CaseStore.act`) and an automatic escalation
 (:meth:`CaseStore.escalate_due`) are transactions too: the case is re-read, the pure state
@@ -20,17 +25,18 @@ nothing left to do.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from gridfusion.departments.v1 import departments_pb2
 from gridfusion.events.v1 import events_pb2
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReplaceOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.asynchronous.mongo_client import AsyncMongoClient
@@ -77,6 +83,8 @@ INDEXES = {
 }
 
 TXN = {"read_concern": ReadConcern("snapshot"), "write_concern": WriteConcern("majority")}
+# How many (grid, family) groups of one batch are in their transactions at once.
+GROUPS_AT_ONCE = 4
 
 
 def case_id_for(event: events_pb2.DepartmentEvent) -> str:
@@ -124,6 +132,57 @@ def sighting_of(event: events_pb2.DepartmentEvent, resolution: Resolution) -> Si
     )
 
 
+class _Candidate:
+    """A case a group's events may join, as the group has changed it so far (in memory).
+
+    ``read_version`` is the version read in the transaction: the one update of a joined case is
+    conditional on it. A case the group opened (``new``) is inserted whole instead.
+    """
+
+    def __init__(self, doc: dict[str, Any], *, new: bool = False) -> None:
+        self.doc = doc
+        self.new = new
+        self.read_version = doc.get("version", 1)
+        self.sightings = [Sighting.from_doc(d) for d in doc.get("sightings", [])]
+        self.joined: list[str] = []
+        self.pushed: dict[str, list[Any]] = {"event_ids": [], "sightings": [], "timeline": []}
+        self.departments: list[str] = []
+        self.read_severity = doc.get("severity")
+
+    def join(self, key: str, sighting: Sighting, entry: dict[str, Any], department: str, severity: str,
+             now: datetime) -> None:
+        doc = self.doc
+        self.joined.append(key)
+        self.sightings.append(sighting)
+        for name, value in (("event_ids", key), ("sightings", sighting.to_doc()), ("timeline", entry)):
+            self.pushed[name].append(value)
+            if self.new or name != "timeline":  # an existing case is read without its timeline
+                doc[name].append(value)
+        if department not in doc["departments"]:
+            doc["departments"].append(department)
+            self.departments.append(department)
+        if doc.get("last_seen") is None or sighting.time > doc["last_seen"]:
+            doc["last_seen"] = sighting.time
+        if SEVERITY_RANK[severity] > SEVERITY_RANK.get(doc.get("severity", "low"), 1):
+            doc["severity"] = severity
+        doc["updated_at"] = now
+        doc["version"] = doc.get("version", 1) + 1
+
+    def update(self, now: datetime) -> dict[str, Any]:
+        """The one update carrying every event the group joined to this existing case."""
+        doc = self.doc
+        update: dict[str, Any] = {
+            "$push": {name: {"$each": values} for name, values in self.pushed.items()},
+            "$max": {"last_seen": doc["last_seen"]},
+            "$set": {"updated_at": now, "version": doc["version"]},
+        }
+        if doc.get("severity") != self.read_severity:
+            update["$set"]["severity"] = doc["severity"]  # raised by a more severe report
+        if self.departments:
+            update["$addToSet"] = {"departments": {"$each": self.departments}}
+        return update
+
+
 class CaseStore:
     def __init__(self, client: AsyncMongoClient, db: AsyncDatabase) -> None:
         self.client = client
@@ -151,99 +210,123 @@ class CaseStore:
     # -- fusing events ---------------------------------------------------------------------
 
     async def fuse(self, event: events_pb2.DepartmentEvent, resolution: Resolution, now: datetime) -> Fused:
-        return await self._transaction(lambda s: self._fuse(s, event, resolution, now))
+        """Fuse one event (a dead letter re-processed, say): a batch of one."""
+        result = (await self.fuse_many([(event, resolution)], now))[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
 
-    async def _fuse(
-        self, s: AsyncClientSession, event: events_pb2.DepartmentEvent, resolution: Resolution, now: datetime
-    ) -> Fused:
-        department = event.department
-        key = event_key(department, event.id)
-        existing = await self.events.find_one({"_id": key}, {"status": 1, "case_id": 1, "grid_id": 1}, session=s)
-        if existing is not None and existing.get("status") == "fused":
-            return Fused(event.id, existing["case_id"], existing["grid_id"], opened=False, duplicate=True,
-                         department=department)
-        sighting = sighting_of(event, resolution)
-        await self.guards.update_one(
-            {"_id": f"{sighting.grid_id}|{sighting.family}"}, {"$inc": {"n": 1}}, upsert=True, session=s
-        )
-        severity = SEVERITY_FROM_PROTO.get(event.severity) or "medium"
-        entry = {
-            "at": now,
-            "action": "reported",
-            "actor": f"department:{department}",
-            "role": "department",
-            "event_id": event.id,
-            "department": department,
-            "note": event.summary[:200],
-        }
-        match, linked = await self._correlate(s, sighting)
-        if match is not None:
-            version = match.get("version", 1) + 1
-            entry.update(
-                action="correlated", from_status=match["status"], to_status=match["status"],
-                from_level=match["level"], level=match["level"],
-            )
-            update: dict[str, Any] = {
-                "$push": {"event_ids": key, "sightings": sighting.to_doc(), "timeline": entry},
-                "$addToSet": {"departments": department},
-                "$max": {"last_seen": sighting.time},
-                "$set": {"updated_at": now, "version": version},
+    async def fuse_many(self, items: list[tuple[events_pb2.DepartmentEvent, Resolution]],
+                        now: datetime) -> list[Fused | Exception]:
+        """Fuse a fetched batch: one transaction per (grid, family) group, one answer per item.
+
+        The answer is the :class:`Fused` of a committed (or already fused) event, or the exception
+        its group's transaction ended with: nothing of that group was written, the other groups'
+        commits stand. An event key seen earlier in the batch answers as a duplicate of it.
+        """
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # what MongoDB keeps
+        results: list[Fused | Exception | None] = [None] * len(items)
+        groups: dict[tuple[str, str], list[int]] = {}
+        first: dict[str, int] = {}
+        again: list[tuple[int, int]] = []
+        for i, (event, resolution) in enumerate(items):
+            key = event_key(event.department, event.id)
+            if key in first:
+                again.append((i, first[key]))
+                continue
+            first[key] = i
+            groups.setdefault((resolution.grid_id, event.category.split(".", 1)[0]), []).append(i)
+        limit = asyncio.Semaphore(GROUPS_AT_ONCE)
+
+        async def run(grid_id: str, family: str, indexes: list[int]) -> None:
+            group = [items[i] for i in indexes]
+            async with limit:
+                try:
+                    fused = await self._transaction(lambda s: self._fuse_group(s, grid_id, family, group, now))
+                except Exception as exc:  # noqa: BLE001 - the group's messages are retried by the bus
+                    log.warning("fusing a group failed; its events are retried",
+                                extra={"grid_id": grid_id, "family": family, "events": len(group), "error": repr(exc)})
+                    fused = [exc] * len(group)
+            for i, outcome in zip(indexes, fused, strict=True):
+                results[i] = outcome
+
+        await asyncio.gather(*(run(grid_id, family, indexes) for (grid_id, family), indexes in groups.items()))
+        for i, j in again:
+            earlier = results[j]
+            results[i] = earlier if isinstance(earlier, Exception) else replace(
+                earlier, opened=False, duplicate=True, messages=())
+        return results  # type: ignore[return-value]  # every slot is filled above
+
+    async def _fuse_group(self, s: AsyncClientSession, grid_id: str, family: str,
+                          group: list[tuple[events_pb2.DepartmentEvent, Resolution]], now: datetime) -> list[Fused]:
+        """One transaction: the group's events (one grid, one family, distinct keys) into cases.
+
+        Reads the group's event records and its candidate cases once, correlates in memory event by
+        event (against the candidates and the cases the group opened or joined before), then
+        writes in bulk: new cases, one conditional update per joined case, the event records, and
+        one case-change message per event (its case's version after that event).
+        """
+        keys = [event_key(e.department, e.id) for e, _ in group]
+        done = {d["_id"]: d async for d in self.events.find(
+            {"_id": {"$in": keys}, "status": "fused"}, {"case_id": 1, "grid_id": 1}, session=s)}
+        answers: list[Fused | None] = [None] * len(group)
+        fresh: list[tuple[int, events_pb2.DepartmentEvent, Resolution, Sighting]] = []
+        for n, ((event, resolution), key) in enumerate(zip(group, keys, strict=True)):
+            if key in done:
+                answers[n] = Fused(event.id, done[key]["case_id"], done[key]["grid_id"], opened=False, duplicate=True,
+                                   department=event.department)
+            else:
+                fresh.append((n, event, resolution, sighting_of(event, resolution)))
+        if not fresh:
+            return answers  # type: ignore[return-value]
+        # Every fuser of this grid and family writes this document: concurrent ones conflict, and
+        # the retry of the later one sees the earlier one's cases.
+        await self.guards.update_one({"_id": f"{grid_id}|{family}"}, {"$inc": {"n": 1}}, upsert=True, session=s)
+        since = min(sighting.time for *_, sighting in fresh) - SUBJECT_WINDOW
+        pool = [_Candidate(doc) for doc in await self._candidates(s, grid_id, family, since)]
+        opened: list[_Candidate] = []
+        records: list[ReplaceOne] = []
+        messages: list[dict[str, Any]] = []
+        for n, event, resolution, sighting in fresh:
+            key = keys[n]
+            department = event.department
+            severity = SEVERITY_FROM_PROTO.get(event.severity) or "medium"
+            entry = {
+                "at": now,
+                "action": "reported",
+                "actor": f"department:{department}",
+                "role": "department",
+                "event_id": event.id,
+                "department": department,
+                "note": event.summary[:200],
             }
-            if SEVERITY_RANK[severity] > SEVERITY_RANK.get(match.get("severity", "low"), 1):
-                update["$set"]["severity"] = severity
-            result = await self.cases.update_one({"_id": match["_id"], "version": match.get("version", 1)}, update, session=s)
-            if result.matched_count != 1:
-                raise Conflict(f"case {match['_id']} changed while fusing {key}")
-            case_id, opened, change = match["_id"], False, "updated"
-        else:
-            case_id, opened, version, change = case_id_for(event), True, 1, "opened"
-            grid = self.grids.get(sighting.grid_id, {})
-            entry.update(from_status="", to_status="reported", from_level="", level="grid")
-            note = f"linked to closed case {linked}" if linked else ""
-            if note:
-                entry["note"] = f"{entry['note']} ({note})"
-            await self.cases.insert_one(
-                {
-                    "_id": case_id,
-                    "grid_id": sighting.grid_id,
-                    "community_id": grid.get("community_id", ""),
-                    "street_id": grid.get("street_id", ""),
-                    "category": event.category,
-                    "family": sighting.family,
-                    "status": "reported",
-                    "level": "grid",
-                    "departments": [department],
-                    "event_ids": [key],
-                    "sightings": [sighting.to_doc()],
-                    "summary": event.summary,
-                    "severity": severity,
-                    "subject_id": event.subject_id,
-                    "risk_level": "",
-                    "handed_to": "",
-                    "result": "",
-                    "linked_case_id": linked or "",
-                    "rating": 0,
-                    "opened_at": now,
-                    "updated_at": now,
-                    "level_started_at": now,
-                    "due_at": now + deadline("grid", sighting.family),
-                    "overdue": False,
-                    "closed_at": None,
-                    "last_seen": sighting.time,
-                    "timeline": [entry],
-                    "applied": [],
-                    "version": 1,
-                },
-                session=s,
-            )
-        await self.events.replace_one(
-            {"_id": key},
-            {
+            match, linked = self._correlate(pool, sighting)
+            if match is not None:
+                doc = match.doc
+                entry.update(
+                    action="correlated", from_status=doc["status"], to_status=doc["status"],
+                    from_level=doc["level"], level=doc["level"],
+                )
+                match.join(key, sighting, entry, department, severity, now)
+                opens, change = False, "updated"
+            else:
+                grid = self.grids.get(grid_id, {})
+                entry.update(from_status="", to_status="reported", from_level="", level="grid")
+                if linked:
+                    entry["note"] = f"{entry['note']} (linked to closed case {linked})"
+                match = _Candidate(self._new_case(event, sighting, grid, severity, entry, linked, now), new=True)
+                pool.append(match)
+                opened.append(match)
+                opens, change = True, "opened"
+            doc = match.doc
+            message = outbox.case_change(case_to_proto(doc), change, now)
+            messages.append(message)
+            records.append(ReplaceOne({"_id": key}, {
                 "_id": key,
                 "event_id": event.id,
                 "status": "fused",
-                "case_id": case_id,
-                "grid_id": sighting.grid_id,
+                "case_id": doc["_id"],
+                "grid_id": grid_id,
                 "department": department,
                 "category": event.category,
                 "method": resolution.method,
@@ -251,26 +334,72 @@ class CaseStore:
                 "fused_at": now,
                 "replica": self.replica,
                 "event": event.SerializeToString(),
-            },
-            upsert=True,
-            session=s,
-        )
-        message = await self._announce(s, case_id, change, now)
-        return Fused(event.id, case_id, sighting.grid_id, opened=opened, duplicate=False, version=version,
-                     messages=(message,), department=department)
+            }, upsert=True))
+            answers[n] = Fused(event.id, doc["_id"], grid_id, opened=opens, duplicate=False, version=doc["version"],
+                               messages=(message["_id"],), department=department)
+        if opened:
+            await self.cases.insert_many([c.doc for c in opened], session=s)
+        for case in pool:
+            if case.joined and not case.new:
+                result = await self.cases.update_one(
+                    {"_id": case.doc["_id"], "version": case.read_version}, case.update(now), session=s)
+                if result.matched_count != 1:
+                    raise Conflict(f"case {case.doc['_id']} changed while fusing {len(case.joined)} event(s) into it")
+        await self.events.bulk_write(records, session=s)
+        await outbox.put(self.outbox, messages, session=s)
+        return answers  # type: ignore[return-value]
 
-    async def _correlate(self, s: AsyncClientSession, sighting: Sighting) -> tuple[dict | None, str | None]:
+    async def _candidates(self, s: AsyncClientSession, grid_id: str, family: str, since: datetime) -> list[dict]:
+        """The cases of this grid and family seen since ``since``, oldest opened first."""
+        query = {"grid_id": grid_id, "family": family, "last_seen": {"$gte": since}}
+        cursor = self.cases.find(query, {"timeline": 0}, session=s).sort([("opened_at", ASCENDING), ("_id", ASCENDING)])
+        return [doc async for doc in cursor]
+
+    @staticmethod
+    def _correlate(pool: list[_Candidate], sighting: Sighting) -> tuple[_Candidate | None, str | None]:
         """The open case this sighting joins, else the closed case a new one should link to."""
-        window = {"$gte": sighting.time - SUBJECT_WINDOW}
-        query = {"grid_id": sighting.grid_id, "family": sighting.family, "last_seen": window}
         linked: str | None = None
-        async for case in self.cases.find(query, {"timeline": 0}, session=s).sort([("opened_at", ASCENDING), ("_id", ASCENDING)]):
-            if any(same_incident(sighting, Sighting.from_doc(d)) for d in case["sightings"]):
-                if case["status"] in CLOSED_STATUSES:
-                    linked = case["_id"]
+        for case in pool:
+            if any(same_incident(sighting, seen) for seen in case.sightings):
+                if case.doc["status"] in CLOSED_STATUSES:
+                    linked = case.doc["_id"]
                     continue
                 return case, None
         return None, linked
+
+    def _new_case(self, event: events_pb2.DepartmentEvent, sighting: Sighting, grid: dict[str, Any], severity: str,
+                  entry: dict[str, Any], linked: str | None, now: datetime) -> dict[str, Any]:
+        return {
+            "_id": case_id_for(event),
+            "grid_id": sighting.grid_id,
+            "community_id": grid.get("community_id", ""),
+            "street_id": grid.get("street_id", ""),
+            "category": event.category,
+            "family": sighting.family,
+            "status": "reported",
+            "level": "grid",
+            "departments": [event.department],
+            "event_ids": [sighting.event_id],
+            "sightings": [sighting.to_doc()],
+            "summary": event.summary,
+            "severity": severity,
+            "subject_id": event.subject_id,
+            "risk_level": "",
+            "handed_to": "",
+            "result": "",
+            "linked_case_id": linked or "",
+            "rating": 0,
+            "opened_at": now,
+            "updated_at": now,
+            "level_started_at": now,
+            "due_at": now + deadline("grid", sighting.family),
+            "overdue": False,
+            "closed_at": None,
+            "last_seen": sighting.time,
+            "timeline": [entry],
+            "applied": [],
+            "version": 1,
+        }
 
     async def _announce(self, s: AsyncClientSession, case_id: str, change: str, now: datetime,
                         extra: list[dict[str, Any]] | None = None) -> str:

@@ -1,8 +1,10 @@
-"""Fusion's handler of department events: decode, resolve in bulk, fuse, announce.
+"""Fusion's handler of department events: decode, resolve in bulk, fuse in groups, announce.
 
 Registered on the EVENTS stream by :mod:`services.fusion.main`; the platform's pull-consumer
 loop calls :meth:`FusionHandler.handle` with each fetched batch and acknowledges a message
-only after the handler says its case is committed.
+only after the handler says its case is committed. The batch's located events are fused by
+:meth:`CaseStore.fuse_many`, one transaction per (grid, family): a group that fails is
+delivered again whole, while the other groups' messages are acknowledged.
 
 Who sent an event is the subject it arrived on, ``gridfusion.events.<department>.<family>``:
 NATS lets each department publish only on its own subjects, while the body is whatever the
@@ -23,7 +25,7 @@ from services.platform.bus import Outcome
 from services.platform.clock import Clock
 from services.platform.events import check_shared
 from services.platform.vocabulary import DEPARTMENTS
-from services.reference.resolver import GridResolver, unlocatable_reason
+from services.reference.resolver import GridResolver, Resolution, unlocatable_reason
 
 from .cases import CaseStore
 from .outbox import SOURCE, Relay
@@ -54,18 +56,22 @@ class FusionHandler:
             else:
                 events.append((i, event))
         resolutions = self.resolver.locate_many([e.location for _, e in events])
-        messages: list[str] = []
-        for (i, event), resolution in zip(events, resolutions):
+        located: list[tuple[int, events_pb2.DepartmentEvent, Resolution]] = []
+        for (i, event), resolution in zip(events, resolutions, strict=True):
             if resolution is None:
                 outcomes[i] = Outcome.dead(unlocatable_reason(event.location), stage="locate")
+            else:
+                located.append((i, event, resolution))
+        # One transaction per (grid, family) group; a group that failed is retried whole.
+        results = await self.store.fuse_many([(e, r) for _, e, r in located], self.clock.now()) if located else []
+        messages: list[str] = []
+        for (i, event, _), result in zip(located, results, strict=True):
+            if isinstance(result, Exception):
+                log.warning("fusing failed; the event is delivered again",
+                            extra={"event_id": event.id, "department": event.department, "error": repr(result)})
+                outcomes[i] = Outcome.retry(f"{type(result).__name__}: {result}")
                 continue
-            try:
-                fused = await self.store.fuse(event, resolution, self.clock.now())
-            except Exception as exc:
-                log.exception("fusing failed", extra={"event_id": event.id, "department": event.department})
-                outcomes[i] = Outcome.retry(f"{type(exc).__name__}: {exc}")
-                continue
-            messages.extend(fused.messages)
+            messages.extend(result.messages)
             outcomes[i] = Outcome.done()
         await self.announce(messages)
         return [o or Outcome.retry("not handled") for o in outcomes]
