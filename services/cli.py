@@ -140,5 +140,39 @@ def status(
     raise typer.Exit(0 if reply.status_code == 200 else 1)
 
 
+@app.command()
+def simulate(
+    gateway: Annotated[str, typer.Option(envvar="GRIDFUSION_GATEWAY_URL")] = "http://127.0.0.1:8080",
+    rate: Annotated[float | None, typer.Option(min=0.001, help="Events a second to send (default: as fast "
+                                                                "as the gateway takes them)")] = None,
+    duration: Annotated[float | None, typer.Option(min=0, help="Send for this many seconds")] = None,
+    count: Annotated[int | None, typer.Option(min=0, help="Send this many events")] = None,
+    seed: Annotated[int, typer.Option(help="The mix's seed: the same seed sends the same events (ids too)")] = 0,
+    batch: Annotated[int, typer.Option(min=1, max=500, help="Events per batch request")] = 500,
+    password: Annotated[str, typer.Option(envvar="GRIDFUSION_DEMO_PASSWORD", show_default=False,
+                                          help="Password of the dept-<department> accounts (default: demo)")] = "demo",
+) -> None:
+    """Send a realistic mix of the five departments' events for the synthetic Ningyang county
+    through the gateway's batch API, signed in as dept-<department>; show the progress and, at
+    the end, per department what was accepted, duplicate, refused or failed. Exit 1 when any
+    event was refused or failed."""
+    from rich.console import Console
+
+    from services.simulation.console import print_summary, simulate_with_progress
+    from services.simulation.run import SimulationError
+
+    if (count is None) == (duration is None):
+        typer.echo("give either --count or --duration", err=True)
+        raise typer.Exit(2)
+    try:
+        summary = simulate_with_progress(console=Console(stderr=True), gateway=gateway, count=count,
+                                         duration=duration, rate=rate, seed=seed, batch=batch, password=password)
+    except SimulationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    print_summary(Console(), summary)
+    raise typer.Exit(0 if summary.ok else 1)
+
+
 if __name__ == "__main__":
     app()
