@@ -1,10 +1,28 @@
 """Accepting a department's events: validation, the point in WGS84, enrichment, the record, the
 publish — answered "accepted" only once the event is safe (acknowledged by JetStream, or
-committed in the outbox for the relay to publish)."""
+committed in the outbox for the relay to publish).
+
+One event or a thousand, a call goes through the same rounds, each one step for the whole call:
+
+1. check every event (pure) and convert its point to WGS84; an id given twice in one call is
+   the first one's event, and each later copy is a ``duplicate``;
+2. look up the records already kept for the call's ids, in one round of queries: those are
+   ``duplicate`` (one still flagged for the outbox goes out again with the others in step 5);
+3. enrich the new events (:func:`.enrichers.enrich`: a petitioner's visits counted in the
+   order the call gives them);
+4. record them, each with its outbox flag, in one unordered write: an id recorded meanwhile by a
+   concurrent call is a ``duplicate``, the others are ``accepted`` — safe in the outbox;
+5. publish them with the acknowledgements in flight together, and clear the flags of the
+   acknowledged ones in one round of updates (:meth:`.publisher.Publisher.publish_many`); what
+   JetStream does not acknowledge stays flagged for the relay, and is still ``accepted``.
+
+A "round of queries" is one query, or, for a long list of ids, a few sent together
+(:data:`.store.IDS_PER_QUERY`).
+"""
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from gridfusion.departments.v1 import departments_pb2 as pb
@@ -13,9 +31,12 @@ from gridfusion.events.v1 import events_pb2
 from . import reference
 from .datum import keep_in_wgs84
 from .definition import Department
+from .enrichers import enrich
 from .publisher import Publisher
 from .store import DepartmentStore
 from .validation import FieldErrors, check_event
+
+Answer = tuple[pb.SubmitResult, FieldErrors]
 
 
 class DepartmentIntake:
@@ -31,51 +52,62 @@ class DepartmentIntake:
         self.store = store
         self.publisher = publisher
 
-    async def submit(self, event: events_pb2.DepartmentEvent) -> tuple[pb.SubmitResult, FieldErrors]:
-        with reference.pinned():
-            return await self._submit(event)
+    async def submit(self, event: events_pb2.DepartmentEvent) -> Answer:
+        """One event: its answer and, when it is invalid, each bad field."""
+        return (await self.take([event]))[0]
 
-    async def _submit(self, event: events_pb2.DepartmentEvent) -> tuple[pb.SubmitResult, FieldErrors]:
-        if not event.department:
-            event.department = self.department.name
-        errors = check_event(event, self.department)
-        if errors:
-            return pb.SubmitResult(
-                event_id=event.id,
-                status=pb.SUBMIT_STATUS_INVALID,
-                errors=[pb.FieldError(field=f, message=m) for f, m in errors],
-            ), errors
-        keep_in_wgs84(event)
-        existing = await self.store.get(event.id)
-        if existing is not None:
-            stored, published = existing
-            if not published:
-                await self.publisher.publish(stored)
-            return pb.SubmitResult(event_id=event.id, status=pb.SUBMIT_STATUS_DUPLICATE), []
-        if event.severity == events_pb2.SEVERITY_UNSPECIFIED:
-            event.severity = events_pb2.SEVERITY_MEDIUM
-        event.accepted_at.FromDatetime(datetime.now(UTC))
-        for enrich in self.department.enrichers:
-            await enrich(event, self.store)
-        if not await self.store.insert(event):
-            return pb.SubmitResult(event_id=event.id, status=pb.SUBMIT_STATUS_DUPLICATE), []
-        await self.publisher.publish(event)
-        return pb.SubmitResult(event_id=event.id, status=pb.SUBMIT_STATUS_ACCEPTED), []
+    async def submit_many(self, events: Sequence[events_pb2.DepartmentEvent]) -> list[pb.SubmitResult]:
+        """A batch: one answer per event, in the order given (see the module doc)."""
+        return [result for result, _ in await self.take(events)]
 
-    async def submit_many(self, events, *, concurrency: int = 16) -> list[pb.SubmitResult]:
-        """Each event on its own, several at a time; events of one subject keep their order
-        (a petitioner's visits are counted in the order the batch gives them)."""
-        results: list[pb.SubmitResult | None] = [None] * len(events)
-        groups: dict[str, list[int]] = {}
+    async def take(self, events: Sequence[events_pb2.DepartmentEvent]) -> list[Answer]:
+        with reference.pinned():  # the whole call on one reference version
+            return await self._take(events)
+
+    async def _take(self, events: Sequence[events_pb2.DepartmentEvent]) -> list[Answer]:
+        answers: list[Answer | None] = [None] * len(events)
+        first: dict[str, int] = {}  # id -> the index of its first valid event in the call
         for i, event in enumerate(events):
-            groups.setdefault(event.subject_id or event.id, []).append(i)
-        gate = asyncio.Semaphore(concurrency)
+            if not event.department:
+                event.department = self.department.name
+            errors = check_event(event, self.department)
+            if errors:
+                answers[i] = _answer(event, pb.SUBMIT_STATUS_INVALID, errors)
+            elif event.id in first:
+                answers[i] = _answer(event, pb.SUBMIT_STATUS_DUPLICATE)
+            else:
+                keep_in_wgs84(event)
+                first[event.id] = i
 
-        async def run(indices: list[int]) -> None:
-            async with gate:
-                for i in indices:
-                    results[i] = (await self.submit(events[i]))[0]
+        kept = await self.store.get_many(list(first))
+        fresh: list[int] = []
+        outbox: list[events_pb2.DepartmentEvent] = []  # recorded before, never acknowledged
+        for event_id, i in first.items():
+            if event_id in kept:
+                stored, published = kept[event_id]
+                answers[i] = _answer(events[i], pb.SUBMIT_STATUS_DUPLICATE)
+                if not published:
+                    outbox.append(stored)
+            else:
+                fresh.append(i)
 
-        with reference.pinned():  # the whole batch on one reference version
-            await asyncio.gather(*(run(indices) for indices in groups.values()))
-        return [r for r in results if r is not None]
+        new = [events[i] for i in fresh]
+        for event in new:
+            if event.severity == events_pb2.SEVERITY_UNSPECIFIED:
+                event.severity = events_pb2.SEVERITY_MEDIUM
+            event.accepted_at.FromDatetime(datetime.now(UTC))
+        await enrich(self.department.enrichers, new, self.store)
+        recorded = await self.store.insert_many(new)
+        for i in fresh:
+            status = pb.SUBMIT_STATUS_ACCEPTED if events[i].id in recorded else pb.SUBMIT_STATUS_DUPLICATE
+            answers[i] = _answer(events[i], status)
+
+        await self.publisher.publish_many([e for e in new if e.id in recorded] + outbox)
+        return [answer for answer in answers if answer is not None]
+
+
+def _answer(event: events_pb2.DepartmentEvent, status: int, errors: FieldErrors | None = None) -> Answer:
+    errors = errors or []
+    result = pb.SubmitResult(event_id=event.id, status=status,
+                             errors=[pb.FieldError(field=f, message=m) for f, m in errors])
+    return result, errors

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import UTC, timedelta
 
 from gridfusion.events.v1 import events_pb2
@@ -34,38 +35,60 @@ class Publisher:
         self.timeout = timeout
         self.source = f"gridfusion/departments/{department.name}"
 
+    def outgoing(self, event: events_pb2.DepartmentEvent) -> bus.Outgoing:
+        """The event as it goes onto the bus."""
+        return bus.Outgoing(
+            subject=bus.event_subject(self.department.name, event.category),
+            message=event,
+            event_id=event.id,
+            # Ids are unique within a department only: another department's event of the
+            # same id is not a duplicate; a republish of this one is.
+            msg_id=bus.event_key(self.department.name, event.id),
+            ce_type=EVENT_CE_TYPE,
+            source=self.source,
+            ce_subject=event.subject_id or None,
+            time=event.time.ToDatetime(tzinfo=UTC),
+        )
+
     async def publish(self, event: events_pb2.DepartmentEvent) -> bool:
         """Publish and mark published; False (and the outbox keeps it) when JetStream did not ack."""
-        try:
-            await bus.publish(
-                self.js,
-                bus.event_subject(self.department.name, event.category),
-                event,
-                event_id=event.id,
-                # Ids are unique within a department only: another department's event of the
-                # same id is not a duplicate; a republish of this one is.
-                msg_id=bus.event_key(self.department.name, event.id),
-                ce_type=EVENT_CE_TYPE,
-                source=self.source,
-                ce_subject=event.subject_id or None,
-                time=event.time.ToDatetime(tzinfo=UTC),
-                timeout=self.timeout,
-            )
-        except Exception as exc:  # noqa: BLE001 - the outbox has it; the relay retries
-            log.warning("publish deferred to the relay", extra={"event_id": event.id, "error": repr(exc)})
-            return False
-        await self.store.mark_published(event.id)
-        return True
+        return (await self.publish_many([event]))[0]
 
-    async def relay_once(self, older_than: float = 5.0) -> None:
-        """Publish the outbox entries older than ``older_than`` seconds, oldest first, until
-        JetStream stops acknowledging."""
-        pending = await self.store.unpublished(timedelta(seconds=older_than))
-        for event in pending:
-            if not await self.publish(event):
+    async def publish_many(self, events: Sequence[events_pb2.DepartmentEvent]) -> list[bool]:
+        """Publish the events with their acknowledgements in flight together, then clear the
+        outbox flags of the acknowledged ones in one round of updates. One answer per event, in order:
+        True when JetStream acknowledged it; False (the outbox keeps it for the relay) otherwise.
+        An acknowledged event whose flag could not be cleared is published again by the relay
+        and dropped by JetStream as a duplicate (``Nats-Msg-Id``)."""
+        if not events:
+            return []
+        answers = await bus.publish_many(self.js, [self.outgoing(e) for e in events], timeout=self.timeout)
+        acked = [e.id for e, answer in zip(events, answers, strict=True) if not isinstance(answer, Exception)]
+        failed = [(e.id, answer) for e, answer in zip(events, answers, strict=True) if isinstance(answer, Exception)]
+        if failed:
+            log.warning("publish deferred to the relay", extra={
+                "count": len(failed), "event_id": failed[0][0], "error": repr(failed[0][1]),
+            })
+        try:
+            await self.store.mark_published_many(acked)
+        except Exception as exc:  # noqa: BLE001 - published and safe; the relay's copy is dropped
+            log.warning("published, flags not cleared", extra={"count": len(acked), "error": repr(exc)})
+        return [not isinstance(answer, Exception) for answer in answers]
+
+    async def relay_once(self, older_than: float = 5.0, *, page: int = 500, pages: int = 20) -> int:
+        """Publish the outbox entries older than ``older_than`` seconds, oldest first, a page at a
+        time with the acknowledgements of a page in flight together, until the outbox is empty,
+        JetStream stops acknowledging, or ``pages`` pages went out; how many were published."""
+        published = 0
+        for _ in range(pages):
+            pending = await self.store.unpublished(timedelta(seconds=older_than), limit=page)
+            acked = sum(await self.publish_many(pending))
+            published += acked
+            if len(pending) < page or acked < len(pending):
                 break
-        if pending:
-            log.info("outbox relayed", extra={"count": len(pending)})
+        if published:
+            log.info("outbox relayed", extra={"count": published})
+        return published
 
     async def relay(self, stop: asyncio.Event, *, every: float = 2.0, older_than: float = 5.0) -> None:
         """Publish outbox entries that the request path could not (a crash, NATS away)."""

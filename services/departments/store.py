@@ -9,15 +9,24 @@ keeps its records in its own database, so the id alone is the key here.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gridfusion.events.v1 import events_pb2
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.platform.mongo import ensure_indexes
+
+DUPLICATE_KEY = 11000
+# Lists of ids go to the database in pieces of at most this many, sent together. A long ``$in``
+# list is documented MongoDB, but SecantusDB (local mode) checks each document it finds against
+# the list value by value, so one list of 1,000 ids costs it some 500,000 comparisons; pieces
+# of 50 keep that linear and cost MongoDB a few more queries in flight at once.
+IDS_PER_QUERY = 50
 
 INDEXES = {
     "events": [
@@ -37,22 +46,27 @@ class DepartmentStore:
 
     async def insert(self, event: events_pb2.DepartmentEvent) -> bool:
         """Record an accepted event as unpublished; False when the id is already recorded."""
-        doc: dict[str, Any] = {
-            "_id": event.id,
-            "type": event.type,
-            "category": event.category,
-            "family": event.category.split(".", 1)[0],
-            "subject_id": event.subject_id or None,
-            "time": event.time.ToDatetime(tzinfo=UTC),
-            "accepted_at": event.accepted_at.ToDatetime(tzinfo=UTC),
-            "event": event.SerializeToString(),
-            "published": False,
-        }
         try:
-            await self.events.insert_one(doc)
+            await self.events.insert_one(_record(event))
         except DuplicateKeyError:
             return False
         return True
+
+    async def insert_many(self, events: Sequence[events_pb2.DepartmentEvent]) -> set[str]:
+        """Record accepted events (distinct ids) as unpublished, in one unordered write; the ids
+        recorded. An id already there (sent before, or by a concurrent call) is left out and the
+        others are still recorded; any other failure raises."""
+        if not events:
+            return set()
+        try:
+            await self.events.insert_many([_record(e) for e in events], ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            already = {events[e["index"]].id for e in errors}
+            return {e.id for e in events} - already
+        return {e.id for e in events}
 
     async def get(self, event_id: str) -> tuple[events_pb2.DepartmentEvent, bool] | None:
         doc = await self.events.find_one({"_id": event_id})
@@ -60,10 +74,25 @@ class DepartmentStore:
             return None
         return events_pb2.DepartmentEvent.FromString(doc["event"]), bool(doc["published"])
 
+    async def get_many(self, event_ids: Sequence[str]) -> dict[str, tuple[events_pb2.DepartmentEvent, bool]]:
+        """The recorded events among ``event_ids``, by id, each with whether it is published: one
+        round of queries (:func:`find_by_ids`)."""
+        docs = await find_by_ids(self.events, event_ids, {"event": 1, "published": 1})
+        return {doc["_id"]: (events_pb2.DepartmentEvent.FromString(doc["event"]), bool(doc["published"])) for doc in docs}
+
     async def mark_published(self, event_id: str) -> None:
         await self.events.update_one(
             {"_id": event_id}, {"$set": {"published": True, "published_at": datetime.now(UTC)}}
         )
+
+    async def mark_published_many(self, event_ids: Sequence[str]) -> None:
+        """Clear the outbox flag of every one of ``event_ids``: one round of updates, a piece of at
+        most :data:`IDS_PER_QUERY` ids each, sent together."""
+        now = datetime.now(UTC)
+        await asyncio.gather(*(
+            self.events.update_many({"_id": {"$in": piece}}, {"$set": {"published": True, "published_at": now}})
+            for piece in pieces(event_ids)
+        ))
 
     async def unpublished(self, older_than: timedelta, limit: int = 500) -> list[events_pb2.DepartmentEvent]:
         cutoff = datetime.now(UTC) - older_than
@@ -71,3 +100,33 @@ class DepartmentStore:
             "accepted_at", ASCENDING
         ).limit(limit)
         return [events_pb2.DepartmentEvent.FromString(doc["event"]) async for doc in cursor]
+
+
+def pieces(ids: Sequence[str], size: int = IDS_PER_QUERY) -> list[list[str]]:
+    """``ids`` in pieces of at most ``size``, in order."""
+    ids = list(ids)
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+async def find_by_ids(collection, ids: Sequence[str], projection: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The documents of ``collection`` whose ``_id`` is one of ``ids``: one round of queries, a
+    piece of at most :data:`IDS_PER_QUERY` ids each, sent together."""
+    found = await asyncio.gather(*(
+        collection.find({"_id": {"$in": piece}}, projection).to_list() for piece in pieces(ids)
+    ))
+    return [doc for docs in found for doc in docs]
+
+
+def _record(event: events_pb2.DepartmentEvent) -> dict[str, Any]:
+    """The document of an accepted event: the record and its outbox entry (unpublished)."""
+    return {
+        "_id": event.id,
+        "type": event.type,
+        "category": event.category,
+        "family": event.category.split(".", 1)[0],
+        "subject_id": event.subject_id or None,
+        "time": event.time.ToDatetime(tzinfo=UTC),
+        "accepted_at": event.accepted_at.ToDatetime(tzinfo=UTC),
+        "event": event.SerializeToString(),
+        "published": False,
+    }

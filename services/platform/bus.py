@@ -42,6 +42,7 @@ from nats.js.api import (
     ConsumerConfig,
     DeliverPolicy,
     DiscardPolicy,
+    PubAck,
     RetentionPolicy,
     StorageType,
     StreamConfig,
@@ -231,6 +232,45 @@ async def publish(
         headers = ce_headers(event_id=event_id, ce_type=ce_type, source=source, subject=ce_subject, time=time,
                              msg_id=msg_id)
         return await js.publish(subject, message.SerializeToString(), timeout=timeout, headers=headers)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for :func:`publish_many`: what :func:`publish` takes besides ``js`` and ``timeout``."""
+
+    subject: str
+    message: Message
+    event_id: str
+    ce_type: str
+    source: str
+    ce_subject: str | None = None
+    time: datetime | None = None
+    msg_id: str | None = None
+
+
+async def publish_many(
+    js: JetStreamContext, messages: Sequence[Outgoing], *, timeout: float = 5.0
+) -> list[PubAck | Exception]:
+    """Publish several messages with their acknowledgements in flight together.
+
+    Each goes out exactly as :func:`publish` sends it (CloudEvents headers, ``Nats-Msg-Id``,
+    trace context, its own span); they are started in the order given, none waiting for another's
+    acknowledgement, and the acknowledgements are awaited together, each for at most ``timeout``
+    seconds. One answer per message, in the order given: JetStream's acknowledgement, or the
+    exception that message met (a time-out, NATS away, a refusal).
+    """
+    answers = await asyncio.gather(
+        *(
+            publish(js, m.subject, m.message, event_id=m.event_id, ce_type=m.ce_type, source=m.source,
+                    ce_subject=m.ce_subject, time=m.time, timeout=timeout, msg_id=m.msg_id)
+            for m in messages
+        ),
+        return_exceptions=True,
+    )
+    for answer in answers:
+        if isinstance(answer, BaseException) and not isinstance(answer, Exception):
+            raise answer  # cancelled, or the process is stopping: not a publish that failed
+    return answers
 
 
 def envelope_of(msg: Msg) -> events_pb2.Envelope:

@@ -3,17 +3,19 @@ counted and carried on the event; a repeat visit raises its severity."""
 
 from __future__ import annotations
 
-from contextlib import suppress
+from collections.abc import Sequence
 from typing import Literal
 
 from gridfusion.events.v1 import events_pb2
 from pydantic import Field
-from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
 
 from services.platform.vocabulary import SHARED_CATEGORIES
 
 from ..definition import Department, Details, EventType
+from ..enrichers import batch_enricher
+from ..store import DUPLICATE_KEY, find_by_ids
 
 Channel = Literal["visit", "letter", "online", "phone"]
 
@@ -45,35 +47,63 @@ def matter_key(event: events_pb2.DepartmentEvent) -> str:
     return f"{event.subject_id}|{event.category}"
 
 
-async def count_repeat_visits(event: events_pb2.DepartmentEvent, store) -> None:
-    """Count the petitioner's visits on this matter and carry the count on the event.
+@batch_enricher
+async def count_repeat_visits(events: Sequence[events_pb2.DepartmentEvent], store) -> None:
+    """Count the petitioner's visits on each event's matter and carry the count on the event.
 
     The ``petitioners`` collection keeps, per matter, the ids of its petitions in the order
     they arrived; an event's earlier visits are its place in that list, so submitting the
     same event again (or after a crash) counts it once and gets the same number. A repeat
     visit raises the severity one level, a third or later visit two; a group visit (five or
     more people, 集体访) is at least high.
+
+    A batch is counted in two rounds to the store, whatever its size: the events of each matter
+    are appended to its list in the batch's order, every matter in one unordered write (each
+    append is atomic, so a concurrent call's visits fall before or after the batch's, never
+    between), then the lists are read in one round of queries.
     """
-    people = int(details_people(event))
-    if people >= GROUP_VISIT:
-        event.severity = max(event.severity, events_pb2.SEVERITY_HIGH)
-    if not event.subject_id:
+    matters: dict[str, list[events_pb2.DepartmentEvent]] = {}
+    for event in events:
+        if int(details_people(event)) >= GROUP_VISIT:
+            event.severity = max(event.severity, events_pb2.SEVERITY_HIGH)
+        if event.subject_id:
+            matters.setdefault(matter_key(event), []).append(event)
+    if not matters:
         return
-    matters = store.db["petitioners"]
-    key = matter_key(event)
-    with suppress(DuplicateKeyError):  # two first visits at once: the other created it
-        await matters.update_one(
+    collection = store.db["petitioners"]
+    await _append_in_order(collection, [
+        UpdateOne(
             {"_id": key},
-            {"$setOnInsert": {"subject_id": event.subject_id, "category": event.category, "event_ids": []}},
+            {"$setOnInsert": {"subject_id": visits[0].subject_id, "category": visits[0].category},
+             "$addToSet": {"event_ids": {"$each": [e.id for e in visits]}}},
             upsert=True,
         )
-    doc = await matters.find_one_and_update(
-        {"_id": key}, {"$addToSet": {"event_ids": event.id}}, return_document=ReturnDocument.AFTER
-    )
-    earlier = doc["event_ids"].index(event.id)
-    event.details.update({"repeat_visits": earlier, "visit_number": earlier + 1})
-    if earlier:
-        event.severity = raised(event.severity, 1 if earlier == 1 else 2)
+        for key, visits in matters.items()
+    ])
+    places = {
+        doc["_id"]: {event_id: i for i, event_id in enumerate(doc["event_ids"])}
+        for doc in await find_by_ids(collection, list(matters), {"event_ids": 1})
+    }
+    for key, visits in matters.items():
+        for event in visits:
+            earlier = places[key][event.id]
+            event.details.update({"repeat_visits": earlier, "visit_number": earlier + 1})
+            if earlier:
+                event.severity = raised(event.severity, 1 if earlier == 1 else 2)
+
+
+async def _append_in_order(collection, writes: list[UpdateOne], attempts: int = 3) -> None:
+    """Apply the matters' appends; one that lost a race to create its matter (two first visits
+    at once: the other call created it) is applied again, and then finds the matter there."""
+    for attempt in range(attempts):
+        try:
+            await collection.bulk_write(writes, ordered=False)
+            return
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if attempt == attempts - 1 or any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            writes = [writes[e["index"]] for e in errors]
 
 
 def details_people(event: events_pb2.DepartmentEvent) -> float:
