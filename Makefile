@@ -83,6 +83,17 @@ lint: install ## Lint the code (ruff) and who may import whom (import-linter, .i
 	$(PY) -m ruff check services gateway tests
 	$(VENV)/bin/lint-imports --no-cache
 
+# The benchmarks (bench/): each figure beside a baseline measured in the same run on the same
+# servers, one table, and test-output/bench/bench.json. BENCH_ARGS passes more, e.g.
+# `make bench BENCH_ARGS="--only ingest fusion"`.
+bench: install ## Benchmark the platform against raw baselines (table + test-output/bench/bench.json)
+	$(PY) -m bench $(BENCH_ARGS)
+
+bench-quick: install ## The bounded benchmark run for CI: fewer rounds and events, a few minutes
+	$(PY) -m bench --quick $(BENCH_ARGS)
+
+.PHONY: bench bench-quick
+
 clean: ## Remove local data and caches (keeps .venv)
 	rm -rf var .pytest_cache test-output
 
