@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import platform
+import signal
 import sys
 import tempfile
 import time
@@ -148,9 +149,15 @@ class Run:
         return 1 if any("error" in entry for entry in ordered.values()) else 0
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     # The bench's own NATS connections close on purpose: no warning for that.
     logging.getLogger("services.platform.bus").setLevel(logging.ERROR)
+    # Stopped from outside (SIGTERM) as on Ctrl-C: the platform it started is stopped too.
+    signal.signal(signal.SIGTERM, _interrupted)
     return Run(arguments(argv)).execute()
 
 
