@@ -18,6 +18,7 @@ from typing import Any
 
 from gridfusion.events.v1 import events_pb2
 
+from services.departments.store import record_of
 from services.platform import bus
 from services.platform.events import EventIn
 from services.platform.vocabulary import DEPARTMENTS, ID_MAX, SUBTYPES
@@ -123,17 +124,7 @@ def department_record(department: str, raw: dict[str, Any], accepted_at: datetim
         event.severity = events_pb2.SEVERITY_MEDIUM
     event.accepted_at.FromDatetime(accepted_at)
     body = event.SerializeToString()
-    record = {
-        "_id": event.id,
-        "type": event.type,
-        "category": event.category,
-        "family": event.category.split(".", 1)[0],
-        "subject_id": event.subject_id or None,
-        "time": event.time.ToDatetime(tzinfo=UTC),
-        "accepted_at": accepted_at,
-        "event": body,
-        "published": False,
-    }
+    record = record_of(event)
     headers = bus.ce_headers(
         event_id=event.id, ce_type="gridfusion.department_event.v1", source=f"gridfusion/departments/{department}",
         subject=event.subject_id or None, time=event.time.ToDatetime(tzinfo=UTC),

@@ -47,7 +47,7 @@ class DepartmentStore:
     async def insert(self, event: events_pb2.DepartmentEvent) -> bool:
         """Record an accepted event as unpublished; False when the id is already recorded."""
         try:
-            await self.events.insert_one(_record(event))
+            await self.events.insert_one(record_of(event))
         except DuplicateKeyError:
             return False
         return True
@@ -59,7 +59,7 @@ class DepartmentStore:
         if not events:
             return set()
         try:
-            await self.events.insert_many([_record(e) for e in events], ordered=False)
+            await self.events.insert_many([record_of(e) for e in events], ordered=False)
         except BulkWriteError as exc:
             errors = exc.details.get("writeErrors", [])
             if any(e.get("code") != DUPLICATE_KEY for e in errors):
@@ -117,7 +117,7 @@ async def find_by_ids(collection, ids: Sequence[str], projection: dict[str, Any]
     return [doc for docs in found for doc in docs]
 
 
-def _record(event: events_pb2.DepartmentEvent) -> dict[str, Any]:
+def record_of(event: events_pb2.DepartmentEvent) -> dict[str, Any]:
     """The document of an accepted event: the record and its outbox entry (unpublished)."""
     return {
         "_id": event.id,
