@@ -5,6 +5,8 @@ SHELL := /bin/bash
 VENV ?= .venv
 PYTHON ?= python3.11
 PY ?= $(VENV)/bin/python
+# Extra pytest options, e.g. `make test PYTEST_ARGS="-x -k cases"`.
+PYTEST_ARGS ?=
 PROTO_FILES := $(shell find proto -name '*.proto' | sort)
 
 .DEFAULT_GOAL := help
@@ -57,13 +59,13 @@ run: install ## Start the whole platform on this machine (NATS, database, servic
 	$(VENV)/bin/gridfusion run
 
 test: install ## Run every test tier (unit, integration, e2e) against real servers
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 test-unit: install ## Run only the unit tests (no network)
-	$(PY) -m pytest -q -m unit
+	$(PY) -m pytest -q -m unit $(PYTEST_ARGS)
 
 test-integration: install ## Run only the integration tests (real nats-server and secantusd-py)
-	$(PY) -m pytest -q -m integration
+	$(PY) -m pytest -q -m integration $(PYTEST_ARGS)
 
 proto: install ## Regenerate the Python code of the contracts in proto/
 	$(PY) -m grpc_tools.protoc -Iproto --python_out=proto --pyi_out=proto \

@@ -12,6 +12,7 @@ import pytest
 from services.local import LocalPlatform, Ports
 from services.platform import bus
 from services.platform.mongo import connect
+from tests import servers
 
 
 def _output_dir(name: str) -> Path:
@@ -21,13 +22,15 @@ def _output_dir(name: str) -> Path:
     return path
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    servers.tell_on_first_failure(report)
+
+
 @pytest.fixture(scope="session")
 def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
-    """A real nats-server (JetStream) and a real secantusd-py, nothing else."""
-    platform = LocalPlatform(home=tmp_path_factory.mktemp("infra"), ports=Ports.free(), say=lambda _: None)
-    platform.start_infra()
+    platform = servers.start_infra(tmp_path_factory.mktemp("infra"))
     yield platform
-    platform.stop()
+    servers.stop(platform)
 
 
 @pytest.fixture(scope="session")
@@ -72,8 +75,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform
         for name in ("fusion", "gateway", "petition"):
             print(f"--- {name} log ---\n{platform.log_tail(name, 40)}")
         raise
-    yield platform
-    platform.stop()
+    yield servers.track(platform)
+    servers.stop(platform)
 
 
 @pytest.fixture(scope="session")

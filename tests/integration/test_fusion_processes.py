@@ -28,6 +28,7 @@ from services.platform import bus
 from services.platform.mongo import connect
 from services.reference import build_county
 from services.reference.resolver import Resolution
+from tests import servers
 
 pytestmark = pytest.mark.integration
 
@@ -35,6 +36,25 @@ COUNTY = build_county()
 DEPARTMENTS = ("petition", "comprehensive_governance", "legal_aid", "police_assistant", "civil_affairs")
 SUMMARIES = ("邻里因楼道堆放杂物发生纠纷", "拖欠农民工工资三个月", "宅基地界址争议", "物业费收取标准不清",
              "家庭赡养老人矛盾", "房屋漏水殃及楼下住户", "停车位被长期占用", "土地承包合同到期纠纷")
+
+
+@pytest.fixture(scope="module")
+def own_infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """Servers of this module's own: processes killed here leave their transactions open on
+    the database server for up to a minute, which must not slow any other module's tests."""
+    platform = servers.start_infra(tmp_path_factory.mktemp("fusion-processes"))
+    yield platform
+    servers.stop(platform)
+
+
+@pytest.fixture(scope="module")
+def nats_url(own_infra) -> str:
+    return own_infra.nats_url
+
+
+@pytest.fixture(scope="module")
+def mongodb_uri(own_infra) -> str:
+    return own_infra.mongodb_uri
 
 
 @pytest.fixture(scope="module")
