@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Literal
 
 from gridfusion.events.v1 import events_pb2
 
+from services.platform.mongo import find_by_ids
+
 from . import reference
 from .definition import Enricher
 from .posts import ASSIGNED, VACANT, filled
-from .store import find_by_ids
 
 if TYPE_CHECKING:
     from .store import DepartmentStore

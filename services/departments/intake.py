@@ -17,7 +17,7 @@ One event or a thousand, a call goes through the same rounds, each one step for 
    JetStream does not acknowledge stays flagged for the relay, and is still ``accepted``.
 
 A "round of queries" is one query, or, for a long list of ids, a few sent together
-(:data:`.store.IDS_PER_QUERY`).
+(:data:`services.platform.mongo.IDS_PER_QUERY`).
 """
 
 from __future__ import annotations

@@ -19,14 +19,9 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.platform.mongo import ensure_indexes
+from services.platform.mongo import ensure_indexes, find_by_ids, pieces
 
 DUPLICATE_KEY = 11000
-# Lists of ids go to the database in pieces of at most this many, sent together. A long ``$in``
-# list is documented MongoDB, but SecantusDB (local mode) checks each document it finds against
-# the list value by value, so one list of 1,000 ids costs it some 500,000 comparisons; pieces
-# of 50 keep that linear and cost MongoDB a few more queries in flight at once.
-IDS_PER_QUERY = 50
 
 INDEXES = {
     "events": [
@@ -87,7 +82,7 @@ class DepartmentStore:
 
     async def mark_published_many(self, event_ids: Sequence[str]) -> None:
         """Clear the outbox flag of every one of ``event_ids``: one round of updates, a piece of at
-        most :data:`IDS_PER_QUERY` ids each, sent together."""
+        most :data:`services.platform.mongo.IDS_PER_QUERY` ids each, sent together."""
         now = datetime.now(UTC)
         await asyncio.gather(*(
             self.events.update_many({"_id": {"$in": piece}}, {"$set": {"published": True, "published_at": now}})
@@ -100,21 +95,6 @@ class DepartmentStore:
             "accepted_at", ASCENDING
         ).limit(limit)
         return [events_pb2.DepartmentEvent.FromString(doc["event"]) async for doc in cursor]
-
-
-def pieces(ids: Sequence[str], size: int = IDS_PER_QUERY) -> list[list[str]]:
-    """``ids`` in pieces of at most ``size``, in order."""
-    ids = list(ids)
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
-
-
-async def find_by_ids(collection, ids: Sequence[str], projection: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """The documents of ``collection`` whose ``_id`` is one of ``ids``: one round of queries, a
-    piece of at most :data:`IDS_PER_QUERY` ids each, sent together."""
-    found = await asyncio.gather(*(
-        collection.find({"_id": {"$in": piece}}, projection).to_list() for piece in pieces(ids)
-    ))
-    return [doc for docs in found for doc in docs]
 
 
 def record_of(event: events_pb2.DepartmentEvent) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from services.platform import bus, periodic
 from services.platform.clock import Clock
+from services.platform.mongo import find_by_ids, pieces
 
 log = logging.getLogger(__name__)
 
@@ -78,34 +79,33 @@ class Relay:
 
     async def publish(self, ids: list[str]) -> int:
         """Publish these messages now (those another publisher has not already sent)."""
-        sent = 0
-        async for doc in self.outbox.find({"_id": {"$in": ids}}).sort("created_at", ASCENDING):
-            if await self._send(doc):
-                sent += 1
-        return sent
+        docs = await find_by_ids(self.outbox, ids)
+        return await self._send(sorted(docs, key=lambda d: (d["created_at"], d["_id"])))
 
     async def publish_stale(self, older_than: timedelta = timedelta(seconds=5), limit: int = 500) -> int:
         """Publish what the writer did not (a crash between commit and publish, NATS away)."""
         cutoff = self.clock.now() - older_than
-        sent = 0
         cursor = self.outbox.find({"created_at": {"$lte": cutoff}}).sort("created_at", ASCENDING).limit(limit)
-        async for doc in cursor:
-            if await self._send(doc):
-                sent += 1
-        return sent
+        return await self._send(await cursor.to_list())
 
-    async def _send(self, doc: dict[str, Any]) -> bool:
-        message = _TYPES[doc["kind"]].FromString(doc["data"])
-        try:
-            await bus.publish(
-                self.js, doc["subject"], message, event_id=doc["msg_id"], ce_type=doc["ce_type"],
-                source=SOURCE, ce_subject=doc["ce_subject"],
-            )
-        except Exception as exc:  # noqa: BLE001 - kept for the relay; NATS may be away for a while
-            log.warning("outbox message not published yet", extra={"id": doc["_id"], "error": str(exc)})
-            return False
-        await self.outbox.delete_one({"_id": doc["_id"]})
-        return True
+    async def _send(self, docs: list[dict[str, Any]]) -> int:
+        """Publish ``docs`` in their order with the acknowledgements in flight together, then delete
+        the acknowledged ones in one round; how many were acknowledged. What JetStream did not
+        acknowledge stays for the relay loop."""
+        if not docs:
+            return 0
+        answers = await bus.publish_many(self.js, [
+            bus.Outgoing(doc["subject"], _TYPES[doc["kind"]].FromString(doc["data"]), doc["msg_id"], doc["ce_type"],
+                         SOURCE, ce_subject=doc["ce_subject"])
+            for doc in docs
+        ])
+        failed = [(doc["_id"], answer) for doc, answer in zip(docs, answers, strict=True) if isinstance(answer, Exception)]
+        if failed:
+            log.warning("outbox messages not published yet", extra={
+                "count": len(failed), "id": failed[0][0], "error": str(failed[0][1])})
+        sent = [doc["_id"] for doc, answer in zip(docs, answers, strict=True) if not isinstance(answer, Exception)]
+        await asyncio.gather(*(self.outbox.delete_many({"_id": {"$in": piece}}) for piece in pieces(sent)))
+        return len(sent)
 
     async def run(self, stop: asyncio.Event, interval: float = 5.0) -> None:
         await periodic.repeat(self.publish_stale, every=interval, stop=stop,

@@ -11,11 +11,12 @@ from pydantic import Field
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
+from services.platform.mongo import find_by_ids
 from services.platform.vocabulary import SHARED_CATEGORIES
 
 from ..definition import Department, Details, EventType
 from ..enrichers import batch_enricher
-from ..store import DUPLICATE_KEY, find_by_ids
+from ..store import DUPLICATE_KEY
 
 Channel = Literal["visit", "letter", "online", "phone"]
 
