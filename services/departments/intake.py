@@ -10,11 +10,15 @@ One event or a thousand, a call goes through the same rounds, each one step for 
    ``duplicate`` (one still flagged for the outbox goes out again with the others in step 5);
 3. enrich the new events (:func:`.enrichers.enrich`: a petitioner's visits counted in the
    order the call gives them);
-4. record them, each with its outbox flag, in one unordered write: an id recorded meanwhile by a
-   concurrent call is a ``duplicate``, the others are ``accepted`` — safe in the outbox;
-5. publish them with the acknowledgements in flight together, and clear the flags of the
-   acknowledged ones in one round of updates (:meth:`.publisher.Publisher.publish_many`); what
-   JetStream does not acknowledge stays flagged for the relay, and is still ``accepted``.
+4. publish them with the acknowledgements in flight together
+   (:meth:`.publisher.Publisher.send_many`);
+5. record them in one unordered write, each flagged for the outbox unless JetStream
+   acknowledged it: an id recorded meanwhile by a concurrent call is a ``duplicate`` (its copy
+   on the bus is dropped as one: the same ``Nats-Msg-Id``, the same fusion key), the others are
+   ``accepted`` — safe on the bus or in the outbox. A crash between the two leaves an event on
+   the bus and unrecorded: the caller heard nothing and sends it again, and it is recorded then.
+   Publishing first spares a second write per event (clearing the flag), which was most of the
+   database's work per batch.
 
 A "round of queries" is one query, or, for a long list of ids, a few sent together
 (:data:`services.platform.mongo.IDS_PER_QUERY`).
@@ -97,12 +101,13 @@ class DepartmentIntake:
                 event.severity = events_pb2.SEVERITY_MEDIUM
             event.accepted_at.FromDatetime(datetime.now(UTC))
         await enrich(self.department.enrichers, new, self.store)
-        recorded = await self.store.insert_many(new)
+        acked = await self.publisher.send_many(new)
+        recorded = await self.store.insert_many(new, acked)
         for i in fresh:
             status = pb.SUBMIT_STATUS_ACCEPTED if events[i].id in recorded else pb.SUBMIT_STATUS_DUPLICATE
             answers[i] = _answer(events[i], status)
 
-        await self.publisher.publish_many([e for e in new if e.id in recorded] + outbox)
+        await self.publisher.publish_many(outbox)
         return [answer for answer in answers if answer is not None]
 
 

@@ -1,9 +1,10 @@
 """Publishing a department's accepted events, and the relay of its outbox.
 
-An accepted event is recorded with its outbox flag (``published`` false, see
-:mod:`services.departments.store`) before it is published; JetStream's acknowledgement clears
-the flag. Whatever stays flagged — a crash between the two, NATS away — the relay publishes.
-``Nats-Msg-Id`` is ``<department>:<id>``, so a second publish of one event is dropped.
+A new event is published first, then recorded with its outbox flag (``published``, see
+:mod:`services.departments.store`) saying whether JetStream acknowledged it; either way it is
+safe before the caller hears "accepted". Whatever is recorded unacknowledged — NATS away — the
+relay publishes, and clears the flag. ``Nats-Msg-Id`` is ``<department>:<id>``, so a second
+publish of one event is dropped (and fusion keys what it fuses by the same pair).
 """
 
 from __future__ import annotations
@@ -60,19 +61,24 @@ class Publisher:
         True when JetStream acknowledged it; False (the outbox keeps it for the relay) otherwise.
         An acknowledged event whose flag could not be cleared is published again by the relay
         and dropped by JetStream as a duplicate (``Nats-Msg-Id``)."""
+        acked = await self.send_many(events)
+        try:
+            await self.store.mark_published_many([e.id for e, ok in zip(events, acked, strict=True) if ok])
+        except Exception as exc:  # noqa: BLE001 - published and safe; the relay's copy is dropped
+            log.warning("published, flags not cleared", extra={"count": sum(acked), "error": repr(exc)})
+        return acked
+
+    async def send_many(self, events: Sequence[events_pb2.DepartmentEvent]) -> list[bool]:
+        """Publish the events with their acknowledgements in flight together, touching no record.
+        One answer per event, in order: True when JetStream acknowledged it."""
         if not events:
             return []
         answers = await bus.publish_many(self.js, [self.outgoing(e) for e in events], timeout=self.timeout)
-        acked = [e.id for e, answer in zip(events, answers, strict=True) if not isinstance(answer, Exception)]
         failed = [(e.id, answer) for e, answer in zip(events, answers, strict=True) if isinstance(answer, Exception)]
         if failed:
             log.warning("publish deferred to the relay", extra={
                 "count": len(failed), "event_id": failed[0][0], "error": repr(failed[0][1]),
             })
-        try:
-            await self.store.mark_published_many(acked)
-        except Exception as exc:  # noqa: BLE001 - published and safe; the relay's copy is dropped
-            log.warning("published, flags not cleared", extra={"count": len(acked), "error": repr(exc)})
         return [not isinstance(answer, Exception) for answer in answers]
 
     async def relay_once(self, older_than: float = 5.0, *, page: int = 500, pages: int = 20) -> int:

@@ -1,9 +1,10 @@
 """A department's own records. One document is both the record and its outbox entry.
 
-``published`` is false from the moment the event is accepted until JetStream acknowledges
-it; the relay publishes whatever stays false. Because the record and the outbox entry are
-one document, a crash between accepting and publishing can never lose the event, and
-``Nats-Msg-Id`` (``<department>:<id>``) keeps a second publish from doubling it. Each department
+``published`` says whether JetStream has acknowledged the event: a new event is published
+first and recorded with the answer (see :mod:`services.departments.intake`); the relay
+publishes whatever is recorded false and then sets it. Because the record and the outbox entry
+are one document, an accepted event is never lost between the two, and ``Nats-Msg-Id``
+(``<department>:<id>``) keeps a second publish from doubling it. Each department
 keeps its records in its own database, so the id alone is the key here.
 """
 
@@ -15,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gridfusion.events.v1 import events_pb2
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -26,7 +27,6 @@ DUPLICATE_KEY = 11000
 INDEXES = {
     "events": [
         IndexModel([("published", ASCENDING), ("accepted_at", ASCENDING)], name="outbox"),
-        IndexModel([("subject_id", ASCENDING), ("family", ASCENDING), ("time", DESCENDING)], name="subject_history"),
     ],
 }
 
@@ -47,14 +47,18 @@ class DepartmentStore:
             return False
         return True
 
-    async def insert_many(self, events: Sequence[events_pb2.DepartmentEvent]) -> set[str]:
-        """Record accepted events (distinct ids) as unpublished, in one unordered write; the ids
-        recorded. An id already there (sent before, or by a concurrent call) is left out and the
-        others are still recorded; any other failure raises."""
+    async def insert_many(self, events: Sequence[events_pb2.DepartmentEvent],
+                          published: Sequence[bool] | None = None) -> set[str]:
+        """Record accepted events (distinct ids) in one unordered write, each flagged for the outbox
+        unless ``published`` says JetStream acknowledged it; the ids recorded. An id already there
+        (sent before, or by a concurrent call) is left out and the others are still recorded; any
+        other failure raises."""
         if not events:
             return set()
+        flags = published if published is not None else [False] * len(events)
         try:
-            await self.events.insert_many([record_of(e) for e in events], ordered=False)
+            await self.events.insert_many([record_of(e, done) for e, done in zip(events, flags, strict=True)],
+                                          ordered=False)
         except BulkWriteError as exc:
             errors = exc.details.get("writeErrors", [])
             if any(e.get("code") != DUPLICATE_KEY for e in errors):
@@ -97,8 +101,8 @@ class DepartmentStore:
         return [events_pb2.DepartmentEvent.FromString(doc["event"]) async for doc in cursor]
 
 
-def record_of(event: events_pb2.DepartmentEvent) -> dict[str, Any]:
-    """The document of an accepted event: the record and its outbox entry (unpublished)."""
+def record_of(event: events_pb2.DepartmentEvent, published: bool = False) -> dict[str, Any]:
+    """The document of an accepted event: the record and, unless ``published``, its outbox entry."""
     return {
         "_id": event.id,
         "type": event.type,
@@ -108,5 +112,5 @@ def record_of(event: events_pb2.DepartmentEvent) -> dict[str, Any]:
         "time": event.time.ToDatetime(tzinfo=UTC),
         "accepted_at": event.accepted_at.ToDatetime(tzinfo=UTC),
         "event": event.SerializeToString(),
-        "published": False,
+        "published": published,
     }

@@ -282,11 +282,11 @@ def own_nats(tmp_path: Path):
 
 def killing_nats_after_recording(server: NatsServer, times: int) -> type[DepartmentStore]:
     """A store whose next ``times`` batches are recorded and then find NATS gone: the server is
-    killed between the commit and the publish."""
+    killed right after the commit, before the call answers."""
 
     class Store(DepartmentStore):
-        async def insert_many(self, events):
-            recorded = await super().insert_many(events)
+        async def insert_many(self, events, published=None):
+            recorded = await super().insert_many(events, published)
             nonlocal times
             if times > 0:
                 times -= 1
@@ -310,14 +310,14 @@ async def test_nats_killed_mid_way_a_batch_is_accepted_from_the_outbox_and_relay
             return [event("petition", type="petition.visit", category="dispute.neighbor",
                           subject_id=subject if i % 5 == 0 else "") for i in range(n)]
 
-        # NATS dies right after the batch is committed: every event is still accepted, safe in
-        # the outbox, and none is marked published.
+        # The batch is published, then recorded as published; NATS dies right after.
         first = visits(300)
         assert {r.status for r in await submit_batch(petition.stub, first)} == {ACCEPTED}
-        assert set((await flags(petition.store, [e.id for e in first])).values()) == {False}
-        # While NATS stays away, the next batch is accepted from the outbox too.
+        assert set((await flags(petition.store, [e.id for e in first])).values()) == {True}
+        # While NATS stays away, the next batch is accepted into the outbox: safe, unpublished.
         second = visits(200)
         assert {r.status for r in await submit_batch(petition.stub, second)} == {ACCEPTED}
+        assert set((await flags(petition.store, [e.id for e in second])).values()) == {False}
         # A resend meanwhile is a duplicate, and does not count a visit again.
         assert {r.status for r in await submit_batch(petition.stub, first[:50])} == {DUPLICATE}
 

@@ -420,6 +420,21 @@ async def test_a_crash_after_the_commit_loses_nothing(department: Start, js) -> 
     assert await copies_on_stream(js, bus.event_subject("police_assistant", ev.category), ev.id) == 1
 
 
+async def test_a_crash_between_the_publish_and_the_record_loses_and_doubles_nothing(department: Start, js) -> None:
+    police = await department("police_assistant")
+    ev = event("police_assistant", type="police.check", category="public_order.theft")
+    ev.accepted_at.FromDatetime(datetime.now(UTC))
+    # What a crash after JetStream's acknowledgement and before the record leaves: the event on
+    # the bus, no record, and a caller that heard nothing.
+    assert await police.publisher.send_many([ev]) == [True]
+    assert await police.store.get(ev.id) is None
+    # The reporting system retries: the event is accepted, recorded as published, and the bus
+    # still holds one copy (the same Nats-Msg-Id).
+    assert (await submit(police.stub, ev)).status == pb.SUBMIT_STATUS_ACCEPTED
+    assert (await details_of(police.stub, ev.id))[2] is True
+    assert await copies_on_stream(js, bus.event_subject("police_assistant", ev.category), ev.id) == 1
+
+
 # --- hand-overs and handling results ------------------------------------------------------
 
 
