@@ -198,8 +198,12 @@ def list_filter(admin: Admin) -> dict:
     """The MongoDB filter of the accounts ``admin`` may list."""
     if admin.role == "county":
         return {}
+    # The roles listed by name ($in), not the roles left out ($nin): an index of the place, the
+    # role and the username serves the list.
     if admin.role == "street":
-        return {"scope.street_id": admin.scope.street_id, "role": {"$nin": ["county", "department"]}}
+        return {"scope.street_id": admin.scope.street_id,
+                "role": {"$in": [r for r in ROLES if r not in ("county", "department")]}}
     if admin.role == "community":
-        return {"scope.community_id": admin.scope.community_id, "role": {"$nin": ["county", "department", "street"]}}
+        return {"scope.community_id": admin.scope.community_id,
+                "role": {"$in": [r for r in ROLES if r not in ("county", "department", "street")]}}
     return {"_id": admin.username}

@@ -144,7 +144,10 @@ class Accounts:
             raise PolicyError(403, f"role '{admin.role}' may not list accounts; allowed: county, street, community")
         query = list_filter(admin)
         if role:
-            query = {"$and": [query, {"role": role}]} if query else {"role": role}
+            allowed = query.get("role", {}).get("$in")
+            if allowed is not None and role not in allowed:
+                return [], 0  # a role the admin may not list
+            query = {**query, "role": role}
         if disabled is not None:
             query = {"$and": [query, {"disabled": disabled}]}
         return await self.store.page(query, (page - 1) * page_size, page_size)

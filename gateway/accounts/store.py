@@ -28,6 +28,10 @@ from services.platform.mongo import ensure_indexes
 INDEXES = {
     "accounts": [IndexModel([("role", ASCENDING), ("_id", ASCENDING)]),
                  IndexModel([("scope.street_id", ASCENDING), ("scope.community_id", ASCENDING), ("_id", ASCENDING)]),
+                 # The lists of a street's and a community's administrators: place, role, username.
+                 IndexModel([("scope.street_id", ASCENDING), ("role", ASCENDING), ("_id", ASCENDING)], name="list_street"),
+                 IndexModel([("scope.community_id", ASCENDING), ("role", ASCENDING), ("_id", ASCENDING)],
+                            name="list_community"),
                  IndexModel([("oidc_subject", ASCENDING)], sparse=True)],
     "sessions": [IndexModel([("username", ASCENDING), ("revoked_at", ASCENDING)]),
                  IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=7 * 24 * 3600)],

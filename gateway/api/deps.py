@@ -91,8 +91,27 @@ def get_state(request: Request) -> GatewayState:
 
 State = Annotated[GatewayState, Depends(get_state)]
 # A list's page (from 1) and its size, bounded so a number too large is a 422, never a 500.
-Page = Annotated[int, Query(ge=1, le=100000)]
-PageSize = Annotated[int, Query(ge=1, le=200)]
+PAGE_MAX = 100000
+PAGE_SIZE_MAX = 200
+Page = Annotated[int, Query(ge=1, le=PAGE_MAX)]
+PageSize = Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX)]
+# Keyset paging: the next_cursor of the page before (a bad one is a 422 naming `cursor`).
+Cursor = Annotated[str | None, Query(max_length=512, description="next_cursor of the page before "
+                                                                 "(keyset paging; page is then ignored)")]
+# How much a list counts: exactly, not at all, or (by default) up to 10,000 and nothing on a cursor's page.
+CountParam = Annotated[bool | None, Query(alias="count", description=(
+    "true: the exact total; false: no total. By default a page counts up to 10,000 and a cursor's page "
+    "counts nothing"))]
+
+
+def count_mode(count: bool | None) -> int:
+    """The ``Count`` of a list request (``gridfusion.fusion.v1.Count``) for the ``count`` parameter."""
+    return {True: fusion_pb2.COUNT_EXACT, False: fusion_pb2.COUNT_NONE, None: fusion_pb2.COUNT_CAPPED}[count]
+
+
+def total_of(total: int) -> int | None:
+    """A list's ``total`` as the API shows it: None when it was not counted."""
+    return total if total >= 0 else None
 
 
 # What a caller that must first change its one-time password may still do.

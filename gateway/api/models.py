@@ -80,9 +80,11 @@ class Case(BaseModel):
 
 class CasePage(BaseModel):
     items: list[Case]
-    total: int | None = Field(description="Matching cases: exact with count=true; otherwise counted up to 10,000 "
-                                          "(see total_exact), and not counted (null) on a cursor's page")
-    total_exact: bool = Field(description="Whether total is every match")
+    total: int | None = Field(description="Matching cases: exact with count=true and whenever every match is in "
+                                          "the gateway's memory; otherwise at least this many (see total_exact: "
+                                          "the matching cases in memory, or counted up to 10,000); not counted "
+                                          "(null) with count=false and on a cursor's page")
+    total_exact: bool = Field(description="Whether total is every match (false: at least this many, or not counted)")
     page: int
     page_size: int
     next_cursor: str | None = Field(None, description="Pass as cursor for the next page; null on the last")
@@ -130,6 +132,19 @@ class HouseholdPage(BaseModel):
     total: int
     page: int
     page_size: int
+    next_cursor: str | None = Field(None, description="Pass as cursor for the next page; null on the last")
+
+
+class CountedPage(BaseModel):
+    """A page of a list that may grow without bound: counted as the request's ``count`` asks,
+    with the cursor of the next page (keyset paging)."""
+
+    total: int | None = Field(description="Matches: exact with count=true; otherwise counted up to 10,000 "
+                                          "(see total_exact), and not counted (null) on a cursor's page or with count=false")
+    total_exact: bool = Field(description="Whether total is every match")
+    page: int
+    page_size: int
+    next_cursor: str | None = Field(None, description="Pass as cursor for the next page; null on the last")
 
 
 class PartyMemberIn(BaseModel):
@@ -155,11 +170,8 @@ class PartyMember(BaseModel):
     skills: list[str]
 
 
-class PartyMemberPage(BaseModel):
+class PartyMemberPage(CountedPage):
     items: list[PartyMember]
-    total: int
-    page: int
-    page_size: int
 
 
 OrderKind = Literal["elderly_care", "repair", "errand", "health", "legal", "tutoring", "other"]
@@ -218,11 +230,8 @@ class ServiceOrder(BaseModel):
     steps: list[OrderStep]
 
 
-class ServiceOrderPage(BaseModel):
+class ServiceOrderPage(CountedPage):
     items: list[ServiceOrder]
-    total: int
-    page: int
-    page_size: int
 
 
 class MemberHours(BaseModel):
@@ -256,11 +265,8 @@ class AuditEntry(BaseModel):
     records: int
 
 
-class AuditPage(BaseModel):
+class AuditPage(CountedPage):
     items: list[AuditEntry]
-    total: int
-    page: int
-    page_size: int
 
 
 class EventCount(BaseModel):

@@ -21,6 +21,7 @@ from gridfusion.departments.v1 import departments_pb2_grpc as pb_grpc
 
 from services.platform.clock import Clock, SystemClock
 from services.platform.grpcserver import abort_invalid_argument
+from services.platform.paging import BadCursor, after_key_cursor, key_cursor_of, page_after
 
 from . import reference
 from .definition import LEGAL_AID_CIRCLE, PATROL_LOGS
@@ -137,6 +138,10 @@ class DepartmentServicer(pb_grpc.DepartmentServiceServicer):
             errors.append(("page", "must be 1 or more"))
         if not 0 <= request.page_size <= 1000:
             errors.append(("page_size", "must be 1 to 1000"))
+        try:
+            after = after_key_cursor(request.cursor)[1] if request.cursor else None
+        except BadCursor as bad:
+            errors.append(("cursor", str(bad).removeprefix("cursor: ")))
         if errors:
             await abort_invalid_argument(context, errors)
         out = pb.ListLegalAidGapsResponse(travel_model=legal_aid.TRAVEL_MODEL, limit_minutes=legal_aid.LIMIT_MINUTES)
@@ -151,7 +156,9 @@ class DepartmentServicer(pb_grpc.DepartmentServiceServicer):
         page, size = max(request.page, 1), request.page_size or 100
         out.total = len(gaps)
         out.households_checked = checked
-        for g in gaps[(page - 1) * size : page * size]:
+        chosen, next_key = page_after(gaps, lambda g: g.household_id, page, size, after)  # household-id order
+        out.next_cursor = key_cursor_of("", next_key) if next_key else ""
+        for g in chosen:
             out.gaps.append(pb.LegalAidGap(
                 household_id=g.household_id, grid_id=g.grid_id, community_id=g.community_id,
                 nearest_adviser_community_id=g.nearest_adviser_community_id,

@@ -5,6 +5,7 @@ recorded once per ``audit_id``, so a relay that sends it again adds nothing."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from gridfusion.community.v1 import community_pb2 as pb
@@ -12,11 +13,17 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 
 from services.platform.clock import Clock
+from services.platform.paging import keyset_page
 
 from .timestamps import set_time, time_of
 
 COLLECTION = "audit_log"
-INDEXES = [IndexModel([("at", DESCENDING)]), IndexModel([("who", ASCENDING), ("at", DESCENDING)])]
+# The list's order is newest first, then by id; each filter it takes (who read, which grid's
+# data, both, neither; with or without a time window) has an index of its fields and that order.
+_NEWEST = [("at", DESCENDING), ("_id", ASCENDING)]
+INDEXES = [IndexModel(_NEWEST, name="list_newest"), IndexModel([("who", ASCENDING), *_NEWEST], name="list_who"),
+           IndexModel([("grid_id", ASCENDING), *_NEWEST], name="list_grid"),
+           IndexModel([("who", ASCENDING), ("grid_id", ASCENDING), *_NEWEST], name="list_who_grid")]
 
 
 async def record_audit(audit: AsyncCollection, entry: pb.AuditEntry, clock: Clock) -> dict[str, Any]:
@@ -28,7 +35,8 @@ async def record_audit(audit: AsyncCollection, entry: pb.AuditEntry, clock: Cloc
     return doc
 
 
-async def list_audit(audit: AsyncCollection, request: pb.ListAuditRequest, page: int, size: int) -> tuple[list[dict], int]:
+def audit_query(request: pb.ListAuditRequest) -> dict[str, Any]:
+    """The filter of ``ListAudit``: who read, which grid's data, and when (``[from, to)``)."""
     query: dict[str, Any] = {}
     if request.who:
         query["who"] = request.who
@@ -41,9 +49,18 @@ async def list_audit(audit: AsyncCollection, request: pb.ListAuditRequest, page:
         window["$lt"] = time_of(request.to_time)
     if window:
         query["at"] = window
-    total = await audit.count_documents(query)
-    cursor = audit.find(query).sort([("at", -1), ("_id", 1)]).skip((page - 1) * size).limit(size)
-    return [d async for d in cursor], total
+    return query
+
+
+async def list_audit(audit: AsyncCollection, query: dict[str, Any], page: int, size: int, *,
+                     after: tuple[datetime, str] | None = None) -> tuple[list[dict], tuple[datetime, str] | None]:
+    """A page of the entries ``query`` matches, newest first, and where the next page starts (None
+    on the last): page ``page``, or the page after ``after`` = (at, audit_id)."""
+    return await keyset_page(audit, query, "at", descending=True, page=page, size=size, after=after)
+
+
+async def count_audit(audit: AsyncCollection, query: dict[str, Any], cap: int | None = None) -> int:
+    return await audit.count_documents(query, **({"limit": cap} if cap else {}))
 
 
 def audit_to_proto(doc: dict[str, Any]) -> pb.AuditEntry:

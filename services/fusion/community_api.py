@@ -7,11 +7,13 @@ import grpc
 from gridfusion.community.v1 import community_pb2 as pb
 from gridfusion.community.v1 import community_pb2_grpc as pb_grpc
 
+from services.platform.grpcserver import abort_invalid_argument
+from services.platform.paging import BadCursor, after_cursor, after_key_cursor, paging
+
 from .audit import audit_to_proto
 from .community_store import CommunityStore
 from .members import member_to_proto
 from .orders import Refused, order_to_proto
-from .paging import paging
 from .timestamps import time_of
 
 _CODES = {
@@ -38,9 +40,20 @@ class CommunityServicer(pb_grpc.CommunityServiceServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "member_id and name are required")
         return member_to_proto(await self._run(context, self.store.register_member(request)))
 
+    async def _after(self, context, cursor: str, read):
+        """Where a list's page starts after ``cursor`` (None without one); INVALID_ARGUMENT
+        naming the field when it is no cursor of the list."""
+        try:
+            return read(cursor) if cursor else None
+        except BadCursor as bad:
+            await abort_invalid_argument(context, [("cursor", str(bad).removeprefix("cursor: "))])
+
     async def ListPartyMembers(self, request, context) -> pb.ListPartyMembersResponse:
-        docs, total = await self.store.list_members(request.area, *paging(request.page, request.page_size))
-        return pb.ListPartyMembersResponse(items=[member_to_proto(d) for d in docs], total=total)
+        after = await self._after(context, request.cursor, after_key_cursor)
+        listed = await self.store.list_members(request.area, *paging(request.page, request.page_size), after=after,
+                                               count=request.count)
+        return pb.ListPartyMembersResponse(items=[member_to_proto(d) for d in listed.items], total=listed.total,
+                                           total_exact=listed.total_exact, next_cursor=listed.next_cursor)
 
     async def PlaceOrder(self, request, context) -> pb.ServiceOrder:
         return order_to_proto(await self._run(context, self.store.place_order(request)))
@@ -55,8 +68,11 @@ class CommunityServicer(pb_grpc.CommunityServiceServicer):
         return order_to_proto(doc)
 
     async def ListOrders(self, request, context) -> pb.ListOrdersResponse:
-        docs, total = await self.store.list_orders(request, *paging(request.page, request.page_size))
-        return pb.ListOrdersResponse(items=[order_to_proto(d) for d in docs], total=total)
+        after = await self._after(context, request.cursor, after_cursor)
+        listed = await self.store.list_orders(request, *paging(request.page, request.page_size), after=after,
+                                              count=request.count)
+        return pb.ListOrdersResponse(items=[order_to_proto(d) for d in listed.items], total=listed.total,
+                                     total_exact=listed.total_exact, next_cursor=listed.next_cursor)
 
     async def ServiceHours(self, request, context) -> pb.ServiceHoursResponse:
         return await self.store.service_hours(request.area, time_of(request.from_time), time_of(request.to_time))
@@ -67,8 +83,11 @@ class CommunityServicer(pb_grpc.CommunityServiceServicer):
         return audit_to_proto(await self.store.record_audit(request))
 
     async def ListAudit(self, request, context) -> pb.ListAuditResponse:
-        docs, total = await self.store.list_audit(request, *paging(request.page, request.page_size))
-        return pb.ListAuditResponse(items=[audit_to_proto(d) for d in docs], total=total)
+        after = await self._after(context, request.cursor, after_cursor)
+        listed = await self.store.list_audit(request, *paging(request.page, request.page_size), after=after,
+                                             count=request.count)
+        return pb.ListAuditResponse(items=[audit_to_proto(d) for d in listed.items], total=listed.total,
+                                    total_exact=listed.total_exact, next_cursor=listed.next_cursor)
 
     async def GetWeeklyReport(self, request, context) -> pb.WeeklyReport:
         start, end = time_of(request.start), time_of(request.end)

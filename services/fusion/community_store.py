@@ -18,6 +18,7 @@ the current reference version — and answers for each. Each collection is fusio
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,9 +27,21 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.platform.clock import Clock
 from services.platform.mongo import ensure_indexes
+from services.platform.paging import COUNT_CAPPED, counted, cursor_of, key_cursor_of
 
 from . import audit, hours, members, orders, weekly
 from .orders import Refused
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A page of a list: its documents, the matches counted (-1: not counted) and whether that is
+    every one, and the cursor of the next page ("" on the last)."""
+
+    items: list[dict[str, Any]]
+    total: int
+    total_exact: bool
+    next_cursor: str
 
 
 class CommunityStore:
@@ -55,8 +68,14 @@ class CommunityStore:
     async def register_member(self, request: pb.RegisterPartyMemberRequest) -> dict[str, Any]:
         return await members.register_member(self.members, request, self.grid, self.clock)
 
-    async def list_members(self, area: pb.Area, page: int, size: int) -> tuple[list[dict], int]:
-        return await members.list_members(self.members, area, page, size)
+    async def list_members(self, area: pb.Area, page: int, size: int, *, after: tuple[str, str] | None = None,
+                           count: int = COUNT_CAPPED) -> Listing:
+        """A page of the members registered in ``area``, by grid and then id."""
+        query = members.member_query(area)
+        docs, next_key = await members.list_members(self.members, query, page, size, after=after)
+        total, exact = await counted(lambda cap: members.count_members(self.members, query, cap), count,
+                                     cursor=after is not None)
+        return Listing(docs, total, exact, key_cursor_of(*next_key) if next_key else "")
 
     async def place_order(self, request: pb.PlaceOrderRequest) -> dict[str, Any]:
         return await orders.place_order(self.orders, request, self.grid, self.clock)
@@ -67,8 +86,14 @@ class CommunityStore:
     async def get_order(self, order_id: str) -> dict[str, Any] | None:
         return await self.orders.find_one({"_id": order_id})
 
-    async def list_orders(self, request: pb.ListOrdersRequest, page: int, size: int) -> tuple[list[dict], int]:
-        return await orders.list_orders(self.orders, request, page, size)
+    async def list_orders(self, request: pb.ListOrdersRequest, page: int, size: int, *,
+                          after: tuple[datetime, str] | None = None, count: int = COUNT_CAPPED) -> Listing:
+        """A page of the orders ``request`` asks for, newest placed first."""
+        query = orders.order_query(request)
+        docs, next_key = await orders.list_orders(self.orders, query, page, size, after=after)
+        total, exact = await counted(lambda cap: orders.count_orders(self.orders, query, cap), count,
+                                     cursor=after is not None)
+        return Listing(docs, total, exact, cursor_of(*next_key) if next_key else "")
 
     async def service_hours(self, area: pb.Area, start: datetime | None, end: datetime | None) -> pb.ServiceHoursResponse:
         return await hours.service_hours(self.orders, self.members, area, start, end)
@@ -76,8 +101,14 @@ class CommunityStore:
     async def record_audit(self, entry: pb.AuditEntry) -> dict[str, Any]:
         return await audit.record_audit(self.audit, entry, self.clock)
 
-    async def list_audit(self, request: pb.ListAuditRequest, page: int, size: int) -> tuple[list[dict], int]:
-        return await audit.list_audit(self.audit, request, page, size)
+    async def list_audit(self, request: pb.ListAuditRequest, page: int, size: int, *,
+                         after: tuple[datetime, str] | None = None, count: int = COUNT_CAPPED) -> Listing:
+        """A page of the audit log's entries ``request`` asks for, newest first."""
+        query = audit.audit_query(request)
+        docs, next_key = await audit.list_audit(self.audit, query, page, size, after=after)
+        total, exact = await counted(lambda cap: audit.count_audit(self.audit, query, cap), count,
+                                     cursor=after is not None)
+        return Listing(docs, total, exact, cursor_of(*next_key) if next_key else "")
 
     async def weekly_report(self, area: pb.Area, start: datetime, end: datetime) -> pb.WeeklyReport:
         """The week's figures; see :class:`pb.WeeklyReport` for what each one counts."""

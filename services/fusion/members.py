@@ -14,12 +14,17 @@ from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 
 from services.platform.clock import Clock
+from services.platform.paging import keyset_page
 from services.platform.scope import area_query
 
 from .timestamps import set_time
 
 COLLECTION = "party_members"
-INDEXES = [IndexModel([("grid_id", ASCENDING), ("_id", ASCENDING)])]
+# The list's order is (grid_id, _id); each area it is asked for has an index of its place, then
+# that order, so a page — the first, a numbered one, or one after a cursor — is read in order.
+_ORDER = [("grid_id", ASCENDING), ("_id", ASCENDING)]
+INDEXES = [IndexModel(_ORDER), IndexModel([("community_id", ASCENDING), *_ORDER], name="list_community"),
+           IndexModel([("street_id", ASCENDING), *_ORDER], name="list_street")]
 
 
 async def register_member(members: AsyncCollection, request: pb.RegisterPartyMemberRequest,
@@ -40,11 +45,31 @@ async def register_member(members: AsyncCollection, request: pb.RegisterPartyMem
     )
 
 
-async def list_members(members: AsyncCollection, area: pb.Area, page: int, size: int) -> tuple[list[dict], int]:
+def place_query(area: pb.Area) -> dict[str, Any]:
+    """The filter of an area by its narrowest place: a grid's id, else a community's, else a
+    street's (a record carries its grid's community and street, so naming the grid is enough),
+    nothing for the whole county."""
     query = area_query(area)
-    total = await members.count_documents(query)
-    cursor = members.find(query).sort([("grid_id", 1), ("_id", 1)]).skip((page - 1) * size).limit(size)
-    return [d async for d in cursor], total
+    for place in ("grid_id", "community_id", "street_id"):
+        if place in query:
+            return {place: query[place]}
+    return {}
+
+
+def member_query(area: pb.Area) -> dict[str, Any]:
+    """The filter of ``ListPartyMembers``: the members registered in ``area``."""
+    return place_query(area)
+
+
+async def list_members(members: AsyncCollection, query: dict[str, Any], page: int, size: int, *,
+                       after: tuple[str, str] | None = None) -> tuple[list[dict], tuple[str, str] | None]:
+    """A page of the members ``query`` matches by grid and then id, and where the next page starts
+    (None on the last): page ``page``, or the page after ``after`` = (grid_id, member_id)."""
+    return await keyset_page(members, query, "grid_id", descending=False, page=page, size=size, after=after)
+
+
+async def count_members(members: AsyncCollection, query: dict[str, Any], cap: int | None = None) -> int:
+    return await members.count_documents(query, **({"limit": cap} if cap else {}))
 
 
 def member_to_proto(doc: dict[str, Any]) -> pb.PartyMember:

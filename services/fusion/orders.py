@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from gridfusion.community.v1 import community_pb2 as pb
@@ -19,8 +20,9 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 
 from services.platform.clock import Clock
-from services.platform.scope import area_query
+from services.platform.paging import keyset_page
 
+from .members import place_query
 from .timestamps import set_time
 
 ORDER_KINDS: dict[str, str] = {
@@ -34,11 +36,17 @@ ORDER_KINDS: dict[str, str] = {
 }
 MAX_HOURS_PER_ORDER = 24.0
 COLLECTION = "service_orders"
+# The list's order is newest placed first, then by id. Whose orders it lists — an area's (by its
+# narrowest place), a resident's, a member's, or every one — with or without a status, has an
+# index of those fields and then that order, so every page is read in index order.
+_NEWEST = [("placed_at", DESCENDING), ("_id", ASCENDING)]
+_OWNERS = ("grid_id", "community_id", "street_id", "resident", "member_id")
 INDEXES = [
-    IndexModel([("grid_id", ASCENDING), ("placed_at", DESCENDING)]),
-    IndexModel([("resident", ASCENDING), ("placed_at", DESCENDING)]),
-    IndexModel([("member_id", ASCENDING), ("placed_at", DESCENDING)]),
     IndexModel([("status", ASCENDING), ("completed_at", ASCENDING)]),
+    IndexModel(_NEWEST, name="list_newest"),
+    IndexModel([("status", ASCENDING), *_NEWEST], name="list_status"),
+    *(IndexModel([(owner, ASCENDING), *_NEWEST], name=f"list_{owner}") for owner in _OWNERS),
+    *(IndexModel([(owner, ASCENDING), ("status", ASCENDING), *_NEWEST], name=f"list_{owner}_status") for owner in _OWNERS),
 ]
 
 
@@ -166,14 +174,25 @@ async def act_on_order(orders: AsyncCollection, members: AsyncCollection, reques
     return updated
 
 
-async def list_orders(orders: AsyncCollection, request: pb.ListOrdersRequest, page: int, size: int) -> tuple[list[dict], int]:
-    query = area_query(request.area)
+def order_query(request: pb.ListOrdersRequest) -> dict[str, Any]:
+    """The filter of ``ListOrders``: the area's orders (by its narrowest place), a resident's, a
+    member's, with the status asked for."""
+    query = place_query(request.area)
     for field in ("status", "resident", "member_id"):
         if getattr(request, field):
             query[field] = getattr(request, field)
-    total = await orders.count_documents(query)
-    cursor = orders.find(query).sort([("placed_at", -1), ("_id", 1)]).skip((page - 1) * size).limit(size)
-    return [d async for d in cursor], total
+    return query
+
+
+async def list_orders(orders: AsyncCollection, query: dict[str, Any], page: int, size: int, *,
+                      after: tuple[datetime, str] | None = None) -> tuple[list[dict], tuple[datetime, str] | None]:
+    """A page of the orders ``query`` matches, newest placed first, and where the next page starts
+    (None on the last): page ``page``, or the page after ``after`` = (placed_at, order_id)."""
+    return await keyset_page(orders, query, "placed_at", descending=True, page=page, size=size, after=after)
+
+
+async def count_orders(orders: AsyncCollection, query: dict[str, Any], cap: int | None = None) -> int:
+    return await orders.count_documents(query, **({"limit": cap} if cap else {}))
 
 
 def order_to_proto(doc: dict[str, Any]) -> pb.ServiceOrder:

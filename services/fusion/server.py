@@ -12,10 +12,20 @@ from gridfusion.fusion.v1 import fusion_pb2_grpc as pb_grpc
 
 from services.platform.clock import Clock, SystemClock
 from services.platform.grpcserver import abort_invalid_argument
+from services.platform.paging import (
+    BadCursor,
+    after_cursor,
+    after_key_cursor,
+    counted,
+    cursor_of,
+    key_cursor_of,
+    page_after,
+    paging,
+)
 from services.platform.scope import Principal, ScopeRefused, area_query, case_query, matches
 from services.reference.resolver import unlocatable_reason
 
-from . import workflow
+from . import dead_letters, workflow
 from .cases import CaseStore, Conflict
 from .convert import (
     case_to_proto,
@@ -26,7 +36,6 @@ from .convert import (
     timeline_to_proto,
 )
 from .outbox import Relay
-from .paging import BadCursor, after_cursor, cursor_of, paging
 from .reference import ReferenceHolder
 from .reference_store import NO_DATA
 
@@ -96,9 +105,14 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
     async def ListHouseholds(self, request: pb.ListHouseholdsRequest, context) -> pb.ListHouseholdsResponse:
         await self._require_reference(context)
         page, size = paging(request.page, request.page_size)
-        households = self.reference.county.households_by_grid.get(request.grid_id, ())
-        chosen = households[(page - 1) * size:page * size]
-        return pb.ListHouseholdsResponse(items=[household_model_to_proto(h) for h in chosen], total=len(households))
+        try:
+            after = after_key_cursor(request.cursor)[1] if request.cursor else None
+        except BadCursor as bad:
+            await abort_invalid_argument(context, [("cursor", str(bad).removeprefix("cursor: "))])
+        households = list(self.reference.county.households_by_grid.get(request.grid_id, ()))  # household-id order
+        chosen, next_key = page_after(households, lambda h: h.household_id, page, size, after)
+        return pb.ListHouseholdsResponse(items=[household_model_to_proto(h) for h in chosen], total=len(households),
+                                         next_cursor=key_cursor_of("", next_key) if next_key else "")
 
     async def Locate(self, request: pb.LocateRequest, context) -> pb.LocateResponse:
         resolution = self.resolver.locate(request.location)
@@ -183,13 +197,17 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
 
     async def ListDeadLetters(self, request: pb.ListDeadLettersRequest, context) -> pb.ListDeadLettersResponse:
         page, size = paging(request.page, request.page_size)
-        query: dict[str, Any] = {"reprocessed": False} if request.pending_only else {}
-        if request.department:
-            query["department"] = request.department
-        total = await self.store.dead_letters.count_documents(query)
-        cursor = self.store.dead_letters.find(query, {"event": 0}).sort([("dead_lettered_at", -1), ("_id", 1)])
-        cursor = cursor.skip((page - 1) * size).limit(size)
-        return pb.ListDeadLettersResponse(items=[dead_letter_to_proto(d) async for d in cursor], total=total)
+        try:
+            after = after_cursor(request.cursor) if request.cursor else None
+        except BadCursor as bad:
+            await abort_invalid_argument(context, [("cursor", str(bad).removeprefix("cursor: "))])
+        collection = self.store.dead_letters
+        query = dead_letters.dead_letter_query(pending_only=request.pending_only, department=request.department)
+        docs, next_key = await dead_letters.list_dead_letters(collection, query, page, size, after=after)
+        total, exact = await counted(lambda cap: dead_letters.count_dead_letters(collection, query, cap), request.count,
+                                     cursor=after is not None)
+        return pb.ListDeadLettersResponse(items=[dead_letter_to_proto(d) for d in docs], total=total, total_exact=exact,
+                                          next_cursor=cursor_of(*next_key) if next_key else "")
 
     async def ActOnCase(self, request: pb.ActOnCaseRequest, context) -> pb.Case:
         action = workflow.Request(

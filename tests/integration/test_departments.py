@@ -240,6 +240,13 @@ async def test_households_beyond_half_an_hour_are_listed_as_gaps(department: Sta
     gaps = await legal.stub.ListLegalAidGaps(pb.ListLegalAidGapsRequest(page_size=50))
     assert 0 < gaps.total < 40861 and len(gaps.gaps) == 50
     assert all(g.travel_minutes >= 30 and g.nearest_adviser_community_id == keep for g in gaps.gaps)
+    # The page after the first one's cursor is page 2; a cursor of no list of this kind is refused.
+    after = await legal.stub.ListLegalAidGaps(pb.ListLegalAidGapsRequest(page_size=50, cursor=gaps.next_cursor))
+    second = await legal.stub.ListLegalAidGaps(pb.ListLegalAidGapsRequest(page=2, page_size=50))
+    assert gaps.next_cursor and [g.household_id for g in after.gaps] == [g.household_id for g in second.gaps]
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await legal.stub.ListLegalAidGaps(pb.ListLegalAidGapsRequest(cursor="not-a-cursor"))
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     far = c.communities[-1].community_id
     theirs = await legal.stub.ListLegalAidGaps(pb.ListLegalAidGapsRequest(community_id=far, page_size=1000))
     assert theirs.total > 0 and {g.community_id for g in theirs.gaps} == {far}

@@ -11,6 +11,7 @@ from gridfusion.community.v1 import community_pb2 as pb
 from services.fusion.community_store import CommunityStore
 from services.fusion.orders import Refused
 from services.platform.clock import ManualClock
+from services.platform.paging import BadCursor, after_cursor, after_key_cursor, key_cursor_of
 
 pytestmark = pytest.mark.integration
 
@@ -87,11 +88,39 @@ async def test_audit_log_is_queryable_by_who_and_time(store: CommunityStore) -> 
     for who, grid in (("sec-G1", "G1"), ("worker-G2", "G2"), ("sec-G1", "G1")):
         await store.record_audit(pb.AuditEntry(who=who, role="secretary", what="households", why="visit", grid_id=grid,
                                                records=10))
-    docs, total = await store.list_audit(pb.ListAuditRequest(who="sec-G1"), 1, 50)
-    assert total == 2 and {d["grid_id"] for d in docs} == {"G1"}
+    listed = await store.list_audit(pb.ListAuditRequest(who="sec-G1"), 1, 50)
+    assert (listed.total, listed.total_exact) == (2, True) and {d["grid_id"] for d in listed.items} == {"G1"}
     request = pb.ListAuditRequest()
     request.from_time.FromDatetime(MONDAY + timedelta(days=1))
-    assert (await store.list_audit(request, 1, 50))[1] == 0
+    assert (await store.list_audit(request, 1, 50)).total == 0
+
+
+async def test_lists_page_by_cursor_without_repeating_or_skipping(store: CommunityStore) -> None:
+    """Audit entries recorded in the same millisecond, and members of several grids: walking
+    by cursor lists each once, in the list's order, as numbered pages do."""
+    for i in range(7):
+        await store.record_audit(pb.AuditEntry(audit_id=f"a{i}", who="sec-G1", role="secretary", what="households",
+                                               why="visit", grid_id="G1", records=1))  # one clock: ties
+    for i, grid in enumerate(["G2", "G1", "G3", "G1", "G2"]):
+        await store.register_member(pb.RegisterPartyMemberRequest(member_id=f"m{i}", name="党员", phone="13800000000",
+                                                                  workplace="县局", grid_id=grid))
+    for list_page, read in ((lambda page, after: store.list_audit(pb.ListAuditRequest(), page, 3, after=after),
+                             after_cursor),
+                            (lambda page, after: store.list_members(pb.Area(), page, 2, after=after),
+                             after_key_cursor)):
+        by_page = [d["_id"] for page in (1, 2, 3) for d in (await list_page(page, None)).items]
+        walked, after = [], None
+        while True:
+            listed = await list_page(1, after)
+            walked += [d["_id"] for d in listed.items]
+            assert listed.total == (-1 if after else len(by_page))
+            if not listed.next_cursor:
+                break
+            after = read(listed.next_cursor)
+        assert walked == by_page and len(set(walked)) == len(walked)
+    assert by_page == ["m1", "m3", "m0", "m4", "m2"]  # by grid, then id
+    with pytest.raises(BadCursor):
+        after_cursor(key_cursor_of("G1", "m1"))
 
 
 async def test_weekly_figures(store: CommunityStore) -> None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from gridfusion.community.v1 import community_pb2 as cpb
 
 from ...auth import Principal
-from ..deps import Page, PageSize, State, require_roles
+from ..deps import CountParam, Cursor, Page, PageSize, State, count_mode, require_roles, total_of
 from ..models import AuditEntry, AuditPage
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -27,8 +27,11 @@ async def list_audit(
     until: Annotated[datetime | None, Query(description="ISO 8601 with offset")] = None,
     page: Page = 1,
     page_size: PageSize = 50,
+    cursor: Cursor = None,
+    count: CountParam = None,
 ) -> AuditPage:
-    request = cpb.ListAuditRequest(who=who or "", grid_id=grid_id or "", page=page, page_size=page_size)
+    request = cpb.ListAuditRequest(who=who or "", grid_id=grid_id or "", page=page, page_size=page_size,
+                                   cursor=cursor or "", count=count_mode(count))
     if since is not None:
         request.from_time.FromDatetime(since if since.tzinfo else since.replace(tzinfo=state.tz))
     if until is not None:
@@ -36,4 +39,5 @@ async def list_audit(
     reply = await state.peers.community.ListAudit(request, timeout=state.settings.rpc_timeout_seconds)
     items = [AuditEntry(audit_id=a.audit_id, who=a.who, role=a.role, what=a.what, why=a.why, at=state.iso(a.at),
                         grid_id=a.grid_id or None, records=a.records) for a in reply.items]
-    return AuditPage(items=items, total=reply.total, page=page, page_size=page_size)
+    return AuditPage(items=items, total=total_of(reply.total), total_exact=reply.total_exact, page=page,
+                     page_size=page_size, next_cursor=reply.next_cursor or None)

@@ -19,7 +19,19 @@ from services.platform.scope import sees_place
 from ...auth import Principal
 from ...privacy import grid_staff, mask_name, mask_phone, mask_text, record_read
 from ...scoping import AREA_ROLES, OutOfScope, narrow
-from ..deps import Caller, GatewayState, State, require_roles
+from ..deps import (
+    PAGE_SIZE_MAX,
+    Caller,
+    CountParam,
+    Cursor,
+    GatewayState,
+    Page,
+    PageSize,
+    State,
+    count_mode,
+    require_roles,
+    total_of,
+)
 from ..models import (
     OrderActionIn,
     OrderStep,
@@ -37,8 +49,6 @@ router = APIRouter(prefix="/v1", tags=["party members and service orders"])
 Member = Annotated[Principal, Depends(require_roles("member"))]
 Resident = Annotated[Principal, Depends(require_roles("resident"))]
 AreaViewer = Annotated[Principal, Depends(require_roles(*AREA_ROLES))]
-Page = Annotated[int, Query(ge=1, le=100000)]
-PageSize = Annotated[int, Query(ge=1, le=200)]
 Purpose = Annotated[str | None, Query(max_length=500, description="Why personal data is read (audited)")]
 
 
@@ -142,13 +152,19 @@ async def register(body: PartyMemberIn, state: State, caller: Member) -> PartyMe
 
 @router.get("/party-members/me", response_model=PartyMember, summary="The calling party member's registration")
 async def my_registration(state: State, caller: Member) -> PartyMember:
-    reply = await state.peers.community.ListPartyMembers(
-        cpb.ListPartyMembersRequest(area=cpb.Area(grid_id=caller.grid_id), page=1, page_size=200),
-        timeout=state.settings.rpc_timeout_seconds,
-    )
-    for m in reply.items:
-        if m.member_id == caller.username:
-            return member_json(m, state, unmasked=True)
+    cursor = ""
+    while True:  # the grid's members, a page at a time, until the caller is found
+        reply = await state.peers.community.ListPartyMembers(
+            cpb.ListPartyMembersRequest(area=cpb.Area(grid_id=caller.grid_id), page_size=PAGE_SIZE_MAX, cursor=cursor,
+                                        count=count_mode(False)),
+            timeout=state.settings.rpc_timeout_seconds,
+        )
+        for m in reply.items:
+            if m.member_id == caller.username:
+                return member_json(m, state, unmasked=True)
+        cursor = reply.next_cursor
+        if not cursor:
+            break
     raise HTTPException(status.HTTP_404_NOT_FOUND, "not registered yet: POST /v1/party-members")
 
 
@@ -156,18 +172,22 @@ async def my_registration(state: State, caller: Member) -> PartyMember:
             summary="Registered party members in the caller's area; names and phones masked unless the grid's staff asks")
 async def list_members(
     state: State, caller: AreaViewer, grid_id: str | None = None, community_id: str | None = None,
-    street_id: str | None = None, page: Page = 1, page_size: PageSize = 50, purpose: Purpose = None,
+    street_id: str | None = None, page: Page = 1, page_size: PageSize = 50, cursor: Cursor = None,
+    count: CountParam = None, purpose: Purpose = None,
 ) -> PartyMemberPage:
     area = await area_of(state, caller, grid_id, community_id, street_id)
     reply = await state.peers.community.ListPartyMembers(
-        cpb.ListPartyMembersRequest(area=area, page=page, page_size=page_size), timeout=state.settings.rpc_timeout_seconds
+        cpb.ListPartyMembersRequest(area=area, page=page, page_size=page_size, cursor=cursor or "",
+                                    count=count_mode(count)),
+        timeout=state.settings.rpc_timeout_seconds,
     )
     unmasked = bool(area.grid_id) and grid_staff(caller, area.grid_id)
     if unmasked:
         await record_read(state, caller, what=f"party members of grid {area.grid_id} page {page} (names, phones)",
                           why=purpose, grid_id=area.grid_id, records=len(reply.items))
-    return PartyMemberPage(items=[member_json(m, state, unmasked=unmasked) for m in reply.items], total=reply.total,
-                           page=page, page_size=page_size)
+    return PartyMemberPage(items=[member_json(m, state, unmasked=unmasked) for m in reply.items],
+                           total=total_of(reply.total), total_exact=reply.total_exact, page=page, page_size=page_size,
+                           next_cursor=reply.next_cursor or None)
 
 
 # --- service orders --------------------------------------------------------------------------
@@ -188,9 +208,11 @@ async def place_order(body: ServiceOrderIn, state: State, caller: Resident) -> S
 async def list_orders(
     state: State, caller: Caller, grid_id: str | None = None, community_id: str | None = None,
     street_id: str | None = None, status_: Annotated[str | None, Query(alias="status")] = None,
-    page: Page = 1, page_size: PageSize = 20, purpose: Purpose = None,
+    page: Page = 1, page_size: PageSize = 20, cursor: Cursor = None, count: CountParam = None,
+    purpose: Purpose = None,
 ) -> ServiceOrderPage:
-    request = cpb.ListOrdersRequest(status=status_ or "", page=page, page_size=page_size)
+    request = cpb.ListOrdersRequest(status=status_ or "", page=page, page_size=page_size, cursor=cursor or "",
+                                    count=count_mode(count))
     if caller.role == "resident":
         request.resident = caller.username
     elif caller.role == "member":
@@ -201,7 +223,8 @@ async def list_orders(
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"role '{caller.role}' sees no service orders")
     reply = await state.peers.community.ListOrders(request, timeout=state.settings.rpc_timeout_seconds)
     items = await shown_orders(state, caller, list(reply.items), purpose, f"service orders page {page}")
-    return ServiceOrderPage(items=items, total=reply.total, page=page, page_size=page_size)
+    return ServiceOrderPage(items=items, total=total_of(reply.total), total_exact=reply.total_exact, page=page,
+                            page_size=page_size, next_cursor=reply.next_cursor or None)
 
 
 async def visible_order(state: GatewayState, caller: Principal, order_id: str) -> cpb.ServiceOrder:

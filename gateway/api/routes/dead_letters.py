@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
 
 from ...auth import Principal
-from ..deps import State, require_roles
+from ..deps import CountParam, Cursor, Page, PageSize, State, count_mode, require_roles, total_of
 from ..models import EventStatus
 
 router = APIRouter(prefix="/v1/dead-letters", tags=["dead letters"])
@@ -20,16 +20,20 @@ router = APIRouter(prefix="/v1/dead-letters", tags=["dead letters"])
 County = Annotated[Principal, Depends(require_roles("county"))]
 
 
-@router.get("", summary="Dead-lettered events and results with the reason, newest first")
+@router.get("", summary="Dead-lettered events and results with the reason, newest first; page by cursor "
+                        "(next_cursor) or by page")
 async def list_dead_letters(
     state: State,
     caller: County,
     pending_only: bool = False,
-    page: Annotated[int, Query(ge=1, le=100000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    page: Page = 1,
+    page_size: PageSize = 50,
+    cursor: Cursor = None,
+    count: CountParam = None,
 ) -> dict[str, Any]:
     reply = await state.peers.fusion.ListDeadLetters(
-        fpb.ListDeadLettersRequest(page=page, page_size=page_size, pending_only=pending_only),
+        fpb.ListDeadLettersRequest(page=page, page_size=page_size, pending_only=pending_only, cursor=cursor or "",
+                                   count=count_mode(count)),
         timeout=state.settings.rpc_timeout_seconds,
     )
     items = [
@@ -47,7 +51,8 @@ async def list_dead_letters(
         }
         for d in reply.items
     ]
-    return {"items": items, "total": reply.total, "page": page, "page_size": page_size}
+    return {"items": items, "total": total_of(reply.total), "total_exact": reply.total_exact, "page": page,
+            "page_size": page_size, "next_cursor": reply.next_cursor or None}
 
 
 @router.post("/{department}/{event_id}:reprocess", response_model=EventStatus,

@@ -16,11 +16,23 @@ from services.platform.events import EventIn, EventsBatchIn
 from services.platform.vocabulary import DEPARTMENT_LABELS, DEPARTMENTS
 
 from ...auth import Principal
-from ..deps import Caller, State, require_roles
+from ..deps import (
+    Caller,
+    CountParam,
+    Cursor,
+    Page,
+    PageSize,
+    State,
+    count_mode,
+    require_roles,
+    total_of,
+)
 from ..models import Accepted, BatchItem, BatchResult, PatrolLogIn
 
 router = APIRouter(prefix="/v1/departments", tags=["departments"])
 
+# The legal-aid circle's gaps are computed, not stored: a page may hold more of them.
+GAPS_PAGE_SIZE_MAX = 1000
 Department = Annotated[str, Path(description="One of: " + ", ".join(DEPARTMENTS))]
 Publisher = Annotated[Principal, Depends(require_roles("department", "county"))]
 
@@ -145,8 +157,9 @@ async def legal_aid_gaps(
     state: State,
     caller: CircleReader,
     community_id: Annotated[str, Query(max_length=32)] = "",
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=1000)] = 100,
+    page: Page = 1,
+    page_size: Annotated[int, Query(ge=1, le=GAPS_PAGE_SIZE_MAX)] = 100,
+    cursor: Cursor = None,
 ) -> dict[str, Any]:
     if caller.role == "department" and caller.department != "legal_aid":
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"account of {caller.department} may not read legal aid's circle")
@@ -162,7 +175,7 @@ async def legal_aid_gaps(
         # A street without communities asks for the empty community id, which has no households.
         communities = [community_id] if community_id else (mine or [""])
     answer = await state.peers.departments["legal_aid"].ListLegalAidGaps(
-        dpb.ListLegalAidGapsRequest(community_ids=communities, page=page, page_size=page_size),
+        dpb.ListLegalAidGapsRequest(community_ids=communities, page=page, page_size=page_size, cursor=cursor or ""),
         timeout=state.settings.rpc_timeout_seconds,
     )
     items = [MessageToDict(g, preserving_proto_field_name=True, always_print_fields_with_no_presence=True) for g in answer.gaps]
@@ -171,6 +184,7 @@ async def legal_aid_gaps(
         "total": answer.total,
         "page": page,
         "page_size": page_size,
+        "next_cursor": answer.next_cursor or None,
         "limit_minutes": answer.limit_minutes,
         "travel_model": answer.travel_model,
         "households_checked": answer.households_checked,
@@ -185,13 +199,16 @@ async def dead_letters(
     department: Department,
     state: State,
     caller: Publisher,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+    page: Page = 1,
+    page_size: PageSize = 50,
     pending_only: bool = False,
+    cursor: Cursor = None,
+    count: CountParam = None,
 ) -> dict[str, Any]:
     publishing_as(caller, department)
     reply = await state.peers.fusion.ListDeadLetters(
-        fpb.ListDeadLettersRequest(page=page, page_size=page_size, pending_only=pending_only, department=department),
+        fpb.ListDeadLettersRequest(page=page, page_size=page_size, pending_only=pending_only, department=department,
+                                   cursor=cursor or "", count=count_mode(count)),
         timeout=state.settings.rpc_timeout_seconds,
     )
     items = []
@@ -201,4 +218,5 @@ async def dead_letters(
             "dead_lettered_at": state.iso(d.dead_lettered_at), "reprocessed": d.reprocessed,
             "reprocessable": d.reprocessable, "case_id": d.case_id or None,
         })
-    return {"items": items, "total": reply.total, "page": page, "page_size": page_size}
+    return {"items": items, "total": total_of(reply.total), "total_exact": reply.total_exact, "page": page,
+            "page_size": page_size, "next_cursor": reply.next_cursor or None}

@@ -13,7 +13,7 @@ from services.platform.scope import sees_place
 
 from ...auth import Principal
 from ...privacy import grid_staff, mask_id_number, mask_name, mask_phone, record_read
-from ..deps import Caller, State
+from ..deps import Caller, Cursor, Page, PageSize, State
 from ..models import GridCollection, GridFeature, HouseholdPage, Located
 
 router = APIRouter(prefix="/v1", tags=["grids"])
@@ -64,15 +64,17 @@ async def list_households(
     grid_id: str,
     state: State,
     caller: Caller,
-    page: Annotated[int, Query(ge=1, le=100000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    page: Page = 1,
+    page_size: PageSize = 50,
+    cursor: Cursor = None,
     purpose: Annotated[str | None, Query(max_length=500, description="Why the personal data is read (audited)")] = None,
 ) -> HouseholdPage:
     grid = await state.peers.fusion.GetGrid(fpb.GetGridRequest(grid_id=grid_id), timeout=state.settings.rpc_timeout_seconds)
     if not sees_place(caller, grid):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"grid {grid_id} is outside your scope")
     reply = await state.peers.fusion.ListHouseholds(
-        fpb.ListHouseholdsRequest(grid_id=grid_id, page=page, page_size=page_size), timeout=state.settings.rpc_timeout_seconds
+        fpb.ListHouseholdsRequest(grid_id=grid_id, page=page, page_size=page_size, cursor=cursor or ""),
+        timeout=state.settings.rpc_timeout_seconds,
     )
     unmasked = needs_personal_data(caller, grid_id)
     items = []
@@ -89,7 +91,8 @@ async def list_households(
     if unmasked:
         await record_read(state, caller, what=f"households of grid {grid_id} page {page} (names, phones, id numbers)",
                           why=purpose, grid_id=grid_id, records=len(items))
-    return HouseholdPage(items=items, total=reply.total, page=page, page_size=page_size)
+    return HouseholdPage(items=items, total=reply.total, page=page, page_size=page_size,
+                         next_cursor=reply.next_cursor or None)
 
 
 @router.get("/locate", response_model=Located, summary="The grid a point lies in; 404 outside every grid")

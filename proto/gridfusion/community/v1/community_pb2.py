@@ -23,63 +23,64 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from gridfusion.fusion.v1 import fusion_pb2 as gridfusion_dot_fusion_dot_v1_dot_fusion__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'gridfusion/community/v1/community.proto\x12\x17gridfusion.community.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"@\n\x04\x41rea\x12\x11\n\tstreet_id\x18\x01 \x01(\t\x12\x14\n\x0c\x63ommunity_id\x18\x02 \x01(\t\x12\x0f\n\x07grid_id\x18\x03 \x01(\t\"a\n\x05\x41\x63tor\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\x11\n\tstreet_id\x18\x03 \x01(\t\x12\x14\n\x0c\x63ommunity_id\x18\x04 \x01(\t\x12\x0f\n\x07grid_id\x18\x05 \x01(\t\"\xfe\x01\n\x0bPartyMember\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05phone\x18\x03 \x01(\t\x12\x11\n\tworkplace\x18\x04 \x01(\t\x12\x0f\n\x07grid_id\x18\x05 \x01(\t\x12\x14\n\x0c\x63ommunity_id\x18\x06 \x01(\t\x12\x11\n\tstreet_id\x18\x07 \x01(\t\x12\x31\n\rregistered_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rservice_hours\x18\t \x01(\x01\x12\x18\n\x10orders_completed\x18\n \x01(\x05\x12\x0e\n\x06skills\x18\x0b \x03(\t\"\x80\x01\n\x1aRegisterPartyMemberRequest\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05phone\x18\x03 \x01(\t\x12\x11\n\tworkplace\x18\x04 \x01(\t\x12\x0f\n\x07grid_id\x18\x05 \x01(\t\x12\x0e\n\x06skills\x18\x06 \x03(\t\"g\n\x17ListPartyMembersRequest\x12+\n\x04\x61rea\x18\x01 \x01(\x0b\x32\x1d.gridfusion.community.v1.Area\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\x11\n\tpage_size\x18\x03 \x01(\x05\"^\n\x18ListPartyMembersResponse\x12\x33\n\x05items\x18\x01 \x03(\x0b\x32$.gridfusion.community.v1.PartyMember\x12\r\n\x05total\x18\x02 \x01(\x05\"\x96\x01\n\tOrderStep\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x0c\n\x04role\x18\x04 \x01(\t\x12\x13\n\x0b\x66rom_status\x18\x05 \x01(\t\x12\x11\n\tto_status\x18\x06 \x01(\t\x12\x0c\n\x04note\x18\x07 \x01(\t\"\xf7\x03\n\x0cServiceOrder\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0f\n\x07grid_id\x18\x02 \x01(\t\x12\x14\n\x0c\x63ommunity_id\x18\x03 \x01(\t\x12\x11\n\tstreet_id\x18\x04 \x01(\t\x12\x0c\n\x04kind\x18\x05 \x01(\t\x12\r\n\x05title\x18\x06 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x07 \x01(\t\x12\x10\n\x08resident\x18\x08 \x01(\t\x12\x14\n\x0c\x63ontact_name\x18\t \x01(\t\x12\x15\n\rcontact_phone\x18\n \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x0b \x01(\t\x12\x0e\n\x06status\x18\x0c \x01(\t\x12\x11\n\tmember_id\x18\r \x01(\t\x12\r\n\x05hours\x18\x0e \x01(\x01\x12\x0e\n\x06rating\x18\x0f \x01(\x05\x12-\n\tplaced_at\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\x05steps\x18\x13 \x03(\x0b\x32\".gridfusion.community.v1.OrderStep\x12\x13\n\x0bmember_name\x18\x14 \x01(\t\"\xc4\x01\n\x11PlaceOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12-\n\x05\x61\x63tor\x18\x02 \x01(\x0b\x32\x1e.gridfusion.community.v1.Actor\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\r\n\x05title\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\x14\n\x0c\x63ontact_name\x18\x06 \x01(\t\x12\x15\n\rcontact_phone\x18\x07 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x08 \x01(\t\"\xa4\x01\n\x11\x41\x63tOnOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12-\n\x05\x61\x63tor\x18\x03 \x01(\x0b\x32\x1e.gridfusion.community.v1.Actor\x12\x11\n\tmember_id\x18\x04 \x01(\t\x12\r\n\x05hours\x18\x05 \x01(\x01\x12\x0e\n\x06rating\x18\x06 \x01(\x05\x12\x0c\n\x04note\x18\x07 \x01(\t\"#\n\x0fGetOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"\x96\x01\n\x11ListOrdersRequest\x12+\n\x04\x61rea\x18\x01 \x01(\x0b\x32\x1d.gridfusion.community.v1.Area\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x10\n\x08resident\x18\x03 \x01(\t\x12\x11\n\tmember_id\x18\x04 \x01(\t\x12\x0c\n\x04page\x18\x05 \x01(\x05\x12\x11\n\tpage_size\x18\x06 \x01(\x05\"Y\n\x12ListOrdersResponse\x12\x34\n\x05items\x18\x01 \x03(\x0b\x32%.gridfusion.community.v1.ServiceOrder\x12\r\n\x05total\x18\x02 \x01(\x05\"\x9e\x01\n\x13ServiceHoursRequest\x12+\n\x04\x61rea\x18\x01 \x01(\x0b\x32\x1d.gridfusion.community.v1.Area\x12-\n\tfrom_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07to_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"h\n\x0bMemberHours\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07grid_id\x18\x03 \x01(\t\x12\r\n\x05hours\x18\x04 \x01(\x01\x12\x18\n\x10orders_completed\x18\x05 \x01(\x05\"V\n\tGridHours\x12\x0f\n\x07grid_id\x18\x01 \x01(\t\x12\r\n\x05hours\x18\x02 \x01(\x01\x12\x18\n\x10orders_completed\x18\x03 \x01(\x05\x12\x0f\n\x07members\x18\x04 \x01(\x05\"\x80\x01\n\x14ServiceHoursResponse\x12\x35\n\x07members\x18\x01 \x03(\x0b\x32$.gridfusion.community.v1.MemberHours\x12\x31\n\x05grids\x18\x02 \x03(\x0b\x32\".gridfusion.community.v1.GridHours\"\x9e\x01\n\nAuditEntry\x12\x10\n\x08\x61udit_id\x18\x01 \x01(\t\x12\x0b\n\x03who\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x0c\n\x04what\x18\x04 \x01(\t\x12\x0b\n\x03why\x18\x05 \x01(\t\x12&\n\x02\x61t\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07grid_id\x18\x07 \x01(\t\x12\x0f\n\x07records\x18\x08 \x01(\x05\"\xad\x01\n\x10ListAuditRequest\x12\x0b\n\x03who\x18\x01 \x01(\t\x12\x0f\n\x07grid_id\x18\x02 \x01(\t\x12-\n\tfrom_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07to_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04page\x18\x05 \x01(\x05\x12\x11\n\tpage_size\x18\x06 \x01(\x05\"V\n\x11ListAuditResponse\x12\x32\n\x05items\x18\x01 \x03(\x0b\x32#.gridfusion.community.v1.AuditEntry\x12\r\n\x05total\x18\x02 \x01(\x05\"\x96\x01\n\x13WeeklyReportRequest\x12+\n\x04\x61rea\x18\x01 \x01(\x0b\x32\x1d.gridfusion.community.v1.Area\x12)\n\x05start\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x03\x65nd\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"@\n\nEventCount\x12\x12\n\ndepartment\x18\x01 \x01(\t\x12\x0e\n\x06\x66\x61mily\x18\x02 \x01(\t\x12\x0e\n\x06\x65vents\x18\x03 \x01(\x05\"\xd1\x01\n\x0bGridFigures\x12\x0f\n\x07grid_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06\x65vents\x18\x03 \x01(\x05\x12\x14\n\x0c\x63\x61ses_opened\x18\x04 \x01(\x05\x12\x14\n\x0c\x63\x61ses_closed\x18\x05 \x01(\x05\x12\x0f\n\x07overdue\x18\x06 \x01(\x05\x12\x11\n\tescalated\x18\x07 \x01(\x05\x12\x18\n\x10orders_completed\x18\x08 \x01(\x05\x12\x15\n\rservice_hours\x18\t \x01(\x01\x12\x12\n\nopen_cases\x18\n \x01(\x05\"\xa9\x02\n\x0cWeeklyReport\x12\x33\n\x06\x65vents\x18\x01 \x03(\x0b\x32#.gridfusion.community.v1.EventCount\x12\x14\n\x0c\x63\x61ses_opened\x18\x02 \x01(\x05\x12\x14\n\x0c\x63\x61ses_closed\x18\x03 \x01(\x05\x12\x0f\n\x07overdue\x18\x04 \x01(\x05\x12\x11\n\tescalated\x18\x05 \x01(\x05\x12\x1a\n\x12median_close_hours\x18\x06 \x01(\x01\x12\x18\n\x10orders_completed\x18\x07 \x01(\x05\x12\x15\n\rservice_hours\x18\x08 \x01(\x01\x12\x33\n\x05grids\x18\t \x03(\x0b\x32$.gridfusion.community.v1.GridFigures\x12\x12\n\nopen_cases\x18\n \x01(\x05\x32\x95\x08\n\x10\x43ommunityService\x12p\n\x13RegisterPartyMember\x12\x33.gridfusion.community.v1.RegisterPartyMemberRequest\x1a$.gridfusion.community.v1.PartyMember\x12w\n\x10ListPartyMembers\x12\x30.gridfusion.community.v1.ListPartyMembersRequest\x1a\x31.gridfusion.community.v1.ListPartyMembersResponse\x12_\n\nPlaceOrder\x12*.gridfusion.community.v1.PlaceOrderRequest\x1a%.gridfusion.community.v1.ServiceOrder\x12_\n\nActOnOrder\x12*.gridfusion.community.v1.ActOnOrderRequest\x1a%.gridfusion.community.v1.ServiceOrder\x12[\n\x08GetOrder\x12(.gridfusion.community.v1.GetOrderRequest\x1a%.gridfusion.community.v1.ServiceOrder\x12\x65\n\nListOrders\x12*.gridfusion.community.v1.ListOrdersRequest\x1a+.gridfusion.community.v1.ListOrdersResponse\x12k\n\x0cServiceHours\x12,.gridfusion.community.v1.ServiceHoursRequest\x1a-.gridfusion.community.v1.ServiceHoursResponse\x12W\n\x0bRecordAudit\x12#.gridfusion.community.v1.AuditEntry\x1a#.gridfusion.community.v1.AuditEntry\x12\x62\n\tListAudit\x12).gridfusion.community.v1.ListAuditRequest\x1a*.gridfusion.community.v1.ListAuditResponse\x12\x66\n\x0fGetWeeklyReport\x12,.gridfusion.community.v1.WeeklyReportRequest\x1a%.gridfusion.community.v1.WeeklyReportb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'gridfusion/community/v1/community.proto\x12\x17gridfusion.community.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!gridfusion/fusion/v1/fusion.proto\"@\n\x04\x41rea\x12\x11\n\tstreet_id\x18\x01 \x01(\t\x12\x14\n\x0c\x63ommunity_id\x18\x02 \x01(\t\x12\x0f\n\x07grid_id\x18\x03 \x01(\t\"a\n\x05\x41\x63tor\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\x11\n\tstreet_id\x18\x03 \x01(\t\x12\x14\n\x0c\x63ommunity_id\x18\x04 \x01(\t\x12\x0f\n\x07grid_id\x18\x05 \x01(\t\"\xfe\x01\n\x0bPartyMember\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05phone\x18\x03 \x01(\t\x12\x11\n\tworkplace\x18\x04 \x01(\t\x12\x0f\n\x07grid_id\x18\x05 \x01(\t\x12\x14\n\x0c\x63ommunity_id\x18\x06 \x01(\t\x12\x11\n\tstreet_id\x18\x07 \x01(\t\x12\x31\n\rregistered_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rservice_hours\x18\t \x01(\x01\x12\x18\n\x10orders_completed\x18\n \x01(\x05\x12\x0e\n\x06skills\x18\x0b \x03(\t\"\x80\x01\n\x1aRegisterPartyMemberRequest\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05phone\x18\x03 \x01(\t\x12\x11\n\tworkplace\x18\x04 \x01(\t\x12\x0f\n\x07grid_id\x18\x05 \x01(\t\x12\x0e\n\x06skills\x18\x06 \x03(\t\"\xa3\x01\n\x17ListPartyMembersRequest\x12+\n\x04\x61rea\x18\x01 \x01(\x0b\x32\x1d.gridfusion.community.v1.Area\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x04 \x01(\t\x12*\n\x05\x63ount\x18\x05 \x01(\x0e\x32\x1b.gridfusion.fusion.v1.Count\"\x88\x01\n\x18ListPartyMembersResponse\x12\x33\n\x05items\x18\x01 \x03(\x0b\x32$.gridfusion.community.v1.PartyMember\x12\r\n\x05total\x18\x02 \x01(\x05\x12\x13\n\x0bnext_cursor\x18\x03 \x01(\t\x12\x13\n\x0btotal_exact\x18\x04 \x01(\x08\"\x96\x01\n\tOrderStep\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x0c\n\x04role\x18\x04 \x01(\t\x12\x13\n\x0b\x66rom_status\x18\x05 \x01(\t\x12\x11\n\tto_status\x18\x06 \x01(\t\x12\x0c\n\x04note\x18\x07 \x01(\t\"\xf7\x03\n\x0cServiceOrder\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0f\n\x07grid_id\x18\x02 \x01(\t\x12\x14\n\x0c\x63ommunity_id\x18\x03 \x01(\t\x12\x11\n\tstreet_id\x18\x04 \x01(\t\x12\x0c\n\x04kind\x18\x05 \x01(\t\x12\r\n\x05title\x18\x06 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x07 \x01(\t\x12\x10\n\x08resident\x18\x08 \x01(\t\x12\x14\n\x0c\x63ontact_name\x18\t \x01(\t\x12\x15\n\rcontact_phone\x18\n \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x0b \x01(\t\x12\x0e\n\x06status\x18\x0c \x01(\t\x12\x11\n\tmember_id\x18\r \x01(\t\x12\r\n\x05hours\x18\x0e \x01(\x01\x12\x0e\n\x06rating\x18\x0f \x01(\x05\x12-\n\tplaced_at\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\x05steps\x18\x13 \x03(\x0b\x32\".gridfusion.community.v1.OrderStep\x12\x13\n\x0bmember_name\x18\x14 \x01(\t\"\xc4\x01\n\x11PlaceOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12-\n\x05\x61\x63tor\x18\x02 \x01(\x0b\x32\x1e.gridfusion.community.v1.Actor\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\r\n\x05title\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\x14\n\x0c\x63ontact_name\x18\x06 \x01(\t\x12\x15\n\rcontact_phone\x18\x07 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x08 \x01(\t\"\xa4\x01\n\x11\x41\x63tOnOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12-\n\x05\x61\x63tor\x18\x03 \x01(\x0b\x32\x1e.gridfusion.community.v1.Actor\x12\x11\n\tmember_id\x18\x04 \x01(\t\x12\r\n\x05hours\x18\x05 \x01(\x01\x12\x0e\n\x06rating\x18\x06 \x01(\x05\x12\x0c\n\x04note\x18\x07 \x01(\t\"#\n\x0fGetOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"\xd2\x01\n\x11ListOrdersRequest\x12+\n\x04\x61rea\x18\x01 \x01(\x0b\x32\x1d.gridfusion.community.v1.Area\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x10\n\x08resident\x18\x03 \x01(\t\x12\x11\n\tmember_id\x18\x04 \x01(\t\x12\x0c\n\x04page\x18\x05 \x01(\x05\x12\x11\n\tpage_size\x18\x06 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x07 \x01(\t\x12*\n\x05\x63ount\x18\x08 \x01(\x0e\x32\x1b.gridfusion.fusion.v1.Count\"\x83\x01\n\x12ListOrdersResponse\x12\x34\n\x05items\x18\x01 \x03(\x0b\x32%.gridfusion.community.v1.ServiceOrder\x12\r\n\x05total\x18\x02 \x01(\x05\x12\x13\n\x0bnext_cursor\x18\x03 \x01(\t\x12\x13\n\x0btotal_exact\x18\x04 \x01(\x08\"\x9e\x01\n\x13ServiceHoursRequest\x12+\n\x04\x61rea\x18\x01 \x01(\x0b\x32\x1d.gridfusion.community.v1.Area\x12-\n\tfrom_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07to_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"h\n\x0bMemberHours\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07grid_id\x18\x03 \x01(\t\x12\r\n\x05hours\x18\x04 \x01(\x01\x12\x18\n\x10orders_completed\x18\x05 \x01(\x05\"V\n\tGridHours\x12\x0f\n\x07grid_id\x18\x01 \x01(\t\x12\r\n\x05hours\x18\x02 \x01(\x01\x12\x18\n\x10orders_completed\x18\x03 \x01(\x05\x12\x0f\n\x07members\x18\x04 \x01(\x05\"\x80\x01\n\x14ServiceHoursResponse\x12\x35\n\x07members\x18\x01 \x03(\x0b\x32$.gridfusion.community.v1.MemberHours\x12\x31\n\x05grids\x18\x02 \x03(\x0b\x32\".gridfusion.community.v1.GridHours\"\x9e\x01\n\nAuditEntry\x12\x10\n\x08\x61udit_id\x18\x01 \x01(\t\x12\x0b\n\x03who\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x0c\n\x04what\x18\x04 \x01(\t\x12\x0b\n\x03why\x18\x05 \x01(\t\x12&\n\x02\x61t\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07grid_id\x18\x07 \x01(\t\x12\x0f\n\x07records\x18\x08 \x01(\x05\"\xe9\x01\n\x10ListAuditRequest\x12\x0b\n\x03who\x18\x01 \x01(\t\x12\x0f\n\x07grid_id\x18\x02 \x01(\t\x12-\n\tfrom_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07to_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04page\x18\x05 \x01(\x05\x12\x11\n\tpage_size\x18\x06 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x07 \x01(\t\x12*\n\x05\x63ount\x18\x08 \x01(\x0e\x32\x1b.gridfusion.fusion.v1.Count\"\x80\x01\n\x11ListAuditResponse\x12\x32\n\x05items\x18\x01 \x03(\x0b\x32#.gridfusion.community.v1.AuditEntry\x12\r\n\x05total\x18\x02 \x01(\x05\x12\x13\n\x0bnext_cursor\x18\x03 \x01(\t\x12\x13\n\x0btotal_exact\x18\x04 \x01(\x08\"\x96\x01\n\x13WeeklyReportRequest\x12+\n\x04\x61rea\x18\x01 \x01(\x0b\x32\x1d.gridfusion.community.v1.Area\x12)\n\x05start\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x03\x65nd\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"@\n\nEventCount\x12\x12\n\ndepartment\x18\x01 \x01(\t\x12\x0e\n\x06\x66\x61mily\x18\x02 \x01(\t\x12\x0e\n\x06\x65vents\x18\x03 \x01(\x05\"\xd1\x01\n\x0bGridFigures\x12\x0f\n\x07grid_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06\x65vents\x18\x03 \x01(\x05\x12\x14\n\x0c\x63\x61ses_opened\x18\x04 \x01(\x05\x12\x14\n\x0c\x63\x61ses_closed\x18\x05 \x01(\x05\x12\x0f\n\x07overdue\x18\x06 \x01(\x05\x12\x11\n\tescalated\x18\x07 \x01(\x05\x12\x18\n\x10orders_completed\x18\x08 \x01(\x05\x12\x15\n\rservice_hours\x18\t \x01(\x01\x12\x12\n\nopen_cases\x18\n \x01(\x05\"\xa9\x02\n\x0cWeeklyReport\x12\x33\n\x06\x65vents\x18\x01 \x03(\x0b\x32#.gridfusion.community.v1.EventCount\x12\x14\n\x0c\x63\x61ses_opened\x18\x02 \x01(\x05\x12\x14\n\x0c\x63\x61ses_closed\x18\x03 \x01(\x05\x12\x0f\n\x07overdue\x18\x04 \x01(\x05\x12\x11\n\tescalated\x18\x05 \x01(\x05\x12\x1a\n\x12median_close_hours\x18\x06 \x01(\x01\x12\x18\n\x10orders_completed\x18\x07 \x01(\x05\x12\x15\n\rservice_hours\x18\x08 \x01(\x01\x12\x33\n\x05grids\x18\t \x03(\x0b\x32$.gridfusion.community.v1.GridFigures\x12\x12\n\nopen_cases\x18\n \x01(\x05\x32\x95\x08\n\x10\x43ommunityService\x12p\n\x13RegisterPartyMember\x12\x33.gridfusion.community.v1.RegisterPartyMemberRequest\x1a$.gridfusion.community.v1.PartyMember\x12w\n\x10ListPartyMembers\x12\x30.gridfusion.community.v1.ListPartyMembersRequest\x1a\x31.gridfusion.community.v1.ListPartyMembersResponse\x12_\n\nPlaceOrder\x12*.gridfusion.community.v1.PlaceOrderRequest\x1a%.gridfusion.community.v1.ServiceOrder\x12_\n\nActOnOrder\x12*.gridfusion.community.v1.ActOnOrderRequest\x1a%.gridfusion.community.v1.ServiceOrder\x12[\n\x08GetOrder\x12(.gridfusion.community.v1.GetOrderRequest\x1a%.gridfusion.community.v1.ServiceOrder\x12\x65\n\nListOrders\x12*.gridfusion.community.v1.ListOrdersRequest\x1a+.gridfusion.community.v1.ListOrdersResponse\x12k\n\x0cServiceHours\x12,.gridfusion.community.v1.ServiceHoursRequest\x1a-.gridfusion.community.v1.ServiceHoursResponse\x12W\n\x0bRecordAudit\x12#.gridfusion.community.v1.AuditEntry\x1a#.gridfusion.community.v1.AuditEntry\x12\x62\n\tListAudit\x12).gridfusion.community.v1.ListAuditRequest\x1a*.gridfusion.community.v1.ListAuditResponse\x12\x66\n\x0fGetWeeklyReport\x12,.gridfusion.community.v1.WeeklyReportRequest\x1a%.gridfusion.community.v1.WeeklyReportb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gridfusion.community.v1.community_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_AREA']._serialized_start=101
-  _globals['_AREA']._serialized_end=165
-  _globals['_ACTOR']._serialized_start=167
-  _globals['_ACTOR']._serialized_end=264
-  _globals['_PARTYMEMBER']._serialized_start=267
-  _globals['_PARTYMEMBER']._serialized_end=521
-  _globals['_REGISTERPARTYMEMBERREQUEST']._serialized_start=524
-  _globals['_REGISTERPARTYMEMBERREQUEST']._serialized_end=652
-  _globals['_LISTPARTYMEMBERSREQUEST']._serialized_start=654
-  _globals['_LISTPARTYMEMBERSREQUEST']._serialized_end=757
-  _globals['_LISTPARTYMEMBERSRESPONSE']._serialized_start=759
-  _globals['_LISTPARTYMEMBERSRESPONSE']._serialized_end=853
-  _globals['_ORDERSTEP']._serialized_start=856
-  _globals['_ORDERSTEP']._serialized_end=1006
-  _globals['_SERVICEORDER']._serialized_start=1009
-  _globals['_SERVICEORDER']._serialized_end=1512
-  _globals['_PLACEORDERREQUEST']._serialized_start=1515
-  _globals['_PLACEORDERREQUEST']._serialized_end=1711
-  _globals['_ACTONORDERREQUEST']._serialized_start=1714
-  _globals['_ACTONORDERREQUEST']._serialized_end=1878
-  _globals['_GETORDERREQUEST']._serialized_start=1880
-  _globals['_GETORDERREQUEST']._serialized_end=1915
-  _globals['_LISTORDERSREQUEST']._serialized_start=1918
-  _globals['_LISTORDERSREQUEST']._serialized_end=2068
-  _globals['_LISTORDERSRESPONSE']._serialized_start=2070
-  _globals['_LISTORDERSRESPONSE']._serialized_end=2159
-  _globals['_SERVICEHOURSREQUEST']._serialized_start=2162
-  _globals['_SERVICEHOURSREQUEST']._serialized_end=2320
-  _globals['_MEMBERHOURS']._serialized_start=2322
-  _globals['_MEMBERHOURS']._serialized_end=2426
-  _globals['_GRIDHOURS']._serialized_start=2428
-  _globals['_GRIDHOURS']._serialized_end=2514
-  _globals['_SERVICEHOURSRESPONSE']._serialized_start=2517
-  _globals['_SERVICEHOURSRESPONSE']._serialized_end=2645
-  _globals['_AUDITENTRY']._serialized_start=2648
-  _globals['_AUDITENTRY']._serialized_end=2806
-  _globals['_LISTAUDITREQUEST']._serialized_start=2809
-  _globals['_LISTAUDITREQUEST']._serialized_end=2982
-  _globals['_LISTAUDITRESPONSE']._serialized_start=2984
-  _globals['_LISTAUDITRESPONSE']._serialized_end=3070
-  _globals['_WEEKLYREPORTREQUEST']._serialized_start=3073
-  _globals['_WEEKLYREPORTREQUEST']._serialized_end=3223
-  _globals['_EVENTCOUNT']._serialized_start=3225
-  _globals['_EVENTCOUNT']._serialized_end=3289
-  _globals['_GRIDFIGURES']._serialized_start=3292
-  _globals['_GRIDFIGURES']._serialized_end=3501
-  _globals['_WEEKLYREPORT']._serialized_start=3504
-  _globals['_WEEKLYREPORT']._serialized_end=3801
-  _globals['_COMMUNITYSERVICE']._serialized_start=3804
-  _globals['_COMMUNITYSERVICE']._serialized_end=4849
+  _globals['_AREA']._serialized_start=136
+  _globals['_AREA']._serialized_end=200
+  _globals['_ACTOR']._serialized_start=202
+  _globals['_ACTOR']._serialized_end=299
+  _globals['_PARTYMEMBER']._serialized_start=302
+  _globals['_PARTYMEMBER']._serialized_end=556
+  _globals['_REGISTERPARTYMEMBERREQUEST']._serialized_start=559
+  _globals['_REGISTERPARTYMEMBERREQUEST']._serialized_end=687
+  _globals['_LISTPARTYMEMBERSREQUEST']._serialized_start=690
+  _globals['_LISTPARTYMEMBERSREQUEST']._serialized_end=853
+  _globals['_LISTPARTYMEMBERSRESPONSE']._serialized_start=856
+  _globals['_LISTPARTYMEMBERSRESPONSE']._serialized_end=992
+  _globals['_ORDERSTEP']._serialized_start=995
+  _globals['_ORDERSTEP']._serialized_end=1145
+  _globals['_SERVICEORDER']._serialized_start=1148
+  _globals['_SERVICEORDER']._serialized_end=1651
+  _globals['_PLACEORDERREQUEST']._serialized_start=1654
+  _globals['_PLACEORDERREQUEST']._serialized_end=1850
+  _globals['_ACTONORDERREQUEST']._serialized_start=1853
+  _globals['_ACTONORDERREQUEST']._serialized_end=2017
+  _globals['_GETORDERREQUEST']._serialized_start=2019
+  _globals['_GETORDERREQUEST']._serialized_end=2054
+  _globals['_LISTORDERSREQUEST']._serialized_start=2057
+  _globals['_LISTORDERSREQUEST']._serialized_end=2267
+  _globals['_LISTORDERSRESPONSE']._serialized_start=2270
+  _globals['_LISTORDERSRESPONSE']._serialized_end=2401
+  _globals['_SERVICEHOURSREQUEST']._serialized_start=2404
+  _globals['_SERVICEHOURSREQUEST']._serialized_end=2562
+  _globals['_MEMBERHOURS']._serialized_start=2564
+  _globals['_MEMBERHOURS']._serialized_end=2668
+  _globals['_GRIDHOURS']._serialized_start=2670
+  _globals['_GRIDHOURS']._serialized_end=2756
+  _globals['_SERVICEHOURSRESPONSE']._serialized_start=2759
+  _globals['_SERVICEHOURSRESPONSE']._serialized_end=2887
+  _globals['_AUDITENTRY']._serialized_start=2890
+  _globals['_AUDITENTRY']._serialized_end=3048
+  _globals['_LISTAUDITREQUEST']._serialized_start=3051
+  _globals['_LISTAUDITREQUEST']._serialized_end=3284
+  _globals['_LISTAUDITRESPONSE']._serialized_start=3287
+  _globals['_LISTAUDITRESPONSE']._serialized_end=3415
+  _globals['_WEEKLYREPORTREQUEST']._serialized_start=3418
+  _globals['_WEEKLYREPORTREQUEST']._serialized_end=3568
+  _globals['_EVENTCOUNT']._serialized_start=3570
+  _globals['_EVENTCOUNT']._serialized_end=3634
+  _globals['_GRIDFIGURES']._serialized_start=3637
+  _globals['_GRIDFIGURES']._serialized_end=3846
+  _globals['_WEEKLYREPORT']._serialized_start=3849
+  _globals['_WEEKLYREPORT']._serialized_end=4146
+  _globals['_COMMUNITYSERVICE']._serialized_start=4149
+  _globals['_COMMUNITYSERVICE']._serialized_end=5194
 # @@protoc_insertion_point(module_scope)

@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from gridfusion.fusion.v1 import fusion_pb2 as _fusion_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -76,22 +77,30 @@ class RegisterPartyMemberRequest(_message.Message):
     def __init__(self, member_id: _Optional[str] = ..., name: _Optional[str] = ..., phone: _Optional[str] = ..., workplace: _Optional[str] = ..., grid_id: _Optional[str] = ..., skills: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListPartyMembersRequest(_message.Message):
-    __slots__ = ("area", "page", "page_size")
+    __slots__ = ("area", "page", "page_size", "cursor", "count")
     AREA_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
     area: Area
     page: int
     page_size: int
-    def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+    cursor: str
+    count: _fusion_pb2.Count
+    def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., cursor: _Optional[str] = ..., count: _Optional[_Union[_fusion_pb2.Count, str]] = ...) -> None: ...
 
 class ListPartyMembersResponse(_message.Message):
-    __slots__ = ("items", "total")
+    __slots__ = ("items", "total", "next_cursor", "total_exact")
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_EXACT_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[PartyMember]
     total: int
-    def __init__(self, items: _Optional[_Iterable[_Union[PartyMember, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
+    next_cursor: str
+    total_exact: bool
+    def __init__(self, items: _Optional[_Iterable[_Union[PartyMember, _Mapping]]] = ..., total: _Optional[int] = ..., next_cursor: _Optional[str] = ..., total_exact: _Optional[bool] = ...) -> None: ...
 
 class OrderStep(_message.Message):
     __slots__ = ("at", "action", "actor", "role", "from_status", "to_status", "note")
@@ -200,28 +209,36 @@ class GetOrderRequest(_message.Message):
     def __init__(self, order_id: _Optional[str] = ...) -> None: ...
 
 class ListOrdersRequest(_message.Message):
-    __slots__ = ("area", "status", "resident", "member_id", "page", "page_size")
+    __slots__ = ("area", "status", "resident", "member_id", "page", "page_size", "cursor", "count")
     AREA_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     RESIDENT_FIELD_NUMBER: _ClassVar[int]
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
     area: Area
     status: str
     resident: str
     member_id: str
     page: int
     page_size: int
-    def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ..., status: _Optional[str] = ..., resident: _Optional[str] = ..., member_id: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+    cursor: str
+    count: _fusion_pb2.Count
+    def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ..., status: _Optional[str] = ..., resident: _Optional[str] = ..., member_id: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., cursor: _Optional[str] = ..., count: _Optional[_Union[_fusion_pb2.Count, str]] = ...) -> None: ...
 
 class ListOrdersResponse(_message.Message):
-    __slots__ = ("items", "total")
+    __slots__ = ("items", "total", "next_cursor", "total_exact")
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_EXACT_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[ServiceOrder]
     total: int
-    def __init__(self, items: _Optional[_Iterable[_Union[ServiceOrder, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
+    next_cursor: str
+    total_exact: bool
+    def __init__(self, items: _Optional[_Iterable[_Union[ServiceOrder, _Mapping]]] = ..., total: _Optional[int] = ..., next_cursor: _Optional[str] = ..., total_exact: _Optional[bool] = ...) -> None: ...
 
 class ServiceHoursRequest(_message.Message):
     __slots__ = ("area", "from_time", "to_time")
@@ -288,28 +305,36 @@ class AuditEntry(_message.Message):
     def __init__(self, audit_id: _Optional[str] = ..., who: _Optional[str] = ..., role: _Optional[str] = ..., what: _Optional[str] = ..., why: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., grid_id: _Optional[str] = ..., records: _Optional[int] = ...) -> None: ...
 
 class ListAuditRequest(_message.Message):
-    __slots__ = ("who", "grid_id", "from_time", "to_time", "page", "page_size")
+    __slots__ = ("who", "grid_id", "from_time", "to_time", "page", "page_size", "cursor", "count")
     WHO_FIELD_NUMBER: _ClassVar[int]
     GRID_ID_FIELD_NUMBER: _ClassVar[int]
     FROM_TIME_FIELD_NUMBER: _ClassVar[int]
     TO_TIME_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
     who: str
     grid_id: str
     from_time: _timestamp_pb2.Timestamp
     to_time: _timestamp_pb2.Timestamp
     page: int
     page_size: int
-    def __init__(self, who: _Optional[str] = ..., grid_id: _Optional[str] = ..., from_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., to_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+    cursor: str
+    count: _fusion_pb2.Count
+    def __init__(self, who: _Optional[str] = ..., grid_id: _Optional[str] = ..., from_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., to_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., cursor: _Optional[str] = ..., count: _Optional[_Union[_fusion_pb2.Count, str]] = ...) -> None: ...
 
 class ListAuditResponse(_message.Message):
-    __slots__ = ("items", "total")
+    __slots__ = ("items", "total", "next_cursor", "total_exact")
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_EXACT_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[AuditEntry]
     total: int
-    def __init__(self, items: _Optional[_Iterable[_Union[AuditEntry, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
+    next_cursor: str
+    total_exact: bool
+    def __init__(self, items: _Optional[_Iterable[_Union[AuditEntry, _Mapping]]] = ..., total: _Optional[int] = ..., next_cursor: _Optional[str] = ..., total_exact: _Optional[bool] = ...) -> None: ...
 
 class WeeklyReportRequest(_message.Message):
     __slots__ = ("area", "start", "end")

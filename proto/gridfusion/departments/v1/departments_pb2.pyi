@@ -253,16 +253,18 @@ class RecordPatrolResponse(_message.Message):
     def __init__(self, log_id: _Optional[str] = ..., status: _Optional[_Union[SubmitStatus, str]] = ..., grid_id: _Optional[str] = ...) -> None: ...
 
 class ListLegalAidGapsRequest(_message.Message):
-    __slots__ = ("community_id", "page", "page_size", "community_ids")
+    __slots__ = ("community_id", "page", "page_size", "community_ids", "cursor")
     COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     COMMUNITY_IDS_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
     community_id: str
     page: int
     page_size: int
     community_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, community_id: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., community_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    cursor: str
+    def __init__(self, community_id: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., community_ids: _Optional[_Iterable[str]] = ..., cursor: _Optional[str] = ...) -> None: ...
 
 class LegalAidGap(_message.Message):
     __slots__ = ("household_id", "grid_id", "community_id", "nearest_adviser_community_id", "distance_km", "travel_minutes")
@@ -281,15 +283,17 @@ class LegalAidGap(_message.Message):
     def __init__(self, household_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., community_id: _Optional[str] = ..., nearest_adviser_community_id: _Optional[str] = ..., distance_km: _Optional[float] = ..., travel_minutes: _Optional[float] = ...) -> None: ...
 
 class ListLegalAidGapsResponse(_message.Message):
-    __slots__ = ("gaps", "total", "travel_model", "limit_minutes", "households_checked")
+    __slots__ = ("gaps", "total", "travel_model", "limit_minutes", "households_checked", "next_cursor")
     GAPS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
     TRAVEL_MODEL_FIELD_NUMBER: _ClassVar[int]
     LIMIT_MINUTES_FIELD_NUMBER: _ClassVar[int]
     HOUSEHOLDS_CHECKED_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
     gaps: _containers.RepeatedCompositeFieldContainer[LegalAidGap]
     total: int
     travel_model: str
     limit_minutes: float
     households_checked: int
-    def __init__(self, gaps: _Optional[_Iterable[_Union[LegalAidGap, _Mapping]]] = ..., total: _Optional[int] = ..., travel_model: _Optional[str] = ..., limit_minutes: _Optional[float] = ..., households_checked: _Optional[int] = ...) -> None: ...
+    next_cursor: str
+    def __init__(self, gaps: _Optional[_Iterable[_Union[LegalAidGap, _Mapping]]] = ..., total: _Optional[int] = ..., travel_model: _Optional[str] = ..., limit_minutes: _Optional[float] = ..., households_checked: _Optional[int] = ..., next_cursor: _Optional[str] = ...) -> None: ...

@@ -109,22 +109,26 @@ class Household(_message.Message):
     def __init__(self, household_id: _Optional[str] = ..., compound_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., address: _Optional[str] = ..., residents: _Optional[int] = ..., head_name: _Optional[str] = ..., head_phone: _Optional[str] = ..., head_id_number: _Optional[str] = ...) -> None: ...
 
 class ListHouseholdsRequest(_message.Message):
-    __slots__ = ("grid_id", "page", "page_size")
+    __slots__ = ("grid_id", "page", "page_size", "cursor")
     GRID_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
     grid_id: str
     page: int
     page_size: int
-    def __init__(self, grid_id: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+    cursor: str
+    def __init__(self, grid_id: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., cursor: _Optional[str] = ...) -> None: ...
 
 class ListHouseholdsResponse(_message.Message):
-    __slots__ = ("items", "total")
+    __slots__ = ("items", "total", "next_cursor")
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[Household]
     total: int
-    def __init__(self, items: _Optional[_Iterable[_Union[Household, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
+    next_cursor: str
+    def __init__(self, items: _Optional[_Iterable[_Union[Household, _Mapping]]] = ..., total: _Optional[int] = ..., next_cursor: _Optional[str] = ...) -> None: ...
 
 class LocateRequest(_message.Message):
     __slots__ = ("location",)
@@ -385,24 +389,32 @@ class DeadLetterRecord(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., stage: _Optional[str] = ..., reason: _Optional[str] = ..., origin_subject: _Optional[str] = ..., dead_lettered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reprocessed: _Optional[bool] = ..., department: _Optional[str] = ..., reprocessable: _Optional[bool] = ..., reprocessed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., case_id: _Optional[str] = ...) -> None: ...
 
 class ListDeadLettersRequest(_message.Message):
-    __slots__ = ("page", "page_size", "pending_only", "department")
+    __slots__ = ("page", "page_size", "pending_only", "department", "cursor", "count")
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PENDING_ONLY_FIELD_NUMBER: _ClassVar[int]
     DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
     page: int
     page_size: int
     pending_only: bool
     department: str
-    def __init__(self, page: _Optional[int] = ..., page_size: _Optional[int] = ..., pending_only: _Optional[bool] = ..., department: _Optional[str] = ...) -> None: ...
+    cursor: str
+    count: Count
+    def __init__(self, page: _Optional[int] = ..., page_size: _Optional[int] = ..., pending_only: _Optional[bool] = ..., department: _Optional[str] = ..., cursor: _Optional[str] = ..., count: _Optional[_Union[Count, str]] = ...) -> None: ...
 
 class ListDeadLettersResponse(_message.Message):
-    __slots__ = ("items", "total")
+    __slots__ = ("items", "total", "next_cursor", "total_exact")
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_EXACT_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[DeadLetterRecord]
     total: int
-    def __init__(self, items: _Optional[_Iterable[_Union[DeadLetterRecord, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
+    next_cursor: str
+    total_exact: bool
+    def __init__(self, items: _Optional[_Iterable[_Union[DeadLetterRecord, _Mapping]]] = ..., total: _Optional[int] = ..., next_cursor: _Optional[str] = ..., total_exact: _Optional[bool] = ...) -> None: ...
 
 class ReprocessDeadLetterRequest(_message.Message):
     __slots__ = ("event_id", "actor", "department")
