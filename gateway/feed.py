@@ -6,6 +6,11 @@ server-sent-events listener has its own bounded queue and its principal, and rec
 changes :func:`services.platform.scope.sees_case` lets it see. A listener too slow to keep up loses
 the oldest changes, never the gateway's memory; it re-reads the case list on reconnect.
 
+The same changes, from the same subscription, keep the gateway's read model of the hot case
+lists current (:mod:`gateway.hotlist`, one of :attr:`FeedHub.on_case`). nats-py resubscribes by
+itself after a dropped connection, but what was published meanwhile is lost: the model watches
+:attr:`FeedHub.reconnects` and loads itself again when it changed.
+
 A listener's session is checked every few seconds (``GATEWAY_FEED_SESSION_CHECK_SECONDS``) and
 at once when this gateway ends it: a disabled account, or one whose role or scope changed, is
 sent ``event: session_ended`` and its stream closed, on every replica.
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from google.protobuf.message import DecodeError
@@ -77,11 +83,19 @@ class FeedHub:
         self.delivered = 0
         # Called with the version when fusion announces a new current reference version.
         self.on_reference: list = []
+        # Called with every case change, before the listeners get it (the hot lists' read model).
+        self.on_case: list[Callable[[CaseChange], None]] = []
+        # Set once the subscription to case changes is in place at the server.
+        self.subscribed = False
+        # The read model of the hot case lists (gateway.hotlist.HotList), when the app keeps one.
+        self.hotlist = None
 
     async def start(self, url: str, *, user: str | None = None, password: str | None = None) -> None:
         self.nc = await bus.connect(url, name="gateway-feed", user=user, password=password)
         await self.nc.subscribe(SUBJECT, cb=self._on_message)
         await self.nc.subscribe(REFERENCE_SUBJECT, cb=self._on_reference)
+        await self.nc.flush()  # the server has the subscriptions: no change published from now on is missed
+        self.subscribed = True
 
     async def _on_reference(self, msg) -> None:
         try:
@@ -96,6 +110,11 @@ class FeedHub:
     def connected(self) -> bool:
         return self.nc is not None and self.nc.is_connected
 
+    @property
+    def reconnects(self) -> int:
+        """How often the NATS connection came back after dropping (changes may be lost each time)."""
+        return self.nc.stats["reconnects"] if self.nc is not None else 0
+
     async def _on_message(self, msg) -> None:
         try:
             case = fpb.Case.FromString(msg.data)
@@ -107,6 +126,11 @@ class FeedHub:
 
     def publish(self, change: CaseChange) -> None:
         self.delivered += 1
+        for sink in self.on_case:
+            try:
+                sink(change)
+            except Exception:
+                log.exception("a case change was not taken in", extra={"msg_id": change.msg_id})
         for listener in list(self.listeners):
             listener.offer(change)
 

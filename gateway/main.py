@@ -61,6 +61,7 @@ from .errors import (
 )
 from .feed import FeedHub
 from .headers import SecurityHeaders
+from .hotlist import HotList
 from .limits import FORM_LIMITS, BodyLimit
 from .settings import GatewaySettings
 
@@ -84,8 +85,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         state.feed = hub
         accounts.on_sessions_ended = hub.end_sessions
         hub.on_reference.append(state.forget_grids)
+        # The hot case lists' read model: fed by the live feed's subscription, loaded from fusion.
+        hub.hotlist = HotList(settings.hot_days, feed=hub)
+        hub.on_case.append(hub.hotlist.take)
         tasks = [
             asyncio.create_task(_connect_feed(hub, settings)),
+            asyncio.create_task(hub.hotlist.keep(peers.fusion, timeout=settings.rpc_timeout_seconds)),
             asyncio.create_task(_prepare_store(store)),
             asyncio.create_task(relay_forever(store, peers.community, accounts.audit_written, interval=10,
                                               timeout=settings.rpc_timeout_seconds)),

@@ -50,6 +50,9 @@ class GatewaySettings(CommonSettings):
         "demo", repr=False, validation_alias=AliasChoices("GRIDFUSION_DEMO_PASSWORD", "gridfusion_demo_password")
     )
     rpc_timeout_seconds: float = 10.0
+    # The hot case lists are answered from memory (gateway/hotlist.py): every open case and every
+    # case opened in the last hot_days days; older pages are read from fusion.
+    hot_days: float = Field(30.0, gt=0, le=3660)
     # Single sign-on through an OpenID Connect provider (gateway/accounts/oidc.py): off while
     # oidc_issuer is empty; then client id and mapping file are required.
     oidc_issuer: str = ""

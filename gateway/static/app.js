@@ -528,7 +528,8 @@ async function loadCases() {
   const pages = Math.max(1, Math.ceil(body.total / state.pageSize));
   $("#page").textContent = `${state.page} / ${pages}${body.total_exact ? "" : "+"} (${body.total}${body.total_exact ? "" : "+"})`;
   $("#prev").disabled = state.page <= 1;
-  $("#next").disabled = state.page >= pages;
+  // next_cursor says whether another page exists (a total that is only a floor would stop early).
+  $("#next").disabled = !body.next_cursor;
   colourMap();
 }
 

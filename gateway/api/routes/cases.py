@@ -24,6 +24,8 @@ from services.platform.vocabulary import (
     SEVERITY_FROM_PROTO,
 )
 
+from ...auth import Principal
+from ...hotlist import Answer
 from ...privacy import grid_staff, mask_text, personal_data_in, record_read
 from ..deps import Caller, GatewayState, Page, PageSize, State
 from ..models import Case, CaseDetail, CasePage, TimelineEntry
@@ -96,7 +98,30 @@ def event_json(event: fpb.FusedEvent, state: GatewayState, *, masked: bool = Tru
     }
 
 
-@router.get("", response_model=CasePage, summary="Cases in the caller's scope, newest first")
+LIST_DESCRIPTION = """Cases in the caller's scope, newest opened first (then by id).
+
+Filters: `grid_id`, `status` (a status, or `open` for every case still in the loop), `category`
+(`family.subtype`), `department` (cases it reported an event to). Page with `page`, or pass the
+`next_cursor` of the page before as `cursor` (keyset paging: fast however deep, right while
+cases are added).
+
+The hot lists — open cases, and cases opened in the last `GATEWAY_HOT_DAYS` days (30) — are
+answered from the gateway's memory, kept current by fusion's case changes; a page further back
+is read from fusion. Both give the same page.
+
+`total`: with `count=false`, and on a cursor's page unless `count` is given, `null`. When every
+case the list can match is in memory (`status=open` or an open status, a department's list, or a
+store holding nothing older than the horizon) it is exact (`total_exact: true`). Otherwise, by
+default, it is a floor with `total_exact: false` — the matching open and recent cases, or for a
+page read from fusion a count stopped at 10,000 — and `count=true` has fusion count every match
+exactly (slow over a large store). `next_cursor` says whether a next page exists.
+
+Phone and ID numbers in the text are masked unless the grid's own staff asks (audited,
+`purpose=` says why)."""
+
+
+@router.get("", response_model=CasePage, summary="Cases in the caller's scope, newest first",
+            description=LIST_DESCRIPTION)
 async def list_cases(
     state: State,
     caller: Caller,
@@ -108,29 +133,45 @@ async def list_cases(
     page_size: PageSize = 20,
     cursor: Annotated[str | None, Query(max_length=512, description="next_cursor of the page before "
                                                                     "(keyset paging; page is then ignored)")] = None,
-    count: Annotated[bool | None, Query(description="true: the exact total; false: no total. By default a page "
-                                                    "counts up to 10,000 and a cursor's page counts nothing")] = None,
+    count: Annotated[bool | None, Query(description="true: the exact total; false: no total. By default see "
+                                                    "the description: exact when every match is in memory, "
+                                                    "else a floor; a cursor's page counts nothing")] = None,
     purpose: Purpose = None,
 ) -> CasePage:
     counting = {True: fpb.COUNT_EXACT, False: fpb.COUNT_NONE, None: fpb.COUNT_CAPPED}[count]
-    reply = await state.peers.fusion.ListCases(
-        fpb.ListCasesRequest(
-            scope=caller.scope(), grid_id=grid_id or "", status=status or "", category=category or "",
-            department=department or "", page=page, page_size=page_size, cursor=cursor or "", count=counting,
-        ),
-        timeout=state.settings.rpc_timeout_seconds,
-    )
+    hot = getattr(state.feed, "hotlist", None)
+    answer = hot.page(caller, grid_id=grid_id or "", status=status or "", category=category or "",
+                      department=department or "", page=page, page_size=page_size, cursor=cursor or "",
+                      count=counting) if hot is not None else None
+    if answer is None:
+        reply = await state.peers.fusion.ListCases(
+            fpb.ListCasesRequest(
+                scope=caller.scope(), grid_id=grid_id or "", status=status or "", category=category or "",
+                department=department or "", page=page, page_size=page_size, cursor=cursor or "", count=counting,
+            ),
+            timeout=state.settings.rpc_timeout_seconds,
+        )
+        answer = Answer(items=list(reply.items), next_cursor=reply.next_cursor,
+                        total=reply.total if reply.total >= 0 else None, total_exact=reply.total_exact)
+    items = await shown_cases(answer.items, state, caller, what=f"cases page {page}", why=purpose)
+    return CasePage(items=items, total=answer.total, total_exact=answer.total_exact, page=page, page_size=page_size,
+                    next_cursor=answer.next_cursor or None)
+
+
+async def shown_cases(cases: list[fpb.Case], state: GatewayState, caller: Principal, *, what: str,
+                      why: str | None) -> list[Case]:
+    """Cases as the caller may see them: masked unless the grid's own staff reads them, whose
+    reads of phone and ID numbers are audited (one record per grid)."""
     items, read = [], {}
-    for c in reply.items:
+    for c in cases:
         unmasked = grid_staff(caller, c.grid_id)
         if unmasked and exposed(c):
             read[c.grid_id] = read.get(c.grid_id, 0) + 1
         items.append(Case(**case_json(c, state, masked=not unmasked)))
     for grid, records in read.items():
-        await record_read(state, caller, what=f"cases page {page} (phone and ID numbers in their text)", why=purpose,
+        await record_read(state, caller, what=f"{what} (phone and ID numbers in their text)", why=why,
                           grid_id=grid, records=records)
-    return CasePage(items=items, total=reply.total if reply.total >= 0 else None, total_exact=reply.total_exact,
-                    page=page, page_size=page_size, next_cursor=reply.next_cursor or None)
+    return items
 
 
 @router.get("/{case_id}", response_model=CaseDetail, summary="One case with its events and timeline")
@@ -191,6 +232,9 @@ async def act_on_case(case_id: str, body: CaseAction, state: State, caller: Call
         ),
         timeout=state.settings.rpc_timeout_seconds,
     )
+    hot = getattr(state.feed, "hotlist", None)
+    if hot is not None:
+        hot.apply(case)  # the caller's next list shows its own step, even before fusion's change arrives
     unmasked = grid_staff(caller, case.grid_id)
     if unmasked and exposed(case):
         await record_read(state, caller, what=f"case {case_id} after {body.action} (phone and ID numbers in its text)",
