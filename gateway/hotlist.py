@@ -345,6 +345,22 @@ class HotList:
             self._loaded_on = -1
             raise
 
+    async def catch_up(self, fusion: Any, case_id: str, event_key: str, *, timeout: float) -> None:
+        """A case a client was just told an event joined: read from fusion when the model does not
+        hold it with that event yet (its change may be milliseconds behind the commit), so the
+        client's next list shows what the status said."""
+        if self.cases is None:
+            return
+        held = self.cases.by_id.get(case_id)
+        if held is not None and event_key in held.event_ids:
+            return
+        try:
+            detail = await fusion.GetCase(fpb.GetCaseRequest(case_id=case_id, scope=LOADER.scope()), timeout=timeout)
+        except Exception as exc:  # noqa: BLE001 - the change on its way brings the case all the same
+            log.warning("case read model: case not read", extra={"case_id": case_id, "error": repr(exc)})
+            return
+        self.apply(detail.case)
+
     def trim(self) -> int:
         """Drop the finished cases that fell behind the horizon."""
         if self.cases is None:

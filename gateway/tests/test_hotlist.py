@@ -250,3 +250,31 @@ async def test_bad_cursors_and_refused_scopes_are_fusions_to_answer() -> None:
     assert hot.page(COUNTY, cursor="not a cursor!") is None
     assert hot.page(Principal("resident-G1", "resident", grid_id="G1")) is None
     assert hot.page(Principal("sec", "secretary")) is None  # a secretary without its grid
+
+
+async def test_a_case_a_status_answer_named_is_read_when_the_model_lacks_its_event() -> None:
+    old = case("K-old", NOW - timedelta(hours=2))
+    old.event_ids.append("petition:e1")
+    hot = await loaded([old])
+    newer = fpb.Case()
+    newer.CopyFrom(old)
+    newer.version = 2
+    newer.event_ids.append("legal_aid:e2")
+    opened = case("K-new", NOW - timedelta(minutes=1))
+    opened.event_ids.append("petition:e3")
+
+    class Reader:
+        reads: list[str] = []
+
+        async def GetCase(self, request: fpb.GetCaseRequest, timeout: float) -> fpb.CaseDetail:
+            self.reads.append(request.case_id)
+            return fpb.CaseDetail(case={"K-old": newer, "K-new": opened}[request.case_id])
+
+    fusion = Reader()
+    await hot.catch_up(fusion, "K-old", "petition:e1", timeout=1)  # held with that event: nothing read
+    assert fusion.reads == []
+    await hot.catch_up(fusion, "K-old", "legal_aid:e2", timeout=1)  # its change not here yet
+    await hot.catch_up(fusion, "K-new", "petition:e3", timeout=1)  # opened a moment ago
+    assert fusion.reads == ["K-old", "K-new"]
+    assert walk(hot, COUNTY, 20) == ["K-new", "K-old"]
+    assert hot.cases.by_id["K-old"].version == 2

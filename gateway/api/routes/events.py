@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from gridfusion.departments.v1 import departments_pb2 as dpb
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
 
+from services.platform.bus import event_key
 from services.platform.vocabulary import DEPARTMENTS
 
 from ...auth import Principal
@@ -82,6 +83,10 @@ async def _one(department: str, event_id: str, state: GatewayState, caller: Prin
     if fused is not None:
         if not await _visible(fused, state, caller):
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no event {event_id!r} of {department} in your scope")
+        hot = getattr(state.feed, "hotlist", None)
+        if hot is not None and fused.status == "fused" and fused.case_id:
+            await hot.catch_up(state.peers.fusion, fused.case_id, event_key(fused.department, fused.event_id),
+                               timeout=state.settings.rpc_timeout_seconds)
         return _status(fused, state)
     # Accepted by the department but not fused yet: the county and the department itself may ask it.
     if caller.role == "county" or (caller.role == "department" and caller.department == department):
