@@ -70,6 +70,21 @@ class Stack:
         process = psutil.Process(self.platform.procs["fusion"].pid)
         return [process, *process.children(recursive=True)]
 
+    def restart_gateway(self, timeout: float = 300.0) -> float:
+        """Start the gateway again and wait until its case lists are loaded into memory (after
+        cases were written into the store behind fusion's back, which no case change announced);
+        the seconds the load took."""
+        log = self.platform.home / "logs" / "gateway.log"
+        before = log.read_text(errors="replace").count("case read model loaded") if log.exists() else 0
+        started = time.monotonic()
+        self.platform.restart("gateway")
+        while log.read_text(errors="replace").count("case read model loaded") <= before:
+            if time.monotonic() - started > timeout:
+                raise RuntimeError(f"the gateway did not load its case lists within {timeout:.0f} s")
+            self.platform.check_alive()
+            time.sleep(0.5)
+        return time.monotonic() - started
+
     def pause_fusion(self) -> None:
         for process in self._fusion():
             process.suspend()

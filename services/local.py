@@ -481,6 +481,21 @@ class LocalPlatform:
                     proc.wait()
         self.procs.clear()
 
+    def restart(self, name: str, grace: float = 15.0, timeout: float = 120.0) -> None:
+        """Stop service ``name`` as ``stop`` would (SIGTERM, then SIGKILL after ``grace`` seconds) and
+        start it again with the same environment; for the gateway, wait until it is ready."""
+        proc = self.procs[name]
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self._spawn(name, [sys.executable, "-m", "services.cli", "serve", name], self.env_of(name))
+        if name == "gateway":
+            self.wait_ready(timeout)
+
     def demo_accounts(self) -> list[str]:
         """The demo account names, read back from the running gateway."""
         token = httpx.post(
