@@ -4,12 +4,13 @@ against the real database server) when its grid holds 1,000 and when it holds 50
 Each store is a database of its own with fusion's indexes (built once the cases are written:
 that is minutes faster here than writing 50,000 cases into the indexes one by one). Its open
 cases are copies of a case
-that ``CaseStore.fuse`` itself wrote, varied as a year's backlog of one grid would be: every
-family, last seen at any time over the past year, half of them with a subject, points anywhere
-in the grid. The probes are new events in that grid (every family; half with a subject, half
-without), each opening a case of its own, so every candidate the correlation rule looks at is
-looked at. The same probes go to both stores, alternately, one at a time; the figure is the
-median milliseconds per event.
+that ``CaseStore.fuse`` itself wrote, each with the sighting of its one event in the ``sightings``
+collection as fusion stores it, varied as a year's backlog of one grid would be: every family,
+last seen at any time over the past year, half of them with a subject, points anywhere in the
+grid. The probes are new events in that grid (every family; half with a subject, half without),
+each opening a case of its own: no summary is a near-duplicate of another, so every stored
+sighting the index look-up finds is compared and none is joined. The same probes go to both
+stores, alternately, one at a time; the figure is the median milliseconds per event.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from gridfusion.events.v1 import events_pb2
 from shapely.geometry import Point, Polygon
 
 from services.fusion import reference_store
+from services.fusion import sightings as sighting_store
 from services.fusion.cases import OPEN_STATUSES, CaseStore
 from services.fusion.correlation import Sighting
 from services.platform.vocabulary import SUBTYPES
@@ -68,10 +70,12 @@ def _resolution(grid_id: str, event: events_pb2.DepartmentEvent) -> Resolution:
     return Resolution(grid_id, "point", 1.0, (event.location.point.lon, event.location.point.lat))
 
 
-def open_cases(template: dict[str, Any], grid, count: int, now: datetime, seed: int) -> list[dict[str, Any]]:
-    """``count`` open cases of ``grid`` shaped as ``template`` (a case ``CaseStore.fuse`` wrote)."""
+def open_cases(template: dict[str, Any], grid, count: int, now: datetime,
+               seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``count`` open cases of ``grid`` shaped as ``template`` (a case ``CaseStore.fuse`` wrote),
+    and their sightings as fusion stores them."""
     rng = random.Random(seed)
-    out = []
+    out, stored = [], []
     for i in range(count):
         family = FAMILIES[i % len(FAMILIES)]
         seen = now - timedelta(seconds=rng.uniform(3600, 365 * 86400))
@@ -83,12 +87,13 @@ def open_cases(template: dict[str, Any], grid, count: int, now: datetime, seed: 
         case = copy.deepcopy(template)
         case.update(
             _id=f"CBENCH-{i:07d}", category=f"{family}.{SUBTYPES[family][0]}", family=family,
-            status=rng.choice(OPEN_STATUSES[:3]), event_ids=[sighting.event_id], sightings=[sighting.to_doc()],
+            status=rng.choice(OPEN_STATUSES[:3]), event_ids=[sighting.event_id],
             summary=sighting.summary, subject_id=sighting.subject_id, opened_at=seen, updated_at=seen,
             level_started_at=seen, due_at=seen + timedelta(days=3), last_seen=seen,
         )
         out.append(case)
-    return out
+        stored.append(sighting_store.document(sighting, case["_id"]))
+    return out, stored
 
 
 async def _store(client, name: str, grid_docs: dict[str, dict[str, Any]]) -> CaseStore:
@@ -118,9 +123,10 @@ async def run(stack, *, quick: bool, scale: float, say) -> dict[str, Any]:
             fused = await store.fuse(first, _resolution(grid.grid_id, first), now)
             template = await store.cases.find_one({"_id": fused.case_id})
             started = time.perf_counter()
-            cases = open_cases(template, grid, count, now, seed=5)
+            cases, stored = open_cases(template, grid, count, now, seed=5)
             for i in range(0, len(cases), 1000):
                 await store.cases.insert_many(cases[i : i + 1000], ordered=False)
+                await store.sightings.insert_many(stored[i : i + 1000], ordered=False)
             await store.ensure_indexes()  # fusion's indexes, built once over the seeded cases
             seeded[key] = round(time.perf_counter() - started, 1)
             say(f"correlation: {count:,} open cases in grid {grid.grid_id} seeded in {seeded[key]} s")

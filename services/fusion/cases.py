@@ -1,8 +1,8 @@
 """Cases in fusion's database: fusing an event into one, and moving a case round the loop.
 
 Fusing a fetched batch (:meth:`CaseStore.fuse_many`) is one MongoDB transaction per (grid,
-family) group of its events: the events' records, the cases they open or join, the timeline
-entries and one case-change message per event (``<case_id>.v<version>``, a version per event) in
+family) group of its events: the events' records and sightings, the cases they open or join, the
+timeline entries and one case-change message per event (``<case_id>.v<version>``, a version per event) in
 the outbox commit together or not at all; a group that fails leaves the others' commits standing
 and is retried whole. Inside a group, events are correlated in the batch's order against the
 candidate cases and the cases the group opened or joined before, so two reports of one incident
@@ -15,6 +15,17 @@ event, and the same key twice in one batch is fused once. Records of an older sh
 bare id) are not found by any lookup. Every transaction on a grid and family first bumps one
 guard document, so two fusion replicas correlating events of the same incident at once conflict,
 and the retry of the later one sees the earlier one's case.
+
+The candidate cases of a group are found through its events' sightings (:mod:`.sightings`, one
+document per event joined to a case, written in the same transaction): the stored sightings under
+the group's place and subject keys that :func:`~.correlation.same_incident` accepts for one of its
+events, and the cases they belong to — a read bounded by place, subject and time, not by how many
+cases the grid holds.
+
+A case document stays bounded: its timeline holds the loop's steps and the reports up to its
+:data:`TIMELINE_IN_CASE`-th version; a later correlated report's timeline entry is kept on its
+event's record (``timeline_entry``, with ``case_version``), and :meth:`CaseStore.timeline_of`
+puts the whole timeline together.
 
 An action on a case (:meth:`CaseStore.act`) and an automatic escalation
 (:meth:`CaseStore.escalate_due`) are transactions too: the case is re-read, the pure state
@@ -36,7 +47,7 @@ from typing import Any
 
 from gridfusion.departments.v1 import departments_pb2
 from gridfusion.events.v1 import events_pb2
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReplaceOne
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.asynchronous.mongo_client import AsyncMongoClient
@@ -45,14 +56,15 @@ from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from services.platform.bus import event_key
-from services.platform.mongo import ensure_indexes
+from services.platform.mongo import ensure_indexes, find_by_ids
 from services.platform.scope import sees_case
 from services.platform.vocabulary import SEVERITY_FROM_PROTO, STATUSES
 from services.reference.resolver import Resolution
 
 from . import outbox, workflow
+from . import sightings as sighting_store
 from .convert import case_to_proto
-from .correlation import SUBJECT_WINDOW, Sighting, same_incident
+from .correlation import Sighting, candidate_keys, same_incident
 from .deadlines import deadline
 from .workflow import Actor, Refused, Request, Transition
 
@@ -64,9 +76,8 @@ SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 
 INDEXES = {
     "cases": [
-        IndexModel([("grid_id", ASCENDING), ("family", ASCENDING), ("last_seen", DESCENDING)], name="correlation"),
         IndexModel([("opened_at", DESCENDING)], name="recent"),
-        IndexModel([("due_at", ASCENDING)], name="deadlines"),
+        IndexModel([("deadline_at", ASCENDING)], name="deadline_loop"),
         IndexModel([("grid_id", ASCENDING), ("opened_at", DESCENDING)]),
         IndexModel([("community_id", ASCENDING), ("opened_at", DESCENDING)]),
         IndexModel([("street_id", ASCENDING), ("opened_at", DESCENDING)]),
@@ -80,11 +91,28 @@ INDEXES = {
                      IndexModel([("event_id", ASCENDING), ("department", ASCENDING)], name="event_id"),
                      IndexModel([("department", ASCENDING), ("dead_lettered_at", DESCENDING)])],
     "outbox": outbox.INDEXES,
+    sighting_store.COLLECTION: sighting_store.INDEXES,
 }
 
 TXN = {"read_concern": ReadConcern("snapshot"), "write_concern": WriteConcern("majority")}
 # How many (grid, family) groups of one batch are in their transactions at once.
 GROUPS_AT_ONCE = 4
+# A correlated report's timeline entry is written into the case document while the case is at
+# most at this version; past it, the entry is kept on the event's record (the case document of an
+# incident reported ten thousand times would otherwise carry ten thousand entries).
+TIMELINE_IN_CASE = 100
+# What a case document is read with when its timeline is not needed.
+WITHOUT_TIMELINE = {"timeline": 0}
+
+
+def deadline_of(case: dict[str, Any]) -> datetime | None:
+    """When the deadline loop must look at a case: its ``due_at`` while the case is in the loop and
+    not yet marked overdue, else never (None). Kept in ``deadline_at`` beside ``due_at`` so that the
+    loop's query, twice a second, is one range on one index, however many cases are finished or
+    overdue."""
+    if case.get("status") in workflow.FINISHED or case.get("overdue"):
+        return None
+    return case.get("due_at")
 
 
 def case_id_for(event: events_pb2.DepartmentEvent) -> str:
@@ -135,26 +163,33 @@ def sighting_of(event: events_pb2.DepartmentEvent, resolution: Resolution) -> Si
 class _Candidate:
     """A case a group's events may join, as the group has changed it so far (in memory).
 
-    ``read_version`` is the version read in the transaction: the one update of a joined case is
-    conditional on it. A case the group opened (``new``) is inserted whole instead.
+    ``sightings`` are the case's stored sightings that one of the group's events matched, and
+    those of the group's events that joined or opened it. ``read_version`` is the version read in
+    the transaction: the one update of a joined case is conditional on it. A case the group
+    opened (``new``) is inserted whole instead.
     """
 
-    def __init__(self, doc: dict[str, Any], *, new: bool = False) -> None:
+    def __init__(self, doc: dict[str, Any], sightings: list[Sighting], *, new: bool = False) -> None:
         self.doc = doc
         self.new = new
         self.read_version = doc.get("version", 1)
-        self.sightings = [Sighting.from_doc(d) for d in doc.get("sightings", [])]
+        self.sightings = list(sightings)
         self.joined: list[str] = []
-        self.pushed: dict[str, list[Any]] = {"event_ids": [], "sightings": [], "timeline": []}
+        self.pushed: dict[str, list[Any]] = {"event_ids": [], "timeline": []}
         self.departments: list[str] = []
         self.read_severity = doc.get("severity")
 
     def join(self, key: str, sighting: Sighting, entry: dict[str, Any], department: str, severity: str,
-             now: datetime) -> None:
+             now: datetime) -> bool:
+        """Join the event to the case; answers whether its timeline entry went into the case
+        document (else the event's record keeps it: see :data:`TIMELINE_IN_CASE`)."""
         doc = self.doc
         self.joined.append(key)
         self.sightings.append(sighting)
-        for name, value in (("event_ids", key), ("sightings", sighting.to_doc()), ("timeline", entry)):
+        in_case = doc.get("version", 1) < TIMELINE_IN_CASE
+        for name, value in (("event_ids", key), ("timeline", entry)):
+            if name == "timeline" and not in_case:
+                continue
             self.pushed[name].append(value)
             if self.new or name != "timeline":  # an existing case is read without its timeline
                 doc[name].append(value)
@@ -167,12 +202,13 @@ class _Candidate:
             doc["severity"] = severity
         doc["updated_at"] = now
         doc["version"] = doc.get("version", 1) + 1
+        return in_case
 
     def update(self, now: datetime) -> dict[str, Any]:
         """The one update carrying every event the group joined to this existing case."""
         doc = self.doc
         update: dict[str, Any] = {
-            "$push": {name: {"$each": values} for name, values in self.pushed.items()},
+            "$push": {name: {"$each": values} for name, values in self.pushed.items() if values},
             "$max": {"last_seen": doc["last_seen"]},
             "$set": {"updated_at": now, "version": doc["version"]},
         }
@@ -181,6 +217,31 @@ class _Candidate:
         if self.departments:
             update["$addToSet"] = {"departments": {"$each": self.departments}}
         return update
+
+
+def whole_timeline(embedded: list[dict[str, Any]], kept: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """A case's timeline from the entries in its document and the (case version, entry) pairs
+    kept on its events' records.
+
+    Every change of a case raises its version by one and adds one timeline entry, so the entry
+    of version ``v`` is the ``v``-th: a kept entry takes its version's place, the document's
+    entries fill the others in their order. Kept entries beyond the end follow by version.
+    """
+    kept = sorted(kept, key=lambda pair: pair[0])
+    out: list[dict[str, Any]] = []
+    document = iter(embedded)
+    k = 0
+    while True:
+        if k < len(kept) and kept[k][0] <= len(out) + 1:
+            out.append(kept[k][1])
+            k += 1
+            continue
+        entry = next(document, None)
+        if entry is None:
+            break
+        out.append(entry)
+    out.extend(entry for _, entry in kept[k:])
+    return out
 
 
 class CaseStore:
@@ -192,12 +253,30 @@ class CaseStore:
         self.dead_letters = db["dead_letters"]
         self.guards = db["correlation_guards"]
         self.outbox = db["outbox"]
+        self.sightings = db[sighting_store.COLLECTION]
         self.grids: dict[str, dict[str, Any]] = {}
         # Which fusion process fused an event, for operators (and the scale-out tests).
         self.replica = f"{socket.gethostname()}:{os.getpid()}"
 
     async def ensure_indexes(self) -> None:
+        """Fusion's indexes, then the move of sightings still embedded in case documents of the
+        older shape (see :func:`.sightings.move_embedded`): where fusion starts, before it fuses."""
         await ensure_indexes(self.db, INDEXES)
+        await self.move_embedded_sightings()
+        await self.set_deadlines()
+
+    async def set_deadlines(self) -> int:
+        """Give ``deadline_at`` to the cases of the older shape that lack it (idempotent); how many."""
+        missing = await self.cases.find({"deadline_at": {"$exists": False}},
+                                        {"status": 1, "overdue": 1, "due_at": 1}).to_list()
+        for piece in range(0, len(missing), 500):
+            await self.cases.bulk_write([UpdateOne({"_id": d["_id"], "deadline_at": {"$exists": False}},
+                                                   {"$set": {"deadline_at": deadline_of(d)}})
+                                         for d in missing[piece : piece + 500]], ordered=False)
+        return len(missing)
+
+    async def move_embedded_sightings(self) -> int:
+        return await sighting_store.move_embedded(self.db)
 
     def use_grids(self, grid_docs: dict[str, dict[str, Any]]) -> None:
         """The grids of the current reference version (cases carry their community and street)."""
@@ -263,12 +342,15 @@ class CaseStore:
 
         Reads the group's event records and its candidate cases once, correlates in memory event by
         event (against the candidates and the cases the group opened or joined before), then
-        writes in bulk: new cases, one conditional update per joined case, the event records, and
-        one case-change message per event (its case's version after that event).
+        writes in bulk: new cases, one conditional update per joined case, the event records, the
+        events' sightings, and one case-change message per event (its case's version after that
+        event).
         """
         keys = [event_key(e.department, e.id) for e, _ in group]
+        # The status is tested here, not in the query: an _id list beside another condition is a
+        # scan of every event record on SecantusDB (MongoDB would use the _id index either way).
         done = {d["_id"]: d async for d in self.events.find(
-            {"_id": {"$in": keys}, "status": "fused"}, {"case_id": 1, "grid_id": 1}, session=s)}
+            {"_id": {"$in": keys}}, {"case_id": 1, "grid_id": 1, "status": 1}, session=s) if d.get("status") == "fused"}
         answers: list[Fused | None] = [None] * len(group)
         fresh: list[tuple[int, events_pb2.DepartmentEvent, Resolution, Sighting]] = []
         for n, ((event, resolution), key) in enumerate(zip(group, keys, strict=True)):
@@ -282,10 +364,11 @@ class CaseStore:
         # Every fuser of this grid and family writes this document: concurrent ones conflict, and
         # the retry of the later one sees the earlier one's cases.
         await self.guards.update_one({"_id": f"{grid_id}|{family}"}, {"$inc": {"n": 1}}, upsert=True, session=s)
-        since = min(sighting.time for *_, sighting in fresh) - SUBJECT_WINDOW
-        pool = [_Candidate(doc) for doc in await self._candidates(s, grid_id, family, since)]
+        found = await self._candidates(s, grid_id, family, [sighting for *_, sighting in fresh])
+        pool = [_Candidate(doc, seen) for doc, seen in found]
         opened: list[_Candidate] = []
         records: list[ReplaceOne] = []
+        stored: list[dict[str, Any]] = []
         messages: list[dict[str, Any]] = []
         for n, event, resolution, sighting in fresh:
             key = keys[n]
@@ -307,25 +390,28 @@ class CaseStore:
                     action="correlated", from_status=doc["status"], to_status=doc["status"],
                     from_level=doc["level"], level=doc["level"],
                 )
-                match.join(key, sighting, entry, department, severity, now)
+                in_case = match.join(key, sighting, entry, department, severity, now)
                 opens, change = False, "updated"
             else:
                 grid = self.grids.get(grid_id, {})
                 entry.update(from_status="", to_status="reported", from_level="", level="grid")
                 if linked:
                     entry["note"] = f"{entry['note']} (linked to closed case {linked})"
-                match = _Candidate(self._new_case(event, sighting, grid, severity, entry, linked, now), new=True)
+                match = _Candidate(self._new_case(event, sighting, grid, severity, entry, linked, now), [sighting],
+                                   new=True)
                 pool.append(match)
                 opened.append(match)
-                opens, change = True, "opened"
+                opens, change, in_case = True, "opened", True
             doc = match.doc
+            stored.append(sighting_store.document(sighting, doc["_id"]))
             message = outbox.case_change(case_to_proto(doc), change, now)
             messages.append(message)
-            records.append(ReplaceOne({"_id": key}, {
+            record = {
                 "_id": key,
                 "event_id": event.id,
                 "status": "fused",
                 "case_id": doc["_id"],
+                "case_version": doc["version"],
                 "grid_id": grid_id,
                 "department": department,
                 "category": event.category,
@@ -334,7 +420,10 @@ class CaseStore:
                 "fused_at": now,
                 "replica": self.replica,
                 "event": event.SerializeToString(),
-            }, upsert=True))
+            }
+            if not in_case:
+                record["timeline_entry"] = entry
+            records.append(ReplaceOne({"_id": key}, record, upsert=True))
             answers[n] = Fused(event.id, doc["_id"], grid_id, opened=opens, duplicate=False, version=doc["version"],
                                messages=(message["_id"],), department=department)
         if opened:
@@ -346,14 +435,36 @@ class CaseStore:
                 if result.matched_count != 1:
                     raise Conflict(f"case {case.doc['_id']} changed while fusing {len(case.joined)} event(s) into it")
         await self.events.bulk_write(records, session=s)
+        await self.sightings.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in stored], session=s)
         await outbox.put(self.outbox, messages, session=s)
         return answers  # type: ignore[return-value]
 
-    async def _candidates(self, s: AsyncClientSession, grid_id: str, family: str, since: datetime) -> list[dict]:
-        """The cases of this grid and family seen since ``since``, oldest opened first."""
-        query = {"grid_id": grid_id, "family": family, "last_seen": {"$gte": since}}
-        cursor = self.cases.find(query, {"timeline": 0}, session=s).sort([("opened_at", ASCENDING), ("_id", ASCENDING)])
-        return [doc async for doc in cursor]
+    async def _candidates(self, s: AsyncClientSession, grid_id: str, family: str,
+                          fresh: list[Sighting]) -> list[tuple[dict[str, Any], list[Sighting]]]:
+        """The cases of this grid and family that one of the ``fresh`` sightings is the same
+        incident as, oldest opened first (then by id), each (read without its timeline) with its
+        stored sightings that matched.
+
+        The stored sightings are looked up by the fresh ones' place and subject keys (an index
+        read bounded by place, subject and time), and only those :func:`same_incident` accepts
+        for one of the fresh sightings bring their case in.
+        """
+        near: list[str] = []
+        subject: list[str] = []
+        for sighting in fresh:
+            n, sub = candidate_keys(sighting)
+            near += n
+            subject += sub
+        matched: dict[str, list[Sighting]] = {}
+        for doc in await sighting_store.find(self.sightings, s, grid_id, family, near, subject):
+            seen = sighting_store.sighting_of(doc)
+            if any(same_incident(sighting, seen) for sighting in fresh):
+                matched.setdefault(doc["case_id"], []).append(seen)
+        if not matched:
+            return []
+        cursor = self.cases.find({"_id": {"$in": sorted(matched)}}, WITHOUT_TIMELINE, session=s).sort(
+            [("opened_at", ASCENDING), ("_id", ASCENDING)])
+        return [(doc, matched[doc["_id"]]) async for doc in cursor]
 
     @staticmethod
     def _correlate(pool: list[_Candidate], sighting: Sighting) -> tuple[_Candidate | None, str | None]:
@@ -380,7 +491,6 @@ class CaseStore:
             "level": "grid",
             "departments": [event.department],
             "event_ids": [sighting.event_id],
-            "sightings": [sighting.to_doc()],
             "summary": event.summary,
             "severity": severity,
             "subject_id": event.subject_id,
@@ -393,6 +503,7 @@ class CaseStore:
             "updated_at": now,
             "level_started_at": now,
             "due_at": now + deadline("grid", sighting.family),
+            "deadline_at": now + deadline("grid", sighting.family),
             "overdue": False,
             "closed_at": None,
             "last_seen": sighting.time,
@@ -404,7 +515,7 @@ class CaseStore:
     async def _announce(self, s: AsyncClientSession, case_id: str, change: str, now: datetime,
                         extra: list[dict[str, Any]] | None = None) -> str:
         """Put the case-change message (and any others) in the outbox, in the transaction."""
-        doc = await self.cases.find_one({"_id": case_id}, {"sightings": 0, "timeline": 0}, session=s)
+        doc = await self.cases.find_one({"_id": case_id}, WITHOUT_TIMELINE, session=s)
         message = outbox.case_change(case_to_proto(doc), change, now)
         await outbox.put(self.outbox, [message, *(extra or [])], session=s)
         return message["_id"]
@@ -421,7 +532,7 @@ class CaseStore:
 
     async def _act(self, s: AsyncClientSession, case_id: str, request: Request, actor: Actor, now: datetime,
                    key: str) -> Acted:
-        doc = await self.cases.find_one({"_id": case_id}, {"sightings": 0}, session=s)
+        doc = await self.cases.find_one({"_id": case_id}, session=s)
         if doc is None or not sees_case(actor, doc):
             raise Refused("not_found", f"no case {case_id!r} in your scope")
         if key and key in doc.get("applied", []):
@@ -432,13 +543,15 @@ class CaseStore:
         if transition.action == "hand_over":
             extra.append(outbox.hand_over(self._hand_over_message(doc, transition, now), transition.set["handed_to"], version, now))
         messages = await self._apply(s, doc, transition, now, key=key, extra=extra)
-        after = await self.cases.find_one({"_id": case_id}, {"sightings": 0}, session=s)
+        after = await self.cases.find_one({"_id": case_id}, session=s)
         return Acted(after, transition, messages)
 
     async def _apply(self, s: AsyncClientSession, doc: dict[str, Any], transition: Transition, now: datetime, *,
                      key: str = "", extra: list[dict[str, Any]] | None = None) -> list[str]:
         version = doc.get("version", 1) + 1
-        update: dict[str, Any] = {"$set": {**transition.set, "version": version}, "$push": {"timeline": transition.entry}}
+        update: dict[str, Any] = {"$set": {**transition.set, "version": version,
+                                           "deadline_at": deadline_of({**doc, **transition.set})},
+                                  "$push": {"timeline": transition.entry}}
         if transition.action == "hand_over":
             update["$addToSet"] = {"departments": transition.set["handed_to"]}
         if key:
@@ -460,8 +573,7 @@ class CaseStore:
         return message
 
     async def due_cases(self, now: datetime, limit: int = 200) -> list[str]:
-        query = {"due_at": {"$lte": now}, "overdue": {"$ne": True}, "status": {"$nin": list(workflow.FINISHED)}}
-        cursor = self.cases.find(query, {"_id": 1}).sort("due_at", ASCENDING).limit(limit)
+        cursor = self.cases.find({"deadline_at": {"$lte": now}}, {"_id": 1}).sort("deadline_at", ASCENDING).limit(limit)
         return [d["_id"] async for d in cursor]
 
     async def escalate_due(self, now: datetime, limit: int = 200) -> list[Acted]:
@@ -478,14 +590,14 @@ class CaseStore:
         return done
 
     async def _escalate(self, s: AsyncClientSession, case_id: str, now: datetime) -> Acted | None:
-        doc = await self.cases.find_one({"_id": case_id}, {"sightings": 0}, session=s)
+        doc = await self.cases.find_one({"_id": case_id}, session=s)
         if doc is None:
             return None
         transition = workflow.auto_escalation(doc, now)
         if transition is None:
             return None  # another replica got there first, or someone acted in time
         messages = await self._apply(s, doc, transition, now)
-        return Acted(await self.cases.find_one({"_id": case_id}, {"sightings": 0}, session=s), transition, messages)
+        return Acted(await self.cases.find_one({"_id": case_id}, session=s), transition, messages)
 
     # -- dead letters ------------------------------------------------------------------------
 
@@ -552,7 +664,24 @@ class CaseStore:
     # -- reading -----------------------------------------------------------------------------
 
     async def get_case(self, case_id: str) -> dict | None:
-        return await self.cases.find_one({"_id": case_id})
+        """The case, with its whole timeline (:meth:`timeline_of`)."""
+        doc = await self.cases.find_one({"_id": case_id})
+        if doc is not None:
+            doc["timeline"] = await self.timeline_of(doc)
+        return doc
+
+    async def timeline_of(self, case: dict, records: list[dict] | None = None) -> list[dict]:
+        """The case's whole timeline, in the order of its versions: the entries of its document
+        and those kept on its events' records (``records``, as :meth:`events_of` answers; read
+        here when not given and the document lacks entries)."""
+        embedded = list(case.get("timeline", []))
+        if case.get("version", 1) <= len(embedded):
+            return embedded  # every change has its entry in the document
+        if records is None:
+            cursor = self.events.find({"case_id": case["_id"]}, {"timeline_entry": 1, "case_version": 1})
+            records = [r async for r in cursor]
+        kept = [(r["case_version"], r["timeline_entry"]) for r in records if r.get("timeline_entry")]
+        return whole_timeline(embedded, kept)
 
     async def get_event(self, department: str, event_id: str) -> dict | None:
         """Fusion's record of the department's event with this id (None for an older shape)."""
@@ -567,7 +696,7 @@ class CaseStore:
     async def events_of(self, case: dict) -> list[dict]:
         """The records of a case's events, in the order they joined it."""
         keys = list(case.get("event_ids", []))
-        found = {d["_id"]: d async for d in self.events.find({"_id": {"$in": keys}}) if "event_id" in d}
+        found = {d["_id"]: d for d in await find_by_ids(self.events, keys) if "event_id" in d}
         return [found[k] for k in keys if k in found]
 
     async def list_cases(
@@ -578,7 +707,7 @@ class CaseStore:
         if after is not None:
             moment, key = after
             query = {"$and": [query, {"$or": [{"opened_at": {"$lt": moment}}, {"opened_at": moment, "_id": {"$gt": key}}]}]}
-        cursor = self.cases.find(query, {"sightings": 0, "timeline": 0, "applied": 0}).sort(
+        cursor = self.cases.find(query, {"timeline": 0, "applied": 0}).sort(
             [("opened_at", DESCENDING), ("_id", ASCENDING)]
         )
         if after is None:

@@ -9,6 +9,11 @@ family, and either
    :data:`NEAR_WINDOW`, and their summaries are near-duplicates: the RapidFuzz normalised
    Indel similarity (``fuzz.ratio``) of the normalised summaries (NFKC, no whitespace or
    punctuation) is at least :data:`SUMMARY_SIMILARITY` out of 100.
+
+:func:`same_incident` decides. The index keys below only narrow down which stored sightings it
+has to look at: every sighting that can be the same incident as a new one shares one of the new
+one's :func:`candidate_keys` (see :func:`cells_near` and :func:`window_of` for why), so a lookup
+by those keys finds all of them and, however many cases a grid holds, little else.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from rapidfuzz import fuzz
 
@@ -26,6 +31,10 @@ NEAR_WINDOW = timedelta(hours=48)
 NEAR_METRES = 100.0
 SUMMARY_SIMILARITY = 80.0
 EARTH_RADIUS_M = 6_371_008.8
+# The height of a correlation cell in degrees of latitude: about 111 m, more than NEAR_METRES.
+CELL_DEGREES = 0.001
+ROWS = round(180 / CELL_DEGREES)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -90,3 +99,129 @@ def same_incident(a: Sighting, b: Sighting) -> bool:
         and metres_between(a.point, b.point) <= NEAR_METRES
         and summary_similarity(a.summary, b.summary) >= SUMMARY_SIMILARITY
     )
+
+
+# -- index keys: where to look for the sightings an event may be the same incident as ----------
+
+def window_of(time: datetime, width: timedelta) -> int:
+    """The number of the time window of ``width`` that ``time`` falls in (windows from 1970).
+
+    Two times at most ``width`` apart lie in the same window or in neighbouring ones: with
+    ``a <= b <= a + width``, ``b / width <= a / width + 1``, so ``floor(b / width)`` is at most
+    ``floor(a / width) + 1``. The windows ``w - 1``, ``w`` and ``w + 1`` around a time therefore
+    hold every time within ``width`` of it (and some up to two windows more, which the rule
+    itself then turns away).
+    """
+    return (time - EPOCH) // width
+
+
+def _row(lat: float) -> int:
+    return min(ROWS - 1, max(0, math.floor((lat + 90.0) / CELL_DEGREES)))
+
+
+def columns_of(row: int) -> int:
+    """How many cells the row ``row`` has round the globe (at least one)."""
+    south = -90.0 + row * CELL_DEGREES
+    poleward = max(abs(south), abs(south + CELL_DEGREES))
+    widest = min(90.0, poleward + CELL_DEGREES)  # the highest latitude of the row or its neighbours
+    return max(1, math.floor(360.0 * math.cos(math.radians(widest)) / CELL_DEGREES))
+
+
+def _column(lon: float, columns: int) -> int:
+    return math.floor((lon + 180.0) / 360.0 * columns) % columns
+
+
+def cell_of(point: tuple[float, float]) -> tuple[int, int]:
+    """The correlation cell (row, column) of a (lon, lat) point.
+
+    Rows are bands :data:`CELL_DEGREES` of latitude high, numbered from the south pole. Each row
+    is cut into equal columns round the whole globe, as many as fit with every column at least
+    ``CELL_DEGREES / cos(φ)`` degrees of longitude wide, φ being the highest latitude of the row
+    and of its two neighbours (so the rows near a pole are one cell each).
+    """
+    lon, lat = point
+    row = _row(lat)
+    return row, _column(lon, columns_of(row))
+
+
+def cells_near(point: tuple[float, float]) -> list[tuple[int, int]]:
+    """The cells that hold every point within :data:`NEAR_METRES` of ``point``: the 3×3 block
+    of the row of ``point`` and its two neighbours, and in each of them the column ``point``'s
+    longitude falls in and the two beside it (fewer near a pole, where rows have few columns).
+
+    Why that block always covers 100 m, for a point Q at most 100 m from P:
+
+    * Rows. The great-circle distance is at least ``R·|Δφ|`` (``R`` the earth's mean radius), so
+      ``|Δφ| <= 100 m / R`` = 0.000899°, less than the row height :data:`CELL_DEGREES`: Q's row
+      is P's or a neighbour of it.
+    * Columns. Let Q lie in row r (one of those three). The haversine gives a distance of at
+      least ``2R·sqrt(cos φP·cos φQ)·sin(|Δλ|/2)``, about ``R·cos φ·|Δλ|`` with φ the higher of
+      the two latitudes, which is at most the highest latitude of row r and its neighbours
+      (P's row is one of them). So ``|Δλ| <= 0.000899° / cos φ``, less than the column width of
+      row r (at least ``0.001° / cos φ``): measured in row r's columns, P's and Q's longitudes
+      are in the same column or neighbouring ones. The block takes, in each of the three rows,
+      P's column of that row and the two beside it. Columns divide the full circle evenly, so
+      "beside" wraps round the 180th meridian.
+
+    The ~11 % margin (111 m cells for 100 m) absorbs the rounding of the approximations above.
+    """
+    lon, lat = point
+    row = _row(lat)
+    out: list[tuple[int, int]] = []
+    for r in (row - 1, row, row + 1):
+        if not 0 <= r < ROWS:
+            continue
+        columns = columns_of(r)
+        column = _column(lon, columns)
+        for c in (column - 1, column, column + 1):
+            cell = (r, c % columns)
+            if cell not in out:
+                out.append(cell)
+    return out
+
+
+def cell_key(cell: tuple[int, int]) -> str:
+    return f"{cell[0]}:{cell[1]}"
+
+
+def near_key(time: datetime, cell: tuple[int, int]) -> str:
+    """The key a sighting is found by for the place rule: its 48-hour window and its cell."""
+    return f"{window_of(time, NEAR_WINDOW)}/{cell_key(cell)}"
+
+
+def subject_key(time: datetime, subject_id: str) -> str:
+    """The key a sighting is found by for the subject rule: its 7-day window and its subject."""
+    return f"{window_of(time, SUBJECT_WINDOW)}/{subject_id}"
+
+
+def sighting_keys(sighting: Sighting) -> dict[str, str]:
+    """The index keys a stored sighting carries: its cell and place key when it has a point,
+    its subject key when it has a subject."""
+    keys: dict[str, str] = {}
+    if sighting.point is not None:
+        cell = cell_of(sighting.point)
+        keys["cell"] = cell_key(cell)
+        keys["near_key"] = near_key(sighting.time, cell)
+    if sighting.subject_id:
+        keys["subject_key"] = subject_key(sighting.time, sighting.subject_id)
+    return keys
+
+
+def candidate_keys(sighting: Sighting) -> tuple[list[str], list[str]]:
+    """The place keys and the subject keys under which every stored sighting that can be the
+    same incident as ``sighting`` is found: the 3×3 block of cells (:func:`cells_near`) in the
+    48-hour window of ``sighting`` and the two beside it (27 keys), and its subject in its 7-day
+    window and the two beside it (3 keys; none without a subject).
+
+    A stored sighting with a common subject is found by the subject keys; one without is found
+    by the place keys (the place rule needs both points and the same 48 hours).
+    """
+    near: list[str] = []
+    if sighting.point is not None:
+        window = window_of(sighting.time, NEAR_WINDOW)
+        near = [f"{w}/{cell_key(cell)}" for w in (window - 1, window, window + 1) for cell in cells_near(sighting.point)]
+    subject: list[str] = []
+    if sighting.subject_id:
+        window = window_of(sighting.time, SUBJECT_WINDOW)
+        subject = [f"{w}/{sighting.subject_id}" for w in (window - 1, window, window + 1)]
+    return near, subject

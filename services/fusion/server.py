@@ -188,11 +188,12 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
         doc = await self.store.cases.find_one(both({"_id": request.case_id}, scoped))
         if doc is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"no case {request.case_id!r} in your scope")
-        events = [event_to_proto(e) for e in await self.store.events_of(doc)]
+        records = await self.store.events_of(doc)
+        timeline = await self.store.timeline_of(doc, records)
         allowed = workflow.available_actions(doc, Principal.of_actor(request.actor)) if request.HasField("actor") else ()
         return pb.CaseDetail(
-            case=case_to_proto(doc), events=events, timeline=[timeline_to_proto(t) for t in doc.get("timeline", [])],
-            allowed_actions=allowed,
+            case=case_to_proto(doc), events=[event_to_proto(e) for e in records],
+            timeline=[timeline_to_proto(t) for t in timeline], allowed_actions=allowed,
         )
 
     async def ListDeadLetters(self, request: pb.ListDeadLettersRequest, context) -> pb.ListDeadLettersResponse:

@@ -1,23 +1,33 @@
-"""The correlation rule (DESIGN "Correlation rule"): both branches and a near miss on every condition."""
+"""The correlation rule (DESIGN "Correlation rule"): both branches and a near miss on every condition;
+the cells and time windows of the index keys that find a new event's candidates."""
 
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from services.fusion.correlation import (
+    CELL_DEGREES,
     EARTH_RADIUS_M,
+    EPOCH,
     NEAR_METRES,
     NEAR_WINDOW,
     SUBJECT_WINDOW,
     SUMMARY_SIMILARITY,
     Sighting,
+    candidate_keys,
+    cell_of,
+    cells_near,
+    columns_of,
     metres_between,
     same_incident,
+    sighting_keys,
     summary_similarity,
+    window_of,
 )
 
 pytestmark = pytest.mark.unit
@@ -131,3 +141,104 @@ def test_sightings_round_trip_through_documents() -> None:
     a = sighting(subject_id="P1")
     assert Sighting.from_doc(a.to_doc()) == a
     assert Sighting.from_doc(sighting(point=None).to_doc()).point is None
+
+
+# -- the index keys: every sighting the rule can accept is found under a candidate key ---------
+
+def towards(point: tuple[float, float], metres: float, bearing_degrees: float) -> tuple[float, float]:
+    """The point ``metres`` from ``point`` along the great circle leaving it at this bearing."""
+    lon, lat = map(math.radians, point)
+    d, b = metres / EARTH_RADIUS_M, math.radians(bearing_degrees)
+    lat2 = math.asin(math.sin(lat) * math.cos(d) + math.cos(lat) * math.sin(d) * math.cos(b))
+    lon2 = lon + math.atan2(math.sin(b) * math.sin(d) * math.cos(lat), math.cos(d) - math.sin(lat) * math.sin(lat2))
+    return (math.degrees(lon2) + 540.0) % 360.0 - 180.0, math.degrees(lat2)
+
+
+def test_a_cell_is_about_111_metres_high_and_at_least_as_wide() -> None:
+    row, column = cell_of(HERE)
+    south = -90.0 + row * CELL_DEGREES
+    assert south <= HERE[1] < south + CELL_DEGREES
+    assert metres_between((HERE[0], south), (HERE[0], south + CELL_DEGREES)) == pytest.approx(111.2, abs=0.1)
+    width = 360.0 / columns_of(row)
+    west = -180.0 + column * width
+    assert west <= HERE[0] < west + width
+    for lat in (south - CELL_DEGREES, south + 2 * CELL_DEGREES):  # the block's far edges
+        assert metres_between((west, lat), (west + width, lat)) > NEAR_METRES
+
+
+def test_the_block_is_nine_distinct_cells_round_the_points_own() -> None:
+    block = cells_near(HERE)
+    assert len(block) == len(set(block)) == 9
+    row, column = cell_of(HERE)
+    assert {r for r, _ in block} == {row - 1, row, row + 1}
+    assert [c for r, c in block if r == row] == [column - 1, column, column + 1]
+
+
+@pytest.mark.parametrize("bearing", [0.0, 90.0, 180.0, 270.0, 45.0, 135.0, 225.0, 315.0])
+def test_points_99_m_apart_across_a_cell_border_are_in_each_others_block(bearing: float) -> None:
+    row, column = cell_of(HERE)
+    # A point just inside the south-west corner of its cell: 99 m away in any direction crosses
+    # a border (or two), and the other way round too.
+    south = -90.0 + row * CELL_DEGREES
+    p = (-180.0 + column * 360.0 / columns_of(row) + 1e-7, south + 1e-7)
+    assert cell_of(p) == (row, column)
+    for start in (p, towards(p, 60.0, 45.0)):
+        q = towards(start, 99.0, bearing)
+        assert metres_between(start, q) == pytest.approx(99.0, abs=0.01)
+        assert cell_of(q) in cells_near(start)
+        assert cell_of(start) in cells_near(q)
+    # Straight across the row border: the two cells differ.
+    a, b = (HERE[0], south + 0.0000005), (HERE[0], south - 0.0000005)
+    assert cell_of(a) != cell_of(b) and cell_of(b) in cells_near(a) and cell_of(a) in cells_near(b)
+
+
+@pytest.mark.parametrize("latitude", [-89.9995, -60.0, -23.5, 0.0, 0.0004, 35.7598, 51.5, 70.0, 85.0, 89.9, 89.9995])
+def test_every_point_within_100_m_falls_in_the_block_at_any_latitude(latitude: float) -> None:
+    rng = random.Random(latitude)
+    for _ in range(400):
+        p = (rng.uniform(-180.0, 180.0), latitude + rng.uniform(-0.002, 0.002))
+        p = (p[0], max(-90.0, min(90.0, p[1])))
+        q = towards(p, rng.uniform(0.0, NEAR_METRES), rng.uniform(0.0, 360.0))
+        assert cell_of(q) in cells_near(p), (p, q)
+
+
+def test_the_block_wraps_round_the_180th_meridian() -> None:
+    east, west = (179.99995, 35.0), (-179.99995, 35.0)
+    assert metres_between(east, west) < 10.0
+    assert cell_of(west) in cells_near(east) and cell_of(east) in cells_near(west)
+
+
+def test_times_within_a_window_of_each_other_are_in_neighbouring_windows() -> None:
+    for width in (NEAR_WINDOW, SUBJECT_WINDOW):
+        w = window_of(T0, width)
+        for apart in (timedelta(0), timedelta(seconds=1), width / 2, width):
+            assert abs(window_of(T0 + apart, width) - w) <= 1
+            assert abs(window_of(T0 - apart, width) - w) <= 1
+    edge = EPOCH + 1000 * NEAR_WINDOW
+    assert window_of(edge, NEAR_WINDOW) - window_of(edge - timedelta(microseconds=1), NEAR_WINDOW) == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"subject_id": "P1", "time": T0 + SUBJECT_WINDOW, "point": None},     # the subject rule, at its edge
+        {"subject_id": "P1", "time": T0 - SUBJECT_WINDOW},
+        {"time": T0 + NEAR_WINDOW, "point": north(HERE, NEAR_METRES - 0.5)},   # the place rule, at its edges
+        {"time": T0 - NEAR_WINDOW, "point": towards(HERE, NEAR_METRES - 0.5, 250.0)},
+    ],
+    ids=["subject-after", "subject-before", "near-after", "near-before"],
+)
+def test_a_stored_sighting_the_rule_accepts_is_under_a_candidate_key(change: dict) -> None:
+    stored = sighting(event_id="e0", **({"subject_id": "P1"} if "subject_id" in change else {}))
+    new = sighting(event_id="e1", **change)
+    assert both_ways(stored, new)
+    near, subject = candidate_keys(new)
+    keys = sighting_keys(stored)
+    assert keys.get("near_key") in near or keys.get("subject_key") in subject
+    assert len(near) == (27 if new.point else 0) and len(subject) == (3 if new.subject_id else 0)
+
+
+def test_a_sighting_without_point_or_subject_has_no_keys() -> None:
+    bare = sighting(point=None)
+    assert sighting_keys(bare) == {} and candidate_keys(bare) == ([], [])
+    assert set(sighting_keys(sighting(subject_id="P1"))) == {"cell", "near_key", "subject_key"}
