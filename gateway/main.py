@@ -24,6 +24,7 @@ from services.platform.telemetry import setup_telemetry, shutdown_telemetry
 from . import redaction
 from .accounts.audit import relay_forever
 from .accounts.oidc import single_sign_on
+from .accounts.open_sessions import OpenSessions
 from .accounts.passwords import Hasher, HasherBusy
 from .accounts.policy import PolicyError
 from .accounts.service import Accounts, Limits, SignInRefused, Throttled
@@ -76,14 +77,20 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         peers = Peers(settings)
         mongo = connect_mongo(settings.mongodb_uri, app_name="gridfusion-gateway")
         store = AccountStore(mongo[settings.database])
+        hub = FeedHub()
+        # Open sessions are remembered only while every notice of an ended one reaches this replica.
+        open_sessions = OpenSessions(settings.session_cache_seconds, epoch=hub.notices_epoch)
         accounts = Accounts(store, Hasher(concurrency=settings.hash_concurrency, queue_limit=settings.hash_queue_limit),
-                            jwt_key=key, grids=lambda: state.grids(), limits=limits_of(settings))
+                            jwt_key=key, grids=lambda: state.grids(), limits=limits_of(settings),
+                            open_sessions=open_sessions)
         state = GatewayState(settings=settings, peers=peers, jwt_key=key, accounts=accounts)
         state.sso = single_sign_on(settings, accounts)  # None unless configured; the provider is read lazily
         app.state.gateway = state
-        hub = FeedHub()
         state.feed = hub
+        # Sessions ended here: forgotten here, the account's feeds woken, every replica told; and
+        # those another replica ended: forgotten here too.
         accounts.on_sessions_ended = hub.end_sessions
+        hub.on_sessions_ended.append(open_sessions.forget)
         hub.on_reference.append(state.forget_grids)
         # The hot case lists' read model: fed by the live feed's subscription, loaded from fusion.
         hub.hotlist = HotList(settings.hot_days, feed=hub)

@@ -46,6 +46,10 @@ class GatewaySettings(CommonSettings):
     hash_queue_limit: int = Field(256, ge=1)
     # How often a live feed re-checks that its session is still open (another replica may end it).
     feed_session_check_seconds: float = Field(5.0, gt=0, le=300)
+    # A session found open is remembered this long, so a request needs no database read; every
+    # replica forgets it at once when any replica ends it (NATS), and reads every time while its
+    # NATS connection is down. 0: read every time.
+    session_cache_seconds: float = Field(30.0, ge=0, le=300)
     demo_password: str = Field(
         "demo", repr=False, validation_alias=AliasChoices("GRIDFUSION_DEMO_PASSWORD", "gridfusion_demo_password")
     )

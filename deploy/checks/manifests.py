@@ -116,6 +116,9 @@ TRUE = ("1", "on", "t", "true", "y", "yes")
 # services/fusion/reference.py): each service listens, only fusion speaks.
 ANNOUNCEMENTS = ("gridfusion.reference.activated",)
 ANNOUNCER = "fusion"
+# What the gateway's replicas tell each other (the sessions one of them ended, gateway/feed.py):
+# every replica speaks and hears there, no other service may speak.
+GATEWAY_NOTICES = ("gridfusion.gateway.sessions.ended",)
 # Settings that name fusion's gRPC address, by the component whose pods read them:
 # the gateway's own calls, the `gridfusion reference` command in a gateway pod, and the
 # department services' reference data. Unset, each falls back to 127.0.0.1:50050.
@@ -466,8 +469,9 @@ def check_nats(ov: Overlay, root: Path, external: dict[str, set[str]], errors: l
                 errors.append(f"NATS user {user!r} may delete or purge streams ({subject})")
         if user == "gateway" and any(nats_match(p, s) for p in perms["publish"]
                                      for s in ("$JS.API.INFO", "$JS.API.STREAM.INFO.CASES")):
-            errors.append("NATS user 'gateway' may use the JetStream API; its live feed is two "
-                          "core subscriptions (gridfusion.cases.>, gridfusion.reference.>)")
+            errors.append("NATS user 'gateway' may use the JetStream API; its live feed and its "
+                          "replicas' notices are core NATS (gridfusion.cases.>, gridfusion.reference.>, "
+                          "gridfusion.gateway.sessions.ended)")
     for subject in ANNOUNCEMENTS:
         for user, perms in users.items():
             speaks = any(nats_match(p, subject) for p in perms["publish"])
@@ -480,6 +484,16 @@ def check_nats(ov: Overlay, root: Path, external: dict[str, set[str]], errors: l
             if not any(nats_match(p, subject) for p in perms["subscribe"]):
                 errors.append(f"NATS user {user!r} cannot subscribe {subject}: it would switch "
                               "reference versions only at its next poll")
+    for subject in GATEWAY_NOTICES:
+        for user, perms in users.items():
+            speaks = any(nats_match(p, subject) for p in perms["publish"])
+            hears = any(nats_match(p, subject) for p in perms["subscribe"])
+            if user == "gateway" and not (speaks and hears):
+                errors.append(f"NATS user 'gateway' cannot {'publish' if not speaks else 'subscribe'} "
+                              f"{subject}: a session one replica ends would stay open on the others "
+                              "for up to GATEWAY_SESSION_CACHE_SECONDS")
+            elif user != "gateway" and speaks:
+                errors.append(f"NATS user {user!r} may publish {subject}; only the gateway ends sessions")
     nats_server_test(ov, files, nats_c, errors)
 
 

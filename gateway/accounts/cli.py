@@ -4,7 +4,9 @@ They work on the gateway's database directly (``MONGODB_URI``, ``GATEWAY_DATABAS
 run wherever the gateway runs (``kubectl exec deploy/gateway -- gridfusion accounts …``) and
 need no account to start with: ``bootstrap-admin`` makes the first one. Scopes are checked
 against fusion's grids (``GATEWAY_FUSION_TARGET``). Every change goes to the audit log like a
-change through the API, with ``cli:<user>@<host>`` as who made it.
+change through the API, with ``cli:<user>@<host>`` as who made it. Sessions a command ends are
+announced to every gateway replica on NATS (``NATS_URL``, ``NATS_USER``, ``NATS_PASSWORD``: the
+gateway's own), as the gateway announces those it ends.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ import typer
 from gridfusion.community.v1 import community_pb2_grpc
 from gridfusion.fusion.v1 import fusion_pb2, fusion_pb2_grpc
 
+from services.platform import bus
 from services.platform.mongo import connect
+from services.platform.settings import CommonSettings
 
 from .audit import relay_once
 from .passwords import Hasher
@@ -77,9 +81,18 @@ async def opened(connection: Connection):
         return {g.grid_id: g for g in reply.grids}
 
     store = AccountStore(client[database])
+    ended: list[tuple[str, str | None]] = []
+
+    async def sessions_ended(username: str, session_id: str | None) -> None:
+        ended.append((username, session_id))
+
     try:
         await store.ensure_indexes()
-        yield Accounts(store, Hasher(), jwt_key="", grids=grids)
+        accounts = Accounts(store, Hasher(), jwt_key="", grids=grids)
+        accounts.on_sessions_ended = sessions_ended
+        yield accounts
+        if ended:
+            await announce(ended)
         try:  # hand the audit entries to fusion now; a gateway relays them later otherwise
             await relay_once(store, community_pb2_grpc.CommunityServiceStub(channel), timeout=5)
         except grpc.aio.AioRpcError:
@@ -87,6 +100,25 @@ async def opened(connection: Connection):
     finally:
         await channel.close()
         await client.close()
+
+
+async def announce(ended: list[tuple[str, str | None]]) -> None:
+    """Tell every gateway replica the sessions ended here, so none keeps them open in its memory."""
+    from ..feed import SESSIONS_SUBJECT, sessions_notice
+
+    settings = CommonSettings()
+    try:
+        nc = await asyncio.wait_for(bus.connect(settings.nats_url, name="gridfusion-accounts-cli",
+                                                user=settings.nats_user, password=settings.nats_password), 10)
+        try:
+            for username, session_id in ended:
+                await nc.publish(SESSIONS_SUBJECT, sessions_notice(username, session_id))
+            await nc.flush(timeout=5)
+        finally:
+            await nc.close()
+    except Exception as exc:  # noqa: BLE001 - the sessions have ended in the database either way
+        typer.echo(f"note: NATS is not reachable ({exc or type(exc).__name__}); gateway replicas may accept "
+                   "the ended sessions' tokens for up to GATEWAY_SESSION_CACHE_SECONDS more", err=True)
 
 
 def run(coro) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from .open_sessions import OpenSessions
 from .passwords import Hasher, one_time_password, weakness
 from .policy import (
     PLACED_BY,
@@ -42,6 +43,8 @@ from .tokens import Claims, issue_access, new_refresh, new_session_id, same, spl
 log = logging.getLogger(__name__)
 
 Grids = Callable[[], Awaitable[Mapping[str, GridLike]]]
+# Told a username whose sessions just ended here (only the session id, when one session ended).
+SessionsEnded = Callable[[str, str | None], Awaitable[None]]
 WHY = "account administration (账号管理)"
 
 
@@ -83,15 +86,19 @@ def _now() -> datetime:
 
 class Accounts:
     def __init__(self, store: AccountStore, hasher: Hasher, *, jwt_key: str, grids: Grids,
-                 limits: Limits = Limits(), clock: Callable[[], datetime] = _now) -> None:
+                 limits: Limits = Limits(), clock: Callable[[], datetime] = _now,
+                 open_sessions: OpenSessions | None = None) -> None:
         self.store = store
         self.hasher = hasher
         self.jwt_key = jwt_key
         self.grids = grids
         self.limits = limits
         self.clock = clock
-        # Called with a username whose sessions just ended here (closes its live feeds at once).
-        self.on_sessions_ended: Callable[[str], None] = lambda username: None
+        # Sessions found open, remembered for a few seconds (none unless given; see open_sessions).
+        self.open_sessions = open_sessions if open_sessions is not None else OpenSessions()
+        # Told every session ended here, after it is forgotten here: the gateway closes the
+        # account's live feeds and tells every other replica (gateway.feed.FeedHub.end_sessions).
+        self.on_sessions_ended: SessionsEnded = _nobody
         self.audit_written = asyncio.Event()
 
     # -- administration --------------------------------------------------------------------
@@ -222,7 +229,7 @@ class Accounts:
             raise PolicyError(409, f"account '{doc['_id']}' changed meanwhile; read it again and retry")
         self._audit_added()
         if end_sessions:
-            self.on_sessions_ended(doc["_id"])
+            await self.ended_here(doc["_id"])
         return updated
 
     async def _grids_for(self, role: str) -> Mapping[str, GridLike]:
@@ -283,7 +290,7 @@ class Accounts:
         if not same(session["refresh_hash"], presented):
             # A replaced token came back: someone kept a copy. End the session for both.
             await self.store.revoke(sid, "refresh token reused", now)
-            self.on_sessions_ended(session["username"])
+            await self.ended_here(session["username"], sid)
             raise SignInRefused("this refresh token was already used; the session has ended, sign in again")
         if await self.store.rotate(sid, presented, new_hash, now + timedelta(hours=self.limits.refresh_hours),
                                    now) is None:
@@ -296,7 +303,7 @@ class Accounts:
     async def sign_out(self, session_id: str) -> None:
         session = await self.store.revoke(session_id, "signed out", self.clock())
         if session is not None:
-            self.on_sessions_ended(session["username"])
+            await self.ended_here(session["username"], session_id)
 
     async def change_password(self, username: str, old: str, new: str) -> TokenPair:
         """The holder changes its own password; every session of it ends, a new one opens."""
@@ -315,15 +322,31 @@ class Accounts:
         return await self.open_session(doc, via="password")
 
     async def session_ended(self, session_id: str) -> str | None:
-        """Why the session is no longer valid, or None while it is open."""
+        """Why the session is no longer valid, or None while it is open: from memory when it
+        was found open within the last seconds (:mod:`gateway.accounts.open_sessions`), else read."""
+        known = self.open_sessions.recall(session_id)
+        if known is not None:
+            return "session expired" if known.expires_at <= self.clock() else None
+        ticket = self.open_sessions.ticket()
         session = await self.store.session(session_id)
         if session is None:
             return "unknown session"
         if session["revoked_at"] is not None:
             return session.get("revoked_reason") or "revoked"
-        if _aware(session["expires_at"]) <= self.clock():
+        expires_at = _aware(session["expires_at"])
+        if expires_at <= self.clock():
             return "session expired"
+        self.open_sessions.remember(ticket, session_id, session["username"], expires_at)
         return None
+
+    async def ended_here(self, username: str, session_id: str | None = None) -> None:
+        """Sessions of ``username`` (only ``session_id``, when given) ended here: forgotten at
+        once, then told to the gateway (its live feeds and every other replica)."""
+        self.open_sessions.forget(username, session_id)
+        try:
+            await self.on_sessions_ended(username, session_id)
+        except Exception:  # the end is written; the other replicas read it when their memory lapses
+            log.exception("the end of sessions was not announced", extra={"username": username})
 
     def _pair(self, doc: dict[str, Any], sid: str, refresh: str) -> TokenPair:
         claims = Claims(username=doc["_id"], role=doc["role"], scope=Scope.of(doc["scope"]), session_id=sid,
@@ -377,6 +400,10 @@ class Accounts:
 
     def _audit_added(self) -> None:
         self.audit_written.set()
+
+
+async def _nobody(username: str, session_id: str | None) -> None:
+    return None
 
 
 def _check_strength(password: str, username: str, display_name: str, *, field: str) -> None:

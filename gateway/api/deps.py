@@ -6,6 +6,7 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -71,8 +72,9 @@ class GatewayState:
         if version != self.reference_version:
             self._grids = None
 
-    @property
+    @cached_property
     def tz(self) -> ZoneInfo:
+        """The county's time zone (read once: the settings do not change while the gateway runs)."""
         return ZoneInfo(self.settings.timezone)
 
     def iso(self, ts: Timestamp, *, present: bool = True) -> str | None:
@@ -85,7 +87,8 @@ class GatewayState:
         return datetime.now(self.tz).isoformat()
 
 
-def get_state(request: Request) -> GatewayState:
+async def get_state(request: Request) -> GatewayState:
+    # async: FastAPI runs a plain function dependency in a worker thread, for every request.
     return request.app.state.gateway
 
 

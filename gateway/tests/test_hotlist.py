@@ -264,7 +264,8 @@ async def test_a_case_a_status_answer_named_is_read_when_the_model_lacks_its_eve
     opened.event_ids.append("petition:e3")
 
     class Reader:
-        reads: list[str] = []
+        def __init__(self) -> None:
+            self.reads: list[str] = []
 
         async def GetCase(self, request: fpb.GetCaseRequest, timeout: float) -> fpb.CaseDetail:
             self.reads.append(request.case_id)

@@ -15,8 +15,9 @@ NATS (subjects and streams: :mod:`services.platform.bus`)::
                                                                               gridfusion.results.>)
     <department>  gridfusion.events.<department>.>   gridfusion.reference.>   its durable handover-<department>
                   gridfusion.results.<department>    its own inbox            (HANDOVERS, gridfusion.handover.<department>.>)
-    gateway       nothing                            gridfusion.cases.>       none: the live feed is core NATS
+    gateway       gridfusion.gateway.sessions.ended  gridfusion.cases.>       none: the live feed is core NATS
                                                      gridfusion.reference.>
+                                                     gridfusion.gateway.sessions.ended
     admin         everything: local mode's operator (declares the streams before the services start; what the
                   command line and the tests connect as); the cluster has no such user
 
@@ -26,7 +27,9 @@ fetched; nothing else of JetStream. Replies — publish acknowledgements, fetche
 answers — come to the user's own inbox, ``_INBOX_<user>.>`` (:func:`inbox_prefix`, which
 :func:`services.platform.bus.connect` sets), and only its owner may subscribe there: nobody
 reads another user's replies, which carry every department's events. No service answers
-requests, so nobody may publish into an inbox either.
+requests, so nobody may publish into an inbox either. The gateway's replicas tell each other
+of the sessions they end (``gridfusion.gateway.sessions.ended``): only the gateway may speak or
+hear there.
 
 MongoDB: one user per service, ``readWrite`` on its own database and nothing else (fusion:
 ``gridfusion_fusion``; a department: ``gridfusion_<department>``; the gateway:
@@ -55,6 +58,8 @@ FUSION_CONSUMERS: tuple[tuple[str, str, str], ...] = (
     ("HANDOVERS", "fusion-results", "gridfusion.results.>"),
 )
 REFERENCE = "gridfusion.reference.>"
+# Sessions one gateway replica ended, for every replica (gateway.feed.SESSIONS_SUBJECT).
+GATEWAY_SESSIONS = "gridfusion.gateway.sessions.ended"
 AUTH_CONF = Path("deploy/k8s/base/nats/auth.conf")
 
 
@@ -120,7 +125,7 @@ def grant(user: str, departments: Sequence[str] | None = None) -> Grant:
             subscribe=(REFERENCE, inbox),
         )
     if user == "gateway":
-        return Grant(publish=(), subscribe=("gridfusion.cases.>", REFERENCE))
+        return Grant(publish=(GATEWAY_SESSIONS,), subscribe=("gridfusion.cases.>", REFERENCE, GATEWAY_SESSIONS))
     if user in depts:
         return Grant(
             publish=(f"gridfusion.events.{user}.>", f"gridfusion.results.{user}",
@@ -169,9 +174,11 @@ HEADER = """\
 #
 # Fusion declares the streams (never deletes or purges them) and uses its two
 # durable consumers; a department uses only its own durable hand-over consumer
-# (handover-<department>, filtered to its own hand-overs); the gateway only
-# listens to case changes (core NATS) and uses no JetStream. Replies come to
-# each user's own inbox, _INBOX_<user>.>, which only that user may read.
+# (handover-<department>, filtered to its own hand-overs); the gateway listens
+# to case changes (core NATS), uses no JetStream, and publishes only to its
+# own replicas the sessions it ended (gridfusion.gateway.sessions.ended).
+# Replies come to each user's own inbox, _INBOX_<user>.>, which only that user
+# may read.
 # Fusion announces a new reference version on gridfusion.reference.activated;
 # every service listens and reloads.
 """

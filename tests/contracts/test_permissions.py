@@ -56,15 +56,24 @@ def test_the_table_names_the_streams_and_consumers_the_code_uses() -> None:
         assert permissions.handover_consumer(d) == (bus.HANDOVERS.name, feed.durable, feed.filter_subject)
 
 
-def test_the_gateway_only_listens_to_case_changes_and_reference_versions() -> None:
+def test_the_gateway_listens_to_case_changes_and_reference_versions_and_tells_only_its_replicas() -> None:
     from gateway import feed
 
     gateway = permissions.grant("gateway")
-    assert gateway.publish == ()
-    assert gateway.nats()["publish"] == {"deny": [">"]}  # an empty allow list would allow everything
-    for subject in (feed.SUBJECT, feed.REFERENCE_SUBJECT):
+    assert gateway.publish == (feed.SESSIONS_SUBJECT,) == (permissions.GATEWAY_SESSIONS,)
+    assert gateway.nats()["publish"] == {"allow": [feed.SESSIONS_SUBJECT]}
+    for subject in (feed.SUBJECT, feed.REFERENCE_SUBJECT, feed.SESSIONS_SUBJECT):
         assert any(covers(p, subject) for p in gateway.subscribe)
     assert not any(p.startswith("$JS") for p in gateway.publish + gateway.subscribe)
+
+
+def test_only_the_gateway_announces_ended_sessions() -> None:
+    from gateway import feed
+
+    for user in USERS:
+        rights = permissions.grant(user)
+        assert any(covers(p, feed.SESSIONS_SUBJECT) for p in rights.publish) == (user == "gateway"), user
+        assert any(covers(p, feed.SESSIONS_SUBJECT) for p in rights.subscribe) == (user == "gateway"), user
 
 
 def test_every_user_reads_replies_only_in_its_own_inbox_and_answers_none() -> None:

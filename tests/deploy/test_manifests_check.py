@@ -83,8 +83,9 @@ def test_finding_4_the_manifests_check_fails_when_auth_conf_drifts_from_the_perm
     """The gateway's entry as it once was: the whole JetStream API and every user's replies."""
     auth = repo / AUTH
     edit(auth, '      user: gateway\n      password: $NATS_PASSWORD_GATEWAY\n      permissions: {\n'
-               '        publish: {deny: [">"]}\n'
-               '        subscribe: {allow: ["gridfusion.cases.>", "gridfusion.reference.>"]}\n',
+               '        publish: {allow: ["gridfusion.gateway.sessions.ended"]}\n'
+               '        subscribe: {allow: ["gridfusion.cases.>", "gridfusion.reference.>", '
+               '"gridfusion.gateway.sessions.ended"]}\n',
          '      user: gateway\n      password: $NATS_PASSWORD_GATEWAY\n      permissions: {\n'
          '        publish: {allow: ["$JS.API.>", "$JS.ACK.>", "_INBOX.>"]}\n'
          '        subscribe: {allow: ["gridfusion.cases.>", "gridfusion.reference.>", "_INBOX.>"]}\n')
@@ -96,6 +97,7 @@ def test_finding_4_the_manifests_check_fails_when_auth_conf_drifts_from_the_perm
     assert "NATS user 'gateway' may use the JetStream API" in proc.output
     assert "NATS user 'gateway' may read every user's replies (_INBOX.>)" in proc.output
     assert "NATS user 'gateway' may publish into inboxes" in proc.output
+    assert "NATS user 'gateway' cannot publish gridfusion.gateway.sessions.ended" in proc.output
 
 
 def test_fails_when_a_department_may_read_another_users_inbox(check, repo):
@@ -107,8 +109,8 @@ def test_fails_when_a_department_may_read_another_users_inbox(check, repo):
 
 def test_fails_when_the_table_changes_and_auth_conf_is_not_written_again(check, repo):
     edit(repo / "services/platform/permissions.py",
-         'return Grant(publish=(), subscribe=("gridfusion.cases.>", REFERENCE))',
-         'return Grant(publish=(), subscribe=("gridfusion.cases.>", "gridfusion.events.>", REFERENCE))')
+         'subscribe=("gridfusion.cases.>", REFERENCE, GATEWAY_SESSIONS)',
+         'subscribe=("gridfusion.cases.>", "gridfusion.events.>", REFERENCE, GATEWAY_SESSIONS)')
     proc = check("manifests", repo, "dev")
     assert proc.returncode == 1
     assert "NATS: auth.conf differs from the permission table" in proc.output
@@ -377,6 +379,15 @@ def test_fails_when_a_department_may_announce_reference_versions(check, repo):
     assert ("NATS user 'petition' may publish gridfusion.reference.activated; only fusion announces "
             "reference versions") in proc.output
     assert "'petition' may touch 'gridfusion.reference.activated'" in proc.output
+
+
+def test_fails_when_another_service_may_end_the_gateways_sessions(check, repo):
+    edit(repo / AUTH, '"gridfusion.cases.>", "gridfusion.handover.>"',
+         '"gridfusion.cases.>", "gridfusion.gateway.sessions.ended", "gridfusion.handover.>"')
+    proc = check("manifests", repo, "dev")
+    assert proc.returncode == 1
+    assert ("NATS user 'fusion' may publish gridfusion.gateway.sessions.ended; only the gateway ends "
+            "sessions") in proc.output
 
 
 def test_fails_when_a_service_cannot_hear_reference_versions(check, repo):

@@ -172,10 +172,16 @@ async def test_fusion_declares_streams_but_cannot_delete_them_or_take_a_departme
 
 
 async def test_finding_4_the_gateway_only_listens_and_uses_no_jetstream(nats_url):
-    """The live feed is two core subscriptions: the gateway publishes nothing at all."""
+    """The live feed is core subscriptions: the gateway publishes only the sessions it ended, to
+    its own replicas, and no other service may."""
+    from gateway import feed
+    from services.platform.vocabulary import DEPARTMENTS
+
     nc, errors = await _connect(nats_url, "gateway")
     try:
         assert not await _refused(nc, errors, lambda: nc.subscribe("gridfusion.cases.>"))
+        assert not await _refused(nc, errors, lambda: nc.subscribe(feed.SESSIONS_SUBJECT))
+        assert not await _refused(nc, errors, lambda: nc.publish(feed.SESSIONS_SUBJECT, b'{"username": "x"}'))
         for subject in ("$JS.API.INFO", "$JS.API.STREAM.INFO.CASES", "$JS.API.STREAM.DELETE.EVENTS",
                         "$JS.API.CONSUMER.CREATE.CASES.feed.gridfusion.cases.>", "gridfusion.cases.g1.opened",
                         "gridfusion.events.petition.dispute"):
@@ -183,6 +189,13 @@ async def test_finding_4_the_gateway_only_listens_and_uses_no_jetstream(nats_url
         assert await _refused(nc, errors, lambda: nc.subscribe("gridfusion.events.>"))
     finally:
         await nc.close()
+    for user in ("fusion", *DEPARTMENTS):
+        other, errors = await _connect(nats_url, user)
+        try:
+            assert await _refused(other, errors, lambda c=other: c.publish(
+                feed.SESSIONS_SUBJECT, b'{"username": "admin"}')), f"{user} may end sessions"
+        finally:
+            await other.close()
 
 
 async def test_nobody_reads_another_users_inbox(nats_url):
@@ -260,7 +273,8 @@ async def test_every_subject_the_code_uses_is_allowed_for_its_user(nats_url):
                    ("pub", fusion_reference.SUBJECT),
                    ("sub", fusion_reference.SUBJECT),
                    ("sub", f"{permissions.inbox_prefix('fusion')}.x.*")],
-        "gateway": [("sub", feed.SUBJECT), ("sub", feed.REFERENCE_SUBJECT)],
+        "gateway": [("sub", feed.SUBJECT), ("sub", feed.REFERENCE_SUBJECT), ("sub", feed.SESSIONS_SUBJECT),
+                    ("pub", feed.SESSIONS_SUBJECT)],
     }
     for d in DEPARTMENTS:
         allowed[d] = [("pub", bus.event_subject(d, "dispute.neighbor")),
