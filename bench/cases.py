@@ -132,6 +132,37 @@ async def _one_at_a_time(request, count: int) -> list[float]:
     return out
 
 
+async def periodic_costs(mongo, repeats: int = 20) -> dict[str, float]:
+    """The store time of each query the platform runs in a loop, median ms over ``repeats``, on the
+    store as it is (the cases just topped up): fusion's deadline loop (twice a second) and outbox
+    relay, and one department's outbox relay."""
+    from services.departments.store import DepartmentStore
+    from services.fusion.cases import CaseStore
+
+    store = CaseStore(mongo, mongo[FUSION_DATABASE])
+    department = DepartmentStore(mongo["gridfusion_petition"])
+    now = datetime.now(UTC)
+
+    async def outbox_ages() -> None:  # the relay's query, without publishing what it finds
+        await store.outbox.find({"created_at": {"$lte": now - timedelta(seconds=5)}}).sort(
+            "created_at", ASCENDING).limit(500).to_list()
+
+    queries = {
+        "deadline_loop": lambda: store.due_cases(now),
+        "fusion_outbox": outbox_ages,
+        "department_outbox": lambda: department.unpublished(timedelta(seconds=5)),
+    }
+    out = {}
+    for name, query in queries.items():
+        took = []
+        for _ in range(repeats):
+            began = time.perf_counter()
+            await query()
+            took.append((time.perf_counter() - began) * 1000)
+        out[name] = round(median(took), 2)
+    return out
+
+
 async def run(stack, *, quick: bool, scale: float, say) -> dict[str, Any]:
     wanted = max(100, int((2_000 if quick else 20_000) * scale))
     seconds = max(2.0, (5.0 if quick else 10.0) * min(1.0, scale * 4))
@@ -139,6 +170,9 @@ async def run(stack, *, quick: bool, scale: float, say) -> dict[str, Any]:
     mongo = stack.mongo("bench-cases")
     try:
         stored = await top_up(stack, mongo, wanted, say)
+        periodic = await periodic_costs(mongo)
+        say(f"gateway_cases: the loops' queries over {sum(stored.values()):,} cases: "
+            + ", ".join(f"{k} {v} ms" for k, v in periodic.items()))
         loaded_in = None
         if stored["copied"]:
             # The copies went into the store behind fusion's back: no case change announced them,
@@ -199,6 +233,7 @@ async def run(stack, *, quick: bool, scale: float, say) -> dict[str, Any]:
         "clients": clients["gateway"], "baseline_clients": clients["baseline"],
         "alone_ms": {k: round(v, 1) for k, v in alone_ms.items()}, "page_size": PAGE_SIZE, "cases": stored,
         "seconds_per_round": seconds, "rounds": rounds, "gateway_load_seconds": loaded_in,
+        "periodic_ms": periodic,
     }
     notes = []
     if stored["fused"] + stored["copied"] < 20_000:

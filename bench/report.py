@@ -52,6 +52,7 @@ def rows_of(name: str, entry: Entry) -> list[Row]:
             Row("gateway_cases p50", get("p50_ms"), get("baseline_p50_ms"), _r(get("p50_ms"), get("baseline_p50_ms")), "ms"),
             Row("gateway_cases p99", get("p99_ms"), get("baseline_p99_ms"), _r(get("p99_ms"), get("baseline_p99_ms")), "ms"),
             Row("gateway_cases rps", get("rps"), get("baseline_rps"), _r(get("rps"), get("baseline_rps")), "req/s"),
+            *(Row(f"loop query {name}", ms, unit="ms") for name, ms in sorted((entry.get("periodic_ms") or {}).items())),
         ]
     if name == "lookup":
         rate_53 = get("rate_53")
