@@ -66,17 +66,11 @@ from services.platform.paging import (
     paging,
 )
 from services.platform.scope import Principal, ScopeRefused, case_query, matches
-from services.platform.vocabulary import STATUSES
+from services.platform.vocabulary import FINISHED, OPEN_STATUSES
 
 log = logging.getLogger(__name__)
 
-# The statuses of a case out of the loop: fusion's ``workflow.FINISHED`` (no clock running,
-# nothing left but feedback or reopen); ``status=open`` means none of them. The gateway may not
-# import fusion, so the list is repeated here and tests/integration/test_hotlist.py holds the two
-# equal.
-FINISHED: tuple[str, ...] = ("resolved", "closed")
-OPEN = "open"
-OPEN_STATUSES: tuple[str, ...] = tuple(s for s in STATUSES if s not in FINISHED)
+OPEN = "open"  # status=open: any status but FINISHED
 # Who the gateway is when it loads the model from fusion: the county, which sees every case.
 LOADER = Principal("gateway", "county")
 # How often finished cases that fell behind the horizon are dropped.

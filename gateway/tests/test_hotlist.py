@@ -11,10 +11,11 @@ import pytest
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
 
 from gateway.feed import CaseChange, FeedHub
-from gateway.hotlist import FINISHED, OPEN_STATUSES, HotList
+from gateway.hotlist import HotList
 from services.platform.clock import ManualClock
 from services.platform.paging import after_cursor, cursor_of, millis
 from services.platform.scope import Principal, sees_case
+from services.platform.vocabulary import FINISHED, OPEN_STATUSES
 
 pytestmark = pytest.mark.unit
 

@@ -23,6 +23,7 @@ from services.platform.paging import (
     paging,
 )
 from services.platform.scope import Principal, ScopeRefused, area_query, case_query, matches
+from services.platform.vocabulary import OPEN_STATUSES
 from services.reference.resolver import unlocatable_reason
 
 from . import dead_letters, workflow
@@ -155,7 +156,7 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
             await context.abort(refused.code, refused.message)
         filters: dict[str, Any] = {}
         if request.status == OPEN:
-            filters["status"] = {"$nin": list(workflow.FINISHED)}
+            filters["status"] = {"$in": list(OPEN_STATUSES)}
         for field in ("grid_id", "status", "category"):
             value = getattr(request, field)
             if value and not (field == "status" and value == OPEN):

@@ -11,6 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.platform.clock import Clock
 from services.platform.scope import area_query
+from services.platform.vocabulary import FINISHED
 
 from .hours import service_hours
 from .members import COLLECTION as MEMBERS
@@ -18,7 +19,6 @@ from .orders import COLLECTION as ORDERS
 from .workflow import SYSTEM_ACTOR, SYSTEM_ROLE
 
 # Case statuses with nothing left to do (resolved on the spot, or closed): "closed" in the report.
-FINISHED = ("resolved", "closed")
 # Timeline entries that mean a deadline was missed: fusion's deadline keeper acting on a case,
 # known by its actor *and* its role: no person or department system acts with the role
 # ``system``, so a department's result naming itself "fusion:deadline" is not a missed deadline.

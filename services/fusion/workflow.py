@@ -49,14 +49,13 @@ from services.platform.vocabulary import (
     ACTIONS,
     CASE_NOTE_MAX,
     DEPARTMENTS,
+    FINISHED,
     RISK_LEVELS,
 )
 
 from .deadlines import deadline
 
 RATINGS = range(1, 6)
-# Statuses with no clock running and nothing left to do but feedback or reopen.
-FINISHED = ("resolved", "closed")
 # A case in these statuses is closed for correlation: a matching event opens a new, linked case.
 CLOSED = ("closed",)
 SYSTEM_ACTOR = "fusion:deadline"

@@ -16,8 +16,7 @@ from gridfusion.fusion.v1 import fusion_pb2 as fpb
 from gridfusion.fusion.v1 import fusion_pb2_grpc
 
 from gateway.feed import FeedHub
-from gateway.hotlist import FINISHED, OPEN_STATUSES, HotList
-from services.fusion import workflow
+from gateway.hotlist import HotList
 from services.fusion.cases import CaseStore
 from services.fusion.convert import case_to_proto
 from services.fusion.reference import ReferenceHolder
@@ -27,7 +26,7 @@ from services.platform import bus
 from services.platform.grpcserver import GrpcServer
 from services.platform.mongo import connect
 from services.platform.scope import Principal
-from services.platform.vocabulary import STATUSES
+from services.platform.vocabulary import FINISHED, OPEN_STATUSES
 
 pytestmark = pytest.mark.integration
 
@@ -146,11 +145,6 @@ async def until(predicate, timeout: float = 10.0) -> None:
     while not predicate():
         assert asyncio.get_running_loop().time() < deadline, "the change did not reach the model"
         await asyncio.sleep(0.05)
-
-
-def test_the_open_statuses_are_fusions() -> None:
-    assert FINISHED == workflow.FINISHED
-    assert set(OPEN_STATUSES) == set(STATUSES) - set(workflow.FINISHED)
 
 
 async def test_every_page_the_model_answers_is_fusions_and_changes_keep_it_so(world, nats_url: str) -> None:
