@@ -14,7 +14,7 @@ from services.platform.clock import SystemClock
 from services.platform.runtime import Runtime, run
 from services.platform.settings import CommonSettings
 
-from . import dead_letters, reference_store
+from . import case_lists, dead_letters, reference_store
 from .cases import CaseStore
 from .community_api import CommunityServicer
 from .community_store import CommunityStore
@@ -61,6 +61,7 @@ async def serve() -> None:
     store = CaseStore(client, db)
     await store.ensure_indexes()
     await dead_letters.ensure_indexes(db)
+    await case_lists.ensure_indexes(db)
     reference = ReferenceHolder(db)
     reference.listeners.append(lambda held: store.use_grids(held.grid_docs))
     await reference.refresh()

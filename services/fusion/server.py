@@ -26,7 +26,7 @@ from services.platform.scope import Principal, ScopeRefused, area_query, case_qu
 from services.platform.vocabulary import OPEN_STATUSES
 from services.reference.resolver import unlocatable_reason
 
-from . import dead_letters, workflow
+from . import case_lists, dead_letters, workflow
 from .cases import CaseStore, Conflict
 from .convert import (
     case_to_proto,
@@ -167,17 +167,17 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
             after = after_cursor(request.cursor) if request.cursor else None
         except BadCursor as bad:
             await abort_invalid_argument(context, [("cursor", str(bad).removeprefix("cursor: "))])
-        query = both(scoped, filters)
-        docs, next_key = await self.store.list_cases(query, page, size, after=after)
+        query = case_lists.list_query(scoped, filters)
+        docs, next_key = await case_lists.list_cases(self.store.cases, query, page, size, after=after)
         out = pb.ListCasesResponse(items=[case_to_proto(d) for d in docs], total=-1,
                                    next_cursor=cursor_of(*next_key) if next_key else "")
         mode = request.count
         if mode == pb.COUNT_CAPPED and after is not None:
             mode = pb.COUNT_NONE
         if mode == pb.COUNT_EXACT:
-            out.total, out.total_exact = await self.store.count_cases(query), True
+            out.total, out.total_exact = await case_lists.count_cases(self.store.cases, query), True
         elif mode == pb.COUNT_CAPPED:
-            out.total = await self.store.count_cases(query, cap=COUNT_CAP)
+            out.total = await case_lists.count_cases(self.store.cases, query, cap=COUNT_CAP)
             out.total_exact = out.total < COUNT_CAP
         return out
 

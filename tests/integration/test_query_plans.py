@@ -22,7 +22,7 @@ from gateway.accounts.policy import Admin, Scope
 from gateway.accounts.service import Accounts
 from gateway.accounts.store import AccountStore
 from services.departments.store import DepartmentStore
-from services.fusion import dead_letters
+from services.fusion import case_lists, dead_letters
 from services.fusion.cases import CaseStore
 from services.fusion.community_store import CommunityStore
 from services.fusion.outbox import Relay
@@ -126,6 +126,7 @@ async def fusion(mongo, db):
     store = CaseStore(mongo, db)
     await store.ensure_indexes()
     await dead_letters.ensure_indexes(db)
+    await case_lists.ensure_indexes(db)
     cases, letters = [], []
     for i in range(N):
         g = grid(i)
@@ -160,17 +161,23 @@ CASE_FILTERS = {"none": {}, "grid": {"grid_id": "G1"}, "status": {"status": "acc
                 "category": {"category": "dispute.neighbor"}, "department": {"department": "petition"}}
 
 
-@pytest.mark.xfail(reason=(
-    "the cases list (services/fusion/cases.py and ListCases) sorts on (opened_at, _id) with indexes of "
-    "opened_at alone, seeks with a top-level $or, joins scope and filters with $and, and a scope names "
-    "street, community and grid at once: shapes no index of the cases collection serves on SecantusDB. "
-    "The gateway answers open and recent cases from memory (gateway/hotlist.py); these queries serve "
-    "history"))
+# The lists an index serves on SecantusDB too: one place, a department or a status, or nothing —
+# among them every list the gateway loads its memory with (the county's, whole or by status).
+SERVED = {("none", scope) for scope in ("county", "street", "community", "secretary")} | {
+    ("grid", "county"), ("grid", "secretary"), ("status", "county"), ("department", "county")}
+
+
 @pytest.mark.parametrize("scope", CASE_SCOPES)
 @pytest.mark.parametrize("filters", CASE_FILTERS)
-async def test_case_lists(fusion: CaseStore, db, scope: str, filters: str) -> None:
+async def test_case_lists(fusion: CaseStore, db, scope: str, filters: str, request) -> None:
     """``ListCases`` as the handler builds it, for each scope and filter: a first page, page 2,
     and the page after a cursor."""
+    if (filters, scope) not in SERVED:
+        request.node.add_marker(pytest.mark.xfail(strict=True, reason=(
+            "a scope and a filter of two different fields (or status=open, an $in before the order): "
+            "SecantusDB serves a filter from an index only when the filter names exactly the index's "
+            "fields; MongoDB uses the field's index and filters the rest. The gateway answers open and "
+            "recent cases from memory (gateway/hotlist.py); these queries serve history")))
     api = FusionServicer(fusion, ReferenceHolder(db))
     request = fpb.ListCasesRequest(scope=CASE_SCOPES[scope], page_size=5, count=COUNT_NONE, **CASE_FILTERS[filters])
     first = await api.ListCases(request, Context())
