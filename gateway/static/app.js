@@ -3,7 +3,7 @@
 // administration, and live case changes.
 // Plain ES modules, no build step; everything comes from the gateway's own API.
 import {
-  ACTION, DEPARTMENTS, LEVEL, ORDER_ACTION, ORDER_STATUS, RISK, ROLE, STATUS, STEP, currentLang, label, loadVocabulary, setLang, t,
+  ACTION, CATEGORY, DEPARTMENTS, LEVEL, ORDER_ACTION, ORDER_STATUS, RISK, ROLE, STATUS, STEP, currentLang, label, loadVocabulary, setLang, t,
   translatePage,
 } from "./i18n.js";
 
@@ -521,7 +521,7 @@ async function loadCases() {
   for (const [k, v] of form) if (v) query.set(k, v);
   const body = await json(`/v1/cases?${query}`);
   const rows = body.items.map((c) => el("tr", { "data-case-id": c.case_id, onclick: () => openCase(c.case_id) },
-    el("td", {}, c.case_id), el("td", {}, gridName(c.grid_id)), el("td", {}, c.category),
+    el("td", {}, c.case_id), el("td", {}, gridName(c.grid_id)), el("td", { title: c.category }, label(CATEGORY, c.category)),
     el("td", { class: `status s-${c.status}` }, label(STATUS, c.status)), el("td", {}, label(LEVEL, c.level)),
     el("td", {}, time(c.due_at))));
   $("#cases tbody").replaceChildren(...rows);
@@ -553,7 +553,7 @@ async function openCase(caseId) {
   box.replaceChildren(
     el("div", { class: "detail-head" }, el("h2", {}, c.case_id), el("button", { type: "button", onclick: () => { box.hidden = true; state.selected = null; } }, t("d.close"))),
     el("p", { class: `status s-${c.status}`, id: "detail-status" }, `${label(STATUS, c.status)} · ${label(LEVEL, c.level)}`),
-    field("d.summary", c.summary), field("c.grid", `${gridName(c.grid_id)} ${c.grid_id}`), field("c.category", c.category),
+    field("d.summary", c.summary), field("c.grid", `${gridName(c.grid_id)} ${c.grid_id}`), field("c.category", `${label(CATEGORY, c.category)} ${c.category}`),
     field("d.departments", c.departments.map((d) => label(DEPARTMENTS, d)).join("、")),
     field("d.opened", time(c.opened_at)), field("d.due", time(c.due_at)), field("d.closed", time(c.closed_at)),
     field("d.risk", c.risk_level ? label(RISK, c.risk_level) : null), field("d.handed", c.handed_to ? label(DEPARTMENTS, c.handed_to) : null),

@@ -154,6 +154,7 @@ export const ROLE = {};
 export const DEPARTMENTS = {};
 export const ORDER_STATUS = {};
 export const RISK = {};
+export const CATEGORY = {};
 // Timeline steps: the actions, plus what fusion records on its own.
 export const STEP = {
   reported: ["上报事件", "reported"], correlated: ["关联事件", "correlated"], overdue: ["超期", "overdue"],
@@ -165,7 +166,7 @@ export const ORDER_ACTION = {
 
 const TABLES = {
   case_statuses: STATUS, levels: LEVEL, actions: ACTION, roles: ROLE, departments: DEPARTMENTS,
-  order_statuses: ORDER_STATUS, risk_levels: RISK,
+  order_statuses: ORDER_STATUS, risk_levels: RISK, categories: CATEGORY,
 };
 
 export async function loadVocabulary() {
