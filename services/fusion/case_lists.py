@@ -19,9 +19,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.asynchronous.database import AsyncDatabase
 
-from services.platform.mongo import ensure_indexes as ensure
 from services.platform.paging import keyset_page
 
 COLLECTION = "cases"
@@ -34,10 +32,6 @@ INDEXES = [IndexModel(NEWEST, name="list_newest"),
 PROJECTION = {"timeline": 0, "applied": 0}
 # Places from the narrowest: a scope naming one needs none of those after it.
 PLACES = ("grid_id", "community_id", "street_id")
-
-
-async def ensure_indexes(db: AsyncDatabase) -> None:
-    await ensure(db, {COLLECTION: INDEXES})
 
 
 def narrowest(scope: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,26 +1,29 @@
 """Cases in fusion's database: fusing an event into one, and moving a case round the loop.
 
-Fusing a fetched batch (:meth:`CaseStore.fuse_many`) is one MongoDB transaction per (grid,
-family) group of its events: the events' records and sightings, the cases they open or join, the
-timeline entries and one case-change message per event (``<case_id>.v<version>``, a version per event) in
-the outbox commit together or not at all; a group that fails leaves the others' commits standing
-and is retried whole. Inside a group, events are correlated in the batch's order against the
-candidate cases and the cases the group opened or joined before, so two reports of one incident
-in one batch are one case. An event id is
+Fusing a fetched batch (:meth:`CaseStore.fuse_many`) is one MongoDB transaction: the events'
+records and sightings, the cases they open or join, the timeline entries and one case-change
+message per event (``<case_id>.v<version>``, a version per event) in the outbox commit together or
+not at all, each kind of read and write made once for the whole batch. When that transaction
+fails (another fuser changed one of its cases, say), the batch's (grid, family) groups are fused
+again one transaction each: a group that fails then leaves the others' commits standing and is
+retried whole. Inside a group, events are correlated in the batch's order against the candidate
+cases and the cases the group opened or joined before, so two reports of one incident in one
+batch are one case. An event id is
 unique within its department only, so the record, the dead letter and the case's ``event_ids``
 use the key ``<department>:<id>`` (:func:`services.platform.bus.event_key`); the department is the
 subject's the message arrived on (see :mod:`.consumer`). A redelivered or re-published event
 finds its record and changes nothing; another department's event of the same id is another
 event, and the same key twice in one batch is fused once. Records of an older shape (keyed by the
-bare id) are not found by any lookup. Every transaction on a grid and family first bumps one
-guard document, so two fusion replicas correlating events of the same incident at once conflict,
-and the retry of the later one sees the earlier one's case.
+bare id) are not found by any lookup. Every transaction first bumps one guard document per grid
+and family it fuses events of, so two fusion replicas correlating events of the same incident at
+once conflict, and the retry of the later one sees the earlier one's case.
 
-The candidate cases of a group are found through its events' sightings (:mod:`.sightings`, one
+The candidate cases of a batch are found through its events' sightings (:mod:`.sightings`, one
 document per event joined to a case, written in the same transaction): the stored sightings under
-the group's place and subject keys that :func:`~.correlation.same_incident` accepts for one of its
-events, and the cases they belong to — a read bounded by place, subject and time, not by how many
-cases the grid holds.
+the events' place and subject keys (which name grid and family) that
+:func:`~.correlation.same_incident` accepts for one of the events of their grid and family, and
+the cases they belong to — a read bounded by place, subject and time, not by how many cases the
+grids hold.
 
 A case document stays bounded: its timeline holds the loop's steps and the reports up to its
 :data:`TIMELINE_IN_CASE`-th version; a later correlated report's timeline entry is kept on its
@@ -47,7 +50,7 @@ from typing import Any
 
 from gridfusion.departments.v1 import departments_pb2
 from gridfusion.events.v1 import events_pb2
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReplaceOne, UpdateOne
+from pymongo import ASCENDING, IndexModel, ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.asynchronous.mongo_client import AsyncMongoClient
@@ -56,12 +59,12 @@ from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from services.platform.bus import event_key
-from services.platform.mongo import ensure_indexes, find_by_ids
+from services.platform.mongo import ensure_indexes, find_by_ids, pieces
 from services.platform.scope import sees_case
 from services.platform.vocabulary import SEVERITY_FROM_PROTO, STATUSES
 from services.reference.resolver import Resolution
 
-from . import outbox, workflow
+from . import case_lists, dead_letters, outbox, workflow
 from . import sightings as sighting_store
 from .convert import case_to_proto
 from .correlation import Sighting, candidate_keys, same_incident
@@ -75,27 +78,20 @@ CLOSED_STATUSES = workflow.CLOSED
 SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 
 INDEXES = {
-    "cases": [
-        IndexModel([("opened_at", DESCENDING)], name="recent"),
-        IndexModel([("deadline_at", ASCENDING)], name="deadline_loop"),
-        IndexModel([("grid_id", ASCENDING), ("opened_at", DESCENDING)]),
-        IndexModel([("community_id", ASCENDING), ("opened_at", DESCENDING)]),
-        IndexModel([("street_id", ASCENDING), ("opened_at", DESCENDING)]),
-        IndexModel([("departments", ASCENDING), ("opened_at", DESCENDING)]),
-        IndexModel([("handed_to", ASCENDING), ("opened_at", DESCENDING)]),
-        IndexModel([("status", ASCENDING), ("opened_at", DESCENDING)]),
-    ],
+    # The lists' indexes are the case lists' own (services/fusion/case_lists.py).
+    "cases": [IndexModel([("deadline_at", ASCENDING)], name="deadline_loop"), *case_lists.INDEXES],
     "events": [IndexModel([("case_id", ASCENDING)]), IndexModel([("status", ASCENDING)]),
                IndexModel([("event_id", ASCENDING), ("department", ASCENDING)], name="event_id")],
-    "dead_letters": [IndexModel([("dead_lettered_at", DESCENDING)]), IndexModel([("reprocessed", ASCENDING), ("dead_lettered_at", DESCENDING)]),
-                     IndexModel([("event_id", ASCENDING), ("department", ASCENDING)], name="event_id"),
-                     IndexModel([("department", ASCENDING), ("dead_lettered_at", DESCENDING)])],
+    # The lists' indexes are the dead-letter lists' own (services/fusion/dead_letters.py).
+    "dead_letters": [IndexModel([("event_id", ASCENDING), ("department", ASCENDING)], name="event_id"),
+                     *dead_letters.INDEXES],
     "outbox": outbox.INDEXES,
     sighting_store.COLLECTION: sighting_store.INDEXES,
 }
 
 TXN = {"read_concern": ReadConcern("snapshot"), "write_concern": WriteConcern("majority")}
-# How many (grid, family) groups of one batch are in their transactions at once.
+# How many (grid, family) groups of one batch are in their transactions at once, when the batch
+# is fused group by group (its own transaction failed).
 GROUPS_AT_ONCE = 4
 # A correlated report's timeline entry is written into the case document while the case is at
 # most at this version; past it, the entry is kept on the event's record (the case document of an
@@ -297,11 +293,15 @@ class CaseStore:
 
     async def fuse_many(self, items: list[tuple[events_pb2.DepartmentEvent, Resolution]],
                         now: datetime) -> list[Fused | Exception]:
-        """Fuse a fetched batch: one transaction per (grid, family) group, one answer per item.
+        """Fuse a fetched batch: one transaction for the whole batch, one answer per item.
 
-        The answer is the :class:`Fused` of a committed (or already fused) event, or the exception
-        its group's transaction ended with: nothing of that group was written, the other groups'
-        commits stand. An event key seen earlier in the batch answers as a duplicate of it.
+        When the batch's transaction fails (a conflict with another fuser, or any error), its
+        (grid, family) groups are fused again, each in a transaction of its own: a conflict is
+        then retried only in the groups it touched, and a group that fails does not hold back
+        the others. The answer is the :class:`Fused` of a committed (or already fused) event, or
+        the exception its group's transaction ended with: nothing of that group was written, the
+        other groups' commits stand. An event key seen earlier in the batch answers as a
+        duplicate of it.
         """
         now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # what MongoDB keeps
         results: list[Fused | Exception | None] = [None] * len(items)
@@ -315,156 +315,208 @@ class CaseStore:
                 continue
             first[key] = i
             groups.setdefault((resolution.grid_id, event.category.split(".", 1)[0]), []).append(i)
-        limit = asyncio.Semaphore(GROUPS_AT_ONCE)
 
-        async def run(grid_id: str, family: str, indexes: list[int]) -> None:
-            group = [items[i] for i in indexes]
-            async with limit:
-                try:
-                    fused = await self._transaction(lambda s: self._fuse_group(s, grid_id, family, group, now))
-                except Exception as exc:  # noqa: BLE001 - the group's messages are retried by the bus
-                    log.warning("fusing a group failed; its events are retried",
-                                extra={"grid_id": grid_id, "family": family, "events": len(group), "error": repr(exc)})
-                    fused = [exc] * len(group)
-            for i, outcome in zip(indexes, fused, strict=True):
+        def fill(indexes: list[int], outcomes: list[Fused] | list[Exception]) -> None:
+            for i, outcome in zip(indexes, outcomes, strict=True):
                 results[i] = outcome
 
-        await asyncio.gather(*(run(grid_id, family, indexes) for (grid_id, family), indexes in groups.items()))
+        whole = False
+        if len(groups) > 1:
+            batch = [[items[i] for i in indexes] for indexes in groups.values()]
+            try:
+                fused = await self._transaction_once(lambda s: self._fuse_groups(s, batch, now))
+            except Exception as exc:  # noqa: BLE001 - its groups are fused one by one below
+                log.info("fusing the batch in one transaction failed; its groups are fused one by one",
+                         extra={"groups": len(groups), "events": len(first), "error": repr(exc)})
+            else:
+                whole = True
+                for indexes, outcomes in zip(groups.values(), fused, strict=True):
+                    fill(indexes, outcomes)
+        if not whole:
+            limit = asyncio.Semaphore(GROUPS_AT_ONCE)
+
+            async def run(grid_id: str, family: str, indexes: list[int]) -> None:
+                group = [items[i] for i in indexes]
+                async with limit:
+                    try:
+                        (fused,) = await self._transaction(lambda s: self._fuse_groups(s, [group], now))
+                    except Exception as exc:  # noqa: BLE001 - the group's messages are retried by the bus
+                        log.warning("fusing a group failed; its events are retried",
+                                    extra={"grid_id": grid_id, "family": family, "events": len(group),
+                                           "error": repr(exc)})
+                        fused = [exc] * len(group)
+                fill(indexes, fused)
+
+            await asyncio.gather(*(run(grid_id, family, indexes) for (grid_id, family), indexes in groups.items()))
         for i, j in again:
             earlier = results[j]
             results[i] = earlier if isinstance(earlier, Exception) else replace(
                 earlier, opened=False, duplicate=True, messages=())
         return results  # type: ignore[return-value]  # every slot is filled above
 
-    async def _fuse_group(self, s: AsyncClientSession, grid_id: str, family: str,
-                          group: list[tuple[events_pb2.DepartmentEvent, Resolution]], now: datetime) -> list[Fused]:
-        """One transaction: the group's events (one grid, one family, distinct keys) into cases.
+    async def _transaction_once(self, fn):
+        """``fn`` in one transaction, tried once: what fails is the caller's to handle."""
+        async with self.client.start_session() as session, await session.start_transaction(**TXN):
+            return await fn(session)
 
-        Reads the group's event records and its candidate cases once, correlates in memory event by
-        event (against the candidates and the cases the group opened or joined before), then
-        writes in bulk: new cases, one conditional update per joined case, the event records, the
-        events' sightings, and one case-change message per event (its case's version after that
-        event).
+    async def _fuse_groups(self, s: AsyncClientSession, groups: list[list[tuple[events_pb2.DepartmentEvent, Resolution]]],
+                           now: datetime) -> list[list[Fused]]:
+        """One transaction: groups of events (each of one grid and one family; distinct keys over
+        all of them) into cases; the answers group by group.
+
+        Each kind of work is done once for all the groups: the event records are read, the guard
+        documents of the groups bumped, the candidate sightings and cases read; then, in memory,
+        each group's events are correlated in their order (against the group's candidates and the
+        cases the group opened or joined before); then the writes go in bulk: new cases, one
+        conditional update per joined case, the event records, the events' sightings, and one
+        case-change message per event (its case's version after that event).
         """
-        keys = [event_key(e.department, e.id) for e, _ in group]
-        # The status is tested here, not in the query: an _id list beside another condition is a
-        # scan of every event record on SecantusDB (MongoDB would use the _id index either way).
-        done = {d["_id"]: d async for d in self.events.find(
-            {"_id": {"$in": keys}}, {"case_id": 1, "grid_id": 1, "status": 1}, session=s) if d.get("status") == "fused"}
-        answers: list[Fused | None] = [None] * len(group)
-        fresh: list[tuple[int, events_pb2.DepartmentEvent, Resolution, Sighting]] = []
-        for n, ((event, resolution), key) in enumerate(zip(group, keys, strict=True)):
-            if key in done:
-                answers[n] = Fused(event.id, done[key]["case_id"], done[key]["grid_id"], opened=False, duplicate=True,
-                                   department=event.department)
-            else:
-                fresh.append((n, event, resolution, sighting_of(event, resolution)))
+        keys = [[event_key(e.department, e.id) for e, _ in group] for group in groups]
+        done = await self._fused_records(s, [key for group in keys for key in group])
+        answers: list[list[Fused | None]] = [[None] * len(group) for group in groups]
+        fresh: dict[tuple[str, str], list[tuple[int, int, events_pb2.DepartmentEvent, Resolution, Sighting]]] = {}
+        for g, group in enumerate(groups):
+            for n, ((event, resolution), key) in enumerate(zip(group, keys[g], strict=True)):
+                if key in done:
+                    answers[g][n] = Fused(event.id, done[key]["case_id"], done[key]["grid_id"], opened=False,
+                                          duplicate=True, department=event.department)
+                else:
+                    sighting = sighting_of(event, resolution)
+                    fresh.setdefault((sighting.grid_id, sighting.family), []).append(
+                        (g, n, event, resolution, sighting))
         if not fresh:
             return answers  # type: ignore[return-value]
-        # Every fuser of this grid and family writes this document: concurrent ones conflict, and
+        # Every fuser of a grid and family writes its guard document: concurrent ones conflict, and
         # the retry of the later one sees the earlier one's cases.
-        await self.guards.update_one({"_id": f"{grid_id}|{family}"}, {"$inc": {"n": 1}}, upsert=True, session=s)
-        found = await self._candidates(s, grid_id, family, [sighting for *_, sighting in fresh])
-        pool = [_Candidate(doc, seen) for doc, seen in found]
+        await self.guards.bulk_write([UpdateOne({"_id": f"{grid_id}|{family}"}, {"$inc": {"n": 1}}, upsert=True)
+                                      for grid_id, family in fresh], ordered=False, session=s)
+        pools: dict[tuple[str, str], list[_Candidate]] = {}
+        for doc, seen in await self._candidates(s, [f[-1] for group in fresh.values() for f in group]):
+            pools.setdefault((seen[0].grid_id, seen[0].family), []).append(_Candidate(doc, seen))
         opened: list[_Candidate] = []
+        joined: list[_Candidate] = []
         records: list[ReplaceOne] = []
         stored: list[dict[str, Any]] = []
         messages: list[dict[str, Any]] = []
-        for n, event, resolution, sighting in fresh:
-            key = keys[n]
-            department = event.department
-            severity = SEVERITY_FROM_PROTO.get(event.severity) or "medium"
-            entry = {
-                "at": now,
-                "action": "reported",
-                "actor": f"department:{department}",
-                "role": "department",
-                "event_id": event.id,
-                "department": department,
-                "note": event.summary[:200],
-            }
-            match, linked = self._correlate(pool, sighting)
-            if match is not None:
+        for (grid_id, family), group in fresh.items():
+            pool = pools.setdefault((grid_id, family), [])
+            for g, n, event, resolution, sighting in group:
+                key = keys[g][n]
+                department = event.department
+                severity = SEVERITY_FROM_PROTO.get(event.severity) or "medium"
+                entry = {
+                    "at": now,
+                    "action": "reported",
+                    "actor": f"department:{department}",
+                    "role": "department",
+                    "event_id": event.id,
+                    "department": department,
+                    "note": event.summary[:200],
+                }
+                match, linked = self._correlate(pool, sighting)
+                if match is not None:
+                    doc = match.doc
+                    entry.update(
+                        action="correlated", from_status=doc["status"], to_status=doc["status"],
+                        from_level=doc["level"], level=doc["level"],
+                    )
+                    in_case = match.join(key, sighting, entry, department, severity, now)
+                    opens, change = False, "updated"
+                else:
+                    grid = self.grids.get(grid_id, {})
+                    entry.update(from_status="", to_status="reported", from_level="", level="grid")
+                    if linked:
+                        entry["note"] = f"{entry['note']} (linked to closed case {linked})"
+                    match = _Candidate(self._new_case(event, sighting, grid, severity, entry, linked, now), [sighting],
+                                       new=True)
+                    pool.append(match)
+                    opened.append(match)
+                    opens, change, in_case = True, "opened", True
                 doc = match.doc
-                entry.update(
-                    action="correlated", from_status=doc["status"], to_status=doc["status"],
-                    from_level=doc["level"], level=doc["level"],
-                )
-                in_case = match.join(key, sighting, entry, department, severity, now)
-                opens, change = False, "updated"
-            else:
-                grid = self.grids.get(grid_id, {})
-                entry.update(from_status="", to_status="reported", from_level="", level="grid")
-                if linked:
-                    entry["note"] = f"{entry['note']} (linked to closed case {linked})"
-                match = _Candidate(self._new_case(event, sighting, grid, severity, entry, linked, now), [sighting],
-                                   new=True)
-                pool.append(match)
-                opened.append(match)
-                opens, change, in_case = True, "opened", True
-            doc = match.doc
-            stored.append(sighting_store.document(sighting, doc["_id"]))
-            message = outbox.case_change(case_to_proto(doc), change, now)
-            messages.append(message)
-            record = {
-                "_id": key,
-                "event_id": event.id,
-                "status": "fused",
-                "case_id": doc["_id"],
-                "case_version": doc["version"],
-                "grid_id": grid_id,
-                "department": department,
-                "category": event.category,
-                "method": resolution.method,
-                "confidence": resolution.confidence,
-                "fused_at": now,
-                "replica": self.replica,
-                "event": event.SerializeToString(),
-            }
-            if not in_case:
-                record["timeline_entry"] = entry
-            records.append(ReplaceOne({"_id": key}, record, upsert=True))
-            answers[n] = Fused(event.id, doc["_id"], grid_id, opened=opens, duplicate=False, version=doc["version"],
-                               messages=(message["_id"],), department=department)
+                stored.append(sighting_store.document(sighting, doc["_id"]))
+                message = outbox.case_change(case_to_proto(doc), change, now)
+                messages.append(message)
+                record = {
+                    "_id": key,
+                    "event_id": event.id,
+                    "status": "fused",
+                    "case_id": doc["_id"],
+                    "case_version": doc["version"],
+                    "grid_id": grid_id,
+                    "department": department,
+                    "category": event.category,
+                    "method": resolution.method,
+                    "confidence": resolution.confidence,
+                    "fused_at": now,
+                    "replica": self.replica,
+                    "event": event.SerializeToString(),
+                }
+                if not in_case:
+                    record["timeline_entry"] = entry
+                records.append(ReplaceOne({"_id": key}, record, upsert=True))
+                answers[g][n] = Fused(event.id, doc["_id"], grid_id, opened=opens, duplicate=False,
+                                      version=doc["version"], messages=(message["_id"],), department=department)
+            joined += [case for case in pool if case.joined and not case.new]
         if opened:
             await self.cases.insert_many([c.doc for c in opened], session=s)
-        for case in pool:
-            if case.joined and not case.new:
-                result = await self.cases.update_one(
-                    {"_id": case.doc["_id"], "version": case.read_version}, case.update(now), session=s)
-                if result.matched_count != 1:
-                    raise Conflict(f"case {case.doc['_id']} changed while fusing {len(case.joined)} event(s) into it")
+        if joined:
+            result = await self.cases.bulk_write(
+                [UpdateOne({"_id": case.doc["_id"], "version": case.read_version}, case.update(now)) for case in joined],
+                ordered=False, session=s)
+            if result.matched_count != len(joined):
+                raise Conflict(f"{len(joined) - result.matched_count} of the {len(joined)} joined case(s) changed "
+                               "while fusing events into them")
         await self.events.bulk_write(records, session=s)
         await self.sightings.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in stored], session=s)
         await outbox.put(self.outbox, messages, session=s)
         return answers  # type: ignore[return-value]
 
-    async def _candidates(self, s: AsyncClientSession, grid_id: str, family: str,
-                          fresh: list[Sighting]) -> list[tuple[dict[str, Any], list[Sighting]]]:
-        """The cases of this grid and family that one of the ``fresh`` sightings is the same
+    async def _fused_records(self, s: AsyncClientSession, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """The records of these event keys that are fused already, by key.
+
+        Read by ``_id`` alone, a piece of :data:`~services.platform.mongo.IDS_PER_QUERY` keys at a
+        time, one after the other (a session runs one operation at a time); the status is tested
+        here, not in the query: an ``_id`` list beside another condition is a scan of every event
+        record on SecantusDB (MongoDB would use the ``_id`` index either way).
+        """
+        done: dict[str, dict[str, Any]] = {}
+        for piece in pieces(keys):
+            async for d in self.events.find({"_id": {"$in": piece}}, {"case_id": 1, "grid_id": 1, "status": 1},
+                                            session=s):
+                if d.get("status") == "fused":
+                    done[d["_id"]] = d
+        return done
+
+    async def _candidates(self, s: AsyncClientSession, fresh: list[Sighting]) -> list[tuple[dict[str, Any], list[Sighting]]]:
+        """The cases that one of the ``fresh`` sightings (of any grids and families) is the same
         incident as, oldest opened first (then by id), each (read without its timeline) with its
         stored sightings that matched.
 
-        The stored sightings are looked up by the fresh ones' place and subject keys (an index
-        read bounded by place, subject and time), and only those :func:`same_incident` accepts
-        for one of the fresh sightings bring their case in.
+        The stored sightings are looked up by the fresh ones' place and subject keys (index reads,
+        a few per kind of key, bounded by grid, family, place, subject and time), and only those
+        :func:`same_incident` accepts for one of the fresh sightings of their grid and family
+        bring their case in.
         """
         near: list[str] = []
         subject: list[str] = []
+        by_group: dict[tuple[str, str], list[Sighting]] = {}
         for sighting in fresh:
             n, sub = candidate_keys(sighting)
             near += n
             subject += sub
+            by_group.setdefault((sighting.grid_id, sighting.family), []).append(sighting)
         matched: dict[str, list[Sighting]] = {}
-        for doc in await sighting_store.find(self.sightings, s, grid_id, family, near, subject):
+        for doc in await sighting_store.find(self.sightings, s, near, subject):
             seen = sighting_store.sighting_of(doc)
-            if any(same_incident(sighting, seen) for sighting in fresh):
+            if any(same_incident(sighting, seen) for sighting in by_group.get((seen.grid_id, seen.family), ())):
                 matched.setdefault(doc["case_id"], []).append(seen)
         if not matched:
             return []
-        cursor = self.cases.find({"_id": {"$in": sorted(matched)}}, WITHOUT_TIMELINE, session=s).sort(
-            [("opened_at", ASCENDING), ("_id", ASCENDING)])
-        return [(doc, matched[doc["_id"]]) async for doc in cursor]
+        found: list[dict[str, Any]] = []
+        for piece in pieces(sorted(matched)):
+            found += await self.cases.find({"_id": {"$in": piece}}, WITHOUT_TIMELINE, session=s).to_list()
+        found.sort(key=lambda doc: (doc["opened_at"], doc["_id"]))
+        return [(doc, matched[doc["_id"]]) for doc in found]
 
     @staticmethod
     def _correlate(pool: list[_Candidate], sighting: Sighting) -> tuple[_Candidate | None, str | None]:
@@ -698,25 +750,3 @@ class CaseStore:
         keys = list(case.get("event_ids", []))
         found = {d["_id"]: d for d in await find_by_ids(self.events, keys) if "event_id" in d}
         return [found[k] for k in keys if k in found]
-
-    async def list_cases(
-        self, query: dict, page: int, page_size: int, *, after: tuple[datetime, str] | None = None,
-    ) -> tuple[list[dict], tuple[datetime, str] | None]:
-        """A page of the cases ``query`` matches, newest opened first, and where the next page
-        starts (None on the last): page ``page``, or the page after ``after`` (keyset paging)."""
-        if after is not None:
-            moment, key = after
-            query = {"$and": [query, {"$or": [{"opened_at": {"$lt": moment}}, {"opened_at": moment, "_id": {"$gt": key}}]}]}
-        cursor = self.cases.find(query, {"timeline": 0, "applied": 0}).sort(
-            [("opened_at", DESCENDING), ("_id", ASCENDING)]
-        )
-        if after is None:
-            cursor = cursor.skip((page - 1) * page_size)
-        docs = [c async for c in cursor.limit(page_size + 1)]
-        more = len(docs) > page_size
-        docs = docs[:page_size]
-        return docs, (docs[-1]["opened_at"], docs[-1]["_id"]) if more and docs else None
-
-    async def count_cases(self, query: dict, *, cap: int | None = None) -> int:
-        """How many cases ``query`` matches, counting at most ``cap``."""
-        return await self.cases.count_documents(query, **({"limit": cap} if cap else {}))

@@ -3,8 +3,9 @@
 Registered on the EVENTS stream by :mod:`services.fusion.main`; the platform's pull-consumer
 loop calls :meth:`FusionHandler.handle` with each fetched batch and acknowledges a message
 only after the handler says its case is committed. The batch's located events are fused by
-:meth:`CaseStore.fuse_many`, one transaction per (grid, family): a group that fails is
-delivered again whole, while the other groups' messages are acknowledged.
+:meth:`CaseStore.fuse_many`, in one transaction (and, when that fails, one per (grid, family)
+group): a group that fails is delivered again whole, while the other groups' messages are
+acknowledged.
 
 Who sent an event is the subject it arrived on, ``gridfusion.events.<department>.<family>``:
 NATS lets each department publish only on its own subjects, while the body is whatever the
@@ -62,7 +63,8 @@ class FusionHandler:
                 outcomes[i] = Outcome.dead(unlocatable_reason(event.location), stage="locate")
             else:
                 located.append((i, event, resolution))
-        # One transaction per (grid, family) group; a group that failed is retried whole.
+        # One transaction for the batch (else one per (grid, family) group); a group that failed is
+        # delivered again whole.
         results = await self.store.fuse_many([(e, r) for _, e, r in located], self.clock.now()) if located else []
         messages: list[str] = []
         for (i, event, _), result in zip(located, results, strict=True):

@@ -184,14 +184,18 @@ def cell_key(cell: tuple[int, int]) -> str:
     return f"{cell[0]}:{cell[1]}"
 
 
-def near_key(time: datetime, cell: tuple[int, int]) -> str:
-    """The key a sighting is found by for the place rule: its 48-hour window and its cell."""
-    return f"{window_of(time, NEAR_WINDOW)}/{cell_key(cell)}"
+def near_key(grid_id: str, family: str, cell: tuple[int, int], window: int) -> str:
+    """The key a sighting is found by for the place rule: its grid, its family, its cell and its
+    48-hour window (``<grid>|<family>|<cell>|<window>``). Grid and family are part of the key, so
+    one look-up by the keys of a whole batch's events (whatever their grids and families) is
+    served by a single-field index."""
+    return f"{grid_id}|{family}|{cell_key(cell)}|{window}"
 
 
-def subject_key(time: datetime, subject_id: str) -> str:
-    """The key a sighting is found by for the subject rule: its 7-day window and its subject."""
-    return f"{window_of(time, SUBJECT_WINDOW)}/{subject_id}"
+def subject_key(grid_id: str, family: str, subject_id: str, window: int) -> str:
+    """The key a sighting is found by for the subject rule: its grid, its family, its subject
+    and its 7-day window (``<grid>|<family>|<subject>|<window>``)."""
+    return f"{grid_id}|{family}|{subject_id}|{window}"
 
 
 def sighting_keys(sighting: Sighting) -> dict[str, str]:
@@ -201,9 +205,10 @@ def sighting_keys(sighting: Sighting) -> dict[str, str]:
     if sighting.point is not None:
         cell = cell_of(sighting.point)
         keys["cell"] = cell_key(cell)
-        keys["near_key"] = near_key(sighting.time, cell)
+        keys["near_key"] = near_key(sighting.grid_id, sighting.family, cell, window_of(sighting.time, NEAR_WINDOW))
     if sighting.subject_id:
-        keys["subject_key"] = subject_key(sighting.time, sighting.subject_id)
+        keys["subject_key"] = subject_key(sighting.grid_id, sighting.family, sighting.subject_id,
+                                          window_of(sighting.time, SUBJECT_WINDOW))
     return keys
 
 
@@ -211,17 +216,19 @@ def candidate_keys(sighting: Sighting) -> tuple[list[str], list[str]]:
     """The place keys and the subject keys under which every stored sighting that can be the
     same incident as ``sighting`` is found: the 3×3 block of cells (:func:`cells_near`) in the
     48-hour window of ``sighting`` and the two beside it (27 keys), and its subject in its 7-day
-    window and the two beside it (3 keys; none without a subject).
+    window and the two beside it (3 keys; none without a subject), all of its grid and family.
 
     A stored sighting with a common subject is found by the subject keys; one without is found
     by the place keys (the place rule needs both points and the same 48 hours).
     """
+    grid_id, family = sighting.grid_id, sighting.family
     near: list[str] = []
     if sighting.point is not None:
         window = window_of(sighting.time, NEAR_WINDOW)
-        near = [f"{w}/{cell_key(cell)}" for w in (window - 1, window, window + 1) for cell in cells_near(sighting.point)]
+        near = [near_key(grid_id, family, cell, w) for w in (window - 1, window, window + 1)
+                for cell in cells_near(sighting.point)]
     subject: list[str] = []
     if sighting.subject_id:
         window = window_of(sighting.time, SUBJECT_WINDOW)
-        subject = [f"{w}/{sighting.subject_id}" for w in (window - 1, window, window + 1)]
+        subject = [subject_key(grid_id, family, sighting.subject_id, w) for w in (window - 1, window, window + 1)]
     return near, subject

@@ -13,9 +13,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.asynchronous.database import AsyncDatabase
 
-from services.platform.mongo import ensure_indexes as ensure
 from services.platform.paging import keyset_page
 
 COLLECTION = "dead_letters"
@@ -27,10 +25,6 @@ INDEXES = [
     IndexModel([("reprocessed", ASCENDING), *_NEWEST], name="list_pending"),
     IndexModel([("department", ASCENDING), ("reprocessed", ASCENDING), *_NEWEST], name="list_department_pending"),
 ]
-
-
-async def ensure_indexes(db: AsyncDatabase) -> None:
-    await ensure(db, {COLLECTION: INDEXES})
 
 
 def dead_letter_query(*, pending_only: bool = False, department: str = "") -> dict[str, Any]:

@@ -14,7 +14,7 @@ from services.platform.clock import SystemClock
 from services.platform.runtime import Runtime, run
 from services.platform.settings import CommonSettings
 
-from . import case_lists, dead_letters, reference_store
+from . import reference_store
 from .cases import CaseStore
 from .community_api import CommunityServicer
 from .community_store import CommunityStore
@@ -60,8 +60,6 @@ async def serve() -> None:
         await reference_store.seed_synthetic(db)
     store = CaseStore(client, db)
     await store.ensure_indexes()
-    await dead_letters.ensure_indexes(db)
-    await case_lists.ensure_indexes(db)
     reference = ReferenceHolder(db)
     reference.listeners.append(lambda held: store.use_grids(held.grid_docs))
     await reference.refresh()

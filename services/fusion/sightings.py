@@ -3,11 +3,13 @@ compares a new event with.
 
 A sighting (collection ``sightings``) is keyed by its event's key (``<department>:<id>``) and
 carries its case, grid, family, subject, time, point and summary, the correlation cell of its
-point (``cell``) and the index keys of :mod:`.correlation` (``near_key``, ``subject_key``). The
-two indexes ``near`` and ``subject`` are (grid, family, key): the lookup of a new event's
-:func:`~.correlation.candidate_keys` reads only the sightings in its place or of its subject
-within a few windows of its time, however many cases the grid holds. Fusion writes a sighting
-in the transaction that records its event and opens or joins its case.
+point (``cell``) and the index keys of :mod:`.correlation` (``near_key``, ``subject_key``), which
+name the grid and family too. Each key has a single-field index, so the look-up of the
+:func:`~.correlation.candidate_keys` of every event of a fetched batch, whatever their grids
+and families, is a few index reads per kind of key (:func:`find`): it reads only the sightings in
+the events' places or of their subjects within a few windows of their times, however many cases
+the grids hold. Fusion writes a sighting in the transaction that records its event and opens or
+joins its case.
 
 Case documents of an older shape embedded their sightings (``sightings`` array);
 :func:`move_embedded` moves them here.
@@ -24,16 +26,23 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
+from services.platform.mongo import pieces
+
 from .correlation import Sighting, sighting_keys
 
 log = logging.getLogger(__name__)
 
 COLLECTION = "sightings"
 INDEXES = [
-    IndexModel([("grid_id", ASCENDING), ("family", ASCENDING), ("near_key", ASCENDING)], name="near"),
-    IndexModel([("grid_id", ASCENDING), ("family", ASCENDING), ("subject_key", ASCENDING)], name="subject"),
+    IndexModel([("near_key", ASCENDING)], name="near_key"),
+    IndexModel([("subject_key", ASCENDING)], name="subject_key"),
     IndexModel([("case_id", ASCENDING)], name="case"),
 ]
+# How many keys one look-up sends. The server reads each key's sightings through the index, then
+# checks every sighting it read against the ``$in`` list value by value (SecantusDB, local mode):
+# a batch's some 5,000 place keys in one list would cost it some 2,500 comparisons per sighting
+# read, in pieces of this many a few more queries and some hundred comparisons each.
+KEYS_PER_QUERY = 250
 # How many case documents the move of embedded sightings handles per write.
 MOVE_BATCH = 500
 DUPLICATE_KEY = 11000
@@ -49,19 +58,21 @@ def sighting_of(doc: dict[str, Any]) -> Sighting:
     return Sighting.from_doc({**doc, "event_id": doc["_id"]})
 
 
-def queries(grid_id: str, family: str, near: list[str], subject: list[str]) -> list[dict[str, Any]]:
-    """The look-ups of the stored sightings of this grid and family under any of these place or
-    subject keys: one per kind of key, each exactly the fields of its index (grid, family, key
-    ``$in``) and nothing else, so that the server answers it from the index alone."""
-    return [{"grid_id": grid_id, "family": family, name: {"$in": sorted(set(keys))}}
-            for name, keys in (("near_key", near), ("subject_key", subject)) if keys]
+def queries(near: list[str], subject: list[str], *, size: int | None = None) -> list[dict[str, Any]]:
+    """The look-ups of the stored sightings under any of these place or subject keys (of any
+    grids and families: the keys name them): per kind of key, a piece of at most ``size`` (else
+    :data:`KEYS_PER_QUERY`) of its keys each, every one exactly the field of its index (``$in`` the keys) and nothing else, so
+    that the server answers it from the index."""
+    return [{name: {"$in": piece}} for name, keys in (("near_key", near), ("subject_key", subject))
+            for piece in pieces(sorted(set(keys)), size or KEYS_PER_QUERY)]
 
 
-async def find(collection: AsyncCollection, s: AsyncClientSession | None, grid_id: str, family: str,
-               near: list[str], subject: list[str]) -> list[dict[str, Any]]:
-    """The stored sightings of this grid and family under any of these place or subject keys."""
+async def find(collection: AsyncCollection, s: AsyncClientSession | None, near: list[str],
+               subject: list[str]) -> list[dict[str, Any]]:
+    """The stored sightings under any of these place or subject keys, each once (the pieces one
+    after the other: a session runs one operation at a time)."""
     found: dict[str, dict[str, Any]] = {}
-    for query in queries(grid_id, family, near, subject):
+    for query in queries(near, subject):
         async for doc in collection.find(query, session=s):
             found[doc["_id"]] = doc
     return list(found.values())

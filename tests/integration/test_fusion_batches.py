@@ -1,8 +1,9 @@
-"""Fusion fuses a fetched batch in one transaction per (grid, family): against the real servers.
+"""Fusion fuses a fetched batch in one transaction (else one per (grid, family)): against the
+real servers.
 
-Events of one incident inside one batch become one case; a group whose case changes underneath
-is retried alone while the other groups' commits stand; a batch delivered twice changes nothing
-the second time. ``GRIDFUSION_MEASURE_FUSION=1`` adds a timing of the handler on 2,000 events.
+A batch over many grids and families is one transaction of a few commands; events of one incident
+inside one batch become one case; a group whose case changes underneath is retried alone while
+the other groups' commits stand; a batch delivered twice changes nothing the second time. ``GRIDFUSION_MEASURE_FUSION=1`` adds a timing of the handler on 2,000 events.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from gridfusion.events.v1 import events_pb2
 from nats.aio.msg import Msg
+from pymongo import AsyncMongoClient, monitoring
 
 from services.fusion import reference_store
-from services.fusion.cases import CaseStore, Conflict, Fused
+from services.fusion import sightings as sighting_store
+from services.fusion.cases import CaseStore, Conflict, Fused, sighting_of
 from services.fusion.consumer import FusionHandler
+from services.fusion.correlation import candidate_keys
 from services.fusion.outbox import Relay
 from services.platform import bus
 from services.platform.bus import Verdict
@@ -159,6 +163,128 @@ async def test_measure_the_handler_on_2000_events_over_the_53_grids(mongodb_uri,
 
 # -- one batch, groups, conflicts, redelivery -----------------------------------------------
 
+class Commands(monitoring.CommandListener):
+    """Counts the commands a client sends, the transactions it starts and those it commits."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self.started_transactions = 0
+        self.commits = 0
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.sent += 1
+        if event.command.get("startTransaction"):
+            self.started_transactions += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        if event.command_name == "commitTransaction":
+            self.commits += 1
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+    def clear(self) -> None:
+        self.sent = self.started_transactions = self.commits = 0
+
+
+async def listened_store(mongodb_uri: str, name: str, store_type: type[CaseStore] = CaseStore) -> tuple[CaseStore, Commands]:
+    """A store on a client of its own whose commands are counted."""
+    commands = Commands()
+    client = AsyncMongoClient(mongodb_uri, tz_aware=True, event_listeners=[commands])
+    store = store_type(client, client[name])
+    await store.ensure_indexes()
+    store.use_grids({g.grid_id: reference_store.grid_doc(g, COUNTY) for g in GRIDS})
+    return store, commands
+
+
+def keys_of(resolver: GridResolver, events: list[events_pb2.DepartmentEvent]) -> tuple[list[str], list[str]]:
+    """The place and subject keys the candidates of these events are looked up by."""
+    near, subject = [], []
+    for e, resolution in items(resolver, events):
+        n, sub = candidate_keys(sighting_of(e, resolution))
+        near, subject = near + n, subject + sub
+    return near, subject
+
+
+def group_of(e: events_pb2.DepartmentEvent, resolver: GridResolver) -> tuple[str, str]:
+    return resolver.locate(e.location).grid_id, e.category.split(".", 1)[0]
+
+
+async def test_a_batch_over_many_grids_and_families_is_one_transaction(mongodb_uri, db_name, resolver) -> None:
+    store, commands = await listened_store(mongodb_uri, db_name)
+    try:
+        batch = synthetic(200, 7)
+        groups = {group_of(e, resolver) for e in batch}
+        assert len(groups) > 100
+        commands.clear()
+        fused = await store.fuse_many(items(resolver, batch), NOW)
+        assert all(isinstance(f, Fused) and not f.duplicate for f in fused)
+        assert (commands.started_transactions, commands.commits) == (1, 1)
+        # Each kind of work once for the batch, not ten commands per group: the event records
+        # read (four pieces of ids), the guards, the sightings' look-ups, the new cases, the event
+        # records, the sightings and the outbox written, the commit.
+        assert commands.sent <= 4 + 1 + len(sighting_store.queries(*keys_of(resolver, batch))) + 4 + 1, commands.sent
+        assert commands.sent < len(groups) / 2
+        assert await store.events.count_documents({"status": "fused"}) == 200
+        assert await store.sightings.count_documents({}) == 200
+        assert await store.outbox.count_documents({}) == 200
+        guards = {d["_id"]: d["n"] async for d in store.guards.find({})}
+        assert guards == {f"{grid_id}|{family}": 1 for grid_id, family in groups}
+        # The next batch correlates with the first one's cases, in one transaction again.
+        later = [event(f"later-{k}", grid=GRIDS[k], department="legal_aid", category=e.category,
+                       summary=e.summary, subject=e.subject_id, point=(e.location.point.lon, e.location.point.lat),
+                       time=e.time.ToDatetime(tzinfo=UTC) + timedelta(hours=1))
+                 for k, e in enumerate(batch[:40])]
+        # The look-up of the candidates of a batch over many grids and families is index reads.
+        for query in sighting_store.queries(*keys_of(resolver, later)):
+            plan = await store.sightings.find(query).explain()
+            assert "IXSCAN" in str(plan["queryPlanner"]["winningPlan"]), plan["queryPlanner"]["winningPlan"]
+            assert "COLLSCAN" not in str(plan["queryPlanner"]["winningPlan"])
+        commands.clear()
+        joined = await store.fuse_many(items(resolver, later), NOW)
+        assert (commands.started_transactions, commands.commits) == (1, 1)
+        assert [f.case_id for f in joined] == [f.case_id for f in fused[:40]]
+        assert not any(f.opened for f in joined)
+    finally:
+        await store.client.close()
+
+
+async def test_a_conflict_in_one_group_of_a_large_batch_redelivers_only_that_group(mongodb_uri, db_name, store,
+                                                                                    resolver, js) -> None:
+    incident = "电梯停运多日无人维修"  # like none of the synthetic summaries
+    (seed,) = await store.fuse_many(items(resolver, [event("x0", grid=GRIDS[1], subject="P-x", summary=incident)]), NOW)
+    racing, commands = await listened_store(mongodb_uri, db_name, ChangedUnderneath)
+    racing.grid_id = GRIDS[1].grid_id
+    batch = synthetic(200, 8)
+    batch[50:50] = [event("x1", grid=GRIDS[1], department="legal_aid", subject="P-x", summary=incident,
+                           time=T0 + timedelta(hours=1))]
+    failing = group_of(batch[50], resolver)
+    groups = {group_of(e, resolver) for e in batch}
+    try:
+        clock = ManualClock(NOW)
+        handler = FusionHandler(racing, resolver, Relay(racing.outbox, js, clock), clock)
+        commands.clear()
+        outcomes = await handler.handle([message(e) for e in batch])
+        # The batch's transaction fails; then each group is a transaction, and all but one commit.
+        assert commands.started_transactions == 1 + len(groups)
+        assert commands.commits == len(groups) - 1
+    finally:
+        await racing.client.close()
+    retried = [e.id for e, o in zip(batch, outcomes, strict=True) if o.verdict is Verdict.RETRY]
+    assert retried == [e.id for e in batch if group_of(e, resolver) == failing]
+    assert "x1" in retried
+    assert all(o.verdict is Verdict.DONE for e, o in zip(batch, outcomes, strict=True) if e.id not in retried)
+    assert await store.events.count_documents({"status": "fused"}) == 1 + len(batch) - len(retried)
+    case = await store.cases.find_one({"_id": seed.case_id})
+    assert (case["event_ids"], case["version"]) == (["petition:x0"], 1)
+    # The redelivery fuses the failed group's events, once; the rest are duplicates.
+    redelivered = await store.fuse_many(items(resolver, batch), NOW)
+    assert [f.event_id for f in redelivered if not f.duplicate] == retried
+    assert (await store.cases.find_one({"_id": seed.case_id}))["event_ids"] == ["petition:x0", "legal_aid:x1"]
+    assert await store.events.count_documents({"status": "fused"}) == 1 + len(batch)
+    msg_ids = [d["msg_id"] async for d in store.outbox.find({})]
+    assert len(msg_ids) == len(set(msg_ids)) == 1 + len(retried)  # (the handler's were published and removed)
+
 async def test_two_reports_of_one_incident_in_one_batch_become_one_case(store, resolver) -> None:
     """(Same grid and family, 40 m apart, 3 hours apart, near-identical summaries.)"""
     lon, lat = site(GRIDS[0])
@@ -231,10 +357,10 @@ class ChangedUnderneath(CaseStore):
 
     grid_id = ""
 
-    async def _candidates(self, s, grid_id, family, fresh):
-        found = await super()._candidates(s, grid_id, family, fresh)
-        if grid_id == self.grid_id:
-            for doc, _ in found:
+    async def _candidates(self, s, fresh):
+        found = await super()._candidates(s, fresh)
+        for doc, _ in found:
+            if doc["grid_id"] == self.grid_id:
                 doc["version"] -= 1
         return found
 

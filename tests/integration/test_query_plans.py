@@ -22,7 +22,7 @@ from gateway.accounts.policy import Admin, Scope
 from gateway.accounts.service import Accounts
 from gateway.accounts.store import AccountStore
 from services.departments.store import DepartmentStore
-from services.fusion import case_lists, dead_letters
+from services.fusion import dead_letters
 from services.fusion.cases import CaseStore
 from services.fusion.community_store import CommunityStore
 from services.fusion.outbox import Relay
@@ -125,8 +125,6 @@ class Context:
 async def fusion(mongo, db):
     store = CaseStore(mongo, db)
     await store.ensure_indexes()
-    await dead_letters.ensure_indexes(db)
-    await case_lists.ensure_indexes(db)
     cases, letters = [], []
     for i in range(N):
         g = grid(i)

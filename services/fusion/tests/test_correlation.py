@@ -242,3 +242,17 @@ def test_a_sighting_without_point_or_subject_has_no_keys() -> None:
     bare = sighting(point=None)
     assert sighting_keys(bare) == {} and candidate_keys(bare) == ([], [])
     assert set(sighting_keys(sighting(subject_id="P1"))) == {"cell", "near_key", "subject_key"}
+
+
+def test_the_keys_name_grid_and_family() -> None:
+    """One look-up by the keys of a batch's events finds only sightings of each event's own grid
+    and family: a sighting of another grid or family at the same place, subject and time is
+    under none of an event's candidate keys."""
+    new = sighting(event_id="e1", subject_id="P1")
+    near, subject = candidate_keys(new)
+    assert all(k.startswith("370921001001001|dispute|") for k in near + subject)
+    for other in (replace(new, event_id="e0", grid_id="370921001001002"), replace(new, event_id="e0", family="livelihood")):
+        keys = sighting_keys(other)
+        assert keys["near_key"] not in near and keys["subject_key"] not in subject
+    keys = sighting_keys(replace(new, event_id="e0"))
+    assert keys["near_key"] in near and keys["subject_key"] in subject
