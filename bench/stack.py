@@ -70,7 +70,7 @@ class Stack:
         process = psutil.Process(self.platform.procs["fusion"].pid)
         return [process, *process.children(recursive=True)]
 
-    def restart_gateway(self, timeout: float = 300.0) -> float:
+    def restart_gateway(self, timeout: float = 900.0) -> float:
         """Start the gateway again and wait until its case lists are loaded into memory (after
         cases were written into the store behind fusion's back, which no case change announced);
         the seconds the load took."""
