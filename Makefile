@@ -67,6 +67,11 @@ test-unit: install ## Run only the unit tests (no network)
 test-integration: install ## Run only the integration tests (real nats-server and secantusd-py)
 	$(PY) -m pytest -q -m integration $(PYTEST_ARGS)
 
+# The labelled set of tests/fusion_eval/: the rule pair by pair (no servers), then fusion
+# through the store against a real database; each prints its precision and recall.
+eval-fusion: install ## Print fusion's precision and recall on the labelled set of incidents and look-alikes
+	$(PY) -m pytest -q -s -p no:cacheprovider tests/fusion_eval tests/integration/test_fusion_quality.py $(PYTEST_ARGS)
+
 proto: install ## Regenerate the Python code of the contracts in proto/
 	$(PY) -m grpc_tools.protoc -Iproto --python_out=proto --pyi_out=proto \
 	  --grpc_python_out=proto $(PROTO_FILES)
@@ -99,6 +104,6 @@ bench-quick: install ## The bounded benchmark run for CI: fewer rounds and event
 clean: ## Remove local data and caches (keeps .venv)
 	rm -rf var .pytest_cache test-output
 
-.PHONY: help install lock lock-upgrade lock-check run test test-unit test-integration proto proto-check nats-auth lint clean
+.PHONY: help install lock lock-upgrade lock-check run test test-unit test-integration eval-fusion proto proto-check nats-auth lint clean
 
 -include deploy/Makefile.mk

@@ -2,7 +2,7 @@
 ``GATEWAY_HOT_DAYS`` days, kept in the list's order inside each gateway process.
 
 What it holds
-    Every case still in the loop (status not ``resolved`` or ``closed``), wherever in time it
+    Every case still in the loop (status not ``resolved``, ``closed`` or ``merged``), wherever in time it
     opened, and every case opened since :attr:`Cases.complete_from` — all of them, open or
     finished. Cases are kept newest opened first, then by id (the order of fusion's lists),
     with an index per value of the fields lists filter and scope by, so a grid's or a

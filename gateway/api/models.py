@@ -49,6 +49,12 @@ class EventStatus(BaseModel):
     fused_at: str | None = None
 
 
+class PossibleDuplicate(BaseModel):
+    case_id: str
+    score: float = Field(description="How alike the best-matching pair of their events is")
+    reasons: list[str] = Field(description='Why, e.g. "42 m apart", "3 h apart", "same subject"')
+
+
 class Case(BaseModel):
     case_id: str
     grid_id: str
@@ -76,6 +82,13 @@ class Case(BaseModel):
     result: str | None = None
     overdue: bool = False
     version: int | None = None
+    possible_duplicates: list[PossibleDuplicate] = Field(
+        default_factory=list, description="Open cases of the same grid that may be the same incident, best first "
+                                          "(merge one into the other with the action `merge`)")
+    merged_into: str | None = Field(None, description="Status `merged`: the case this one was merged into, which "
+                                                      "carries its events, hand-overs and deadline on")
+    merged_from: list[str] = Field(default_factory=list, description="The cases merged into this one")
+    split_from: str | None = Field(None, description="The case this one's events were split from")
 
 
 class CasePage(BaseModel):
@@ -107,6 +120,15 @@ class TimelineEntry(BaseModel):
     risk_level: str | None = None
     rating: int | None = None
     result: str | None = None
+    # Merge and split: the other case (merged into or from, split to or from); for an entry of a
+    # case merged into this one, that case (written there); the events a split moved.
+    other_case_id: str | None = None
+    origin_case_id: str | None = None
+    event_ids: list[str] | None = None
+    # A report that joined the case (`correlated`): how alike it was and why (see the README's
+    # "Correlation": "11 m apart", "same matter: 停车", ...).
+    score: float | None = None
+    reasons: list[str] | None = None
 
 
 class CaseDetail(Case):

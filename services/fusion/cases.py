@@ -61,13 +61,13 @@ from pymongo.write_concern import WriteConcern
 from services.platform.bus import event_key
 from services.platform.mongo import ensure_indexes, find_by_ids, pieces
 from services.platform.scope import sees_case
-from services.platform.vocabulary import SEVERITY_FROM_PROTO, STATUSES
+from services.platform.vocabulary import FINISHED, SEVERITY_FROM_PROTO, STATUSES
 from services.reference.resolver import Resolution
 
-from . import case_lists, dead_letters, outbox, workflow
+from . import case_lists, dead_letters, merging, outbox, workflow
 from . import sightings as sighting_store
 from .convert import case_to_proto
-from .correlation import Sighting, candidate_keys, same_incident
+from .correlation import Sighting, Verdict, assess, candidate_keys
 from .deadlines import deadline
 from .workflow import Actor, Refused, Request, Transition
 
@@ -81,7 +81,9 @@ INDEXES = {
     # The lists' indexes are the case lists' own (services/fusion/case_lists.py).
     "cases": [IndexModel([("deadline_at", ASCENDING)], name="deadline_loop"), *case_lists.INDEXES],
     "events": [IndexModel([("case_id", ASCENDING)]), IndexModel([("status", ASCENDING)]),
-               IndexModel([("event_id", ASCENDING), ("department", ASCENDING)], name="event_id")],
+               IndexModel([("event_id", ASCENDING), ("department", ASCENDING)], name="event_id"),
+               # A record that moved to another case (merge, split) with a kept timeline entry of its first.
+               IndexModel([("timeline_case", ASCENDING)], name="timeline_case", sparse=True)],
     # The lists' indexes are the dead-letter lists' own (services/fusion/dead_letters.py).
     "dead_letters": [IndexModel([("event_id", ASCENDING), ("department", ASCENDING)], name="event_id"),
                      *dead_letters.INDEXES],
@@ -97,6 +99,8 @@ GROUPS_AT_ONCE = 4
 # most at this version; past it, the entry is kept on the event's record (the case document of an
 # incident reported ten thousand times would otherwise carry ten thousand entries).
 TIMELINE_IN_CASE = 100
+# How many possible duplicates a case keeps (the best-scored).
+POSSIBLE_DUPLICATES = 10
 # What a case document is read with when its timeline is not needed.
 WITHOUT_TIMELINE = {"timeline": 0}
 
@@ -174,6 +178,19 @@ class _Candidate:
         self.pushed: dict[str, list[Any]] = {"event_ids": [], "timeline": []}
         self.departments: list[str] = []
         self.read_severity = doc.get("severity")
+        self.suspected = False  # possible_duplicates changed
+
+    def suspect(self, other: str, verdict: Verdict) -> None:
+        """Note case ``other`` as a possible duplicate of this one, unless it is noted already
+        with at least this score."""
+        noted = list(self.doc.get("possible_duplicates") or ())
+        if any(d["case_id"] == other and d["score"] >= verdict.score for d in noted):
+            return
+        noted = [d for d in noted if d["case_id"] != other]
+        noted.append({"case_id": other, "score": verdict.score, "reasons": list(verdict.reasons)})
+        noted.sort(key=lambda d: (-d["score"], d["case_id"]))
+        self.doc["possible_duplicates"] = noted[:POSSIBLE_DUPLICATES]
+        self.suspected = True
 
     def join(self, key: str, sighting: Sighting, entry: dict[str, Any], department: str, severity: str,
              now: datetime) -> bool:
@@ -212,6 +229,8 @@ class _Candidate:
             update["$set"]["severity"] = doc["severity"]  # raised by a more severe report
         if self.departments:
             update["$addToSet"] = {"departments": {"$each": self.departments}}
+        if self.suspected:
+            update["$set"]["possible_duplicates"] = doc["possible_duplicates"]
         return update
 
 
@@ -259,6 +278,7 @@ class CaseStore:
         older shape (see :func:`.sightings.move_embedded`): where fusion starts, before it fuses."""
         await ensure_indexes(self.db, INDEXES)
         await self.move_embedded_sightings()
+        await sighting_store.set_place_keys(self.db)
         await self.set_deadlines()
 
     async def set_deadlines(self) -> int:
@@ -390,16 +410,17 @@ class CaseStore:
         # the retry of the later one sees the earlier one's cases.
         await self.guards.bulk_write([UpdateOne({"_id": f"{grid_id}|{family}"}, {"$inc": {"n": 1}}, upsert=True)
                                       for grid_id, family in fresh], ordered=False, session=s)
-        pools: dict[tuple[str, str], list[_Candidate]] = {}
+        # The candidate cases of each grid, of every family: a report joins one of its own family
+        # and may be a possible duplicate of any (suggestions cross families).
+        pools: dict[str, list[_Candidate]] = {}
         for doc, seen in await self._candidates(s, [f[-1] for group in fresh.values() for f in group]):
-            pools.setdefault((seen[0].grid_id, seen[0].family), []).append(_Candidate(doc, seen))
+            pools.setdefault(doc["grid_id"], []).append(_Candidate(doc, seen))
         opened: list[_Candidate] = []
-        joined: list[_Candidate] = []
         records: list[ReplaceOne] = []
         stored: list[dict[str, Any]] = []
         messages: list[dict[str, Any]] = []
-        for (grid_id, family), group in fresh.items():
-            pool = pools.setdefault((grid_id, family), [])
+        for (grid_id, _family), group in fresh.items():
+            pool = pools.setdefault(grid_id, [])
             for g, n, event, resolution, sighting in group:
                 key = keys[g][n]
                 department = event.department
@@ -413,12 +434,12 @@ class CaseStore:
                     "department": department,
                     "note": event.summary[:200],
                 }
-                match, linked = self._correlate(pool, sighting)
+                match, why, linked, alike = self._correlate(pool, sighting)
                 if match is not None:
                     doc = match.doc
                     entry.update(
                         action="correlated", from_status=doc["status"], to_status=doc["status"],
-                        from_level=doc["level"], level=doc["level"],
+                        from_level=doc["level"], level=doc["level"], score=why.score, reasons=list(why.reasons),
                     )
                     in_case = match.join(key, sighting, entry, department, severity, now)
                     opens, change = False, "updated"
@@ -432,6 +453,10 @@ class CaseStore:
                     pool.append(match)
                     opened.append(match)
                     opens, change, in_case = True, "opened", True
+                for other, verdict in alike:
+                    if other is not match:
+                        match.suspect(other.doc["_id"], verdict)
+                        other.suspect(match.doc["_id"], verdict)
                 doc = match.doc
                 stored.append(sighting_store.document(sighting, doc["_id"]))
                 message = outbox.case_change(case_to_proto(doc), change, now)
@@ -456,7 +481,8 @@ class CaseStore:
                 records.append(ReplaceOne({"_id": key}, record, upsert=True))
                 answers[g][n] = Fused(event.id, doc["_id"], grid_id, opened=opens, duplicate=False,
                                       version=doc["version"], messages=(message["_id"],), department=department)
-            joined += [case for case in pool if case.joined and not case.new]
+        joined = [case for pool in pools.values() for case in pool if case.joined and not case.new]
+        suspected = [case for pool in pools.values() for case in pool if case.suspected and not case.new and not case.joined]
         if opened:
             await self.cases.insert_many([c.doc for c in opened], session=s)
         if joined:
@@ -466,6 +492,10 @@ class CaseStore:
             if result.matched_count != len(joined):
                 raise Conflict(f"{len(joined) - result.matched_count} of the {len(joined)} joined case(s) changed "
                                "while fusing events into them")
+        if suspected:
+            await self.cases.bulk_write(
+                [UpdateOne({"_id": case.doc["_id"]}, {"$set": {"possible_duplicates": case.doc["possible_duplicates"]}})
+                 for case in suspected], ordered=False, session=s)
         await self.events.bulk_write(records, session=s)
         await self.sightings.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in stored], session=s)
         await outbox.put(self.outbox, messages, session=s)
@@ -499,16 +529,17 @@ class CaseStore:
         """
         near: list[str] = []
         subject: list[str] = []
-        by_group: dict[tuple[str, str], list[Sighting]] = {}
+        by_grid: dict[str, list[Sighting]] = {}
         for sighting in fresh:
             n, sub = candidate_keys(sighting)
             near += n
             subject += sub
-            by_group.setdefault((sighting.grid_id, sighting.family), []).append(sighting)
+            by_grid.setdefault(sighting.grid_id, []).append(sighting)
         matched: dict[str, list[Sighting]] = {}
         for doc in await sighting_store.find(self.sightings, s, near, subject):
             seen = sighting_store.sighting_of(doc)
-            if any(same_incident(sighting, seen) for sighting in by_group.get((seen.grid_id, seen.family), ())):
+            verdicts = (assess(sighting, seen) for sighting in by_grid.get(seen.grid_id, ()))
+            if any(v is not None and (v.fuse or v.suggest) for v in verdicts):
                 matched.setdefault(doc["case_id"], []).append(seen)
         if not matched:
             return []
@@ -519,16 +550,29 @@ class CaseStore:
         return [(doc, matched[doc["_id"]]) for doc in found]
 
     @staticmethod
-    def _correlate(pool: list[_Candidate], sighting: Sighting) -> tuple[_Candidate | None, str | None]:
-        """The open case this sighting joins, else the closed case a new one should link to."""
+    def _correlate(pool: list[_Candidate], sighting: Sighting) -> tuple[
+            _Candidate | None, Verdict | None, str | None, list[tuple[_Candidate, Verdict]]]:
+        """The open case this sighting joins (the first of the pool it is the same incident as)
+        and why, else the closed case a new one should link to; and the open cases it may be a
+        duplicate of (any family; another open case it is the same incident as too), each with
+        the best verdict over its sightings."""
+        match: _Candidate | None = None
+        why: Verdict | None = None
         linked: str | None = None
+        alike: list[tuple[_Candidate, Verdict]] = []
         for case in pool:
-            if any(same_incident(sighting, seen) for seen in case.sightings):
-                if case.doc["status"] in CLOSED_STATUSES:
-                    linked = case.doc["_id"]
-                    continue
-                return case, None
-        return None, linked
+            verdicts = [v for v in (assess(sighting, seen) for seen in case.sightings) if v is not None]
+            if not verdicts:
+                continue
+            best = max(verdicts, key=lambda v: (v.fuse, v.score))
+            status = case.doc["status"]
+            if best.fuse and status in CLOSED_STATUSES:
+                linked = case.doc["_id"]
+            elif best.fuse and match is None and status != "merged":
+                match, why = case, best
+            elif (best.fuse or best.suggest) and status not in FINISHED:
+                alike.append((case, best))
+        return match, why, None if match else linked, alike
 
     def _new_case(self, event: events_pb2.DepartmentEvent, sighting: Sighting, grid: dict[str, Any], severity: str,
                   entry: dict[str, Any], linked: str | None, now: datetime) -> dict[str, Any]:
@@ -550,6 +594,10 @@ class CaseStore:
             "handed_to": "",
             "result": "",
             "linked_case_id": linked or "",
+            "possible_duplicates": [],
+            "merged_into": "",
+            "merged_from": [],
+            "split_from": "",
             "rating": 0,
             "opened_at": now,
             "updated_at": now,
@@ -590,6 +638,9 @@ class CaseStore:
         if key and key in doc.get("applied", []):
             return Acted(doc, None, duplicate=True)
         transition = workflow.decide(doc, request, actor, now)
+        if transition.action in workflow.REARRANGING:  # merge, split: both cases' side in .merging
+            messages = await merging.carry_out(self, s, doc, request, transition, actor, now)
+            return Acted(await self.cases.find_one({"_id": case_id}, session=s), transition, messages)
         extra: list[dict[str, Any]] = []
         version = doc.get("version", 1) + 1
         if transition.action == "hand_over":
@@ -722,17 +773,32 @@ class CaseStore:
             doc["timeline"] = await self.timeline_of(doc)
         return doc
 
-    async def timeline_of(self, case: dict, records: list[dict] | None = None) -> list[dict]:
-        """The case's whole timeline, in the order of its versions: the entries of its document
+    async def timeline_of(self, case: dict, records: list[dict] | None = None, *,
+                          session: AsyncClientSession | None = None) -> list[dict]:
+        """The case's whole timeline: its own (:meth:`own_timeline`) and, interleaved by time, those
+        of the cases merged into it, each of their entries marked with ``origin_case_id``."""
+        own = await self.own_timeline(case, records, session=session)
+        if not case.get("merged_from"):
+            return own
+        return merging.interleave(own, await merging.merged_timelines(self, case, session=session))
+
+    async def own_timeline(self, case: dict, records: list[dict] | None = None, *,
+                           session: AsyncClientSession | None = None) -> list[dict]:
+        """The case's own timeline, in the order of its versions: the entries of its document
         and those kept on its events' records (``records``, as :meth:`events_of` answers; read
-        here when not given and the document lacks entries)."""
+        here when not given and the document lacks entries). A record that moved to another case
+        keeps its entry for the case it names in ``timeline_case``."""
         embedded = list(case.get("timeline", []))
         if case.get("version", 1) <= len(embedded):
             return embedded  # every change has its entry in the document
+        fields = {"timeline_entry": 1, "case_version": 1, "case_id": 1, "timeline_case": 1}
         if records is None:
-            cursor = self.events.find({"case_id": case["_id"]}, {"timeline_entry": 1, "case_version": 1})
-            records = [r async for r in cursor]
-        kept = [(r["case_version"], r["timeline_entry"]) for r in records if r.get("timeline_entry")]
+            records = await self.events.find({"case_id": case["_id"]}, fields, session=session).to_list()
+        seen = {r["_id"] for r in records}
+        records = [*records, *(r for r in await self.events.find({"timeline_case": case["_id"]}, fields,
+                                                                  session=session).to_list() if r["_id"] not in seen)]
+        kept = [(r["case_version"], r["timeline_entry"]) for r in records
+                if r.get("timeline_entry") and r.get("timeline_case", r.get("case_id")) == case["_id"]]
         return whole_timeline(embedded, kept)
 
     async def get_event(self, department: str, event_id: str) -> dict | None:

@@ -76,6 +76,13 @@ def case_to_proto(doc: dict[str, Any]) -> pb.Case:
     )
     for name in ("level_started_at", "opened_at", "due_at", "closed_at", "updated_at"):
         set_time(getattr(case, name), doc.get(name))
+    case.merged_into = doc.get("merged_into") or ""
+    case.merged_from.extend(doc.get("merged_from") or ())
+    case.split_from = doc.get("split_from") or ""
+    duplicates = sorted(doc.get("possible_duplicates") or (), key=lambda d: (-d.get("score", 0.0), d.get("case_id", "")))
+    case.possible_duplicates.extend(
+        pb.PossibleDuplicate(case_id=d["case_id"], score=d.get("score", 0.0), reasons=d.get("reasons") or ())
+        for d in duplicates)
     return case
 
 
@@ -83,7 +90,10 @@ def timeline_to_proto(entry: dict[str, Any]) -> pb.TimelineEntry:
     out = pb.TimelineEntry(
         rating=entry.get("rating", 0),
         **_texts(entry, "action", "actor", "role", "from_status", "to_status", "level", "note",
-                 "event_id", "from_level", "risk_level", "department", "result"),
+                 "event_id", "from_level", "risk_level", "department", "result", "other_case_id", "origin_case_id"),
+        event_ids=entry.get("event_ids") or (),
+        score=entry.get("score", 0.0),
+        reasons=entry.get("reasons") or (),
     )
     set_time(out.at, entry.get("at"))
     return out

@@ -1,4 +1,4 @@
-"""The correlation rule: when two events are one incident, and so one case.
+"""The correlation rule: when two events are one incident, and so one case, and when they may be.
 
 Two events belong to the same case when they map to the same grid, share the category
 family, and either
@@ -6,38 +6,60 @@ family, and either
 1. carry the same non-empty ``subject_id`` and occurred within :data:`SUBJECT_WINDOW` of
    each other; or
 2. lack a common subject, lie within :data:`NEAR_METRES` of each other, occurred within
-   :data:`NEAR_WINDOW`, and their summaries are near-duplicates: the RapidFuzz normalised
-   Indel similarity (``fuzz.ratio``) of the normalised summaries (NFKC, no whitespace or
-   punctuation) is at least :data:`SUMMARY_SIMILARITY` out of 100.
+   :data:`NEAR_WINDOW`, and their reports speak of the same thing: the *score* of
+   :func:`assess` is at least :data:`AUTO_FUSE`.
 
-:func:`same_incident` decides. The index keys below only narrow down which stored sightings it
-has to look at: every sighting that can be the same incident as a new one shares one of the new
-one's :func:`candidate_keys` (see :func:`cells_near` and :func:`window_of` for why), so a lookup
-by those keys finds all of them and, however many cases a grid holds, little else.
+The score of two events within that place and time is the text similarity of their summaries
+(:func:`.matching.similarity`: the matter's words weighed over the departments' boilerplate,
+synonyms as data) times ``0.5 + 0.5 × closeness``, closeness being the mean of
+``1 − distance / 100 m`` and ``1 − time apart / 24 h`` (no less than 0): the words must agree,
+and nearness in place and time tells reports of one incident, which come within metres and hours
+of each other, from a look-alike in the same compound the next day. Near-duplicate summaries
+(text similarity at least :data:`NEAR_DUPLICATE`) score their text similarity wherever they are
+in the 100 m and 48 hours. Between :data:`SUGGEST` and :data:`AUTO_FUSE`, or above it but of different
+families (a fight the police file as public order and the grid as a neighbour dispute), the two
+events' cases are each other's *possible duplicates*: someone who knows the grid decides, with
+one click (merge). A wrong merge costs more than a missed one, so :data:`AUTO_FUSE` is set for
+precision and :data:`SUGGEST` for recall; ``make eval-fusion`` measures both on the labelled set
+in ``tests/fusion_eval/`` (the figures are in the README's fusion section).
+
+:func:`assess` decides, with the reasons a timeline or a suggestion shows. The index keys below
+only narrow down which stored sightings it has to look at: every sighting that can be the same
+incident as a new one, or a possible duplicate of it, shares one of the new one's
+:func:`candidate_keys` (see :func:`cells_near` and :func:`window_of` for why), so a lookup by those
+keys finds all of them and, however many cases a grid holds, little else.
 """
 
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from rapidfuzz import fuzz
+from .matching import similarity
 
 SUBJECT_WINDOW = timedelta(days=7)
 NEAR_WINDOW = timedelta(hours=48)
 NEAR_METRES = 100.0
-SUMMARY_SIMILARITY = 80.0
+# The score at and above which two events of one family are fused, and at and above which their
+# cases are suggested as possible duplicates (see the module's docstring).
+AUTO_FUSE = 0.5
+SUGGEST = 0.2
+# How much nearness in place and time weighs against the words (see the module's docstring).
+NEARNESS_SHARE = 0.5
+# Reports of one incident mostly come within hours of each other: closeness in time falls to
+# nothing over this span (the place rule still compares events up to NEAR_WINDOW apart).
+CLOSE_IN_TIME = timedelta(hours=24)
+# Summaries at least this alike are one report told twice (a resubmission, a copy): the text
+# decides alone, anywhere in the place rule's 100 m and 48 hours.
+NEAR_DUPLICATE = 0.85
+# What a pair of events with a common subject scores.
+SAME_SUBJECT = 1.0
 EARTH_RADIUS_M = 6_371_008.8
 # The height of a correlation cell in degrees of latitude: about 111 m, more than NEAR_METRES.
 CELL_DEGREES = 0.001
 ROWS = round(180 / CELL_DEGREES)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-_PUNCT = re.compile(r"[\W_]+", re.UNICODE)
-
 
 @dataclass(frozen=True)
 class Sighting:
@@ -78,27 +100,74 @@ def metres_between(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
-def normalise_summary(text: str) -> str:
-    return _PUNCT.sub("", unicodedata.normalize("NFKC", text)).lower()
+@dataclass(frozen=True)
+class Verdict:
+    """What the rule says of two events: their score, why, and whether they are one incident
+    (``fuse``) or may be (``suggest``)."""
+
+    score: float
+    reasons: tuple[str, ...]
+    fuse: bool
+    suggest: bool
 
 
-def summary_similarity(a: str, b: str) -> float:
-    return fuzz.ratio(normalise_summary(a), normalise_summary(b))
+def _hours(apart: timedelta) -> str:
+    return f"{apart.total_seconds() / 3600:.1f} h apart"
+
+
+def _place(term: str) -> str:
+    """A place term of :mod:`.matching` as people write it: 楼3 → 3号楼, 单元2 → 2单元."""
+    for unit, written in (("单元", "{}单元"), ("楼", "{}号楼"), ("院", "{}号院"), ("室", "{}室")):
+        if term.startswith(unit):
+            return written.format(term[len(unit):])
+    return term
+
+
+def assess(a: Sighting, b: Sighting) -> Verdict | None:
+    """Whether ``a`` and ``b`` are one incident (:attr:`Verdict.fuse`) or may be
+    (:attr:`Verdict.suggest`), with the score and the reasons; None when the rule does not
+    compare them at all (other grids, or too far apart in place or time)."""
+    if a.grid_id != b.grid_id:
+        return None
+    apart = abs(a.time - b.time)
+    same_family = a.family == b.family
+    family = () if same_family else (f"families differ: {a.family} / {b.family}",)
+    if a.subject_id and a.subject_id == b.subject_id and apart <= SUBJECT_WINDOW:
+        reasons = ("same subject", _hours(apart), *family)
+        return Verdict(SAME_SUBJECT, reasons, fuse=same_family, suggest=not same_family)
+    if a.point is None or b.point is None or apart > NEAR_WINDOW:
+        return None
+    metres = metres_between(a.point, b.point)
+    if metres > NEAR_METRES:
+        return None
+    likeness = similarity(a.summary, b.summary)
+    closeness = ((1 - metres / NEAR_METRES) + max(0.0, 1 - apart / CLOSE_IN_TIME)) / 2
+    score = likeness.score * (1 - NEARNESS_SHARE + NEARNESS_SHARE * closeness)
+    if likeness.score >= NEAR_DUPLICATE:
+        score = max(score, likeness.score)
+    score = round(score, 3)
+    reasons = [f"{metres:.0f} m apart", _hours(apart)]
+    if likeness.matters:
+        reasons.append(f"same matter: {', '.join(likeness.matters)}")
+    if likeness.places:
+        reasons.append(f"same place: {', '.join(_place(p) for p in likeness.places)}")
+    if likeness.persons:
+        reasons.append(f"same person: {', '.join(likeness.persons)}")
+    if likeness.words:
+        reasons.append(f"shared words: {', '.join(likeness.words[:5])}")
+    if likeness.other_matter:
+        reasons.append("different matters")
+    if likeness.other_person:
+        reasons.append("different people")
+    reasons += family
+    fuse = same_family and score >= AUTO_FUSE
+    return Verdict(score, tuple(reasons), fuse=fuse, suggest=not fuse and score >= SUGGEST)
 
 
 def same_incident(a: Sighting, b: Sighting) -> bool:
-    if a.grid_id != b.grid_id or a.family != b.family:
-        return False
-    apart = abs(a.time - b.time)
-    if a.subject_id and a.subject_id == b.subject_id:
-        return apart <= SUBJECT_WINDOW
-    if a.point is None or b.point is None:
-        return False
-    return (
-        apart <= NEAR_WINDOW
-        and metres_between(a.point, b.point) <= NEAR_METRES
-        and summary_similarity(a.summary, b.summary) >= SUMMARY_SIMILARITY
-    )
+    """Whether the rule fuses ``a`` and ``b`` into one case."""
+    verdict = assess(a, b)
+    return verdict is not None and verdict.fuse
 
 
 # -- index keys: where to look for the sightings an event may be the same incident as ----------
@@ -184,12 +253,12 @@ def cell_key(cell: tuple[int, int]) -> str:
     return f"{cell[0]}:{cell[1]}"
 
 
-def near_key(grid_id: str, family: str, cell: tuple[int, int], window: int) -> str:
-    """The key a sighting is found by for the place rule: its grid, its family, its cell and its
-    48-hour window (``<grid>|<family>|<cell>|<window>``). Grid and family are part of the key, so
-    one look-up by the keys of a whole batch's events (whatever their grids and families) is
-    served by a single-field index."""
-    return f"{grid_id}|{family}|{cell_key(cell)}|{window}"
+def place_key(grid_id: str, cell: tuple[int, int], window: int) -> str:
+    """The key a sighting is found by for the place rule and for suggestions: its grid, its cell
+    and its 48-hour window (``<grid>|<cell>|<window>``), of every family (suggestions cross
+    families). The grid is part of the key, so one look-up by the keys of a whole batch's events
+    (whatever their grids) is served by a single-field index."""
+    return f"{grid_id}|{cell_key(cell)}|{window}"
 
 
 def subject_key(grid_id: str, family: str, subject_id: str, window: int) -> str:
@@ -205,7 +274,7 @@ def sighting_keys(sighting: Sighting) -> dict[str, str]:
     if sighting.point is not None:
         cell = cell_of(sighting.point)
         keys["cell"] = cell_key(cell)
-        keys["near_key"] = near_key(sighting.grid_id, sighting.family, cell, window_of(sighting.time, NEAR_WINDOW))
+        keys["place_key"] = place_key(sighting.grid_id, cell, window_of(sighting.time, NEAR_WINDOW))
     if sighting.subject_id:
         keys["subject_key"] = subject_key(sighting.grid_id, sighting.family, sighting.subject_id,
                                           window_of(sighting.time, SUBJECT_WINDOW))
@@ -214,9 +283,10 @@ def sighting_keys(sighting: Sighting) -> dict[str, str]:
 
 def candidate_keys(sighting: Sighting) -> tuple[list[str], list[str]]:
     """The place keys and the subject keys under which every stored sighting that can be the
-    same incident as ``sighting`` is found: the 3×3 block of cells (:func:`cells_near`) in the
-    48-hour window of ``sighting`` and the two beside it (27 keys), and its subject in its 7-day
-    window and the two beside it (3 keys; none without a subject), all of its grid and family.
+    same incident as ``sighting`` (or a possible duplicate) is found: the 3×3 block of cells
+    (:func:`cells_near`) in the 48-hour window of ``sighting`` and the two beside it (27 keys, of
+    its grid, any family), and its subject in its 7-day window and the two beside it (3 keys;
+    none without a subject; of its grid and family).
 
     A stored sighting with a common subject is found by the subject keys; one without is found
     by the place keys (the place rule needs both points and the same 48 hours).
@@ -225,7 +295,7 @@ def candidate_keys(sighting: Sighting) -> tuple[list[str], list[str]]:
     near: list[str] = []
     if sighting.point is not None:
         window = window_of(sighting.time, NEAR_WINDOW)
-        near = [near_key(grid_id, family, cell, w) for w in (window - 1, window, window + 1)
+        near = [place_key(grid_id, cell, w) for w in (window - 1, window, window + 1)
                 for cell in cells_near(sighting.point)]
     subject: list[str] = []
     if sighting.subject_id:

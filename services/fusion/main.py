@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from gridfusion.community.v1 import community_pb2, community_pb2_grpc
 from gridfusion.fusion.v1 import fusion_pb2 as pb
 from gridfusion.fusion.v1 import fusion_pb2_grpc as pb_grpc
@@ -14,7 +16,7 @@ from services.platform.clock import SystemClock
 from services.platform.runtime import Runtime, run
 from services.platform.settings import CommonSettings
 
-from . import reference_store
+from . import matching, reference_store
 from .cases import CaseStore
 from .community_api import CommunityServicer
 from .community_store import CommunityStore
@@ -60,6 +62,9 @@ async def serve() -> None:
         await reference_store.seed_synthetic(db)
     store = CaseStore(client, db)
     await store.ensure_indexes()
+    # The segmenter and the vocabulary of correlation load in about a second: now, not on the
+    # first event (in a thread, so the event loop keeps running).
+    await asyncio.to_thread(matching.warm_up)
     reference = ReferenceHolder(db)
     reference.listeners.append(lambda held: store.use_grids(held.grid_docs))
     await reference.refresh()

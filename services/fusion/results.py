@@ -6,6 +6,12 @@ the case as the ``report_result`` action of that department. The result id makes
 idempotent: a redelivered or re-published result changes nothing. A result the case cannot
 take (unknown case, not handed to that department, already answered) is dead-lettered with
 the reason.
+
+Hand-overs follow the surviving case: a result for a case merged into another (status
+``merged``) is applied to the case it was merged into, followed along ``merged_into`` to the
+case that carries the incident on (:func:`.merging.surviving`); when that case's state or
+department refuses it, it is dead-lettered with the reason like any other. A result already
+applied to the merged case before the merge stays a duplicate.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from services.platform.clock import Clock
 from services.platform.vocabulary import DEPARTMENTS
 
 from .cases import CaseStore
+from .merging import surviving
 from .outbox import Relay
 from .workflow import Actor, Refused, Request, reserved_actor
 
@@ -69,7 +76,8 @@ class ResultsHandler:
             actor = Actor(username=named, role="department", department=result.department)
             request = Request("report_result", note=result.note, result=result.result)
             try:
-                acted = await self.store.act(result.case_id, request, actor, self.clock.now(), key=f"result:{key}")
+                case_id = await surviving(self.store.cases, result.case_id, key=f"result:{key}")
+                acted = await self.store.act(case_id, request, actor, self.clock.now(), key=f"result:{key}")
             except Refused as refused:
                 outcomes.append(Outcome.dead(f"refused: {refused.reason}", stage="result"))
                 continue

@@ -3,8 +3,8 @@ compares a new event with.
 
 A sighting (collection ``sightings``) is keyed by its event's key (``<department>:<id>``) and
 carries its case, grid, family, subject, time, point and summary, the correlation cell of its
-point (``cell``) and the index keys of :mod:`.correlation` (``near_key``, ``subject_key``), which
-name the grid and family too. Each key has a single-field index, so the look-up of the
+point (``cell``) and the index keys of :mod:`.correlation` (``place_key``, naming the grid too;
+``subject_key``, naming grid and family). Each key has a single-field index, so the look-up of the
 :func:`~.correlation.candidate_keys` of every event of a fetched batch, whatever their grids
 and families, is a few index reads per kind of key (:func:`find`): it reads only the sightings in
 the events' places or of their subjects within a few windows of their times, however many cases
@@ -12,7 +12,9 @@ the grids hold. Fusion writes a sighting in the transaction that records its eve
 joins its case.
 
 Case documents of an older shape embedded their sightings (``sightings`` array);
-:func:`move_embedded` moves them here.
+:func:`move_embedded` moves them here. Sightings of an older shape carry a place key that names
+the family too (``near_key``), which the cross-family look-up for possible duplicates does not
+use: :func:`set_place_keys` gives them their ``place_key``.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ log = logging.getLogger(__name__)
 
 COLLECTION = "sightings"
 INDEXES = [
-    IndexModel([("near_key", ASCENDING)], name="near_key"),
+    IndexModel([("place_key", ASCENDING)], name="place_key"),
     IndexModel([("subject_key", ASCENDING)], name="subject_key"),
     IndexModel([("case_id", ASCENDING)], name="case"),
 ]
@@ -63,7 +65,7 @@ def queries(near: list[str], subject: list[str], *, size: int | None = None) -> 
     grids and families: the keys name them): per kind of key, a piece of at most ``size`` (else
     :data:`KEYS_PER_QUERY`) of its keys each, every one exactly the field of its index (``$in`` the keys) and nothing else, so
     that the server answers it from the index."""
-    return [{name: {"$in": piece}} for name, keys in (("near_key", near), ("subject_key", subject))
+    return [{name: {"$in": piece}} for name, keys in (("place_key", near), ("subject_key", subject))
             for piece in pieces(sorted(set(keys)), size or KEYS_PER_QUERY)]
 
 
@@ -118,3 +120,28 @@ async def move_embedded(db: AsyncDatabase, *, batch: int = MOVE_BATCH) -> int:
     if moved:
         log.info("embedded sightings moved to their collection", extra={"database": db.name, "cases": moved})
     return moved
+
+
+async def set_place_keys(db: AsyncDatabase, *, batch: int = MOVE_BATCH) -> int:
+    """Give the sightings of the older shape (a ``near_key``, no ``place_key``) their place key, and
+    drop the old one; answers how many. Safe to run again and from several replicas at once (each
+    write sets what the sighting's own fields give)."""
+    store = db[COLLECTION]
+    done = 0
+    writes: list[UpdateOne] = []
+    async for doc in store.find({"near_key": {"$exists": True}}):
+        keys = sighting_keys(sighting_of(doc))
+        update: dict[str, Any] = {"$unset": {"near_key": ""}}
+        if "place_key" in keys:
+            update["$set"] = {"place_key": keys["place_key"]}
+        writes.append(UpdateOne({"_id": doc["_id"]}, update))
+        if len(writes) >= batch:
+            await store.bulk_write(writes, ordered=False)
+            done += len(writes)
+            writes.clear()
+    if writes:
+        await store.bulk_write(writes, ordered=False)
+        done += len(writes)
+    if done:
+        log.info("sightings given their place keys", extra={"database": db.name, "sightings": done})
+    return done

@@ -20,6 +20,8 @@ handed_over/department report_result (→ result_reported/street)
 result_reported/street close, hand_over (again, when the result does not settle it)
 resolved/<level>      close
 closed/<level>        feedback (once per closure), reopen (→ reopened/grid)
+any open status       merge (``into`` another open case: this one → merged), split (``event_ids``
+                      to a new case, or back to the case merged in that had exactly them)
 ====================  =========================================================================
 
 Who may act (:data:`ROLES`): the centre holding the case at its level accepts, resolves and
@@ -31,6 +33,16 @@ return visit; the county supervises and may escalate, assess, hand over, close a
 anything. Scope narrows all of it: a grid's staff act on their own grid only, a community or
 street centre on its own subtree, a department on the cases handed to it while they are there
 (the one rule of who sees what: :mod:`services.platform.scope`).
+
+Merge and split (:data:`REARRANGERS`, carried out by :mod:`.merging`) rearrange which events
+make a case rather than move it round the loop: one incident reported as two cases is merged
+(the case closes as ``merged`` and its events, departments and timeline go on in the case it was
+merged into, which keeps its status, level and deadline), two incidents in one case are split
+(the events named leave for a case of their own). Either is open to whoever holds the case at
+its level and the levels above — at grid level the grid's staff, the community and street
+centres and the county; at community level the community, the street and the county; at street
+level the street and the county; a case handed to a department the street centre and the county
+(not the department) — on an open case only, and for a merge on both cases.
 
 Deadlines (:mod:`.deadlines`) run per level; an overdue case at grid or community level is
 escalated one level by :func:`auto_escalation`; at street or department level it is marked
@@ -137,6 +149,19 @@ TRANSITIONS: Mapping[str, Mapping[tuple[str, str], Step]] = {
     },
 }
 
+# The actions that rearrange a case's events instead of moving it round the loop: any open status
+# allows them, and who may is the level's holder and the levels above (a department excepted: the
+# street centre decides about what it handed over).
+REARRANGING = ("merge", "split")
+REARRANGERS: Mapping[str, tuple[str, ...]] = {
+    "grid": (*GRID_STAFF, "community", "street", "county"),
+    "community": ("community", "street", "county"),
+    "street": ("street", "county"),
+    "department": ("street", "county"),
+}
+# How many events one split may name.
+SPLIT_MAX = 1000
+
 
 def allowed_roles(action: str, status: str, level: str) -> tuple[str, ...]:
     """The roles that may take ``action`` on a case in ``status`` at ``level``."""
@@ -157,6 +182,8 @@ def allowed_roles(action: str, status: str, level: str) -> tuple[str, ...]:
         return (*GRID_STAFF, "county")
     if action == "reopen":
         return ("secretary", "community", "street", "county")
+    if action in REARRANGING:
+        return REARRANGERS.get(level, ()) if status not in FINISHED else ()
     return ()
 
 
@@ -178,6 +205,8 @@ class Request:
     risk_level: str = ""
     rating: int = 0
     result: str = ""
+    into: str = ""  # merge: the case this one is merged into
+    event_ids: tuple[str, ...] = ()  # split: the events that leave for a case of their own
 
 
 class Refused(Exception):
@@ -212,7 +241,7 @@ class Transition:
 CHANGE_OF = {
     "accept": "accepted", "resolve_on_site": "resolved", "escalate": "escalated", "assess": "assessed",
     "hand_over": "handed_over", "report_result": "result_reported", "close": "closed", "feedback": "rated",
-    "reopen": "reopened", "overdue": "overdue",
+    "reopen": "reopened", "overdue": "overdue", "merge": "merged", "split": "split",
 }
 CHANGES = ("opened", "updated", *CHANGE_OF.values())
 
@@ -233,6 +262,12 @@ def _check_arguments(request: Request) -> None:
         raise Refused("invalid", "feedback needs rating, an integer from 1 to 5", "rating")
     if action in ("resolve_on_site", "reopen") and not request.note.strip():
         raise Refused("invalid", f"{action} needs a note saying {'what was done' if action == 'resolve_on_site' else 'why'}", "note")
+    if action == "merge" and not request.into.strip():
+        raise Refused("invalid", "merge needs into, the id of the case to merge this one into", "into")
+    if action == "split" and not request.event_ids:
+        raise Refused("invalid", "split needs event_ids, the events that leave for a case of their own", "event_ids")
+    if action == "split" and len(request.event_ids) > SPLIT_MAX:
+        raise Refused("invalid", f"split takes at most {SPLIT_MAX} events", "event_ids")
 
 
 def refusal(case: Mapping[str, Any], action: str, actor: Actor) -> Refused | None:
@@ -240,6 +275,8 @@ def refusal(case: Mapping[str, Any], action: str, actor: Actor) -> Refused | Non
     if not sees_case(actor, case):
         return Refused("not_found", f"no case {case.get('_id', '')!r} in your scope")
     status, level = case["status"], case["level"]
+    if action in REARRANGING:
+        return _rearranging_refusal(case, action, actor)
     if (status, level) not in TRANSITIONS[action]:
         allowed = sorted({a for a, table in TRANSITIONS.items() if (status, level) in table})
         return Refused(
@@ -257,9 +294,21 @@ def refusal(case: Mapping[str, Any], action: str, actor: Actor) -> Refused | Non
     return None
 
 
+def _rearranging_refusal(case: Mapping[str, Any], action: str, actor: Actor) -> Refused | None:
+    status, level = case["status"], case["level"]
+    if status in FINISHED:
+        return Refused("state", f"cannot {action} a case that is {status}: only an open case can take {action}")
+    roles = REARRANGERS.get(level, ())
+    if actor.role not in roles:
+        return Refused("role", f"role {actor.role!r} may not {action} a case at {level} level; allowed: {', '.join(roles)}")
+    return None
+
+
 def available_actions(case: Mapping[str, Any], actor: Actor) -> tuple[str, ...]:
-    """The actions ``actor`` may take on ``case`` now — what a dashboard offers, from the same table."""
-    return tuple(a for a in ACTIONS if refusal(case, a, actor) is None)
+    """The actions ``actor`` may take on ``case`` now — what a dashboard offers, from the same table
+    (split only when the case has more than one event: one must stay)."""
+    return tuple(a for a in ACTIONS if refusal(case, a, actor) is None
+                 and (a != "split" or len(case.get("event_ids", ())) > 1))
 
 
 def decide(case: Mapping[str, Any], request: Request, actor: Actor, now: datetime) -> Transition:
@@ -270,13 +319,15 @@ def decide(case: Mapping[str, Any], request: Request, actor: Actor, now: datetim
     actor's role does (role), the action carries what it needs (invalid).
     """
     action = request.action
-    if action not in TRANSITIONS:
+    if action not in TRANSITIONS and action not in REARRANGING:
         raise Refused("invalid", f"unknown action {action!r}; one of {', '.join(ACTIONS)}", "action")
     refused = refusal(case, action, actor)
     if refused is not None:
         raise refused
     _check_arguments(request)
     status, level = case["status"], case["level"]
+    if action in REARRANGING:
+        return _rearranging(case, request, actor, now)
     step = TRANSITIONS[action][(status, level)]
 
     family = case["family"]
@@ -307,6 +358,29 @@ def decide(case: Mapping[str, Any], request: Request, actor: Actor, now: datetim
     if action == "close":
         sets["closed_at"] = now
     return Transition(action, status, level, step.to_status, step.to_level, sets, entry)
+
+
+def _rearranging(case: Mapping[str, Any], request: Request, actor: Actor, now: datetime) -> Transition:
+    """What a merge or split changes on the case it is taken on (the other case's side, the events
+    and the new case are :mod:`.merging`'s): a merge closes it as ``merged`` with no deadline and
+    keeps where it stood (``before_merge``) for a split that restores it; a split leaves its status
+    and level alone."""
+    action, status, level = request.action, case["status"], case["level"]
+    entry: dict[str, Any] = {
+        "at": now, "action": action, "actor": actor.username, "role": actor.role,
+        "from_status": status, "from_level": level, "level": level, "note": request.note.strip(),
+    }
+    if action == "split":
+        entry["to_status"] = status
+        return Transition(action, status, level, status, level, {"updated_at": now}, entry)
+    into = request.into.strip()
+    if into == case.get("_id"):
+        raise Refused("invalid", "a case cannot be merged into itself", "into")
+    entry.update(to_status="merged", other_case_id=into)
+    before = {name: case.get(name) for name in ("status", "level", "level_started_at", "due_at", "overdue")}
+    sets = {"status": "merged", "updated_at": now, "merged_into": into, "due_at": None, "overdue": False,
+            "before_merge": before, "possible_duplicates": []}
+    return Transition(action, status, level, "merged", level, sets, entry)
 
 
 def level_deadline(level: str, family: str, risk_level: str = "") -> timedelta:

@@ -91,7 +91,7 @@ ROLES, ROLE_LABELS = _codes_and_labels(vpb.Role.DESCRIPTOR)
 STATUSES, STATUS_LABELS = _codes_and_labels(vpb.CaseStatus.DESCRIPTOR)
 # Statuses with no clock running and nothing left to do but feedback or reopen: out of the loop.
 # ``status=open`` in a case list means any other status.
-FINISHED: tuple[str, ...] = ("resolved", "closed")
+FINISHED: tuple[str, ...] = ("resolved", "closed", "merged")
 OPEN_STATUSES: tuple[str, ...] = tuple(s for s in STATUSES if s not in FINISHED)
 LEVELS, LEVEL_LABELS = _codes_and_labels(vpb.Level.DESCRIPTOR)
 ACTIONS, ACTION_LABELS = _codes_and_labels(vpb.Action.DESCRIPTOR)

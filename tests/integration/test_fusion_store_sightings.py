@@ -3,7 +3,8 @@
 The correlation rule still decides at its edges (a subject 6 days apart, a place 90 m and
 48 hours apart fuse; 110 m or 49 hours do not); a new event's candidates are read through the
 sightings' indexes, however many other cases its grid and family hold; sightings embedded in case
-documents of the older shape are moved into their collection on start; and a case joined by
+documents of the older shape are moved into their collection on start, and sightings of the older
+shape get the place key that finds them across families; and a case joined by
 10,000 events stays a small document.
 """
 
@@ -111,6 +112,21 @@ def items(resolver: GridResolver, events: list[events_pb2.DepartmentEvent]) -> l
 
 async def fuse(store: CaseStore, resolver: GridResolver, e: events_pb2.DepartmentEvent) -> Fused:
     return await store.fuse(e, items(resolver, [e])[0][1], NOW)
+
+
+async def test_sightings_of_the_older_shape_get_their_place_key_on_start(store, resolver) -> None:
+    opened = await fuse(store, resolver, event("k1", point=CENTRE, category="environment.noise",
+                                               summary="8号楼深夜装修噪音扰民"))
+    key = (await store.sightings.find_one({"case_id": opened.case_id}))["place_key"]
+    await store.sightings.update_many({}, {"$unset": {"place_key": ""}, "$set": {"near_key": "older|shape"}})
+    await store.ensure_indexes()
+    await store.ensure_indexes()  # again: nothing left to do
+    doc = await store.sightings.find_one({"case_id": opened.case_id})
+    assert doc["place_key"] == key and "near_key" not in doc
+    again = await fuse(store, resolver, event("k2", department="police_assistant", category="environment.noise",
+                                              point=towards(CENTRE, 20.0, 90.0), summary="接警：8号楼有人深夜装修，噪音很大",
+                                              time=T0 + timedelta(hours=1)))
+    assert again.case_id == opened.case_id
 
 
 # -- the rule at its edges, through the stored sightings ----------------------------------------
@@ -235,7 +251,7 @@ async def test_embedded_sightings_move_to_their_collection_and_still_correlate(s
     moved = {d["_id"]: d async for d in store.sightings.find({"case_id": opened.case_id})}
     assert set(moved) == {"petition:o1", "legal_aid:o2"}
     assert {sighting_store.sighting_of(d).to_doc()["event_id"] for d in moved.values()} == set(moved)
-    assert all(d["near_key"] and d["subject_key"] and d["cell"] for d in moved.values())
+    assert all(d["place_key"] and d["subject_key"] and d["cell"] for d in moved.values())
 
     # Later events find the case through the moved sightings: by subject, and by place.
     by_subject = await fuse(store, resolver, event("o3", department="civil_affairs", subject="P-old", point=site(4),

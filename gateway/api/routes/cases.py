@@ -13,13 +13,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from google.protobuf.json_format import MessageToDict
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.platform.vocabulary import (
     ACTION_LABELS,
     ACTIONS,
     CASE_NOTE_MAX,
     DEPARTMENTS,
+    ID_MAX,
     RISK_LEVELS,
     SEVERITY_FROM_PROTO,
 )
@@ -73,6 +74,11 @@ def case_json(case: fpb.Case, state: GatewayState, *, masked: bool = True) -> di
         "result": shown(case.result, masked) or None,
         "overdue": case.overdue,
         "version": case.version or None,
+        "possible_duplicates": [{"case_id": d.case_id, "score": d.score, "reasons": list(d.reasons)}
+                                for d in case.possible_duplicates],
+        "merged_into": case.merged_into or None,
+        "merged_from": list(case.merged_from),
+        "split_from": case.split_from or None,
     }
 
 
@@ -188,6 +194,9 @@ async def get_case(case_id: str, state: State, caller: Caller, purpose: Purpose 
             to_status=t.to_status or None, level=t.level or None, note=shown(t.note, masked) or None,
             event_id=t.event_id or None, from_level=t.from_level or None, department=t.department or None,
             risk_level=t.risk_level or None, rating=t.rating or None, result=shown(t.result, masked) or None,
+            other_case_id=t.other_case_id or None, origin_case_id=t.origin_case_id or None,
+            event_ids=list(t.event_ids) or None, score=t.score if t.reasons else None,
+            reasons=list(t.reasons) or None,
         )
         for t in detail.timeline
     ]
@@ -203,6 +212,11 @@ async def get_case(case_id: str, state: State, caller: Caller, purpose: Purpose 
                       timeline=timeline, allowed_actions=list(detail.allowed_actions))
 
 
+# How long one name of an event in a split may be, and how many a split may name.
+EVENT_REF_MAX = 300
+SPLIT_MAX = 1000
+
+
 class CaseAction(BaseModel):
     """One step of the closed loop (闭合循环) on a case."""
 
@@ -214,21 +228,30 @@ class CaseAction(BaseModel):
     risk_level: Literal[RISK_LEVELS] | None = Field(None, description="assess: the judged risk (风险评估)")
     rating: int | None = Field(None, ge=1, le=5, description="feedback: the resident's rating, 1 to 5")
     result: str | None = Field(None, max_length=CASE_NOTE_MAX, description="report_result: the department's handling result")
+    into: str | None = Field(None, min_length=1, max_length=ID_MAX,
+                             description="merge: the open case this one is merged into (this one closes as merged)")
+    event_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=EVENT_REF_MAX)]] | None = Field(
+        None, min_length=1, max_length=SPLIT_MAX,
+        description="split: the events that leave for a new case, each `<department>:<event_id>` as in the case's "
+                    "`event_ids` or the bare id when one department used it in the case; at least one must stay "
+                    "(the events of a case merged into this one, exactly, restore it)")
 
 
 @router.post(
     "/{case_id}/actions", response_model=Case,
-    summary="Move a case round the closed loop; 409 when its state refuses the action, 403 when your role does",
+    summary="Move a case round the closed loop, merge it into another or split events off it; 409 when its "
+            "state refuses the action, 403 when your role does",
     responses={403: {"description": "the caller's role may not take this action now"},
-               404: {"description": "no such case in the caller's scope"},
-               409: {"description": "the case's state does not allow this action"}},
+               404: {"description": "no such case in the caller's scope (merge: nor the case `into` names)"},
+               409: {"description": "the case's state does not allow this action (merge: nor the other case's)"},
+               422: {"description": "a field the action needs is missing or invalid (named in the detail)"}},
 )
 async def act_on_case(case_id: str, body: CaseAction, state: State, caller: Caller) -> Case:
     case = await state.peers.fusion.ActOnCase(
         fpb.ActOnCaseRequest(
             case_id=case_id, action=body.action, note=body.note, department=body.department or "",
             risk_level=body.risk_level or "", rating=body.rating or 0, result=body.result or "",
-            actor=caller.actor(),
+            into=body.into or "", event_ids=body.event_ids or [], actor=caller.actor(),
         ),
         timeout=state.settings.rpc_timeout_seconds,
     )

@@ -1,5 +1,6 @@
-"""The correlation rule (DESIGN "Correlation rule"): both branches and a near miss on every condition;
-the cells and time windows of the index keys that find a new event's candidates."""
+"""The correlation rule (DESIGN "Correlation rule"): both branches and a near miss on every condition,
+the two thresholds (fuse, suggest) and their reasons; the cells and time windows of the index keys
+that find a new event's candidates."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.fusion.correlation import (
+    AUTO_FUSE,
     CELL_DEGREES,
     EARTH_RADIUS_M,
     EPOCH,
     NEAR_METRES,
     NEAR_WINDOW,
     SUBJECT_WINDOW,
-    SUMMARY_SIMILARITY,
+    SUGGEST,
     Sighting,
+    assess,
     candidate_keys,
     cell_of,
     cells_near,
@@ -26,7 +29,6 @@ from services.fusion.correlation import (
     metres_between,
     same_incident,
     sighting_keys,
-    summary_similarity,
     window_of,
 )
 
@@ -53,7 +55,7 @@ def both_ways(a: Sighting, b: Sighting) -> bool:
 
 def test_the_thresholds_are_the_designs() -> None:
     assert (SUBJECT_WINDOW, NEAR_WINDOW, NEAR_METRES) == (timedelta(days=7), timedelta(hours=48), 100.0)
-    assert SUMMARY_SIMILARITY == 80.0
+    assert 0 < SUGGEST < AUTO_FUSE < 1
 
 
 def test_distance_is_great_circle_metres() -> None:
@@ -92,12 +94,47 @@ def test_near_duplicate_reports_without_subject_are_one_incident() -> None:
     a = sighting()
     b = sighting(event_id="e2", time=T0 + NEAR_WINDOW, point=north(HERE, NEAR_METRES - 0.5),
                  summary="邻里因楼道堆放杂物引发纠纷，多次协商未果")
-    assert summary_similarity(a.summary, b.summary) >= SUMMARY_SIMILARITY
     assert both_ways(a, b)
 
 
-def test_punctuation_width_and_spacing_do_not_change_the_similarity() -> None:
-    assert summary_similarity("邻里纠纷：楼道 堆放杂物！", "邻里纠纷,楼道堆放杂物") == 100.0
+def test_one_incident_in_three_departments_words_is_fused_with_its_reasons() -> None:
+    grid = sighting(summary="3号楼两户居民因车位占用发生争执，网格员已到场劝解")
+    petition = sighting(event_id="e2", time=T0 + timedelta(hours=3), point=north(HERE, 40),
+                        summary="来访反映邻居长期占用其3号楼下固定停车位，多次协商未果")
+    assert both_ways(grid, petition)
+    verdict = assess(grid, petition)
+    assert verdict.score >= AUTO_FUSE
+    assert "40 m apart" in verdict.reasons and "3.0 h apart" in verdict.reasons
+    assert any(r.startswith("same matter:") and "停车" in r for r in verdict.reasons)
+    assert "same place: 3号楼" in verdict.reasons
+
+
+def test_a_look_alike_in_the_same_building_is_neither_fused_nor_suggested() -> None:
+    parking = sighting(summary="3号楼两户居民因车位占用发生争执，网格员已到场劝解")
+    noise = sighting(event_id="e2", time=T0 + timedelta(hours=2), point=north(HERE, 10),
+                     summary="3号楼两户居民因装修噪音发生争执")
+    verdict = assess(parking, noise)
+    assert not verdict.fuse and not verdict.suggest
+    assert "different matters" in verdict.reasons
+
+
+def test_the_same_incident_filed_under_another_family_is_suggested_not_fused() -> None:
+    grid = sighting(summary="网格员巡查发现小区内两名男子因停车问题发生口角推搡")
+    police = sighting(event_id="e2", family="public_order", time=T0 + timedelta(hours=1), point=north(HERE, 30),
+                      summary="接警：小区内两名男子因停车问题发生口角并推搡")
+    verdict = assess(grid, police)
+    assert verdict.score >= AUTO_FUSE
+    assert not verdict.fuse and verdict.suggest
+    assert "families differ: dispute / public_order" in verdict.reasons
+
+
+def test_between_the_thresholds_is_a_suggestion() -> None:
+    a = sighting(summary="3号楼两户居民因车位占用发生争执")
+    b = sighting(event_id="e2", time=T0 + timedelta(hours=30), point=north(HERE, 80),
+                 summary="接警：两名男子因停车问题发生口角推搡")
+    verdict = assess(a, b)
+    assert SUGGEST <= verdict.score < AUTO_FUSE
+    assert verdict.suggest and not verdict.fuse and not same_incident(a, b)
 
 
 def test_one_subject_missing_still_correlates_by_place() -> None:
@@ -128,13 +165,16 @@ def test_near_misses_on_every_condition_are_not_one_incident(change: dict) -> No
     assert not both_ways(sighting(), sighting(event_id="e2", **change))
 
 
-def test_summary_similarity_threshold_is_the_boundary() -> None:
-    a = "甲乙丙丁戊己庚辛壬癸"
-    assert summary_similarity(a, "甲乙丙丁戊己庚辛壬X") == 90.0
-    assert summary_similarity(a, "甲乙丙丁戊己庚辛XX") == 80.0
-    assert summary_similarity(a, "甲乙丙丁戊己庚XXX") == 70.0
-    assert both_ways(sighting(summary=a), sighting(event_id="e2", summary="甲乙丙丁戊己庚辛XX"))
-    assert not both_ways(sighting(summary=a), sighting(event_id="e2", summary="甲乙丙丁戊己庚XXX"))
+def test_nearness_in_place_and_time_raises_the_score_but_not_of_near_duplicates() -> None:
+    a = sighting(summary="3号楼两户居民因车位占用发生争执")
+    b = sighting(event_id="e2", summary="接警：两名男子因停车问题发生口角推搡")
+    same = assess(a, b).score
+    farther = assess(a, replace(b, point=north(HERE, 90))).score
+    later = assess(a, replace(b, time=T0 + timedelta(hours=20))).score
+    assert same > farther and same > later
+    assert assess(a, replace(b, point=north(HERE, NEAR_METRES + 1))) is None
+    twice = replace(a, event_id="e2", time=T0 + NEAR_WINDOW, point=north(HERE, NEAR_METRES - 1))
+    assert assess(a, twice).score == 1.0
 
 
 def test_sightings_round_trip_through_documents() -> None:
@@ -234,25 +274,28 @@ def test_a_stored_sighting_the_rule_accepts_is_under_a_candidate_key(change: dic
     assert both_ways(stored, new)
     near, subject = candidate_keys(new)
     keys = sighting_keys(stored)
-    assert keys.get("near_key") in near or keys.get("subject_key") in subject
+    assert keys.get("place_key") in near or keys.get("subject_key") in subject
     assert len(near) == (27 if new.point else 0) and len(subject) == (3 if new.subject_id else 0)
 
 
 def test_a_sighting_without_point_or_subject_has_no_keys() -> None:
     bare = sighting(point=None)
     assert sighting_keys(bare) == {} and candidate_keys(bare) == ([], [])
-    assert set(sighting_keys(sighting(subject_id="P1"))) == {"cell", "near_key", "subject_key"}
+    assert set(sighting_keys(sighting(subject_id="P1"))) == {"cell", "place_key", "subject_key"}
 
 
-def test_the_keys_name_grid_and_family() -> None:
-    """One look-up by the keys of a batch's events finds only sightings of each event's own grid
-    and family: a sighting of another grid or family at the same place, subject and time is
-    under none of an event's candidate keys."""
+def test_place_keys_name_the_grid_and_subject_keys_grid_and_family() -> None:
+    """One look-up by the keys of a batch's events finds only sightings of each event's own grid,
+    of any family by place (a possible duplicate may be of another family) and of its own family
+    by subject: a sighting of another grid at the same place, subject and time is under none of an
+    event's candidate keys."""
     new = sighting(event_id="e1", subject_id="P1")
     near, subject = candidate_keys(new)
-    assert all(k.startswith("370921001001001|dispute|") for k in near + subject)
-    for other in (replace(new, event_id="e0", grid_id="370921001001002"), replace(new, event_id="e0", family="livelihood")):
-        keys = sighting_keys(other)
-        assert keys["near_key"] not in near and keys["subject_key"] not in subject
+    assert all(k.startswith("370921001001001|") for k in near)
+    assert all(k.startswith("370921001001001|dispute|") for k in subject)
+    other_grid = sighting_keys(replace(new, event_id="e0", grid_id="370921001001002"))
+    assert other_grid["place_key"] not in near and other_grid["subject_key"] not in subject
+    other_family = sighting_keys(replace(new, event_id="e0", family="livelihood"))
+    assert other_family["place_key"] in near and other_family["subject_key"] not in subject
     keys = sighting_keys(replace(new, event_id="e0"))
-    assert keys["near_key"] in near and keys["subject_key"] in subject
+    assert keys["place_key"] in near and keys["subject_key"] in subject

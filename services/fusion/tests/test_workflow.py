@@ -84,6 +84,8 @@ ARGS = {
     "feedback": {"rating": 5},
     "resolve_on_site": {"note": "当场调解"},
     "reopen": {"note": "居民不满意"},
+    "merge": {"into": "C2"},
+    "split": {"event_ids": ("petition:e1",)},
 }
 
 
@@ -104,6 +106,7 @@ def case(status: str = "reported", level: str = "grid", **extra) -> dict:
         "_id": "C1", "grid_id": GRID, "community_id": COMMUNITY, "street_id": STREET, "family": "dispute",
         "status": status, "level": level, "departments": ["petition", "civil_affairs"], "handed_to": "", "risk_level": "",
         "rating": 0, "due_at": NOW + timedelta(hours=1), "version": 3,
+        "event_ids": ["petition:e1", "civil_affairs:e2"],
     }
     if level == "department" or status == "result_reported":
         doc["handed_to"] = "civil_affairs"
@@ -120,7 +123,7 @@ def test_the_module_table_is_the_specification() -> None:
     assert got == EXPECTED
 
 
-@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("action", list(workflow.TRANSITIONS))
 @pytest.mark.parametrize("status,level", PAIRS)
 def test_every_transition_is_allowed_or_refused_with_its_reason(action: str, status: str, level: str) -> None:
     """Each action on each status and level, by each role (54 pairs of state × 9 actions × 6 roles)."""
@@ -326,5 +329,81 @@ def test_available_actions_are_exactly_the_ones_decide_accepts(status: str, leve
 
 
 def test_a_secretary_is_offered_the_grid_level_steps_of_a_reported_case() -> None:
-    assert workflow.available_actions(case("reported", "grid"), actor("secretary")) == ("accept", "resolve_on_site", "escalate")
+    assert workflow.available_actions(case("reported", "grid"), actor("secretary")) == (
+        "accept", "resolve_on_site", "escalate", "merge", "split")
     assert workflow.available_actions(case("closed", "grid", rating=4), actor("secretary")) == ("reopen",)
+
+
+# -- merge and split: who may, on what -------------------------------------------------------------
+
+# Written out independently of the module: level → the roles that may merge or split there.
+REARRANGERS = {
+    "grid": ("secretary", "worker", "community", "street", "county"),
+    "community": ("community", "street", "county"),
+    "street": ("street", "county"),
+    "department": ("street", "county"),
+}
+
+
+@pytest.mark.parametrize("action", ["merge", "split"])
+@pytest.mark.parametrize("status,level", PAIRS)
+def test_merge_and_split_by_the_holder_and_the_levels_above_on_open_cases(action: str, status: str, level: str) -> None:
+    doc = case(status, level)
+    for role in ROLES:
+        who = actor(role)
+        if not sees_case(who, doc):
+            with pytest.raises(Refused) as refused:
+                decide(doc, Request(action, **ARGS[action]), who, NOW)
+            assert refused.value.kind == "not_found"
+            continue
+        if status in ("resolved", "closed", "merged"):
+            with pytest.raises(Refused) as refused:
+                decide(doc, Request(action, **ARGS[action]), who, NOW)
+            assert refused.value.kind == "state" and f"cannot {action} a case that is {status}" in refused.value.reason
+            continue
+        if role not in REARRANGERS[level]:
+            with pytest.raises(Refused) as refused:
+                decide(doc, Request(action, **ARGS[action]), who, NOW)
+            assert refused.value.kind == "role" and f"may not {action} a case at {level} level" in refused.value.reason
+            continue
+        t = decide(doc, Request(action, **ARGS[action], note="同一事件"), who, NOW)
+        assert t.change == {"merge": "merged", "split": "split"}[action]
+        assert (t.entry["action"], t.entry["actor"], t.entry["role"], t.entry["note"]) == (action, f"{role}-user", role, "同一事件")
+        assert workflow.allowed_roles(action, status, level) == REARRANGERS[level]
+
+
+def test_a_merge_closes_the_case_as_merged_keeping_where_it_stood() -> None:
+    doc = case("escalated", "community", level_started_at=NOW - timedelta(hours=2))
+    t = decide(doc, Request("merge", into="C9"), actor("community"), NOW)
+    assert (t.to_status, t.to_level) == ("merged", "community")
+    assert t.set["status"] == "merged" and t.set["merged_into"] == "C9" and t.set["due_at"] is None
+    assert t.set["before_merge"] == {"status": "escalated", "level": "community", "overdue": None,
+                                     "level_started_at": NOW - timedelta(hours=2), "due_at": NOW + timedelta(hours=1)}
+    assert t.entry["other_case_id"] == "C9" and t.entry["to_status"] == "merged"
+    # Split leaves the status and level alone (the events and the new case are merging's).
+    t = decide(doc, Request("split", event_ids=("e1",)), actor("community"), NOW)
+    assert (t.to_status, t.to_level) == ("escalated", "community") and "status" not in t.set
+
+
+@pytest.mark.parametrize(
+    "action,args,field",
+    [
+        ("merge", {}, "into"),
+        ("merge", {"into": "  "}, "into"),
+        ("merge", {"into": "C1"}, "into"),  # into itself
+        ("split", {}, "event_ids"),
+        ("split", {"event_ids": tuple(f"e{i}" for i in range(1001))}, "event_ids"),
+    ],
+)
+def test_merge_and_split_name_a_missing_or_bad_field(action: str, args: dict, field: str) -> None:
+    with pytest.raises(Refused) as refused:
+        decide(case(), Request(action, **args), actor("secretary"), NOW)
+    assert (refused.value.kind, refused.value.field) == ("invalid", field)
+
+
+def test_split_is_offered_only_when_an_event_can_stay() -> None:
+    assert "split" not in workflow.available_actions(case(event_ids=["petition:e1"]), actor("street"))
+    assert "split" in workflow.available_actions(case(), actor("street"))
+    assert workflow.available_actions(case("handed_over", "department"), actor("department")) == ("report_result",)
+    assert workflow.available_actions(case("merged", "grid"), actor("county")) == ()
+    assert {"merge", "split"} <= set(workflow.available_actions(case("handed_over", "department"), actor("street")))

@@ -20,7 +20,7 @@ def test_the_words_are_those_of_the_gateway_contract() -> None:
     assert v.ROLES == ("county", "street", "community", "secretary", "worker", "member", "resident", "department")
     assert v.LEVELS == ("grid", "community", "street", "department")
     assert v.ACTIONS == ("accept", "resolve_on_site", "escalate", "assess", "hand_over", "report_result", "close",
-                         "feedback", "reopen")
+                         "feedback", "reopen", "merge", "split")
     assert v.RISK_LEVELS == v.SEVERITIES
 
 

@@ -195,7 +195,7 @@ class FusedEvent(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., status: _Optional[str] = ..., case_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., reason: _Optional[str] = ..., department: _Optional[str] = ..., category: _Optional[str] = ..., fused_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event: _Optional[_Union[_events_pb2.DepartmentEvent, _Mapping]] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_id", "grid_id", "category", "status", "level", "departments", "event_ids", "opened_at", "due_at", "closed_at", "summary", "severity", "subject_id", "risk_level", "handed_to", "linked_case_id", "rating", "updated_at", "community_id", "street_id", "version", "overdue", "result", "level_started_at")
+    __slots__ = ("case_id", "grid_id", "category", "status", "level", "departments", "event_ids", "opened_at", "due_at", "closed_at", "summary", "severity", "subject_id", "risk_level", "handed_to", "linked_case_id", "rating", "updated_at", "community_id", "street_id", "version", "overdue", "result", "level_started_at", "possible_duplicates", "merged_into", "merged_from", "split_from")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     GRID_ID_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
@@ -220,6 +220,10 @@ class Case(_message.Message):
     OVERDUE_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
     LEVEL_STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    POSSIBLE_DUPLICATES_FIELD_NUMBER: _ClassVar[int]
+    MERGED_INTO_FIELD_NUMBER: _ClassVar[int]
+    MERGED_FROM_FIELD_NUMBER: _ClassVar[int]
+    SPLIT_FROM_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     grid_id: str
     category: str
@@ -244,10 +248,24 @@ class Case(_message.Message):
     overdue: bool
     result: str
     level_started_at: _timestamp_pb2.Timestamp
-    def __init__(self, case_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., category: _Optional[str] = ..., status: _Optional[str] = ..., level: _Optional[str] = ..., departments: _Optional[_Iterable[str]] = ..., event_ids: _Optional[_Iterable[str]] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., severity: _Optional[_Union[_events_pb2.Severity, str]] = ..., subject_id: _Optional[str] = ..., risk_level: _Optional[str] = ..., handed_to: _Optional[str] = ..., linked_case_id: _Optional[str] = ..., rating: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., version: _Optional[int] = ..., overdue: _Optional[bool] = ..., result: _Optional[str] = ..., level_started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    possible_duplicates: _containers.RepeatedCompositeFieldContainer[PossibleDuplicate]
+    merged_into: str
+    merged_from: _containers.RepeatedScalarFieldContainer[str]
+    split_from: str
+    def __init__(self, case_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., category: _Optional[str] = ..., status: _Optional[str] = ..., level: _Optional[str] = ..., departments: _Optional[_Iterable[str]] = ..., event_ids: _Optional[_Iterable[str]] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., severity: _Optional[_Union[_events_pb2.Severity, str]] = ..., subject_id: _Optional[str] = ..., risk_level: _Optional[str] = ..., handed_to: _Optional[str] = ..., linked_case_id: _Optional[str] = ..., rating: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., version: _Optional[int] = ..., overdue: _Optional[bool] = ..., result: _Optional[str] = ..., level_started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., possible_duplicates: _Optional[_Iterable[_Union[PossibleDuplicate, _Mapping]]] = ..., merged_into: _Optional[str] = ..., merged_from: _Optional[_Iterable[str]] = ..., split_from: _Optional[str] = ...) -> None: ...
+
+class PossibleDuplicate(_message.Message):
+    __slots__ = ("case_id", "score", "reasons")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    score: float
+    reasons: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, case_id: _Optional[str] = ..., score: _Optional[float] = ..., reasons: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class TimelineEntry(_message.Message):
-    __slots__ = ("at", "action", "actor", "role", "from_status", "to_status", "level", "note", "event_id", "from_level", "risk_level", "department", "rating", "result")
+    __slots__ = ("at", "action", "actor", "role", "from_status", "to_status", "level", "note", "event_id", "from_level", "risk_level", "department", "rating", "result", "other_case_id", "origin_case_id", "event_ids", "score", "reasons")
     AT_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
@@ -262,6 +280,11 @@ class TimelineEntry(_message.Message):
     DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
     RATING_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
+    OTHER_CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
     at: _timestamp_pb2.Timestamp
     action: str
     actor: str
@@ -276,7 +299,12 @@ class TimelineEntry(_message.Message):
     department: str
     rating: int
     result: str
-    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., action: _Optional[str] = ..., actor: _Optional[str] = ..., role: _Optional[str] = ..., from_status: _Optional[str] = ..., to_status: _Optional[str] = ..., level: _Optional[str] = ..., note: _Optional[str] = ..., event_id: _Optional[str] = ..., from_level: _Optional[str] = ..., risk_level: _Optional[str] = ..., department: _Optional[str] = ..., rating: _Optional[int] = ..., result: _Optional[str] = ...) -> None: ...
+    other_case_id: str
+    origin_case_id: str
+    event_ids: _containers.RepeatedScalarFieldContainer[str]
+    score: float
+    reasons: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., action: _Optional[str] = ..., actor: _Optional[str] = ..., role: _Optional[str] = ..., from_status: _Optional[str] = ..., to_status: _Optional[str] = ..., level: _Optional[str] = ..., note: _Optional[str] = ..., event_id: _Optional[str] = ..., from_level: _Optional[str] = ..., risk_level: _Optional[str] = ..., department: _Optional[str] = ..., rating: _Optional[int] = ..., result: _Optional[str] = ..., other_case_id: _Optional[str] = ..., origin_case_id: _Optional[str] = ..., event_ids: _Optional[_Iterable[str]] = ..., score: _Optional[float] = ..., reasons: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CaseDetail(_message.Message):
     __slots__ = ("case", "events", "timeline", "allowed_actions")
@@ -345,7 +373,7 @@ class Actor(_message.Message):
     def __init__(self, username: _Optional[str] = ..., role: _Optional[str] = ..., scope: _Optional[_Union[Scope, _Mapping]] = ...) -> None: ...
 
 class ActOnCaseRequest(_message.Message):
-    __slots__ = ("case_id", "action", "note", "department", "risk_level", "rating", "actor", "result")
+    __slots__ = ("case_id", "action", "note", "department", "risk_level", "rating", "actor", "result", "into", "event_ids")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
@@ -354,6 +382,8 @@ class ActOnCaseRequest(_message.Message):
     RATING_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
+    INTO_FIELD_NUMBER: _ClassVar[int]
+    EVENT_IDS_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     action: str
     note: str
@@ -362,7 +392,9 @@ class ActOnCaseRequest(_message.Message):
     rating: int
     actor: Actor
     result: str
-    def __init__(self, case_id: _Optional[str] = ..., action: _Optional[str] = ..., note: _Optional[str] = ..., department: _Optional[str] = ..., risk_level: _Optional[str] = ..., rating: _Optional[int] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., result: _Optional[str] = ...) -> None: ...
+    into: str
+    event_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, case_id: _Optional[str] = ..., action: _Optional[str] = ..., note: _Optional[str] = ..., department: _Optional[str] = ..., risk_level: _Optional[str] = ..., rating: _Optional[int] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., result: _Optional[str] = ..., into: _Optional[str] = ..., event_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class DeadLetterRecord(_message.Message):
     __slots__ = ("event_id", "stage", "reason", "origin_subject", "dead_lettered_at", "reprocessed", "department", "reprocessable", "reprocessed_at", "case_id")

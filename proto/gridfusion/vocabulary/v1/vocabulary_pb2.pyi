@@ -85,6 +85,7 @@ class CaseStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CASE_STATUS_RESOLVED: _ClassVar[CaseStatus]
     CASE_STATUS_CLOSED: _ClassVar[CaseStatus]
     CASE_STATUS_REOPENED: _ClassVar[CaseStatus]
+    CASE_STATUS_MERGED: _ClassVar[CaseStatus]
 
 class Level(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -106,6 +107,8 @@ class Action(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ACTION_CLOSE: _ClassVar[Action]
     ACTION_FEEDBACK: _ClassVar[Action]
     ACTION_REOPEN: _ClassVar[Action]
+    ACTION_MERGE: _ClassVar[Action]
+    ACTION_SPLIT: _ClassVar[Action]
 
 class RiskLevel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -190,6 +193,7 @@ CASE_STATUS_RESULT_REPORTED: CaseStatus
 CASE_STATUS_RESOLVED: CaseStatus
 CASE_STATUS_CLOSED: CaseStatus
 CASE_STATUS_REOPENED: CaseStatus
+CASE_STATUS_MERGED: CaseStatus
 LEVEL_UNSPECIFIED: Level
 LEVEL_GRID: Level
 LEVEL_COMMUNITY: Level
@@ -205,6 +209,8 @@ ACTION_REPORT_RESULT: Action
 ACTION_CLOSE: Action
 ACTION_FEEDBACK: Action
 ACTION_REOPEN: Action
+ACTION_MERGE: Action
+ACTION_SPLIT: Action
 RISK_LEVEL_UNSPECIFIED: RiskLevel
 RISK_LEVEL_LOW: RiskLevel
 RISK_LEVEL_MEDIUM: RiskLevel
