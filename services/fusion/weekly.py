@@ -23,6 +23,8 @@ from .workflow import SYSTEM_ACTOR, SYSTEM_ROLE
 # known by its actor *and* its role: no person or department system acts with the role
 # ``system``, so a department's result naming itself "fusion:deadline" is not a missed deadline.
 DEADLINE_ACTOR = SYSTEM_ACTOR
+# A case merged into another is a duplicate, in no figure of the report.
+MERGED = "merged"
 
 
 def finished_at(case: dict[str, Any]) -> datetime | None:
@@ -75,6 +77,8 @@ async def weekly_report(db: AsyncDatabase, grids: dict[str, dict[str, Any]], are
     fields = {"grid_id": 1, "status": 1, "opened_at": 1, "closed_at": 1, "due_at": 1, "overdue": 1, "timeline.action": 1,
               "timeline.at": 1, "timeline.to_status": 1, "timeline.actor": 1, "timeline.role": 1}
     async for c in db["cases"].find(relevant, fields):
+        if c.get("status") == MERGED:
+            continue  # a duplicate: its incident counts in the case it was merged into
         row = rows.get(c["grid_id"])
         timeline = c.get("timeline", [])
         opened, due = c.get("opened_at"), c.get("due_at")

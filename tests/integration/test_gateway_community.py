@@ -147,6 +147,9 @@ async def test_weekly_figures(store: CommunityStore) -> None:
         # closed last week: not this week's business
         {"_id": "c4", "grid_id": "G1", "status": "closed", "opened_at": MONDAY - timedelta(days=3),
          "closed_at": MONDAY - timedelta(days=2), "due_at": MONDAY, "timeline": []},
+        # merged into c1 this week: a duplicate, in no figure
+        {"_id": "c5", "grid_id": "G1", "status": "merged", "merged_into": "c1", "opened_at": t, "closed_at": None,
+         "due_at": None, "updated_at": t + timedelta(hours=1), "timeline": []},
     ])
     # Early in the week c2's deadline has not passed yet: only c3 (closed late) is overdue.
     early = await store.weekly_report(pb.Area(), MONDAY, end)
