@@ -7,7 +7,7 @@ import {
   translatePage,
 } from "./i18n.js";
 
-const FINISHED = new Set(["resolved", "closed"]);
+const FINISHED = new Set(["resolved", "closed", "merged"]); // a merged case lives on in another
 const PEOPLE = new Set(["resident", "member"]); // they see their orders, not cases
 const ADMINS = new Set(["county", "street", "community"]); // they manage accounts
 const VIEWS = ["cases", "report", "orders", "accounts", "password"];
@@ -539,6 +539,22 @@ function gridName(gridId) {
 }
 
 // --- case detail and actions ---------------------------------------------------------------
+// Merge and split have their own controls in the detail (possible duplicates, the events' boxes).
+const REARRANGING = new Set(["merge", "split"]);
+
+// A case id that opens that case.
+function caseLink(caseId) {
+  return el("a", { href: "#", class: "case-link", "data-case-id": caseId, onclick: (e) => { e.preventDefault(); openCase(caseId); } }, caseId);
+}
+
+function caseLinks(ids) {
+  const links = (ids || []).filter(Boolean);
+  if (!links.length) return null;
+  return el("span", {}, ...links.flatMap((id, i) => (i ? ["、", caseLink(id)] : [caseLink(id)])));
+}
+
+const eventKey = (e) => `${e.department}:${e.event_id}`;
+
 async function openCase(caseId) {
   state.selected = caseId;
   const c = await json(`/v1/cases/${encodeURIComponent(caseId)}`);
@@ -547,26 +563,95 @@ async function openCase(caseId) {
   box.dataset.caseId = c.case_id;
   box.dataset.status = c.status;
   const field = (key, value) => el("div", { class: "field" }, el("span", { class: "k" }, t(key)), el("span", { class: "v" }, value ?? "—"));
-  const events = c.events.map((e) => el("li", {}, `${time(e.time)} · ${label(DEPARTMENTS, e.department)} · ${e.category} · ${e.summary}`));
-  const timeline = c.timeline.map((s) => el("li", { "data-action": s.action },
-    `${time(s.at)} · ${label(STEP, s.action)} · ${s.actor} · ${label(STATUS, s.to_status || "")}${s.note ? " · " + s.note : ""}`));
+  const allowed = c.allowed_actions || [];
+  const splitting = allowed.includes("split") && c.events.length >= 2;
+  const events = c.events.map((e) => {
+    const text = `${time(e.time)} · ${label(DEPARTMENTS, e.department)} · ${e.category} · ${e.summary}`;
+    if (!splitting) return el("li", { "data-event": eventKey(e) }, text);
+    return el("li", { "data-event": eventKey(e) },
+      el("label", {}, el("input", { type: "checkbox", name: "split", value: eventKey(e) }), ` ${text}`));
+  });
+  const eventList = el("ol", { class: "events" }, ...events);
+  const timeline = c.timeline.map((s) => el("li", { "data-action": s.action, "data-origin": s.origin_case_id || undefined },
+    `${time(s.at)} · ${label(STEP, s.action)} · ${s.actor} · ${label(STATUS, s.to_status || "")}${s.note ? " · " + s.note : ""}`,
+    ...(s.other_case_id ? [" · ", caseLink(s.other_case_id)] : []),
+    ...(s.event_ids && s.event_ids.length ? [el("span", { class: "moved" }, ` · ${s.event_ids.join("、")}`)] : []),
+    ...(s.reasons && s.reasons.length ? [el("span", { class: "reasons" }, ` · ${s.score != null ? percent(s.score) + " · " : ""}${s.reasons.join("；")}`)] : []),
+    ...(s.origin_case_id ? [el("span", { class: "origin" }, ` (${t("d.from")} `, caseLink(s.origin_case_id), ")")] : [])));
   box.replaceChildren(
     el("div", { class: "detail-head" }, el("h2", {}, c.case_id), el("button", { type: "button", onclick: () => { box.hidden = true; state.selected = null; } }, t("d.close"))),
     el("p", { class: `status s-${c.status}`, id: "detail-status" }, `${label(STATUS, c.status)} · ${label(LEVEL, c.level)}`),
+    c.merged_into ? el("p", { class: "notice", id: "detail-merged" }, `${t("d.merged_into")} `, caseLink(c.merged_into)) : "",
     field("d.summary", c.summary), field("c.grid", `${gridName(c.grid_id)} ${c.grid_id}`), field("c.category", `${label(CATEGORY, c.category)} ${c.category}`),
     field("d.departments", c.departments.map((d) => label(DEPARTMENTS, d)).join("、")),
     field("d.opened", time(c.opened_at)), field("d.due", time(c.due_at)), field("d.closed", time(c.closed_at)),
     field("d.risk", c.risk_level ? label(RISK, c.risk_level) : null), field("d.handed", c.handed_to ? label(DEPARTMENTS, c.handed_to) : null),
     field("d.rating", c.rating),
-    el("h3", {}, t("d.events")), el("ol", { class: "events" }, ...events),
+    (c.merged_from || []).length ? field("d.merged_from", caseLinks(c.merged_from)) : "",
+    c.split_from ? field("d.split_from", caseLink(c.split_from)) : "",
+    duplicatesSection(c),
+    el("h3", {}, t("d.events")), eventList,
+    splitting ? splitBar(c, eventList) : "",
     el("h3", {}, t("d.timeline")), el("ol", { class: "timeline" }, ...timeline),
     actionForm(c),
   );
 }
 
+function percent(score) {
+  return `${Math.round(Number(score) * 100)}%`;
+}
+
+// 疑似重复: open cases fusion holds may be the same incident, best first; one click merges this
+// case into the one listed.
+function duplicatesSection(c) {
+  const duplicates = c.possible_duplicates || [];
+  if (!duplicates.length) return "";
+  const merging = (c.allowed_actions || []).includes("merge");
+  const message = el("p", { class: "message", role: "status" });
+  const items = duplicates.map((d) => el("li", { "data-case-id": d.case_id },
+    caseLink(d.case_id), " ", el("b", { class: "score" }, percent(d.score)), " ",
+    el("span", { class: "reasons" }, (d.reasons || []).join("；")),
+    merging ? el("button", { type: "button", "data-action": "merge-into", onclick: (e) => mergeInto(c.case_id, d.case_id, e.target, message) },
+      t("d.merge_into")) : ""));
+  return el("section", { class: "duplicates", id: "duplicates" },
+    el("h3", {}, t("d.duplicates")), el("ul", {}, ...items), message);
+}
+
+async function mergeInto(caseId, into, button, message) {
+  if (!confirm(t("d.merge_confirm").replaceAll("{from}", caseId).replaceAll("{into}", into))) return;
+  button.disabled = true;
+  const reply = await send(`/v1/cases/${encodeURIComponent(caseId)}/actions`, "POST", { action: "merge", into });
+  if (!reply.ok) { say(message, reply.text, false); button.disabled = false; return; }
+  await openCase(into);
+  loadCases();
+}
+
+// 拆分: the ticked events leave for a case of their own; at least one stays.
+function splitBar(c, eventList) {
+  const boxes = [...eventList.querySelectorAll("input[name=split]")];
+  const message = el("p", { class: "message", role: "status" });
+  const button = el("button", { type: "button", id: "split-selected", "data-action": "split", disabled: true }, t("d.split"));
+  const ticked = () => boxes.filter((b) => b.checked).map((b) => b.value);
+  const update = () => { const n = ticked().length; button.disabled = n < 1 || n >= boxes.length; };
+  for (const b of boxes) b.addEventListener("change", update);
+  button.addEventListener("click", async () => {
+    const eventIds = ticked();
+    if (!eventIds.length || eventIds.length >= boxes.length) return;
+    button.disabled = true;
+    const reply = await send(`/v1/cases/${encodeURIComponent(c.case_id)}/actions`, "POST", { action: "split", event_ids: eventIds });
+    if (!reply.ok) { say(message, reply.text, false); update(); return; }
+    // The answer is this case; the split's entry in its timeline names where the events went.
+    const after = await json(`/v1/cases/${encodeURIComponent(c.case_id)}`).catch(() => null);
+    const entry = after && [...after.timeline].reverse().find((s) => s.action === "split" && s.other_case_id && !s.origin_case_id);
+    await openCase(entry ? entry.other_case_id : c.case_id);
+    loadCases();
+  });
+  return el("div", { class: "split-bar" }, el("span", { class: "hint" }, t("d.split_hint")), button, message);
+}
+
 function actionForm(c) {
   // The gateway answers which actions this caller may take now, from fusion's closed-loop table.
-  const allowed = c.allowed_actions || [];
+  const allowed = (c.allowed_actions || []).filter((a) => !REARRANGING.has(a));
   const form = el("form", { class: "actions", id: "actions" });
   if (!allowed.length) return form;
   const note = el("input", { name: "note", placeholder: t("d.note") });

@@ -449,3 +449,129 @@ def test_single_sign_on_button_and_return(platform: LocalPlatform, browser, brow
     finally:
         context.close()
     assert errors == []
+
+
+def fused_case(client: httpx.Client, headers: dict[str, str], department: str, event_id: str) -> str:
+    for _ in range(150):
+        reply = client.get(f"/v1/departments/{department}/events/{event_id}", headers=headers)
+        if reply.status_code == 200 and reply.json()["status"] == "fused":
+            return reply.json()["case_id"]
+        time.sleep(0.2)
+    raise AssertionError(f"{department}:{event_id} was not fused")
+
+
+def test_possible_duplicate_merged_and_split_again_in_the_dashboard(
+    platform: LocalPlatform, browser, browser_output: Path
+) -> None:
+    """疑似重复 → 合并 → 拆分: the grid worker and the police report one quarrel over a parking space
+    at the same building within 20 minutes, in different families, so fusion keeps two cases and
+    names each the other's possible duplicate. The grid's secretary merges one into the other with
+    one click, then splits the report off again with the events' boxes."""
+    tag = uuid.uuid4().hex[:8]
+    first_id, second_id = f"dup-a-{tag}", f"dup-b-{tag}"
+    with httpx.Client(base_url=platform.gateway_url, timeout=30) as client:
+        headers = admin_headers(platform, client)
+        # a grid of its own (the other tests report elsewhere): a point inside its outer ring
+        ring = client.get("/v1/grids", headers=headers).json()["features"][11]["geometry"]
+        outer = (ring["coordinates"][0][0] if ring["type"] == "MultiPolygon" else ring["coordinates"][0])[:-1]
+        lon = round(sum(p[0] for p in outer) / len(outer), 6)
+        lat = round(sum(p[1] for p in outer) / len(outer), 6)
+        grid_id = client.get("/v1/locate", params={"lon": lon, "lat": lat}, headers=headers).json()["grid_id"]
+        reports = [
+            ("comprehensive_governance", first_id, "2026-11-27T15:00:00+08:00", "dispute.neighbor",
+             "3号楼两户居民因车位占用发生争执"),
+            ("police_assistant", second_id, "2026-11-27T15:20:00+08:00", "public_order.fighting",
+             "接警：3号楼下两名男子因停车问题发生口角推搡"),
+        ]
+        cases = []
+        for department, event_id, at, category, summary in reports:
+            reply = client.post(f"/v1/departments/{department}/events", headers=headers, json={
+                "id": event_id, "type": "incident.reported", "time": at, "category": category, "summary": summary,
+                "location": {"lon": lon, "lat": lat},
+            })
+            assert reply.status_code == 202, reply.text
+            cases.append(fused_case(client, headers, department, event_id))
+        first, second = cases
+        assert first != second, "the two reports were fused into one case"
+        first_key, second_key = f"comprehensive_governance:{first_id}", f"police_assistant:{second_id}"
+        duplicate = next(d for d in client.get(f"/v1/cases/{first}", headers=headers).json()["possible_duplicates"]
+                         if d["case_id"] == second)
+        assert duplicate["reasons"] and 0 < duplicate["score"] <= 1, duplicate
+
+    page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
+    errors: list[str] = []
+    dialogs: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
+    try:
+        page.goto(platform.gateway_url + "/")
+        sign_in(page, f"sec-{grid_id}", platform.demo_password)
+        row = page.locator(f"#cases tr[data-case-id='{first}']")
+        row.wait_for()
+        row.click()
+        page.wait_for_selector(f"#detail[data-case-id='{first}']")
+
+        # 疑似重复: the other case, its score and why, and the one-click merge
+        listed = page.locator(f"#duplicates li[data-case-id='{second}']")
+        listed.wait_for()
+        assert "疑似重复" in page.inner_text("#duplicates h3")
+        text = listed.inner_text()
+        assert f"{round(duplicate['score'] * 100)}%" in text, text
+        assert all(reason in text for reason in duplicate["reasons"]), (text, duplicate["reasons"])
+        assert listed.locator(f"a.case-link[data-case-id='{second}']").count() == 1
+        # merge and split have their own controls, not the closed loop's buttons
+        assert page.locator("#actions button[data-action=merge], #actions button[data-action=split]").count() == 0
+        page.screenshot(path=str(browser_output / "case-possible-duplicate.png"), full_page=True)
+
+        def accept(dialog) -> None:
+            dialogs.append(dialog.message)
+            dialog.accept()
+
+        page.once("dialog", accept)
+        listed.locator("button[data-action=merge-into]").click()
+        page.wait_for_selector(f"#detail[data-case-id='{second}']", timeout=20000)
+        assert len(dialogs) == 1 and first in dialogs[0] and second in dialogs[0], dialogs
+        wait_until(page, "document.querySelectorAll('#detail .events li').length === 2")
+        events = page.eval_on_selector_all("#detail .events li", "items => items.map(i => i.dataset.event)")
+        assert sorted(events) == sorted([first_key, second_key]), events
+        assert page.locator(f"#detail .field a.case-link[data-case-id='{first}']").count() == 1  # 合并自
+        assert f"来自 {first}" in page.inner_text("#detail .timeline")
+        assert page.locator(f"#duplicates li[data-case-id='{first}']").count() == 0
+
+        # the merged case says where it went
+        page.click(f"#detail .field a.case-link[data-case-id='{first}']")
+        page.wait_for_selector(f"#detail[data-case-id='{first}'][data-status=merged]")
+        assert page.inner_text("#detail-merged").startswith("已合并到") and second in page.inner_text("#detail-merged")
+        assert "已合并" in page.inner_text("#detail-status")
+        page.click(f"#detail-merged a.case-link[data-case-id='{second}']")
+        page.wait_for_selector(f"#detail[data-case-id='{second}']")
+
+        # 拆分所选: enabled for some of the events, never none or all
+        split = page.locator("#split-selected")
+        split.wait_for()
+        assert split.is_disabled()
+        page.check(f"#detail input[name=split][value='{first_key}']")
+        assert split.is_enabled()
+        page.check(f"#detail input[name=split][value='{second_key}']")
+        assert split.is_disabled()
+        page.uncheck(f"#detail input[name=split][value='{second_key}']")
+        assert split.is_enabled()
+        page.screenshot(path=str(browser_output / "case-merged.png"), full_page=True)
+        split.click()
+        wait_until(page, f"!['{second}', undefined].includes(document.querySelector('#detail').dataset.caseId)", timeout=20)
+        split_to = page.get_attribute("#detail", "data-case-id")
+        wait_until(page, "document.querySelectorAll('#detail .events li').length === 1")
+        assert page.eval_on_selector_all("#detail .events li", "items => items.map(i => i.dataset.event)") == [first_key]
+        page.screenshot(path=str(browser_output / "case-split.png"), full_page=True)
+    finally:
+        page.close()
+    assert errors == []
+    with httpx.Client(base_url=platform.gateway_url, timeout=30) as client:
+        headers = admin_headers(platform, client)
+        left = client.get(f"/v1/cases/{second}", headers=headers).json()
+        assert left["event_ids"] == [second_key], left["event_ids"]
+        moved = client.get(f"/v1/cases/{split_to}", headers=headers).json()
+        assert moved["event_ids"] == [first_key] and moved["status"] != "merged", moved
+        # splitting exactly the merged case's events restores that case
+        assert split_to == first or moved["split_from"] == second
+        assert fused_case(client, headers, "comprehensive_governance", first_id) == split_to
