@@ -9,21 +9,25 @@ import httpx
 import pytest
 
 from tests.e2e import test_cases_e2e as cases
-from tests.e2e.test_cases_e2e import act, auth, ok, report, wait_status
+from tests.e2e.test_cases_e2e import LAT, LON, act, auth, ok, report, wait_status
 
 client = cases.client  # the fixture: an HTTP client of the platform's gateway
 
 pytestmark = pytest.mark.e2e
 
+# A place of this test's own, some 400 m from where the other tests of the session report: their
+# cases are neither joined nor suggested here.
+HERE = {"lon": LON + 0.0041, "lat": LAT + 0.0023}
+
 
 def test_merge_and_split_through_the_gateway(client: httpx.Client) -> None:
     tag = uuid.uuid4().hex[:8]
     report(client, "petition", f"m1-{tag}", subject=f"MA-{tag}", summary="夜间广场舞音响声音过大扰民",
-           category="environment.noise")
+           category="environment.noise", location=HERE)
     report(client, "petition", f"m2-{tag}", subject=f"MB-{tag}", summary="楼道被邻居堆放杂物堵塞",
-           category="dispute.neighbor")
+           category="dispute.neighbor", location=HERE)
     report(client, "legal_aid", f"m3-{tag}", subject=f"MB-{tag}", summary="咨询邻居占用楼道如何维权",
-           category="dispute.neighbor")
+           category="dispute.neighbor", location=HERE)
     a, b, b2 = (wait_status(client, i) for i in (f"m1-{tag}", f"m2-{tag}", f"m3-{tag}"))
     assert b["case_id"] == b2["case_id"] != a["case_id"], (a, b, b2)
     sid, xid, grid_id = a["case_id"], b["case_id"], a["grid_id"]
