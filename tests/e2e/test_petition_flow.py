@@ -102,11 +102,12 @@ def test_petition_event_is_fused_into_one_case(client: httpx.Client) -> None:
     assert [(e["department"], e["event_id"]) for e in detail["events"]] == [("petition", event_id)]
     assert detail["timeline"][0]["action"] == "reported"
     assert detail["timeline"][0]["role"] == "department"
-    # Each caller is offered what the closed loop would accept from it.
-    assert detail["allowed_actions"] == ["escalate"]
+    # Each caller is offered what the closed loop would accept from it (a case of one event has
+    # nothing to split off).
+    assert detail["allowed_actions"] == ["escalate", "merge"]
     worker = token(client, f"worker-{grid_id}")
     offered = client.get(f"/v1/cases/{case_id}", headers=worker).json()["allowed_actions"]
-    assert offered == ["accept", "resolve_on_site", "escalate"]
+    assert offered == ["accept", "resolve_on_site", "escalate", "merge"]
 
 
 def test_invalid_event_names_each_bad_field(client: httpx.Client) -> None:
