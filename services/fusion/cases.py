@@ -61,7 +61,7 @@ from pymongo.write_concern import WriteConcern
 from services.platform.bus import event_key
 from services.platform.mongo import ensure_indexes, find_by_ids, pieces
 from services.platform.scope import sees_case
-from services.platform.vocabulary import FINISHED, SEVERITY_FROM_PROTO, STATUSES
+from services.platform.vocabulary import FINISHED, SEVERITY_FROM_PROTO, SEVERITY_RANK, STATUSES
 from services.reference.resolver import Resolution
 
 from . import case_lists, dead_letters, merging, outbox, workflow
@@ -75,7 +75,6 @@ log = logging.getLogger(__name__)
 
 OPEN_STATUSES = tuple(s for s in STATUSES if s not in workflow.CLOSED)
 CLOSED_STATUSES = workflow.CLOSED
-SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 
 INDEXES = {
     # The lists' indexes are the case lists' own (services/fusion/case_lists.py).

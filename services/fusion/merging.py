@@ -47,7 +47,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from services.platform.mongo import pieces
 from services.platform.scope import sees_case
-from services.platform.vocabulary import SEVERITY_FROM_PROTO
+from services.platform.vocabulary import SEVERITY_FROM_PROTO, SEVERITY_RANK
 
 from . import workflow
 from .deadlines import deadline
@@ -58,7 +58,6 @@ if TYPE_CHECKING:
 
 # What a case keeps of its place in the loop when it is merged, and gets back when split out again.
 BEFORE_MERGE = ("status", "level", "level_started_at", "due_at", "overdue")
-SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 # How far a chain of merges is followed (a case merged into one merged into another, ...).
 CHAIN_MAX = 50
 

@@ -85,6 +85,8 @@ SEVERITY_TO_PROTO: dict[str, int] = {
 }
 SEVERITY_FROM_PROTO: dict[int, str] = {number: code for code, number in SEVERITY_TO_PROTO.items()}
 SEVERITIES: tuple[str, ...] = tuple(SEVERITY_TO_PROTO)
+# How severe, for "the most severe report of a case": the protobuf numbers rise with severity.
+SEVERITY_RANK: dict[str, int] = dict(SEVERITY_TO_PROTO)
 
 ROLES, ROLE_LABELS = _codes_and_labels(vpb.Role.DESCRIPTOR)
 
