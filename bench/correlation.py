@@ -35,14 +35,11 @@ from services.reference.resolver import Resolution
 from .report import median
 
 FAMILIES = tuple(SUBTYPES)
-SUMMARIES = ("楼道堆放杂物", "夜间施工噪音", "拖欠工资", "房屋漏水", "占用消防通道", "电动车楼道充电", "垃圾清运不及时",
-             "邻里因宠物发生争执", "污水管道堵塞", "违章搭建", "燃气管道老化", "路灯损坏", "低保待遇咨询", "赡养老人纠纷")
-
-
 def _summary(rng: random.Random) -> str:
-    """A phrase of the pool and ten random characters: no two summaries are near-duplicates, so
-    no probe joins a case and every comparison is made."""
-    return rng.choice(SUMMARIES) + "".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(10))
+    """Twenty random characters: no two summaries speak of the same matter (a phrase of a few
+    matters would make a probe the same incident as a stored case of its matter near it), so no
+    probe joins a case and every comparison is made, segmentation and all."""
+    return "".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(20))
 
 
 def _point_in(grid, rng: random.Random) -> tuple[float, float]:
