@@ -50,9 +50,18 @@ def run(
 ) -> None:
     """Start the whole platform on this machine: NATS, the database, every service, the gateway.
 
-    Ports come from GRIDFUSION_{NATS,MONGO,FUSION,GATEWAY,<DEPARTMENT>}_PORT. Ctrl-C stops it all.
+    Ports come from GRIDFUSION_{NATS,MONGO,FUSION,GATEWAY,<DEPARTMENT>}_PORT. A process that exits
+    is started again after a pause (1 s, doubling up to a minute), as Kubernetes would, and why is
+    printed; `gridfusion status` shows the restarts. Ctrl-C stops it all.
     """
-    from services.local import LocalPlatform, PlatformError, Ports, require_local_servers
+    from services.local import (
+        STATUS_FILE,
+        LocalPlatform,
+        PlatformError,
+        Ports,
+        Supervisor,
+        require_local_servers,
+    )
 
     try:
         require_local_servers()
@@ -81,9 +90,10 @@ def run(
         typer.echo(f"\nDemo accounts (password '{platform.demo_password}'):")
         for line in platform.demo_accounts():
             typer.echo(f"  {line}")
-        typer.echo("\nCtrl-C stops every process.")
+        typer.echo("\nCtrl-C stops every process; one that exits is started again.")
+        supervisor = Supervisor(platform, say=lambda line: typer.echo(f"[{time.strftime('%H:%M:%S')}] {line}"))
         while True:
-            platform.check_alive()
+            supervisor.tick()
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
@@ -95,6 +105,7 @@ def run(
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         typer.echo("Stopping …")
         platform.stop()
+        (platform.home / STATUS_FILE).unlink(missing_ok=True)
         typer.echo("Stopped; data kept in " + str(platform.home))
     if failed:
         raise typer.Exit(1)
@@ -126,8 +137,22 @@ def seed(
 @app.command()
 def status(
     gateway: Annotated[str, typer.Option(envvar="GRIDFUSION_GATEWAY_URL")] = "http://127.0.0.1:8080",
+    home: Annotated[Path, typer.Option(envvar="GRIDFUSION_HOME", help="The folder of a `gridfusion run` on this machine")] = Path("var"),
 ) -> None:
-    """Show whether the gateway and every service behind it are ready."""
+    """Show whether the gateway and every service behind it are ready, and, for a platform that
+    `gridfusion run` started on this machine, each process's restarts and why it last exited."""
+    from services.local import read_status
+
+    processes = (read_status(home.resolve()) or {}).get("processes") or {}
+    if processes:
+        typer.echo(f"processes of {home} (started by gridfusion run):")
+        typer.echo(f"  {'process':<26} {'state':<8} {'pid':>7} {'restarts':>8}  last exit")
+        for name, p in processes.items():
+            state = "running" if p.get("running") else "down"
+            last = p.get("last_exit") or "-"
+            if p.get("last_reason"):
+                last += f": {p['last_reason'][:100]}"
+            typer.echo(f"  {name:<26} {state:<8} {p.get('pid') or '-':>7} {p.get('restarts', 0):>8}  {last}")
     try:
         reply = httpx.get(f"{gateway}/readyz", timeout=5)
     except httpx.HTTPError as exc:

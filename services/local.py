@@ -7,6 +7,12 @@ rights the permission table (:mod:`services.platform.permissions`) gives it; the
 gateway, each its own process with its log in ``<home>/logs``. Stopping goes the other way
 round, each process draining on SIGTERM. The end-to-end tests start the same platform on free
 ports in a temporary folder.
+
+While ``gridfusion run`` runs, a :class:`Supervisor` restarts any process that exits, as
+Kubernetes would: it logs why (the exit code or signal and the last line of the process's log),
+waits (1 s, doubling up to a minute; back to 1 s once the process has run a minute), and starts it
+again with the same command and environment. ``<home>/status.json`` lists each process with its
+pid and restarts, which ``gridfusion status`` shows.
 """
 
 from __future__ import annotations
@@ -239,6 +245,8 @@ class LocalPlatform:
     extra_env: dict[str, str] = field(default_factory=dict)
     say: Callable[[str], None] = print
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    # The command and environment each process was started with, to start it again.
+    commands: dict[str, tuple[list[str], dict[str, str] | None]] = field(default_factory=dict)
 
     @property
     def gateway_url(self) -> str:
@@ -327,7 +335,13 @@ class LocalPlatform:
                 args, stdout=out, stderr=subprocess.STDOUT, env=env or dict(os.environ), start_new_session=True
             )
         self.procs[name] = proc
+        self.commands[name] = (args, env)
         return proc
+
+    def respawn(self, name: str) -> subprocess.Popen:
+        """Start process ``name`` again with the command and environment it first had."""
+        args, env = self.commands[name]
+        return self._spawn(name, args, env)
 
     def _secantusd(self, port: int, *flags: str) -> list[str]:
         return [tool("secantusd-py"), "--host", "127.0.0.1", "--port", str(port),
@@ -513,3 +527,100 @@ class LocalPlatform:
             f"member-<grid_id> (party member) and resident-<grid_id> per grid, e.g. resident-{props[0]['grid_id']}",
             *(f"dept-{d}" for d in DEPARTMENTS),
         ]
+
+
+# The supervisor's waits before a restart: doubling from the first to the longest, and back to the
+# first once a process has run STABLE_AFTER seconds (Kubernetes waits 10 s to 5 min; locally, a
+# platform should be back sooner).
+BACKOFF_FIRST = 1.0
+BACKOFF_MAX = 60.0
+STABLE_AFTER = 60.0
+STATUS_FILE = "status.json"
+
+
+def exit_of(code: int | None) -> str:
+    """How a process ended, in words: ``exit code 1``, ``killed by SIGKILL``."""
+    if code is None:
+        return "running"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+@dataclass
+class Watch:
+    """What the supervisor knows of one process."""
+
+    restarts: int = 0
+    started: float = 0.0  # monotonic
+    backoff: float = BACKOFF_FIRST
+    restart_at: float | None = None  # monotonic; set while the process is down
+    last_exit: str = ""
+    last_reason: str = ""
+    last_restart: float | None = None  # wall clock
+
+    def as_dict(self, pid: int | None, running: bool) -> dict:
+        return {"pid": pid, "running": running, "restarts": self.restarts, "last_exit": self.last_exit,
+                "last_reason": self.last_reason, "last_restart": self.last_restart}
+
+
+@dataclass
+class Supervisor:
+    """Restarts the platform's processes that exit (see the module docstring); :meth:`tick` does
+    one round and is called every half second by ``gridfusion run``."""
+
+    platform: LocalPlatform
+    say: Callable[[str], None] = print
+    clock: Callable[[], float] = time.monotonic
+    watches: dict[str, Watch] = field(default_factory=dict)
+
+    def tick(self) -> None:
+        now = self.clock()
+        changed = False
+        for name, proc in list(self.platform.procs.items()):
+            watch = self.watches.setdefault(name, Watch(started=now))
+            if proc.poll() is None:
+                if watch.backoff > BACKOFF_FIRST and now - watch.started >= STABLE_AFTER:
+                    watch.backoff = BACKOFF_FIRST
+                continue
+            if watch.restart_at is None:
+                watch.last_exit = exit_of(proc.returncode)
+                tail = self.platform.log_tail(name, 1).strip()
+                watch.last_reason = tail[-300:]
+                watch.restart_at = now + watch.backoff
+                self.say(f"{name} {watch.last_exit}; restarting it in {watch.backoff:g} s"
+                         + (f" (its log ends: {watch.last_reason})" if watch.last_reason else ""))
+                changed = True
+            elif now >= watch.restart_at:
+                self.platform.respawn(name)
+                watch.restarts += 1
+                watch.started = now
+                watch.restart_at = None
+                watch.backoff = min(BACKOFF_MAX, watch.backoff * 2)
+                watch.last_restart = time.time()
+                self.say(f"{name} restarted (restart {watch.restarts})")
+                changed = True
+        if changed or not (self.platform.home / STATUS_FILE).exists():
+            self.write_status()
+
+    def status(self) -> dict:
+        return {name: self.watches.get(name, Watch()).as_dict(proc.pid, proc.poll() is None)
+                for name, proc in self.platform.procs.items()}
+
+    def write_status(self) -> None:
+        """``<home>/status.json``: each process's pid, whether it runs, its restarts and last exit."""
+        path = self.platform.home / STATUS_FILE
+        partial = path.with_suffix(".json.partial")
+        partial.write_text(json.dumps({"updated": time.time(), "processes": self.status()}, indent=1))
+        partial.replace(path)
+
+
+def read_status(home: Path) -> dict | None:
+    """What the supervisor of the platform in ``home`` last wrote, or None."""
+    try:
+        return json.loads((home / STATUS_FILE).read_text())
+    except (OSError, ValueError):
+        return None

@@ -1,4 +1,5 @@
-"""README command 1 as a newcomer runs it: ready, prints the gateway and accounts, Ctrl-C stops all."""
+"""README command 1 as a newcomer runs it: ready, prints the gateway and accounts, starts again a
+service that dies (and `gridfusion status` shows it), Ctrl-C stops all."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ import time
 import httpx
 import pytest
 
-from services.local import Ports
+from services.local import Ports, read_status
 
 pytestmark = pytest.mark.e2e
 
 
-def test_gridfusion_run_serves_then_stops_every_process_on_ctrl_c(tmp_path) -> None:
+def test_gridfusion_run_serves_restarts_a_killed_service_then_stops_every_process_on_ctrl_c(tmp_path) -> None:
     ports = Ports.free()
     env = dict(os.environ)
     env.update({f"GRIDFUSION_{name.upper()}_PORT": str(port) for name, (port, _) in
@@ -46,11 +47,34 @@ def test_gridfusion_run_serves_then_stops_every_process_on_ctrl_c(tmp_path) -> N
         assert httpx.get(f"http://127.0.0.1:{ports.gateway}/readyz", timeout=5).status_code == 200
         children = subprocess.run(["pgrep", "-f", str(tmp_path)], check=False, capture_output=True, text=True).stdout.split()
         assert len(children) >= 2  # nats-server and secantusd-py carry the home folder in their arguments
+
+        # A service killed: the supervisor says so, starts it again, and status shows the restart.
+        home = tmp_path / "var"
+        victim = read_status(home)["processes"]["petition"]["pid"]
+        os.kill(victim, signal.SIGKILL)
+        for line in proc.stdout:
+            lines.append(line.rstrip())
+            if "petition restarted (restart 1)" in line:
+                break
+        output = "\n".join(lines)
+        assert "petition killed by SIGKILL; restarting it in 1 s" in output, output
+        deadline = time.monotonic() + 90
+        while httpx.get(f"http://127.0.0.1:{ports.gateway}/readyz", timeout=5).status_code != 200:
+            assert time.monotonic() < deadline, "the platform was not ready again within 90 s"
+            time.sleep(0.5)
+        shown = subprocess.run([sys.executable, "-m", "services.cli", "status", "--home", str(home)], env=env
+                               | {"GRIDFUSION_GATEWAY_URL": f"http://127.0.0.1:{ports.gateway}"},
+                               check=False, capture_output=True, text=True, timeout=60)
+        assert shown.returncode == 0, shown.stdout + shown.stderr
+        petition = next(line for line in shown.stdout.splitlines() if line.strip().startswith("petition "))
+        assert petition.split()[1:2] == ["running"] and " 1  killed by SIGKILL" in petition, shown.stdout
+        assert read_status(home)["processes"]["petition"]["pid"] != victim
     finally:
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, rest
     assert "Stopped" in rest
+    assert read_status(tmp_path / "var") is None  # a stopped platform leaves no status behind
     leftovers = subprocess.run(["pgrep", "-f", str(tmp_path)], check=False, capture_output=True, text=True).stdout.split()
     assert leftovers == []
     with pytest.raises(httpx.HTTPError):
