@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -15,6 +15,7 @@ from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from google.protobuf.timestamp_pb2 import Timestamp
 from gridfusion.fusion.v1 import fusion_pb2
+from pydantic import AfterValidator
 
 from ..accounts.demo import seed_demo_accounts
 from ..accounts.oidc import SingleSignOn
@@ -106,6 +107,17 @@ CountParam = Annotated[bool | None, Query(alias="count", description=(
     "true: the exact total; false: no total. By default a page counts up to 10,000 and a cursor's page "
     "counts nothing"))]
 
+
+def _within_timestamps(moment: datetime | None) -> datetime | None:
+    """A moment a protobuf ``Timestamp`` can carry whatever its offset (or the county's, for one
+    without): a day inside 0001-01-01 and 9999-12-31 (offsets are at most a day)."""
+    if moment is not None and not datetime.min + timedelta(days=1) <= moment.replace(tzinfo=None) <= datetime.max - timedelta(days=1):
+        raise ValueError("must lie between 0001-01-02 and 9999-12-30")
+    return moment
+
+
+# A moment in a query: ISO 8601 with offset, bounded so a year at the calendar's edge is a 422.
+Moment = Annotated[datetime | None, AfterValidator(_within_timestamps), Query(description="ISO 8601 with offset")]
 
 def count_mode(count: bool | None) -> int:
     """The ``Count`` of a list request (``gridfusion.fusion.v1.Count``) for the ``count`` parameter."""

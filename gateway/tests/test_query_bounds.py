@@ -1,8 +1,9 @@
-"""Every numeric query parameter of the gateway is bounded, so a number too large for the
+"""Every numeric query parameter of the gateway (and every moment) is bounded, so a number too large for the
 contracts (int32) or for its list is a 422 naming the parameter, never a 500."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -105,3 +106,43 @@ async def test_a_cursor_longer_than_any_list_writes_is_a_422(client) -> None:
         reply = await client.get("/v1/dead-letters?cursor=" + "A" * 600)
     assert reply.status_code == 422
     assert [e["loc"] for e in reply.json()["detail"]] == [["query", "cursor"]]
+
+
+def out_of_range(schema: dict[str, Any]) -> list[str]:
+    """Values just past each bound of a numeric parameter, and far past it."""
+    low = schema.get("minimum", schema.get("exclusiveMinimum"))
+    high = schema.get("maximum", schema.get("exclusiveMaximum"))
+    far = 2067945876218865 if schema["type"] == "integer" else 1e308
+    below, above = (low - 1, high + 1) if schema["type"] == "integer" else (low - 0.5, high + 0.5)
+    return [str(below), str(above), str(-far), str(far), "NaN"]
+
+
+def every_numeric_parameter_out_of_range() -> list[tuple[str, str, str]]:
+    """(method, path with its path parameters filled in, query) of every numeric query parameter
+    of every operation, once per out-of-range value."""
+    spec = app().openapi()
+    cases = []
+    for operation, name, schema in numeric_query_parameters(spec):
+        method, path = operation.split(" ", 1)
+        path = path.replace("{department}", "petition").replace("{fmt}", "json")
+        path = re.sub(r"\{[^}]+\}", "x1", path)
+        cases += [(method, path, f"{name}={value}") for value in out_of_range(schema)]
+    return cases
+
+
+@pytest.mark.parametrize("method,path,query", every_numeric_parameter_out_of_range())
+async def test_every_numeric_parameter_out_of_range_is_a_422_naming_it(client, method: str, path: str, query: str) -> None:
+    async with client:
+        reply = await client.request(method, f"{path}?{query}")
+    assert reply.status_code == 422, reply.text
+    name = query.split("=", 1)[0]
+    assert ["query", name] in [e["loc"] for e in reply.json()["detail"]], reply.text
+
+
+@pytest.mark.parametrize("query", ["since=0001-01-01T00:00:00%2B01:00", "until=9999-12-31T23:59:59-01:00",
+                                   "since=0001-01-01T00:00:00", "until=9999-12-31T23:00:00"])
+async def test_a_moment_no_timestamp_carries_is_a_422_naming_it(client, query: str) -> None:
+    async with client:
+        reply = await client.get(f"/v1/audit?{query}")
+    assert reply.status_code == 422, reply.text
+    assert [e["loc"] for e in reply.json()["detail"]] == [["query", query.split("=", 1)[0]]]

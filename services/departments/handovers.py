@@ -59,10 +59,10 @@ class HandOverFeed:
                 except (TimeoutError, nats.errors.TimeoutError):
                     continue
                 for msg in msgs:
-                    try:
-                        handover = pb.HandOver.FromString(msg.data)
-                    except DecodeError as exc:
-                        log.error("malformed hand-over refused", extra={"subject": msg.subject, "error": str(exc)})
+                    handover, problem = decode_handover(msg.subject, msg.data, self.department)
+                    if handover is None:
+                        # Delivering it again cannot help: refused for good, with the reason.
+                        log.error("malformed hand-over refused", extra={"subject": msg.subject, "error": problem})
                         await msg.term()
                         continue
                     await context.write(handover)
@@ -70,3 +70,22 @@ class HandOverFeed:
         finally:
             with suppress(Exception):
                 await sub.unsubscribe()
+
+
+def decode_handover(subject: str, data: bytes, department: str) -> tuple[pb.HandOver | None, str]:
+    """The hand-over in a message on ``gridfusion.handover.<department>.<grid_id>``, or None and
+    why it is refused: a body that is not a ``HandOver``, a subject of another shape or
+    department, no case, or a grid other than the subject's."""
+    try:
+        handover = pb.HandOver.FromString(data)
+    except DecodeError as exc:
+        return None, f"malformed: body is not a HandOver ({exc})"
+    prefix = bus.handover_subject(department, "")
+    grid_id = subject[len(prefix):] if subject.startswith(prefix) else ""
+    if not grid_id:
+        return None, f"malformed: subject {subject!r} is not a hand-over to {department}"
+    if not handover.case_id.strip():
+        return None, "malformed: the hand-over names no case"
+    if handover.grid_id != grid_id:
+        return None, f"malformed: hand-over of grid {handover.grid_id!r} published on grid {grid_id!r}'s subject"
+    return handover, ""

@@ -22,7 +22,7 @@ from google.protobuf.message import DecodeError
 from gridfusion.departments.v1 import departments_pb2
 from nats.aio.msg import Msg
 
-from services.platform.bus import Outcome
+from services.platform.bus import Outcome, results_subject
 from services.platform.clock import Clock
 from services.platform.vocabulary import DEPARTMENTS
 
@@ -41,8 +41,9 @@ def decode_result(msg: Msg) -> tuple[departments_pb2.HandlingResult | None, str]
         result = departments_pb2.HandlingResult.FromString(msg.data)
     except DecodeError as exc:
         return None, f"malformed: body is not a HandlingResult ({exc})"
-    parts = msg.subject.split(".")
-    department = parts[2] if len(parts) > 2 else ""
+    # Exactly gridfusion.results.<department>: a subject of any other shape names no department.
+    prefix = results_subject("")
+    department = msg.subject[len(prefix):] if msg.subject.startswith(prefix) else ""
     if department not in DEPARTMENTS:
         return result, f"malformed: subject {msg.subject!r} names no department"
     if result.department and result.department != department:

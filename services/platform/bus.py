@@ -289,8 +289,8 @@ def envelope_of(msg: Msg) -> events_pb2.Envelope:
     if "ce-time" in headers:
         try:
             env.time.CopyFrom(to_timestamp(datetime.fromisoformat(headers["ce-time"])))
-        except ValueError:
-            pass
+        except (ValueError, OverflowError):
+            pass  # not a time, or one no Timestamp carries: the envelope has no time
     return env
 
 

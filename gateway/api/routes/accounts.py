@@ -13,15 +13,16 @@ from services.platform.vocabulary import ROLE_LABELS
 from ...accounts.policy import Scope
 from ..deps import Caller, GatewayState, Page, State
 from ..models import AccountIn, AccountOut, AccountPage, AccountPatch, Role, ScopeIn, ScopeOut
+from ..problems import SIGNED_IN, Problem, answers
 
-router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
+router = APIRouter(prefix="/v1/accounts", tags=["accounts"], responses=answers(*SIGNED_IN, 404, 409, 413))
 # An administrator's list of accounts takes larger pages than the other lists.
 ACCOUNTS_PAGE_SIZE_MAX = 500
 
-REFUSALS = {403: {"description": "outside the caller's subtree, or a role above its own"},
-            404: {"description": "no such account in the caller's scope"},
-            409: {"description": "the name is taken, or the account changed meanwhile"},
-            422: {"description": "a field is wrong, e.g. a scope not in the reference data"}}
+REFUSALS = {403: {"model": Problem, "description": "outside the caller's subtree, or a role above its own"},
+            404: {"model": Problem, "description": "no such account in the caller's scope"},
+            409: {"model": Problem, "description": "the name is taken, or the account changed meanwhile"},
+            422: {"model": Problem, "description": "a field is wrong, e.g. a scope not in the reference data"}}
 
 
 def account_json(doc: dict[str, Any], state: GatewayState, *, one_time_password: str | None = None) -> AccountOut:

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from gridfusion.community.v1 import community_pb2 as cpb
 
 from ...auth import Principal
-from ..deps import CountParam, Cursor, Page, PageSize, State, count_mode, require_roles, total_of
+from ..deps import (
+    CountParam,
+    Cursor,
+    Moment,
+    Page,
+    PageSize,
+    State,
+    count_mode,
+    require_roles,
+    total_of,
+)
 from ..models import AuditEntry, AuditPage
+from ..problems import SIGNED_IN, answers
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=answers(*SIGNED_IN, 404))
 
 County = Annotated[Principal, Depends(require_roles("county"))]
 
@@ -23,8 +33,8 @@ async def list_audit(
     caller: County,
     who: str | None = None,
     grid_id: str | None = None,
-    since: Annotated[datetime | None, Query(description="ISO 8601 with offset")] = None,
-    until: Annotated[datetime | None, Query(description="ISO 8601 with offset")] = None,
+    since: Moment = None,
+    until: Moment = None,
     page: Page = 1,
     page_size: PageSize = 50,
     cursor: Cursor = None,

@@ -11,9 +11,10 @@ from fastapi.security import OAuth2PasswordRequestForm
 from ...accounts.service import SignInRefused, TokenPair
 from ..deps import Caller, State
 from ..models import LogoutIn, Me, PasswordChange, RefreshIn, Token
+from ..problems import answers
 from .accounts import account_json
 
-router = APIRouter(prefix="/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=answers(400, 401, 403, 413, 422, 503))
 
 MAX_PASSWORD = 128
 TOO_MANY = {429: {"description": "too many failed sign-ins for the account or from the address; `Retry-After` says "

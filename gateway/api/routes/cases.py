@@ -30,8 +30,9 @@ from ...hotlist import Answer
 from ...privacy import grid_staff, mask_text, personal_data_in, record_read
 from ..deps import Caller, GatewayState, Page, PageSize, State
 from ..models import Case, CaseDetail, CasePage, TimelineEntry
+from ..problems import SIGNED_IN, answers
 
-router = APIRouter(prefix="/v1/cases", tags=["cases"])
+router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=answers(*SIGNED_IN, 404, 409, 413))
 
 
 Purpose = Annotated[str | None, Query(max_length=500, description="Why personal data is read (audited)")]

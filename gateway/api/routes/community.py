@@ -43,8 +43,9 @@ from ..models import (
     ServiceOrderIn,
     ServiceOrderPage,
 )
+from ..problems import SIGNED_IN, answers
 
-router = APIRouter(prefix="/v1", tags=["party members and service orders"])
+router = APIRouter(prefix="/v1", tags=["party members and service orders"], responses=answers(*SIGNED_IN, 404, 409, 413))
 
 Member = Annotated[Principal, Depends(require_roles("member"))]
 Resident = Annotated[Principal, Depends(require_roles("resident"))]

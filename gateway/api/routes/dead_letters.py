@@ -14,8 +14,9 @@ from gridfusion.fusion.v1 import fusion_pb2 as fpb
 from ...auth import Principal
 from ..deps import CountParam, Cursor, Page, PageSize, State, count_mode, require_roles, total_of
 from ..models import EventStatus
+from ..problems import SIGNED_IN, answers
 
-router = APIRouter(prefix="/v1/dead-letters", tags=["dead letters"])
+router = APIRouter(prefix="/v1/dead-letters", tags=["dead letters"], responses=answers(*SIGNED_IN, 404, 409))
 
 County = Annotated[Principal, Depends(require_roles("county"))]
 

@@ -28,8 +28,9 @@ from ..deps import (
     total_of,
 )
 from ..models import Accepted, BatchItem, BatchResult, PatrolLogIn
+from ..problems import SIGNED_IN, answers
 
-router = APIRouter(prefix="/v1/departments", tags=["departments"])
+router = APIRouter(prefix="/v1/departments", tags=["departments"], responses=answers(*SIGNED_IN, 404, 409, 413))
 
 # The legal-aid circle's gaps are computed, not stored: a page may hold more of them.
 GAPS_PAGE_SIZE_MAX = 1000

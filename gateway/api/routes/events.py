@@ -25,10 +25,11 @@ from services.platform.vocabulary import DEPARTMENTS
 from ...auth import Principal
 from ..deps import Caller, GatewayState, State
 from ..models import EventStatus
+from ..problems import SIGNED_IN, answers
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], responses=answers(*SIGNED_IN, 404, 409))
 
 Department = Annotated[str, Path(description="One of: " + ", ".join(DEPARTMENTS))]
 AMBIGUOUS = {409: {"description": "several departments used this id: `departments` lists them; ask "

@@ -10,9 +10,10 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from ...auth import STAFF_ROLES, Principal
 from ..deps import State, require_roles
+from ..problems import SIGNED_IN, answers, json_answers
 from .cases import case_json
 
-router = APIRouter(prefix="/v1/feed", tags=["live feed"])
+router = APIRouter(prefix="/v1/feed", tags=["live feed"], responses=answers(*SIGNED_IN))
 
 Watcher = Annotated[Principal, Depends(require_roles(*STAFF_ROLES))]
 
@@ -21,7 +22,7 @@ Watcher = Annotated[Principal, Depends(require_roles(*STAFF_ROLES))]
     "/cases",
     summary="Live case changes in the caller's scope (text/event-stream; event name = the change)",
     response_class=EventSourceResponse,
-    responses={200: {"content": {"text/event-stream": {}},
+    responses={**json_answers(*SIGNED_IN), 200: {"content": {"text/event-stream": {}},
                      "description": "`event: opened|updated|…`, `id: <case_id>.v<version>`, `data:` the case as in "
                                     "GET /v1/cases; `event: session_ended` and the end of the stream when the "
                                     "account's session ends (disabled, role or scope changed, signed out)"}},

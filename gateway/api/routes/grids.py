@@ -15,8 +15,9 @@ from ...auth import Principal
 from ...privacy import grid_staff, mask_id_number, mask_name, mask_phone, record_read
 from ..deps import Caller, Cursor, Page, PageSize, State
 from ..models import GridCollection, GridFeature, HouseholdPage, Located
+from ..problems import SIGNED_IN, answers
 
-router = APIRouter(prefix="/v1", tags=["grids"])
+router = APIRouter(prefix="/v1", tags=["grids"], responses=answers(*SIGNED_IN, 404))
 
 
 def feature(grid: fpb.Grid) -> dict[str, Any]:

@@ -22,7 +22,8 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: NATS, fusion, every department service (and so MongoDB), the accounts database")
+@router.get("/readyz", responses={503: {"description": "not ready: the same body, naming what does not answer"}},
+            summary="Readiness: NATS, fusion, every department service (and so MongoDB), the accounts database")
 async def readyz(state: State) -> JSONResponse:
     checks = await state.peers.health()
     try:

@@ -41,8 +41,9 @@ from services.platform.vocabulary import CATEGORY_LABELS, DEPARTMENT_LABELS, FAM
 from ...auth import Principal
 from ...privacy import grid_staff, mask_text, personal_data_in, record_read
 from ..deps import GatewayState, State, authenticate
+from ..problems import SIGNED_IN, answers
 
-router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
+router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"], responses=answers(*SIGNED_IN, 404, 413))
 
 
 class Service(BaseModel):
@@ -157,7 +158,8 @@ async def caller_of(state: GatewayState, request: Request, api_key: str | None) 
     return await authenticate(state, token, path=request.url.path)
 
 
-@router.get("/discovery.{fmt}", summary="GeoReport v2 discovery")
+@router.get("/discovery.{fmt}", responses={200: {"description": "The endpoint and its formats", "content": {"text/xml": {}}}},
+             summary="GeoReport v2 discovery")
 async def discovery(fmt: Format, request: Request) -> Response:
     base = str(request.base_url).rstrip("/") + "/open311/v2"
     doc = {

@@ -17,8 +17,9 @@ from ...auth import Principal
 from ...limits import REFERENCE_UPLOAD
 from ..deps import Caller, GatewayState, State, require_roles
 from ..models import ImportReport, ReferenceVersion, ReferenceVersions
+from ..problems import SIGNED_IN, answers
 
-router = APIRouter(prefix="/v1/reference", tags=["reference data"])
+router = APIRouter(prefix="/v1/reference", tags=["reference data"], responses=answers(*SIGNED_IN, 404, 409, 413))
 
 County = Annotated[Principal, Depends(require_roles("county"))]
 EXCHANGE_FILES = ("grids.geojson", "households.csv", "households.xlsx", "party_members.csv", "party_members.xlsx")

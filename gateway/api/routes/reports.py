@@ -16,8 +16,9 @@ from ...reports.weekly import assemble, render_html
 from ...scoping import AREA_ROLES, BadScope, OutOfScope, current_week, parse_week, report_area
 from ..deps import GatewayState, State, require_roles
 from ..models import WeeklyReport
+from ..problems import SIGNED_IN, answers, json_answers
 
-router = APIRouter(prefix="/v1/reports", tags=["weekly report"])
+router = APIRouter(prefix="/v1/reports", tags=["weekly report"], responses=answers(*SIGNED_IN, 404))
 
 Viewer = Annotated[Principal, Depends(require_roles(*AREA_ROLES))]
 WeekParam = Annotated[str | None, Query(description="ISO week, e.g. 2026-W48; default: this week", max_length=10)]
@@ -94,7 +95,8 @@ async def weekly(state: State, caller: Viewer, week: WeekParam = None, scope: Sc
     return WeeklyReport(**data)
 
 
-@router.get("/weekly.html", response_class=HTMLResponse, summary="The weekly report as a printable HTML page with charts")
+@router.get("/weekly.html", response_class=HTMLResponse, responses=json_answers(*SIGNED_IN, 404),
+            summary="The weekly report as a printable HTML page with charts")
 async def weekly_html(state: State, caller: Viewer, week: WeekParam = None, scope: ScopeParam = None) -> HTMLResponse:
     data, label = await build(state, caller, week, scope)
     return HTMLResponse(render_html(data, scope_label=label))
