@@ -21,9 +21,8 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.read_concern import ReadConcern
-from pymongo.write_concern import WriteConcern
 
-from services.platform.mongo import ensure_indexes
+from services.platform.mongo import WRITE_CONCERN, ensure_indexes, journal
 
 INDEXES = {
     "accounts": [IndexModel([("role", ASCENDING), ("_id", ASCENDING)]),
@@ -39,7 +38,7 @@ INDEXES = {
     "audit_outbox": [IndexModel([("at", ASCENDING)])],
     "oidc_logins": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
 }
-TXN = {"read_concern": ReadConcern("snapshot"), "write_concern": WriteConcern("majority")}
+TXN = {"read_concern": ReadConcern("snapshot"), "write_concern": WRITE_CONCERN}
 
 
 class AccountStore:
@@ -57,7 +56,9 @@ class AccountStore:
 
     async def transaction(self, fn: Callable[[Any], Awaitable[Any]]) -> Any:
         async with self.client.start_session() as session:
-            return await session.with_transaction(fn, **TXN)
+            result = await session.with_transaction(fn, **TXN)
+        await journal(self.db)
+        return result
 
     # -- accounts --------------------------------------------------------------------------
 

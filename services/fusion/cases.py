@@ -56,10 +56,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.asynchronous.mongo_client import AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 from pymongo.read_concern import ReadConcern
-from pymongo.write_concern import WriteConcern
 
 from services.platform.bus import event_key
-from services.platform.mongo import ensure_indexes, find_by_ids, pieces
+from services.platform.mongo import WRITE_CONCERN, ensure_indexes, find_by_ids, journal, pieces
 from services.platform.scope import sees_case
 from services.platform.vocabulary import FINISHED, SEVERITY_FROM_PROTO, SEVERITY_RANK, STATUSES
 from services.reference.resolver import Resolution
@@ -90,7 +89,7 @@ INDEXES = {
     sighting_store.COLLECTION: sighting_store.INDEXES,
 }
 
-TXN = {"read_concern": ReadConcern("snapshot"), "write_concern": WriteConcern("majority")}
+TXN = {"read_concern": ReadConcern("snapshot"), "write_concern": WRITE_CONCERN}
 # How many (grid, family) groups of one batch are in their transactions at once, when the batch
 # is fused group by group (its own transaction failed).
 GROUPS_AT_ONCE = 4
@@ -298,8 +297,11 @@ class CaseStore:
         self.grids = grid_docs
 
     async def _transaction(self, fn):
+        """``fn`` in a transaction (retried as the driver retries), journaled before it returns."""
         async with self.client.start_session() as session:
-            return await session.with_transaction(fn, **TXN)
+            result = await session.with_transaction(fn, **TXN)
+        await journal(self.db)
+        return result
 
     # -- fusing events ---------------------------------------------------------------------
 
@@ -374,9 +376,12 @@ class CaseStore:
         return results  # type: ignore[return-value]  # every slot is filled above
 
     async def _transaction_once(self, fn):
-        """``fn`` in one transaction, tried once: what fails is the caller's to handle."""
+        """``fn`` in one transaction, tried once (what fails is the caller's to handle), journaled
+        before it returns."""
         async with self.client.start_session() as session, await session.start_transaction(**TXN):
-            return await fn(session)
+            result = await fn(session)
+        await journal(self.db)
+        return result
 
     async def _fuse_groups(self, s: AsyncClientSession, groups: list[list[tuple[events_pb2.DepartmentEvent, Resolution]]],
                            now: datetime) -> list[list[Fused]]:
