@@ -67,6 +67,14 @@ test-unit: install ## Run only the unit tests (no network)
 test-integration: install ## Run only the integration tests (real nats-server and secantusd-py)
 	$(PY) -m pytest -q -m integration $(PYTEST_ARGS)
 
+# Faults under load on the whole platform (chaos/): each scenario ends with a reconciliation;
+# the table goes to the screen and test-output/chaos/chaos.json.
+chaos: install ## Kill and stop parts of the platform under load; check nothing accepted is lost or doubled (~15 min)
+	$(PY) -m chaos $(CHAOS_ARGS)
+
+chaos-quick: install ## The bounded chaos run for CI: every scenario with smaller loads, a few minutes
+	$(PY) -m chaos --quick $(CHAOS_ARGS)
+
 # The labelled set of tests/fusion_eval/: the rule pair by pair (no servers), then fusion
 # through the store against a real database; each prints its precision and recall.
 eval-fusion: install ## Print fusion's precision and recall on the labelled set of incidents and look-alikes
@@ -87,7 +95,7 @@ nats-auth: install ## Write the cluster's NATS users (deploy/k8s/base/nats/auth.
 	$(PY) -m services.platform.permissions --write deploy/k8s/base/nats/auth.conf
 
 lint: install ## Lint the code (ruff) and who may import whom (import-linter, .importlinter)
-	$(PY) -m ruff check services gateway tests
+	$(PY) -m ruff check services gateway tests bench chaos
 	$(VENV)/bin/lint-imports --no-cache
 
 # The benchmarks (bench/): each figure beside a baseline measured in the same run on the same
@@ -99,7 +107,7 @@ bench: install ## Benchmark the platform against raw baselines (table + test-out
 bench-quick: install ## The bounded benchmark run for CI: fewer rounds and events, a few minutes
 	$(PY) -m bench --quick $(BENCH_ARGS)
 
-.PHONY: bench bench-quick
+.PHONY: bench bench-quick chaos chaos-quick
 
 clean: ## Remove local data and caches (keeps .venv)
 	rm -rf var .pytest_cache test-output

@@ -17,6 +17,7 @@ from services.local import (
     LocalPlatform,
     Supervisor,
     exit_of,
+    last_words,
     read_status,
 )
 
@@ -109,3 +110,10 @@ def test_the_pause_is_capped_and_reset_once_the_process_stays_up(platform: Local
 
 def test_status_is_none_without_a_running_platform(tmp_path: Path) -> None:
     assert read_status(tmp_path) is None
+
+
+def test_the_reason_is_a_json_log_line_s_message_and_error() -> None:
+    line = '{"time": "t", "level": "ERROR", "message": "consumer stopped", "error": "Traceback\\n  x\\nTimeoutError: nats"}'
+    assert last_words(line) == "consumer stopped: TimeoutError: nats"
+    assert last_words('{"message": "service started", "service": "fusion"}') == "service started"
+    assert last_words("plain text ends here ") == "plain text ends here"
