@@ -75,6 +75,9 @@ chaos: install ## Kill and stop parts of the platform under load; check nothing 
 chaos-quick: install ## The bounded chaos run for CI: every scenario with smaller loads, a few minutes
 	$(PY) -m chaos --quick $(CHAOS_ARGS)
 
+soak: install ## The platform under a steady load for 30 min: memory per process and backlog sampled, flat or not (not in CI)
+	$(PY) -m chaos.soak $(SOAK_ARGS)
+
 # The labelled set of tests/fusion_eval/: the rule pair by pair (no servers), then fusion
 # through the store against a real database; each prints its precision and recall.
 eval-fusion: install ## Print fusion's precision and recall on the labelled set of incidents and look-alikes
@@ -107,7 +110,7 @@ bench: install ## Benchmark the platform against raw baselines (table + test-out
 bench-quick: install ## The bounded benchmark run for CI: fewer rounds and events, a few minutes
 	$(PY) -m bench --quick $(BENCH_ARGS)
 
-.PHONY: bench bench-quick chaos chaos-quick
+.PHONY: bench bench-quick chaos chaos-quick soak
 
 clean: ## Remove local data and caches (keeps .venv)
 	rm -rf var .pytest_cache test-output

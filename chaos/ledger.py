@@ -32,6 +32,7 @@ class Ledger:
 
     accepted: set[str] = field(default_factory=set)
     refused: int = 0  # answered invalid: the load's deliberately bad events
+    duplicates: int = 0  # answered duplicate on a first send: the load's deliberate repeats
 
     def answer(self, department: str, results: list[dict[str, Any]], *, resent: bool) -> None:
         for item in results:
@@ -40,6 +41,8 @@ class Ledger:
                 self.accepted.add(f"{department}:{item['event_id']}")
             elif status == "invalid":
                 self.refused += 1
+            else:
+                self.duplicates += 1
 
 
 async def _settled(db, keys: list[str]) -> tuple[set[str], set[str]]:
@@ -100,5 +103,6 @@ async def reconcile(mongo, ledger: Ledger, *, timeout: float, say) -> dict[str, 
         "recount_ok": recount_ok,
         "cases": len(cases),
         "refused_invalid": ledger.refused,
+        "answered_duplicate": ledger.duplicates,
         "settle_seconds": round(time.monotonic() - started, 1),
     }

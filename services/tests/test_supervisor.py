@@ -117,3 +117,20 @@ def test_the_reason_is_a_json_log_line_s_message_and_error() -> None:
     assert last_words(line) == "consumer stopped: TimeoutError: nats"
     assert last_words('{"message": "service started", "service": "fusion"}') == "service started"
     assert last_words("plain text ends here ") == "plain text ends here"
+
+
+def test_a_held_process_stays_down_until_released(platform: LocalPlatform) -> None:
+    clock = Clock()
+    platform._spawn("nats-server", CRASH)
+    supervisor = Supervisor(platform, clock=clock, say=lambda _: None)
+    supervisor.hold("nats-server")
+    wait_exit(platform, "nats-server")
+    down = platform.procs["nats-server"]
+    clock.now += 100
+    supervisor.tick()
+    assert platform.procs["nats-server"] is down and supervisor.watches["nats-server"].restarts == 0
+    supervisor.release("nats-server")
+    supervisor.tick()
+    clock.now += BACKOFF_FIRST
+    supervisor.tick()
+    assert platform.procs["nats-server"] is not down and supervisor.watches["nats-server"].restarts == 1
