@@ -79,7 +79,7 @@ class Sizes:
     @classmethod
     def of(cls, quick: bool) -> Sizes:
         if quick:
-            return cls(fusion_kill=1_000, load=500, outbox=200, outage_seconds=8.0, rate=150.0)
+            return cls(fusion_kill=800, load=400, outbox=150, outage_seconds=6.0, rate=150.0)
         return cls(fusion_kill=20_000, load=3_000, outbox=1_000, outage_seconds=30.0, rate=250.0)
 
 
