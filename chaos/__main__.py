@@ -318,6 +318,7 @@ async def nats_outage(chaos: Chaos, ledger: Ledger, tag: str) -> dict[str, Any]:
     events = chaos.events(chaos.sizes.load // 2, tag)
     services_before = {n: r for n, r in chaos.restarts().items() if n != "nats-server"}
     seen_not_ready: list[str] = []
+    down: set[str] = set()
 
     async def faults() -> None:
         await asyncio.sleep(2.0)
@@ -326,10 +327,11 @@ async def nats_outage(chaos: Chaos, ledger: Ledger, tag: str) -> dict[str, Any]:
         outage_end = time.monotonic() + chaos.sizes.outage_seconds
         while time.monotonic() < outage_end:
             status, body = await chaos.readiness()
-            if status == 503 and not seen_not_ready:
-                down = sorted(n for n, v in (body.get("checks") or {}).items() if v != "SERVING")
-                seen_not_ready.append(f"{body.get('nats')}; not serving: {', '.join(down) or 'none'}")
-                say(f"    not ready during the outage: {seen_not_ready[0]}")
+            if status == 503:
+                if not seen_not_ready:
+                    say("    not ready during the outage")
+                seen_not_ready.append("gateway's NATS" if body.get("nats") != "CONNECTED" else "")
+                down.update(n for n, v in (body.get("checks") or {}).items() if v != "SERVING")
             await asyncio.sleep(0.5)
         chaos.supervisor.release("nats-server")
 
@@ -337,7 +339,8 @@ async def nats_outage(chaos: Chaos, ledger: Ledger, tag: str) -> dict[str, Any]:
     ready_after = await chaos.wait_ready()
     services_after = {n: r for n, r in chaos.restarts().items() if n != "nats-server"}
     restarted = sorted(n for n in services_after if services_after[n] != services_before.get(n, 0))
-    observed: dict[str, Any] = {"not_ready_during_outage": bool(seen_not_ready), "not_ready_checks": seen_not_ready[:1],
+    observed: dict[str, Any] = {"not_ready_during_outage": bool(seen_not_ready),
+                                "not_serving_during_outage": sorted(down | ({"gateway-nats"} if any(seen_not_ready) else set())),
                                 "ready_again_s": round(ready_after, 1), "services_restarted": restarted}
     if not seen_not_ready:
         observed["failed"] = "the platform answered ready while NATS was down"

@@ -23,7 +23,7 @@ from typing import Any
 from services.platform.mongo import pieces
 
 FUSION_DATABASE = "gridfusion_fusion"
-POLL = 0.5
+POLL = 2.0
 
 
 @dataclass
@@ -65,20 +65,28 @@ async def _settled(db, keys: list[str]) -> tuple[set[str], set[str]]:
 
 async def reconcile(mongo, ledger: Ledger, *, timeout: float, say) -> dict[str, Any]:
     """Wait (up to ``timeout`` seconds) until every accepted event is fused or dead-lettered, then
-    count what became of them (see the module)."""
+    count what became of them (see the module). Only the events not yet settled are looked up
+    again, every :data:`POLL` seconds, so the waiting costs fusion's database little."""
     db = mongo[FUSION_DATABASE]
     keys = sorted(ledger.accepted)
     started = time.monotonic()
-    last = -1
+    fused: set[str] = set()
+    dead: set[str] = set()
+    remaining = list(keys)
+    said = 0.0
     while True:
-        fused, dead = await _settled(db, keys)
-        pending = len(keys) - len(fused) - len(dead)
-        if pending == 0 or time.monotonic() - started > timeout:
+        now_fused, now_dead = await _settled(db, remaining)
+        fused |= now_fused
+        dead |= now_dead
+        remaining = [k for k in remaining if k not in now_fused and k not in now_dead]
+        if not remaining or time.monotonic() - started > timeout:
             break
-        if pending != last and int(time.monotonic() - started) % 10 == 0:
-            say(f"    waiting: {pending:,} of {len(keys):,} accepted events not yet fused or dead-lettered")
-            last = pending
+        if time.monotonic() - said >= 15:
+            say(f"    waiting: {len(remaining):,} of {len(keys):,} accepted events not yet fused or dead-lettered")
+            said = time.monotonic()
         await asyncio.sleep(POLL)
+    # An event dead-lettered once and fused after (re-processed) counts as fused.
+    dead -= fused
     # Where the fused events are: every case listing one of them.
     seen: Counter[str] = Counter()
     cases: dict[str, list[str]] = {}

@@ -479,9 +479,12 @@ class LocalPlatform:
             raise
 
     def stop(self, grace: float = 15.0) -> None:
-        """Services first (gateway, departments, fusion), then the database and NATS."""
-        order = [n for n in reversed(SERVICES) if n in self.procs] + [n for n in ("secantusd", "nats-server") if n in self.procs]
-        for group in (order[: len(SERVICES)], order[len(SERVICES) :]):
+        """Services first (gateway, departments, fusion, and any other process started beside
+        them, such as a second fusion replica), then the database and NATS."""
+        infra = [n for n in ("secantusd", "nats-server") if n in self.procs]
+        services = [n for n in reversed(SERVICES) if n in self.procs]
+        services += [n for n in self.procs if n not in services and n not in infra]
+        for group in (services, infra):
             for name in group:
                 proc = self.procs[name]
                 if proc.poll() is None:

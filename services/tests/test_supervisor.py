@@ -134,3 +134,10 @@ def test_a_held_process_stays_down_until_released(platform: LocalPlatform) -> No
     clock.now += BACKOFF_FIRST
     supervisor.tick()
     assert platform.procs["nats-server"] is not down and supervisor.watches["nats-server"].restarts == 1
+
+
+def test_stop_stops_a_process_started_beside_the_services(platform: LocalPlatform) -> None:
+    extra = platform._spawn("fusion-2", SLEEP)
+    infra = platform._spawn("nats-server", SLEEP)
+    platform.stop(grace=5)
+    assert extra.poll() is not None and infra.poll() is not None and platform.procs == {}
