@@ -45,13 +45,13 @@ class Ledger:
                 self.duplicates += 1
 
 
-async def _settled(db, keys: list[str]) -> tuple[set[str], set[str]]:
-    """Of these event keys, those fused and those dead-lettered (and not fused)."""
-    fused: set[str] = set()
+async def _settled(db, keys: list[str]) -> tuple[dict[str, str], set[str]]:
+    """Of these event keys, those fused (with their case) and those dead-lettered (and not fused)."""
+    fused: dict[str, str] = {}
     for piece in pieces(keys, 500):
-        async for doc in db["events"].find({"_id": {"$in": piece}}, {"status": 1}):
+        async for doc in db["events"].find({"_id": {"$in": piece}}, {"status": 1, "case_id": 1}):
             if doc.get("status") == "fused":
-                fused.add(doc["_id"])
+                fused[doc["_id"]] = doc.get("case_id", "")
     dead: set[str] = set()
     rest = [k for k in keys if k not in fused]
     for piece in pieces(rest, 200):
@@ -70,13 +70,13 @@ async def reconcile(mongo, ledger: Ledger, *, timeout: float, say) -> dict[str, 
     db = mongo[FUSION_DATABASE]
     keys = sorted(ledger.accepted)
     started = time.monotonic()
-    fused: set[str] = set()
+    fused: dict[str, str] = {}
     dead: set[str] = set()
     remaining = list(keys)
     said = 0.0
     while True:
         now_fused, now_dead = await _settled(db, remaining)
-        fused |= now_fused
+        fused.update(now_fused)
         dead |= now_dead
         remaining = [k for k in remaining if k not in now_fused and k not in now_dead]
         if not remaining or time.monotonic() - started > timeout:
@@ -86,16 +86,17 @@ async def reconcile(mongo, ledger: Ledger, *, timeout: float, say) -> dict[str, 
             said = time.monotonic()
         await asyncio.sleep(POLL)
     # An event dead-lettered once and fused after (re-processed) counts as fused.
-    dead -= fused
-    # Where the fused events are: every case listing one of them.
+    dead -= fused.keys()
+    # The cases the fused events' records name, read by id: each event must be listed by one.
     seen: Counter[str] = Counter()
     cases: dict[str, list[str]] = {}
-    for piece in pieces(sorted(fused), 200):
-        async for case in db["cases"].find({"event_ids": {"$in": piece}}, {"event_ids": 1, "status": 1}):
+    for piece in pieces(sorted(set(fused.values())), 200):
+        async for case in db["cases"].find({"_id": {"$in": piece}}, {"event_ids": 1}):
             cases[case["_id"]] = case["event_ids"]
     for event_ids in cases.values():
         seen.update(k for k in event_ids if k in ledger.accepted)
     doubled = sum(1 for n in seen.values() if n > 1)
+    unlisted = sum(1 for k in fused if seen[k] == 0)  # a record naming a case that does not list it
     records: Counter[str] = Counter()
     for piece in pieces(sorted(cases), 200):
         async for doc in db["events"].find({"case_id": {"$in": piece}}, {"case_id": 1, "status": 1}):
@@ -106,7 +107,8 @@ async def reconcile(mongo, ledger: Ledger, *, timeout: float, say) -> dict[str, 
         "accepted": len(keys),
         "fused": len(fused),
         "dead_lettered": len(dead),
-        "lost": len(keys) - len(fused) - len(dead),
+        "lost": len(keys) - len(fused) - len(dead) + unlisted,
+        "unlisted": unlisted,
         "doubled": doubled,
         "recount_ok": recount_ok,
         "cases": len(cases),
