@@ -69,7 +69,7 @@ test-integration: install ## Run only the integration tests (real nats-server an
 
 # Faults under load on the whole platform (chaos/): each scenario ends with a reconciliation;
 # the table goes to the screen and test-output/chaos/chaos.json.
-chaos: install ## Kill and stop parts of the platform under load; check nothing accepted is lost or doubled (~15 min)
+chaos: install ## Kill and stop parts of the platform under load; check nothing accepted is lost or doubled (25 min or more)
 	$(PY) -m chaos $(CHAOS_ARGS)
 
 chaos-quick: install ## The bounded chaos run for CI: every scenario with smaller loads, a few minutes
