@@ -186,6 +186,13 @@ class Chaos:
     def restarts(self) -> dict[str, int]:
         return {name: w.restarts for name, w in self.supervisor.watches.items()}
 
+    async def kill_and_wait(self, name: str, *, after: float = 0.0) -> None:
+        """After ``after`` seconds, SIGKILL ``name`` and wait until the supervisor started it again."""
+        await asyncio.sleep(after)
+        before = self.supervisor.watches[name].restarts
+        self.kill(name)
+        await self.wait_restarted(name, before)
+
     async def wait_restarted(self, name: str, before: int, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         while self.supervisor.watches.get(name) is None or self.supervisor.watches[name].restarts <= before:
@@ -237,10 +244,7 @@ async def fusion_kill(chaos: Chaos, ledger: Ledger, tag: str) -> dict[str, Any]:
 
     async def faults() -> None:
         for when, name in zip(at, ("fusion", "fusion-2", "fusion"), strict=True):
-            await asyncio.sleep(max(0.0, started + when - time.monotonic()))
-            before = chaos.supervisor.watches[name].restarts
-            chaos.kill(name)
-            await chaos.wait_restarted(name, before)
+            await chaos.kill_and_wait(name, after=max(0.0, started + when - time.monotonic()))
 
     await _load_with(chaos, events, ledger, faults, rate=None)
     return {"kills": 3}
@@ -250,10 +254,7 @@ async def nats_restart(chaos: Chaos, ledger: Ledger, tag: str) -> dict[str, Any]
     events = chaos.events(chaos.sizes.load, tag)
 
     async def faults() -> None:
-        await asyncio.sleep(3.0)
-        before = chaos.supervisor.watches["nats-server"].restarts
-        chaos.kill("nats-server")
-        await chaos.wait_restarted("nats-server", before)
+        await chaos.kill_and_wait("nats-server", after=3.0)
 
     client = await _load_with(chaos, events, ledger, faults, rate=chaos.sizes.rate)
     return {"resends": client.resends, "ready_again_s": round(await chaos.wait_ready(), 1)}
@@ -263,10 +264,7 @@ async def db_restart(chaos: Chaos, ledger: Ledger, tag: str) -> dict[str, Any]:
     events = chaos.events(chaos.sizes.load, tag)
 
     async def faults() -> None:
-        await asyncio.sleep(3.0)
-        before = chaos.supervisor.watches["secantusd"].restarts
-        chaos.kill("secantusd")
-        await chaos.wait_restarted("secantusd", before)
+        await chaos.kill_and_wait("secantusd", after=3.0)
 
     client = await _load_with(chaos, events, ledger, faults, rate=chaos.sizes.rate)
     return {"resends": client.resends, "ready_again_s": round(await chaos.wait_ready(), 1)}
@@ -299,10 +297,7 @@ async def gateway_kill(chaos: Chaos, ledger: Ledger, tag: str) -> dict[str, Any]
     events = chaos.events(chaos.sizes.load, tag)
 
     async def faults() -> None:
-        await asyncio.sleep(2.0)
-        before = chaos.supervisor.watches["gateway"].restarts
-        chaos.kill("gateway")
-        await chaos.wait_restarted("gateway", before)
+        await chaos.kill_and_wait("gateway", after=2.0)
 
     # A slower load, so that batches are on their way while the gateway is down.
     client = await _load_with(chaos, events, ledger, faults, rate=chaos.sizes.rate / 3)
