@@ -60,8 +60,13 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m chaos", description=__doc__.split("\n\n")[1])
     parser.add_argument("--quick", action="store_true", help="smaller loads and a shorter outage: a few minutes, for CI")
     parser.add_argument("--only", nargs="+", metavar="NAME", choices=SCENARIOS, help="run only these scenarios")
+    parser.add_argument("--fusion-kill-events", type=int, metavar="N",
+                        help="the load of fusion_kill (default 20,000; 800 with --quick)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"where the JSON goes (default {DEFAULT_OUT})")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.fusion_kill_events is not None and args.fusion_kill_events < 1:
+        parser.error("--fusion-kill-events must be at least 1")
+    return args
 
 
 def say(line: str) -> None:
@@ -77,10 +82,14 @@ class Sizes:
     rate: float  # events per second of a paced load
 
     @classmethod
-    def of(cls, quick: bool) -> Sizes:
+    def of(cls, quick: bool, fusion_kill: int | None = None) -> Sizes:
         if quick:
-            return cls(fusion_kill=800, load=400, outbox=150, outage_seconds=6.0, rate=150.0)
-        return cls(fusion_kill=20_000, load=3_000, outbox=1_000, outage_seconds=30.0, rate=250.0)
+            sizes = cls(fusion_kill=800, load=400, outbox=150, outage_seconds=6.0, rate=150.0)
+        else:
+            sizes = cls(fusion_kill=20_000, load=3_000, outbox=1_000, outage_seconds=30.0, rate=250.0)
+        if fusion_kill:
+            sizes.fusion_kill = fusion_kill
+        return sizes
 
 
 class Client:
@@ -359,7 +368,7 @@ def start_platform(home: Path, quick: bool) -> tuple[LocalPlatform, Supervisor, 
     platform.start(timeout=300)
     # A second fusion replica: the durable consumers share the work between the two.
     platform._spawn("fusion-2", [sys.executable, "-m", "services.cli", "serve", "fusion"],
-                    platform.env_of("fusion") | {"FUSION_GRPC_PORT": str(free_port())})
+                    platform.env_of("fusion") | {"FUSION_GRPC_PORT": str(free_port()), "FUSION_REPLICA": "fusion-2"})
     say(f"platform up in {time.monotonic() - started:.0f} s, two fusion replicas (home {home})")
     supervisor = Supervisor(platform, say=lambda line: say(f"  supervisor: {line}"))
     stop = threading.Event()
@@ -375,7 +384,7 @@ def start_platform(home: Path, quick: bool) -> tuple[LocalPlatform, Supervisor, 
 
 async def run_all(args: argparse.Namespace, home: Path) -> list[dict[str, Any]]:
     platform, supervisor, stop = start_platform(home, args.quick)
-    chaos = Chaos(platform, supervisor, args.quick, Sizes.of(args.quick))
+    chaos = Chaos(platform, supervisor, args.quick, Sizes.of(args.quick, args.fusion_kill_events))
     mongo = connect(platform.mongodb_uri, app_name="chaos")
     results: list[dict[str, Any]] = []
     try:

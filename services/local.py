@@ -317,6 +317,7 @@ class LocalPlatform:
             GATEWAY_LOCAL_MODE="true",
             # Local mode's demo county: the synthetic Ningyang county seat, until one is imported.
             FUSION_SEED_REFERENCE="true",
+            FUSION_REPLICA="fusion",
             GRIDFUSION_FUSION_TARGET=f"127.0.0.1:{self.ports.fusion}",
             GATEWAY_JWT_KEY_FILE=str(self.home / "gateway" / "jwt.key"),
             GRIDFUSION_DEMO_PASSWORD=self.demo_password,

@@ -3,12 +3,13 @@
 Fusing a fetched batch (:meth:`CaseStore.fuse_many`) is one MongoDB transaction: the events'
 records and sightings, the cases they open or join, the timeline entries and one case-change
 message per event (``<case_id>.v<version>``, a version per event) in the outbox commit together or
-not at all, each kind of read and write made once for the whole batch. When that transaction
-fails (another fuser changed one of its cases, say), the batch's (grid, family) groups are fused
-again one transaction each: a group that fails then leaves the others' commits standing and is
-retried whole. Inside a group, events are correlated in the batch's order against the candidate
-cases and the cases the group opened or joined before, so two reports of one incident in one
-batch are one case. An event id is
+not at all, each kind of read and write made once for the whole batch. A transaction that
+conflicts with another fuser's is tried again whole after a short pause, and that fuser takes
+the next turn (the others wait for its commit before their next batch); when it still fails,
+the batch's (grid, family) groups are fused again one transaction each: a group that fails then
+leaves the others' commits standing and is retried whole. Inside a group, events are correlated
+in the batch's order against the candidate cases and the cases the group opened or joined
+before, so two reports of one incident in one batch are one case. An event id is
 unique within its department only, so the record, the dead letter and the case's ``event_ids``
 use the key ``<department>:<id>`` (:func:`services.platform.bus.event_key`); the department is the
 subject's the message arrived on (see :mod:`.consumer`). A redelivered or re-published event
@@ -43,9 +44,10 @@ import asyncio
 import hashlib
 import logging
 import os
+import random
 import socket
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gridfusion.departments.v1 import departments_pb2
@@ -54,7 +56,7 @@ from pymongo import ASCENDING, IndexModel, ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.asynchronous.mongo_client import AsyncMongoClient
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 from pymongo.read_concern import ReadConcern
 
 from services.platform.bus import event_key
@@ -93,6 +95,16 @@ TXN = {"read_concern": ReadConcern("snapshot"), "write_concern": WRITE_CONCERN}
 # How many (grid, family) groups of one batch are in their transactions at once, when the batch
 # is fused group by group (its own transaction failed).
 GROUPS_AT_ONCE = 4
+# A batch whose transaction conflicted with another fuser's (two replicas fusing events of the
+# same grid and family at once) is tried again whole, after a short pause with jitter, for up to
+# this many seconds (well inside the bus's 60 s ack wait), before it is fused group by group: the
+# other fuser's transaction holds the guard documents for about as long as a batch takes, and a
+# batch of hundreds of groups fused one transaction each is several times slower than waiting.
+WHOLE_BATCH_PATIENCE = 30.0
+# The fuser whose batch conflicted claims the next turn (a document in ``fusion_turns``); the
+# others wait for it to commit before they start their next batch, for up to this many seconds,
+# so that the fuser that keeps winning cannot starve it.
+TURN_SECONDS = 5.0
 # A correlated report's timeline entry is written into the case document while the case is at
 # most at this version; past it, the entry is kept on the event's record (the case document of an
 # incident reported ten thousand times would otherwise carry ten thousand entries).
@@ -144,6 +156,20 @@ class Acted:
 
 class Conflict(Exception):
     """The case changed between reading and writing; the transaction is retried."""
+
+
+def conflicted(exc: BaseException) -> bool:
+    """Whether the server ended a transaction because another one wrote the same documents (a
+    write conflict: it may succeed when tried again). A :class:`Conflict` (a case read at one
+    version and found at another) is not: the group fallback retries only its group."""
+    return isinstance(exc, PyMongoError) and exc.has_error_label("TransientTransactionError")
+
+
+def pause_before(attempt: int) -> float:
+    """Seconds to wait before trying a conflicted batch again: 0.05 s doubling to 0.5 s, with
+    jitter so that two fusers do not meet again at once (a try that conflicts costs little: the
+    guards are its first write)."""
+    return min(0.5, 0.05 * 2 ** attempt) * random.uniform(0.5, 1.0)
 
 
 def sighting_of(event: events_pb2.DepartmentEvent, resolution: Resolution) -> Sighting:
@@ -265,6 +291,12 @@ class CaseStore:
         self.events = db["events"]
         self.dead_letters = db["dead_letters"]
         self.guards = db["correlation_guards"]
+        self.turns = db["fusion_turns"]
+        # The server sessions this replica runs transactions in, under its name (see
+        # :meth:`end_abandoned`); those noted already.
+        self.sessions = db["fusion_sessions"]
+        self.name = ""
+        self._noted: set[bytes] = set()
         self.outbox = db["outbox"]
         self.sightings = db[sighting_store.COLLECTION]
         self.grids: dict[str, dict[str, Any]] = {}
@@ -296,9 +328,44 @@ class CaseStore:
         """The grids of the current reference version (cases carry their community and street)."""
         self.grids = grid_docs
 
+    async def end_abandoned(self, name: str) -> int:
+        """Take the replica name ``name`` (unique among the running replicas, kept across
+        restarts: the pod's name in Kubernetes) and end the transactions this replica left open
+        when it last died; how many sessions were ended.
+
+        A SIGKILLed fuser's open transaction keeps its writes (the guards of every grid and
+        family of its batch) until the server gives up on it, a minute later on MongoDB's
+        default ``transactionLifetimeLimitSeconds``; meanwhile every other fuser's batch
+        conflicts with it. So each replica notes the server sessions it runs transactions in
+        (the driver reuses a handful), and when it starts again it ends them with
+        ``killSessions``, which aborts their transactions.
+        """
+        self.name = name
+        noted = await self.sessions.find_one({"_id": name})
+        lsids = list(noted.get("lsids", [])) if noted else []
+        if lsids:
+            try:
+                await self.client.admin.command("killSessions", [{"id": lsid} for lsid in lsids])
+            except OperationFailure as exc:
+                log.warning("could not end the sessions this replica left open; the server ends their "
+                            "transactions when they expire", extra={"replica": name, "error": repr(exc)})
+                return 0
+            await self.sessions.update_one({"_id": name}, {"$pullAll": {"lsids": lsids}})
+        return len(lsids)
+
+    async def _note(self, session: AsyncClientSession) -> None:
+        """Note the server session a transaction runs in under this replica's name (once)."""
+        if not self.name:
+            return
+        lsid = session.session_id["id"]
+        if lsid not in self._noted:
+            await self.sessions.update_one({"_id": self.name}, {"$addToSet": {"lsids": lsid}}, upsert=True)
+            self._noted.add(lsid)
+
     async def _transaction(self, fn):
         """``fn`` in a transaction (retried as the driver retries), journaled before it returns."""
         async with self.client.start_session() as session:
+            await self._note(session)
             result = await session.with_transaction(fn, **TXN)
         await journal(self.db)
         return result
@@ -316,7 +383,8 @@ class CaseStore:
                         now: datetime) -> list[Fused | Exception]:
         """Fuse a fetched batch: one transaction for the whole batch, one answer per item.
 
-        When the batch's transaction fails (a conflict with another fuser, or any error), its
+        When the batch's transaction conflicts with another fuser's, it is tried again whole
+        (see :data:`WHOLE_BATCH_PATIENCE`). When it still fails (or fails otherwise), its
         (grid, family) groups are fused again, each in a transaction of its own: a conflict is
         then retried only in the groups it touched, and a group that fails does not hold back
         the others. The answer is the :class:`Fused` of a committed (or already fused) event, or
@@ -344,15 +412,33 @@ class CaseStore:
         whole = False
         if len(groups) > 1:
             batch = [[items[i] for i in indexes] for indexes in groups.values()]
-            try:
-                fused = await self._transaction_once(lambda s: self._fuse_groups(s, batch, now))
-            except Exception as exc:  # noqa: BLE001 - its groups are fused one by one below
-                log.info("fusing the batch in one transaction failed; its groups are fused one by one",
-                         extra={"groups": len(groups), "events": len(first), "error": repr(exc)})
-            else:
-                whole = True
-                for indexes, outcomes in zip(groups.values(), fused, strict=True):
-                    fill(indexes, outcomes)
+            give_up_at = asyncio.get_running_loop().time() + WHOLE_BATCH_PATIENCE
+            attempt = 0
+            await self._wait_for_turn()
+            while True:
+                try:
+                    fused = await self._transaction_once(lambda s: self._fuse_groups(s, batch, now))
+                except Exception as exc:  # noqa: BLE001 - tried again, or its groups are fused one by one below
+                    pause = pause_before(attempt)
+                    if conflicted(exc) and asyncio.get_running_loop().time() + pause < give_up_at:
+                        if not attempt:
+                            await self._claim_turn()
+                        attempt += 1
+                        await asyncio.sleep(pause)
+                        continue
+                    if attempt:
+                        await self._give_turn_back()
+                    log.info("fusing the batch in one transaction failed; its groups are fused one by one",
+                             extra={"groups": len(groups), "events": len(first), "tries": attempt + 1,
+                                    "error": repr(exc)})
+                else:
+                    whole = True
+                    if attempt:
+                        await self._give_turn_back()
+                        log.debug("batch fused after conflicts", extra={"tries": attempt + 1})
+                    for indexes, outcomes in zip(groups.values(), fused, strict=True):
+                        fill(indexes, outcomes)
+                break
         if not whole:
             limit = asyncio.Semaphore(GROUPS_AT_ONCE)
 
@@ -375,11 +461,38 @@ class CaseStore:
                 earlier, opened=False, duplicate=True, messages=())
         return results  # type: ignore[return-value]  # every slot is filled above
 
+    async def _claim_turn(self) -> None:
+        """Claim the next turn to fuse, unless another fuser holds a fresh claim."""
+        now = datetime.now(UTC)
+        stale = now - timedelta(seconds=TURN_SECONDS)
+        try:
+            await self.turns.update_one({"_id": "next", "$or": [{"replica": self.replica}, {"at": {"$lt": stale}}]},
+                                        {"$set": {"replica": self.replica, "at": now}}, upsert=True)
+        except DuplicateKeyError:
+            pass  # another fuser waits already; this one tries again after its pause all the same
+
+    async def _give_turn_back(self) -> None:
+        await self.turns.delete_one({"_id": "next", "replica": self.replica})
+
+    async def _wait_for_turn(self) -> None:
+        """Before a batch: while another fuser has claimed the next turn (its batch conflicted with
+        this one's last), wait for it to commit, up to :data:`TURN_SECONDS` after its claim."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + TURN_SECONDS
+        while loop.time() < until:
+            turn = await self.turns.find_one({"_id": "next"})
+            if (turn is None or turn["replica"] == self.replica
+                    or turn["at"] < datetime.now(UTC) - timedelta(seconds=TURN_SECONDS)):
+                return
+            await asyncio.sleep(0.05)
+
     async def _transaction_once(self, fn):
         """``fn`` in one transaction, tried once (what fails is the caller's to handle), journaled
         before it returns."""
-        async with self.client.start_session() as session, await session.start_transaction(**TXN):
-            result = await fn(session)
+        async with self.client.start_session() as session:
+            await self._note(session)
+            async with await session.start_transaction(**TXN):
+                result = await fn(session)
         await journal(self.db)
         return result
 

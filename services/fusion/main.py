@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import socket
 
 from gridfusion.community.v1 import community_pb2, community_pb2_grpc
 from gridfusion.fusion.v1 import fusion_pb2 as pb
@@ -29,6 +31,8 @@ from .results import SUBJECT as RESULTS_SUBJECT
 from .results import ResultsHandler
 from .server import FusionServicer
 
+log = logging.getLogger(__name__)
+
 
 class FusionSettings(CommonSettings):
     model_config = SettingsConfigDict(env_prefix="FUSION_", extra="ignore")
@@ -49,6 +53,10 @@ class FusionSettings(CommonSettings):
     # How often the deadline loop looks for overdue cases, and the outbox relay for leftovers.
     escalation_interval_seconds: float = Field(30.0, gt=0)
     relay_interval_seconds: float = Field(5.0, gt=0)
+    # This replica's name: unique among the running replicas and the same when it restarts (the
+    # pod's name in Kubernetes, the default); the transactions it left open when it died are
+    # ended under this name when it starts again.
+    replica: str = Field(default_factory=socket.gethostname, min_length=1)
 
 
 async def serve() -> None:
@@ -62,6 +70,9 @@ async def serve() -> None:
         await reference_store.seed_synthetic(db)
     store = CaseStore(client, db)
     await store.ensure_indexes()
+    if ended := await store.end_abandoned(settings.replica):
+        log.info("ended the sessions this replica left open when it last stopped",
+                 extra={"replica": settings.replica, "sessions": ended})
     # The segmenter and the vocabulary of correlation load in about a second: now, not on the
     # first event (in a thread, so the event loop keeps running).
     await asyncio.to_thread(matching.warm_up)

@@ -9,6 +9,7 @@ the other groups' commits stand; a batch delivered twice changes nothing the sec
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import statistics
@@ -25,7 +26,7 @@ from pymongo import AsyncMongoClient, monitoring
 
 from services.fusion import reference_store
 from services.fusion import sightings as sighting_store
-from services.fusion.cases import CaseStore, Conflict, Fused, sighting_of
+from services.fusion.cases import TURN_SECONDS, CaseStore, Conflict, Fused, sighting_of
 from services.fusion.consumer import FusionHandler
 from services.fusion.correlation import candidate_keys
 from services.fusion.outbox import Relay
@@ -220,10 +221,12 @@ async def test_a_batch_over_many_grids_and_families_is_one_transaction(mongodb_u
         fused = await store.fuse_many(items(resolver, batch), NOW)
         assert all(isinstance(f, Fused) and not f.duplicate for f in fused)
         assert (commands.started_transactions, commands.commits) == (1, 1)
-        # Each kind of work once for the batch, not ten commands per group: the event records
-        # read (four pieces of ids), the guards, the sightings' look-ups, the new cases, the event
-        # records, the sightings and the outbox written, the commit, the journaled write after it.
-        assert commands.sent <= 4 + 1 + len(sighting_store.queries(*keys_of(resolver, batch))) + 4 + 1 + 1, commands.sent
+        # Each kind of work once for the batch, not ten commands per group: whose turn it is, the
+        # event records read (four pieces of ids), the guards, the sightings' look-ups, the new
+        # cases, the event records, the sightings and the outbox written, the commit, the
+        # journaled write after it.
+        assert commands.sent <= 1 + 4 + 1 + len(sighting_store.queries(*keys_of(resolver, batch))) + 4 + 1 + 1, \
+            commands.sent
         assert commands.sent < len(groups) / 2
         assert await store.events.count_documents({"status": "fused"}) == 200
         assert await store.sightings.count_documents({}) == 200
@@ -421,3 +424,92 @@ async def test_two_fusers_of_one_group_at_once_double_nothing(mongodb_uri, db_na
     assert cases[0]["version"] == len(reports) == len(cases[0]["timeline"])
     versions = sorted([d["msg_id"] async for d in store.outbox.find({})])
     assert versions == sorted(f"{cases[0]['_id']}.v{v}" for v in range(1, len(reports) + 1))
+
+
+async def test_a_batch_that_meets_another_fusers_transaction_waits_and_commits_whole(mongodb_uri, db_name,
+                                                                                       resolver) -> None:
+    """Another fuser holds the guard of one of the batch's groups in a transaction: the batch's
+    transaction meets a write conflict, waits and is tried again whole, not group by group."""
+    store, commands = await listened_store(mongodb_uri, db_name)
+    try:
+        batch = synthetic(60, 9)
+        groups = {group_of(e, resolver) for e in batch}
+        held = "{}|{}".format(*group_of(batch[0], resolver))
+        async with store.client.start_session() as other:
+            await other.start_transaction()
+            await store.guards.update_one({"_id": held}, {"$inc": {"n": 1}}, upsert=True, session=other)
+            commands.clear()
+            fusing = asyncio.create_task(store.fuse_many(items(resolver, batch), NOW))
+            await asyncio.sleep(0.6)
+            assert not fusing.done()
+            assert commands.commits == 0
+            await other.commit_transaction()
+        fused = await fusing
+        assert all(isinstance(f, Fused) and not f.duplicate for f in fused)
+        # Tried at least twice (it conflicted), committed once as one transaction (the other
+        # fuser's commit is counted too), never split into its groups.
+        assert commands.started_transactions >= 2
+        assert commands.started_transactions < len(groups)
+        assert commands.commits == 2
+        assert await store.events.count_documents({"status": "fused"}) == 60
+        assert (await store.guards.find_one({"_id": held}))["n"] == 2
+        # It claimed the next turn when it conflicted, and gave it back once committed.
+        assert await store.turns.count_documents({}) == 0
+    finally:
+        await store.client.close()
+
+
+async def test_a_fuser_waits_for_the_turn_another_fuser_claimed(store, resolver) -> None:
+    """A fuser whose batch conflicted has claimed the next turn: the others' next batch waits for
+    it to give the turn back (or for the claim to go stale)."""
+    await store.turns.insert_one({"_id": "next", "replica": "other-replica", "at": datetime.now(UTC)})
+    fusing = asyncio.create_task(store.fuse_many(items(resolver, synthetic(20, 10)), NOW))
+    await asyncio.sleep(0.5)
+    assert not fusing.done()
+    assert await store.events.count_documents({}) == 0
+    await store.turns.delete_one({"_id": "next"})
+    fused = await asyncio.wait_for(fusing, 10)
+    assert all(isinstance(f, Fused) for f in fused)
+    # A stale claim (its fuser gone) holds no one up.
+    await store.turns.insert_one({"_id": "next", "replica": "gone", "at": datetime.now(UTC) - timedelta(minutes=1)})
+    started = time.monotonic()
+    await store.fuse_many(items(resolver, synthetic(20, 11)), NOW)
+    assert time.monotonic() - started < TURN_SECONDS - 0.5
+
+
+async def test_a_restarted_replica_ends_the_transaction_its_previous_run_left_open(mongodb_uri, db_name,
+                                                                                    resolver) -> None:
+    """A fuser dies inside its batch's transaction, holding a guard: started again under the
+    same replica name, it ends that transaction at once, and the next batch over that guard
+    commits without a conflict instead of waiting a minute for the server to give up on it."""
+    batch = synthetic(30, 12)
+    held = "{}|{}".format(*group_of(batch[0], resolver))
+    dead = await new_store(mongodb_uri, db_name)
+    await dead.end_abandoned("fusion-a")
+    inside, forever = asyncio.Event(), asyncio.Event()
+
+    async def dies_inside(s) -> None:
+        await dead.guards.update_one({"_id": held}, {"$inc": {"n": 1}}, upsert=True, session=s)
+        inside.set()
+        await forever.wait()
+
+    dying = asyncio.create_task(dead._transaction_once(dies_inside))
+    await asyncio.wait_for(inside.wait(), 10)
+    restarted, commands = await listened_store(mongodb_uri, db_name)
+    try:
+        assert await restarted.end_abandoned("fusion-a") == 1
+        assert await restarted.sessions.find_one({"_id": "fusion-a", "lsids.0": {"$exists": True}}) is None
+        commands.clear()
+        fused = await restarted.fuse_many(items(resolver, batch), NOW)
+        assert all(isinstance(f, Fused) for f in fused)
+        # One transaction, committed the first time: the dead one's guard write is gone.
+        assert (commands.started_transactions, commands.commits) == (1, 1)
+        assert (await restarted.guards.find_one({"_id": held}))["n"] == 1
+        # Another replica's name ends nothing of this one's.
+        assert await restarted.end_abandoned("fusion-b") == 0
+    finally:
+        dying.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await dying
+        await dead.client.close()
+        await restarted.client.close()

@@ -77,7 +77,7 @@ class Fusion:
         with open(log, "ab") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "services.cli", "serve", "fusion"],
-                env={**env, "FUSION_GRPC_PORT": str(self.port)}, stdout=out, stderr=subprocess.STDOUT,
+                env={"FUSION_REPLICA": log.stem, **env, "FUSION_GRPC_PORT": str(self.port)}, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
 
