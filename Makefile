@@ -67,6 +67,19 @@ test-unit: install ## Run only the unit tests (no network)
 test-integration: install ## Run only the integration tests (real nats-server and secantusd-py)
 	$(PY) -m pytest -q -m integration $(PYTEST_ARGS)
 
+# The integration tests of the shared kit, the stores and the services' start-up: what another
+# Python version (asyncio, the drivers, grpcio) could change. CI runs them on 3.13 besides 3.11's
+# full run, which covers every tier.
+COMPAT_TESTS = tests/integration/test_bus.py tests/integration/test_local_infra.py \
+	tests/integration/test_grpc_health.py tests/integration/test_nats_inboxes.py \
+	tests/integration/test_durable_writes.py tests/integration/test_fusion_batches.py \
+	tests/integration/test_fusion_loop.py tests/integration/test_accounts_store.py \
+	tests/integration/test_departments.py
+
+test-compat: install ## The unit tier and the integration tests of the shared kit and the stores (CI: on Python 3.13 too)
+	$(PY) -m pytest -q -m unit $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m integration $(COMPAT_TESTS) $(PYTEST_ARGS)
+
 # Faults under load on the whole platform (chaos/): each scenario ends with a reconciliation;
 # the table goes to the screen and test-output/chaos/chaos.json.
 chaos: install ## Kill and stop parts of the platform under load; check nothing accepted is lost or doubled (25 min or more)
@@ -115,6 +128,6 @@ bench-quick: install ## The bounded benchmark run for CI: fewer rounds and event
 clean: ## Remove local data and caches (keeps .venv)
 	rm -rf var .pytest_cache test-output
 
-.PHONY: help install lock lock-upgrade lock-check run test test-unit test-integration eval-fusion proto proto-check nats-auth lint clean
+.PHONY: help install lock lock-upgrade lock-check run test test-unit test-integration test-compat eval-fusion proto proto-check nats-auth lint clean
 
 -include deploy/Makefile.mk
