@@ -41,20 +41,24 @@ def source_name() -> str:
     return f"{MIX_MODULE}.events" if mix_available() else "bench.workload.synthetic_events"
 
 
-def stream(county, *, seed: int, count: int) -> Iterator[Event]:
-    """The event stream of one round, its event times ending about now."""
-    start = datetime.now(UTC) - timedelta(seconds=count / MIX_RATE + 60)
+def stream(county, *, seed: int, count: int, span: timedelta | None = None,
+           end: datetime | None = None) -> Iterator[Event]:
+    """The event stream of one round, its event times ending about ``end`` (default now):
+    :data:`MIX_RATE` events per second of event time, or ``count`` events spread over ``span``."""
+    rate = count / span.total_seconds() if span else MIX_RATE
+    start = (end or datetime.now(UTC)) - timedelta(seconds=count / rate + 60)
     if mix_available():
         mix = importlib.import_module(MIX_MODULE)
-        return mix.events(county, seed=seed, start=start, rate=MIX_RATE)
-    return synthetic_events(county, seed=seed, start=start, rate=MIX_RATE)
+        return mix.events(county, seed=seed, start=start, rate=rate)
+    return synthetic_events(county, seed=seed, start=start, rate=rate)
 
 
-def take(county, *, seed: int, count: int, tag: str) -> list[Event]:
-    """``count`` events of the stream, each id prefixed with ``tag`` (a duplicate in the stream
-    stays a duplicate)."""
+def take(county, *, seed: int, count: int, tag: str, span: timedelta | None = None,
+         end: datetime | None = None) -> list[Event]:
+    """``count`` events of the stream (spread over ``span`` of event time ending at ``end``, when
+    given), each id prefixed with ``tag`` (a duplicate in the stream stays a duplicate)."""
     out = []
-    for department, raw in itertools.islice(stream(county, seed=seed, count=count), count):
+    for department, raw in itertools.islice(stream(county, seed=seed, count=count, span=span, end=end), count):
         event = dict(raw)
         if isinstance(event.get("id"), str):
             event["id"] = f"{tag}-{event['id']}"[:ID_MAX]

@@ -6,6 +6,9 @@ pending, every case's events equal to a recount of their records. One platform (
 on free ports in a temporary folder, with a second fusion replica) serves every scenario; its
 supervisor restarts what a scenario kills, as Kubernetes would, and nothing else is restarted.
 
+Each load is the realistic mix of the five departments (:mod:`bench.workload`), dated as a stretch
+of the county's past at :data:`REPORTS_PER_DAY` reports a day, each scenario's before the last's.
+
 * ``fusion_kill``: two fusion replicas; one SIGKILLed three times while they fuse the load.
 * ``nats_restart``: nats-server SIGKILLed during the load (JetStream keeps its file storage).
 * ``db_restart``: the database server SIGKILLed during the load.
@@ -36,7 +39,7 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +55,11 @@ from .ledger import Ledger, reconcile
 SCENARIOS = ("fusion_kill", "nats_restart", "db_restart", "department_outbox", "gateway_kill", "nats_outage")
 DEFAULT_OUT = Path("test-output/chaos/chaos.json")
 BATCH = 100
+# The pace of the loads' event times: a busy county seat's reports of a day over the five
+# departments. Fusion compares a report with those within 100 m and 48 h of it; a load of 20,000
+# reports dated within the same half hour would put hundreds of reports in every neighbourhood,
+# which no county sees, and measure that instead of the faults.
+REPORTS_PER_DAY = 1_000
 # How long a batch is sent again while the platform does not answer (a part is restarting).
 PATIENCE = 180.0
 
@@ -178,10 +186,16 @@ class Chaos:
     sizes: Sizes
     county: Any = field(default_factory=build_county)
     round: int = 0
+    # Where the event times of the next scenario's load end: each load is a stretch of the
+    # county's past of its own (see :data:`REPORTS_PER_DAY`), the first ending now.
+    until: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def events(self, count: int, tag: str, *, department: str | None = None) -> list[workload.Event]:
         self.round += 1
-        events = workload.take(self.county, seed=100 + self.round, count=count * (5 if department else 1), tag=tag)
+        drawn = count * (5 if department else 1)
+        span = timedelta(days=drawn / REPORTS_PER_DAY)
+        events = workload.take(self.county, seed=100 + self.round, count=drawn, tag=tag, span=span, end=self.until)
+        self.until -= span
         if department:
             events = [e for e in events if e[0] == department][:count]
         return events

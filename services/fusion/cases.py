@@ -97,10 +97,11 @@ TXN = {"read_concern": ReadConcern("snapshot"), "write_concern": WRITE_CONCERN}
 GROUPS_AT_ONCE = 4
 # A batch whose transaction conflicted with another fuser's (two replicas fusing events of the
 # same grid and family at once) is tried again whole, after a short pause with jitter, for up to
-# this many seconds (well inside the bus's 60 s ack wait), before it is fused group by group: the
-# other fuser's transaction holds the guard documents for about as long as a batch takes, and a
-# batch of hundreds of groups fused one transaction each is several times slower than waiting.
-WHOLE_BATCH_PATIENCE = 30.0
+# this many seconds (inside the bus's 60 s ack wait), before it is fused group by group: the other
+# fuser's transaction holds the guard documents for about as long as a batch takes, and a batch
+# of hundreds of groups fused one transaction each takes several times longer — long enough for
+# the other fuser's next batch to give up on its turn as well.
+WHOLE_BATCH_PATIENCE = 50.0
 # The fuser whose batch conflicted claims the next turn (a document in ``fusion_turns``); the
 # others wait for it to commit before they start their next batch, for up to this many seconds,
 # so that the fuser that keeps winning cannot starve it.
@@ -646,16 +647,21 @@ class CaseStore:
         """
         near: list[str] = []
         subject: list[str] = []
-        by_grid: dict[str, list[Sighting]] = {}
+        # Which fresh sightings looked under each key: a stored sighting is compared with those
+        # only, not with every fresh sighting of its grid.
+        by_key: dict[str, list[Sighting]] = {}
         for sighting in fresh:
             n, sub = candidate_keys(sighting)
             near += n
             subject += sub
-            by_grid.setdefault(sighting.grid_id, []).append(sighting)
+            for key in (*n, *sub):
+                by_key.setdefault(key, []).append(sighting)
         matched: dict[str, list[Sighting]] = {}
         for doc in await sighting_store.find(self.sightings, s, near, subject):
             seen = sighting_store.sighting_of(doc)
-            verdicts = (assess(sighting, seen) for sighting in by_grid.get(seen.grid_id, ()))
+            looking = {id(f): f for key in (doc.get("place_key"), doc.get("subject_key")) if key
+                       for f in by_key.get(key, ())}
+            verdicts = (assess(sighting, seen) for sighting in looking.values())
             if any(v is not None and (v.fuse or v.suggest) for v in verdicts):
                 matched.setdefault(doc["case_id"], []).append(seen)
         if not matched:

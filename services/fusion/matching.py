@@ -39,7 +39,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib.resources import files
 from typing import Any
 
@@ -113,6 +113,15 @@ class Terms:
     persons: frozenset[str]
     words: frozenset[str]
     grams: frozenset[str]
+
+    @cached_property
+    def vector(self) -> dict[str, float]:
+        """The weighted terms, worked out once per summary (its terms are cached)."""
+        return self.weighted()
+
+    @cached_property
+    def length(self) -> float:
+        return math.sqrt(sum(w * w for w in self.vector.values()))
 
     def weighted(self) -> dict[str, float]:
         out: dict[str, float] = {}
@@ -234,10 +243,10 @@ def terms_of(summary: str) -> Terms:
 def similarity(a: str, b: str) -> Likeness:
     """How alike two summaries are (see the module's step 5)."""
     ta, tb = terms_of(a), terms_of(b)
-    wa, wb = ta.weighted(), tb.weighted()
+    wa, wb = ta.vector, tb.vector
     shared = wa.keys() & wb.keys()
-    norm = math.sqrt(sum(w * w for w in wa.values()) * sum(w * w for w in wb.values()))
-    cosine = sum(wa[t] * wa[t] for t in shared) / norm if norm else 0.0
+    norm = ta.length * tb.length
+    cosine = sum(wa[t] * wb[t] for t in shared) / norm if norm else 0.0
     other_matter = bool(ta.matters and tb.matters and not ta.matters & tb.matters)
     if other_matter:
         cosine *= OTHER_MATTER
