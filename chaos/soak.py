@@ -48,6 +48,7 @@ MB = 1024 * 1024
 # the backlog does not grow when the last fifth's median is at most this many events above.
 FLAT = 1.2
 BACKLOG_SLACK = 200
+SERVERS = ("nats-server", "secantusd")
 
 
 def arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -221,7 +222,9 @@ async def soak(args: argparse.Namespace, home: Path) -> dict[str, Any]:
 
     backlog_first = statistics.median(backlog_of(s) for s in first)
     backlog_last = statistics.median(backlog_of(s) for s in last)
-    flat = all(g["ratio"] is None or g["ratio"] <= FLAT for g in growth.values())
+    # The servers' own caches fill up to their limits by design (the database's cache, JetStream's
+    # buffers): their figures are shown, and the verdict is on Gridfusion's processes.
+    flat = all(g["ratio"] is None or g["ratio"] <= FLAT for name, g in growth.items() if name not in SERVERS)
     steady = backlog_last <= backlog_first + BACKLOG_SLACK
     return {"minutes": args.minutes, "rate": args.rate, "close_after": args.close_after, "closed": closer.closed,
             "open_cases_first": statistics.median(s["open_cases"] for s in first),
@@ -237,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
         result = asyncio.run(soak(args, Path(home)))
     print(f"\n{'process':<26} {'first MB':>9} {'last MB':>9} {'ratio':>6}")
     for name, g in result["memory"].items():
-        print(f"{name:<26} {g['first_mb']:>9.0f} {g['last_mb']:>9.0f} {g['ratio'] or 0:>6.2f}")
+        server = "  (server: caches fill by design)" if name in SERVERS else ""
+        print(f"{name:<26} {g['first_mb']:>9.0f} {g['last_mb']:>9.0f} {g['ratio'] or 0:>6.2f}{server}")
     print(f"\nbacklog: median {result['backlog_first']:.0f} in the first fifth, {result['backlog_last']:.0f} in the last, "
           f"at most {result['backlog_max']}; accepted {result['accepted']:,}, fused {result['fused']:,}, "
           f"dead-lettered {result['dead_lettered']:,}, lost {result['lost']}, doubled {result['doubled']}")
