@@ -2,7 +2,9 @@
 a 4xx naming the problem for bad input, a 503 (with ``Retry-After``) only while a service it
 needs is busy or away. Each router lists the codes its operations can answer with
 (:func:`answers`), so a client (and the fuzzing in ``tests/e2e/test_fuzz_gateway.py``) can rely
-on the documented codes and bodies."""
+on the documented codes and bodies. Answers that name something a client reads or acts on next
+carry OpenAPI ``links`` to that operation (:func:`link`), which a client — and the stateful
+part of the fuzzing — follows."""
 
 from __future__ import annotations
 
@@ -52,3 +54,16 @@ def json_answers(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 # What every operation behind a sign-in can answer besides its own codes.
 SIGNED_IN = (400, 401, 403, 422, 503)
+
+
+def link(operation_id: str, description: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link of an answer: the operation a client calls next with what the answer (or
+    its request) carries, each of the operation's ``parameters`` a runtime expression such as
+    ``$response.body#/event_id`` or ``$request.path.department`` (a JSON Pointer may index an
+    array: ``#/items/0/case_id``, the first item)."""
+    return {"operationId": operation_id, "description": description, "parameters": parameters}
+
+
+def links(**named: dict[str, Any]) -> dict[str, Any]:
+    """The ``links`` of one documented answer, by name (merged into its ``responses`` entry)."""
+    return {"links": named}

@@ -3,13 +3,24 @@ admin and as a grid's branch secretary: every operation, data that fits the sche
 does not, and each answer checked — never a 5xx, and its status code, content type and body as
 the OpenAPI documents them (the contract: bad input is a 4xx naming the problem).
 
+Then, as the county's admin, operations in sequence: scenarios that follow the OpenAPI
+``links`` of the answers (``gateway/api/problems.py``), so the second call gets an id the first
+answer gave rather than a random one — a department from the list, an event posted to it, its
+status read at the canonical URL and by the id alone, its case and an action on that case; a
+case list's first case and its actions; an account listed and read; a service-order list's first
+order and its steps; a grid located and its households. The same operations are left out, the
+same checks apply.
+
 Time-bounded for CI: a fixed seed, derandomized, no deadline and few examples per operation
 (``GRIDFUSION_FUZZ_EXAMPLES``, 10 by default) besides Schemathesis's examples and its boundary
 cases of every parameter; about 90 s for both roles on two cores, within the 4 minutes CI
-allows it. ``GRIDFUSION_FUZZ_EXAMPLES=200`` runs it longer, ``GRIDFUSION_FUZZ_SEED`` with other
-data, and ``GRIDFUSION_FUZZ_URL`` fuzzes a platform that is already running (``make run``)
-instead of starting one. Accounts the admin's fuzzing creates (random names) stay; nothing
-else it sends changes what the other tests read.
+allows it; the linked scenarios (``GRIDFUSION_FUZZ_SCENARIOS``, 100 by default, of at most 6
+steps) add about 20 s. ``GRIDFUSION_FUZZ_EXAMPLES=200`` runs it longer,
+``GRIDFUSION_FUZZ_SEED`` with other data, and ``GRIDFUSION_FUZZ_URL`` fuzzes a platform that is
+already running (``make run``) instead of starting one. Accounts the admin's fuzzing creates
+(random names) stay; the linked scenarios may move a case they find round the loop (the tests
+after this one read cases of their own); nothing else it sends changes what the other tests
+read.
 
 Left out, because they would break the platform the other end-to-end tests share:
 - ``POST /v1/auth/token``: random failed sign-ins lock the address out (429) for every test
@@ -31,6 +42,7 @@ from __future__ import annotations
 import os
 
 import httpx
+import hypothesis
 import pytest
 import schemathesis
 from schemathesis.checks import not_a_server_error
@@ -47,6 +59,9 @@ pytestmark = pytest.mark.e2e
 
 MAX_EXAMPLES = int(os.environ.get("GRIDFUSION_FUZZ_EXAMPLES", "10"))
 SEED = int(os.environ.get("GRIDFUSION_FUZZ_SEED", "20261127"))
+# The stateful part: scenarios of linked calls, each at most this many steps.
+SCENARIOS = int(os.environ.get("GRIDFUSION_FUZZ_SCENARIOS", "100"))
+SCENARIO_STEPS = 6
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 EXCLUDED = [
@@ -73,6 +88,8 @@ schema = schemathesis.openapi.from_dict(OPENAPI, config=schemathesis.Config.from
     "seed": SEED,
     "request-timeout": 30,
     "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
+    # Scenarios follow the links the OpenAPI documents, not links guessed from names.
+    "phases": {"stateful": {"max-steps": SCENARIO_STEPS, "inference": {"algorithms": []}}},
 }))
 for _method, _path in EXCLUDED:
     schema = schema.exclude(method=_method, path=_path)
@@ -118,3 +135,23 @@ def test_as_the_county_admin_every_operation_answers_as_documented(case, gateway
 @schema.parametrize()
 def test_as_a_branch_secretary_every_operation_answers_as_documented(case, gateway_url: str, secretary: dict) -> None:
     case.call_and_validate(base_url=gateway_url, headers=secretary, checks=CHECKS)
+
+
+def test_as_the_county_admin_linked_operations_answer_as_documented(gateway_url: str, admin: dict) -> None:
+    """Scenarios that follow the OpenAPI links: a department listed, an event posted to it, its
+    status read by the id the answer gave, then its case and an action on it; a grid found, then
+    its households — each answer held to the same checks."""
+    class LinkedCalls(schema.as_state_machine()):  # type: ignore[misc]
+        rule_order_seed = SEED
+
+        def get_call_kwargs(self, case):
+            return {"base_url": gateway_url, "headers": admin}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs) -> None:
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs or None, recorder=self.recorder)
+
+    hypothesis.seed(SEED)(LinkedCalls)
+    LinkedCalls.run(settings=hypothesis.settings(
+        max_examples=SCENARIOS, stateful_step_count=SCENARIO_STEPS, deadline=None, derandomize=True, database=None,
+        phases=[hypothesis.Phase.generate], suppress_health_check=list(hypothesis.HealthCheck),
+    ))

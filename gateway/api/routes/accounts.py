@@ -13,7 +13,7 @@ from services.platform.vocabulary import ROLE_LABELS
 from ...accounts.policy import Scope
 from ..deps import Caller, GatewayState, Page, State
 from ..models import AccountIn, AccountOut, AccountPage, AccountPatch, Role, ScopeIn, ScopeOut
-from ..problems import SIGNED_IN, Problem, answers
+from ..problems import SIGNED_IN, Problem, answers, link, links
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"], responses=answers(*SIGNED_IN, 404, 409, 413))
 # An administrator's list of accounts takes larger pages than the other lists.
@@ -43,7 +43,9 @@ def _scope(scope: ScopeIn | None) -> Scope | None:
     return None if scope is None else Scope.of(scope.model_dump())
 
 
-@router.post("", response_model=AccountOut, status_code=status.HTTP_201_CREATED, responses=REFUSALS,
+@router.post("", response_model=AccountOut, status_code=status.HTTP_201_CREATED,
+             responses={**REFUSALS, 201: links(Account=link("get_account_v1_accounts__username__get",
+                                                            "The account just created", username="$response.body#/username"))},
              summary="Create an account; without a password, a one-time password is returned (shown once)")
 async def create_account(body: AccountIn, state: State, caller: Caller) -> AccountOut:
     doc, one_time = await state.accounts.create(
@@ -53,7 +55,10 @@ async def create_account(body: AccountIn, state: State, caller: Caller) -> Accou
     return account_json(doc, state, one_time_password=one_time)
 
 
-@router.get("", response_model=AccountPage, responses=REFUSALS, summary="Accounts in the caller's subtree")
+@router.get("", response_model=AccountPage, summary="Accounts in the caller's subtree",
+            responses={**REFUSALS, 200: links(FirstAccount=link("get_account_v1_accounts__username__get",
+                                                                "The page's first account",
+                                                                username="$response.body#/items/0/username"))})
 async def list_accounts(
     state: State,
     caller: Caller,

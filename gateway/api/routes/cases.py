@@ -30,10 +30,16 @@ from ...hotlist import Answer
 from ...privacy import grid_staff, mask_text, personal_data_in, record_read
 from ..deps import Caller, GatewayState, Page, PageSize, State
 from ..models import Case, CaseDetail, CasePage, TimelineEntry
-from ..problems import SIGNED_IN, answers
+from ..problems import SIGNED_IN, answers, link, links
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=answers(*SIGNED_IN, 404, 409, 413))
 
+
+# A case read, and the step taken on it, lead to each other.
+TO_CASE = links(Case=link("get_case_v1_cases__case_id__get", "The case with its events, timeline and allowed actions",
+                          case_id="$response.body#/case_id"))
+TO_ACTIONS = links(Act=link("act_on_case_v1_cases__case_id__actions_post",
+                            "Take one of the case's `allowed_actions`", case_id="$response.body#/case_id"))
 
 Purpose = Annotated[str | None, Query(max_length=500, description="Why personal data is read (audited)")]
 
@@ -128,6 +134,8 @@ Phone and ID numbers in the text are masked unless the grid's own staff asks (au
 
 
 @router.get("", response_model=CasePage, summary="Cases in the caller's scope, newest first",
+            responses={200: links(FirstCase=link("get_case_v1_cases__case_id__get", "The page's first case",
+                                                 case_id="$response.body#/items/0/case_id"))},
             description=LIST_DESCRIPTION)
 async def list_cases(
     state: State,
@@ -181,7 +189,8 @@ async def shown_cases(cases: list[fpb.Case], state: GatewayState, caller: Princi
     return items
 
 
-@router.get("/{case_id}", response_model=CaseDetail, summary="One case with its events and timeline")
+@router.get("/{case_id}", response_model=CaseDetail, responses={200: TO_ACTIONS},
+            summary="One case with its events and timeline")
 async def get_case(case_id: str, state: State, caller: Caller, purpose: Purpose = None) -> CaseDetail:
     detail = await state.peers.fusion.GetCase(
         fpb.GetCaseRequest(case_id=case_id, scope=caller.scope(), actor=caller.actor()),
@@ -242,7 +251,8 @@ class CaseAction(BaseModel):
     "/{case_id}/actions", response_model=Case,
     summary="Move a case round the closed loop, merge it into another or split events off it; 409 when its "
             "state refuses the action, 403 when your role does",
-    responses={403: {"description": "the caller's role may not take this action now"},
+    responses={200: TO_CASE,
+               403: {"description": "the caller's role may not take this action now"},
                404: {"description": "no such case in the caller's scope (merge: nor the case `into` names)"},
                409: {"description": "the case's state does not allow this action (merge: nor the other case's)"},
                422: {"description": "a field the action needs is missing or invalid (named in the detail)"}},

@@ -43,7 +43,7 @@ from ..models import (
     ServiceOrderIn,
     ServiceOrderPage,
 )
-from ..problems import SIGNED_IN, answers
+from ..problems import SIGNED_IN, answers, link, links
 
 router = APIRouter(prefix="/v1", tags=["party members and service orders"], responses=answers(*SIGNED_IN, 404, 409, 413))
 
@@ -141,6 +141,8 @@ async def shown_orders(state: GatewayState, caller: Principal, orders: list[cpb.
 
 # --- party members ---------------------------------------------------------------------------
 @router.post("/party-members", response_model=PartyMember, status_code=status.HTTP_201_CREATED,
+             responses={201: links(Registration=link("my_registration_v1_party_members_me_get",
+                                                     "The registration, read back"))},
              summary="A party member in work registers to the grid where they live (在职党员到网格报到)")
 async def register(body: PartyMemberIn, state: State, caller: Member) -> PartyMember:
     reply = await state.peers.community.RegisterPartyMember(
@@ -192,7 +194,15 @@ async def list_members(
 
 
 # --- service orders --------------------------------------------------------------------------
+# An order leads to its reading and its next step, and each of those to the other.
+ORDER = link("get_order_v1_service_orders__order_id__get", "The order with its steps",
+             order_id="$response.body#/order_id")
+ORDER_ACTIONS = link("act_on_order_v1_service_orders__order_id__actions_post", "The order's next step",
+                     order_id="$response.body#/order_id")
+
+
 @router.post("/service-orders", response_model=ServiceOrder, status_code=status.HTTP_201_CREATED,
+             responses={201: links(Order=ORDER, ActOnOrder=ORDER_ACTIONS)},
              summary="A resident places a service order in their grid (居民点单)")
 async def place_order(body: ServiceOrderIn, state: State, caller: Resident) -> ServiceOrder:
     reply = await state.peers.community.PlaceOrder(
@@ -205,6 +215,8 @@ async def place_order(body: ServiceOrderIn, state: State, caller: Resident) -> S
 
 
 @router.get("/service-orders", response_model=ServiceOrderPage,
+            responses={200: links(FirstOrder=link("get_order_v1_service_orders__order_id__get", "The page's first order",
+                                                  order_id="$response.body#/items/0/order_id"))},
             summary="Service orders: a resident's own, a member's dispatched to them, or those of the caller's area")
 async def list_orders(
     state: State, caller: Caller, grid_id: str | None = None, community_id: str | None = None,
@@ -241,14 +253,15 @@ async def visible_order(state: GatewayState, caller: Principal, order_id: str) -
     return order
 
 
-@router.get("/service-orders/{order_id}", response_model=ServiceOrder, summary="One service order with its steps")
+@router.get("/service-orders/{order_id}", response_model=ServiceOrder, responses={200: links(ActOnOrder=ORDER_ACTIONS)},
+            summary="One service order with its steps")
 async def get_order(order_id: str, state: State, caller: Caller, purpose: Purpose = None) -> ServiceOrder:
     order = await visible_order(state, caller, order_id)
     return (await shown_orders(state, caller, [order], purpose, f"service order {order_id}"))[0]
 
 
 @router.post("/service-orders/{order_id}/actions", response_model=ServiceOrder,
-             responses={403: {"description": "The caller's role may not take this action"},
+             responses={200: links(Order=ORDER), 403: {"description": "The caller's role may not take this action"},
                         409: {"description": "The order's state does not allow the action"}},
              summary="dispatch (支部下单, secretary) · take (党员接单) · complete (member, hours) · rate (resident) · cancel")
 async def act_on_order(order_id: str, body: OrderActionIn, state: State, caller: Caller) -> ServiceOrder:

@@ -14,14 +14,18 @@ from gridfusion.fusion.v1 import fusion_pb2 as fpb
 from ...auth import Principal
 from ..deps import CountParam, Cursor, Page, PageSize, State, count_mode, require_roles, total_of
 from ..models import EventStatus
-from ..problems import SIGNED_IN, answers
+from ..problems import SIGNED_IN, answers, link, links
 
 router = APIRouter(prefix="/v1/dead-letters", tags=["dead letters"], responses=answers(*SIGNED_IN, 404, 409))
 
 County = Annotated[Principal, Depends(require_roles("county"))]
 
 
-@router.get("", summary="Dead-lettered events and results with the reason, newest first; page by cursor "
+@router.get("", responses={200: links(FirstEventStatus=link(
+                "get_department_event_v1_departments__department__events__event_id__get",
+                "The status of the page's first dead-lettered event", department="$response.body#/items/0/department",
+                event_id="$response.body#/items/0/event_id"))},
+            summary="Dead-lettered events and results with the reason, newest first; page by cursor "
                         "(next_cursor) or by page")
 async def list_dead_letters(
     state: State,

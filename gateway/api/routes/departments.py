@@ -28,7 +28,7 @@ from ..deps import (
     total_of,
 )
 from ..models import Accepted, BatchItem, BatchResult, PatrolLogIn
-from ..problems import SIGNED_IN, answers
+from ..problems import SIGNED_IN, answers, link, links
 
 router = APIRouter(prefix="/v1/departments", tags=["departments"], responses=answers(*SIGNED_IN, 404, 409, 413))
 
@@ -36,6 +36,16 @@ router = APIRouter(prefix="/v1/departments", tags=["departments"], responses=ans
 GAPS_PAGE_SIZE_MAX = 1000
 Department = Annotated[str, Path(description="One of: " + ", ".join(DEPARTMENTS))]
 Publisher = Annotated[Principal, Depends(require_roles("department", "county"))]
+
+# Where an accepted (or duplicate) event's status is read: the canonical URL, and by the id alone.
+EVENT_STATUS_LINKS = links(
+    EventStatus=link("get_department_event_v1_departments__department__events__event_id__get",
+                     "The event's status (canonical): pending, fused with its case, or dead_lettered",
+                     department="$request.path.department", event_id="$response.body#/event_id"),
+    EventStatusById=link("get_event_v1_events__event_id__get",
+                         "The same by the id alone (409 when several departments used it)",
+                         event_id="$response.body#/event_id"),
+)
 
 
 def publishing_as(caller: Principal, department: str) -> None:
@@ -45,7 +55,13 @@ def publishing_as(caller: Principal, department: str) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"account of {caller.department} may not publish as {department}")
 
 
-@router.get("", summary="Each department with its event types, categories and details fields")
+@router.get("", summary="Each department with its event types, categories and details fields",
+            responses={200: links(
+                SubmitEvent=link("submit_event_v1_departments__department__events_post",
+                                 "Submit an event to the first department", department="$response.body#/0/department"),
+                SubmitBatch=link("submit_batch_v1_departments__department__events_batch_post",
+                                 "Submit a batch of events to the first department",
+                                 department="$response.body#/0/department"))})
 async def list_departments(state: State, caller: Caller) -> list[dict[str, Any]]:
     out = []
     for department in DEPARTMENTS:
@@ -60,7 +76,8 @@ async def list_departments(state: State, caller: Caller) -> list[dict[str, Any]]
     "/{department}/events",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
-    responses={200: {"model": Accepted, "description": "The same id was sent before: a duplicate"},
+    responses={200: {"model": Accepted, "description": "The same id was sent before: a duplicate", **EVENT_STATUS_LINKS},
+               202: {"description": "Accepted: the event is safe", **EVENT_STATUS_LINKS},
                422: {"description": "Invalid event; `detail` names each bad field"}},
     summary="Submit one event; answered once the event is safe",
 )
@@ -81,6 +98,10 @@ def _loc_errors(exc: ValidationError) -> list[dict[str, Any]]:
 @router.post(
     "/{department}/events:batch",
     response_model=BatchResult,
+    responses={200: links(FirstEventStatus=link(
+        "get_department_event_v1_departments__department__events__event_id__get",
+        "The status of the batch's first event (its `event_id`; null when it was invalid without one)",
+        department="$request.path.department", event_id="$response.body#/results/0/event_id"))},
     summary="Submit many events; each is answered on its own",
 )
 async def submit_batch(department: Department, batch: EventsBatchIn, state: State, caller: Publisher) -> BatchResult:

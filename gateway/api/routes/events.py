@@ -25,19 +25,22 @@ from services.platform.vocabulary import DEPARTMENTS
 from ...auth import Principal
 from ..deps import Caller, GatewayState, State
 from ..models import EventStatus
-from ..problems import SIGNED_IN, answers
+from ..problems import SIGNED_IN, answers, link, links
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["events"], responses=answers(*SIGNED_IN, 404, 409))
 
 Department = Annotated[str, Path(description="One of: " + ", ".join(DEPARTMENTS))]
-AMBIGUOUS = {409: {"description": "several departments used this id: `departments` lists them; ask "
+# A fused event's case (no case while pending or dead-lettered).
+TO_CASE = {200: links(Case=link("get_case_v1_cases__case_id__get", "The case the event was fused into",
+                                case_id="$response.body#/case_id"))}
+AMBIGUOUS = {**TO_CASE, 409: {"description": "several departments used this id: `departments` lists them; ask "
                                   "/v1/departments/{department}/events/{event_id}"}}
 
 
 @router.get("/v1/departments/{department}/events/{event_id}", response_model=EventStatus,
-            response_model_exclude_none=False,
+            response_model_exclude_none=False, responses=TO_CASE,
             summary="A department's event: pending until fused, then fused with its case, or dead_lettered with a reason")
 async def get_department_event(department: Department, event_id: str, state: State, caller: Caller) -> EventStatus:
     if department not in DEPARTMENTS:

@@ -15,7 +15,7 @@ from ...auth import Principal
 from ...privacy import grid_staff, mask_id_number, mask_name, mask_phone, record_read
 from ..deps import Caller, Cursor, Page, PageSize, State
 from ..models import GridCollection, GridFeature, HouseholdPage, Located
-from ..problems import SIGNED_IN, answers
+from ..problems import SIGNED_IN, answers, link, links
 
 router = APIRouter(prefix="/v1", tags=["grids"], responses=answers(*SIGNED_IN, 404))
 
@@ -41,14 +41,26 @@ def feature(grid: fpb.Grid) -> dict[str, Any]:
     }
 
 
-@router.get("/grids", response_model=GridCollection, summary="All grids of the current reference version as a GeoJSON FeatureCollection (WGS84)")
+def to_grid(grid_id: str, which: str) -> dict[str, Any]:
+    """Links from an answer naming a grid (at ``grid_id``, a JSON Pointer) to the grid and its households."""
+    return links(
+        Grid=link("get_grid_v1_grids__grid_id__get", f"{which} as a GeoJSON Feature", grid_id=f"$response.body#{grid_id}"),
+        Households=link("list_households_v1_grids__grid_id__households_get", f"The households of {which.lower()}",
+                        grid_id=f"$response.body#{grid_id}"),
+    )
+
+
+@router.get("/grids", response_model=GridCollection,
+            responses={200: to_grid("/features/0/properties/grid_id", "The first grid")}, summary="All grids of the current reference version as a GeoJSON FeatureCollection (WGS84)")
 async def list_grids(state: State, caller: Caller) -> dict[str, Any]:
     reply = await state.peers.fusion.ListGrids(fpb.ListGridsRequest(), timeout=state.settings.rpc_timeout_seconds)
     return {"type": "FeatureCollection", "reference_version": reply.reference_version,
             "features": [feature(g) for g in reply.grids]}
 
 
-@router.get("/grids/{grid_id}", response_model=GridFeature, summary="One grid as a GeoJSON Feature")
+@router.get("/grids/{grid_id}", response_model=GridFeature, summary="One grid as a GeoJSON Feature",
+            responses={200: links(Households=link("list_households_v1_grids__grid_id__households_get",
+                                                  "The grid's households", grid_id="$response.body#/properties/grid_id"))})
 async def get_grid(grid_id: str, state: State, caller: Caller) -> dict[str, Any]:
     grid = await state.peers.fusion.GetGrid(fpb.GetGridRequest(grid_id=grid_id), timeout=state.settings.rpc_timeout_seconds)
     return feature(grid)
@@ -96,7 +108,8 @@ async def list_households(
                          next_cursor=reply.next_cursor or None)
 
 
-@router.get("/locate", response_model=Located, summary="The grid a point lies in; 404 outside every grid")
+@router.get("/locate", response_model=Located, responses={200: to_grid("/grid_id", "The grid")},
+            summary="The grid a point lies in; 404 outside every grid")
 async def locate(
     state: State,
     caller: Caller,

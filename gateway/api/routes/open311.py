@@ -41,7 +41,7 @@ from services.platform.vocabulary import CATEGORY_LABELS, DEPARTMENT_LABELS, FAM
 from ...auth import Principal
 from ...privacy import grid_staff, mask_text, personal_data_in, record_read
 from ..deps import GatewayState, State, authenticate
-from ..problems import SIGNED_IN, answers
+from ..problems import SIGNED_IN, answers, link, links
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"], responses=answers(*SIGNED_IN, 404, 413))
 
@@ -210,7 +210,11 @@ def field_error(name: str, msg: str) -> dict[str, Any]:
 
 
 @router.post("/requests.{fmt}", status_code=201,
-             responses={201: {"model": list[RequestCreated], "description": "The request's id", "content": {"text/xml": {}}}},
+             responses={201: {"model": list[RequestCreated], "description": "The request's id", "content": {"text/xml": {}},
+                              **links(Request=link("get_request_open311_v2_requests__service_request_id___fmt__get",
+                                                   "The request with its status, in the same format",
+                                                   service_request_id="$response.body#/0/service_request_id",
+                                                   fmt="$request.path.fmt"))}},
              summary="Submit a service request (an incident.reported event of 综治)")
 async def submit_request(
     fmt: Format,
