@@ -75,7 +75,7 @@ class Closer:
         self.tokens: dict[str, str] = {}
         self.closed = 0
         self.refused = 0
-        self.limit = asyncio.Semaphore(4)  # cases being closed at once
+        self.limit = asyncio.Semaphore(8)  # cases being closed at once
 
     async def headers(self, username: str) -> dict[str, str]:
         if username not in self.tokens:
