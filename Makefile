@@ -82,13 +82,13 @@ test-compat: install ## The unit tier and the integration tests of the shared ki
 
 # Faults under load on the whole platform (chaos/): each scenario ends with a reconciliation;
 # the table goes to the screen and test-output/chaos/chaos.json.
-chaos: install ## Kill and stop parts of the platform under load; check nothing accepted is lost or doubled (25 min or more)
+chaos: install ## Kill and stop parts of the platform under load; check nothing accepted is lost or doubled (about 13 min)
 	$(PY) -m chaos $(CHAOS_ARGS)
 
 chaos-quick: install ## The bounded chaos run for CI: every scenario with smaller loads, a few minutes
 	$(PY) -m chaos --quick $(CHAOS_ARGS)
 
-soak: install ## The platform under a steady load for 30 min: memory per process and backlog sampled, flat or not (not in CI)
+soak: install ## The platform under a steady load for 30 min, cases closed as grid staff would: memory and backlog sampled, flat or not (not in CI)
 	$(PY) -m chaos.soak $(SOAK_ARGS)
 
 # The labelled set of tests/fusion_eval/: the rule pair by pair (no servers), then fusion
