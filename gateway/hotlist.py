@@ -12,7 +12,8 @@ How it stays current
     The gateway's one NATS subscription to ``gridfusion.cases.>`` (:class:`gateway.feed.FeedHub`)
     hands every case change here as it hands it to the live feed. Loading at start pages through
     fusion's ``ListCases`` as the county (cursor paging, nothing counted): first the recent cases,
-    newest first, down to the horizon, then every open status in full. The subscription is up
+    newest first, down to the horizon, then the open cases of each open status opened before the
+    horizon (none to read when the first pass reached the oldest case). The subscription is up
     before the load starts; a change that comes meanwhile is applied at once, and of two states of
     a case the one with the higher ``version`` wins whichever comes first, so nothing read during
     the load goes back in time. A NATS connection that drops may lose changes: lists go to fusion
@@ -68,6 +69,9 @@ from services.platform.paging import (
 from services.platform.scope import Principal, ScopeRefused, case_query, matches
 from services.platform.vocabulary import FINISHED, OPEN_STATUSES
 
+# A case id past every other: the cursor (horizon, this) starts a list with the cases opened
+# before the horizon.
+AFTER_EVERY_ID = "\uffff"
 log = logging.getLogger(__name__)
 
 OPEN = "open"  # status=open: any status but FINISHED
@@ -397,8 +401,10 @@ class HotList:
                     break
                 building.put(case)
             self._progress(building, "recent")
-            for status in OPEN_STATUSES:
-                async for case in self._read(fusion, timeout, status):
+            # The open cases opened before the horizon (those after it are in already): none to
+            # read when the recent pass found the oldest case of all.
+            for status in () if reached_end else OPEN_STATUSES:
+                async for case in self._read(fusion, timeout, status, cursor_of(horizon, AFTER_EVERY_ID)):
                     building.put(case)
                 self._progress(building, status)
         except BaseException:
@@ -412,8 +418,8 @@ class HotList:
             "cases": len(building), "seconds": round(time.monotonic() - started, 1),
             "horizon": horizon.isoformat() if not reached_end else None})
 
-    async def _read(self, fusion: Any, timeout: float, status: str) -> Any:
-        cursor = ""
+    async def _read(self, fusion: Any, timeout: float, status: str, cursor: str = "") -> Any:
+        """Every case of ``status`` (any, when empty) fusion lists, newest first, from ``cursor``."""
         read = 0
         while True:
             reply = await fusion.ListCases(

@@ -13,7 +13,7 @@ from gridfusion.fusion.v1 import fusion_pb2 as fpb
 from gateway.feed import CaseChange, FeedHub
 from gateway.hotlist import HotList
 from services.platform.clock import ManualClock
-from services.platform.paging import after_cursor, cursor_of, millis
+from services.platform.paging import MAX_PAGE_SIZE, after_cursor, cursor_of, millis
 from services.platform.scope import Principal, sees_case
 from services.platform.vocabulary import FINISHED, OPEN_STATUSES
 
@@ -124,6 +124,33 @@ async def test_a_store_within_the_horizon_is_held_whole_and_listed_as_the_store_
             first = hot.page(principal, page=2, page_size=5, **filters)
             assert [c.case_id for c in first.items] == want[5:10]
             assert (first.total, first.total_exact) == (len(want), True)
+
+
+async def test_a_load_reads_open_cases_again_only_from_behind_the_horizon() -> None:
+    cases = sample()
+    fusion = Fusion(cases)
+    by_status: dict[str, list[str]] = {}
+    answer = fusion.ListCases
+
+    async def counting(request, timeout):
+        reply = await answer(request, timeout)
+        by_status.setdefault(request.status, []).extend(c.case_id for c in reply.items)
+        return reply
+
+    fusion.ListCases = counting  # type: ignore[method-assign]
+    hot = HotList(30, clock=ManualClock(NOW))
+    await hot.load(fusion, timeout=1)
+    horizon = millis(NOW - timedelta(days=30))
+    old_open = {c.case_id for c in cases if c.opened_at.ToMilliseconds() < horizon and c.status in OPEN_STATUSES}
+    assert old_open
+    # After the recent pass, the passes per open status read the open cases behind the horizon.
+    again = [case_id for status, ids in by_status.items() if status for case_id in ids]
+    assert sorted(again) == sorted(old_open)
+    assert walk(hot, COUNTY, 50, status="open") == expected(cases, COUNTY, status="open")
+    # A store within the horizon is read once: no pass per open status.
+    small = Fusion([c for c in cases if c.opened_at.ToMilliseconds() >= horizon])
+    await HotList(30, clock=ManualClock(NOW)).load(small, timeout=1)
+    assert small.calls == -(-len(small.cases) // MAX_PAGE_SIZE)
 
 
 async def test_the_scope_rule_is_the_platforms() -> None:
