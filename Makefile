@@ -82,7 +82,7 @@ test-compat: install ## The unit tier and the integration tests of the shared ki
 
 # Faults under load on the whole platform (chaos/): each scenario ends with a reconciliation;
 # the table goes to the screen and test-output/chaos/chaos.json.
-chaos: install ## Kill and stop parts of the platform under load; check nothing accepted is lost or doubled (about 13 min)
+chaos: install ## Kill and stop parts of the platform under load; check nothing accepted is lost or doubled (20 min or more)
 	$(PY) -m chaos $(CHAOS_ARGS)
 
 chaos-quick: install ## The bounded chaos run for CI: every scenario with smaller loads, a few minutes
