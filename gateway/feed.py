@@ -1,15 +1,19 @@
 """The live feed: case changes from NATS, fanned out to each listener that may see them.
 
-The gateway holds one NATS connection with one core subscription on
-``gridfusion.cases.>`` (the subjects of the CASES stream, payload ``fusion.v1.Case``); every
-server-sent-events listener has its own bounded queue and its principal, and receives only the
-changes :func:`services.platform.scope.sees_case` lets it see. A listener too slow to keep up loses
-the oldest changes, never the gateway's memory; it re-reads the case list on reconnect.
+The gateway follows the CASES stream (subjects ``gridfusion.cases.>``, payload ``fusion.v1.Case``)
+with one JetStream ordered consumer, made when the gateway starts at the stream's next sequence;
+every server-sent-events listener has its own bounded queue and its principal, and receives only
+the changes :func:`services.platform.scope.sees_case` lets it see. A listener too slow to keep up
+loses the oldest changes, never the gateway's memory; it re-reads the case list on reconnect.
 
-The same changes, from the same subscription, keep the gateway's read model of the hot case
-lists current (:mod:`gateway.hotlist`, one of :attr:`FeedHub.on_case`). nats-py resubscribes by
-itself after a dropped connection, but what was published meanwhile is lost: the model watches
-:attr:`FeedHub.reconnects` and loads itself again when it changed.
+The same changes keep the gateway's read model of the hot case lists current
+(:mod:`gateway.hotlist`, one of :attr:`FeedHub.on_case`). A dropped connection loses nothing: the
+consumer resumes after the last stream sequence it delivered (nats-py makes it again when the
+server lost it, within two idle heartbeats, :data:`HEARTBEAT_SECONDS`). While the connection is
+down, and after it came back until every change the stream held then has arrived
+(:attr:`FeedHub.caught_up`), the model is behind and lists go to fusion. Only a change the
+stream no longer holds (a jump in the stream sequence: a stream made anew, messages past their
+age) breaks the model (:attr:`FeedHub.breaks`), which then loads itself again.
 
 A listener's session is checked every few seconds (``GATEWAY_FEED_SESSION_CHECK_SECONDS``) and
 at once when any replica ends it: a disabled account, or one whose role or scope changed, is
@@ -27,6 +31,7 @@ to it, so that memory is trusted only under :meth:`FeedHub.notices_epoch`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -35,8 +40,9 @@ from dataclasses import dataclass, field
 from google.protobuf.message import DecodeError
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
 from gridfusion.reference.v1 import reference_pb2 as rpb
+from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from services.platform import bus
+from services.platform import bus, periodic
 from services.platform.scope import sees_case
 
 from .auth import Principal
@@ -50,6 +56,11 @@ SESSIONS_SUBJECT = "gridfusion.gateway.sessions.ended"
 # How long ending sessions waits for NATS to take the notice before answering anyway.
 ANNOUNCE_TIMEOUT = 2.0
 QUEUE_SIZE = 256
+# The server's idle heartbeat on the consumer of case changes: two missed (a server that restarted
+# lost the consumer) and nats-py makes it again, after the last sequence delivered.
+HEARTBEAT_SECONDS = 2.0
+# How often the hub makes its consumer (until the stream is there) and checks a reconnect.
+FOLLOW_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -116,8 +127,18 @@ class FeedHub:
         self.on_reference: list = []
         # Called with every case change, before the listeners get it (the hot lists' read model).
         self.on_case: list[Callable[[CaseChange], None]] = []
-        # Set once the subscription to case changes is in place at the server.
+        # Set once the subscriptions to notices (reference versions, ended sessions) are in place.
         self.subscribed = False
+        # Set once the consumer of the CASES stream is made (:meth:`follow`).
+        self.following = False
+        # The stream sequence of the last case change taken in.
+        self.applied = 0
+        # How often changes were skipped for good (the stream no longer held them).
+        self.breaks = 0
+        # (reconnect count, stream sequence): the stream's last sequence when the connection last
+        # came back, which the changes taken in must reach before they are complete again.
+        self._behind: tuple[int, int] = (0, 0)
+        self._sub = None
         # The read model of the hot case lists (gateway.hotlist.HotList), when the app keeps one.
         self.hotlist = None
         # Called with (username, session id or None) when any replica announces ended sessions,
@@ -125,12 +146,70 @@ class FeedHub:
         self.on_sessions_ended: list[Callable[[str, str | None], None]] = []
 
     async def start(self, url: str, *, user: str | None = None, password: str | None = None) -> None:
+        """Connect and listen to notices; :meth:`keep` then follows the case changes."""
         self.nc = await bus.connect(url, name="gateway-feed", user=user, password=password)
-        await self.nc.subscribe(SUBJECT, cb=self._on_message)
         await self.nc.subscribe(REFERENCE_SUBJECT, cb=self._on_reference)
         await self.nc.subscribe(SESSIONS_SUBJECT, cb=self._on_sessions_ended)
-        await self.nc.flush()  # the server has the subscriptions: no change published from now on is missed
+        await self.nc.flush()  # the server has the subscriptions: no notice published from now on is missed
         self.subscribed = True
+
+    async def follow(self) -> None:
+        """Make the ordered consumer of the CASES stream, starting after its last sequence (fails
+        while the stream is not declared yet: fusion declares it)."""
+        js = self.nc.jetstream()
+        last = (await js.stream_info(bus.CASES.name)).state.last_seq
+        self.applied, self._behind = last, (self.reconnects, last)
+        self._sub = await js.subscribe(
+            SUBJECT, stream=bus.CASES.name, cb=self._on_message, ordered_consumer=True,
+            idle_heartbeat=HEARTBEAT_SECONDS,
+            config=ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=last + 1),
+        )
+        self.following = True
+        log.info("following case changes", extra={"after": last})
+
+    async def check(self) -> None:
+        """After the connection came back: note the stream's last sequence, which the changes taken
+        in must reach before :attr:`caught_up` holds again. A stream whose sequence went back was
+        made anew: the model is broken, and the consumer made again at the new stream's end."""
+        seen = self.reconnects
+        if self._behind[0] == seen or not self.connected:
+            return
+        last = (await self.nc.jetstream().stream_info(bus.CASES.name)).state.last_seq
+        if last < self.applied:
+            log.warning("the stream of case changes was made anew; the case lists are loaded again",
+                        extra={"applied": self.applied, "last": last})
+            self.breaks += 1
+            self.following = False
+            with contextlib.suppress(Exception):
+                await self._sub.unsubscribe()
+            await self.follow()
+            return
+        self._behind = (seen, last)
+
+    @property
+    def caught_up(self) -> bool:
+        """Following, connected, and every change the stream held when the connection last came
+        back taken in: what is held is the store's state of a moment ago."""
+        seen, last = self._behind
+        return self.following and self.connected and seen == self.reconnects and self.applied >= last
+
+    async def keep(self, stop: asyncio.Event | None = None) -> None:
+        """Follow the case changes once connected, and check every reconnect; until cancelled."""
+
+        async def step() -> None:
+            if self.nc is None or not self.subscribed:
+                return
+            if not self.following:
+                await self.follow()
+            else:
+                await self.check()
+
+        def failed(exc: Exception, failures: int) -> None:
+            if failures == 1 or failures % 30 == 0:  # fusion may not have declared the stream yet
+                log.warning("case changes not followed yet; lists go to fusion meanwhile",
+                            extra={"error": str(exc) or type(exc).__name__, "failures": failures})
+
+        await periodic.repeat(step, every=FOLLOW_SECONDS, failed=failed, stop=stop, backoff=(1, 2, 5, 10))
 
     async def _on_reference(self, msg) -> None:
         try:
@@ -170,6 +249,14 @@ class FeedHub:
         return self.reconnects if self.subscribed and self.connected else None
 
     async def _on_message(self, msg) -> None:
+        seq = msg.metadata.sequence.stream
+        if seq <= self.applied:
+            return  # delivered again by a consumer made anew
+        if seq != self.applied + 1:
+            log.warning("case changes missed: the stream no longer holds them; the case lists are loaded again",
+                        extra={"from": self.applied + 1, "to": seq - 1})
+            self.breaks += 1
+        self.applied = seq
         try:
             case = fpb.Case.FromString(msg.data)
         except DecodeError:

@@ -9,21 +9,22 @@ What it holds
     department's page does not walk the county.
 
 How it stays current
-    The gateway's one NATS subscription to ``gridfusion.cases.>`` (:class:`gateway.feed.FeedHub`)
-    hands every case change here as it hands it to the live feed. Loading at start pages through
-    fusion's ``ListCases`` as the county (cursor paging, nothing counted): first the recent cases,
-    newest first, down to the horizon, then the open cases of each open status opened before the
-    horizon (none to read when the first pass reached the oldest case). The subscription is up
-    before the load starts; a change that comes meanwhile is applied at once, and of two states of
-    a case the one with the higher ``version`` wins whichever comes first, so nothing read during
-    the load goes back in time. A NATS connection that drops may lose changes: lists go to fusion
-    from the moment it drops, and once it is back the model is loaded again. A finished case
-    opened before the horizon is dropped by a trim every minute (the horizon moves on with time).
+    The gateway's consumer of the CASES stream (:class:`gateway.feed.FeedHub`) hands every case
+    change here as it hands it to the live feed. Loading at start pages through fusion's
+    ``ListCases`` as the county (cursor paging, nothing counted): first the recent cases, newest
+    first, down to the horizon, then the open cases of each open status opened before the horizon
+    (none to read when the first pass reached the oldest case). The consumer is made before the
+    load starts; a change that comes meanwhile is applied at once, and of two states of a case the
+    one with the higher ``version`` wins whichever comes first, so nothing read during the load
+    goes back in time. A NATS connection that drops loses nothing — the consumer resumes where it
+    was — but the model is behind until it caught up (:attr:`gateway.feed.FeedHub.caught_up`), and
+    lists go to fusion meanwhile. Only changes the stream no longer holds make the model load
+    again. A finished case opened before the horizon is dropped by a trim every minute (the
+    horizon moves on with time).
 
 When it answers
     Only when it gives exactly the page fusion would (:meth:`HotList.page` returns None
-    otherwise, and the gateway asks fusion): the model is loaded and its connection has not
-    dropped since, and either the list asks for open cases only (``status=open`` or one open
+    otherwise, and the gateway asks fusion): the model is loaded and has every change since, and either the list asks for open cases only (``status=open`` or one open
     status, or the caller is a department, which sees only cases handed to it: every case such a
     list can hold is in memory), or the page and the case after it lie inside the horizon — or
     the load read every stored case, so nothing older exists. A list further back (history) goes
@@ -321,7 +322,8 @@ class HotList:
         self.feed = feed
         self.cases: Cases | None = None  # None until loaded
         self._loading: Cases | None = None
-        self._loaded_on: int | None = None  # the feed's reconnect count when the load began
+        self._loaded_on: int | None = None  # the feed's breaks when the load began (-1: broken here)
+        self.loads = 0
         self._counts: dict[Query, tuple[int, int]] = {}
         self.served = 0
         self.passed = 0
@@ -379,16 +381,21 @@ class HotList:
 
     @property
     def current(self) -> bool:
-        """Loaded, and every change since has reached it (its NATS connection never dropped)."""
-        if self.cases is None:
-            return False
-        if self.feed is None:
-            return True
-        return self.feed.connected and self.feed.reconnects == self._loaded_on
+        """Loaded, and every change since has reached it."""
+        return not self.broken and (self.feed is None or self.feed.caught_up)
+
+    @property
+    def broken(self) -> bool:
+        """Not loaded, or a change since the load will never reach it: only a new load helps."""
+        return self.cases is None or self._loaded_on != self._epoch()
+
+    def _epoch(self) -> int:
+        return self.feed.breaks if self.feed is not None else 0
 
     async def load(self, fusion: Any, *, timeout: float) -> None:
         """Read the model from fusion (the changes must already be coming: see the module's doc)."""
-        epoch = self.feed.reconnects if self.feed is not None else None
+        epoch = self._epoch()
+        self.loads += 1
         building = Cases()
         self._loading = building
         horizon = self.horizon()
@@ -440,13 +447,13 @@ class HotList:
         log.info("case read model loading", extra={"stage": stage, "cases": len(building)})
 
     async def keep(self, fusion: Any, *, timeout: float, stop: asyncio.Event | None = None) -> None:
-        """Load the model once the feed is subscribed, load it again whenever the feed's NATS
-        connection came back after dropping, and trim it every minute; until cancelled."""
+        """Load the model once the feed follows the case changes, load it again whenever changes
+        were lost for good (:attr:`broken`), and trim it every minute; until cancelled."""
 
         async def watch() -> None:
-            if self.feed is not None and not (self.feed.subscribed and self.feed.connected):
+            if self.feed is not None and not (self.feed.following and self.feed.connected):
                 return
-            if not self.current:
+            if self.broken:
                 await self.load(fusion, timeout=timeout)
 
         def failed(what: str):

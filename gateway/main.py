@@ -92,11 +92,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         accounts.on_sessions_ended = hub.end_sessions
         hub.on_sessions_ended.append(open_sessions.forget)
         hub.on_reference.append(state.forget_grids)
-        # The hot case lists' read model: fed by the live feed's subscription, loaded from fusion.
+        # The hot case lists' read model: fed by the live feed's consumer, loaded from fusion.
         hub.hotlist = HotList(settings.hot_days, feed=hub)
         hub.on_case.append(hub.hotlist.take)
         tasks = [
             asyncio.create_task(_connect_feed(hub, settings)),
+            asyncio.create_task(hub.keep()),
             asyncio.create_task(hub.hotlist.keep(peers.fusion, timeout=settings.rpc_timeout_seconds)),
             asyncio.create_task(_prepare_store(store)),
             asyncio.create_task(relay_forever(store, peers.community, accounts.audit_written, interval=10,

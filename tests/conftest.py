@@ -58,6 +58,15 @@ async def js(nc):
 
 
 @pytest.fixture
+def own_nats(tmp_path: Path) -> Iterator[servers.OwnNats]:
+    """A nats-server (JetStream on) of this test's own, which the test may stop, kill and start again."""
+    server = servers.OwnNats(tmp_path / "own-nats")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 async def mongo(mongodb_uri: str) -> AsyncIterator:
     client = connect(mongodb_uri, app_name="tests")
     yield client

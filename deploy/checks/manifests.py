@@ -18,7 +18,8 @@ optional component of deploy/k8s/components (label `<overlay>+<component>`):
      there; only fusion may announce a reference version, every service may
      hear it; each user reads replies only in its own inbox (_INBOX_<user>.>)
      and nobody publishes into one; nobody may delete or purge a stream; the
-     gateway uses no JetStream API; the rendered NATS configuration passes
+     gateway uses JetStream only to follow the CASES stream (its info, an
+     ephemeral consumer, flow-control replies); the rendered NATS configuration passes
      `nats-server -t` with the pods' environment;
    - the gateway's gRPC targets are rendered Services on port 50051; its
      token lifetimes are within bounds; single sign-on, when configured, is
@@ -119,6 +120,8 @@ ANNOUNCER = "fusion"
 # What the gateway's replicas tell each other (the sessions one of them ended, gateway/feed.py):
 # every replica speaks and hears there, no other service may speak.
 GATEWAY_NOTICES = ("gridfusion.gateway.sessions.ended",)
+# The JetStream API the gateway uses: following the CASES stream with an ephemeral ordered consumer.
+GATEWAY_JETSTREAM = ("$JS.API.STREAM.INFO.CASES", "$JS.API.CONSUMER.CREATE.CASES", "$JS.FC.CASES.>")
 # Settings that name fusion's gRPC address, by the component whose pods read them:
 # the gateway's own calls, the `gridfusion reference` command in a gateway pod, and the
 # department services' reference data. Unset, each falls back to 127.0.0.1:50050.
@@ -467,11 +470,15 @@ def check_nats(ov: Overlay, root: Path, external: dict[str, set[str]], errors: l
         for subject in ("$JS.API.STREAM.DELETE.EVENTS", "$JS.API.STREAM.PURGE.EVENTS"):
             if any(nats_match(p, subject) for p in perms["publish"]):
                 errors.append(f"NATS user {user!r} may delete or purge streams ({subject})")
-        if user == "gateway" and any(nats_match(p, s) for p in perms["publish"]
-                                     for s in ("$JS.API.INFO", "$JS.API.STREAM.INFO.CASES")):
-            errors.append("NATS user 'gateway' may use the JetStream API; its live feed and its "
-                          "replicas' notices are core NATS (gridfusion.cases.>, gridfusion.reference.>, "
-                          "gridfusion.gateway.sessions.ended)")
+        if user == "gateway":
+            for need in GATEWAY_JETSTREAM:
+                if need not in perms["publish"]:
+                    errors.append(f"NATS user 'gateway' lacks publish {need}: its live feed and case "
+                                  "lists could not follow the case changes")
+            for subj in perms["publish"]:
+                if subj.startswith("$JS") and subj not in GATEWAY_JETSTREAM:
+                    errors.append(f"NATS user 'gateway' may publish {subj!r}; the gateway reaches "
+                                  "JetStream only to follow the case changes (" + ", ".join(GATEWAY_JETSTREAM) + ")")
     for subject in ANNOUNCEMENTS:
         for user, perms in users.items():
             speaks = any(nats_match(p, subject) for p in perms["publish"])

@@ -245,21 +245,24 @@ async def test_trim_drops_finished_cases_behind_the_horizon_and_keeps_open_ones(
     assert hot.trim() == 1 and "open" not in hot.cases.by_id
 
 
-async def test_not_loaded_or_after_a_dropped_connection_lists_go_to_fusion() -> None:
+async def test_not_loaded_behind_or_broken_lists_go_to_fusion_and_only_a_break_loads_again() -> None:
     class Feed:
-        connected, reconnects, subscribed = True, 0, True
+        following, connected, caught_up, breaks = True, True, True, 0
 
     feed = Feed()
     hot = HotList(30, clock=ManualClock(NOW), feed=feed)
-    assert hot.page(COUNTY) is None
+    assert hot.page(COUNTY) is None and hot.broken
     await hot.load(Fusion([case("A", NOW)]), timeout=1)
     assert [c.case_id for c in hot.page(COUNTY).items] == ["A"]
-    feed.connected = False
-    assert hot.page(COUNTY) is None
-    feed.connected, feed.reconnects = True, 1  # back, but changes may have been lost
-    assert hot.page(COUNTY) is None and not hot.current
+    feed.caught_up = False  # disconnected, or back and not caught up yet: behind, not broken
+    assert hot.page(COUNTY) is None and not hot.current and not hot.broken
+    feed.caught_up = True
+    assert [c.case_id for c in hot.page(COUNTY).items] == ["A"]
+    feed.breaks = 1  # changes the stream no longer holds: only a load helps
+    assert hot.page(COUNTY) is None and hot.broken
     await hot.load(Fusion([case("A", NOW), case("B", NOW)]), timeout=1)
-    assert [c.case_id for c in hot.page(COUNTY).items] == ["A", "B"] and hot.served == 2 and hot.passed == 3
+    assert [c.case_id for c in hot.page(COUNTY).items] == ["A", "B"]
+    assert hot.served == 3 and hot.passed == 3 and hot.loads == 2
 
 
 async def test_the_feed_hands_each_change_to_the_model_and_to_listeners() -> None:

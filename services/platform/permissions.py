@@ -15,9 +15,9 @@ NATS (subjects and streams: :mod:`services.platform.bus`)::
                                                                               gridfusion.results.>)
     <department>  gridfusion.events.<department>.>   gridfusion.reference.>   its durable handover-<department>
                   gridfusion.results.<department>    its own inbox            (HANDOVERS, gridfusion.handover.<department>.>)
-    gateway       gridfusion.gateway.sessions.ended  gridfusion.cases.>       none: the live feed is core NATS
-                                                     gridfusion.reference.>
-                                                     gridfusion.gateway.sessions.ended
+    gateway       gridfusion.gateway.sessions.ended  gridfusion.reference.>   CASES: info, and ephemeral consumers
+                                                     gridfusion.gateway.sessions.ended    (the live feed's ordered consumer,
+                                                     its own inbox                        and its flow-control replies)
     admin         everything: local mode's operator (declares the streams before the services start; what the
                   command line and the tests connect as); the cluster has no such user
 
@@ -60,6 +60,9 @@ FUSION_CONSUMERS: tuple[tuple[str, str, str], ...] = (
 REFERENCE = "gridfusion.reference.>"
 # Sessions one gateway replica ended, for every replica (gateway.feed.SESSIONS_SUBJECT).
 GATEWAY_SESSIONS = "gridfusion.gateway.sessions.ended"
+# The gateway follows the case changes (gateway.feed.FeedHub.follow): the stream's info, an ephemeral
+# ordered consumer of it, and the replies its flow control asks for.
+GATEWAY_FOLLOWS = ("$JS.API.STREAM.INFO.CASES", "$JS.API.CONSUMER.CREATE.CASES", "$JS.FC.CASES.>")
 AUTH_CONF = Path("deploy/k8s/base/nats/auth.conf")
 
 
@@ -125,7 +128,7 @@ def grant(user: str, departments: Sequence[str] | None = None) -> Grant:
             subscribe=(REFERENCE, inbox),
         )
     if user == "gateway":
-        return Grant(publish=(GATEWAY_SESSIONS,), subscribe=("gridfusion.cases.>", REFERENCE, GATEWAY_SESSIONS))
+        return Grant(publish=(GATEWAY_SESSIONS, *GATEWAY_FOLLOWS), subscribe=(REFERENCE, GATEWAY_SESSIONS, inbox))
     if user in depts:
         return Grant(
             publish=(f"gridfusion.events.{user}.>", f"gridfusion.results.{user}",
@@ -174,9 +177,10 @@ HEADER = """\
 #
 # Fusion declares the streams (never deletes or purges them) and uses its two
 # durable consumers; a department uses only its own durable hand-over consumer
-# (handover-<department>, filtered to its own hand-overs); the gateway listens
-# to case changes (core NATS), uses no JetStream, and publishes only to its
-# own replicas the sessions it ended (gridfusion.gateway.sessions.ended).
+# (handover-<department>, filtered to its own hand-overs); the gateway follows
+# the case changes with an ephemeral ordered consumer of CASES (the only
+# JetStream it uses), and publishes only to its own replicas the sessions it
+# ended (gridfusion.gateway.sessions.ended).
 # Replies come to each user's own inbox, _INBOX_<user>.>, which only that user
 # may read.
 # Fusion announces a new reference version on gridfusion.reference.activated;

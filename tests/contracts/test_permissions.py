@@ -56,15 +56,20 @@ def test_the_table_names_the_streams_and_consumers_the_code_uses() -> None:
         assert permissions.handover_consumer(d) == (bus.HANDOVERS.name, feed.durable, feed.filter_subject)
 
 
-def test_the_gateway_listens_to_case_changes_and_reference_versions_and_tells_only_its_replicas() -> None:
+def test_the_gateway_follows_case_changes_hears_reference_versions_and_tells_only_its_replicas() -> None:
     from gateway import feed
 
     gateway = permissions.grant("gateway")
-    assert gateway.publish == (feed.SESSIONS_SUBJECT,) == (permissions.GATEWAY_SESSIONS,)
-    assert gateway.nats()["publish"] == {"allow": [feed.SESSIONS_SUBJECT]}
-    for subject in (feed.SUBJECT, feed.REFERENCE_SUBJECT, feed.SESSIONS_SUBJECT):
+    assert gateway.publish == (feed.SESSIONS_SUBJECT, "$JS.API.STREAM.INFO.CASES", "$JS.API.CONSUMER.CREATE.CASES",
+                               "$JS.FC.CASES.>")
+    for subject in (feed.REFERENCE_SUBJECT, feed.SESSIONS_SUBJECT, "_INBOX_gateway.x.1"):
         assert any(covers(p, subject) for p in gateway.subscribe)
-    assert not any(p.startswith("$JS") for p in gateway.publish + gateway.subscribe)
+    # Case changes come only through its consumer: no core subscription to them, no other stream, no durable.
+    assert not any(covers(p, "gridfusion.cases.g1.opened") for p in gateway.subscribe)
+    for subject in ("$JS.API.STREAM.INFO.EVENTS", "$JS.API.CONSUMER.CREATE.EVENTS",
+                    "$JS.API.CONSUMER.DURABLE.CREATE.CASES.feed", "$JS.API.STREAM.DELETE.CASES",
+                    "$JS.API.CONSUMER.DELETE.CASES.x", "$JS.ACK.CASES.x.1.1.1.1.1"):
+        assert not any(covers(p, subject) for p in gateway.publish), subject
 
 
 def test_only_the_gateway_announces_ended_sessions() -> None:

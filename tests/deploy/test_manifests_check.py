@@ -83,9 +83,10 @@ def test_finding_4_the_manifests_check_fails_when_auth_conf_drifts_from_the_perm
     """The gateway's entry as it once was: the whole JetStream API and every user's replies."""
     auth = repo / AUTH
     edit(auth, '      user: gateway\n      password: $NATS_PASSWORD_GATEWAY\n      permissions: {\n'
-               '        publish: {allow: ["gridfusion.gateway.sessions.ended"]}\n'
-               '        subscribe: {allow: ["gridfusion.cases.>", "gridfusion.reference.>", '
-               '"gridfusion.gateway.sessions.ended"]}\n',
+               '        publish: {allow: ["gridfusion.gateway.sessions.ended", "$JS.API.STREAM.INFO.CASES", '
+               '"$JS.API.CONSUMER.CREATE.CASES", "$JS.FC.CASES.>"]}\n'
+               '        subscribe: {allow: ["gridfusion.reference.>", "gridfusion.gateway.sessions.ended", '
+               '"_INBOX_gateway.>"]}\n',
          '      user: gateway\n      password: $NATS_PASSWORD_GATEWAY\n      permissions: {\n'
          '        publish: {allow: ["$JS.API.>", "$JS.ACK.>", "_INBOX.>"]}\n'
          '        subscribe: {allow: ["gridfusion.cases.>", "gridfusion.reference.>", "_INBOX.>"]}\n')
@@ -94,7 +95,8 @@ def test_finding_4_the_manifests_check_fails_when_auth_conf_drifts_from_the_perm
     assert ("NATS: auth.conf differs from the permission table (services/platform/permissions.py); "
             "write it with `make nats-auth`") in proc.output
     assert '+        publish: {allow: ["$JS.API.>", "$JS.ACK.>", "_INBOX.>"]}' in proc.output
-    assert "NATS user 'gateway' may use the JetStream API" in proc.output
+    assert "NATS user 'gateway' may publish '$JS.API.>'; the gateway reaches JetStream only" in proc.output
+    assert "NATS user 'gateway' lacks publish $JS.API.CONSUMER.CREATE.CASES" in proc.output
     assert "NATS user 'gateway' may read every user's replies (_INBOX.>)" in proc.output
     assert "NATS user 'gateway' may publish into inboxes" in proc.output
     assert "NATS user 'gateway' cannot publish gridfusion.gateway.sessions.ended" in proc.output
@@ -109,12 +111,12 @@ def test_fails_when_a_department_may_read_another_users_inbox(check, repo):
 
 def test_fails_when_the_table_changes_and_auth_conf_is_not_written_again(check, repo):
     edit(repo / "services/platform/permissions.py",
-         'subscribe=("gridfusion.cases.>", REFERENCE, GATEWAY_SESSIONS)',
-         'subscribe=("gridfusion.cases.>", "gridfusion.events.>", REFERENCE, GATEWAY_SESSIONS)')
+         'subscribe=(REFERENCE, GATEWAY_SESSIONS, inbox)',
+         'subscribe=("gridfusion.events.>", REFERENCE, GATEWAY_SESSIONS, inbox)')
     proc = check("manifests", repo, "dev")
     assert proc.returncode == 1
     assert "NATS: auth.conf differs from the permission table" in proc.output
-    assert '-        subscribe: {allow: ["gridfusion.cases.>", "gridfusion.events.>"' in proc.output
+    assert '-        subscribe: {allow: ["gridfusion.events.>", "gridfusion.reference.>"' in proc.output
 
 
 def test_fails_when_nats_server_rejects_the_configuration(check, repo):

@@ -4,7 +4,8 @@ auth.conf is written from the permission table (services/platform/permissions.py
 and the manifests check holds it to the table; this test starts nats-server with
 it and shows that a department can publish its own events and nothing of
 another department's, that fusion reads every department's events through its
-durable consumer but cannot delete a stream, that the gateway uses no JetStream,
+durable consumer but cannot delete a stream, that the gateway uses JetStream only to follow
+the case changes,
 that nobody reads another user's inbox, and that fusion's reference
 announcements reach every service while no other service can announce one.
 Every client connects with its user's own inbox prefix, as the services do
@@ -171,22 +172,47 @@ async def test_fusion_declares_streams_but_cannot_delete_them_or_take_a_departme
         await nc.close()
 
 
-async def test_finding_4_the_gateway_only_listens_and_uses_no_jetstream(nats_url):
-    """The live feed is core subscriptions: the gateway publishes only the sessions it ended, to
-    its own replicas, and no other service may."""
+async def test_finding_4_the_gateway_only_follows_case_changes(nats_url):
+    """The gateway follows the CASES stream with its ordered consumer, and publishes only the
+    sessions it ended, to its own replicas, which no other service may."""
+    from gridfusion.fusion.v1 import fusion_pb2 as fpb
+
     from gateway import feed
+    from services.platform import bus
     from services.platform.vocabulary import DEPARTMENTS
 
+    fusion, _ = await _connect(nats_url, "fusion")
+    hub = feed.FeedHub()
+    try:
+        await bus.ensure_streams(fusion.jetstream())
+        await hub.start(nats_url, user="gateway", password="pw-gateway")
+        await hub.follow()
+        got: list[str] = []
+        hub.on_case.append(lambda change: got.append(change.case.case_id))
+        # Enough at once for the server to ask for flow control, which the gateway must answer.
+        summary = "邻里纠纷" * 200
+        for i in range(3000):
+            case = fpb.Case(case_id=f"C-perm-{i}", grid_id="g1", version=1, summary=summary)
+            await fusion.publish(bus.case_subject("g1", "opened"), case.SerializeToString())
+        await fusion.flush()
+        deadline = time.monotonic() + 30
+        while len(got) < 3000 and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert got == [f"C-perm-{i}" for i in range(3000)] and hub.caught_up
+    finally:
+        await hub.close()
+        await fusion.close()
     nc, errors = await _connect(nats_url, "gateway")
     try:
-        assert not await _refused(nc, errors, lambda: nc.subscribe("gridfusion.cases.>"))
         assert not await _refused(nc, errors, lambda: nc.subscribe(feed.SESSIONS_SUBJECT))
         assert not await _refused(nc, errors, lambda: nc.publish(feed.SESSIONS_SUBJECT, b'{"username": "x"}'))
-        for subject in ("$JS.API.INFO", "$JS.API.STREAM.INFO.CASES", "$JS.API.STREAM.DELETE.EVENTS",
-                        "$JS.API.CONSUMER.CREATE.CASES.feed.gridfusion.cases.>", "gridfusion.cases.g1.opened",
+        for subject in ("$JS.API.INFO", "$JS.API.STREAM.INFO.EVENTS", "$JS.API.STREAM.DELETE.EVENTS",
+                        "$JS.API.CONSUMER.CREATE.EVENTS", "$JS.API.CONSUMER.DURABLE.CREATE.CASES.feed",
+                        "$JS.API.CONSUMER.DELETE.CASES.feed", "gridfusion.cases.g1.opened",
                         "gridfusion.events.petition.dispute"):
             assert await _refused(nc, errors, lambda s=subject: nc.publish(s, b"")), subject
-        assert await _refused(nc, errors, lambda: nc.subscribe("gridfusion.events.>"))
+        for subject in ("gridfusion.events.>", "gridfusion.cases.>"):
+            assert await _refused(nc, errors, lambda s=subject: nc.subscribe(s)), subject
     finally:
         await nc.close()
     for user in ("fusion", *DEPARTMENTS):
@@ -273,8 +299,8 @@ async def test_every_subject_the_code_uses_is_allowed_for_its_user(nats_url):
                    ("pub", fusion_reference.SUBJECT),
                    ("sub", fusion_reference.SUBJECT),
                    ("sub", f"{permissions.inbox_prefix('fusion')}.x.*")],
-        "gateway": [("sub", feed.SUBJECT), ("sub", feed.REFERENCE_SUBJECT), ("sub", feed.SESSIONS_SUBJECT),
-                    ("pub", feed.SESSIONS_SUBJECT)],
+        "gateway": [("sub", feed.REFERENCE_SUBJECT), ("sub", feed.SESSIONS_SUBJECT),
+                    ("pub", feed.SESSIONS_SUBJECT), ("sub", f"{permissions.inbox_prefix('gateway')}.x.*")],
     }
     for d in DEPARTMENTS:
         allowed[d] = [("pub", bus.event_subject(d, "dispute.neighbor")),

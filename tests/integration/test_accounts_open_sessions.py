@@ -8,11 +8,9 @@ scope, or signed it out; and while a replica's NATS connection is down it reads 
 from __future__ import annotations
 
 import asyncio
-import socket
-import subprocess
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,7 +25,7 @@ from gateway.accounts.store import AccountStore
 from gateway.feed import FeedHub
 from gateway.main import create_app
 from gateway.settings import GatewaySettings
-from services.local import LocalPlatform, tool, wait_for_port
+from services.local import LocalPlatform
 
 pytestmark = pytest.mark.integration
 
@@ -258,30 +256,6 @@ async def test_a_password_reset_through_one_replica_refuses_the_token_on_the_oth
 # -- a replica whose NATS connection drops -------------------------------------------------------
 
 
-@pytest.fixture
-def own_nats(tmp_path) -> Iterator[dict]:
-    """A nats-server of this test's own, which the test stops and starts again on the same port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server: dict = {"url": f"nats://127.0.0.1:{port}"}
-
-    def start() -> None:
-        server["proc"] = subprocess.Popen([tool("nats-server"), "-a", "127.0.0.1", "-p", str(port)],
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for_port(port, 20, server["proc"], "nats-server")
-
-    def stop() -> None:
-        server["proc"].terminate()
-        server["proc"].wait(10)
-
-    server.update(start=start, stop=stop)
-    start()
-    yield server
-    if server["proc"].poll() is None:
-        stop()
-
-
 async def until(predicate, what: str, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -294,18 +268,18 @@ async def test_while_nats_is_down_every_request_reads_and_a_reconnect_forgets_ev
     hub = FeedHub()
     accounts = await accounts_of(database, 30, epoch=hub.notices_epoch)
     hub.on_sessions_ended.append(accounts.open_sessions.forget)
-    await hub.start(own_nats["url"])
+    await hub.start(own_nats.url)
     try:
         sid = await session_of(accounts, "c6")
         assert await accounts.session_ended(sid) is None
         assert await accounts.session_ended(sid) is None
         assert accounts.store.reads == 1
-        own_nats["stop"]()
+        own_nats.stop()
         await until(lambda: not hub.connected, "the connection did not notice the server stopped")
         for expected in (2, 3):
             assert await accounts.session_ended(sid) is None
             assert accounts.store.reads == expected  # a notice could be missed now: read every time
-        own_nats["start"]()
+        own_nats.start()
         await until(lambda: hub.connected and hub.reconnects == 1, "the connection did not come back")
         assert await accounts.session_ended(sid) is None
         assert await accounts.session_ended(sid) is None
@@ -319,14 +293,14 @@ async def test_a_memory_made_before_a_reconnect_is_forgotten(database, own_nats)
     trusted after it came back, even if the drop was too short to be seen by any request."""
     hub = FeedHub()
     accounts = await accounts_of(database, 30, epoch=hub.notices_epoch)
-    await hub.start(own_nats["url"])
+    await hub.start(own_nats.url)
     try:
         sid = await session_of(accounts, "c7")
         assert await accounts.session_ended(sid) is None
-        own_nats["stop"]()
+        own_nats.stop()
         # Ended meanwhile, somewhere this replica cannot hear.
         await accounts.store.end_sessions("c7", "account disabled", datetime.now(UTC))
-        own_nats["start"]()
+        own_nats.start()
         await until(lambda: hub.connected and hub.reconnects == 1, "the connection did not come back")
         assert await accounts.session_ended(sid) == "account disabled"
     finally:
@@ -340,11 +314,11 @@ async def test_the_command_line_announces_the_sessions_it_ended(database, own_na
     hub = FeedHub()
     accounts = await accounts_of(database, 30, epoch=hub.notices_epoch)
     hub.on_sessions_ended.append(accounts.open_sessions.forget)
-    await hub.start(own_nats["url"])
+    await hub.start(own_nats.url)
     try:
         sid = await session_of(accounts, "c8")
         assert await accounts.session_ended(sid) is None
-        monkeypatch.setenv("NATS_URL", own_nats["url"])
+        monkeypatch.setenv("NATS_URL", own_nats.url)
         await cli.announce([("c8", None)])
         await until(lambda: len(accounts.open_sessions) == 0, "the notice did not arrive", timeout=AT_ONCE)
     finally:

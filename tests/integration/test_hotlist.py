@@ -8,7 +8,9 @@ import asyncio
 import random
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import grpc
 import pytest
@@ -27,6 +29,7 @@ from services.platform.grpcserver import GrpcServer
 from services.platform.mongo import connect
 from services.platform.scope import Principal
 from services.platform.vocabulary import FINISHED, OPEN_STATUSES
+from tests.servers import Relay
 
 pytestmark = pytest.mark.integration
 
@@ -69,8 +72,10 @@ def documents(n: int, seed: int = 3) -> list[dict]:
     return out
 
 
-@pytest.fixture
-async def world(mongodb_uri: str, nats_url: str) -> AsyncIterator[tuple]:
+@asynccontextmanager
+async def opened_world(mongodb_uri: str, nats_url: str) -> AsyncIterator[tuple]:
+    """Fusion's store and gRPC API on a real secantusd-py, and a gateway's feed and read model
+    following the case changes on the NATS server at ``nats_url`` (not loaded yet)."""
     client = connect(mongodb_uri, app_name="tests-hotlist")
     db = client[f"hotlist_{uuid.uuid4().hex[:10]}"]
     store = CaseStore(client, db)
@@ -85,14 +90,23 @@ async def world(mongodb_uri: str, nats_url: str) -> AsyncIterator[tuple]:
     fusion = fusion_pb2_grpc.FusionServiceStub(channel)
     hub = FeedHub()
     await hub.start(nats_url)
+    await hub.follow()
     hot = HotList(30, feed=hub)
     hub.on_case.append(hot.take)
-    yield store, fusion, hub, hot
-    await hub.close()
-    await channel.close()
-    await server.stop(0)
-    await client.drop_database(db.name)
-    await client.close()
+    try:
+        yield store, fusion, hub, hot
+    finally:
+        await hub.close()
+        await channel.close()
+        await server.stop(0)
+        await client.drop_database(db.name)
+        await client.close()
+
+
+@pytest.fixture
+async def world(mongodb_uri: str, nats_url: str, js) -> AsyncIterator[tuple]:
+    async with opened_world(mongodb_uri, nats_url) as opened:
+        yield opened
 
 
 async def fusion_page(fusion, principal: Principal, *, page: int = 1, page_size: int = 20, cursor: str = "",
@@ -191,22 +205,87 @@ async def test_every_page_the_model_answers_is_fusions_and_changes_keep_it_so(wo
     assert served > 150 and passed > 10
 
 
-async def test_a_second_load_after_a_dropped_connection_sees_what_was_missed(world) -> None:
-    store, fusion, hub, hot = world
-    await hot.load(fusion, timeout=10)
-    # A case changed while the connection was down: its change never came.
-    missed = await store.cases.find_one_and_update({"status": "reported"}, {"$set": {"status": "accepted"},
-                                                                            "$inc": {"version": 1}},
-                                                   return_document=True)
-    hub.nc.stats["reconnects"] += 1  # what nats-py counts when the connection came back
-    assert not hot.current and hot.page(PRINCIPALS[0]) is None
+async def changed(store: CaseStore, js, status: str, to: dict) -> dict:
+    """A case of ``status`` changed in the store, and its change published as fusion's relay does."""
+    doc = await store.cases.find_one_and_update({"status": status}, {"$set": to, "$inc": {"version": 1}},
+                                                return_document=True)
+    case = case_to_proto(doc)
+    await js.publish(bus.case_subject(case.grid_id, to.get("status", status)), case.SerializeToString(),
+                     headers={"Nats-Msg-Id": f"{case.case_id}.v{case.version}"})
+    return doc
+
+
+@asynccontextmanager
+async def kept(hub: FeedHub, hot: HotList, fusion) -> AsyncIterator[None]:
+    """The feed and the model kept as the gateway keeps them, until the block ends."""
     stop = asyncio.Event()
-    keeper = asyncio.create_task(hot.keep(fusion, timeout=10, stop=stop))
+    tasks = [asyncio.create_task(hub.keep(stop)), asyncio.create_task(hot.keep(fusion, timeout=10, stop=stop))]
     try:
         await until(lambda: hot.current, timeout=30)
+        yield
     finally:
         stop.set()
-        await keeper
-    assert hot.cases.by_id[missed["_id"]].status == "accepted"
-    served, _ = await compare(hot, fusion)
-    assert served > 150
+        await asyncio.gather(*tasks)
+
+
+async def test_a_partition_from_nats_loses_no_change_and_loads_nothing_again(mongodb_uri, nats_url, js) -> None:
+    relay = Relay(urlsplit(nats_url).port)
+    await relay.start()
+    through_relay = nats_url.rsplit(":", 1)[0] + f":{relay.port}"  # the operator's credentials, the relay's port
+    async with opened_world(mongodb_uri, through_relay) as (store, fusion, hub, hot), kept(hub, hot, fusion):
+        relay.cut()
+        await until(lambda: not hub.connected)
+        assert not hot.current and hot.page(PRINCIPALS[0]) is None  # behind: lists go to fusion
+        # Changed while the gateway could not hear.
+        missed = [await changed(store, js, "reported", {"status": "accepted"}),
+                  await changed(store, js, "accepted", {"status": "escalated", "level": "community"})]
+        relay.mend()
+        await until(lambda: hot.current, timeout=30)
+        assert hot.loads == 1 and hub.breaks == 0
+        for doc in missed:  # as the store holds it now
+            stored = await store.cases.find_one({"_id": doc["_id"]})
+            assert hot.cases.by_id[doc["_id"]].version == stored["version"] >= doc["version"]
+        served, _ = await compare(hot, fusion)
+        assert served > 150
+    await relay.close()
+
+
+async def test_a_killed_nats_server_loses_no_change_and_loads_nothing_again(mongodb_uri, own_nats) -> None:
+    admin = await bus.connect(own_nats.url, name="tests-hotlist")
+    await bus.ensure_streams(admin.jetstream())
+    await admin.close()
+    async with opened_world(mongodb_uri, own_nats.url) as (store, fusion, hub, hot), kept(hub, hot, fusion):
+        own_nats.kill()
+        await until(lambda: not hub.connected)
+        own_nats.start()  # the consumer died with the server: nats-py makes it again where it was
+        admin = await bus.connect(own_nats.url, name="tests-hotlist")
+        try:
+            doc = await changed(store, admin.jetstream(), "reported", {"status": "accepted"})
+        finally:
+            await admin.close()
+        await until(lambda: hot.current and hot.cases.by_id[doc["_id"]].version == doc["version"], timeout=30)
+        assert hot.loads == 1 and hub.breaks == 0
+
+
+async def test_changes_the_stream_no_longer_holds_load_the_model_again(mongodb_uri, own_nats) -> None:
+    relay = Relay(own_nats.port)
+    await relay.start()
+    admin = await bus.connect(own_nats.url, name="tests-hotlist")
+    js = admin.jetstream()
+    await bus.ensure_streams(js)
+    try:
+        async with opened_world(mongodb_uri, relay.url()) as (store, fusion, hub, hot), kept(hub, hot, fusion):
+            relay.cut()
+            await until(lambda: not hub.connected)
+            lost = await changed(store, js, "reported", {"status": "accepted"})
+            await js.purge_stream(bus.CASES.name)  # gone before the gateway could read it
+            kept_one = await changed(store, js, "reported", {"status": "escalated", "level": "community"})
+            relay.mend()
+            await until(lambda: hot.loads == 2 and hot.current, timeout=30)
+            assert hub.breaks == 1
+            for doc in (lost, kept_one):
+                stored = await store.cases.find_one({"_id": doc["_id"]})
+                assert hot.cases.by_id[doc["_id"]].version == stored["version"] >= doc["version"]
+    finally:
+        await admin.close()
+        await relay.close()
