@@ -41,9 +41,11 @@ from google.protobuf.message import DecodeError
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
 from gridfusion.reference.v1 import reference_pb2 as rpb
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from opentelemetry import trace
 
 from services.platform import bus, periodic
 from services.platform.scope import sees_case
+from services.platform.telemetry import extract_context, tracer
 
 from .auth import Principal
 
@@ -263,7 +265,12 @@ class FeedHub:
             log.warning("undecodable case change", extra={"subject": msg.subject})
             return
         change = CaseChange(msg.subject.rsplit(".", 1)[-1], case, (msg.headers or {}).get("Nats-Msg-Id", ""))
-        self.publish(change)
+        with tracer(__name__).start_as_current_span(
+            f"deliver {bus.CASES.name} change", context=extract_context(msg.headers), kind=trace.SpanKind.CONSUMER,
+            attributes={"messaging.system": "nats", "messaging.destination.name": msg.subject,
+                        "gridfusion.case_id": case.case_id, "gridfusion.listeners": len(self.listeners)},
+        ):
+            self.publish(change)
 
     def publish(self, change: CaseChange) -> None:
         self.delivered += 1

@@ -19,7 +19,7 @@ from starlette.types import Scope
 from services.platform import periodic
 from services.platform.logs import setup_logging
 from services.platform.mongo import connect as connect_mongo
-from services.platform.telemetry import setup_telemetry, shutdown_telemetry
+from services.platform.telemetry import instrument_app, setup_telemetry, shutdown_telemetry
 
 from . import redaction
 from .accounts.audit import relay_forever
@@ -128,6 +128,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     # is refused before routing, authentication or parsing read it.
     app.add_middleware(BodyLimit, trusted=signed_token)
     app.add_middleware(SecurityHeaders)
+    instrument_app(app)  # a span per request, under the caller's traceparent when it sends one
     app.add_exception_handler(grpc.aio.AioRpcError, handle_rpc_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(PolicyError, handle_policy_error)

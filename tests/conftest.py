@@ -13,6 +13,7 @@ from services.local import LocalPlatform, Ports
 from services.platform import bus
 from services.platform.mongo import connect
 from tests import servers
+from tests.otlp_receiver import OtlpReceiver
 
 
 def _output_dir(name: str) -> Path:
@@ -74,10 +75,21 @@ async def mongo(mongodb_uri: str) -> AsyncIterator:
 
 
 @pytest.fixture(scope="session")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
-    """The whole platform — NATS, database, five departments, fusion, gateway — on free ports."""
+def otlp() -> Iterator[OtlpReceiver]:
+    """The OTLP receiver the end-to-end platform sends its traces to."""
+    receiver = OtlpReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory, otlp: OtlpReceiver) -> Iterator[LocalPlatform]:
+    """The whole platform — NATS, database, five departments, fusion, gateway — on free ports,
+    sending its traces to :func:`otlp` as ``make run`` does to a collector when
+    ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set."""
     home = tmp_path_factory.mktemp("platform")
-    platform = LocalPlatform(home=home, ports=Ports.free(), say=lambda _: None)
+    platform = LocalPlatform(home=home, ports=Ports.free(), say=lambda _: None,
+                             extra_env={"OTEL_EXPORTER_OTLP_ENDPOINT": otlp.url, "OTEL_BSP_SCHEDULE_DELAY": "500"})
     try:
         platform.start(timeout=120)
     except Exception:

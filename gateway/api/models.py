@@ -7,6 +7,7 @@ from typing import Any, Literal
 from gridfusion.departments.v1 import departments_pb2
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from services.platform.telemetry import trace_id_of
 from services.platform.vocabulary import ID_MAX
 
 
@@ -47,6 +48,19 @@ class EventStatus(BaseModel):
     department: str | None = None
     category: str | None = None
     fused_at: str | None = None
+    trace_id: str | None = Field(None, description="The trace in which the department service accepted the event "
+                                                   "(32 hex digits): find it, and what fusion did with the event, "
+                                                   "in the tracing backend")
+
+    @classmethod
+    def of_fused(cls, fused: Any, iso: Any) -> EventStatus:
+        """The status of what fusion knows of an event (``fusion.v1.FusedEvent``); ``iso`` writes its time."""
+        return cls(
+            event_id=fused.event_id, status=fused.status, case_id=fused.case_id or None,
+            grid_id=fused.grid_id or None, reason=fused.reason or None, department=fused.department or None,
+            category=fused.category or None, fused_at=iso(fused.fused_at),
+            trace_id=trace_id_of(fused.event.traceparent) or None,
+        )
 
 
 class PossibleDuplicate(BaseModel):

@@ -32,6 +32,8 @@ from datetime import UTC, datetime
 from gridfusion.departments.v1 import departments_pb2 as pb
 from gridfusion.events.v1 import events_pb2
 
+from services.platform.telemetry import current_traceparent
+
 from . import reference
 from .datum import keep_in_wgs84
 from .definition import Department
@@ -100,6 +102,7 @@ class DepartmentIntake:
             if event.severity == events_pb2.SEVERITY_UNSPECIFIED:
                 event.severity = events_pb2.SEVERITY_MEDIUM
             event.accepted_at.FromDatetime(datetime.now(UTC))
+            event.traceparent = current_traceparent()
         await enrich(self.department.enrichers, new, self.store)
         acked = await self.publisher.send_many(new)
         recorded = await self.store.insert_many(new, acked)

@@ -49,6 +49,7 @@ class Publisher:
             source=self.source,
             ce_subject=event.subject_id or None,
             time=event.time.ToDatetime(tzinfo=UTC),
+            parent=event.traceparent,  # relayed later, it still continues the trace that accepted it
         )
 
     async def publish(self, event: events_pb2.DepartmentEvent) -> bool:

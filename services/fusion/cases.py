@@ -577,7 +577,8 @@ class CaseStore:
                         other.suspect(match.doc["_id"], verdict)
                 doc = match.doc
                 stored.append(sighting_store.document(sighting, doc["_id"]))
-                message = outbox.case_change(case_to_proto(doc), change, now)
+                # The change continues the event's trace: from the department's acceptance to the live feed.
+                message = outbox.case_change(case_to_proto(doc), change, now, traceparent=event.traceparent)
                 messages.append(message)
                 record = {
                     "_id": key,

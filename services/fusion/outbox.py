@@ -4,7 +4,9 @@ A transaction that changes a case inserts its messages here (case changes for da
 the live feed, hand-overs to departments). After the commit the writer publishes them at once
 and deletes them; a relay loop publishes whatever a crash or a NATS outage left behind. Each
 message keeps one ``Nats-Msg-Id`` (``<case_id>.v<version>``), so publishing it twice — from a
-retry, the relay, or two replicas — is dropped by JetStream's duplicate window.
+retry, the relay, or two replicas — is dropped by JetStream's duplicate window. Each keeps the
+``traceparent`` of the span that wrote it, so a message the relay publishes later still continues
+the trace of the change.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from services.platform import bus, periodic
 from services.platform.clock import Clock
 from services.platform.mongo import find_by_ids, pieces
+from services.platform.telemetry import current_traceparent
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +39,9 @@ _TYPES: dict[str, type[Message]] = {
 }
 
 
-def case_change(case: fusion_pb2.Case, change: str, now: datetime) -> dict[str, Any]:
+def case_change(case: fusion_pb2.Case, change: str, now: datetime, *, traceparent: str = "") -> dict[str, Any]:
+    """A case change for the outbox; ``traceparent``: the trace it continues (an event's, when the
+    event made the change), by default the current span's."""
     msg_id = f"{case.case_id}.v{case.version}"
     return {
         "_id": f"case:{msg_id}",
@@ -47,6 +52,7 @@ def case_change(case: fusion_pb2.Case, change: str, now: datetime) -> dict[str, 
         "ce_subject": case.case_id,
         "data": case.SerializeToString(),
         "created_at": now,
+        "traceparent": traceparent or current_traceparent(),
     }
 
 
@@ -61,6 +67,7 @@ def hand_over(message: departments_pb2.HandOver, department: str, version: int, 
         "ce_subject": message.case_id,
         "data": message.SerializeToString(),
         "created_at": now,
+        "traceparent": current_traceparent(),
     }
 
 
@@ -96,7 +103,7 @@ class Relay:
             return 0
         answers = await bus.publish_many(self.js, [
             bus.Outgoing(doc["subject"], _TYPES[doc["kind"]].FromString(doc["data"]), doc["msg_id"], doc["ce_type"],
-                         SOURCE, ce_subject=doc["ce_subject"])
+                         SOURCE, ce_subject=doc["ce_subject"], parent=doc.get("traceparent", ""))
             for doc in docs
         ])
         failed = [(doc["_id"], answer) for doc, answer in zip(docs, answers, strict=True) if isinstance(answer, Exception)]

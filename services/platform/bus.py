@@ -26,6 +26,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
+from time import time_ns
 from urllib.parse import unquote, urlsplit
 
 import nats
@@ -50,7 +51,7 @@ from nats.js.api import (
 from opentelemetry import trace
 
 from . import permissions
-from .telemetry import extract_context, inject_headers, tracer
+from .telemetry import context_of, extract_context, inject_headers, tracer
 
 log = logging.getLogger(__name__)
 
@@ -220,13 +221,15 @@ async def publish(
     time: datetime | None = None,
     timeout: float = 5.0,
     msg_id: str | None = None,
+    parent: str = "",
 ):
     """Publish one protobuf message and wait for JetStream's acknowledgement.
 
     ``msg_id`` is the ``Nats-Msg-Id`` when it is not the event id (a department event's is
-    :func:`event_key`)."""
+    :func:`event_key`). ``parent``: the ``traceparent`` stored with the message, whose trace the
+    publishing continues (an outbox relay's); by default the current span's."""
     with tracer(__name__).start_as_current_span(
-        f"publish {subject}", kind=trace.SpanKind.PRODUCER,
+        f"publish {subject}", context=context_of(parent), kind=trace.SpanKind.PRODUCER,
         attributes={"messaging.system": "nats", "messaging.destination.name": subject, "cloudevents.event_id": event_id},
     ):
         headers = ce_headers(event_id=event_id, ce_type=ce_type, source=source, subject=ce_subject, time=time,
@@ -246,6 +249,7 @@ class Outgoing:
     ce_subject: str | None = None
     time: datetime | None = None
     msg_id: str | None = None
+    parent: str = ""  # the stored traceparent to continue (publish's parent)
 
 
 async def publish_many(
@@ -262,7 +266,7 @@ async def publish_many(
     answers = await asyncio.gather(
         *(
             publish(js, m.subject, m.message, event_id=m.event_id, ce_type=m.ce_type, source=m.source,
-                    ce_subject=m.ce_subject, time=m.time, timeout=timeout, msg_id=m.msg_id)
+                    ce_subject=m.ce_subject, time=m.time, timeout=timeout, msg_id=m.msg_id, parent=m.parent)
             for m in messages
         ),
         return_exceptions=True,
@@ -390,12 +394,19 @@ class PullConsumer:
             await self._sub.unsubscribe()
 
     async def handle_batch(self, msgs: list[Msg]) -> None:
+        # The batch continues the first message's trace and links every message's; each message
+        # gets a span of its own in its own trace, from the batch's start to its settling, with
+        # its verdict: every event's trace shows what became of it, and leads to the batch.
+        parents = [extract_context(m.headers) for m in msgs]
+        links = [trace.Link(c) for c in (trace.get_current_span(p).get_span_context() for p in parents) if c.is_valid]
+        started = time_ns()
         with tracer(__name__).start_as_current_span(
             f"process {self.stream} batch",
-            context=extract_context(msgs[0].headers) if msgs else None,
+            context=parents[0] if msgs else None,
             kind=trace.SpanKind.CONSUMER,
+            links=links,
             attributes={"messaging.batch.message_count": len(msgs), "messaging.consumer.group.name": self.durable},
-        ):
+        ) as batch:
             try:
                 outcomes = await self.handler(msgs)
                 if len(outcomes) != len(msgs):
@@ -403,9 +414,22 @@ class PullConsumer:
             except Exception as exc:
                 log.exception("batch failed", extra={"consumer": self.durable, "size": len(msgs)})
                 outcomes = [Outcome.retry(f"{type(exc).__name__}: {exc}") for _ in msgs]
-            for msg, outcome in zip(msgs, outcomes):
+            for msg, parent, outcome in zip(msgs, parents, outcomes):
                 await self._settle(msg, outcome)
+                self._trace_message(msg, parent, outcome, started, batch.get_span_context())
             await self.js._nc.flush()
+
+    def _trace_message(self, msg: Msg, parent, outcome: Outcome, started: int, batch) -> None:
+        span = tracer(__name__).start_span(
+            f"process {msg.subject}", context=parent, kind=trace.SpanKind.CONSUMER, start_time=started,
+            links=[trace.Link(batch)],
+            attributes={"messaging.system": "nats", "messaging.destination.name": msg.subject,
+                        "messaging.message.id": (msg.headers or {}).get("Nats-Msg-Id", ""),
+                        "messaging.consumer.group.name": self.durable,
+                        "gridfusion.verdict": outcome.verdict.value,
+                        **({"gridfusion.reason": outcome.reason} if outcome.reason else {})},
+        )
+        span.end()
 
     async def _settle(self, msg: Msg, outcome: Outcome) -> None:
         deliveries = msg.metadata.num_delivered

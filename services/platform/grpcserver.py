@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 import grpc
@@ -127,13 +127,17 @@ def refusing(handler: grpc.RpcMethodHandler, code: grpc.StatusCode, message: str
     async def refuse(request: Any, context: grpc.aio.ServicerContext) -> None:
         await context.abort(code, message)
 
+    async def refuse_stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        await context.abort(code, message)
+        yield  # never reached: a response stream's handler is an async generator (tracing iterates it)
+
     make = {
         (False, False): grpc.unary_unary_rpc_method_handler,
         (False, True): grpc.unary_stream_rpc_method_handler,
         (True, False): grpc.stream_unary_rpc_method_handler,
         (True, True): grpc.stream_stream_rpc_method_handler,
     }[(bool(handler.request_streaming), bool(handler.response_streaming))]
-    return make(refuse, request_deserializer=handler.request_deserializer,
+    return make(refuse_stream if handler.response_streaming else refuse, request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer)
 
 

@@ -79,8 +79,4 @@ async def _reprocess(department: str, event_id: str, state: State, caller: Princ
         fpb.ReprocessDeadLetterRequest(event_id=event_id, department=department, actor=caller.username),
         timeout=max(state.settings.rpc_timeout_seconds, 30.0),
     )
-    return EventStatus(
-        event_id=fused.event_id, status=fused.status, case_id=fused.case_id or None, grid_id=fused.grid_id or None,
-        reason=fused.reason or None, department=fused.department or None, category=fused.category or None,
-        fused_at=state.iso(fused.fused_at),
-    )
+    return EventStatus.of_fused(fused, state.iso)

@@ -20,6 +20,7 @@ from gridfusion.departments.v1 import departments_pb2 as dpb
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
 
 from services.platform.bus import event_key
+from services.platform.telemetry import trace_id_of
 from services.platform.vocabulary import DEPARTMENTS
 
 from ...auth import Principal
@@ -56,7 +57,7 @@ async def get_event(event_id: str, state: State, caller: Caller):
     timeout = state.settings.rpc_timeout_seconds
     found = await state.peers.fusion.FindEvents(fpb.FindEventsRequest(event_id=event_id), timeout=timeout)
     visible = [e for e in found.events if await _visible(e, state, caller)]
-    answers: dict[str, EventStatus] = {e.department: _status(e, state) for e in visible}
+    answers: dict[str, EventStatus] = {e.department: EventStatus.of_fused(e, state.iso) for e in visible}
     if caller.role == "county":
         others = [d for d in state.peers.departments if d not in answers]
         for department, pending in zip(others, await asyncio.gather(
@@ -91,7 +92,7 @@ async def _one(department: str, event_id: str, state: GatewayState, caller: Prin
         if hot is not None and fused.status == "fused" and fused.case_id:
             await hot.catch_up(state.peers.fusion, fused.case_id, event_key(fused.department, fused.event_id),
                                timeout=state.settings.rpc_timeout_seconds)
-        return _status(fused, state)
+        return EventStatus.of_fused(fused, state.iso)
     # Accepted by the department but not fused yet: the county and the department itself may ask it.
     if caller.role == "county" or (caller.role == "department" and caller.department == department):
         pending = await _pending_record(department, event_id, state)
@@ -135,17 +136,5 @@ async def _pending_record(department: str, event_id: str, state: GatewayState, *
             log.warning("department not asked about a pending event", extra={"department": department, "error": exc.code().name})
             return None
         raise
-    return EventStatus(event_id=event_id, status="pending", department=department, category=record.event.category)
-
-
-def _status(fused: fpb.FusedEvent, state: GatewayState) -> EventStatus:
-    return EventStatus(
-        event_id=fused.event_id,
-        status=fused.status,
-        case_id=fused.case_id or None,
-        grid_id=fused.grid_id or None,
-        reason=fused.reason or None,
-        department=fused.department or None,
-        category=fused.category or None,
-        fused_at=state.iso(fused.fused_at),
-    )
+    return EventStatus(event_id=event_id, status="pending", department=department, category=record.event.category,
+                       trace_id=trace_id_of(record.event.traceparent) or None)

@@ -68,7 +68,7 @@ class Location(_message.Message):
     def __init__(self, point: _Optional[_Union[Point, _Mapping]] = ..., address: _Optional[str] = ..., household_id: _Optional[str] = ..., crs: _Optional[str] = ...) -> None: ...
 
 class DepartmentEvent(_message.Message):
-    __slots__ = ("id", "department", "type", "time", "time_offset_minutes", "category", "summary", "severity", "subject_id", "location", "details", "accepted_at")
+    __slots__ = ("id", "department", "type", "time", "time_offset_minutes", "category", "summary", "severity", "subject_id", "location", "details", "accepted_at", "traceparent")
     ID_FIELD_NUMBER: _ClassVar[int]
     DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -81,6 +81,7 @@ class DepartmentEvent(_message.Message):
     LOCATION_FIELD_NUMBER: _ClassVar[int]
     DETAILS_FIELD_NUMBER: _ClassVar[int]
     ACCEPTED_AT_FIELD_NUMBER: _ClassVar[int]
+    TRACEPARENT_FIELD_NUMBER: _ClassVar[int]
     id: str
     department: str
     type: str
@@ -93,7 +94,8 @@ class DepartmentEvent(_message.Message):
     location: Location
     details: _struct_pb2.Struct
     accepted_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., department: _Optional[str] = ..., type: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_offset_minutes: _Optional[int] = ..., category: _Optional[str] = ..., summary: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., subject_id: _Optional[str] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., details: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    traceparent: str
+    def __init__(self, id: _Optional[str] = ..., department: _Optional[str] = ..., type: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_offset_minutes: _Optional[int] = ..., category: _Optional[str] = ..., summary: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., subject_id: _Optional[str] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., details: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., traceparent: _Optional[str] = ...) -> None: ...
 
 class DeadLetter(_message.Message):
     __slots__ = ("envelope", "stage", "reason", "deliveries", "dead_lettered_at", "origin_subject", "origin_sequence")
