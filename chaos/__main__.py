@@ -382,7 +382,8 @@ def start_platform(home: Path, quick: bool) -> tuple[LocalPlatform, Supervisor, 
     platform.start(timeout=300)
     # A second fusion replica: the durable consumers share the work between the two.
     platform._spawn("fusion-2", [sys.executable, "-m", "services.cli", "serve", "fusion"],
-                    platform.env_of("fusion") | {"FUSION_GRPC_PORT": str(free_port()), "FUSION_REPLICA": "fusion-2"})
+                    platform.env_of("fusion") | {"FUSION_GRPC_PORT": str(free_port()), "FUSION_REPLICA": "fusion-2",
+                                                               "METRICS_PORT": str(free_port())})
     say(f"platform up in {time.monotonic() - started:.0f} s, two fusion replicas (home {home})")
     supervisor = Supervisor(platform, say=lambda line: say(f"  supervisor: {line}"))
     stop = threading.Event()

@@ -39,6 +39,9 @@ import httpx
 from services.platform import permissions
 from services.platform.grpcserver import AUTHORIZATION, MIN_TOKEN_BYTES, token_sha256
 from services.platform.settings import default_port
+
+# Fusion's metrics port in local mode; the departments' follow (the OpenTelemetry convention's port).
+FIRST_METRICS_PORT = 9464
 from services.platform.vocabulary import DEPARTMENTS
 
 SERVICES: tuple[str, ...] = ("fusion", *DEPARTMENTS, "gateway")
@@ -148,6 +151,9 @@ class Ports:
     fusion: int = 50050
     gateway: int = 8080
     departments: dict[str, int] = field(default_factory=lambda: {d: default_port(d) for d in DEPARTMENTS})
+    # Where Prometheus scrapes fusion and each department service (the gateway: /metrics on its own port).
+    metrics: dict[str, int] = field(default_factory=lambda: {
+        name: FIRST_METRICS_PORT + i for i, name in enumerate(("fusion", *DEPARTMENTS))})
 
     @classmethod
     def from_env(cls) -> Ports:
@@ -160,6 +166,8 @@ class Ports:
         ports.gateway = int(env.get("GRIDFUSION_GATEWAY_PORT", ports.gateway))
         for d in DEPARTMENTS:
             ports.departments[d] = int(env.get(f"GRIDFUSION_{d.upper()}_PORT", ports.departments[d]))
+        for name in ports.metrics:
+            ports.metrics[name] = int(env.get(f"GRIDFUSION_{name.upper()}_METRICS_PORT", ports.metrics[name]))
         return ports
 
     @classmethod
@@ -168,6 +176,7 @@ class Ports:
         return cls(
             nats=free_port(), mongo=free_port(), fusion=free_port(), gateway=free_port(),
             departments={d: free_port() for d in DEPARTMENTS},
+            metrics={name: free_port() for name in ("fusion", *DEPARTMENTS)},
         )
 
     def named(self) -> dict[str, tuple[int, str]]:
@@ -180,6 +189,8 @@ class Ports:
         }
         for d, port in self.departments.items():
             out[d] = (port, f"GRIDFUSION_{d.upper()}_PORT")
+        for name, port in self.metrics.items():
+            out[f"{name} metrics"] = (port, f"GRIDFUSION_{name.upper()}_METRICS_PORT")
         return out
 
 
@@ -428,6 +439,8 @@ class LocalPlatform:
         """The environment of service ``name``: the shared one plus its own NATS and MongoDB identities."""
         own = self.service_env() | {"NATS_USER": name, "NATS_PASSWORD": self.nats_passwords[name],
                                     "MONGODB_URI": self.mongodb_uri_of(name)}
+        if name in self.ports.metrics:
+            own["METRICS_PORT"] = str(self.ports.metrics[name])
         if name == "gateway":
             own["GATEWAY_SERVICE_TOKEN"] = self.grpc_tokens["gateway"]
         if name in self.ports.departments:

@@ -22,6 +22,8 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from services.platform import metrics
+
 from .open_sessions import OpenSessions
 from .passwords import Hasher, one_time_password, weakness
 from .policy import (
@@ -249,13 +251,19 @@ class Accounts:
     async def sign_in(self, username: str, password: str, address: str) -> TokenPair:
         now = self.clock()
         user_key, addr_key = f"user:{username[:64]}", f"addr:{address}"
-        self._check_throttle(await self.store.throttle_state([user_key, addr_key]), now)
+        try:
+            self._check_throttle(await self.store.throttle_state([user_key, addr_key]), now)
+        except Throttled:
+            metrics.LOGIN_FAILURES.add(1, {"reason": "throttled"})
+            raise
         doc = await self.store.get(username) if len(username) <= 64 else None
         if not await self.hasher.verify(doc.get("password_hash") if doc else None, password):
             await self._failed(user_key, addr_key, username, address, now)
+            metrics.LOGIN_FAILURES.add(1, {"reason": "wrong_password"})
             raise SignInRefused("wrong username or password")
         await self.store.clear(user_key)
         if doc["disabled"]:
+            metrics.LOGIN_FAILURES.add(1, {"reason": "disabled"})
             raise SignInRefused("this account is disabled; ask your administrator")
         if self.hasher.needs_rehash(doc["password_hash"]):
             await self.store.accounts.update_one({"_id": username}, {"$set": {

@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from gridfusion.departments.v1 import departments_pb2 as pb
 from gridfusion.events.v1 import events_pb2
 
+from services.platform import metrics
 from services.platform.telemetry import current_traceparent
 
 from . import reference
@@ -111,7 +112,18 @@ class DepartmentIntake:
             answers[i] = _answer(events[i], status)
 
         await self.publisher.publish_many(outbox)
-        return [answer for answer in answers if answer is not None]
+        done = [answer for answer in answers if answer is not None]
+        self._count(done)
+        return done
+
+    def _count(self, answers: list[Answer]) -> None:
+        labels = {"department": self.department.name}
+        statuses = [result.status for result, _ in answers]
+        for status, counter in ((pb.SUBMIT_STATUS_ACCEPTED, metrics.EVENTS_ACCEPTED),
+                                (pb.SUBMIT_STATUS_INVALID, metrics.EVENTS_REFUSED),
+                                (pb.SUBMIT_STATUS_DUPLICATE, metrics.EVENTS_DUPLICATE)):
+            if n := statuses.count(status):
+                counter.add(n, labels)
 
 
 def _answer(event: events_pb2.DepartmentEvent, status: int, errors: FieldErrors | None = None) -> Answer:

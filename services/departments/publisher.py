@@ -16,7 +16,7 @@ from datetime import UTC, timedelta
 
 from gridfusion.events.v1 import events_pb2
 
-from services.platform import bus, periodic
+from services.platform import bus, metrics, periodic
 
 from .definition import Department
 from .store import DepartmentStore
@@ -98,6 +98,12 @@ class Publisher:
         return published
 
     async def relay(self, stop: asyncio.Event, *, every: float = 2.0, older_than: float = 5.0) -> None:
-        """Publish outbox entries that the request path could not (a crash, NATS away)."""
-        await periodic.repeat(lambda: self.relay_once(older_than), every=every, stop=stop,
+        """Publish outbox entries that the request path could not (a crash, NATS away), and say
+        how many are left (``gridfusion_outbox_backlog``)."""
+
+        async def once() -> None:
+            await self.relay_once(older_than)
+            metrics.OUTBOX_BACKLOG.set(await self.store.backlog(), service=self.department.name)
+
+        await periodic.repeat(once, every=every, stop=stop,
                               failed=lambda exc, failures: log.exception("outbox relay failed"))

@@ -100,6 +100,10 @@ class DepartmentStore:
         ).limit(limit)
         return [events_pb2.DepartmentEvent.FromString(doc["event"]) async for doc in cursor]
 
+    async def backlog(self) -> int:
+        """How many accepted events JetStream has not acknowledged yet (the outbox's length)."""
+        return await self.events.count_documents({"published": False})
+
 
 def record_of(event: events_pb2.DepartmentEvent, published: bool = False) -> dict[str, Any]:
     """The document of an accepted event: the record and, unless ``published``, its outbox entry."""

@@ -17,11 +17,13 @@ event says legal_aid``); an event is fused, and recorded, as the subject's depar
 from __future__ import annotations
 
 import logging
+from datetime import UTC
 
 from google.protobuf.message import DecodeError
 from gridfusion.events.v1 import events_pb2
 from nats.aio.msg import Msg
 
+from services.platform import metrics
 from services.platform.bus import Outcome
 from services.platform.clock import Clock
 from services.platform.events import check_shared
@@ -65,7 +67,8 @@ class FusionHandler:
                 located.append((i, event, resolution))
         # One transaction for the batch (else one per (grid, family) group); a group that failed is
         # delivered again whole.
-        results = await self.store.fuse_many([(e, r) for _, e, r in located], self.clock.now()) if located else []
+        now = self.clock.now()
+        results = await self.store.fuse_many([(e, r) for _, e, r in located], now) if located else []
         messages: list[str] = []
         for (i, event, _), result in zip(located, results, strict=True):
             if isinstance(result, Exception):
@@ -75,6 +78,9 @@ class FusionHandler:
                 continue
             messages.extend(result.messages)
             outcomes[i] = Outcome.done()
+            if not result.duplicate and event.HasField("accepted_at"):
+                metrics.FUSE_LATENCY.record(max(0.0, (now - event.accepted_at.ToDatetime(tzinfo=UTC)).total_seconds()),
+                                            {"department": event.department})
         await self.announce(messages)
         return [o or Outcome.retry("not handled") for o in outcomes]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from services.platform import periodic
+from services.platform import metrics, periodic
 from services.platform.clock import Clock
 
 from .cases import Acted, CaseStore
@@ -37,6 +37,8 @@ class Escalator:
             except Exception:
                 log.exception("escalations not published yet; the relay will")
         for acted in done:
+            if acted.transition.action == "escalate":
+                metrics.ESCALATIONS.add(1, {"level": acted.case["level"]})
             log.info(
                 "case escalated automatically" if acted.transition.action == "escalate" else "case overdue",
                 extra={"case_id": acted.case["_id"], "level": acted.case["level"]},

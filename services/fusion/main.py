@@ -18,7 +18,7 @@ from services.platform.clock import SystemClock
 from services.platform.runtime import Runtime, run
 from services.platform.settings import CommonSettings
 
-from . import matching, reference_store
+from . import gauges, matching, reference_store
 from .cases import CaseStore
 from .community_api import CommunityServicer
 from .community_store import CommunityStore
@@ -127,6 +127,7 @@ async def serve() -> None:
         rt.spawn(consumer.run(rt.stop), f"{consumer.durable}-consumer")
     rt.spawn(Escalator(store, relay, clock).run(rt.stop, settings.escalation_interval_seconds), "escalation")
     rt.spawn(relay.run(rt.stop, settings.relay_interval_seconds), "outbox-relay")
+    rt.spawn(gauges.run(store, clock, rt.stop), "store-figures")
     await rt.run_until_stopped()
 
 

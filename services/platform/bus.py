@@ -50,7 +50,7 @@ from nats.js.api import (
 )
 from opentelemetry import trace
 
-from . import permissions
+from . import metrics, periodic, permissions
 from .telemetry import context_of, extract_context, inject_headers, tracer
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,8 @@ log = logging.getLogger(__name__)
 CONTENT_TYPE = "application/protobuf"
 SPEC_VERSION = "1.0"
 DAY = 24 * 3600.0
+# How often a pull consumer reads its lag from the server (metrics.CONSUMER_PENDING).
+LAG_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -375,6 +377,25 @@ class PullConsumer:
         if self._sub is None:
             await self.start()
         assert self._sub is not None
+        watching = asyncio.ensure_future(periodic.repeat(
+            self.read_lag, every=LAG_SECONDS, stop=stop,
+            failed=lambda exc, failures: failures == 1 and log.warning(
+                "consumer lag not read", extra={"consumer": self.durable, "error": str(exc) or type(exc).__name__})))
+        try:
+            await self._fetch_and_handle(stop)
+        finally:
+            watching.cancel()
+            with suppress(asyncio.CancelledError):
+                await watching
+
+    async def read_lag(self) -> None:
+        """The consumer's lag as the server counts it, for :data:`metrics.CONSUMER_PENDING`."""
+        info = await self._sub.consumer_info()
+        labels = {"stream": self.stream, "consumer": self.durable}
+        metrics.CONSUMER_PENDING.set(info.num_pending or 0, **labels)
+        metrics.CONSUMER_ACK_PENDING.set(info.num_ack_pending or 0, **labels)
+
+    async def _fetch_and_handle(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 msgs = await self._sub.fetch(self.batch_size, timeout=self.fetch_timeout)
@@ -433,6 +454,9 @@ class PullConsumer:
 
     async def _settle(self, msg: Msg, outcome: Outcome) -> None:
         deliveries = msg.metadata.num_delivered
+        labels = {"stream": self.stream, "consumer": self.durable}
+        if deliveries > 1:
+            metrics.REDELIVERED.add(1, labels)
         if outcome.verdict is Verdict.DONE:
             await msg.ack()
             return
@@ -453,6 +477,7 @@ class PullConsumer:
             log.exception("dead-lettering failed", extra={"subject": msg.subject})
             await msg.nak(delay=self.retry_delays[-1])
             return
+        metrics.DEAD_LETTERS.add(1, {"stream": self.stream, "stage": outcome.stage})
         await msg.ack()
 
     async def dead_letter(self, msg: Msg, *, reason: str, stage: str, deliveries: int) -> None:

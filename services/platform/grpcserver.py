@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
@@ -25,6 +26,8 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection as grpc_reflection
 from grpc_status import rpc_status
+
+from . import metrics
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +177,48 @@ class BearerToken(
 RETRY_AFTER = "retry-after"
 
 
+def _counted(handler: grpc.RpcMethodHandler | None, details: grpc.HandlerCallDetails) -> bool:
+    """Whether a call is one the interceptors below count: unary, and not a health check."""
+    service = details.method.lstrip("/").split("/")[0]
+    return not (handler is None or service in OPEN_SERVICES or handler.request_streaming
+                or handler.response_streaming)
+
+
+class CallMetrics(grpc.aio.ServerInterceptor):
+    """Rate, errors and duration of every unary call served (``rpc.server.duration``, by service,
+    method and status code), refusals by the interceptors after it included. Health checks and
+    streams are left out: probes would drown the rest, and a stream's duration is its lifetime."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if not _counted(handler, handler_call_details):
+            return handler
+        service, _, method = handler_call_details.method.lstrip("/").partition("/")
+        behaviour = handler.unary_unary
+
+        async def timed(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            started = time.perf_counter()
+            failed = False
+            try:
+                return await behaviour(request, context)
+            except BaseException:
+                failed = True
+                raise
+            finally:
+                code = context.code()
+                name = code.name if isinstance(code, grpc.StatusCode) else ("UNKNOWN" if failed else "OK")
+                metrics.RPC_DURATION.record(time.perf_counter() - started, {
+                    "rpc.system": "grpc", "rpc.service": service, "rpc.method": method,
+                    "rpc.grpc.status_code": name})
+
+        return grpc.unary_unary_rpc_method_handler(
+            timed, request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer)
+
+
 class InFlightLimit(grpc.aio.ServerInterceptor):
     """Sheds load instead of queueing it: at most ``limit`` unary calls at once; one more is
     refused at once with RESOURCE_EXHAUSTED and the trailing metadata ``retry-after`` (seconds).
@@ -193,9 +238,7 @@ class InFlightLimit(grpc.aio.ServerInterceptor):
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler:
         handler = await continuation(handler_call_details)
-        service = handler_call_details.method.lstrip("/").split("/")[0]
-        if (handler is None or service in OPEN_SERVICES or handler.request_streaming
-                or handler.response_streaming):
+        if not _counted(handler, handler_call_details):
             return handler
         behaviour = handler.unary_unary
 
@@ -232,11 +275,13 @@ class GrpcServer:
         self.port = port
         self.address = f"{host}:{port}"
         self.service_names = tuple(service_names)
-        interceptors: list[grpc.aio.ServerInterceptor] = [auth] if auth is not None else []
+        interceptors: list[grpc.aio.ServerInterceptor] = [CallMetrics()]
+        if auth is not None:
+            interceptors.append(auth)
         if max_in_flight is not None:
             interceptors.append(InFlightLimit(max_in_flight))
         self.server = grpc.aio.server(
-            interceptors=interceptors or None,
+            interceptors=interceptors,
             options=[
                 ("grpc.max_receive_message_length", 16 * 1024 * 1024),
                 ("grpc.so_reuseport", 0),

@@ -18,7 +18,7 @@ from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient
 
-from . import bus, mongo
+from . import bus, metrics, mongo
 from .grpcserver import GrpcServer, TokenAuth
 from .logs import setup_logging
 from .settings import CommonSettings
@@ -48,6 +48,9 @@ class Runtime:
     def setup_observability(self) -> None:
         setup_logging(self.name, self.settings.log_level)
         setup_telemetry(self.name)
+        if self.settings.metrics_port:
+            metrics.serve(self.settings.metrics_port)
+            log.info("metrics served", extra={"port": self.settings.metrics_port})
 
     async def connect_nats(self, streams: Sequence[bus.StreamSpec] = bus.ALL_STREAMS) -> JetStreamContext:
         s = self.settings

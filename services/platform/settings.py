@@ -47,3 +47,5 @@ class CommonSettings(BaseSettings):
     # is refused at once with RESOURCE_EXHAUSTED and a retry-after, which the gateway answers
     # 503 with Retry-After, instead of queueing it until its deadline passes.
     grpc_max_in_flight: int = Field(64, ge=1, le=10_000, validation_alias=_env("GRPC_MAX_IN_FLIGHT"))
+    # Where Prometheus scrapes this process's metrics (services/platform/metrics.py); 0: nowhere.
+    metrics_port: int = Field(0, ge=0, le=65535, validation_alias=_env("METRICS_PORT"))

@@ -29,13 +29,16 @@ from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 
+from .metrics import setup_metrics, shutdown_metrics
+
 _provider: TracerProvider | None = None
 # Requests that make no span: probes and scrapes, many a minute and never of interest in a trace.
 UNTRACED_URLS = "/healthz,/readyz,/metrics"
 
 
 def setup_telemetry(service: str) -> TracerProvider:
-    """Install a tracer provider and the instrumentation for this process; idempotent."""
+    """Install a tracer provider, the meter provider (:mod:`.metrics`) and the instrumentation
+    for this process; idempotent."""
     global _provider
     if _provider is not None:
         return _provider
@@ -53,12 +56,16 @@ def setup_telemetry(service: str) -> TracerProvider:
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
+    setup_metrics(resource)
     _instrument()
     _provider = provider
     return provider
 
 
 def _instrument() -> None:
+    # HTTP spans and metrics in the stable semantic conventions (http.server.request.duration in
+    # seconds, http.response.status_code), unless the operator chose otherwise.
+    os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
     from opentelemetry.instrumentation.grpc import (
         GrpcAioInstrumentorClient,
         GrpcAioInstrumentorServer,
@@ -91,6 +98,7 @@ def shutdown_telemetry() -> None:
     """Flush what is buffered; called last on shutdown."""
     if _provider is not None:
         _provider.shutdown()
+    shutdown_metrics()
 
 
 def inject_headers(headers: MutableMapping[str, str]) -> MutableMapping[str, str]:

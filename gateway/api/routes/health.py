@@ -1,4 +1,4 @@
-"""Liveness and readiness."""
+"""Liveness, readiness and metrics: what probes and Prometheus ask, without signing in."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import asyncio
 
 import grpc
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from gridfusion.departments.v1 import departments_pb2 as dpb
 from gridfusion.reference.v1 import reference_pb2 as rpb
 
+from services.platform import metrics
 from services.platform.mongo import ping
 
 from ..deps import State
@@ -56,3 +57,10 @@ async def _reference(state) -> dict[str, object]:
     answers = await asyncio.gather(*(loaded(n, s) for n, s in state.peers.departments.items()))
     return {"version": current.version, "source": current.source,
             "loaded": {name: version for name, version in answers if version}}
+
+
+@router.get("/metrics", response_class=Response, summary="Metrics in the Prometheus text format, for scraping",
+            responses={200: {"content": {"text/plain": {}}, "description": "every metric of this gateway process"}})
+async def prometheus_metrics() -> Response:
+    body, content_type = metrics.exposition()
+    return Response(body, media_type=content_type)

@@ -6,19 +6,20 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
 from pydantic import ValidationError
 
 from services.platform import bus
 from services.platform.clock import ManualClock
 from services.platform.settings import CommonSettings
-from services.platform.telemetry import extract_context, setup_telemetry, tracer
+from services.platform.telemetry import extract_context
 
 pytestmark = pytest.mark.unit
 
 
 def test_cloudevents_headers_carry_the_event_id_and_the_current_trace() -> None:
-    setup_telemetry("tests")
-    with tracer("tests").start_as_current_span("submit") as span:
+    # A provider of this test's own: setup_telemetry would instrument the test process for good.
+    with TracerProvider().get_tracer("tests").start_as_current_span("submit") as span:
         headers = bus.ce_headers(event_id="xf-1", ce_type="gridfusion.department_event.v1", source="gridfusion/departments/petition",
                                  subject="P-1", time=datetime(2026, 11, 27, 1, 30, tzinfo=UTC))
         trace_id = span.get_span_context().trace_id
