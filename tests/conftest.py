@@ -86,10 +86,13 @@ def otlp() -> Iterator[OtlpReceiver]:
 def platform(tmp_path_factory: pytest.TempPathFactory, otlp: OtlpReceiver) -> Iterator[LocalPlatform]:
     """The whole platform — NATS, database, five departments, fusion, gateway — on free ports,
     sending its traces to :func:`otlp` as ``make run`` does to a collector when
-    ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set."""
+    ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set. Only the traces a test asks for are kept and sent: a
+    request with a sampled ``traceparent`` starts one; the rest of the tests' traffic starts none
+    (the standard parent-based sampler, at ratio 0 for a trace that starts in the platform)."""
     home = tmp_path_factory.mktemp("platform")
-    platform = LocalPlatform(home=home, ports=Ports.free(), say=lambda _: None,
-                             extra_env={"OTEL_EXPORTER_OTLP_ENDPOINT": otlp.url, "OTEL_BSP_SCHEDULE_DELAY": "500"})
+    telemetry = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp.url, "OTEL_BSP_SCHEDULE_DELAY": "500",
+                 "OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0"}
+    platform = LocalPlatform(home=home, ports=Ports.free(), say=lambda _: None, extra_env=telemetry)
     try:
         platform.start(timeout=120)
     except Exception:
