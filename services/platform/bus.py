@@ -377,10 +377,13 @@ class PullConsumer:
         if self._sub is None:
             await self.start()
         assert self._sub is not None
-        watching = asyncio.ensure_future(periodic.repeat(
-            self.read_lag, every=LAG_SECONDS, stop=stop,
-            failed=lambda exc, failures: failures == 1 and log.warning(
-                "consumer lag not read", extra={"consumer": self.durable, "error": str(exc) or type(exc).__name__})))
+        def lag_not_read(exc: Exception, failures: int) -> None:
+            if failures == 1:
+                log.warning("consumer lag not read", extra={"consumer": self.durable,
+                                                            "error": str(exc) or type(exc).__name__})
+
+        watching = asyncio.ensure_future(periodic.repeat(self.read_lag, every=LAG_SECONDS, stop=stop,
+                                                         failed=lag_not_read))
         try:
             await self._fetch_and_handle(stop)
         finally:

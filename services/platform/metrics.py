@@ -91,10 +91,6 @@ class Gauge:
         with self._lock:
             self._values = fresh
 
-    def value(self, **labels: str) -> float | None:
-        with self._lock:
-            return self._values.get(tuple(sorted(labels.items())))
-
     def _observe(self, options: CallbackOptions) -> Iterable[Observation]:
         with self._lock:
             return [Observation(value, dict(labels)) for labels, value in self._values.items()]
