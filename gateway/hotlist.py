@@ -24,7 +24,8 @@ How it stays current
 
 When it answers
     Only when it gives exactly the page fusion would (:meth:`HotList.page` returns None
-    otherwise, and the gateway asks fusion): the model is loaded and has every change since, and either the list asks for open cases only (``status=open`` or one open
+    otherwise, and the gateway asks fusion): the model is loaded and has every change since,
+    and either the list asks for open cases only (``status=open`` or one open
     status, or the caller is a department, which sees only cases handed to it: every case such a
     list can hold is in memory), or the page and the case after it lie inside the horizon — or
     the load read every stored case, so nothing older exists. A list further back (history) goes
