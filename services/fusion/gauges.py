@@ -1,6 +1,6 @@
 """What fusion's store holds, read every 15 seconds for the metrics (:mod:`services.platform.metrics`):
 cases by status and level, overdue cases by level, hand-overs awaiting a result by department,
-and the outbox's unpublished messages. Every replica reads them; they are the store's, so any
+dead-lettered events not yet re-processed by department, and the outbox's unpublished messages. Every replica reads them; they are the store's, so any
 replica's figure is the county's."""
 
 from __future__ import annotations
@@ -35,6 +35,11 @@ async def read(store: CaseStore, clock: Clock) -> None:
         {"$group": {"_id": "$handed_to", "n": {"$sum": 1}}},
     ])).to_list()
     metrics.HANDOVERS_OUTSTANDING.replace(({"department": d["_id"] or ""}, d["n"]) for d in handed)
+    waiting = await (await store.dead_letters.aggregate([
+        {"$match": {"reprocessed": False}},
+        {"$group": {"_id": "$department", "n": {"$sum": 1}}},
+    ])).to_list()
+    metrics.DEAD_LETTERS_WAITING.replace(({"department": d["_id"] or ""}, d["n"]) for d in waiting)
     metrics.OUTBOX_BACKLOG.set(await store.outbox.count_documents({}), service="fusion")
 
 

@@ -16,6 +16,8 @@ metric                                      labels      what
                                             consumer    abandoned attempt before)
 ``gridfusion_dead_letters_total``           stream,     messages dead-lettered, by the stage that
                                             stage       refused them
+``gridfusion_dead_letters_waiting``        department  dead-lettered events in fusion's store
+                                                        not yet re-processed (read every 15 s)
 ``gridfusion_consumer_pending``             stream,     messages the consumer has not been given
                                             consumer    yet: its lag (read every 15 s)
 ``gridfusion_consumer_ack_pending``         stream,     messages given and not yet settled
@@ -103,6 +105,8 @@ CASES = Gauge("gridfusion.cases", "{case}", "Cases in the store, by status and l
 CASES_OVERDUE = Gauge("gridfusion.cases.overdue", "{case}", "Open cases past their deadline, by level")
 HANDOVERS_OUTSTANDING = Gauge("gridfusion.handovers.outstanding", "{case}",
                               "Cases handed over to a department and awaiting its result")
+DEAD_LETTERS_WAITING = Gauge("gridfusion.dead_letters.waiting", "{event}",
+                             "Dead-lettered events not yet re-processed, by department")
 
 
 def setup_metrics(resource) -> None:

@@ -54,8 +54,12 @@ def test_every_service_exposes_its_metrics_and_they_move_under_load(platform: Lo
         again = client.post("/v1/departments/petition/events", headers=dept,
                             json=petition_event(ids[0], 116.7921, 35.7481))
         assert again.status_code == 200
+        lost = f"xf-metrics-{uuid.uuid4()}"  # outside every grid: dead-lettered
+        assert client.post("/v1/departments/petition/events", headers=dept,
+                           json=petition_event(lost, 10.0, 10.0)).status_code == 202
         for event_id in ids:
             assert wait_fused(client, dept, event_id)["status"] == "fused"
+        assert wait_fused(client, dept, lost)["status"] == "dead_lettered"
         refused = client.post("/v1/auth/token", data={"username": "dept-petition", "password": "not the password"})
         assert refused.status_code == 401
     # Fusion reads its store's figures every READ_SECONDS: the cases just opened are counted by then.
@@ -63,23 +67,26 @@ def test_every_service_exposes_its_metrics_and_they_move_under_load(platform: Lo
     while True:
         after = {name: scrape(url) for name, url in urls.items()}
         fused = total(after["fusion"], "gridfusion_fuse_latency_seconds_count", department="petition")
+        waiting = total(after["fusion"], "gridfusion_dead_letters_waiting", department="petition")
         if (fused - total(before["fusion"], "gridfusion_fuse_latency_seconds_count", department="petition") >= 3
-                and total(after["fusion"], "gridfusion_cases") >= 3):
+                and total(after["fusion"], "gridfusion_cases") >= 3
+                and waiting >= total(before["fusion"], "gridfusion_dead_letters_waiting", department="petition") + 1):
             break
-        assert time.monotonic() < deadline, "the three events' fuse latency or their cases were not counted"
+        assert time.monotonic() < deadline, "the events' fuse latency, their cases or the dead letter were not counted"
         time.sleep(0.5)
 
     def moved(service: str, name: str, **labels: str) -> float:
         return total(after[service], name, **labels) - total(before[service], name, **labels)
 
-    assert moved("petition", "gridfusion_events_accepted_total", department="petition") == 3
+    assert moved("petition", "gridfusion_events_accepted_total", department="petition") == 4
+    assert moved("fusion", "gridfusion_dead_letters_total", stream="EVENTS") == 1
     assert moved("petition", "gridfusion_events_duplicate_total", department="petition") == 1
     assert moved("petition", "rpc_server_duration_seconds_count", rpc_method="SubmitEvent",
-                 rpc_grpc_status_code="OK") == 4
+                 rpc_grpc_status_code="OK") == 5
     assert moved("fusion", "rpc_server_duration_seconds_count", rpc_service="gridfusion.fusion.v1.FusionService") > 0
     assert moved("gateway", "gridfusion_login_failures_total", reason="wrong_password") == 1
     assert moved("gateway", "http_server_request_duration_seconds_count", http_route="/v1/departments/{department}/events",
-                 http_response_status_code="202") == 3
+                 http_response_status_code="202") == 4
     # Gauges read from the bus and the store: present, with the labels an operator alerts on.
     assert present(after["fusion"], "gridfusion_consumer_pending", consumer="fusion", stream="EVENTS")
     assert present(after["fusion"], "gridfusion_consumer_ack_pending", consumer="fusion-results", stream="HANDOVERS")
