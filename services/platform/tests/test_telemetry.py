@@ -8,9 +8,12 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
 from services.platform.telemetry import context_of, current_traceparent, trace_id_of
+
+pytestmark = pytest.mark.unit
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT = f"00-{TRACE}-00f067aa0ba902b7-01"
