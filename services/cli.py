@@ -138,10 +138,17 @@ def seed(
 def status(
     gateway: Annotated[str, typer.Option(envvar="GRIDFUSION_GATEWAY_URL")] = "http://127.0.0.1:8080",
     home: Annotated[Path, typer.Option(envvar="GRIDFUSION_HOME", help="The folder of a `gridfusion run` on this machine")] = Path("var"),
+    metrics: Annotated[list[str] | None, typer.Option(
+        "--metrics", metavar="URL", envvar="GRIDFUSION_METRICS_URLS", show_default=False,
+        help="A metrics endpoint to read, instead of the local platform's (again for more; the variable: "
+             "comma-separated), e.g. a cluster's through kubectl port-forward")] = None,
 ) -> None:
-    """Show whether the gateway and every service behind it are ready, and, for a platform that
-    `gridfusion run` started on this machine, each process's restarts and why it last exited."""
-    from services.local import read_status
+    """Show whether the gateway and every service behind it are ready; for a platform that
+    `gridfusion run` started on this machine, each process's restarts and why it last exited; and,
+    from the metrics endpoints, consumer lag, outbox backlog, dead letters and overdue cases.
+    Exit 1 when the gateway is not ready."""
+    from services import figures
+    from services.local import Ports, read_status
 
     processes = (read_status(home.resolve()) or {}).get("processes") or {}
     if processes:
@@ -153,16 +160,25 @@ def status(
             if p.get("last_reason"):
                 last += f": {p['last_reason'][:100]}"
             typer.echo(f"  {name:<26} {state:<8} {p.get('pid') or '-':>7} {p.get('restarts', 0):>8}  {last}")
+    ready = False
     try:
         reply = httpx.get(f"{gateway}/readyz", timeout=5)
+        body = reply.json()
     except httpx.HTTPError as exc:
         typer.echo(f"gateway {gateway}: unreachable ({exc})", err=True)
-        raise typer.Exit(1) from exc
-    body = reply.json()
-    typer.echo(f"gateway {gateway}: {body.get('status')}")
-    for name, state in sorted(body.get("checks", {}).items()):
-        typer.echo(f"  {name:<26} {state}")
-    raise typer.Exit(0 if reply.status_code == 200 else 1)
+    except ValueError:
+        typer.echo(f"gateway {gateway}: answered HTTP {reply.status_code}, not a readiness report", err=True)
+    else:
+        ready = reply.status_code == 200
+        typer.echo(f"gateway {gateway}: {body.get('status')}")
+        for name, state in sorted(body.get("checks", {}).items()):
+            typer.echo(f"  {name:<26} {state}")
+    given = [url.strip() for value in metrics or [] for url in value.split(",") if url.strip()]
+    local = [f"{gateway.rstrip('/')}/metrics",
+             *(f"http://127.0.0.1:{port}/metrics" for port in Ports.from_env().metrics.values())]
+    for line in figures.lines(figures.gather(given or local)):
+        typer.echo(line)
+    raise typer.Exit(0 if ready else 1)
 
 
 @app.command()

@@ -8,23 +8,14 @@ import uuid
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
+from services.figures import scrape
 from services.fusion import gauges
 from services.local import LocalPlatform
 
 from .test_petition_flow import petition_event, token, wait_fused
 
 pytestmark = pytest.mark.e2e
-
-
-def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    """Every sample at ``url``: (name, sorted labels) → value."""
-    reply = httpx.get(url, timeout=10)
-    assert reply.status_code == 200, reply.text
-    assert reply.headers["content-type"].startswith("text/plain")
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(reply.text) for s in family.samples}
 
 
 def total(samples, name: str, **labels: str) -> float:
