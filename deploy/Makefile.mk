@@ -8,8 +8,10 @@ PY ?= .venv/bin/python
 deploy-tools: ## Install the pinned tools of the deploy checks (a venv in ~/.cache/gridfusion)
 	@python3 deploy/checks/tools.py >/dev/null
 
-deploy-check: deploy-tools ## Render and strictly validate every overlay, check skaffold.yaml statically, scan with checkov
+deploy-check: deploy-tools ## Render and strictly validate every overlay, test the alerts (promtool), check the dashboard and skaffold.yaml, scan with checkov
 	$(DEPLOY_PY) deploy/checks/manifests.py
+	$(DEPLOY_PY) deploy/checks/alerts.py
+	$(DEPLOY_PY) deploy/checks/dashboard.py
 	$(DEPLOY_PY) deploy/checks/skaffold_static.py
 	$(DEPLOY_PY) deploy/checks/security_scan.py
 

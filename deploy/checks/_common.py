@@ -8,6 +8,8 @@ with a readable reason when the repository fails it. The tests in
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import os
 import shutil
 import socket
@@ -83,6 +85,49 @@ def run(cmd: Sequence[str], *, cwd: Path | None = None, env: dict | None = None,
     return proc
 
 
+def check_schema(value: object, typ: object, where: str, errors: list[str],
+                 schema: dict[str, dict[str, object]]) -> None:
+    """Check a YAML value against a subset of a schema: `schema` maps an object's name to its
+    fields and their types; a type is a Python type (or a tuple of them), the name of another
+    object, or [type] for a list of it. A field the subset does not know is an error."""
+    if isinstance(typ, list):
+        if not isinstance(value, list):
+            errors.append(f"{where}: expected a list, got {type(value).__name__}")
+            return
+        for i, item in enumerate(value):
+            check_schema(item, typ[0], f"{where}[{i}]", errors, schema)
+    elif isinstance(typ, str):
+        if not isinstance(value, dict):
+            errors.append(f"{where}: expected an object ({typ}), got {type(value).__name__}")
+            return
+        fields = schema[typ]
+        for key, item in value.items():
+            if key not in fields:
+                errors.append(f"{where}.{key}: unknown field of {typ} "
+                              f"(known: {', '.join(sorted(fields))})")
+            else:
+                check_schema(item, fields[key], f"{where}.{key}", errors, schema)
+    else:
+        types = typ if isinstance(typ, tuple) else (typ,)
+        if bool in types and not isinstance(value, bool) or (
+                bool not in types and isinstance(value, bool)) or not isinstance(value, types):
+            names = "/".join(t.__name__ for t in types)
+            errors.append(f"{where}: expected {names}, got {type(value).__name__} {value!r}")
+
+
+def project_module(path: Path):
+    """A module of the services that needs only the standard library (the permission table, the
+    metric catalog), loaded from the repository checked by its path: the tools venv lacks the
+    services' packages."""
+    name = f"gridfusion_{path.stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:12]}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up while the file runs
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
 def load_yaml_docs(text: str) -> list[dict]:
     import yaml  # installed in the tools venv (deploy/checks/requirements.txt)
 
@@ -125,7 +170,10 @@ def render_variant(root: Path, overlay: str, component: str | None) -> str:
     comp = root / "deploy" / "k8s" / "components" / component
     with tempfile.TemporaryDirectory(prefix="gridfusion-variant-") as tmp:
         # kustomize takes only relative paths to other kustomizations.
+        # The overlay's namespace, as if it listed the component itself.
+        own = load_yaml_docs((overlay_dir(root, overlay) / "kustomization.yaml").read_text())[0]
         lines = ["apiVersion: kustomize.config.k8s.io/v1beta1", "kind: Kustomization",
+                 *([f"namespace: {own['namespace']}"] if own.get("namespace") else []),
                  "resources:", f"  - {os.path.relpath(overlay_dir(root, overlay), tmp)}",
                  "components:", f"  - {os.path.relpath(comp, tmp)}"]
         settings = COMPONENT_SETTINGS.get(component, ())

@@ -59,7 +59,10 @@ optional component of deploy/k8s/components (label `<overlay>+<component>`):
    - every service container has a read-only root and an emptyDir at /tmp;
    - prod: 3 NATS nodes (fsync always, streams of 3 replicas), 3 MongoDB
      members, at least 2 fusion replicas, a PodDisruptionBudget for every
-     workload, autoscaling for gateway and fusion.
+     workload, autoscaling for gateway and fusion (fusion's may be KEDA's);
+   - custom resources (KEDA's ScaledObject, the Prometheus Operator's PodMonitor and
+     PrometheusRule), which kubernetes-validate passes unchecked: each fits a subset of its
+     CRD's schema and points at what is rendered (deploy/checks/custom_resources.py).
 4. the Jobs operators apply by hand (deploy/k8s/jobs), as applied next to the
    prod overlay: strictly valid; the Secrets they read exist; their settings
    equal the gateway's; their security context is the gateway's; the
@@ -71,7 +74,6 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
-import importlib.util
 import itertools
 import json
 import os
@@ -82,6 +84,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import custom_resources
 from _common import (
     JOBS_OVERLAY,
     KUBERNETES_VERSION,
@@ -94,6 +97,7 @@ from _common import (
     load_yaml_docs,
     main_wrapper,
     pod_specs,
+    project_module,
     render_variant,
     run,
     timed,
@@ -357,14 +361,7 @@ def parse_auth(text: str) -> dict[str, dict]:
 def permission_table(root: Path):
     """services/platform/permissions.py of the repository checked: the table auth.conf is
     written from (standard library only, so it loads here without the services' packages)."""
-    path = root / "services" / "platform" / "permissions.py"
-    name = f"gridfusion_permissions_{hashlib.sha256(str(path).encode()).hexdigest()[:12]}"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up while the file runs
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return project_module(root / "services" / "platform" / "permissions.py")
 
 
 def check_nats(ov: Overlay, root: Path, external: dict[str, set[str]], errors: list[str]) -> None:
@@ -1081,11 +1078,14 @@ def check_prod(ov: Overlay, errors: list[str]) -> None:
         errors.append("prod: nats.conf must set jetstream sync_interval: always")
     if ov.find("ConfigMap", "gridfusion-config")["data"].get("NATS_STREAM_REPLICAS") != "3":
         errors.append("prod: NATS_STREAM_REPLICAS must be 3")
-    hpas = {h["spec"]["scaleTargetRef"]["name"]: h for h in ov.by_kind.get("HorizontalPodAutoscaler", {}).values()}
+    hpas = {h["spec"]["scaleTargetRef"]["name"]: h["spec"].get("minReplicas", 1)
+            for h in ov.by_kind.get("HorizontalPodAutoscaler", {}).values()}
+    hpas |= {s["spec"]["scaleTargetRef"]["name"]: s["spec"].get("minReplicaCount", 0)
+             for s in ov.by_kind.get("ScaledObject", {}).values()}
     for name in ("gateway", "fusion"):
         if name not in hpas:
-            errors.append(f"prod: no HorizontalPodAutoscaler for {name}")
-        elif hpas[name]["spec"].get("minReplicas", 1) < 2:
+            errors.append(f"prod: no HorizontalPodAutoscaler or ScaledObject for {name}")
+        elif hpas[name] < 2:
             errors.append(f"prod: {name} must keep at least 2 replicas")
     pdb_selectors = [p["spec"]["selector"]["matchLabels"] for p in ov.by_kind.get("PodDisruptionBudget", {}).values()]
     for kind in ("Deployment", "StatefulSet"):
@@ -1095,6 +1095,30 @@ def check_prod(ov: Overlay, errors: list[str]) -> None:
                 errors.append(f"prod: no PodDisruptionBudget covers {kind}/{name}")
             if kind == "Deployment" and name not in hpas and d["spec"].get("replicas", 1) < 2:
                 errors.append(f"prod: {kind}/{name} runs fewer than 2 replicas")
+
+
+def check_custom_resources(ov: Overlay, root: Path, errors: list[str]) -> str:
+    """The custom resources of an overlay (deploy/checks/custom_resources.py); says what they do."""
+    problems, seen = custom_resources.schema_problems(ov.docs)
+    errors += problems
+    if problems or not seen:
+        return ""
+    done = []
+    if ov.by_kind.get("ScaledObject"):
+        namespace = next(iter(ov.by_kind["ScaledObject"].values()))["metadata"].get("namespace")
+        custom_resources.check_scaled_objects(ov.docs, namespace, permission_table(root).FUSION_CONSUMERS, errors)
+    for so in ov.by_kind.get("ScaledObject", {}).values():
+        triggers = ", ".join(t["type"] if t["type"] != "nats-jetstream" else
+                             f"the lag of {t['metadata'].get('stream')}/{t['metadata'].get('consumer')}"
+                             for t in so["spec"].get("triggers") or [])
+        done.append(f"KEDA scales {so['spec']['scaleTargetRef']['name']} on {triggers}")
+    if ov.by_kind.get("PodMonitor") or ov.by_kind.get("PrometheusRule"):
+        scraped = custom_resources.check_pod_monitors(ov.docs, errors)
+        rules = sum(len(g.get("rules") or []) for r in ov.by_kind.get("PrometheusRule", {}).values()
+                    for g in r["spec"].get("groups") or [])
+        done.append(f"{len(ov.by_kind.get('PodMonitor', {}))} PodMonitors scrape {scraped} workloads, "
+                    f"{rules} rules")
+    return f"{seen} custom resources checked against their schemas; " + "; ".join(done)
 
 
 def service_of(comp: str, container: dict) -> str:
@@ -1282,12 +1306,15 @@ def check_overlay(root: Path, label: str, overlay: str, component: str | None, o
         check_network(ov, external, errors)
         check_grpc_credentials(ov, errors)
         departments = check_department_systems(ov, errors)
+        customs = check_custom_resources(ov, root, errors)
         if overlay == "prod":
             looked, fusions = check_no_seeding(ov, external, errors)
             reflecting = check_no_reflection(ov, external, errors)
             check_prod(ov, errors)
     print(f"{label}: {len(ov.docs)} objects rendered and validated"
           + ("; single sign-on configured" if sso else ""))
+    if customs and not errors:
+        print(f"{label}: {customs}")
     if overlay == "prod" and not errors:
         print(f"{label}: no demo account can exist: GATEWAY_LOCAL_MODE unset or false in every "
               f"container ({gateways} gateway), GRIDFUSION_DEMO_PASSWORD set nowhere")

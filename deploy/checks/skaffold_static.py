@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     REPO_ROOT,
     CheckFailed,
+    check_schema,
     image_repo,
     images_in,
     is_project_image,
@@ -76,32 +77,6 @@ SCHEMA: dict[str, dict[str, object]] = {
                 "customActions": list},
     "Activation": {"env": str, "kubeContext": str, "command": str},
 }
-
-
-def check_schema(value: object, typ: object, where: str, errors: list[str]) -> None:
-    if isinstance(typ, list):
-        if not isinstance(value, list):
-            errors.append(f"{where}: expected a list, got {type(value).__name__}")
-            return
-        for i, item in enumerate(value):
-            check_schema(item, typ[0], f"{where}[{i}]", errors)
-    elif isinstance(typ, str):
-        if not isinstance(value, dict):
-            errors.append(f"{where}: expected an object ({typ}), got {type(value).__name__}")
-            return
-        fields = SCHEMA[typ]
-        for key, item in value.items():
-            if key not in fields:
-                errors.append(f"{where}.{key}: unknown field of {typ} "
-                              f"(known: {', '.join(sorted(fields))})")
-            else:
-                check_schema(item, fields[key], f"{where}.{key}", errors)
-    else:
-        types = typ if isinstance(typ, tuple) else (typ,)
-        if bool in types and not isinstance(value, bool) or (
-                bool not in types and isinstance(value, bool)) or not isinstance(value, types):
-            names = "/".join(t.__name__ for t in types)
-            errors.append(f"{where}: expected {names}, got {type(value).__name__} {value!r}")
 
 
 def dockerfile_facts(path: Path) -> tuple[set[str], set[str], list[str]]:
@@ -249,7 +224,7 @@ def main() -> None:
         errors.append(f"apiVersion is {cfg.get('apiVersion')!r}, expected {SCHEMA_VERSION!r}")
     if cfg.get("kind") != "Config":
         errors.append(f"kind is {cfg.get('kind')!r}, expected 'Config'")
-    check_schema(cfg, "Config", "skaffold.yaml", errors)
+    check_schema(cfg, "Config", "skaffold.yaml", errors, SCHEMA)
     names = [p.get("name") for p in cfg.get("profiles") or []]
     if len(names) != len(set(names)):
         errors.append(f"profile names repeat: {names}")

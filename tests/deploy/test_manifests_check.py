@@ -23,7 +23,7 @@ def test_passes_on_the_repository(check):
     assert "dev:" in proc.output and "prod:" in proc.output
     assert "prod: no demo account can exist" in proc.output
     assert "prod: fusion never seeds the synthetic county" in proc.output
-    assert "prod+oidc: 58 objects rendered and validated; single sign-on configured" in proc.output
+    assert "prod+oidc: 59 objects rendered and validated; single sign-on configured" in proc.output
     assert "prod: no gRPC reflection: GRPC_REFLECTION unset or false in all 11 containers" in proc.output
     assert ("prod: each department system reaches only its own department's service "
             "(5 department services)") in proc.output
