@@ -866,7 +866,9 @@ class CaseStore:
                 await self.events.update_one(
                     {"_id": record_id, "status": {"$ne": "fused"}},
                     {"$set": {"event_id": event_id, "status": "dead_lettered", "reason": reason, "department": department,
-                              "category": event.category if event else "", "dead_lettered_at": now}},
+                              "category": event.category if event else "", "dead_lettered_at": now,
+                              # the event itself, so its status names the trace it was accepted in
+                              "event": event.SerializeToString() if event is not None else None}},
                     upsert=True,
                 )
             except DuplicateKeyError:

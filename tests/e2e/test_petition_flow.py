@@ -154,8 +154,11 @@ def test_locate_outside_every_grid_is_404(client: httpx.Client) -> None:
 def test_unlocatable_event_is_dead_lettered_with_reason(client: httpx.Client) -> None:
     dept = token(client, "dept-petition")
     event_id = f"xf-{uuid.uuid4()}"
-    reply = client.post("/v1/departments/petition/events", json=petition_event(event_id, 10.0, 10.0), headers=dept)
+    trace = uuid.uuid4().hex
+    reply = client.post("/v1/departments/petition/events", json=petition_event(event_id, 10.0, 10.0),
+                        headers={**dept, "traceparent": f"00-{trace}-00f067aa0ba902b7-01"})
     assert reply.status_code == 202
     body = wait_fused(client, dept, event_id)
     assert body["status"] == "dead_lettered"
     assert "outside every grid" in body["reason"]
+    assert body["trace_id"] == trace  # where an operator looks for why
