@@ -34,7 +34,9 @@ class HandOverFeed:
         self.filter_subject = f"gridfusion.handover.{department}.>"
         self.ack_wait_seconds = ack_wait_seconds
 
-    async def subscribe(self):
+    async def ensure(self) -> None:
+        """Make the durable consumer unless it exists: from then on the stream keeps count of the
+        hand-overs waiting for the department's system, whether or not it is connected."""
         try:
             await self.js.consumer_info(bus.HANDOVERS.name, self.durable)
         except nats.js.errors.NotFoundError:
@@ -48,6 +50,15 @@ class HandOverFeed:
             )
             with suppress(nats.js.errors.BadRequestError):  # created meanwhile by another stream
                 await self.js.add_consumer(bus.HANDOVERS.name, config=config)
+
+    async def read_lag(self) -> None:
+        """The hand-overs waiting for the system (and given, not yet written to it), for the
+        metrics; the consumer is made first if the system has never connected."""
+        await self.ensure()
+        await bus.read_lag(self.js, bus.HANDOVERS.name, self.durable)
+
+    async def subscribe(self):
+        await self.ensure()
         return await self.js.pull_subscribe_bind(durable=self.durable, stream=bus.HANDOVERS.name)
 
     async def run(self, context: grpc.aio.ServicerContext, stop: asyncio.Event, *, batch: int = 10) -> None:

@@ -7,11 +7,12 @@ from gridfusion.departments.v1 import departments_pb2_grpc as pb_grpc
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.platform import bus
 from services.platform.grpcserver import check_sha256
 from services.platform.runtime import Runtime, run
 from services.platform.settings import CommonSettings, default_port
 
-from . import access, reference
+from . import access, handovers, reference
 from .definition import Department
 from .definitions import DEFINITIONS
 from .intake import DepartmentIntake
@@ -96,6 +97,9 @@ async def serve(name: str) -> None:
     if department.uses_reference:
         rt.spawn(follower(department, store, settings).run(rt.stop, rt.nc), "reference-follower")
     rt.spawn(publisher.relay(rt.stop), "outbox-relay")
+    # Hand-overs waiting for the department's system: the lag of its consumer, for the metrics.
+    feed = handovers.HandOverFeed(department.name, js)
+    rt.spawn(bus.watch_lag(feed.read_lag, feed.durable, rt.stop), "handover-lag")
     await rt.run_until_stopped()
 
 

@@ -331,6 +331,29 @@ BatchHandler = Callable[[list[Msg]], Awaitable[list[Outcome]]]
 DeadLetterHook = Callable[[Msg, events_pb2.DeadLetter], Awaitable[None]]
 
 
+
+async def read_lag(js: JetStreamContext, stream: str, durable: str) -> None:
+    """A durable consumer's lag as the server counts it, for :data:`metrics.CONSUMER_PENDING`
+    (nothing while the consumer does not exist yet)."""
+    try:
+        info = await js.consumer_info(stream, durable)
+    except nats.js.errors.NotFoundError:
+        return
+    labels = {"stream": stream, "consumer": durable}
+    metrics.CONSUMER_PENDING.set(info.num_pending or 0, **labels)
+    metrics.CONSUMER_ACK_PENDING.set(info.num_ack_pending or 0, **labels)
+
+
+async def watch_lag(read: Callable[[], Awaitable[None]], durable: str, stop: asyncio.Event) -> None:
+    """Read a durable consumer's lag (``read``, e.g. :func:`read_lag`) every :data:`LAG_SECONDS`
+    until ``stop``; a failure is logged once and tried again."""
+    def not_read(exc: Exception, failures: int) -> None:
+        if failures == 1:
+            log.warning("consumer lag not read", extra={"consumer": durable, "error": str(exc) or type(exc).__name__})
+
+    await periodic.repeat(read, every=LAG_SECONDS, stop=stop, failed=not_read)
+
+
 @dataclass
 class PullConsumer:
     """A durable pull consumer that works in batches and never loses a message.
@@ -377,13 +400,8 @@ class PullConsumer:
         if self._sub is None:
             await self.start()
         assert self._sub is not None
-        def lag_not_read(exc: Exception, failures: int) -> None:
-            if failures == 1:
-                log.warning("consumer lag not read", extra={"consumer": self.durable,
-                                                            "error": str(exc) or type(exc).__name__})
-
-        watching = asyncio.ensure_future(periodic.repeat(self.read_lag, every=LAG_SECONDS, stop=stop,
-                                                         failed=lag_not_read))
+        watching = asyncio.ensure_future(
+            watch_lag(lambda: read_lag(self.js, self.stream, self.durable), self.durable, stop))
         try:
             await self._fetch_and_handle(stop)
         finally:
@@ -391,12 +409,6 @@ class PullConsumer:
             with suppress(asyncio.CancelledError):
                 await watching
 
-    async def read_lag(self) -> None:
-        """The consumer's lag as the server counts it, for :data:`metrics.CONSUMER_PENDING`."""
-        info = await self._sub.consumer_info()
-        labels = {"stream": self.stream, "consumer": self.durable}
-        metrics.CONSUMER_PENDING.set(info.num_pending or 0, **labels)
-        metrics.CONSUMER_ACK_PENDING.set(info.num_ack_pending or 0, **labels)
 
     async def _fetch_and_handle(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
