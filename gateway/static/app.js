@@ -558,6 +558,9 @@ const eventKey = (e) => `${e.department}:${e.event_id}`;
 async function openCase(caseId) {
   state.selected = caseId;
   const c = await json(`/v1/cases/${encodeURIComponent(caseId)}`);
+  // Opened again meanwhile (a live change, a click, a merge): the latest choice wins, whichever
+  // answer comes last.
+  if (state.selected !== caseId) return;
   const box = $("#detail");
   box.hidden = false;
   box.dataset.caseId = c.case_id;
