@@ -8,6 +8,7 @@ import grpc
 from gridfusion.community.v1 import community_pb2_grpc
 from gridfusion.departments.v1 import departments_pb2_grpc
 from gridfusion.fusion.v1 import fusion_pb2_grpc
+from gridfusion.party.v1 import party_pb2_grpc
 from gridfusion.reference.v1 import reference_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -30,6 +31,8 @@ class Peers:
         self.community = community_pb2_grpc.CommunityServiceStub(self.channels["fusion"])
         # The county's reference data (grids, households, members) as versions: served by fusion.
         self.reference = reference_pb2_grpc.ReferenceServiceStub(self.channels["fusion"])
+        # The party organisation, four levels: served by fusion.
+        self.party = party_pb2_grpc.PartyServiceStub(self.channels["fusion"])
         self.departments = {
             d: departments_pb2_grpc.DepartmentServiceStub(self.channels[d]) for d in settings.department_targets
         }

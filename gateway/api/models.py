@@ -561,3 +561,54 @@ class PatrolLogIn(BaseModel):
             point = log.points.add(lon=p.lon, lat=p.lat)
             point.time.FromDatetime(p.time)
         return log
+
+
+class PartyPost(BaseModel):
+    post: Literal["secretary", "deputy_secretary", "committee_member", "group_leader"] = Field(
+        description="书记 secretary, 副书记 deputy secretary, 委员 committee member (committees and branches); "
+                    "组长 group leader (a party group)")
+    name: str = Field(min_length=1, max_length=50)
+    phone: str = Field("", max_length=20, pattern=r"^[0-9+\- ]*$")
+    member_id: str = Field("", max_length=64, description="The holder's party member id (党员编号), when known")
+
+
+class PartyPostHeld(BaseModel):
+    post: str
+    name: str
+    phone: str = Field(description="Masked unless the grid's own staff ask")
+    member_id: str
+
+
+class PartyPostsIn(BaseModel):
+    posts: list[PartyPost] = Field(max_length=30, description="Every post of the organisation: the list replaces "
+                                                              "the one held; empty leaves them vacant")
+
+
+class PartyGroupIn(BaseModel):
+    parent_id: str = Field(min_length=1, max_length=100, description="The branch (branch-<grid_id>)")
+    name: str = Field(min_length=1, max_length=100, description="e.g. 3号楼党小组")
+    compound_id: str = Field("", max_length=100)
+
+
+class PartyOrganisation(BaseModel):
+    org_id: str
+    level: Literal["street_committee", "community_committee", "branch", "party_group"] = Field(
+        description="街道大工委 | 社区大党委 | 网格党支部 | 楼院党小组")
+    name: str
+    parent_id: str | None
+    street_id: str
+    community_id: str | None
+    grid_id: str | None
+    compound_id: str | None
+    party_members: int = Field(description="Party members of the branch's grid; 0 for the other levels")
+    posts: list[PartyPostHeld]
+    source: Literal["reference", "maintained"]
+    updated_by: str | None
+    updated_at: str | None
+
+
+class PartyOrganisations(BaseModel):
+    items: list[PartyOrganisation] = Field(description="Parents before their children: a tree by parent_id")
+    total: int
+    reference_version: str
+

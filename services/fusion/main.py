@@ -9,6 +9,7 @@ import socket
 from gridfusion.community.v1 import community_pb2, community_pb2_grpc
 from gridfusion.fusion.v1 import fusion_pb2 as pb
 from gridfusion.fusion.v1 import fusion_pb2_grpc as pb_grpc
+from gridfusion.party.v1 import party_pb2, party_pb2_grpc
 from gridfusion.reference.v1 import reference_pb2, reference_pb2_grpc
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -24,7 +25,9 @@ from .community_api import CommunityServicer
 from .community_store import CommunityStore
 from .consumer import SOURCE, FusionHandler
 from .escalation import Escalator
+from .organisations import OrganisationStore
 from .outbox import Relay
+from .party_api import PartyServicer
 from .reference import ReferenceHolder
 from .reference_api import ReferenceServicer
 from .results import SUBJECT as RESULTS_SUBJECT
@@ -108,18 +111,26 @@ async def serve() -> None:
     community.use_grids(reference.grid_docs)
     reference.listeners.append(lambda held: community.use_grids(held.grid_docs))
     community_servicer = CommunityServicer(community)
+    # The party organisation, four levels, following the reference data (party.proto).
+    organisations = OrganisationStore(db)
+    await organisations.ensure_indexes()
+    organisations.use_reference(reference.county, reference.version)
+    reference.listeners.append(lambda held: organisations.use_reference(held.county, held.version))
+    party_servicer = PartyServicer(organisations, clock)
     reference_servicer = ReferenceServicer(reference, rt.nc)
 
     def register(server) -> None:
         pb_grpc.add_FusionServiceServicer_to_server(servicer, server)
         community_pb2_grpc.add_CommunityServiceServicer_to_server(community_servicer, server)
         reference_pb2_grpc.add_ReferenceServiceServicer_to_server(reference_servicer, server)
+        party_pb2_grpc.add_PartyServiceServicer_to_server(party_servicer, server)
 
     await rt.serve_grpc(
         settings.grpc_port,
         [pb.DESCRIPTOR.services_by_name["FusionService"].full_name,
          community_pb2.DESCRIPTOR.services_by_name["CommunityService"].full_name,
-         reference_pb2.DESCRIPTOR.services_by_name["ReferenceService"].full_name],
+         reference_pb2.DESCRIPTOR.services_by_name["ReferenceService"].full_name,
+         party_pb2.DESCRIPTOR.services_by_name["PartyService"].full_name],
         register,
     )
     rt.spawn(reference.watch(rt.nc, rt.stop, settings.reference_poll_seconds), "reference-watch")

@@ -10,10 +10,12 @@ import pytest
 from gridfusion.community.v1 import community_pb2, community_pb2_grpc
 from gridfusion.departments.v1 import departments_pb2, departments_pb2_grpc
 from gridfusion.fusion.v1 import fusion_pb2, fusion_pb2_grpc
+from gridfusion.party.v1 import party_pb2, party_pb2_grpc
 from gridfusion.reference.v1 import reference_pb2, reference_pb2_grpc
 
 from services.departments.servicer import DepartmentServicer
 from services.fusion.community_api import CommunityServicer
+from services.fusion.party_api import PartyServicer
 from services.fusion.reference_api import ReferenceServicer
 from services.fusion.server import FusionServicer
 
@@ -24,6 +26,7 @@ SERVED = [
     (departments_pb2, "DepartmentService", departments_pb2_grpc.DepartmentServiceServicer, DepartmentServicer),
     (community_pb2, "CommunityService", community_pb2_grpc.CommunityServiceServicer, CommunityServicer),
     (reference_pb2, "ReferenceService", reference_pb2_grpc.ReferenceServiceServicer, ReferenceServicer),
+    (party_pb2, "PartyService", party_pb2_grpc.PartyServiceServicer, PartyServicer),
 ]
 
 

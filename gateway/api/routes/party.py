@@ -1,0 +1,106 @@
+"""``/v1/party/organisations``: the party organisation of the grid (党建引领), four levels — the
+street's big working committee (街道大工委), the community's big party committee (社区大党委), the
+grid's party branch (网格党支部) and the courtyard or building party group (楼院党小组) — with who
+holds each post.
+
+Everyone who sees places reads the organisations of their area (a grid's staff: its branch and
+groups). The posts are public offices, so their holders' names are shown; their phones are
+masked unless the grid's own staff ask (audited). The street and the community keep them: set
+an organisation's posts and add groups to a branch of their area; the county anywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from gridfusion.community.v1 import community_pb2 as cpb
+from gridfusion.party.v1 import party_pb2 as ppb
+
+from ...auth import Principal
+from ...privacy import grid_staff, mask_phone, record_read
+from ...scoping import AREA_ROLES
+from ..deps import GatewayState, State, require_roles
+from ..models import (
+    PartyGroupIn,
+    PartyOrganisation,
+    PartyOrganisations,
+    PartyPostHeld,
+    PartyPostsIn,
+)
+from ..problems import SIGNED_IN, answers
+from .community import area_of
+
+router = APIRouter(prefix="/v1/party", tags=["party organisation"], responses=answers(*SIGNED_IN, 404, 409))
+
+Viewer = Annotated[Principal, Depends(require_roles(*AREA_ROLES))]
+Keeper = Annotated[Principal, Depends(require_roles("county", "street", "community"))]
+Purpose = Annotated[str | None, Query(max_length=500, description="Why personal data is read (audited)")]
+
+
+def organisation_json(o: ppb.Organisation, state: GatewayState, caller: Principal) -> PartyOrganisation:
+    unmasked = grid_staff(caller, o.grid_id)
+    return PartyOrganisation(
+        org_id=o.org_id, level=o.level, name=o.name, parent_id=o.parent_id or None, street_id=o.street_id,
+        community_id=o.community_id or None, grid_id=o.grid_id or None, compound_id=o.compound_id or None,
+        party_members=o.party_members, source=o.source, updated_by=o.updated_by or None,
+        updated_at=state.iso(o.updated_at),
+        posts=[PartyPostHeld(post=p.post, name=p.name, phone=p.phone if unmasked else mask_phone(p.phone),
+                         member_id=p.member_id) for p in o.posts])
+
+
+async def _listed(state: GatewayState, area: cpb.Area) -> ppb.ListOrganisationsResponse:
+    return await state.peers.party.ListOrganisations(
+        ppb.ListOrganisationsRequest(area=ppb.Area(street_id=area.street_id, community_id=area.community_id,
+                                                   grid_id=area.grid_id)),
+        timeout=state.settings.rpc_timeout_seconds)
+
+
+async def _in_scope(state: GatewayState, caller: Principal, org_id: str) -> ppb.Organisation:
+    """The organisation, if it lies in the caller's area; 404 otherwise (whether or not it exists)."""
+    area = await area_of(state, caller, None, None, None)
+    found = next((o for o in (await _listed(state, area)).items if o.org_id == org_id), None)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no organisation {org_id!r} in your area")
+    return found
+
+
+@router.get("/organisations", response_model=PartyOrganisations,
+            summary="The party organisations of the caller's area, four levels, parents before their children; "
+                    "grid_id, community_id or street_id narrow it")
+async def list_organisations(
+    state: State, caller: Viewer, grid_id: str | None = None, community_id: str | None = None,
+    street_id: str | None = None, purpose: Purpose = None,
+) -> PartyOrganisations:
+    area = await area_of(state, caller, grid_id, community_id, street_id)
+    reply = await _listed(state, area)
+    own = [o for o in reply.items if grid_staff(caller, o.grid_id) and any(p.phone for p in o.posts)]
+    if own:
+        await record_read(state, caller, what=f"party posts of grid {caller.grid_id} (phones)", why=purpose,
+                          grid_id=caller.grid_id, records=sum(len(o.posts) for o in own))
+    items = [organisation_json(o, state, caller) for o in reply.items]
+    return PartyOrganisations(items=items, total=len(items), reference_version=reply.reference_version)
+
+
+@router.put("/organisations/{org_id}/posts", response_model=PartyOrganisation,
+            summary="Set who holds an organisation's posts (the list replaces the one held); the street and "
+                    "the community in their area, the county anywhere")
+async def set_posts(org_id: str, body: PartyPostsIn, state: State, caller: Keeper) -> PartyOrganisation:
+    await _in_scope(state, caller, org_id)
+    reply = await state.peers.party.SetPosts(
+        ppb.SetPostsRequest(org_id=org_id, actor=caller.username,
+                            posts=[ppb.Post(**p.model_dump()) for p in body.posts]),
+        timeout=state.settings.rpc_timeout_seconds)
+    return organisation_json(reply, state, caller)
+
+
+@router.post("/organisations", response_model=PartyOrganisation, status_code=status.HTTP_201_CREATED,
+             summary="Add a party group (楼院党小组) to a branch of the caller's area; 409 when the branch "
+                     "has a group of that name")
+async def add_group(body: PartyGroupIn, state: State, caller: Keeper) -> PartyOrganisation:
+    await _in_scope(state, caller, body.parent_id)
+    reply = await state.peers.party.AddGroup(
+        ppb.AddGroupRequest(parent_id=body.parent_id, name=body.name, compound_id=body.compound_id,
+                            actor=caller.username),
+        timeout=state.settings.rpc_timeout_seconds)
+    return organisation_json(reply, state, caller)

@@ -1,0 +1,98 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Area(_message.Message):
+    __slots__ = ("street_id", "community_id", "grid_id")
+    STREET_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    street_id: str
+    community_id: str
+    grid_id: str
+    def __init__(self, street_id: _Optional[str] = ..., community_id: _Optional[str] = ..., grid_id: _Optional[str] = ...) -> None: ...
+
+class Post(_message.Message):
+    __slots__ = ("post", "name", "phone", "member_id")
+    POST_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    post: str
+    name: str
+    phone: str
+    member_id: str
+    def __init__(self, post: _Optional[str] = ..., name: _Optional[str] = ..., phone: _Optional[str] = ..., member_id: _Optional[str] = ...) -> None: ...
+
+class Organisation(_message.Message):
+    __slots__ = ("org_id", "level", "name", "parent_id", "street_id", "community_id", "grid_id", "compound_id", "party_members", "posts", "source", "updated_by", "updated_at")
+    ORG_ID_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PARENT_ID_FIELD_NUMBER: _ClassVar[int]
+    STREET_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    COMPOUND_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTY_MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    POSTS_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_BY_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    org_id: str
+    level: str
+    name: str
+    parent_id: str
+    street_id: str
+    community_id: str
+    grid_id: str
+    compound_id: str
+    party_members: int
+    posts: _containers.RepeatedCompositeFieldContainer[Post]
+    source: str
+    updated_by: str
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, org_id: _Optional[str] = ..., level: _Optional[str] = ..., name: _Optional[str] = ..., parent_id: _Optional[str] = ..., street_id: _Optional[str] = ..., community_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., compound_id: _Optional[str] = ..., party_members: _Optional[int] = ..., posts: _Optional[_Iterable[_Union[Post, _Mapping]]] = ..., source: _Optional[str] = ..., updated_by: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListOrganisationsRequest(_message.Message):
+    __slots__ = ("area",)
+    AREA_FIELD_NUMBER: _ClassVar[int]
+    area: Area
+    def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ...) -> None: ...
+
+class ListOrganisationsResponse(_message.Message):
+    __slots__ = ("items", "reference_version")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[Organisation]
+    reference_version: str
+    def __init__(self, items: _Optional[_Iterable[_Union[Organisation, _Mapping]]] = ..., reference_version: _Optional[str] = ...) -> None: ...
+
+class SetPostsRequest(_message.Message):
+    __slots__ = ("org_id", "posts", "actor")
+    ORG_ID_FIELD_NUMBER: _ClassVar[int]
+    POSTS_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    org_id: str
+    posts: _containers.RepeatedCompositeFieldContainer[Post]
+    actor: str
+    def __init__(self, org_id: _Optional[str] = ..., posts: _Optional[_Iterable[_Union[Post, _Mapping]]] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class AddGroupRequest(_message.Message):
+    __slots__ = ("parent_id", "name", "compound_id", "actor")
+    PARENT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    COMPOUND_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    parent_id: str
+    name: str
+    compound_id: str
+    actor: str
+    def __init__(self, parent_id: _Optional[str] = ..., name: _Optional[str] = ..., compound_id: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...

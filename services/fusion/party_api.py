@@ -1,0 +1,53 @@
+"""``party.v1.PartyService``: the party organisation of the grid, four levels, answered from
+:class:`~services.fusion.organisations.OrganisationStore`."""
+
+from __future__ import annotations
+
+import grpc
+from gridfusion.party.v1 import party_pb2 as pb
+from gridfusion.party.v1 import party_pb2_grpc as pb_grpc
+
+from services.platform.clock import Clock
+
+from .organisations import Organisation, OrganisationStore, Post, Refused, within
+from .timestamps import set_time
+
+_CODES = {"not_found": grpc.StatusCode.NOT_FOUND, "invalid": grpc.StatusCode.INVALID_ARGUMENT,
+          "exists": grpc.StatusCode.ALREADY_EXISTS}
+
+
+def organisation_to_proto(org: Organisation) -> pb.Organisation:
+    out = pb.Organisation(
+        org_id=org.org_id, level=org.level, name=org.name, parent_id=org.parent_id, street_id=org.street_id,
+        community_id=org.community_id, grid_id=org.grid_id, compound_id=org.compound_id,
+        party_members=org.party_members, source=org.source, updated_by=org.updated_by,
+        posts=[pb.Post(post=p.post, name=p.name, phone=p.phone, member_id=p.member_id) for p in org.posts])
+    set_time(out.updated_at, org.updated_at)
+    return out
+
+
+class PartyServicer(pb_grpc.PartyServiceServicer):
+    def __init__(self, store: OrganisationStore, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    async def _run(self, context, coro):
+        try:
+            return await coro
+        except Refused as exc:
+            await context.abort(_CODES[exc.kind], str(exc))
+
+    async def ListOrganisations(self, request, context) -> pb.ListOrganisationsResponse:
+        area = request.area
+        items = [o for o in await self.store.tree() if within(o, area.street_id, area.community_id, area.grid_id)]
+        return pb.ListOrganisationsResponse(items=[organisation_to_proto(o) for o in items],
+                                            reference_version=self.store.version)
+
+    async def SetPosts(self, request, context) -> pb.Organisation:
+        posts = [Post(p.post, p.name, p.phone, p.member_id) for p in request.posts]
+        return organisation_to_proto(await self._run(
+            context, self.store.set_posts(request.org_id, posts, request.actor, self.clock.now())))
+
+    async def AddGroup(self, request, context) -> pb.Organisation:
+        return organisation_to_proto(await self._run(context, self.store.add_group(
+            request.parent_id, request.name, request.compound_id, request.actor, self.clock.now())))

@@ -1,0 +1,106 @@
+"""The party organisation's four levels as the reference data implies them, and what staff set."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+
+from services.fusion.organisations import (
+    Organisation,
+    Post,
+    Refused,
+    checked_posts,
+    from_reference,
+    merged,
+    within,
+)
+from services.reference import build_county
+
+pytestmark = pytest.mark.unit
+
+NOW = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def tree() -> list[Organisation]:
+    return from_reference(build_county())
+
+
+def test_the_synthetic_county_has_the_seeds_four_levels_and_branch_staff(tree) -> None:
+    assert Counter(o.level for o in tree) == {"street_committee": 2, "community_committee": 10, "branch": 53,
+                                              "party_group": 275}
+    posts = Counter(p.post for o in tree for p in o.posts)
+    assert posts == {"secretary": 53, "committee_member": 229}  # the seed's 53 secretaries, 229 members
+    assert sum(o.party_members for o in tree if o.level == "branch") == 9656
+    assert {o.name for o in tree if o.level == "street_committee"} == {"文庙街道大工委", "八仙桥街道大工委"}
+
+
+def test_every_organisation_comes_after_its_parent_one_level_up(tree) -> None:
+    seen: dict[str, Organisation] = {}
+    for org in tree:
+        if org.level == "street_committee":
+            assert org.parent_id == ""
+        else:
+            parent = seen[org.parent_id]
+            assert LEVEL_ABOVE[org.level] == parent.level
+            assert org.street_id == parent.street_id
+            assert parent.community_id in ("", org.community_id) and parent.grid_id in ("", org.grid_id)
+        seen[org.org_id] = org
+    assert len(seen) == len(tree)
+
+
+LEVEL_ABOVE = {"community_committee": "street_committee", "branch": "community_committee", "party_group": "branch"}
+
+
+def test_staff_posts_replace_the_references_and_their_groups_follow_the_branchs_own(tree) -> None:
+    branch = next(o for o in tree if o.level == "branch")
+    fresh = [Organisation(**{**o.__dict__, "posts": list(o.posts)}) for o in tree]
+    maintained = [
+        {"_id": branch.org_id, "posts": [{"post": "secretary", "name": "王建国", "phone": "13800000000",
+                                          "member_id": "M1"}], "updated_by": "community-x", "updated_at": NOW},
+        {"_id": f"group-{branch.grid_id}-1", "level": "party_group", "parent_id": branch.org_id, "name": "3号楼党小组",
+         "posts": [], "updated_by": "community-x", "updated_at": NOW},
+        {"_id": "branch-gone", "posts": []},  # a grid a new reference version no longer has
+        {"_id": "group-x-1", "level": "party_group", "parent_id": "branch-gone", "name": "旧党小组"},
+    ]
+    out = merged(fresh, maintained)
+    by_id = {o.org_id: o for o in out}
+    assert by_id[branch.org_id].posts == [Post("secretary", "王建国", "13800000000", "M1")]
+    assert by_id[branch.org_id].source == "maintained" and by_id[branch.org_id].updated_by == "community-x"
+    assert "branch-gone" not in by_id and "group-x-1" not in by_id
+    ids = [o.org_id for o in out]
+    own_groups = [o.org_id for o in tree if o.parent_id == branch.org_id]
+    added = ids.index(f"group-{branch.grid_id}-1")
+    assert added == max(ids.index(g) for g in own_groups) + 1
+    assert len(out) == len(tree) + 1
+
+
+@pytest.mark.parametrize(("level", "posts", "problem"), [
+    ("party_group", [Post("secretary", "甲")], "'secretary' is no post of a party_group"),
+    ("branch", [Post("group_leader", "甲")], "'group_leader' is no post of a branch"),
+    ("branch", [Post("secretary", "甲"), Post("secretary", "乙")], "one secretary at most"),
+    ("branch", [Post("committee_member", "  ")], "posts[0].name"),
+])
+def test_posts_a_level_does_not_have_are_refused_naming_them(level, posts, problem) -> None:
+    with pytest.raises(Refused) as refused:
+        checked_posts(level, posts)
+    assert refused.value.kind == "invalid" and problem in str(refused.value)
+
+
+def test_a_branch_may_have_several_deputies_and_members(tree) -> None:
+    posts = [Post("secretary", " 甲 "), Post("deputy_secretary", "乙"), Post("deputy_secretary", "丙"),
+             Post("committee_member", "丁")]
+    assert [p.name for p in checked_posts("branch", posts)] == ["甲", "乙", "丙", "丁"]
+
+
+def test_an_area_holds_the_organisations_inside_it_not_the_committees_above(tree) -> None:
+    grid = next(o for o in tree if o.level == "branch")
+    inside = [o for o in tree if within(o, "", "", grid.grid_id)]
+    assert {o.level for o in inside} == {"branch", "party_group"}
+    assert all(o.grid_id == grid.grid_id for o in inside)
+    community = [o for o in tree if within(o, "", grid.community_id, "")]
+    assert [o.level for o in community].count("community_committee") == 1
+    assert not any(o.level == "street_committee" for o in community)
+    assert len([o for o in tree if within(o, "", "", "")]) == len(tree)

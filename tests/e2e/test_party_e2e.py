@@ -1,0 +1,111 @@
+"""党建引领: the party organisation's four levels through the gateway, as the county, a street,
+a community and a grid's secretary see and keep them."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+
+import httpx
+import pytest
+
+from services.local import LocalPlatform
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def client(platform: LocalPlatform):
+    with httpx.Client(base_url=platform.gateway_url, timeout=30) as c:
+        yield c
+
+
+def login(client: httpx.Client, username: str, password: str) -> dict[str, str]:
+    reply = client.post("/v1/auth/token", data={"username": username, "password": password})
+    assert reply.status_code == 200, reply.text
+    return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+
+
+def organisations(client: httpx.Client, headers: dict, **params: str) -> list[dict]:
+    reply = client.get("/v1/party/organisations", headers=headers, params=params)
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["total"] == len(body["items"]) and body["reference_version"]
+    return body["items"]
+
+
+def test_the_county_sees_four_levels_with_the_seeds_branch_staff(client: httpx.Client, platform: LocalPlatform) -> None:
+    items = organisations(client, login(client, "admin", platform.demo_password))
+    levels = Counter(o["level"] for o in items)
+    assert levels["street_committee"] == 2 and levels["community_committee"] == 10 and levels["branch"] == 53
+    assert levels["party_group"] >= 275
+    branches = [o for o in items if o["level"] == "branch"]
+    assert sum(1 for o in branches for p in o["posts"] if p["post"] == "secretary") == 53
+    assert sum(o["party_members"] for o in branches) == 9656
+    seen = set()
+    for o in items:  # parents before their children
+        assert o["parent_id"] is None or o["parent_id"] in seen, o
+        seen.add(o["org_id"])
+    # The county is no grid's staff: phones masked, names shown (posts are public offices).
+    secretary = branches[0]["posts"][0]
+    assert "*" in secretary["phone"] and "*" not in secretary["name"]
+
+
+def test_each_role_sees_its_own_area_and_only_the_grids_staff_see_phones(client: httpx.Client,
+                                                                         platform: LocalPlatform) -> None:
+    admin = login(client, "admin", platform.demo_password)
+    branch = next(o for o in organisations(client, admin) if o["level"] == "branch")
+    grid, community = branch["grid_id"], branch["community_id"]
+    mine = organisations(client, login(client, f"community-{community}", platform.demo_password))
+    assert {o["community_id"] for o in mine} == {community}
+    assert [o["level"] for o in mine].count("community_committee") == 1
+    secretary = login(client, f"sec-{grid}", platform.demo_password)
+    own = organisations(client, secretary, purpose="联系支部委员")
+    assert {o["grid_id"] for o in own} == {grid} and {o["level"] for o in own} == {"branch", "party_group"}
+    assert all("*" not in p["phone"] for o in own for p in o["posts"] if p["phone"])
+    audit = client.get("/v1/audit", headers=admin, params={"who": f"sec-{grid}"}).json()["items"]
+    assert any("party posts" in e["what"] and e["why"] == "联系支部委员" for e in audit), audit
+    other = next(o for o in organisations(client, admin) if o["level"] == "branch" and o["community_id"] != community)
+    assert client.get("/v1/party/organisations", headers=secretary,
+                      params={"grid_id": other["grid_id"]}).status_code == 403
+    resident = login(client, f"resident-{grid}", platform.demo_password)
+    assert client.get("/v1/party/organisations", headers=resident).status_code == 403
+
+
+def test_a_community_keeps_its_branches_posts_and_groups(client: httpx.Client, platform: LocalPlatform) -> None:
+    admin = login(client, "admin", platform.demo_password)
+    everything = organisations(client, admin)
+    branch = next(o for o in everything if o["level"] == "branch")
+    community = login(client, f"community-{branch['community_id']}", platform.demo_password)
+    posts = [{"post": "secretary", "name": "王建国", "phone": "13800001111", "member_id": "DY0001"},
+             {"post": "deputy_secretary", "name": "李红"}, {"post": "committee_member", "name": "张伟"}]
+    reply = client.put(f"/v1/party/organisations/{branch['org_id']}/posts", headers=community, json={"posts": posts})
+    assert reply.status_code == 200, reply.text
+    kept = reply.json()
+    assert [p["name"] for p in kept["posts"]] == ["王建国", "李红", "张伟"] and kept["source"] == "maintained"
+    assert kept["updated_by"] == f"community-{branch['community_id']}" and kept["updated_at"]
+    again = next(o for o in organisations(client, admin) if o["org_id"] == branch["org_id"])
+    assert [p["post"] for p in again["posts"]] == ["secretary", "deputy_secretary", "committee_member"]
+
+    bad = client.put(f"/v1/party/organisations/{branch['org_id']}/posts", headers=community,
+                     json={"posts": [{"post": "group_leader", "name": "甲"}]})
+    assert bad.status_code == 422 and "group_leader" in bad.text
+    twice = client.put(f"/v1/party/organisations/{branch['org_id']}/posts", headers=community,
+                       json={"posts": [{"post": "secretary", "name": "甲"}, {"post": "secretary", "name": "乙"}]})
+    assert twice.status_code == 422 and "one secretary at most" in twice.text
+    elsewhere = next(o for o in everything if o["level"] == "branch" and o["community_id"] != branch["community_id"])
+    refused = client.put(f"/v1/party/organisations/{elsewhere['org_id']}/posts", headers=community, json={"posts": []})
+    assert refused.status_code == 404 and "in your area" in refused.json()["detail"]
+
+    name = f"{uuid.uuid4().hex[:6]}号楼党小组"
+    made = client.post("/v1/party/organisations", headers=community,
+                       json={"parent_id": branch["org_id"], "name": name})
+    assert made.status_code == 201, made.text
+    group = made.json()
+    assert group["level"] == "party_group" and group["parent_id"] == branch["org_id"] and group["posts"] == []
+    assert client.post("/v1/party/organisations", headers=community,
+                       json={"parent_id": branch["org_id"], "name": name}).status_code == 409
+    leader = client.put(f"/v1/party/organisations/{group['org_id']}/posts", headers=community,
+                        json={"posts": [{"post": "group_leader", "name": "赵六"}]})
+    assert leader.status_code == 200 and leader.json()["posts"][0]["post"] == "group_leader"
+    assert group["org_id"] in {o["org_id"] for o in organisations(client, admin, grid_id=branch["grid_id"])}

@@ -1,0 +1,64 @@
+"""Fusion's party organisation store against a real secantusd-py: what staff set is kept, and
+follows the reference data when a new version comes."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from services.fusion.organisations import OrganisationStore, Post, Refused
+from services.reference import build_county
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def store(mongo):
+    db = mongo[f"party_{uuid.uuid4().hex[:8]}"]
+    s = OrganisationStore(db)
+    await s.ensure_indexes()
+    s.use_reference(build_county(), "v0001")
+    yield s
+    await mongo.drop_database(db.name)
+
+
+async def test_posts_set_by_staff_are_kept_and_outlive_a_new_reference_version(store: OrganisationStore) -> None:
+    county = build_county()
+    grid = county.grids[0]
+    org = await store.set_posts(f"branch-{grid.grid_id}", [Post("secretary", "王建国", "13800000000"),
+                                                           Post("deputy_secretary", "李红")], "community-x", NOW)
+    assert [p.name for p in org.posts] == ["王建国", "李红"] and org.source == "maintained"
+    # A new version with the grid's secretary changed: staff's posts still win.
+    store.use_reference(replace(county, grids=tuple(replace(g, secretary=None) for g in county.grids)), "v0002")
+    again = next(o for o in await store.tree() if o.org_id == f"branch-{grid.grid_id}")
+    assert [p.name for p in again.posts] == ["王建国", "李红"] and store.version == "v0002"
+    # A group's leader; a post a group does not have is refused.
+    group = next(o for o in await store.tree() if o.level == "party_group")
+    assert (await store.set_posts(group.org_id, [Post("group_leader", "赵六")], "street-y", NOW)).posts[0].name == "赵六"
+    with pytest.raises(Refused, match="no post of a party_group"):
+        await store.set_posts(group.org_id, [Post("secretary", "赵六")], "street-y", NOW)
+    with pytest.raises(Refused) as missing:
+        await store.set_posts("branch-nowhere", [], "street-y", NOW)
+    assert missing.value.kind == "not_found"
+
+
+async def test_groups_added_to_a_branch_are_numbered_and_named_once(store: OrganisationStore) -> None:
+    grid = build_county().grids[1]
+    first = await store.add_group(f"branch-{grid.grid_id}", "3号楼党小组", "", "community-x", NOW)
+    second = await store.add_group(f"branch-{grid.grid_id}", "4号楼党小组", "", "community-x", NOW)
+    assert (first.org_id, second.org_id) == (f"group-{grid.grid_id}-1", f"group-{grid.grid_id}-2")
+    assert first.parent_id == f"branch-{grid.grid_id}" and first.community_id == grid.community_id
+    with pytest.raises(Refused) as twice:
+        await store.add_group(f"branch-{grid.grid_id}", "3号楼党小组", "", "community-x", NOW)
+    assert twice.value.kind == "exists"
+    with pytest.raises(Refused) as not_branch:
+        await store.add_group(first.org_id, "子小组", "", "community-x", NOW)
+    assert not_branch.value.kind == "not_found"
+    tree = [o.org_id for o in await store.tree()]
+    assert tree.index(second.org_id) == tree.index(first.org_id) + 1
+    assert tree.index(f"branch-{grid.grid_id}") < tree.index(first.org_id)
