@@ -114,8 +114,12 @@ async def serve() -> None:
     # The party organisation, four levels, following the reference data (party.proto).
     organisations = OrganisationStore(db)
     await organisations.ensure_indexes()
-    organisations.use_reference(reference.county, reference.version)
-    reference.listeners.append(lambda held: organisations.use_reference(held.county, held.version))
+    def follow(held: ReferenceHolder) -> None:
+        synthetic = bool(held.record) and held.record.get("source") == reference_store.SYNTHETIC_SOURCE
+        organisations.use_reference(held.county, held.version, synthetic=synthetic)
+
+    follow(reference)
+    reference.listeners.append(follow)
     party_servicer = PartyServicer(organisations, clock)
     reference_servicer = ReferenceServicer(reference, rt.nc)
 

@@ -13,7 +13,8 @@ level                  Chinese               one per                            
 
 The first three levels follow the current reference data, and so does a branch's committee (its
 secretary and committee members, 53 and 229 in the synthetic county) until staff set its posts.
-A group is one per compound of the reference data, with its leader vacant until set; staff may
+A group is one per compound of the reference data, with its leader vacant until set (the
+synthetic county names them: 275 group leaders); staff may
 add groups of their own (a courtyard, a building of a street-lane grid). What staff set is kept
 in ``party_organisations`` (``source: maintained``) and outlives a new reference version; an
 organisation the new version no longer has drops out of the tree with it.
@@ -30,6 +31,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from services.reference.generator import synthetic_group_leaders
 from services.reference.models import County, Person
 
 LEVELS = ("street_committee", "community_committee", "branch", "party_group")
@@ -78,8 +80,10 @@ def _people(post: str, people: Iterable[Person | None]) -> list[Post]:
     return [Post(post, p.name, p.phone) for p in people if p is not None]
 
 
-def from_reference(county: County) -> list[Organisation]:
-    """The organisations the reference data implies, parents before their children."""
+def from_reference(county: County, leaders: Mapping[str, Person] | None = None) -> list[Organisation]:
+    """The organisations the reference data implies, parents before their children; ``leaders``:
+    a group leader by compound id, where the reference data names them (the synthetic county)."""
+    leaders = leaders or {}
     out: list[Organisation] = []
     communities_of: dict[str, list] = {}
     for c in county.communities:
@@ -108,7 +112,8 @@ def from_reference(county: County) -> list[Organisation]:
                     out.append(Organisation(
                         f"group-{compound.compound_id}", "party_group", f"{compound.name}党小组", parent_id=branch,
                         street_id=grid.street_id, community_id=grid.community_id, grid_id=grid.grid_id,
-                        compound_id=compound.compound_id))
+                        compound_id=compound.compound_id,
+                        posts=_people("group_leader", [leaders.get(compound.compound_id)])))
     return out
 
 
@@ -181,8 +186,10 @@ class OrganisationStore:
     async def ensure_indexes(self) -> None:
         await self.records.create_indexes(INDEXES)
 
-    def use_reference(self, county: County | None, version: str | None) -> None:
-        self._reference = from_reference(county) if county is not None else []
+    def use_reference(self, county: County | None, version: str | None, *, synthetic: bool = False) -> None:
+        """Follow a reference version; the synthetic county also names its group leaders."""
+        leaders = synthetic_group_leaders(county) if county is not None and synthetic else None
+        self._reference = from_reference(county, leaders) if county is not None else []
         self.version = version or ""
 
     async def tree(self) -> list[Organisation]:

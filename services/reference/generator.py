@@ -601,3 +601,16 @@ def _numbered(
         counters[plan.grid_id] = counters.get(plan.grid_id, 0) + 1
         result.append((plan, counters[plan.grid_id], name))
     return result
+
+
+def synthetic_group_leaders(county: models.County, seed: int = SEED) -> dict[str, models.Person]:
+    """The leader of each compound's party group (楼院党小组长) in the synthetic county, by
+    compound id: drawn from a stream of their own, after the county, so the county itself is
+    unchanged; never a phone or id number of someone in it."""
+    everyone = [h.head for h in county.households if h.head is not None]
+    for g in county.grids:
+        everyone += [p for p in (g.secretary, g.police_assistant, *g.committee_members, *g.grid_workers) if p]
+    everyone += [c.legal_adviser for c in county.communities if c.legal_adviser]
+    leaders = PersonFactory.beside(stage_rng(seed, "group-leaders"), "L", everyone)
+    return {c.compound_id: leaders.person(35, 75) for c in sorted(county.compounds, key=lambda c: c.compound_id)}
+

@@ -59,6 +59,15 @@ class PersonFactory:
         self._phones: set[str] = set()
         self._id_numbers: set[str] = set()
 
+    @classmethod
+    def beside(cls, rng: random.Random, id_prefix: str, people) -> PersonFactory:
+        """A factory that never repeats a phone or id number of ``people`` (made elsewhere)."""
+        factory = cls(rng, id_prefix)
+        for person in people:
+            factory._phones.add(person.phone)
+            factory._id_numbers.add(person.id_number)
+        return factory
+
     def sibling(self, rng: random.Random, id_prefix: str) -> PersonFactory:
         """A factory with its own stream and id prefix that never repeats a phone or id."""
         other = PersonFactory(rng, id_prefix)

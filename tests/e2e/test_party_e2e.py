@@ -42,6 +42,9 @@ def test_the_county_sees_four_levels_with_the_seeds_branch_staff(client: httpx.C
     branches = [o for o in items if o["level"] == "branch"]
     assert sum(1 for o in branches for p in o["posts"] if p["post"] == "secretary") == 53
     assert sum(o["party_members"] for o in branches) == 9656
+    groups = [o for o in items if o["level"] == "party_group" and o["compound_id"]]  # one per compound
+    assert len(groups) == 275
+    assert all([p["post"] for p in g["posts"]] == ["group_leader"] for g in groups if g["source"] == "reference")
     seen = set()
     for o in items:  # parents before their children
         assert o["parent_id"] is None or o["parent_id"] in seen, o

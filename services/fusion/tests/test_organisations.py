@@ -17,6 +17,7 @@ from services.fusion.organisations import (
     within,
 )
 from services.reference import build_county
+from services.reference.generator import synthetic_group_leaders
 
 pytestmark = pytest.mark.unit
 
@@ -35,6 +36,17 @@ def test_the_synthetic_county_has_the_seeds_four_levels_and_branch_staff(tree) -
     assert posts == {"secretary": 53, "committee_member": 229}  # the seed's 53 secretaries, 229 members
     assert sum(o.party_members for o in tree if o.level == "branch") == 9656
     assert {o.name for o in tree if o.level == "street_committee"} == {"文庙街道大工委", "八仙桥街道大工委"}
+
+
+def test_the_synthetic_county_names_a_leader_for_every_group_nobody_else_in_it_is() -> None:
+    county = build_county()
+    leaders = synthetic_group_leaders(county)
+    groups = [o for o in from_reference(county, leaders) if o.level == "party_group"]
+    assert all(len(g.posts) == 1 and g.posts[0].post == "group_leader" for g in groups)
+    assert synthetic_group_leaders(county) == leaders  # the same every time
+    phones = {h.head.phone for h in county.households if h.head} | {
+        p.phone for g in county.grids for p in (g.secretary, *g.committee_members, *g.grid_workers) if p}
+    assert len({g.posts[0].phone for g in groups}) == 275 and not phones & {g.posts[0].phone for g in groups}
 
 
 def test_every_organisation_comes_after_its_parent_one_level_up(tree) -> None:
