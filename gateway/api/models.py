@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from gridfusion.departments.v1 import departments_pb2
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -611,4 +611,34 @@ class PartyOrganisations(BaseModel):
     items: list[PartyOrganisation] = Field(description="Parents before their children: a tree by parent_id")
     total: int
     reference_version: str
+
+
+class GridCadre(BaseModel):
+    role: Literal["leader", "cadre"] = Field(description="leader: the deputy-section-level leader (副科级领导); "
+                                                         "cadre: the agency cadre (机关干部)")
+    name: str = Field(min_length=1, max_length=50)
+    phone: str = Field("", max_length=20, pattern=r"^[0-9+\- ]*$")
+    agency: str = Field("", max_length=50, description="The county agency the cadre comes from")
+
+
+class GridCadreHeld(BaseModel):
+    role: str
+    name: str
+    phone: str = Field(description="Masked unless the grid's own staff ask")
+    agency: str
+
+
+class GridContactsIn(BaseModel):
+    cadres: list[GridCadre] = Field(max_length=10)
+    paired_agencies: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
+        max_length=10, description="County agencies that contact the grid (机关联系网格)")
+
+
+class GridContacts(BaseModel):
+    grid_id: str
+    cadres: list[GridCadreHeld] = Field(description="包管: the county cadres assigned to the grid")
+    paired_agencies: list[str]
+    source: Literal["reference", "maintained"]
+    updated_by: str | None
+    updated_at: str | None
 

@@ -24,6 +24,7 @@ from .cases import CaseStore
 from .community_api import CommunityServicer
 from .community_store import CommunityStore
 from .consumer import SOURCE, FusionHandler
+from .contacts import ContactStore
 from .escalation import Escalator
 from .organisations import OrganisationStore
 from .outbox import Relay
@@ -114,13 +115,16 @@ async def serve() -> None:
     # The party organisation, four levels, following the reference data (party.proto).
     organisations = OrganisationStore(db)
     await organisations.ensure_indexes()
+    contacts = ContactStore(db)
+
     def follow(held: ReferenceHolder) -> None:
         synthetic = bool(held.record) and held.record.get("source") == reference_store.SYNTHETIC_SOURCE
         organisations.use_reference(held.county, held.version, synthetic=synthetic)
+        contacts.use_reference(held.county, synthetic=synthetic)
 
     follow(reference)
     reference.listeners.append(follow)
-    party_servicer = PartyServicer(organisations, clock)
+    party_servicer = PartyServicer(organisations, contacts, clock)
     reference_servicer = ReferenceServicer(reference, rt.nc)
 
     def register(server) -> None:

@@ -1,5 +1,6 @@
 """``party.v1.PartyService``: the party organisation of the grid, four levels, answered from
-:class:`~services.fusion.organisations.OrganisationStore`."""
+:class:`~services.fusion.organisations.OrganisationStore`, and each grid's county contacts (包管,
+机关联系网格) from :class:`~services.fusion.contacts.ContactStore`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from gridfusion.party.v1 import party_pb2_grpc as pb_grpc
 
 from services.platform.clock import Clock
 
+from .contacts import Cadre, Contacts, ContactStore
 from .organisations import Organisation, OrganisationStore, Post, Refused, within
 from .timestamps import set_time
 
@@ -26,9 +28,18 @@ def organisation_to_proto(org: Organisation) -> pb.Organisation:
     return out
 
 
+def contacts_to_proto(c: Contacts) -> pb.GridContacts:
+    out = pb.GridContacts(grid_id=c.grid_id, paired_agencies=c.paired_agencies, source=c.source,
+                          updated_by=c.updated_by,
+                          cadres=[pb.Cadre(role=x.role, name=x.name, phone=x.phone, agency=x.agency) for x in c.cadres])
+    set_time(out.updated_at, c.updated_at)
+    return out
+
+
 class PartyServicer(pb_grpc.PartyServiceServicer):
-    def __init__(self, store: OrganisationStore, clock: Clock) -> None:
+    def __init__(self, store: OrganisationStore, contacts: ContactStore, clock: Clock) -> None:
         self.store = store
+        self.contacts = contacts
         self.clock = clock
 
     async def _run(self, context, coro):
@@ -51,3 +62,12 @@ class PartyServicer(pb_grpc.PartyServiceServicer):
     async def AddGroup(self, request, context) -> pb.Organisation:
         return organisation_to_proto(await self._run(context, self.store.add_group(
             request.parent_id, request.name, request.compound_id, request.actor, self.clock.now())))
+
+    async def GetGridContacts(self, request, context) -> pb.GridContacts:
+        return contacts_to_proto(await self._run(context, self.contacts.get(request.grid_id)))
+
+    async def SetGridContacts(self, request, context) -> pb.GridContacts:
+        cadres = [Cadre(c.role, c.name, c.phone, c.agency) for c in request.cadres]
+        return contacts_to_proto(await self._run(context, self.contacts.set(
+            request.grid_id, cadres, list(request.paired_agencies), request.actor, self.clock.now())))
+

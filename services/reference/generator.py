@@ -614,3 +614,28 @@ def synthetic_group_leaders(county: models.County, seed: int = SEED) -> dict[str
     leaders = PersonFactory.beside(stage_rng(seed, "group-leaders"), "L", everyone)
     return {c.compound_id: leaders.person(35, 75) for c in sorted(county.compounds, key=lambda c: c.compound_id)}
 
+
+def synthetic_grid_contacts(county: models.County, seed: int = SEED) -> dict[str, dict]:
+    """Who each grid of the synthetic county has from the county (包管, 机关联系网格), by grid id:
+    a deputy-section-level leader and an agency cadre, each of a county agency, and the agency
+    paired with the grid (each agency with two or three grids). Drawn from a stream of their
+    own, after the county, so the county itself is unchanged."""
+    rng = stage_rng(seed, "grid-contacts")
+    everyone = [h.head for h in county.households if h.head is not None]
+    for g in county.grids:
+        everyone += [p for p in (g.secretary, g.police_assistant, *g.committee_members, *g.grid_workers) if p]
+    people = PersonFactory.beside(rng, "K", everyone)
+    grids = sorted(county.grids, key=lambda g: g.grid_id)
+    agencies = list(labels.COUNTY_AGENCIES)
+    paired = [agencies[i % len(agencies)] for i in range(len(grids))]
+    rng.shuffle(paired)
+    out = {}
+    for grid, agency in zip(grids, paired, strict=True):
+        leader, cadre = people.person(38, 58), people.person(26, 50)
+        out[grid.grid_id] = {
+            "cadres": [{"role": "leader", "name": leader.name, "phone": leader.phone, "agency": rng.choice(agencies)},
+                       {"role": "cadre", "name": cadre.name, "phone": cadre.phone, "agency": agency}],
+            "paired_agencies": [agency],
+        }
+    return out
+

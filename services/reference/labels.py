@@ -442,3 +442,13 @@ PHONE_PREFIXES: tuple[str, ...] = (
     "189",
 )
 PHONE_MARK = "0921"  # every synthetic phone carries it as digits 4-7
+
+# County agencies that contact grids (机关联系网格) and send their cadres to them (包管) in the
+# synthetic county: the party committee's and the government's departments of a county.
+COUNTY_AGENCIES: tuple[str, ...] = (
+    "县委办公室", "县政府办公室", "县委组织部", "县委宣传部", "县委统战部", "县委政法委",
+    "县纪委监委", "县发展和改革局", "县教育和体育局", "县公安局", "县民政局", "县司法局",
+    "县财政局", "县人力资源和社会保障局", "县自然资源和规划局", "县住房和城乡建设局",
+    "县交通运输局", "县卫生健康局", "县应急管理局", "县市场监督管理局", "县综合行政执法局",
+    "县信访局", "县退役军人事务局", "县医疗保障局", "县供电公司",
+)

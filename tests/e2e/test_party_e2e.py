@@ -112,3 +112,33 @@ def test_a_community_keeps_its_branches_posts_and_groups(client: httpx.Client, p
                         json={"posts": [{"post": "group_leader", "name": "赵六"}]})
     assert leader.status_code == 200 and leader.json()["posts"][0]["post"] == "group_leader"
     assert group["org_id"] in {o["org_id"] for o in organisations(client, admin, grid_id=branch["grid_id"])}
+
+
+def test_a_grids_county_contacts_are_shown_to_its_area_and_assigned_by_the_street(client: httpx.Client,
+                                                                                   platform: LocalPlatform) -> None:
+    admin = login(client, "admin", platform.demo_password)
+    branch = next(o for o in organisations(client, admin) if o["level"] == "branch")
+    grid, street = branch["grid_id"], branch["street_id"]
+    seen = client.get(f"/v1/grids/{grid}/contacts", headers=admin)
+    assert seen.status_code == 200, seen.text
+    contacts = seen.json()
+    assert [c["role"] for c in contacts["cadres"]] == ["leader", "cadre"] and len(contacts["paired_agencies"]) == 1
+    assert all("*" in c["phone"] for c in contacts["cadres"])  # the county is no grid's staff
+    own = client.get(f"/v1/grids/{grid}/contacts", headers=login(client, f"worker-{grid}", platform.demo_password))
+    assert own.status_code == 200 and all("*" not in c["phone"] for c in own.json()["cadres"])
+
+    street_staff = login(client, f"street-{street}", platform.demo_password)
+    body = {"cadres": [{"role": "leader", "name": "周强", "phone": "13900001111", "agency": "县民政局"},
+                       {"role": "cadre", "name": "吴敏", "agency": "县民政局"}], "paired_agencies": ["县民政局"]}
+    kept = client.put(f"/v1/grids/{grid}/contacts", headers=street_staff, json=body)
+    assert kept.status_code == 200, kept.text
+    assert [c["name"] for c in kept.json()["cadres"]] == ["周强", "吴敏"] and kept.json()["source"] == "maintained"
+    bad = client.put(f"/v1/grids/{grid}/contacts", headers=street_staff,
+                     json={"cadres": [{"role": "chief", "name": "甲"}], "paired_agencies": []})
+    assert bad.status_code == 422 and "role" in bad.text
+    community = login(client, f"community-{branch['community_id']}", platform.demo_password)
+    assert client.put(f"/v1/grids/{grid}/contacts", headers=community, json=body).status_code == 403
+    elsewhere = next(o for o in organisations(client, admin) if o["level"] == "branch" and o["street_id"] != street)
+    assert client.put(f"/v1/grids/{elsewhere['grid_id']}/contacts", headers=street_staff, json=body).status_code == 403
+    assert client.get("/v1/grids/nowhere/contacts", headers=admin).status_code == 404
+

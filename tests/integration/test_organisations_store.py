@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.fusion.contacts import Cadre, ContactStore
 from services.fusion.organisations import OrganisationStore, Post, Refused
 from services.reference import build_county
 
@@ -62,3 +63,23 @@ async def test_groups_added_to_a_branch_are_numbered_and_named_once(store: Organ
     tree = [o.org_id for o in await store.tree()]
     assert tree.index(second.org_id) == tree.index(first.org_id) + 1
     assert tree.index(f"branch-{grid.grid_id}") < tree.index(first.org_id)
+
+
+async def test_a_grids_contacts_are_the_synthetic_countys_until_the_street_assigns_others(mongo) -> None:
+    db = mongo[f"contacts_{uuid.uuid4().hex[:8]}"]
+    store = ContactStore(db)
+    county = build_county()
+    grid = county.grids[2].grid_id
+    store.use_reference(county, synthetic=True)
+    named = await store.get(grid)
+    assert [c.role for c in named.cadres] == ["leader", "cadre"] and named.source == "reference"
+    kept = await store.set(grid, [Cadre("leader", "周强", "13900001111", "县民政局")], ["县民政局", "县民政局"],
+                           "street-x", NOW)
+    assert kept.source == "maintained" and kept.paired_agencies == ["县民政局"] and kept.updated_by == "street-x"
+    store.use_reference(county, synthetic=False)  # an imported version: staff's assignment still stands
+    assert [c.name for c in (await store.get(grid)).cadres] == ["周强"]
+    assert (await store.get(county.grids[3].grid_id)).cadres == []
+    with pytest.raises(Refused) as missing:
+        await store.get("nowhere")
+    assert missing.value.kind == "not_found"
+    await mongo.drop_database(db.name)

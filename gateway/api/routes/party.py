@@ -1,4 +1,4 @@
-"""``/v1/party/organisations``: the party organisation of the grid (党建引领), four levels — the
+"""``/v1/party/organisations`` and ``/v1/grids/{grid_id}/contacts``: the party organisation of the grid (党建引领), four levels — the
 street's big working committee (街道大工委), the community's big party committee (社区大党委), the
 grid's party branch (网格党支部) and the courtyard or building party group (楼院党小组) — with who
 holds each post.
@@ -7,6 +7,10 @@ Everyone who sees places reads the organisations of their area (a grid's staff: 
 groups). The posts are public offices, so their holders' names are shown; their phones are
 masked unless the grid's own staff ask (audited). The street and the community keep them: set
 an organisation's posts and add groups to a branch of their area; the county anywhere.
+
+A grid's contacts are who it has from the county: its 包管 cadres (a deputy-section-level leader
+and an agency cadre) and the county agencies paired with it (机关联系网格). The county and the
+street assign them.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ from ...privacy import grid_staff, mask_phone, record_read
 from ...scoping import AREA_ROLES
 from ..deps import GatewayState, State, require_roles
 from ..models import (
+    GridCadreHeld,
+    GridContacts,
+    GridContactsIn,
     PartyGroupIn,
     PartyOrganisation,
     PartyOrganisations,
@@ -31,10 +38,11 @@ from ..models import (
 from ..problems import SIGNED_IN, answers
 from .community import area_of
 
-router = APIRouter(prefix="/v1/party", tags=["party organisation"], responses=answers(*SIGNED_IN, 404, 409))
+router = APIRouter(prefix="/v1", tags=["party organisation"], responses=answers(*SIGNED_IN, 404, 409))
 
 Viewer = Annotated[Principal, Depends(require_roles(*AREA_ROLES))]
 Keeper = Annotated[Principal, Depends(require_roles("county", "street", "community"))]
+Assigner = Annotated[Principal, Depends(require_roles("county", "street"))]
 Purpose = Annotated[str | None, Query(max_length=500, description="Why personal data is read (audited)")]
 
 
@@ -65,7 +73,7 @@ async def _in_scope(state: GatewayState, caller: Principal, org_id: str) -> ppb.
     return found
 
 
-@router.get("/organisations", response_model=PartyOrganisations,
+@router.get("/party/organisations", response_model=PartyOrganisations,
             summary="The party organisations of the caller's area, four levels, parents before their children; "
                     "grid_id, community_id or street_id narrow it")
 async def list_organisations(
@@ -82,7 +90,7 @@ async def list_organisations(
     return PartyOrganisations(items=items, total=len(items), reference_version=reply.reference_version)
 
 
-@router.put("/organisations/{org_id}/posts", response_model=PartyOrganisation,
+@router.put("/party/organisations/{org_id}/posts", response_model=PartyOrganisation,
             summary="Set who holds an organisation's posts (the list replaces the one held); the street and "
                     "the community in their area, the county anywhere")
 async def set_posts(org_id: str, body: PartyPostsIn, state: State, caller: Keeper) -> PartyOrganisation:
@@ -94,7 +102,7 @@ async def set_posts(org_id: str, body: PartyPostsIn, state: State, caller: Keepe
     return organisation_json(reply, state, caller)
 
 
-@router.post("/organisations", response_model=PartyOrganisation, status_code=status.HTTP_201_CREATED,
+@router.post("/party/organisations", response_model=PartyOrganisation, status_code=status.HTTP_201_CREATED,
              summary="Add a party group (楼院党小组) to a branch of the caller's area; 409 when the branch "
                      "has a group of that name")
 async def add_group(body: PartyGroupIn, state: State, caller: Keeper) -> PartyOrganisation:
@@ -104,3 +112,38 @@ async def add_group(body: PartyGroupIn, state: State, caller: Keeper) -> PartyOr
                             actor=caller.username),
         timeout=state.settings.rpc_timeout_seconds)
     return organisation_json(reply, state, caller)
+
+
+def contacts_json(c: ppb.GridContacts, state: GatewayState, caller: Principal) -> GridContacts:
+    unmasked = grid_staff(caller, c.grid_id)
+    return GridContacts(
+        grid_id=c.grid_id, paired_agencies=list(c.paired_agencies), source=c.source,
+        updated_by=c.updated_by or None, updated_at=state.iso(c.updated_at),
+        cadres=[GridCadreHeld(role=x.role, name=x.name, phone=x.phone if unmasked else mask_phone(x.phone),
+                              agency=x.agency) for x in c.cadres])
+
+
+@router.get("/grids/{grid_id}/contacts", response_model=GridContacts,
+            summary="Who the grid has from the county: its 包管 cadres and the agencies paired with it "
+                    "(机关联系网格); phones masked unless the grid's own staff ask (audited)")
+async def grid_contacts(grid_id: str, state: State, caller: Viewer, purpose: Purpose = None) -> GridContacts:
+    await area_of(state, caller, grid_id, None, None)
+    reply = await state.peers.party.GetGridContacts(ppb.GetGridContactsRequest(grid_id=grid_id),
+                                                    timeout=state.settings.rpc_timeout_seconds)
+    if grid_staff(caller, grid_id) and any(c.phone for c in reply.cadres):
+        await record_read(state, caller, what=f"county contacts of grid {grid_id} (phones)", why=purpose,
+                          grid_id=grid_id, records=len(reply.cadres))
+    return contacts_json(reply, state, caller)
+
+
+@router.put("/grids/{grid_id}/contacts", response_model=GridContacts,
+            summary="Assign the grid's 包管 cadres and paired agencies (the lists replace those held); "
+                    "the street in its area, the county anywhere")
+async def set_grid_contacts(grid_id: str, body: GridContactsIn, state: State, caller: Assigner) -> GridContacts:
+    await area_of(state, caller, grid_id, None, None)
+    reply = await state.peers.party.SetGridContacts(
+        ppb.SetGridContactsRequest(grid_id=grid_id, actor=caller.username, paired_agencies=body.paired_agencies,
+                                   cadres=[ppb.Cadre(**c.model_dump()) for c in body.cadres]),
+        timeout=state.settings.rpc_timeout_seconds)
+    return contacts_json(reply, state, caller)
+

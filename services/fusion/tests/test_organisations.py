@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.fusion.contacts import Cadre, checked
 from services.fusion.organisations import (
     Organisation,
     Post,
@@ -116,3 +117,27 @@ def test_an_area_holds_the_organisations_inside_it_not_the_committees_above(tree
     assert [o.level for o in community].count("community_committee") == 1
     assert not any(o.level == "street_committee" for o in community)
     assert len([o for o in tree if within(o, "", "", "")]) == len(tree)
+
+
+def test_every_synthetic_grid_has_a_leader_a_cadre_and_a_paired_agency() -> None:
+    from services.reference.generator import synthetic_grid_contacts
+
+    county = build_county()
+    contacts = synthetic_grid_contacts(county)
+    assert set(contacts) == {g.grid_id for g in county.grids}
+    assert all([c["role"] for c in v["cadres"]] == ["leader", "cadre"] and len(v["paired_agencies"]) == 1
+               for v in contacts.values())
+    per_agency = Counter(a for v in contacts.values() for a in v["paired_agencies"])
+    assert set(per_agency.values()) <= {2, 3}  # every agency contacts two or three grids
+    assert synthetic_grid_contacts(county) == contacts
+
+
+@pytest.mark.parametrize(("cadres", "agencies", "problem"), [
+    ([Cadre("chief", "甲")], [], "cadres[0].role: 'chief'"),
+    ([Cadre("leader", " ")], [], "cadres[0].name"),
+    ([], ["县民政局", " "], "paired_agencies: an agency needs a name"),
+])
+def test_contacts_staff_set_are_checked_naming_the_problem(cadres, agencies, problem) -> None:
+    with pytest.raises(Refused) as refused:
+        checked(cadres, agencies)
+    assert problem in str(refused.value)

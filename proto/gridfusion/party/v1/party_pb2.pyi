@@ -96,3 +96,49 @@ class AddGroupRequest(_message.Message):
     compound_id: str
     actor: str
     def __init__(self, parent_id: _Optional[str] = ..., name: _Optional[str] = ..., compound_id: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class Cadre(_message.Message):
+    __slots__ = ("role", "name", "phone", "agency")
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    AGENCY_FIELD_NUMBER: _ClassVar[int]
+    role: str
+    name: str
+    phone: str
+    agency: str
+    def __init__(self, role: _Optional[str] = ..., name: _Optional[str] = ..., phone: _Optional[str] = ..., agency: _Optional[str] = ...) -> None: ...
+
+class GridContacts(_message.Message):
+    __slots__ = ("grid_id", "cadres", "paired_agencies", "source", "updated_by", "updated_at")
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    CADRES_FIELD_NUMBER: _ClassVar[int]
+    PAIRED_AGENCIES_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_BY_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    grid_id: str
+    cadres: _containers.RepeatedCompositeFieldContainer[Cadre]
+    paired_agencies: _containers.RepeatedScalarFieldContainer[str]
+    source: str
+    updated_by: str
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, grid_id: _Optional[str] = ..., cadres: _Optional[_Iterable[_Union[Cadre, _Mapping]]] = ..., paired_agencies: _Optional[_Iterable[str]] = ..., source: _Optional[str] = ..., updated_by: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetGridContactsRequest(_message.Message):
+    __slots__ = ("grid_id",)
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    grid_id: str
+    def __init__(self, grid_id: _Optional[str] = ...) -> None: ...
+
+class SetGridContactsRequest(_message.Message):
+    __slots__ = ("grid_id", "cadres", "paired_agencies", "actor")
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    CADRES_FIELD_NUMBER: _ClassVar[int]
+    PAIRED_AGENCIES_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    grid_id: str
+    cadres: _containers.RepeatedCompositeFieldContainer[Cadre]
+    paired_agencies: _containers.RepeatedScalarFieldContainer[str]
+    actor: str
+    def __init__(self, grid_id: _Optional[str] = ..., cadres: _Optional[_Iterable[_Union[Cadre, _Mapping]]] = ..., paired_agencies: _Optional[_Iterable[str]] = ..., actor: _Optional[str] = ...) -> None: ...

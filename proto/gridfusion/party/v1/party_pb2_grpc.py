@@ -49,6 +49,16 @@ class PartyServiceStub:
                 request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.AddGroupRequest.SerializeToString,
                 response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Organisation.FromString,
                 _registered_method=True)
+        self.GetGridContacts = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/GetGridContacts',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.GetGridContactsRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.GridContacts.FromString,
+                _registered_method=True)
+        self.SetGridContacts = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/SetGridContacts',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.SetGridContactsRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.GridContacts.FromString,
+                _registered_method=True)
 
 
 class PartyServiceServicer:
@@ -79,6 +89,21 @@ class PartyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetGridContacts(self, request, context):
+        """Who a grid has from the county (包管 cadres) and the agencies paired with it (机关联系网格).
+        NOT_FOUND: no such grid.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetGridContacts(self, request, context):
+        """Replace them. NOT_FOUND: no such grid; INVALID_ARGUMENT naming what is wrong.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PartyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -96,6 +121,16 @@ def add_PartyServiceServicer_to_server(servicer, server):
                     servicer.AddGroup,
                     request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.AddGroupRequest.FromString,
                     response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Organisation.SerializeToString,
+            ),
+            'GetGridContacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetGridContacts,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.GetGridContactsRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.GridContacts.SerializeToString,
+            ),
+            'SetGridContacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetGridContacts,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.SetGridContactsRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.GridContacts.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -179,6 +214,60 @@ class PartyService:
             '/gridfusion.party.v1.PartyService/AddGroup',
             gridfusion_dot_party_dot_v1_dot_party__pb2.AddGroupRequest.SerializeToString,
             gridfusion_dot_party_dot_v1_dot_party__pb2.Organisation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetGridContacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/GetGridContacts',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.GetGridContactsRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.GridContacts.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetGridContacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/SetGridContacts',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.SetGridContactsRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.GridContacts.FromString,
             options,
             channel_credentials,
             insecure,
