@@ -603,15 +603,19 @@ def _numbered(
     return result
 
 
+def _everyone(county: models.County) -> list[models.Person]:
+    """Every person the county names: heads of household, branch staff, advisers."""
+    people = [h.head for h in county.households if h.head is not None]
+    for g in county.grids:
+        people += [p for p in (g.secretary, g.police_assistant, *g.committee_members, *g.grid_workers) if p]
+    return people + [c.legal_adviser for c in county.communities if c.legal_adviser]
+
+
 def synthetic_group_leaders(county: models.County, seed: int = SEED) -> dict[str, models.Person]:
     """The leader of each compound's party group (楼院党小组长) in the synthetic county, by
     compound id: drawn from a stream of their own, after the county, so the county itself is
     unchanged; never a phone or id number of someone in it."""
-    everyone = [h.head for h in county.households if h.head is not None]
-    for g in county.grids:
-        everyone += [p for p in (g.secretary, g.police_assistant, *g.committee_members, *g.grid_workers) if p]
-    everyone += [c.legal_adviser for c in county.communities if c.legal_adviser]
-    leaders = PersonFactory.beside(stage_rng(seed, "group-leaders"), "L", everyone)
+    leaders = PersonFactory.beside(stage_rng(seed, "group-leaders"), "L", _everyone(county))
     return {c.compound_id: leaders.person(35, 75) for c in sorted(county.compounds, key=lambda c: c.compound_id)}
 
 
@@ -621,10 +625,7 @@ def synthetic_grid_contacts(county: models.County, seed: int = SEED) -> dict[str
     paired with the grid (each agency with two or three grids). Drawn from a stream of their
     own, after the county, so the county itself is unchanged."""
     rng = stage_rng(seed, "grid-contacts")
-    everyone = [h.head for h in county.households if h.head is not None]
-    for g in county.grids:
-        everyone += [p for p in (g.secretary, g.police_assistant, *g.committee_members, *g.grid_workers) if p]
-    people = PersonFactory.beside(rng, "K", everyone)
+    people = PersonFactory.beside(rng, "K", _everyone(county))
     grids = sorted(county.grids, key=lambda g: g.grid_id)
     agencies = list(labels.COUNTY_AGENCIES)
     paired = [agencies[i % len(agencies)] for i in range(len(grids))]
