@@ -642,3 +642,41 @@ class GridContacts(BaseModel):
     updated_by: str | None
     updated_at: str | None
 
+
+CoGovernanceKind = Literal["owners_committee", "property_company", "resident_unit", "social_organisation"]
+
+
+class CoGovernanceIn(BaseModel):
+    kind: CoGovernanceKind = Field(description="业主委员会 | 物业 | 驻地单位 | 社会组织")
+    name: str = Field(min_length=1, max_length=100)
+    grid_id: str = Field(min_length=1, max_length=64)
+    compound_id: str = Field("", max_length=64, description="Its compound, for an owners' committee or property company")
+    contact_name: str = Field("", max_length=50)
+    contact_phone: str = Field("", max_length=20, pattern=r"^[0-9+\- ]*$")
+
+
+class CoGovernanceChange(BaseModel):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    contact_name: str = Field(max_length=50)
+    contact_phone: str = Field("", max_length=20, pattern=r"^[0-9+\- ]*$")
+
+
+class CoGovernanceActor(BaseModel):
+    org_id: str
+    kind: CoGovernanceKind
+    name: str
+    grid_id: str
+    compound_id: str | None
+    community_id: str
+    street_id: str
+    contact_name: str
+    contact_phone: str = Field(description="Masked unless the grid's own staff ask")
+    source: Literal["reference", "maintained"]
+    updated_by: str | None
+    updated_at: str | None
+
+
+class CoGovernancePage(BaseModel):
+    items: list[CoGovernanceActor]
+    total: int
+

@@ -21,6 +21,7 @@ from services.platform.settings import CommonSettings
 
 from . import gauges, matching, reference_store
 from .cases import CaseStore
+from .co_governance import CoGovernanceStore
 from .community_api import CommunityServicer
 from .community_store import CommunityStore
 from .consumer import SOURCE, FusionHandler
@@ -116,15 +117,18 @@ async def serve() -> None:
     organisations = OrganisationStore(db)
     await organisations.ensure_indexes()
     contacts = ContactStore(db)
+    co_governance = CoGovernanceStore(db)
+    await co_governance.ensure_indexes()
 
     def follow(held: ReferenceHolder) -> None:
         synthetic = bool(held.record) and held.record.get("source") == reference_store.SYNTHETIC_SOURCE
         organisations.use_reference(held.county, held.version, synthetic=synthetic)
         contacts.use_reference(held.county, synthetic=synthetic)
+        co_governance.use_reference(held.county, synthetic=synthetic)
 
     follow(reference)
     reference.listeners.append(follow)
-    party_servicer = PartyServicer(organisations, contacts, clock)
+    party_servicer = PartyServicer(organisations, contacts, co_governance, clock)
     reference_servicer = ReferenceServicer(reference, rt.nc)
 
     def register(server) -> None:

@@ -1,6 +1,7 @@
 """``party.v1.PartyService``: the party organisation of the grid, four levels, answered from
 :class:`~services.fusion.organisations.OrganisationStore`, and each grid's county contacts (包管,
-机关联系网格) from :class:`~services.fusion.contacts.ContactStore`."""
+机关联系网格) from :class:`~services.fusion.contacts.ContactStore`, and the co-governance actors
+from :class:`~services.fusion.co_governance.CoGovernanceStore`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from gridfusion.party.v1 import party_pb2_grpc as pb_grpc
 
 from services.platform.clock import Clock
 
+from .co_governance import Actor, CoGovernanceStore
 from .contacts import Cadre, Contacts, ContactStore
 from .organisations import Organisation, OrganisationStore, Post, Refused, within
 from .timestamps import set_time
@@ -36,10 +38,18 @@ def contacts_to_proto(c: Contacts) -> pb.GridContacts:
     return out
 
 
+def actor_to_proto(a: Actor) -> pb.CoGovernanceActor:
+    out = pb.CoGovernanceActor(**{k: v for k, v in a.__dict__.items() if k != "updated_at"})
+    set_time(out.updated_at, a.updated_at)
+    return out
+
+
 class PartyServicer(pb_grpc.PartyServiceServicer):
-    def __init__(self, store: OrganisationStore, contacts: ContactStore, clock: Clock) -> None:
+    def __init__(self, store: OrganisationStore, contacts: ContactStore, co_governance: CoGovernanceStore,
+                 clock: Clock) -> None:
         self.store = store
         self.contacts = contacts
+        self.co_governance = co_governance
         self.clock = clock
 
     async def _run(self, context, coro):
@@ -70,4 +80,15 @@ class PartyServicer(pb_grpc.PartyServiceServicer):
         cadres = [Cadre(c.role, c.name, c.phone, c.agency) for c in request.cadres]
         return contacts_to_proto(await self._run(context, self.contacts.set(
             request.grid_id, cadres, list(request.paired_agencies), request.actor, self.clock.now())))
+
+    async def ListCoGovernance(self, request, context) -> pb.ListCoGovernanceResponse:
+        a = request.area
+        listed = await self.co_governance.in_area(a.street_id, a.community_id, a.grid_id, request.kind)
+        return pb.ListCoGovernanceResponse(items=[actor_to_proto(x) for x in listed])
+
+    async def SaveCoGovernance(self, request, context) -> pb.CoGovernanceActor:
+        r = request.record
+        record = Actor(r.org_id, r.kind, r.name, r.grid_id, r.compound_id, contact_name=r.contact_name,
+                       contact_phone=r.contact_phone)
+        return actor_to_proto(await self._run(context, self.co_governance.save(record, request.actor, self.clock.now())))
 

@@ -640,3 +640,30 @@ def synthetic_grid_contacts(county: models.County, seed: int = SEED) -> dict[str
         }
     return out
 
+
+def synthetic_co_governance(county: models.County, seed: int = SEED) -> list[dict]:
+    """The co-governance actors of the synthetic county (共建共治), each with a contact person:
+    the county's social organisations (65) and resident units; for every compound of a
+    compound-type grid (一支部一委一会) its owners' committee (业主委员会) and property company
+    (物业). Drawn from a stream of their own, after the county, so the county is unchanged."""
+    rng = stage_rng(seed, "co-governance")
+    people = PersonFactory.beside(rng, "G", _everyone(county))
+    grids = {g.grid_id: g for g in county.grids}
+    out = []
+
+    def actor(org_id: str, kind: str, name: str, grid_id: str, compound_id: str = "") -> None:
+        contact = people.person(30, 70)
+        out.append({"org_id": org_id, "kind": kind, "name": name, "grid_id": grid_id, "compound_id": compound_id,
+                    "contact_name": contact.name, "contact_phone": contact.phone})
+
+    for o in county.social_organisations:
+        actor(o.org_id, "social_organisation", o.name, o.grid_id)
+    for u in county.resident_units:
+        actor(u.unit_id, "resident_unit", u.name, u.grid_id)
+    for c in sorted(county.compounds, key=lambda c: c.compound_id):
+        if grids[c.grid_id].type != "compound":
+            continue
+        actor(f"OC{c.compound_id}", "owners_committee", f"{c.name}业主委员会", c.grid_id, c.compound_id)
+        actor(f"PC{c.compound_id}", "property_company", rng.choice(labels.PROPERTY_COMPANIES), c.grid_id, c.compound_id)
+    return out
+

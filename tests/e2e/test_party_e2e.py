@@ -142,3 +142,32 @@ def test_a_grids_county_contacts_are_shown_to_its_area_and_assigned_by_the_stree
     assert client.put(f"/v1/grids/{elsewhere['grid_id']}/contacts", headers=street_staff, json=body).status_code == 403
     assert client.get("/v1/grids/nowhere/contacts", headers=admin).status_code == 404
 
+
+def test_a_community_lists_and_keeps_its_co_governance_actors(client: httpx.Client, platform: LocalPlatform) -> None:
+    admin = login(client, "admin", platform.demo_password)
+    everyone = client.get("/v1/co-governance/organisations", headers=admin).json()
+    kinds = Counter(a["kind"] for a in everyone["items"])
+    assert kinds["social_organisation"] >= 65 and kinds["owners_committee"] > 0 and kinds["property_company"] > 0
+    committee = next(a for a in everyone["items"] if a["kind"] == "owners_committee")
+    community = login(client, f"community-{committee['community_id']}", platform.demo_password)
+    mine = client.get("/v1/co-governance/organisations", headers=community, params={"kind": "owners_committee"}).json()
+    assert mine["items"] and {a["community_id"] for a in mine["items"]} == {committee["community_id"]}
+    assert {a["kind"] for a in mine["items"]} == {"owners_committee"}
+    assert all("*" in a["contact_phone"] for a in mine["items"])
+    changed = client.patch(f"/v1/co-governance/organisations/{committee['org_id']}", headers=community,
+                           json={"contact_name": "孙丽", "contact_phone": "13700002222"})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["contact_name"] == "孙丽" and changed.json()["source"] == "maintained"
+    own = client.get("/v1/co-governance/organisations", headers=login(client, f"sec-{committee['grid_id']}",
+                                                                        platform.demo_password)).json()["items"]
+    assert next(a for a in own if a["org_id"] == committee["org_id"])["contact_phone"] == "13700002222"
+    added = client.post("/v1/co-governance/organisations", headers=community, json={
+        "kind": "social_organisation", "name": "红色物业志愿队", "grid_id": committee["grid_id"],
+        "contact_name": "周敏", "contact_phone": "13700003333"})
+    assert added.status_code == 201 and added.json()["org_id"].startswith("CG")
+    elsewhere = next(a for a in everyone["items"] if a["community_id"] != committee["community_id"])
+    assert client.patch(f"/v1/co-governance/organisations/{elsewhere['org_id']}", headers=community,
+                        json={"contact_name": "甲"}).status_code == 404
+    assert client.post("/v1/co-governance/organisations", headers=community, json={
+        "kind": "club", "name": "甲", "grid_id": committee["grid_id"]}).status_code == 422
+

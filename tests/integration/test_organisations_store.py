@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.fusion.co_governance import Actor, CoGovernanceStore
 from services.fusion.contacts import Cadre, ContactStore
 from services.fusion.organisations import OrganisationStore, Post, Refused
 from services.reference import build_county
@@ -82,4 +83,32 @@ async def test_a_grids_contacts_are_the_synthetic_countys_until_the_street_assig
     with pytest.raises(Refused) as missing:
         await store.get("nowhere")
     assert missing.value.kind == "not_found"
+    await mongo.drop_database(db.name)
+
+
+async def test_co_governance_actors_are_listed_by_area_and_kept_by_staff(mongo) -> None:
+    db = mongo[f"cogov_{uuid.uuid4().hex[:8]}"]
+    store = CoGovernanceStore(db)
+    await store.ensure_indexes()
+    county = build_county()
+    store.use_reference(county, synthetic=True)
+    grid = next(g for g in county.grids if g.type == "compound")
+    here = await store.in_area("", "", grid.grid_id, "")
+    assert {a.kind for a in here} >= {"owners_committee", "property_company"}
+    assert all(a.grid_id == grid.grid_id and a.community_id == grid.community_id for a in here)
+    committee = next(a for a in here if a.kind == "owners_committee")
+    changed = await store.save(Actor(committee.org_id, "", "", "", contact_name="孙丽", contact_phone="13700002222"),
+                               "community-x", NOW)
+    assert (changed.name, changed.contact_name, changed.source) == (committee.name, "孙丽", "maintained")
+    compound = next(c for c in county.compounds if c.grid_id == grid.grid_id)
+    added = await store.save(Actor("", "social_organisation", "红色物业志愿队", grid.grid_id, compound.compound_id),
+                             "community-x", NOW)
+    assert added.org_id.startswith("CG") and added.street_id == grid.street_id
+    assert added.org_id in {a.org_id for a in await store.in_area("", grid.community_id, "", "social_organisation")}
+    for bad, kind in ((Actor("", "club", "甲", grid.grid_id), "invalid"), (Actor("", "resident_unit", "甲", "nowhere"),
+                                                                          "not_found"),
+                      (Actor("", "resident_unit", "甲", grid.grid_id, "C-nowhere"), "invalid")):
+        with pytest.raises(Refused) as refused:
+            await store.save(bad, "community-x", NOW)
+        assert refused.value.kind == kind
     await mongo.drop_database(db.name)

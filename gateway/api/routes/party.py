@@ -1,4 +1,5 @@
-"""``/v1/party/organisations`` and ``/v1/grids/{grid_id}/contacts``: the party organisation of the grid (党建引领), four levels — the
+"""``/v1/party/organisations``, ``/v1/grids/{grid_id}/contacts`` and
+``/v1/co-governance/organisations``: the party organisation of the grid (党建引领), four levels — the
 street's big working committee (街道大工委), the community's big party committee (社区大党委), the
 grid's party branch (网格党支部) and the courtyard or building party group (楼院党小组) — with who
 holds each post.
@@ -11,6 +12,10 @@ an organisation's posts and add groups to a branch of their area; the county any
 A grid's contacts are who it has from the county: its 包管 cadres (a deputy-section-level leader
 and an agency cadre) and the county agencies paired with it (机关联系网格). The county and the
 street assign them.
+
+The co-governance actors (共建共治) are the owners' committees, property companies, resident units
+and social organisations of an area, each with the person to contact: read like the
+organisations, kept by the community, the street and the county.
 """
 
 from __future__ import annotations
@@ -26,6 +31,11 @@ from ...privacy import grid_staff, mask_phone, record_read
 from ...scoping import AREA_ROLES
 from ..deps import GatewayState, State, require_roles
 from ..models import (
+    CoGovernanceActor,
+    CoGovernanceChange,
+    CoGovernanceIn,
+    CoGovernanceKind,
+    CoGovernancePage,
     GridCadreHeld,
     GridContacts,
     GridContactsIn,
@@ -146,4 +156,62 @@ async def set_grid_contacts(grid_id: str, body: GridContactsIn, state: State, ca
                                    cadres=[ppb.Cadre(**c.model_dump()) for c in body.cadres]),
         timeout=state.settings.rpc_timeout_seconds)
     return contacts_json(reply, state, caller)
+
+
+def actor_json(a: ppb.CoGovernanceActor, state: GatewayState, caller: Principal) -> CoGovernanceActor:
+    return CoGovernanceActor(
+        org_id=a.org_id, kind=a.kind, name=a.name, grid_id=a.grid_id, compound_id=a.compound_id or None,
+        community_id=a.community_id, street_id=a.street_id, contact_name=a.contact_name,
+        contact_phone=a.contact_phone if grid_staff(caller, a.grid_id) else mask_phone(a.contact_phone),
+        source=a.source, updated_by=a.updated_by or None, updated_at=state.iso(a.updated_at))
+
+
+@router.get("/co-governance/organisations", response_model=CoGovernancePage,
+            summary="The co-governance actors of the caller's area (共建共治): owners' committees, property "
+                    "companies, resident units and social organisations, each with its contact")
+async def list_co_governance(
+    state: State, caller: Viewer, grid_id: str | None = None, community_id: str | None = None,
+    street_id: str | None = None, kind: Annotated[CoGovernanceKind | None, Query()] = None, purpose: Purpose = None,
+) -> CoGovernancePage:
+    area = await area_of(state, caller, grid_id, community_id, street_id)
+    reply = await state.peers.party.ListCoGovernance(
+        ppb.ListCoGovernanceRequest(area=ppb.Area(street_id=area.street_id, community_id=area.community_id,
+                                                  grid_id=area.grid_id), kind=kind or ""),
+        timeout=state.settings.rpc_timeout_seconds)
+    own = [a for a in reply.items if grid_staff(caller, a.grid_id) and a.contact_phone]
+    if own:
+        await record_read(state, caller, what=f"co-governance contacts of grid {caller.grid_id} (phones)",
+                          why=purpose, grid_id=caller.grid_id, records=len(own))
+    items = [actor_json(a, state, caller) for a in reply.items]
+    return CoGovernancePage(items=items, total=len(items))
+
+
+@router.post("/co-governance/organisations", response_model=CoGovernanceActor, status_code=status.HTTP_201_CREATED,
+             summary="Add a co-governance actor to a grid of the caller's area")
+async def add_co_governance(body: CoGovernanceIn, state: State, caller: Keeper) -> CoGovernanceActor:
+    await area_of(state, caller, body.grid_id, None, None)
+    reply = await state.peers.party.SaveCoGovernance(
+        ppb.SaveCoGovernanceRequest(record=ppb.CoGovernanceActor(**body.model_dump()), actor=caller.username),
+        timeout=state.settings.rpc_timeout_seconds)
+    return actor_json(reply, state, caller)
+
+
+@router.patch("/co-governance/organisations/{org_id}", response_model=CoGovernanceActor,
+              summary="Change a co-governance actor's name or contact; the community, the street and the "
+                      "county in their area")
+async def change_co_governance(org_id: str, body: CoGovernanceChange, state: State, caller: Keeper) -> CoGovernanceActor:
+    area = await area_of(state, caller, None, None, None)
+    held = await state.peers.party.ListCoGovernance(
+        ppb.ListCoGovernanceRequest(area=ppb.Area(street_id=area.street_id, community_id=area.community_id,
+                                                  grid_id=area.grid_id)),
+        timeout=state.settings.rpc_timeout_seconds)
+    if not any(a.org_id == org_id for a in held.items):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no co-governance actor {org_id!r} in your area")
+    reply = await state.peers.party.SaveCoGovernance(
+        ppb.SaveCoGovernanceRequest(record=ppb.CoGovernanceActor(org_id=org_id, name=body.name or "",
+                                                                 contact_name=body.contact_name,
+                                                                 contact_phone=body.contact_phone),
+                                    actor=caller.username),
+        timeout=state.settings.rpc_timeout_seconds)
+    return actor_json(reply, state, caller)
 

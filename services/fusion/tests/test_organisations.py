@@ -141,3 +141,17 @@ def test_contacts_staff_set_are_checked_naming_the_problem(cadres, agencies, pro
     with pytest.raises(Refused) as refused:
         checked(cadres, agencies)
     assert problem in str(refused.value)
+
+
+def test_the_synthetic_countys_co_governance_actors_have_the_seeds_65_social_organisations() -> None:
+    from services.reference.generator import synthetic_co_governance
+
+    county = build_county()
+    actors = synthetic_co_governance(county)
+    kinds = Counter(a["kind"] for a in actors)
+    assert kinds["social_organisation"] == 65 and kinds["resident_unit"] == len(county.resident_units)
+    compound_grids = {g.grid_id for g in county.grids if g.type == "compound"}
+    expected = sum(1 for c in county.compounds if c.grid_id in compound_grids)
+    assert kinds["owners_committee"] == kinds["property_company"] == expected  # 一支部一委一会
+    assert all(a["contact_name"] and a["contact_phone"] for a in actors)
+    assert len({a["org_id"] for a in actors}) == len(actors)

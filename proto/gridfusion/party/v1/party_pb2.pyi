@@ -142,3 +142,53 @@ class SetGridContactsRequest(_message.Message):
     paired_agencies: _containers.RepeatedScalarFieldContainer[str]
     actor: str
     def __init__(self, grid_id: _Optional[str] = ..., cadres: _Optional[_Iterable[_Union[Cadre, _Mapping]]] = ..., paired_agencies: _Optional[_Iterable[str]] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class CoGovernanceActor(_message.Message):
+    __slots__ = ("org_id", "kind", "name", "grid_id", "compound_id", "community_id", "street_id", "contact_name", "contact_phone", "source", "updated_by", "updated_at")
+    ORG_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    COMPOUND_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    STREET_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_PHONE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_BY_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    org_id: str
+    kind: str
+    name: str
+    grid_id: str
+    compound_id: str
+    community_id: str
+    street_id: str
+    contact_name: str
+    contact_phone: str
+    source: str
+    updated_by: str
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, org_id: _Optional[str] = ..., kind: _Optional[str] = ..., name: _Optional[str] = ..., grid_id: _Optional[str] = ..., compound_id: _Optional[str] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., contact_name: _Optional[str] = ..., contact_phone: _Optional[str] = ..., source: _Optional[str] = ..., updated_by: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListCoGovernanceRequest(_message.Message):
+    __slots__ = ("area", "kind")
+    AREA_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    area: Area
+    kind: str
+    def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ..., kind: _Optional[str] = ...) -> None: ...
+
+class ListCoGovernanceResponse(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[CoGovernanceActor]
+    def __init__(self, items: _Optional[_Iterable[_Union[CoGovernanceActor, _Mapping]]] = ...) -> None: ...
+
+class SaveCoGovernanceRequest(_message.Message):
+    __slots__ = ("record", "actor")
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    record: CoGovernanceActor
+    actor: str
+    def __init__(self, record: _Optional[_Union[CoGovernanceActor, _Mapping]] = ..., actor: _Optional[str] = ...) -> None: ...

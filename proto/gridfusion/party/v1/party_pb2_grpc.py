@@ -59,6 +59,16 @@ class PartyServiceStub:
                 request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.SetGridContactsRequest.SerializeToString,
                 response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.GridContacts.FromString,
                 _registered_method=True)
+        self.ListCoGovernance = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/ListCoGovernance',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListCoGovernanceRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListCoGovernanceResponse.FromString,
+                _registered_method=True)
+        self.SaveCoGovernance = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/SaveCoGovernance',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.SaveCoGovernanceRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.CoGovernanceActor.FromString,
+                _registered_method=True)
 
 
 class PartyServiceServicer:
@@ -104,6 +114,22 @@ class PartyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListCoGovernance(self, request, context):
+        """The co-governance actors of an area (共建共治): owners' committees, property companies,
+        resident units and social organisations, each with its contact.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SaveCoGovernance(self, request, context):
+        """Add one (no org_id) or change one (its org_id). NOT_FOUND: no such actor or grid;
+        INVALID_ARGUMENT naming what is wrong.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PartyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -131,6 +157,16 @@ def add_PartyServiceServicer_to_server(servicer, server):
                     servicer.SetGridContacts,
                     request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.SetGridContactsRequest.FromString,
                     response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.GridContacts.SerializeToString,
+            ),
+            'ListCoGovernance': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCoGovernance,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListCoGovernanceRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListCoGovernanceResponse.SerializeToString,
+            ),
+            'SaveCoGovernance': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveCoGovernance,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.SaveCoGovernanceRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.CoGovernanceActor.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -268,6 +304,60 @@ class PartyService:
             '/gridfusion.party.v1.PartyService/SetGridContacts',
             gridfusion_dot_party_dot_v1_dot_party__pb2.SetGridContactsRequest.SerializeToString,
             gridfusion_dot_party_dot_v1_dot_party__pb2.GridContacts.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCoGovernance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/ListCoGovernance',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.ListCoGovernanceRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.ListCoGovernanceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveCoGovernance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/SaveCoGovernance',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.SaveCoGovernanceRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.CoGovernanceActor.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,110 @@
+"""The co-governance actors of the grid (共建共治): owners' committees (业主委员会), property
+companies (物业), resident units (驻地单位) and social organisations (社会组织), each with the
+person to contact.
+
+The synthetic county names them (:func:`services.reference.generator.synthetic_co_governance`:
+its 65 social organisations and its resident units, and for every compound of a compound-type
+grid its owners' committee and property company — 一支部一委一会); a community, a street or the
+county adds others and keeps their contacts, in ``co_governance``, which outlives a new reference
+version (an actor of a grid the new version no longer has drops out).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.reference import build_county
+from services.reference.generator import synthetic_co_governance
+from services.reference.models import County
+
+from .organisations import Refused
+
+COLLECTION = "co_governance"
+KINDS = ("owners_committee", "property_company", "resident_unit", "social_organisation")
+INDEXES = [IndexModel([("grid_id", ASCENDING), ("kind", ASCENDING)], name="grid_kind")]
+
+
+@dataclass
+class Actor:
+    org_id: str
+    kind: str
+    name: str
+    grid_id: str
+    compound_id: str = ""
+    community_id: str = ""
+    street_id: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    source: str = "reference"
+    updated_by: str = ""
+    updated_at: datetime | None = None
+
+
+class CoGovernanceStore:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.records = db[COLLECTION]
+        self._grids: dict[str, tuple[str, str]] = {}  # grid id → (community id, street id)
+        self._compounds: dict[str, str] = {}  # compound id → grid id
+        self._reference: dict[str, Actor] = {}
+
+    async def ensure_indexes(self) -> None:
+        await self.records.create_indexes(INDEXES)
+
+    def use_reference(self, county: County | None, *, synthetic: bool = False) -> None:
+        """Follow a reference version: its grids and compounds, and the synthetic county's actors."""
+        self._grids = {g.grid_id: (g.community_id, g.street_id) for g in (county.grids if county else ())}
+        self._compounds = {c.compound_id: c.grid_id for c in (county.compounds if county else ())}
+        # The stored version keeps no social organisations or resident units: the synthetic
+        # county's are generated again, from the same seed as the version itself.
+        named = synthetic_co_governance(build_county()) if county is not None and synthetic else []
+        self._reference = {a["org_id"]: self._placed(Actor(**a)) for a in named}
+
+    def _placed(self, actor: Actor) -> Actor:
+        actor.community_id, actor.street_id = self._grids.get(actor.grid_id, ("", ""))
+        return actor
+
+    async def in_area(self, street_id: str, community_id: str, grid_id: str, kind: str) -> list[Actor]:
+        actors = {k: Actor(**v.__dict__) for k, v in self._reference.items()}
+        for doc in await self.records.find({}).to_list():
+            doc.pop("_id")
+            actors[doc["org_id"]] = self._placed(Actor(**doc, source="maintained"))
+        return sorted(
+            (a for a in actors.values() if a.grid_id in self._grids and (not kind or a.kind == kind)
+             and (not grid_id or a.grid_id == grid_id) and (not community_id or a.community_id == community_id)
+             and (not street_id or a.street_id == street_id)),
+            key=lambda a: (a.grid_id, KINDS.index(a.kind), a.compound_id, a.org_id))
+
+    async def get(self, org_id: str) -> Actor:
+        found = next((a for a in await self.in_area("", "", "", "") if a.org_id == org_id), None)
+        if found is None:
+            raise Refused("not_found", f"no co-governance actor {org_id!r}")
+        return found
+
+    async def save(self, record: Actor, actor: str, now: datetime) -> Actor:
+        """Add an actor (no ``org_id``) or change one's name and contact."""
+        if record.org_id:
+            held = await self.get(record.org_id)
+            held.name = record.name.strip() or held.name
+            held.contact_name, held.contact_phone = record.contact_name.strip(), record.contact_phone.strip()
+        else:
+            if record.kind not in KINDS:
+                raise Refused("invalid", f"kind: {record.kind!r} is none of {', '.join(KINDS)}")
+            if not record.name.strip():
+                raise Refused("invalid", "name: an actor needs a name")
+            if record.grid_id not in self._grids:
+                raise Refused("not_found", f"no grid {record.grid_id!r}")
+            if record.compound_id and self._compounds.get(record.compound_id) != record.grid_id:
+                raise Refused("invalid", f"compound_id: {record.compound_id!r} is no compound of grid {record.grid_id}")
+            held = Actor(f"CG{uuid.uuid4().hex[:12]}", record.kind, record.name.strip(), record.grid_id,
+                         record.compound_id, contact_name=record.contact_name.strip(),
+                         contact_phone=record.contact_phone.strip())
+        fields = {k: getattr(held, k) for k in ("org_id", "kind", "name", "grid_id", "compound_id", "contact_name",
+                                                "contact_phone")}
+        await self.records.update_one({"_id": held.org_id}, {"$set": {**fields, "updated_by": actor, "updated_at": now}},
+                                      upsert=True)
+        return await self.get(held.org_id)
