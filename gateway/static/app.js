@@ -1,16 +1,18 @@
 // The command-centre dashboard: sign in, the grid map coloured by open cases, the case list and
-// detail with the actions the role allows, the weekly report, service orders, account
-// administration, and live case changes.
+// detail with the actions the role allows, the weekly report, service orders, the party
+// organisation, account administration, and live case changes.
 // Plain ES modules, no build step; everything comes from the gateway's own API.
 import {
-  ACTION, CATEGORY, DEPARTMENTS, LEVEL, ORDER_ACTION, ORDER_STATUS, RISK, ROLE, STATUS, STEP, currentLang, label, loadVocabulary, setLang, t,
-  translatePage,
+  ACTION, CATEGORY, DEPARTMENTS, LEVEL, ORDER_ACTION, ORDER_STATUS, PARTY_LEVEL, PARTY_POST, RISK, ROLE, STATUS, STEP, currentLang, label,
+  loadVocabulary, setLang, t, translatePage,
 } from "./i18n.js";
 
 const FINISHED = new Set(["resolved", "closed", "merged"]); // a merged case lives on in another
 const PEOPLE = new Set(["resident", "member"]); // they see their orders, not cases
 const ADMINS = new Set(["county", "street", "community"]); // they manage accounts
-const VIEWS = ["cases", "report", "orders", "accounts", "password"];
+const PARTY_READERS = new Set(["county", "street", "community", "secretary", "worker"]); // the party organisation of their area
+const KEEPERS = new Set(["county", "street", "community"]); // they keep its posts and add party groups
+const VIEWS = ["cases", "report", "orders", "party", "accounts", "password"];
 // Tokens live in this tab only (sessionStorage): closing the tab forgets them.
 const KEY = {
   access: "gridfusion.token", refresh: "gridfusion.refresh", expires: "gridfusion.expires", notice: "gridfusion.notice",
@@ -37,6 +39,8 @@ const state = {
   feed: null,
   // `created`: the account just created, listed first even when its page is another
   accounts: { page: 1, pageSize: 20, items: [], total: 0, selected: null, created: null },
+  // `collapsed`: the organisations whose children are hidden, kept across reloads of the tree
+  party: { items: [], loaded: false, collapsed: new Set() },
 };
 
 const $ = (sel) => document.querySelector(sel);
@@ -324,6 +328,7 @@ function viewsOf(role) {
   if (PEOPLE.has(role)) return ["orders"];
   const views = ["cases", "report"];
   if (role === "secretary" || role === "worker") views.push("orders");
+  if (PARTY_READERS.has(role)) views.push("party");
   if (ADMINS.has(role)) views.push("accounts");
   return views;
 }
@@ -334,6 +339,7 @@ function show(view) {
   document.querySelectorAll("#nav button").forEach((b) => b.classList.toggle("active", b.dataset.view === view));
   if (view === "report") prepareReport();
   if (view === "orders") loadOrders();
+  if (view === "party") loadParty();
   if (view === "accounts") openAccounts();
 }
 
@@ -829,6 +835,205 @@ async function submitForm(event, path) {
   await loadOrders();
 }
 
+// --- party organisation (党建引领) -----------------------------------------------------------
+// 街道大工委 → 社区大党委 → 网格党支部 → 楼院党小组, as one tree of the caller's area. The county,
+// the street and the community keep the posts and add party groups to a branch; the grid's own
+// staff read theirs (with the phones, which everyone else sees masked).
+const BIG_TREE = 80; // a tree larger than this starts with its branches collapsed
+const COMMITTEE_POSTS = ["secretary", "deputy_secretary", "committee_member"];
+const POSTS_OF = { street_committee: COMMITTEE_POSTS, community_committee: COMMITTEE_POSTS, branch: COMMITTEE_POSTS, party_group: ["group_leader"] };
+const masked = (phone) => (phone || "").includes("*");
+
+async function loadParty() {
+  const reply = await send("/v1/party/organisations", "GET");
+  if (!reply.ok) { say($("#party-message"), reply.text, false); return; }
+  const party = state.party;
+  party.items = reply.body.items;
+  if (!party.loaded && party.items.length > BIG_TREE) {
+    for (const o of party.items) if (o.level === "branch") party.collapsed.add(o.org_id);
+  }
+  party.loaded = true;
+  renderParty();
+}
+
+function renderParty() {
+  const { items } = state.party;
+  const ids = new Set(items.map((o) => o.org_id));
+  const children = new Map();
+  const roots = [];
+  for (const o of items) {
+    if (!o.parent_id || !ids.has(o.parent_id)) { roots.push(o); continue; }
+    if (!children.has(o.parent_id)) children.set(o.parent_id, []);
+    children.get(o.parent_id).push(o);
+  }
+  const node = (o) => orgNode(o, (children.get(o.org_id) || []).map(node));
+  const tree = roots.map(node);
+  $("#party-tree").replaceChildren(...(tree.length ? tree : [el("li", { class: "hint" }, t("party.none"))]));
+  $("#party-count").textContent = `${items.length} ${t("party.count")}`;
+}
+
+function orgItem(orgId) {
+  return $(`#party-tree li[data-org-id="${CSS.escape(orgId)}"]`);
+}
+
+// An organisation: its row, a place for its forms and messages, and its children.
+function orgNode(o, children = []) {
+  const li = el("li", { class: "org", "data-org-id": o.org_id, "data-level": o.level, "data-source": o.source },
+    orgRow(o), el("div", { class: "org-slot" }), el("ul", { class: "org-children" }, ...children));
+  setCollapsed(li, state.party.collapsed.has(o.org_id));
+  return li;
+}
+
+function setCollapsed(li, collapsed) {
+  const id = li.dataset.orgId;
+  if (collapsed) state.party.collapsed.add(id); else state.party.collapsed.delete(id);
+  li.classList.toggle("collapsed", collapsed);
+  const toggle = li.querySelector(":scope > .org-row > .toggle");
+  toggle.textContent = collapsed ? "▸" : "▾";
+  toggle.setAttribute("aria-expanded", String(!collapsed));
+}
+
+function collapseAll(collapsed) {
+  document.querySelectorAll("#party-tree li.org").forEach((li) => {
+    // the roots stay open: collapsed, they would hide the whole tree
+    if (li.querySelector(":scope > .org-children > li")) setCollapsed(li, collapsed && li.parentElement.id !== "party-tree");
+  });
+}
+
+function orgRow(o) {
+  const toggle = el("button", { type: "button", class: "toggle", title: t("party.toggle"), onclick: (e) => {
+    const li = e.target.closest("li.org");
+    setCollapsed(li, !li.classList.contains("collapsed"));
+  } });
+  const posts = o.posts.length
+    ? el("ul", { class: "posts" }, ...o.posts.map((p) => el("li", { "data-post": p.post },
+      el("span", { class: "post" }, label(PARTY_POST, p.post)), el("span", { class: "holder" }, p.name),
+      p.phone ? el("span", { class: "phone" }, p.phone) : "")))
+    : el("span", { class: "posts vacant" }, t("party.vacant"));
+  const changed = o.updated_by ? `${t("party.updated")} ${o.updated_by} · ${time(o.updated_at)}` : undefined;
+  const actions = [];
+  if (KEEPERS.has(state.me.role)) {
+    actions.push(el("button", { type: "button", "data-action": "edit-posts", onclick: () => openSlot(o.org_id, postsForm) }, t("party.edit")));
+    if (o.level === "branch") {
+      actions.push(el("button", { type: "button", "data-action": "add-group", onclick: () => openSlot(o.org_id, groupForm) }, t("party.add_group")));
+    }
+  }
+  return el("div", { class: "org-row" },
+    toggle,
+    el("span", { class: `tag level ${o.level}` }, label(PARTY_LEVEL, o.level)),
+    el("b", { class: "org-name" }, o.name),
+    o.level === "branch" ? el("span", { class: "members" }, t("party.members").replace("{n}", o.party_members)) : "",
+    el("span", { class: `tag ${o.source}`, title: changed }, t(`source.${o.source}`)),
+    posts,
+    actions.length ? el("span", { class: "org-actions" }, ...actions) : "");
+}
+
+// The organisation's form (or the outcome of the last one) under its row.
+function openSlot(orgId, form) {
+  const o = state.party.items.find((x) => x.org_id === orgId);
+  const li = orgItem(orgId);
+  const slot = li.querySelector(":scope > .org-slot");
+  const close = () => slot.replaceChildren();
+  slot.replaceChildren(form(o, li, close));
+  slot.querySelector("input")?.focus();
+}
+
+function tellUnder(li, text) {
+  say(li.querySelector(":scope > .org-slot").appendChild(el("p", { role: "status" })), text, true);
+}
+
+function postsForm(o, li, close) {
+  const allowed = POSTS_OF[o.level] || COMMITTEE_POSTS;
+  const rows = el("div", { class: "post-rows" });
+  const message = el("p", { class: "message", role: "status" });
+  const hint = el("p", { class: "hint" }, t("party.masked"));
+  const addRow = (p) => {
+    const held = [...rows.querySelectorAll("select[name=post]")].map((s) => s.value);
+    const post = p ? p.post : allowed.find((k) => k === "secretary" && !held.includes(k)) || allowed.at(-1);
+    const select = el("select", { name: "post" }, ...[...new Set([...allowed, post])]
+      .map((k) => el("option", { value: k, selected: k === post }, label(PARTY_POST, k))));
+    const hidden = p && masked(p.phone);
+    const row = el("div", { class: "post-row", "data-member-id": p && p.member_id ? p.member_id : undefined, "data-name": p ? p.name : undefined },
+      select,
+      el("input", { name: "name", value: p ? p.name : "", required: true, maxLength: 50, placeholder: t("party.name"), autocomplete: "off" }),
+      el("input", { name: "phone", type: "tel", value: p && !hidden ? p.phone : "", maxLength: 20,
+        placeholder: hidden ? p.phone : t("party.phone"), autocomplete: "off" }),
+      el("button", { type: "button", class: "secondary", "data-action": "remove-row", onclick: () => { row.remove(); hint.hidden = !hasMasked(); } },
+        t("party.remove_row")));
+    rows.append(row);
+  };
+  const hasMasked = () => [...rows.querySelectorAll("input[name=phone]")].some((i) => masked(i.placeholder));
+  o.posts.forEach(addRow);
+  if (!o.posts.length) addRow();
+  hint.hidden = !hasMasked();
+  const save = el("button", { type: "submit" }, t("party.save"));
+  const form = el("form", { class: "posts-form", "data-org-id": o.org_id },
+    el("div", { class: "post-head" }, el("span", {}, t("party.post")), el("span", {}, t("party.name")), el("span", {}, t("party.phone"))),
+    rows, hint,
+    el("div", { class: "buttons" },
+      el("button", { type: "button", class: "secondary", "data-action": "add-row", onclick: () => { addRow(); rows.lastChild.querySelector("input").focus(); } },
+        t("party.add_row")),
+      save,
+      el("button", { type: "button", class: "secondary", "data-action": "cancel", onclick: close }, t("party.cancel"))),
+    message);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const posts = [...rows.querySelectorAll(".post-row")].map((row) => {
+      const p = { post: row.querySelector("[name=post]").value, name: row.querySelector("[name=name]").value.trim() };
+      const phone = row.querySelector("[name=phone]").value.trim();
+      if (phone) p.phone = phone;
+      // the member's id stays with the member: a new name is someone else
+      if (row.dataset.memberId && p.name === row.dataset.name) p.member_id = row.dataset.memberId;
+      return p;
+    });
+    save.disabled = true;
+    const reply = await send(`/v1/party/organisations/${encodeURIComponent(o.org_id)}/posts`, "PUT", { posts });
+    save.disabled = false;
+    if (!reply.ok) { say(message, reply.text, false); return; }
+    replaceOrg(reply.body);
+    tellUnder(orgItem(o.org_id), `${t("party.saved")}: ${reply.body.name}`);
+  });
+  return form;
+}
+
+// The gateway's answer in place of the organisation (its children stay).
+function replaceOrg(o) {
+  const party = state.party;
+  party.items = party.items.map((x) => (x.org_id === o.org_id ? o : x));
+  const li = orgItem(o.org_id);
+  li.dataset.source = o.source;
+  li.querySelector(":scope > .org-row").replaceWith(orgRow(o));
+  li.querySelector(":scope > .org-slot").replaceChildren();
+  setCollapsed(li, party.collapsed.has(o.org_id));
+}
+
+function groupForm(branch, li, close) {
+  const name = el("input", { name: "name", required: true, maxLength: 100, placeholder: t("party.group_placeholder"), autocomplete: "off" });
+  const message = el("p", { class: "message", role: "status" });
+  const add = el("button", { type: "submit" }, t("party.group_submit"));
+  const form = el("form", { class: "group-form", "data-org-id": branch.org_id },
+    el("label", {}, el("span", {}, t("party.group_name")), name), add,
+    el("button", { type: "button", class: "secondary", "data-action": "cancel", onclick: close }, t("party.cancel")),
+    message);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    add.disabled = true;
+    const reply = await send("/v1/party/organisations", "POST", { parent_id: branch.org_id, name: name.value.trim() });
+    add.disabled = false;
+    if (!reply.ok) { say(message, reply.text, false); return; }
+    const group = reply.body;
+    state.party.items.push(group); // after its branch: parents still come before their children
+    const item = orgNode(group);
+    item.classList.add("flash");
+    li.querySelector(":scope > .org-children").append(item);
+    setCollapsed(li, false);
+    close();
+    tellUnder(li, `${t("party.group_added")}: ${group.name}`);
+    $("#party-count").textContent = `${state.party.items.length} ${t("party.count")}`;
+  });
+  return form;
+}
+
 // --- weekly report -------------------------------------------------------------------------
 function isoWeek(date = new Date()) {
   const d = new Date(Date.UTC(date.getFullYear(), date.getMonth(), date.getDate()));
@@ -1207,6 +1412,7 @@ function applyLang() {
   loadCases();
   if (state.selected) openCase(state.selected);
   if (!$("#orders-view").hidden) loadOrders();
+  if (!$("#party-view").hidden) renderParty();
   if (ADMINS.has(me.role)) {
     fillAccountRoles();
     if (!$("#accounts-view").hidden) renderAccounts();
@@ -1232,6 +1438,8 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("#place").addEventListener("submit", (e) => submitForm(e, "/v1/service-orders"));
   $("#register").addEventListener("submit", (e) => submitForm(e, "/v1/party-members"));
   $("#print").addEventListener("click", () => $("#report-frame").contentWindow.print());
+  $("#party-expand").addEventListener("click", () => collapseAll(false));
+  $("#party-collapse").addEventListener("click", () => collapseAll(true));
   const listAccounts = (page) => { state.accounts.page = page; state.accounts.created = null; loadAccounts(); };
   $("#accounts-filter").addEventListener("submit", (e) => { e.preventDefault(); listAccounts(1); });
   $("#accounts-prev").addEventListener("click", () => listAccounts(state.accounts.page - 1));

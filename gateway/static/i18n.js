@@ -150,6 +150,33 @@ export const STRINGS = {
   "acc.source": ["登录方式", "Signs in with"],
   "acc.self": ["本人", "you"],
   "acc.scopechange": ["修改角色或范围会立即让该账号的所有登录失效。", "Changing the role or scope ends all of the account's sessions at once."],
+  "nav.party": ["党组织", "Party organisation"],
+  "party.title": ["党建引领 · 党组织", "Party organisation"],
+  "party.count": ["个组织", "organisations"],
+  "party.expand": ["全部展开", "Expand all"],
+  "party.collapse": ["全部收起", "Collapse all"],
+  "party.toggle": ["展开或收起下级组织", "Show or hide the organisations below"],
+  "party.members": ["党员 {n} 名", "{n} party members"],
+  "party.vacant": ["职务空缺", "No posts held"],
+  "party.none": ["您的范围内没有党组织", "No party organisations in your area"],
+  "party.updated": ["维护", "kept by"],
+  "party.edit": ["编辑职务", "Edit posts"],
+  "party.add_group": ["添加党小组", "Add a party group"],
+  "party.post": ["职务", "Post"],
+  "party.name": ["姓名", "Name"],
+  "party.phone": ["电话", "Phone"],
+  "party.add_row": ["添加一人", "Add a person"],
+  "party.remove_row": ["移除", "Remove"],
+  "party.save": ["保存职务", "Save posts"],
+  "party.cancel": ["取消", "Cancel"],
+  "party.saved": ["职务已保存", "Posts saved"],
+  "party.masked": ["电话已隐藏（仅本网格工作人员可见）：保留请重新填写，留空则不登记电话。", "Phones are hidden from you (only the grid's own staff see them): type a number again to keep it; left empty, none is kept."],
+  "party.group_name": ["党小组名称", "Group name"],
+  "party.group_placeholder": ["如：3号楼党小组", "e.g. 3号楼党小组"],
+  "party.group_submit": ["添加", "Add"],
+  "party.group_added": ["已添加党小组", "Party group added"],
+  "source.reference": ["参考数据", "reference data"],
+  "source.maintained": ["已维护", "maintained"],
   "source.password": ["账号密码", "password"],
   "source.oidc": ["统一身份认证", "single sign-on"],
 };
@@ -167,6 +194,17 @@ export const CATEGORY = {};
 // Timeline steps: the actions, plus what fusion records on its own.
 export const STEP = {
   reported: ["上报事件", "reported"], correlated: ["关联事件", "correlated"], overdue: ["超期", "overdue"],
+};
+// The party organisation's four levels and its posts (党建引领).
+export const PARTY_LEVEL = {
+  street_committee: ["街道大工委", "Street working committee"],
+  community_committee: ["社区大党委", "Community party committee"],
+  branch: ["网格党支部", "Grid party branch"],
+  party_group: ["楼院党小组", "Party group"],
+};
+export const PARTY_POST = {
+  secretary: ["书记", "Secretary"], deputy_secretary: ["副书记", "Deputy secretary"],
+  committee_member: ["委员", "Committee member"], group_leader: ["组长", "Group leader"],
 };
 export const ORDER_ACTION = {
   dispatch: ["派单", "Dispatch"], take: ["接单", "Take"], complete: ["完成", "Complete"], rate: ["评价", "Rate"],
