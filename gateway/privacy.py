@@ -4,6 +4,7 @@ unmasked read written to the audit log that the county queries (who, what, when,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from gridfusion.community.v1 import community_pb2 as cpb
 
@@ -41,6 +42,15 @@ def mask_digits(value: str, keep_head: int, keep_tail: int) -> str:
 
 def mask_phone(phone: str) -> str:
     return mask_digits(phone, 3, 4)
+
+
+def kept_phone(given: str, held: Iterable[str]) -> str | None:
+    """The phone a form sends back: as given, unless it is the masked form of one held (what a
+    role that sees phones masked was shown), then the one held; None when it is masked and
+    matches none."""
+    if "*" not in given:
+        return given
+    return next((phone for phone in held if phone and mask_phone(phone) == given), None)
 
 
 def mask_id_number(id_number: str) -> str:

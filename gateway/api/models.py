@@ -568,7 +568,8 @@ class PartyPost(BaseModel):
         description="书记 secretary, 副书记 deputy secretary, 委员 committee member (committees and branches); "
                     "组长 group leader (a party group)")
     name: str = Field(min_length=1, max_length=50)
-    phone: str = Field("", max_length=20, pattern=r"^[0-9+\- ]*$")
+    phone: str = Field("", max_length=20, pattern=r"^[0-9+\- *]*$",
+                       description="A number, or the masked one shown to keep the number held")
     member_id: str = Field("", max_length=64, description="The holder's party member id (党员编号), when known")
 
 
@@ -617,7 +618,8 @@ class GridCadre(BaseModel):
     role: Literal["leader", "cadre"] = Field(description="leader: the deputy-section-level leader (副科级领导); "
                                                          "cadre: the agency cadre (机关干部)")
     name: str = Field(min_length=1, max_length=50)
-    phone: str = Field("", max_length=20, pattern=r"^[0-9+\- ]*$")
+    phone: str = Field("", max_length=20, pattern=r"^[0-9+\- *]*$",
+                       description="A number, or the masked one shown to keep the number held")
     agency: str = Field("", max_length=50, description="The county agency the cadre comes from")
 
 
@@ -658,7 +660,8 @@ class CoGovernanceIn(BaseModel):
 class CoGovernanceChange(BaseModel):
     name: str | None = Field(None, min_length=1, max_length=100)
     contact_name: str = Field(max_length=50)
-    contact_phone: str = Field("", max_length=20, pattern=r"^[0-9+\- ]*$")
+    contact_phone: str = Field("", max_length=20, pattern=r"^[0-9+\- *]*$",
+                               description="A number, or the masked one shown to keep the number held")
 
 
 class CoGovernanceActor(BaseModel):

@@ -952,17 +952,17 @@ function postsForm(o, li, close) {
     const post = p ? p.post : allowed.find((k) => k === "secretary" && !held.includes(k)) || allowed.at(-1);
     const select = el("select", { name: "post" }, ...[...new Set([...allowed, post])]
       .map((k) => el("option", { value: k, selected: k === post }, label(PARTY_POST, k))));
-    const hidden = p && masked(p.phone);
     const row = el("div", { class: "post-row", "data-member-id": p && p.member_id ? p.member_id : undefined, "data-name": p ? p.name : undefined },
       select,
       el("input", { name: "name", value: p ? p.name : "", required: true, maxLength: 50, placeholder: t("party.name"), autocomplete: "off" }),
-      el("input", { name: "phone", type: "tel", value: p && !hidden ? p.phone : "", maxLength: 20,
-        placeholder: hidden ? p.phone : t("party.phone"), autocomplete: "off" }),
+      // a masked number sent back as shown keeps the number held; a new one replaces it
+      el("input", { name: "phone", type: "tel", value: p ? p.phone : "", maxLength: 20,
+        placeholder: t("party.phone"), autocomplete: "off" }),
       el("button", { type: "button", class: "secondary", "data-action": "remove-row", onclick: () => { row.remove(); hint.hidden = !hasMasked(); } },
         t("party.remove_row")));
     rows.append(row);
   };
-  const hasMasked = () => [...rows.querySelectorAll("input[name=phone]")].some((i) => masked(i.placeholder));
+  const hasMasked = () => [...rows.querySelectorAll("input[name=phone]")].some((i) => masked(i.value));
   o.posts.forEach(addRow);
   if (!o.posts.length) addRow();
   hint.hidden = !hasMasked();

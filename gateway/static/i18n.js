@@ -170,7 +170,7 @@ export const STRINGS = {
   "party.save": ["保存职务", "Save posts"],
   "party.cancel": ["取消", "Cancel"],
   "party.saved": ["职务已保存", "Posts saved"],
-  "party.masked": ["电话已隐藏（仅本网格工作人员可见）：保留请重新填写，留空则不登记电话。", "Phones are hidden from you (only the grid's own staff see them): type a number again to keep it; left empty, none is kept."],
+  "party.masked": ["电话已隐藏（仅本网格工作人员可见）：原样保存即保留原号码，填写新号码则替换，留空则不登记电话。", "Phones are hidden from you (only the grid's own staff see them): saved as shown, a number is kept; a new number replaces it; left empty, none is kept."],
   "party.group_name": ["党小组名称", "Group name"],
   "party.group_placeholder": ["如：3号楼党小组", "e.g. 3号楼党小组"],
   "party.group_submit": ["添加", "Add"],

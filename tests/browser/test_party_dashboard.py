@@ -128,6 +128,13 @@ def test_a_community_keeps_its_branches_posts_and_groups_and_a_secretary_only_re
         # the community is not the grid's staff: the phones it typed come back masked
         assert "1111" in held.nth(0).inner_text() and "13905381111" not in held.nth(0).inner_text()
         assert "已维护" in node.locator(":scope > .org-row").inner_text()
+        # saved again as shown, the masked numbers keep the ones held (the API check below)
+        row.locator("button[data-action=edit-posts]").click()
+        form.wait_for()
+        assert all("*" in v for v in form.locator("input[name=phone]").evaluate_all("xs => xs.map(x => x.value)"))
+        form.locator("button[type=submit]").click()
+        wait_until(page, f"!document.querySelector(\"li[data-org-id='{branch_id}'] form.posts-form\")")
+        assert "职务已保存" in node.locator(":scope > .org-slot").inner_text()
 
         # 添加党小组: under the branch at once; the same name again is a 409, inline
         for attempt in (1, 2):

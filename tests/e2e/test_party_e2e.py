@@ -90,6 +90,19 @@ def test_a_community_keeps_its_branches_posts_and_groups(client: httpx.Client, p
     again = next(o for o in organisations(client, admin) if o["org_id"] == branch["org_id"])
     assert [p["post"] for p in again["posts"]] == ["secretary", "deputy_secretary", "committee_member"]
 
+    # The form sends back what the community was shown: a masked number keeps the one held.
+    shown = kept["posts"][0]["phone"]
+    assert shown == "138****1111"
+    again_kept = client.put(f"/v1/party/organisations/{branch['org_id']}/posts", headers=community,
+                            json={"posts": [{"post": "secretary", "name": "王建国", "phone": shown}]})
+    assert again_kept.status_code == 200, again_kept.text
+    own = organisations(client, login(client, f"sec-{branch['grid_id']}", platform.demo_password))
+    assert next(o for o in own if o["org_id"] == branch["org_id"])["posts"][0]["phone"] == "13800001111"
+    stranger = client.put(f"/v1/party/organisations/{branch['org_id']}/posts", headers=community,
+                          json={"posts": [{"post": "secretary", "name": "陈某", "phone": shown}]})
+    assert stranger.status_code == 422 and stranger.json()["detail"][0]["loc"] == ["body", "posts", "0", "phone"]
+    client.put(f"/v1/party/organisations/{branch['org_id']}/posts", headers=community, json={"posts": posts})
+
     bad = client.put(f"/v1/party/organisations/{branch['org_id']}/posts", headers=community,
                      json={"posts": [{"post": "group_leader", "name": "甲"}]})
     assert bad.status_code == 422 and "group_leader" in bad.text

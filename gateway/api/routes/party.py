@@ -27,7 +27,7 @@ from gridfusion.community.v1 import community_pb2 as cpb
 from gridfusion.party.v1 import party_pb2 as ppb
 
 from ...auth import Principal
-from ...privacy import grid_staff, mask_phone, record_read
+from ...privacy import grid_staff, kept_phone, mask_phone, record_read
 from ...scoping import AREA_ROLES
 from ..deps import GatewayState, State, require_roles
 from ..models import (
@@ -74,6 +74,17 @@ async def _listed(state: GatewayState, area: cpb.Area) -> ppb.ListOrganisationsR
         timeout=state.settings.rpc_timeout_seconds)
 
 
+def _kept(given: str, held: list[str], field: str) -> str:
+    """A phone from a form: a masked one (what the caller was shown) keeps the number held by
+    the same person; one that matches none is a 422 naming the field."""
+    phone = kept_phone(given, held)
+    if phone is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, [{
+            "loc": ["body", *field.replace("[", ".").replace("]", "").split(".")], "type": "value_error",
+            "msg": "a masked number keeps the number held for this person, and none is: give the whole number"}])
+    return phone
+
+
 async def _in_scope(state: GatewayState, caller: Principal, org_id: str) -> ppb.Organisation:
     """The organisation, if it lies in the caller's area; 404 otherwise (whether or not it exists)."""
     area = await area_of(state, caller, None, None, None)
@@ -104,11 +115,12 @@ async def list_organisations(
             summary="Set who holds an organisation's posts (the list replaces the one held); the street and "
                     "the community in their area, the county anywhere")
 async def set_posts(org_id: str, body: PartyPostsIn, state: State, caller: Keeper) -> PartyOrganisation:
-    await _in_scope(state, caller, org_id)
-    reply = await state.peers.party.SetPosts(
-        ppb.SetPostsRequest(org_id=org_id, actor=caller.username,
-                            posts=[ppb.Post(**p.model_dump()) for p in body.posts]),
-        timeout=state.settings.rpc_timeout_seconds)
+    held = await _in_scope(state, caller, org_id)
+    posts = [ppb.Post(**{**p.model_dump(), "phone": _kept(p.phone, [h.phone for h in held.posts if h.name == p.name],
+                                                          f"posts[{i}].phone")})
+             for i, p in enumerate(body.posts)]
+    reply = await state.peers.party.SetPosts(ppb.SetPostsRequest(org_id=org_id, actor=caller.username, posts=posts),
+                                             timeout=state.settings.rpc_timeout_seconds)
     return organisation_json(reply, state, caller)
 
 
@@ -151,9 +163,14 @@ async def grid_contacts(grid_id: str, state: State, caller: Viewer, purpose: Pur
                     "the street in its area, the county anywhere")
 async def set_grid_contacts(grid_id: str, body: GridContactsIn, state: State, caller: Assigner) -> GridContacts:
     await area_of(state, caller, grid_id, None, None)
+    held = await state.peers.party.GetGridContacts(ppb.GetGridContactsRequest(grid_id=grid_id),
+                                                   timeout=state.settings.rpc_timeout_seconds)
+    cadres = [ppb.Cadre(**{**c.model_dump(), "phone": _kept(c.phone, [h.phone for h in held.cadres if h.name == c.name],
+                                                             f"cadres[{i}].phone")})
+              for i, c in enumerate(body.cadres)]
     reply = await state.peers.party.SetGridContacts(
         ppb.SetGridContactsRequest(grid_id=grid_id, actor=caller.username, paired_agencies=body.paired_agencies,
-                                   cadres=[ppb.Cadre(**c.model_dump()) for c in body.cadres]),
+                                   cadres=cadres),
         timeout=state.settings.rpc_timeout_seconds)
     return contacts_json(reply, state, caller)
 
@@ -205,12 +222,14 @@ async def change_co_governance(org_id: str, body: CoGovernanceChange, state: Sta
         ppb.ListCoGovernanceRequest(area=ppb.Area(street_id=area.street_id, community_id=area.community_id,
                                                   grid_id=area.grid_id)),
         timeout=state.settings.rpc_timeout_seconds)
-    if not any(a.org_id == org_id for a in held.items):
+    found = next((a for a in held.items if a.org_id == org_id), None)
+    if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no co-governance actor {org_id!r} in your area")
+    phone = _kept(body.contact_phone, [found.contact_phone] if found.contact_name == body.contact_name else [],
+                  "contact_phone")
     reply = await state.peers.party.SaveCoGovernance(
         ppb.SaveCoGovernanceRequest(record=ppb.CoGovernanceActor(org_id=org_id, name=body.name or "",
-                                                                 contact_name=body.contact_name,
-                                                                 contact_phone=body.contact_phone),
+                                                                 contact_name=body.contact_name, contact_phone=phone),
                                     actor=caller.username),
         timeout=state.settings.rpc_timeout_seconds)
     return actor_json(reply, state, caller)
