@@ -683,3 +683,57 @@ class CoGovernancePage(BaseModel):
     items: list[CoGovernanceActor]
     total: int
 
+
+class SixHaves(BaseModel):
+    """六有: the items of a party-mass service station's checklist; those not given stay as held."""
+
+    model_config = {"extra": "forbid"}
+    site: bool | None = Field(None, description="有场所: a fixed place of its own")
+    signage: bool | None = Field(None, description="有标识: its sign and name board")
+    rules: bool | None = Field(None, description="有制度: its service rules on the wall")
+    staff: bool | None = Field(None, description="有人员: people on duty")
+    facilities: bool | None = Field(None, description="有设施: tables, chairs, books, first aid")
+    activities: bool | None = Field(None, description="有活动: activities held there")
+
+
+class ServiceStation(BaseModel):
+    station_id: str
+    name: str
+    grid_id: str
+    community_id: str
+    street_id: str
+    lon: float
+    lat: float
+    checklist: dict[str, bool] = Field(description="The six haves (六有), each ticked or not")
+    complete: bool = Field(description="All six ticked")
+    source: Literal["reference", "maintained"]
+    updated_by: str | None
+    updated_at: str | None
+
+
+class ServiceStations(BaseModel):
+    items: list[ServiceStation]
+    total: int
+    complete: int = Field(description="Stations with all six ticked")
+
+
+class CircleGap(BaseModel):
+    household_id: str
+    grid_id: str
+    community_id: str
+    street_id: str
+    address: str
+    nearest_station_id: str
+    walk_km: float = Field(description="The walk to the nearest station: straight line × detour")
+
+
+class CircleGapPage(BaseModel):
+    items: list[CircleGap]
+    total: int = Field(description="Households of the area outside the circle")
+    households: int = Field(description="Households of the area")
+    coverage: float = Field(description="Share of the area's households inside the circle, 0–1")
+    circle_km: float
+    detour: float
+    page: int
+    page_size: int
+

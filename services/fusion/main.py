@@ -35,6 +35,7 @@ from .reference_api import ReferenceServicer
 from .results import SUBJECT as RESULTS_SUBJECT
 from .results import ResultsHandler
 from .server import FusionServicer
+from .stations import StationStore
 
 log = logging.getLogger(__name__)
 
@@ -119,16 +120,18 @@ async def serve() -> None:
     contacts = ContactStore(db)
     co_governance = CoGovernanceStore(db)
     await co_governance.ensure_indexes()
+    stations = StationStore(db)
 
     def follow(held: ReferenceHolder) -> None:
         synthetic = bool(held.record) and held.record.get("source") == reference_store.SYNTHETIC_SOURCE
         organisations.use_reference(held.county, held.version, synthetic=synthetic)
         contacts.use_reference(held.county, synthetic=synthetic)
         co_governance.use_reference(held.county, synthetic=synthetic)
+        stations.use_reference(held.county, synthetic=synthetic)
 
     follow(reference)
     reference.listeners.append(follow)
-    party_servicer = PartyServicer(organisations, contacts, co_governance, clock)
+    party_servicer = PartyServicer(organisations, contacts, co_governance, stations, clock)
     reference_servicer = ReferenceServicer(reference, rt.nc)
 
     def register(server) -> None:

@@ -5,15 +5,19 @@ from :class:`~services.fusion.co_governance.CoGovernanceStore`."""
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 from gridfusion.party.v1 import party_pb2 as pb
 from gridfusion.party.v1 import party_pb2_grpc as pb_grpc
 
 from services.platform.clock import Clock
+from services.reference import distance
 
 from .co_governance import Actor, CoGovernanceStore
 from .contacts import Cadre, Contacts, ContactStore
 from .organisations import Organisation, OrganisationStore, Post, Refused, within
+from .stations import CIRCLE_KM, Station, StationStore
 from .timestamps import set_time
 
 _CODES = {"not_found": grpc.StatusCode.NOT_FOUND, "invalid": grpc.StatusCode.INVALID_ARGUMENT,
@@ -44,12 +48,21 @@ def actor_to_proto(a: Actor) -> pb.CoGovernanceActor:
     return out
 
 
+def station_to_proto(s: Station) -> pb.Station:
+    out = pb.Station(station_id=s.station_id, name=s.name, grid_id=s.grid_id, community_id=s.community_id,
+                     street_id=s.street_id, lon=s.lon, lat=s.lat, checklist=s.checklist, source=s.source,
+                     updated_by=s.updated_by)
+    set_time(out.updated_at, s.updated_at)
+    return out
+
+
 class PartyServicer(pb_grpc.PartyServiceServicer):
     def __init__(self, store: OrganisationStore, contacts: ContactStore, co_governance: CoGovernanceStore,
-                 clock: Clock) -> None:
+                 stations: StationStore, clock: Clock) -> None:
         self.store = store
         self.contacts = contacts
         self.co_governance = co_governance
+        self.stations = stations
         self.clock = clock
 
     async def _run(self, context, coro):
@@ -91,4 +104,25 @@ class PartyServicer(pb_grpc.PartyServiceServicer):
         record = Actor(r.org_id, r.kind, r.name, r.grid_id, r.compound_id, contact_name=r.contact_name,
                        contact_phone=r.contact_phone)
         return actor_to_proto(await self._run(context, self.co_governance.save(record, request.actor, self.clock.now())))
+
+    async def ListStations(self, request, context) -> pb.ListStationsResponse:
+        a = request.area
+        return pb.ListStationsResponse(items=[station_to_proto(x) for x in await self.stations.in_area(
+            a.street_id, a.community_id, a.grid_id)])
+
+    async def SetChecklist(self, request, context) -> pb.Station:
+        return station_to_proto(await self._run(context, self.stations.set_checklist(
+            request.station_id, dict(request.checklist), request.actor, self.clock.now())))
+
+    async def ListCircleGaps(self, request, context) -> pb.ListCircleGapsResponse:
+        a = request.area
+        gaps, _ = await asyncio.to_thread(self.stations.gaps)  # once per version: numpy, off the loop
+        inside = [g for g in gaps if (not a.grid_id or g.grid_id == a.grid_id)
+                  and (not a.community_id or g.community_id == a.community_id)
+                  and (not a.street_id or g.street_id == a.street_id)]
+        households = len(self.stations.households_in(a.street_id, a.community_id, a.grid_id))
+        start = (max(request.page, 1) - 1) * request.page_size
+        return pb.ListCircleGapsResponse(
+            items=[pb.CircleGap(**g.__dict__) for g in inside[start:start + request.page_size]], total=len(inside),
+            households=households, circle_km=CIRCLE_KM, detour=distance.DETOUR)
 

@@ -184,3 +184,31 @@ def test_a_community_lists_and_keeps_its_co_governance_actors(client: httpx.Clie
     assert client.post("/v1/co-governance/organisations", headers=community, json={
         "kind": "club", "name": "甲", "grid_id": committee["grid_id"]}).status_code == 422
 
+
+def test_stations_carry_their_six_haves_and_the_circle_covers_every_household(client: httpx.Client,
+                                                                            platform: LocalPlatform) -> None:
+    admin = login(client, "admin", platform.demo_password)
+    stations = client.get("/v1/stations", headers=admin).json()
+    assert stations["total"] == 53 and 0 < stations["complete"] < 53  # one grid, one station
+    station = next(x for x in stations["items"] if not x["complete"])
+    missing = [item for item, ticked in station["checklist"].items() if not ticked]
+    community = login(client, f"community-{station['community_id']}", platform.demo_password)
+    ticked = client.put(f"/v1/stations/{station['station_id']}/checklist", headers=community,
+                        json=dict.fromkeys(missing, True))
+    assert ticked.status_code == 200, ticked.text
+    assert ticked.json()["complete"] and ticked.json()["source"] == "maintained"
+    assert client.put(f"/v1/stations/{station['station_id']}/checklist", headers=community,
+                      json={"wifi": True}).status_code == 422
+    other = next(x for x in stations["items"] if x["community_id"] != station["community_id"])
+    assert client.put(f"/v1/stations/{other['station_id']}/checklist", headers=community,
+                      json={"site": True}).status_code == 404
+    mine = client.get("/v1/stations", headers=community).json()
+    assert {x["community_id"] for x in mine["items"]} == {station["community_id"]}
+
+    gaps = client.get("/v1/service-circle/gaps", headers=admin).json()
+    assert gaps["households"] == 40861 and gaps["total"] == 0 and gaps["coverage"] == 1.0
+    assert gaps["circle_km"] == 1.0 and gaps["detour"] == 1.3
+    grid = client.get("/v1/service-circle/gaps", headers=community,
+                      params={"grid_id": station["grid_id"]}).json()
+    assert 0 < grid["households"] < 40861
+

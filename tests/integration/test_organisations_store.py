@@ -12,6 +12,7 @@ import pytest
 from services.fusion.co_governance import Actor, CoGovernanceStore
 from services.fusion.contacts import Cadre, ContactStore
 from services.fusion.organisations import OrganisationStore, Post, Refused
+from services.fusion.stations import StationStore
 from services.reference import build_county
 
 pytestmark = pytest.mark.integration
@@ -111,4 +112,26 @@ async def test_co_governance_actors_are_listed_by_area_and_kept_by_staff(mongo) 
         with pytest.raises(Refused) as refused:
             await store.save(bad, "community-x", NOW)
         assert refused.value.kind == kind
+    await mongo.drop_database(db.name)
+
+
+async def test_a_stations_checklist_is_kept_item_by_item(mongo) -> None:
+    db = mongo[f"stations_{uuid.uuid4().hex[:8]}"]
+    store = StationStore(db)
+    county = build_county()
+    store.use_reference(county, synthetic=False)  # an imported county: nothing ticked yet
+    grid = county.grids[4]
+    station = (await store.in_area("", "", grid.grid_id))[0]
+    assert station.station_id == f"station-{grid.grid_id}" and not any(station.checklist.values())
+    kept = await store.set_checklist(station.station_id, {"site": True, "staff": True}, "community-x", NOW)
+    assert kept.checklist == {"site": True, "signage": False, "rules": False, "staff": True, "facilities": False,
+                              "activities": False} and kept.source == "maintained"
+    again = await store.set_checklist(station.station_id, {"staff": False}, "community-x", NOW)
+    assert again.checklist["site"] is True and again.checklist["staff"] is False
+    with pytest.raises(Refused, match="no item of the six haves"):
+        await store.set_checklist(station.station_id, {"wifi": True}, "community-x", NOW)
+    assert len(await store.in_area("", grid.community_id, "")) == sum(
+        g.community_id == grid.community_id for g in county.grids)
+    gaps, households = store.gaps()
+    assert gaps == [] and households == len(county.households)
     await mongo.drop_database(db.name)

@@ -1,5 +1,6 @@
-"""``/v1/party/organisations``, ``/v1/grids/{grid_id}/contacts`` and
-``/v1/co-governance/organisations``: the party organisation of the grid (党建引领), four levels — the
+"""``/v1/party/organisations``, ``/v1/grids/{grid_id}/contacts``,
+``/v1/co-governance/organisations``, ``/v1/stations`` and ``/v1/service-circle/gaps``: the party
+organisation of the grid (党建引领), four levels — the
 street's big working committee (街道大工委), the community's big party committee (社区大党委), the
 grid's party branch (网格党支部) and the courtyard or building party group (楼院党小组) — with who
 holds each post.
@@ -16,6 +17,10 @@ street assign them.
 The co-governance actors (共建共治) are the owners' committees, property companies, resident units
 and social organisations of an area, each with the person to contact: read like the
 organisations, kept by the community, the street and the county.
+
+The party-mass service stations (党群服务站, one per grid) carry the six-haves checklist (六有),
+kept by the community; the one-kilometre service circle (一公里服务圈) lists the households
+farther than a kilometre's walk from every station.
 """
 
 from __future__ import annotations
@@ -29,8 +34,10 @@ from gridfusion.party.v1 import party_pb2 as ppb
 from ...auth import Principal
 from ...privacy import grid_staff, kept_phone, mask_phone, record_read
 from ...scoping import AREA_ROLES
-from ..deps import GatewayState, State, require_roles
+from ..deps import GatewayState, Page, State, require_roles
 from ..models import (
+    CircleGap,
+    CircleGapPage,
     CoGovernanceActor,
     CoGovernanceChange,
     CoGovernanceIn,
@@ -44,6 +51,9 @@ from ..models import (
     PartyOrganisations,
     PartyPostHeld,
     PartyPostsIn,
+    ServiceStation,
+    ServiceStations,
+    SixHaves,
 )
 from ..problems import SIGNED_IN, answers
 from .community import area_of
@@ -69,9 +79,12 @@ def organisation_json(o: ppb.Organisation, state: GatewayState, caller: Principa
 
 async def _listed(state: GatewayState, area: cpb.Area) -> ppb.ListOrganisationsResponse:
     return await state.peers.party.ListOrganisations(
-        ppb.ListOrganisationsRequest(area=ppb.Area(street_id=area.street_id, community_id=area.community_id,
-                                                   grid_id=area.grid_id)),
+        ppb.ListOrganisationsRequest(area=_party_area(area)),
         timeout=state.settings.rpc_timeout_seconds)
+
+
+def _party_area(area: cpb.Area) -> ppb.Area:
+    return ppb.Area(street_id=area.street_id, community_id=area.community_id, grid_id=area.grid_id)
 
 
 def _kept(given: str, held: list[str], field: str) -> str:
@@ -192,8 +205,7 @@ async def list_co_governance(
 ) -> CoGovernancePage:
     area = await area_of(state, caller, grid_id, community_id, street_id)
     reply = await state.peers.party.ListCoGovernance(
-        ppb.ListCoGovernanceRequest(area=ppb.Area(street_id=area.street_id, community_id=area.community_id,
-                                                  grid_id=area.grid_id), kind=kind or ""),
+        ppb.ListCoGovernanceRequest(area=_party_area(area), kind=kind or ""),
         timeout=state.settings.rpc_timeout_seconds)
     own = [a for a in reply.items if grid_staff(caller, a.grid_id) and a.contact_phone]
     if own:
@@ -219,8 +231,7 @@ async def add_co_governance(body: CoGovernanceIn, state: State, caller: Keeper) 
 async def change_co_governance(org_id: str, body: CoGovernanceChange, state: State, caller: Keeper) -> CoGovernanceActor:
     area = await area_of(state, caller, None, None, None)
     held = await state.peers.party.ListCoGovernance(
-        ppb.ListCoGovernanceRequest(area=ppb.Area(street_id=area.street_id, community_id=area.community_id,
-                                                  grid_id=area.grid_id)),
+        ppb.ListCoGovernanceRequest(area=_party_area(area)),
         timeout=state.settings.rpc_timeout_seconds)
     found = next((a for a in held.items if a.org_id == org_id), None)
     if found is None:
@@ -233,4 +244,61 @@ async def change_co_governance(org_id: str, body: CoGovernanceChange, state: Sta
                                     actor=caller.username),
         timeout=state.settings.rpc_timeout_seconds)
     return actor_json(reply, state, caller)
+
+
+def station_json(x: ppb.Station, state: GatewayState) -> ServiceStation:
+    return ServiceStation(
+        station_id=x.station_id, name=x.name, grid_id=x.grid_id, community_id=x.community_id, street_id=x.street_id,
+        lon=x.lon, lat=x.lat, checklist=dict(x.checklist), complete=all(x.checklist.values()) and bool(x.checklist),
+        source=x.source, updated_by=x.updated_by or None, updated_at=state.iso(x.updated_at))
+
+
+@router.get("/stations", response_model=ServiceStations,
+            summary="The party-mass service stations of the caller's area (党群服务站), each with its "
+                    "six-haves checklist (六有)")
+async def list_stations(state: State, caller: Viewer, grid_id: str | None = None, community_id: str | None = None,
+                        street_id: str | None = None) -> ServiceStations:
+    area = await area_of(state, caller, grid_id, community_id, street_id)
+    reply = await state.peers.party.ListStations(
+        ppb.ListStationsRequest(area=_party_area(area)),
+        timeout=state.settings.rpc_timeout_seconds)
+    items = [station_json(x, state) for x in reply.items]
+    return ServiceStations(items=items, total=len(items), complete=sum(x.complete for x in items))
+
+
+@router.put("/stations/{station_id}/checklist", response_model=ServiceStation,
+            summary="Tick or untick items of a station's six-haves checklist (those not given stay); the "
+                    "community, the street and the county in their area")
+async def set_checklist(station_id: str, body: SixHaves, state: State, caller: Keeper) -> ServiceStation:
+    area = await area_of(state, caller, None, None, None)
+    held = await state.peers.party.ListStations(
+        ppb.ListStationsRequest(area=_party_area(area)),
+        timeout=state.settings.rpc_timeout_seconds)
+    if not any(x.station_id == station_id for x in held.items):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no station {station_id!r} in your area")
+    reply = await state.peers.party.SetChecklist(
+        ppb.SetChecklistRequest(station_id=station_id, actor=caller.username,
+                                checklist={k: v for k, v in body.model_dump().items() if v is not None}),
+        timeout=state.settings.rpc_timeout_seconds)
+    return station_json(reply, state)
+
+
+@router.get("/service-circle/gaps", response_model=CircleGapPage,
+            summary="The households of the caller's area outside the one-kilometre service circle (一公里服务圈): "
+                    "farther than 1 km on foot from every party-mass service station")
+async def circle_gaps(
+    state: State, caller: Viewer, grid_id: str | None = None, community_id: str | None = None,
+    street_id: str | None = None, page: Page = 1, page_size: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> CircleGapPage:
+    area = await area_of(state, caller, grid_id, community_id, street_id)
+    reply = await state.peers.party.ListCircleGaps(
+        ppb.ListCircleGapsRequest(area=_party_area(area), page=page, page_size=page_size),
+        timeout=state.settings.rpc_timeout_seconds)
+    return CircleGapPage(
+        items=[CircleGap(household_id=g.household_id, grid_id=g.grid_id, community_id=g.community_id,
+                         street_id=g.street_id, address=g.address, nearest_station_id=g.nearest_station_id,
+                         walk_km=round(g.walk_km, 3)) for g in reply.items],
+        total=reply.total, households=reply.households,
+        coverage=round(1 - reply.total / reply.households, 4) if reply.households else 1.0,
+        circle_km=reply.circle_km, detour=reply.detour, page=page, page_size=page_size)
 

@@ -19,12 +19,13 @@ households are the version's. Households beyond every desk are the circle's gaps
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from pydantic import Field
+
+from services.reference import distance
 
 from .. import reference
 from ..definition import LEGAL_AID_CIRCLE, Department, Details, EventType
@@ -34,9 +35,9 @@ from ..posts import filled, seed_post
 _LEGAL = frozenset({"legal_service.consultation", "legal_service.aid_application"})
 
 WALKING_KMH = 5.0
-DETOUR = 1.3
+DETOUR = distance.DETOUR
 LIMIT_MINUTES = 30.0
-EARTH_RADIUS_KM = 6371.0088
+haversine_km = distance.haversine_km
 TRAVEL_MODEL = (
     f"walking at {WALKING_KMH:g} km/h to the adviser's desk at the community's party-mass service "
     f"station; route length = {DETOUR:g} x straight-line (haversine) distance"
@@ -65,12 +66,6 @@ async def seed_advisers(store) -> None:
 
 # Every event goes to the legal adviser of the community it falls in.
 assign_adviser = assign_post_holder("legal_adviser", "advisers", per="community", title="adviser")
-
-
-def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
 def travel_minutes(distance_km: float, *, walking_kmh: float = WALKING_KMH, detour: float = DETOUR) -> float:
@@ -113,18 +108,7 @@ def _circle_gaps(
     households = view.county.households
     if not households:
         return [], 0
-    pts = np.radians(np.asarray([h.location for h in households], dtype=float))
-    if not stations:
-        nearest = np.full(len(households), -1)
-        distances = np.full(len(households), np.inf)
-    else:
-        st = np.radians(np.asarray([s for _, s in stations], dtype=float))
-        dlon = pts[:, None, 0] - st[None, :, 0]
-        dlat = pts[:, None, 1] - st[None, :, 1]
-        h = np.sin(dlat / 2) ** 2 + np.cos(pts[:, None, 1]) * np.cos(st[None, :, 1]) * np.sin(dlon / 2) ** 2
-        km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-        nearest = km.argmin(axis=1)
-        distances = km[np.arange(len(households)), nearest]
+    nearest, distances = distance.nearest([h.location for h in households], [s for _, s in stations])
     minutes = distances * detour / walking_kmh * 60.0
     gaps = []
     for i in np.nonzero(minutes > limit_minutes)[0].tolist():

@@ -155,3 +155,33 @@ def test_the_synthetic_countys_co_governance_actors_have_the_seeds_65_social_org
     assert kinds["owners_committee"] == kinds["property_company"] == expected  # 一支部一委一会
     assert all(a["contact_name"] and a["contact_phone"] for a in actors)
     assert len({a["org_id"] for a in actors}) == len(actors)
+
+
+def test_households_beyond_a_kilometres_walk_of_every_station_are_the_circles_gaps() -> None:
+    from services.fusion.stations import Station, circle_gaps
+    from services.reference.distance import DETOUR, haversine_km
+
+    county = build_county()
+    everywhere = [Station(f"station-{g.grid_id}", g.name, g.grid_id, g.community_id, g.street_id, *g.station)
+                  for g in county.grids]
+    assert circle_gaps(county, everywhere) == []  # one grid, one station: the whole county is covered
+    lone = everywhere[:1]
+    gaps = circle_gaps(county, lone)
+    assert 0 < len(gaps) < len(county.households)
+    by_id = {h.household_id: h for h in county.households}
+    for gap in gaps[:50]:
+        walk = haversine_km(by_id[gap.household_id].location, (lone[0].lon, lone[0].lat)) * DETOUR
+        assert walk > 1.0 and gap.walk_km == pytest.approx(walk, abs=0.001)
+    inside = [h for h in county.households if h.household_id not in {g.household_id for g in gaps}]
+    assert all(haversine_km(h.location, (lone[0].lon, lone[0].lat)) * DETOUR <= 1.0 for h in inside[:200])
+
+
+def test_the_synthetic_stations_checklists_are_mostly_ticked_and_always_the_same() -> None:
+    from services.fusion.stations import SIX_HAVES, synthetic_checklist
+
+    county = build_county()
+    lists = [synthetic_checklist(g.grid_id) for g in county.grids]
+    assert all(set(c) == set(SIX_HAVES) for c in lists)
+    ticked = sum(sum(c.values()) for c in lists)
+    assert 0.7 * 6 * len(lists) < ticked < 6 * len(lists)  # most, not all
+    assert lists == [synthetic_checklist(g.grid_id) for g in county.grids]

@@ -192,3 +192,107 @@ class SaveCoGovernanceRequest(_message.Message):
     record: CoGovernanceActor
     actor: str
     def __init__(self, record: _Optional[_Union[CoGovernanceActor, _Mapping]] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class Station(_message.Message):
+    __slots__ = ("station_id", "name", "grid_id", "community_id", "street_id", "lon", "lat", "checklist", "source", "updated_by", "updated_at")
+    class ChecklistEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: bool
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[bool] = ...) -> None: ...
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    STREET_ID_FIELD_NUMBER: _ClassVar[int]
+    LON_FIELD_NUMBER: _ClassVar[int]
+    LAT_FIELD_NUMBER: _ClassVar[int]
+    CHECKLIST_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_BY_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    station_id: str
+    name: str
+    grid_id: str
+    community_id: str
+    street_id: str
+    lon: float
+    lat: float
+    checklist: _containers.ScalarMap[str, bool]
+    source: str
+    updated_by: str
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, station_id: _Optional[str] = ..., name: _Optional[str] = ..., grid_id: _Optional[str] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., lon: _Optional[float] = ..., lat: _Optional[float] = ..., checklist: _Optional[_Mapping[str, bool]] = ..., source: _Optional[str] = ..., updated_by: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListStationsRequest(_message.Message):
+    __slots__ = ("area",)
+    AREA_FIELD_NUMBER: _ClassVar[int]
+    area: Area
+    def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ...) -> None: ...
+
+class ListStationsResponse(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[Station]
+    def __init__(self, items: _Optional[_Iterable[_Union[Station, _Mapping]]] = ...) -> None: ...
+
+class SetChecklistRequest(_message.Message):
+    __slots__ = ("station_id", "checklist", "actor")
+    class ChecklistEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: bool
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[bool] = ...) -> None: ...
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    CHECKLIST_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    station_id: str
+    checklist: _containers.ScalarMap[str, bool]
+    actor: str
+    def __init__(self, station_id: _Optional[str] = ..., checklist: _Optional[_Mapping[str, bool]] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class CircleGap(_message.Message):
+    __slots__ = ("household_id", "grid_id", "community_id", "street_id", "address", "nearest_station_id", "walk_km")
+    HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    STREET_ID_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    NEAREST_STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    WALK_KM_FIELD_NUMBER: _ClassVar[int]
+    household_id: str
+    grid_id: str
+    community_id: str
+    street_id: str
+    address: str
+    nearest_station_id: str
+    walk_km: float
+    def __init__(self, household_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., address: _Optional[str] = ..., nearest_station_id: _Optional[str] = ..., walk_km: _Optional[float] = ...) -> None: ...
+
+class ListCircleGapsRequest(_message.Message):
+    __slots__ = ("area", "page", "page_size")
+    AREA_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    area: Area
+    page: int
+    page_size: int
+    def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class ListCircleGapsResponse(_message.Message):
+    __slots__ = ("items", "total", "households", "circle_km", "detour")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    HOUSEHOLDS_FIELD_NUMBER: _ClassVar[int]
+    CIRCLE_KM_FIELD_NUMBER: _ClassVar[int]
+    DETOUR_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[CircleGap]
+    total: int
+    households: int
+    circle_km: float
+    detour: float
+    def __init__(self, items: _Optional[_Iterable[_Union[CircleGap, _Mapping]]] = ..., total: _Optional[int] = ..., households: _Optional[int] = ..., circle_km: _Optional[float] = ..., detour: _Optional[float] = ...) -> None: ...

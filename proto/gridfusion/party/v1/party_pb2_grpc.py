@@ -69,6 +69,21 @@ class PartyServiceStub:
                 request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.SaveCoGovernanceRequest.SerializeToString,
                 response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.CoGovernanceActor.FromString,
                 _registered_method=True)
+        self.ListStations = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/ListStations',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListStationsRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListStationsResponse.FromString,
+                _registered_method=True)
+        self.SetChecklist = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/SetChecklist',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.SetChecklistRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Station.FromString,
+                _registered_method=True)
+        self.ListCircleGaps = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/ListCircleGaps',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListCircleGapsRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListCircleGapsResponse.FromString,
+                _registered_method=True)
 
 
 class PartyServiceServicer:
@@ -130,6 +145,28 @@ class PartyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListStations(self, request, context):
+        """The party-mass service stations of an area (党群服务站), with their six-haves checklist.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetChecklist(self, request, context):
+        """Tick or untick items of a station's checklist (those not named stay). NOT_FOUND: no such
+        station; INVALID_ARGUMENT: an item that is none of the six.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCircleGaps(self, request, context):
+        """The households of an area outside the one-kilometre service circle (一公里服务圈).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PartyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -167,6 +204,21 @@ def add_PartyServiceServicer_to_server(servicer, server):
                     servicer.SaveCoGovernance,
                     request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.SaveCoGovernanceRequest.FromString,
                     response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.CoGovernanceActor.SerializeToString,
+            ),
+            'ListStations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListStations,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListStationsRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListStationsResponse.SerializeToString,
+            ),
+            'SetChecklist': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetChecklist,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.SetChecklistRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Station.SerializeToString,
+            ),
+            'ListCircleGaps': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCircleGaps,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListCircleGapsRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListCircleGapsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -358,6 +410,87 @@ class PartyService:
             '/gridfusion.party.v1.PartyService/SaveCoGovernance',
             gridfusion_dot_party_dot_v1_dot_party__pb2.SaveCoGovernanceRequest.SerializeToString,
             gridfusion_dot_party_dot_v1_dot_party__pb2.CoGovernanceActor.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListStations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/ListStations',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.ListStationsRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.ListStationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetChecklist(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/SetChecklist',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.SetChecklistRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.Station.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCircleGaps(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/ListCircleGaps',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.ListCircleGapsRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.ListCircleGapsResponse.FromString,
             options,
             channel_credentials,
             insecure,
