@@ -737,3 +737,58 @@ class CircleGapPage(BaseModel):
     page: int
     page_size: int
 
+
+ActivityKind = Literal["consultation", "health_check", "safety_lesson", "legal_lecture", "clean_up", "cultural_event",
+                       "dedication_day", "volunteer_day"]
+
+
+class ActivityIn(BaseModel):
+    grid_id: str = Field(min_length=1, max_length=64)
+    kind: ActivityKind = Field(description="The six ones (六个一): 议事协商 consultation, 健康义诊 health_check, "
+                                           "安全教育 safety_lesson, 法治讲座 legal_lecture, 环境整治 clean_up, "
+                                           "文化活动 cultural_event; and 党员奉献日 dedication_day, 志愿服务日 "
+                                           "volunteer_day")
+    title: str = Field(min_length=1, max_length=200)
+    starts_at: AwareDatetime = Field(description="ISO 8601 with offset")
+    hours: float = Field(gt=0, le=24)
+    place: str = Field("", max_length=200)
+
+
+class AttendanceIn(BaseModel):
+    attended: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        max_length=500, description="The usernames of those who came (replaces any list recorded)")
+
+
+class GridActivity(BaseModel):
+    activity_id: str
+    grid_id: str
+    community_id: str
+    street_id: str
+    kind: ActivityKind
+    title: str
+    place: str
+    starts_at: str
+    hours: float
+    status: Literal["planned", "held"]
+    planned_by: str
+    signed_up: list[str]
+    attended: list[str]
+    held_at: str | None
+
+
+class ActivityList(BaseModel):
+    items: list[GridActivity]
+    total: int
+
+
+class SixOnesOfGrid(BaseModel):
+    grid_id: str
+    held: list[str] = Field(description="Which of the six ones it held in the quarter")
+    missing: list[str] = Field(description="Which it has not")
+
+
+class SixOnesCoverage(BaseModel):
+    quarter: str
+    grids: list[SixOnesOfGrid]
+    complete: int = Field(description="Grids that held all six")
+

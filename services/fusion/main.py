@@ -20,6 +20,7 @@ from services.platform.runtime import Runtime, run
 from services.platform.settings import CommonSettings
 
 from . import gauges, matching, reference_store
+from .activities import ActivityStore
 from .cases import CaseStore
 from .co_governance import CoGovernanceStore
 from .community_api import CommunityServicer
@@ -121,6 +122,8 @@ async def serve() -> None:
     co_governance = CoGovernanceStore(db)
     await co_governance.ensure_indexes()
     stations = StationStore(db)
+    activities = ActivityStore(db)
+    await activities.ensure_indexes()
 
     def follow(held: ReferenceHolder) -> None:
         synthetic = bool(held.record) and held.record.get("source") == reference_store.SYNTHETIC_SOURCE
@@ -128,10 +131,11 @@ async def serve() -> None:
         contacts.use_reference(held.county, synthetic=synthetic)
         co_governance.use_reference(held.county, synthetic=synthetic)
         stations.use_reference(held.county, synthetic=synthetic)
+        activities.use_grids({g.grid_id: (g.community_id, g.street_id) for g in (held.county.grids if held.county else ())})
 
     follow(reference)
     reference.listeners.append(follow)
-    party_servicer = PartyServicer(organisations, contacts, co_governance, stations, clock)
+    party_servicer = PartyServicer(organisations, contacts, co_governance, stations, activities, clock)
     reference_servicer = ReferenceServicer(reference, rt.nc)
 
     def register(server) -> None:

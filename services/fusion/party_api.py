@@ -14,14 +14,15 @@ from gridfusion.party.v1 import party_pb2_grpc as pb_grpc
 from services.platform.clock import Clock
 from services.reference import distance
 
+from .activities import SIX_ONES, Activity, ActivityStore, missing_six
 from .co_governance import Actor, CoGovernanceStore
 from .contacts import Cadre, Contacts, ContactStore
 from .organisations import Organisation, OrganisationStore, Post, Refused, within
 from .stations import CIRCLE_KM, Station, StationStore
-from .timestamps import set_time
+from .timestamps import set_time, time_of
 
 _CODES = {"not_found": grpc.StatusCode.NOT_FOUND, "invalid": grpc.StatusCode.INVALID_ARGUMENT,
-          "exists": grpc.StatusCode.ALREADY_EXISTS}
+          "exists": grpc.StatusCode.ALREADY_EXISTS, "state": grpc.StatusCode.FAILED_PRECONDITION}
 
 
 def organisation_to_proto(org: Organisation) -> pb.Organisation:
@@ -56,13 +57,23 @@ def station_to_proto(s: Station) -> pb.Station:
     return out
 
 
+def activity_to_proto(a: Activity) -> pb.Activity:
+    out = pb.Activity(activity_id=a.activity_id, grid_id=a.grid_id, community_id=a.community_id,
+                      street_id=a.street_id, kind=a.kind, title=a.title, place=a.place, hours=a.hours,
+                      status=a.status, planned_by=a.planned_by, signed_up=a.signed_up, attended=a.attended)
+    set_time(out.starts_at, a.starts_at)
+    set_time(out.held_at, a.held_at)
+    return out
+
+
 class PartyServicer(pb_grpc.PartyServiceServicer):
     def __init__(self, store: OrganisationStore, contacts: ContactStore, co_governance: CoGovernanceStore,
-                 stations: StationStore, clock: Clock) -> None:
+                 stations: StationStore, activities: ActivityStore, clock: Clock) -> None:
         self.store = store
         self.contacts = contacts
         self.co_governance = co_governance
         self.stations = stations
+        self.activities = activities
         self.clock = clock
 
     async def _run(self, context, coro):
@@ -125,4 +136,34 @@ class PartyServicer(pb_grpc.PartyServiceServicer):
         return pb.ListCircleGapsResponse(
             items=[pb.CircleGap(**g.__dict__) for g in inside[start:start + request.page_size]], total=len(inside),
             households=households, circle_km=CIRCLE_KM, detour=distance.DETOUR)
+
+    async def PlanActivity(self, request, context) -> pb.Activity:
+        r = request.activity
+        if time_of(r.starts_at) is None:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "starts_at: when the activity starts")
+        planned = Activity("", r.grid_id, r.kind, r.title, time_of(r.starts_at), r.hours, r.place)
+        return activity_to_proto(await self._run(context, self.activities.plan(planned, request.actor)))
+
+    async def ListActivities(self, request, context) -> pb.ListActivitiesResponse:
+        a = request.area
+        listed = await self.activities.in_area(a.street_id, a.community_id, a.grid_id, request.kind,
+                                               time_of(request.since), time_of(request.until))
+        return pb.ListActivitiesResponse(items=[activity_to_proto(x) for x in listed])
+
+    async def SignUp(self, request, context) -> pb.Activity:
+        return activity_to_proto(await self._run(context, self.activities.sign_up(
+            request.activity_id, request.username, request.grid_id)))
+
+    async def RecordAttendance(self, request, context) -> pb.Activity:
+        return activity_to_proto(await self._run(context, self.activities.record_attendance(
+            request.activity_id, list(request.attended), self.clock.now())))
+
+    async def SixOnes(self, request, context) -> pb.SixOnesResponse:
+        a = request.area
+        listed = await self.activities.in_area(a.street_id, a.community_id, a.grid_id, "",
+                                               time_of(request.since), time_of(request.until))
+        missing = missing_six(self.activities.grids_in(a.street_id, a.community_id, a.grid_id), listed)
+        return pb.SixOnesResponse(grids=[
+            pb.SixOnesOfGrid(grid_id=g, missing=left, held=[k for k in SIX_ONES if k not in left])
+            for g, left in sorted(missing.items())])
 

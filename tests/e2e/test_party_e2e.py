@@ -212,3 +212,36 @@ def test_stations_carry_their_six_haves_and_the_circle_covers_every_household(cl
                       params={"grid_id": station["grid_id"]}).json()
     assert 0 < grid["households"] < 40861
 
+
+def test_a_grid_plans_the_six_ones_its_members_sign_up_and_the_quarter_shows_what_is_missing(
+        client: httpx.Client, platform: LocalPlatform) -> None:
+    admin = login(client, "admin", platform.demo_password)
+    grid = next(o for o in organisations(client, admin) if o["level"] == "branch")["grid_id"]
+    secretary = login(client, f"sec-{grid}", platform.demo_password)
+    member = login(client, f"member-{grid}", platform.demo_password)
+    planned = client.post("/v1/activities", headers=secretary, json={
+        "grid_id": grid, "kind": "health_check", "title": "健康义诊进网格", "starts_at": "2026-11-20T09:00:00+08:00",
+        "hours": 2.5, "place": "党群服务站"})
+    assert planned.status_code == 201, planned.text
+    activity = planned.json()
+    assert activity["status"] == "planned" and activity["starts_at"].startswith("2026-11-20T09:00:00")
+    assert client.post("/v1/activities", headers=member, json={**activity, "grid_id": grid}).status_code == 403
+    signed = client.post(f"/v1/activities/{activity['activity_id']}/sign-up", headers=member)
+    assert signed.status_code == 200 and signed.json()["signed_up"] == [f"member-{grid}"]
+    mine = client.get("/v1/activities", headers=member, params={"quarter": "2026-Q4"}).json()
+    assert activity["activity_id"] in {a["activity_id"] for a in mine["items"]}
+    assert {a["grid_id"] for a in mine["items"]} == {grid}
+    held = client.post(f"/v1/activities/{activity['activity_id']}/attendance", headers=secretary,
+                       json={"attended": [f"member-{grid}"]})
+    assert held.status_code == 200 and held.json()["status"] == "held"
+    assert client.post(f"/v1/activities/{activity['activity_id']}/sign-up", headers=member).status_code == 409
+    six = client.get("/v1/activities/six-ones", headers=secretary, params={"quarter": "2026-Q4"}).json()
+    ours = next(g for g in six["grids"] if g["grid_id"] == grid)
+    assert "health_check" in ours["held"] and "health_check" not in ours["missing"]
+    assert len(ours["held"]) + len(ours["missing"]) == 6 and [g["grid_id"] for g in six["grids"]] == [grid]
+    county = client.get("/v1/activities/six-ones", headers=admin, params={"quarter": "2026-Q4"}).json()
+    assert len(county["grids"]) == 53
+    earlier = client.get("/v1/activities/six-ones", headers=secretary, params={"quarter": "2026-Q3"}).json()
+    assert "health_check" in earlier["grids"][0]["missing"]
+    assert client.get("/v1/activities/six-ones", headers=secretary, params={"quarter": "2026-Q5"}).status_code == 422
+

@@ -135,3 +135,37 @@ async def test_a_stations_checklist_is_kept_item_by_item(mongo) -> None:
     gaps, households = store.gaps()
     assert gaps == [] and households == len(county.households)
     await mongo.drop_database(db.name)
+
+
+async def test_an_activity_is_planned_signed_up_for_and_held(mongo) -> None:
+    from datetime import timedelta
+
+    from services.fusion.activities import Activity, ActivityStore
+
+    db = mongo[f"activities_{uuid.uuid4().hex[:8]}"]
+    store = ActivityStore(db)
+    await store.ensure_indexes()
+    store.use_grids({"G1": ("C1", "S1"), "G2": ("C2", "S1")})
+    planned = await store.plan(Activity("", "G1", "legal_lecture", " 法治讲座进网格 ", NOW, 1.5, "党群服务站"), "sec-G1")
+    assert (planned.status, planned.title, planned.community_id, planned.planned_by) == ("planned", "法治讲座进网格", "C1",
+                                                                                          "sec-G1")
+    await store.sign_up(planned.activity_id, "member-G1", "G1")
+    again = await store.sign_up(planned.activity_id, "member-G1", "G1")
+    assert again.signed_up == ["member-G1"]
+    with pytest.raises(Refused) as other_grid:
+        await store.sign_up(planned.activity_id, "member-G2", "G2")
+    assert other_grid.value.kind == "not_found"
+    held = await store.record_attendance(planned.activity_id, ["member-G1", "resident-G1", "member-G1"], NOW)
+    assert held.status == "held" and held.attended == ["member-G1", "resident-G1"] and held.held_at
+    with pytest.raises(Refused) as late:
+        await store.sign_up(planned.activity_id, "resident-G1", "G1")
+    assert late.value.kind == "state"
+    for bad in (Activity("", "G1", "picnic", "x", NOW, 1), Activity("", "G1", "clean_up", "x", NOW, 0),
+                Activity("", "G9", "clean_up", "x", NOW, 1)):
+        with pytest.raises(Refused):
+            await store.plan(bad, "sec-G1")
+    later = await store.plan(Activity("", "G2", "clean_up", "扫除", NOW + timedelta(days=100), 2), "community-C2")
+    assert [a.activity_id for a in await store.in_area("S1", "", "", "", NOW, NOW + timedelta(days=90))] == [
+        planned.activity_id]
+    assert [a.activity_id for a in await store.in_area("", "C2", "", "clean_up", None, None)] == [later.activity_id]
+    await mongo.drop_database(db.name)

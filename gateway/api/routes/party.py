@@ -21,13 +21,20 @@ organisations, kept by the community, the street and the county.
 The party-mass service stations (党群服务站, one per grid) carry the six-haves checklist (六有),
 kept by the community; the one-kilometre service circle (一公里服务圈) lists the households
 farther than a kilometre's walk from every station.
+
+Activities (``/v1/activities``): the six ones (六个一) every grid holds each quarter, party-member
+dedication days and volunteer days. The grid's staff, its community, its street or the county
+plan one; the grid's party members and residents sign up; the grid's staff record who came.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
+from google.protobuf.timestamp_pb2 import Timestamp
 from gridfusion.community.v1 import community_pb2 as cpb
 from gridfusion.party.v1 import party_pb2 as ppb
 
@@ -36,6 +43,10 @@ from ...privacy import grid_staff, kept_phone, mask_phone, record_read
 from ...scoping import AREA_ROLES
 from ..deps import GatewayState, Page, State, require_roles
 from ..models import (
+    ActivityIn,
+    ActivityKind,
+    ActivityList,
+    AttendanceIn,
     CircleGap,
     CircleGapPage,
     CoGovernanceActor,
@@ -43,6 +54,7 @@ from ..models import (
     CoGovernanceIn,
     CoGovernanceKind,
     CoGovernancePage,
+    GridActivity,
     GridCadreHeld,
     GridContacts,
     GridContactsIn,
@@ -54,6 +66,8 @@ from ..models import (
     ServiceStation,
     ServiceStations,
     SixHaves,
+    SixOnesCoverage,
+    SixOnesOfGrid,
 )
 from ..problems import SIGNED_IN, answers
 from .community import area_of
@@ -63,6 +77,10 @@ router = APIRouter(prefix="/v1", tags=["party organisation"], responses=answers(
 Viewer = Annotated[Principal, Depends(require_roles(*AREA_ROLES))]
 Keeper = Annotated[Principal, Depends(require_roles("county", "street", "community"))]
 Assigner = Annotated[Principal, Depends(require_roles("county", "street"))]
+Organiser = Annotated[Principal, Depends(require_roles(*AREA_ROLES))]
+Participant = Annotated[Principal, Depends(require_roles("member", "resident"))]
+Anyone = Annotated[Principal, Depends(require_roles(*AREA_ROLES, "member", "resident"))]
+QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 Purpose = Annotated[str | None, Query(max_length=500, description="Why personal data is read (audited)")]
 
 
@@ -301,4 +319,114 @@ async def circle_gaps(
         total=reply.total, households=reply.households,
         coverage=round(1 - reply.total / reply.households, 4) if reply.households else 1.0,
         circle_km=reply.circle_km, detour=reply.detour, page=page, page_size=page_size)
+
+
+def activity_json(a: ppb.Activity, state: GatewayState) -> GridActivity:
+    return GridActivity(
+        activity_id=a.activity_id, grid_id=a.grid_id, community_id=a.community_id, street_id=a.street_id, kind=a.kind,
+        title=a.title, place=a.place, starts_at=state.iso(a.starts_at), hours=a.hours, status=a.status,
+        planned_by=a.planned_by, signed_up=list(a.signed_up), attended=list(a.attended), held_at=state.iso(a.held_at))
+
+
+def quarter_bounds(quarter: str, state: GatewayState) -> tuple[datetime, datetime]:
+    """``2026-Q4`` → its first moment and the next quarter's, county time; 422 otherwise."""
+    m = QUARTER.match(quarter)
+    if not m:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, [{
+            "loc": ["query", "quarter"], "type": "value_error", "msg": "a quarter as YYYY-Qn, e.g. 2026-Q4"}])
+    year, q = int(m.group(1)), int(m.group(2))
+    start = datetime(year, 3 * q - 2, 1, tzinfo=state.tz)
+    end = datetime(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1, tzinfo=state.tz)
+    return start, end
+
+
+def _stamp(moment: datetime | None) -> Timestamp | None:
+    if moment is None:
+        return None
+    out = Timestamp()
+    out.FromDatetime(moment)
+    return out
+
+
+async def _activity_area(state: GatewayState, caller: Principal, grid_id: str | None, community_id: str | None,
+                         street_id: str | None) -> ppb.Area:
+    if caller.role in ("member", "resident"):  # their own grid's
+        if (grid_id and grid_id != caller.grid_id) or community_id or street_id:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "a party member or resident sees its own grid's activities")
+        return ppb.Area(grid_id=caller.grid_id)
+    return _party_area(await area_of(state, caller, grid_id, community_id, street_id))
+
+
+async def _activity_in_scope(state: GatewayState, caller: Principal, activity_id: str) -> ppb.Activity:
+    listed = await state.peers.party.ListActivities(
+        ppb.ListActivitiesRequest(area=await _activity_area(state, caller, None, None, None)),
+        timeout=state.settings.rpc_timeout_seconds)
+    found = next((a for a in listed.items if a.activity_id == activity_id), None)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no activity {activity_id!r} in your area")
+    return found
+
+
+@router.post("/activities", response_model=GridActivity, status_code=status.HTTP_201_CREATED,
+             summary="Plan an activity of a grid of the caller's area: one of the six ones (六个一), a "
+                     "party-member dedication day or a volunteer day")
+async def plan_activity(body: ActivityIn, state: State, caller: Organiser) -> GridActivity:
+    await area_of(state, caller, body.grid_id, None, None)
+    reply = await state.peers.party.PlanActivity(ppb.PlanActivityRequest(actor=caller.username, activity=ppb.Activity(
+        grid_id=body.grid_id, kind=body.kind, title=body.title, place=body.place, hours=body.hours,
+        starts_at=_stamp(body.starts_at))), timeout=state.settings.rpc_timeout_seconds)
+    return activity_json(reply, state)
+
+
+@router.get("/activities", response_model=ActivityList,
+            summary="The activities of the caller's area (a party member's or resident's: its grid's), by start; "
+                    "quarter (YYYY-Qn) and kind narrow them")
+async def list_activities(
+    state: State, caller: Anyone, grid_id: str | None = None, community_id: str | None = None,
+    street_id: str | None = None, kind: Annotated[ActivityKind | None, Query()] = None,
+    quarter: Annotated[str | None, Query(max_length=7, description="e.g. 2026-Q4")] = None,
+) -> ActivityList:
+    area = await _activity_area(state, caller, grid_id, community_id, street_id)
+    since, until = quarter_bounds(quarter, state) if quarter else (None, None)
+    reply = await state.peers.party.ListActivities(
+        ppb.ListActivitiesRequest(area=area, kind=kind or "", since=_stamp(since), until=_stamp(until)),
+        timeout=state.settings.rpc_timeout_seconds)
+    items = [activity_json(a, state) for a in reply.items]
+    return ActivityList(items=items, total=len(items))
+
+
+@router.get("/activities/six-ones", response_model=SixOnesCoverage,
+            summary="For each grid of the caller's area, which of the six ones (六个一) it held in the quarter "
+                    "and which it has not")
+async def six_ones(
+    state: State, caller: Organiser, quarter: Annotated[str, Query(max_length=7, description="e.g. 2026-Q4")],
+    grid_id: str | None = None, community_id: str | None = None, street_id: str | None = None,
+) -> SixOnesCoverage:
+    area = await area_of(state, caller, grid_id, community_id, street_id)
+    since, until = quarter_bounds(quarter, state)
+    reply = await state.peers.party.SixOnes(
+        ppb.ListActivitiesRequest(area=_party_area(area), since=_stamp(since), until=_stamp(until)),
+        timeout=state.settings.rpc_timeout_seconds)
+    out = [SixOnesOfGrid(grid_id=g.grid_id, held=list(g.held), missing=list(g.missing)) for g in reply.grids]
+    return SixOnesCoverage(quarter=quarter, grids=out, complete=sum(not g.missing for g in out))
+
+
+@router.post("/activities/{activity_id}/sign-up", response_model=GridActivity,
+             summary="Sign up for an activity of one's grid (a party member or resident); 409 once it was held")
+async def sign_up(activity_id: str, state: State, caller: Participant) -> GridActivity:
+    reply = await state.peers.party.SignUp(
+        ppb.SignUpRequest(activity_id=activity_id, username=caller.username, grid_id=caller.grid_id),
+        timeout=state.settings.rpc_timeout_seconds)
+    return activity_json(reply, state)
+
+
+@router.post("/activities/{activity_id}/attendance", response_model=GridActivity,
+             summary="Record who came (the list replaces any recorded): the activity is held, its hours are "
+                     "each attendee's; the grid's staff, its community, street or the county")
+async def record_attendance(activity_id: str, body: AttendanceIn, state: State, caller: Organiser) -> GridActivity:
+    await _activity_in_scope(state, caller, activity_id)
+    reply = await state.peers.party.RecordAttendance(
+        ppb.RecordAttendanceRequest(activity_id=activity_id, attended=body.attended, actor=caller.username),
+        timeout=state.settings.rpc_timeout_seconds)
+    return activity_json(reply, state)
 

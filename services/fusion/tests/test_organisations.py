@@ -185,3 +185,15 @@ def test_the_synthetic_stations_checklists_are_mostly_ticked_and_always_the_same
     ticked = sum(sum(c.values()) for c in lists)
     assert 0.7 * 6 * len(lists) < ticked < 6 * len(lists)  # most, not all
     assert lists == [synthetic_checklist(g.grid_id) for g in county.grids]
+
+
+def test_a_grid_misses_the_six_ones_it_has_not_held_planned_ones_do_not_count() -> None:
+    from services.fusion.activities import SIX_ONES, Activity, missing_six
+
+    held = [Activity("A1", "G1", "clean_up", "扫除", NOW, 2, status="held"),
+            Activity("A2", "G1", "health_check", "义诊", NOW, 3, status="planned"),
+            Activity("A3", "G1", "volunteer_day", "志愿日", NOW, 3, status="held"),
+            *(Activity(f"B{i}", "G2", kind, kind, NOW, 1, status="held") for i, kind in enumerate(SIX_ONES))]
+    assert missing_six(["G1", "G2", "G3"], held) == {
+        "G1": ["consultation", "health_check", "safety_lesson", "legal_lecture", "cultural_event"],
+        "G2": [], "G3": list(SIX_ONES)}

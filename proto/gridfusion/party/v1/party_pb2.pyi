@@ -296,3 +296,97 @@ class ListCircleGapsResponse(_message.Message):
     circle_km: float
     detour: float
     def __init__(self, items: _Optional[_Iterable[_Union[CircleGap, _Mapping]]] = ..., total: _Optional[int] = ..., households: _Optional[int] = ..., circle_km: _Optional[float] = ..., detour: _Optional[float] = ...) -> None: ...
+
+class Activity(_message.Message):
+    __slots__ = ("activity_id", "grid_id", "community_id", "street_id", "kind", "title", "place", "starts_at", "hours", "status", "planned_by", "signed_up", "attended", "held_at")
+    ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    STREET_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    PLACE_FIELD_NUMBER: _ClassVar[int]
+    STARTS_AT_FIELD_NUMBER: _ClassVar[int]
+    HOURS_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PLANNED_BY_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_UP_FIELD_NUMBER: _ClassVar[int]
+    ATTENDED_FIELD_NUMBER: _ClassVar[int]
+    HELD_AT_FIELD_NUMBER: _ClassVar[int]
+    activity_id: str
+    grid_id: str
+    community_id: str
+    street_id: str
+    kind: str
+    title: str
+    place: str
+    starts_at: _timestamp_pb2.Timestamp
+    hours: float
+    status: str
+    planned_by: str
+    signed_up: _containers.RepeatedScalarFieldContainer[str]
+    attended: _containers.RepeatedScalarFieldContainer[str]
+    held_at: _timestamp_pb2.Timestamp
+    def __init__(self, activity_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., kind: _Optional[str] = ..., title: _Optional[str] = ..., place: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., hours: _Optional[float] = ..., status: _Optional[str] = ..., planned_by: _Optional[str] = ..., signed_up: _Optional[_Iterable[str]] = ..., attended: _Optional[_Iterable[str]] = ..., held_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class PlanActivityRequest(_message.Message):
+    __slots__ = ("activity", "actor")
+    ACTIVITY_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    activity: Activity
+    actor: str
+    def __init__(self, activity: _Optional[_Union[Activity, _Mapping]] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class ListActivitiesRequest(_message.Message):
+    __slots__ = ("area", "kind", "since", "until")
+    AREA_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    UNTIL_FIELD_NUMBER: _ClassVar[int]
+    area: Area
+    kind: str
+    since: _timestamp_pb2.Timestamp
+    until: _timestamp_pb2.Timestamp
+    def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ..., kind: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListActivitiesResponse(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[Activity]
+    def __init__(self, items: _Optional[_Iterable[_Union[Activity, _Mapping]]] = ...) -> None: ...
+
+class SignUpRequest(_message.Message):
+    __slots__ = ("activity_id", "username", "grid_id")
+    ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    activity_id: str
+    username: str
+    grid_id: str
+    def __init__(self, activity_id: _Optional[str] = ..., username: _Optional[str] = ..., grid_id: _Optional[str] = ...) -> None: ...
+
+class RecordAttendanceRequest(_message.Message):
+    __slots__ = ("activity_id", "attended", "actor")
+    ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
+    ATTENDED_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    activity_id: str
+    attended: _containers.RepeatedScalarFieldContainer[str]
+    actor: str
+    def __init__(self, activity_id: _Optional[str] = ..., attended: _Optional[_Iterable[str]] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class SixOnesOfGrid(_message.Message):
+    __slots__ = ("grid_id", "held", "missing")
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
+    MISSING_FIELD_NUMBER: _ClassVar[int]
+    grid_id: str
+    held: _containers.RepeatedScalarFieldContainer[str]
+    missing: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, grid_id: _Optional[str] = ..., held: _Optional[_Iterable[str]] = ..., missing: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class SixOnesResponse(_message.Message):
+    __slots__ = ("grids",)
+    GRIDS_FIELD_NUMBER: _ClassVar[int]
+    grids: _containers.RepeatedCompositeFieldContainer[SixOnesOfGrid]
+    def __init__(self, grids: _Optional[_Iterable[_Union[SixOnesOfGrid, _Mapping]]] = ...) -> None: ...

@@ -84,6 +84,31 @@ class PartyServiceStub:
                 request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListCircleGapsRequest.SerializeToString,
                 response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListCircleGapsResponse.FromString,
                 _registered_method=True)
+        self.PlanActivity = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/PlanActivity',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.PlanActivityRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Activity.FromString,
+                _registered_method=True)
+        self.ListActivities = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/ListActivities',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListActivitiesRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListActivitiesResponse.FromString,
+                _registered_method=True)
+        self.SignUp = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/SignUp',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.SignUpRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Activity.FromString,
+                _registered_method=True)
+        self.RecordAttendance = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/RecordAttendance',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.RecordAttendanceRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Activity.FromString,
+                _registered_method=True)
+        self.SixOnes = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/SixOnes',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListActivitiesRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.SixOnesResponse.FromString,
+                _registered_method=True)
 
 
 class PartyServiceServicer:
@@ -167,6 +192,42 @@ class PartyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PlanActivity(self, request, context):
+        """Activities of the grids: the six ones (六个一), party-member dedication days and volunteer
+        days. NOT_FOUND: no such grid; INVALID_ARGUMENT naming what is wrong.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListActivities(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignUp(self, request, context):
+        """A party member or resident of the activity's grid signs up. NOT_FOUND: no such activity;
+        FAILED_PRECONDITION: it was held or cancelled.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordAttendance(self, request, context):
+        """The grid's staff record who came: the activity is held (its hours are each attendee's).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SixOnes(self, request, context):
+        """For each grid of an area, which of the six ones it held between since and until.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PartyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -219,6 +280,31 @@ def add_PartyServiceServicer_to_server(servicer, server):
                     servicer.ListCircleGaps,
                     request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListCircleGapsRequest.FromString,
                     response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListCircleGapsResponse.SerializeToString,
+            ),
+            'PlanActivity': grpc.unary_unary_rpc_method_handler(
+                    servicer.PlanActivity,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.PlanActivityRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Activity.SerializeToString,
+            ),
+            'ListActivities': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListActivities,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListActivitiesRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListActivitiesResponse.SerializeToString,
+            ),
+            'SignUp': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignUp,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.SignUpRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Activity.SerializeToString,
+            ),
+            'RecordAttendance': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordAttendance,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.RecordAttendanceRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Activity.SerializeToString,
+            ),
+            'SixOnes': grpc.unary_unary_rpc_method_handler(
+                    servicer.SixOnes,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListActivitiesRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.SixOnesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -491,6 +577,141 @@ class PartyService:
             '/gridfusion.party.v1.PartyService/ListCircleGaps',
             gridfusion_dot_party_dot_v1_dot_party__pb2.ListCircleGapsRequest.SerializeToString,
             gridfusion_dot_party_dot_v1_dot_party__pb2.ListCircleGapsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PlanActivity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/PlanActivity',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.PlanActivityRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.Activity.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListActivities(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/ListActivities',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.ListActivitiesRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.ListActivitiesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignUp(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/SignUp',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.SignUpRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.Activity.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordAttendance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/RecordAttendance',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.RecordAttendanceRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.Activity.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SixOnes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/SixOnes',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.ListActivitiesRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.SixOnesResponse.FromString,
             options,
             channel_credentials,
             insecure,
