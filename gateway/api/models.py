@@ -792,3 +792,30 @@ class SixOnesCoverage(BaseModel):
     grids: list[SixOnesOfGrid]
     complete: int = Field(description="Grids that held all six")
 
+
+class WeekSubmissionIn(BaseModel):
+    week: str | None = Field(None, max_length=10, description="ISO week, e.g. 2026-W48; default: this week")
+    text: str = Field(min_length=1, max_length=4000, description="The secretary's account of the week")
+
+
+class WeeklySubmission(BaseModel):
+    week: str
+    grid_id: str
+    community_id: str
+    street_id: str
+    text: str
+    figures: dict[str, float] = Field(description="The grid's figures as the weekly report gave them when submitted: "
+                                                  "events, cases_opened, cases_closed, open_cases, overdue, escalated, "
+                                                  "orders_completed, service_hours, patrol_hours, closure_rate, score")
+    submitted_by: str
+    submitted_at: str | None
+    revision: int
+
+
+class WeeklySubmissions(BaseModel):
+    week: str
+    items: list[WeeklySubmission]
+    missing: list[str] = Field(description="The area's grids that have not submitted the week")
+    submitted: int
+    grids: int
+

@@ -37,6 +37,7 @@ from .results import SUBJECT as RESULTS_SUBJECT
 from .results import ResultsHandler
 from .server import FusionServicer
 from .stations import StationStore
+from .submissions import SubmissionStore
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,8 @@ async def serve() -> None:
     stations = StationStore(db)
     activities = ActivityStore(db)
     await activities.ensure_indexes()
+    submissions = SubmissionStore(db)
+    await submissions.ensure_indexes()
 
     def follow(held: ReferenceHolder) -> None:
         synthetic = bool(held.record) and held.record.get("source") == reference_store.SYNTHETIC_SOURCE
@@ -131,11 +134,13 @@ async def serve() -> None:
         contacts.use_reference(held.county, synthetic=synthetic)
         co_governance.use_reference(held.county, synthetic=synthetic)
         stations.use_reference(held.county, synthetic=synthetic)
-        activities.use_grids({g.grid_id: (g.community_id, g.street_id) for g in (held.county.grids if held.county else ())})
+        grids = {g.grid_id: (g.community_id, g.street_id) for g in (held.county.grids if held.county else ())}
+        activities.use_grids(grids)
+        submissions.use_grids(grids)
 
     follow(reference)
     reference.listeners.append(follow)
-    party_servicer = PartyServicer(organisations, contacts, co_governance, stations, activities, clock)
+    party_servicer = PartyServicer(organisations, contacts, co_governance, stations, activities, submissions, clock)
     reference_servicer = ReferenceServicer(reference, rt.nc)
 
     def register(server) -> None:

@@ -19,6 +19,7 @@ from .co_governance import Actor, CoGovernanceStore
 from .contacts import Cadre, Contacts, ContactStore
 from .organisations import Organisation, OrganisationStore, Post, Refused, within
 from .stations import CIRCLE_KM, Station, StationStore
+from .submissions import Submission, SubmissionStore
 from .timestamps import set_time, time_of
 
 _CODES = {"not_found": grpc.StatusCode.NOT_FOUND, "invalid": grpc.StatusCode.INVALID_ARGUMENT,
@@ -66,14 +67,23 @@ def activity_to_proto(a: Activity) -> pb.Activity:
     return out
 
 
+def submission_to_proto(x: Submission) -> pb.WeeklySubmission:
+    out = pb.WeeklySubmission(week=x.week, grid_id=x.grid_id, community_id=x.community_id, street_id=x.street_id,
+                              text=x.text, figures=x.figures, submitted_by=x.submitted_by, revision=x.revision)
+    set_time(out.submitted_at, x.submitted_at)
+    return out
+
+
 class PartyServicer(pb_grpc.PartyServiceServicer):
     def __init__(self, store: OrganisationStore, contacts: ContactStore, co_governance: CoGovernanceStore,
-                 stations: StationStore, activities: ActivityStore, clock: Clock) -> None:
+                 stations: StationStore, activities: ActivityStore, submissions: SubmissionStore,
+                 clock: Clock) -> None:
         self.store = store
         self.contacts = contacts
         self.co_governance = co_governance
         self.stations = stations
         self.activities = activities
+        self.submissions = submissions
         self.clock = clock
 
     async def _run(self, context, coro):
@@ -166,4 +176,13 @@ class PartyServicer(pb_grpc.PartyServiceServicer):
         return pb.SixOnesResponse(grids=[
             pb.SixOnesOfGrid(grid_id=g, missing=left, held=[k for k in SIX_ONES if k not in left])
             for g, left in sorted(missing.items())])
+
+    async def SubmitWeek(self, request, context) -> pb.WeeklySubmission:
+        return submission_to_proto(await self._run(context, self.submissions.submit(
+            request.week, request.grid_id, request.text, dict(request.figures), request.actor, self.clock.now())))
+
+    async def ListSubmissions(self, request, context) -> pb.ListSubmissionsResponse:
+        a = request.area
+        items, missing = await self.submissions.in_area(a.street_id, a.community_id, a.grid_id, request.week)
+        return pb.ListSubmissionsResponse(items=[submission_to_proto(x) for x in items], missing=missing)
 

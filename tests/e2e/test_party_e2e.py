@@ -245,3 +245,27 @@ def test_a_grid_plans_the_six_ones_its_members_sign_up_and_the_quarter_shows_wha
     assert "health_check" in earlier["grids"][0]["missing"]
     assert client.get("/v1/activities/six-ones", headers=secretary, params={"quarter": "2026-Q5"}).status_code == 422
 
+
+def test_a_grid_submits_its_week_and_its_community_sees_who_has_not(client: httpx.Client,
+                                                                     platform: LocalPlatform) -> None:
+    admin = login(client, "admin", platform.demo_password)
+    branch = next(o for o in organisations(client, admin) if o["level"] == "branch")
+    grid, community_id = branch["grid_id"], branch["community_id"]
+    secretary = login(client, f"sec-{grid}", platform.demo_password)
+    sent = client.post("/v1/reports/weekly/submissions", headers=secretary,
+                       json={"week": "2026-W48", "text": "本周网格内调处矛盾纠纷，开展安全隐患排查。"})
+    assert sent.status_code == 201, sent.text
+    body = sent.json()
+    assert body["week"] == "2026-W48" and body["grid_id"] == grid and body["submitted_by"] == f"sec-{grid}"
+    report = client.get("/v1/reports/weekly", headers=secretary, params={"week": "2026-W48"}).json()
+    row = next(g for g in report["grids"] if g["grid_id"] == grid)
+    assert body["figures"]["events"] == row["events"] and body["figures"]["score"] == row["score"]
+    community = login(client, f"community-{community_id}", platform.demo_password)
+    seen = client.get("/v1/reports/weekly/submissions", headers=community, params={"week": "2026-W48"}).json()
+    assert grid in {x["grid_id"] for x in seen["items"]} and grid not in seen["missing"]
+    assert seen["grids"] == seen["submitted"] + len(seen["missing"]) and seen["missing"]
+    assert client.post("/v1/reports/weekly/submissions", headers=community,
+                       json={"text": "x"}).status_code == 403
+    assert client.get("/v1/reports/weekly/submissions", headers=community,
+                      params={"week": "2026-W99"}).status_code == 422
+

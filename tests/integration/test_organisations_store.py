@@ -169,3 +169,24 @@ async def test_an_activity_is_planned_signed_up_for_and_held(mongo) -> None:
         planned.activity_id]
     assert [a.activity_id for a in await store.in_area("", "C2", "", "clean_up", None, None)] == [later.activity_id]
     await mongo.drop_database(db.name)
+
+
+async def test_a_grid_submits_its_week_again_and_its_area_sees_who_has_not(mongo) -> None:
+    from services.fusion.submissions import SubmissionStore
+
+    db = mongo[f"weekly_{uuid.uuid4().hex[:8]}"]
+    store = SubmissionStore(db)
+    await store.ensure_indexes()
+    store.use_grids({"G1": ("C1", "S1"), "G2": ("C1", "S1"), "G3": ("C2", "S1")})
+    first = await store.submit("2026-W48", "G1", " 本周调处纠纷3起 ", {"events": 5.0}, "sec-G1", NOW)
+    assert (first.revision, first.text, first.community_id) == (1, "本周调处纠纷3起", "C1")
+    again = await store.submit("2026-W48", "G1", "本周调处纠纷4起", {"events": 6.0}, "sec-G1", NOW)
+    assert again.revision == 2 and again.figures == {"events": 6.0}
+    items, missing = await store.in_area("", "C1", "", "2026-W48")
+    assert [x.grid_id for x in items] == ["G1"] and missing == ["G2"]
+    items, missing = await store.in_area("S1", "", "", "2026-W49")
+    assert items == [] and missing == ["G1", "G2", "G3"]
+    for grid, text in (("G9", "x"), ("G1", " ")):
+        with pytest.raises(Refused):
+            await store.submit("2026-W48", grid, text, {}, "sec-G1", NOW)
+    await mongo.drop_database(db.name)

@@ -1,4 +1,6 @@
-"""``GET /v1/reports/weekly`` (JSON) and ``/v1/reports/weekly.html`` (printable, with charts): 一周一报."""
+"""``GET /v1/reports/weekly`` (JSON) and ``/v1/reports/weekly.html`` (printable, with charts): 一周一报;
+``/v1/reports/weekly/submissions``: each grid submits its week (the figures from the data, the
+secretary's text), and its community and street see who has not."""
 
 from __future__ import annotations
 
@@ -10,17 +12,27 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import HTMLResponse
 from gridfusion.community.v1 import community_pb2 as cpb
 from gridfusion.departments.v1 import departments_pb2 as dpb
+from gridfusion.party.v1 import party_pb2 as ppb
 
 from ...auth import Principal
 from ...reports.weekly import assemble, render_html
-from ...scoping import AREA_ROLES, BadScope, OutOfScope, current_week, parse_week, report_area
+from ...scoping import (
+    AREA_ROLES,
+    BadScope,
+    OutOfScope,
+    current_week,
+    narrow,
+    parse_week,
+    report_area,
+)
 from ..deps import GatewayState, State, require_roles
-from ..models import WeeklyReport
+from ..models import WeeklyReport, WeeklySubmission, WeeklySubmissions, WeekSubmissionIn
 from ..problems import SIGNED_IN, answers, json_answers
 
 router = APIRouter(prefix="/v1/reports", tags=["weekly report"], responses=answers(*SIGNED_IN, 404))
 
 Viewer = Annotated[Principal, Depends(require_roles(*AREA_ROLES))]
+Secretary = Annotated[Principal, Depends(require_roles("secretary"))]
 WeekParam = Annotated[str | None, Query(description="ISO week, e.g. 2026-W48; default: this week", max_length=10)]
 ScopeParam = Annotated[str | None, Query(description="county | street:<id> | community:<id> | grid:<id>; default: the caller's own",
                                          max_length=64)]
@@ -100,3 +112,49 @@ async def weekly(state: State, caller: Viewer, week: WeekParam = None, scope: Sc
 async def weekly_html(state: State, caller: Viewer, week: WeekParam = None, scope: ScopeParam = None) -> HTMLResponse:
     data, label = await build(state, caller, week, scope)
     return HTMLResponse(render_html(data, scope_label=label))
+
+
+def submission_json(x: ppb.WeeklySubmission, state: GatewayState) -> WeeklySubmission:
+    return WeeklySubmission(week=x.week, grid_id=x.grid_id, community_id=x.community_id, street_id=x.street_id,
+                            text=x.text, figures=dict(x.figures), submitted_by=x.submitted_by,
+                            submitted_at=state.iso(x.submitted_at), revision=x.revision)
+
+
+@router.post("/weekly/submissions", response_model=WeeklySubmission, status_code=status.HTTP_201_CREATED,
+             summary="The grid's secretary submits its week: the figures filled from the data, and the text; "
+                     "submitting again replaces it (revision counts)")
+async def submit_week(body: WeekSubmissionIn, state: State, caller: Secretary) -> WeeklySubmission:
+    data, _ = await build(state, caller, body.week, f"grid:{caller.grid_id}")
+    row = next((g for g in data["grids"] if g["grid_id"] == caller.grid_id), {})
+    figures = {k: float(v) for k, v in row.items() if isinstance(v, int | float) and not isinstance(v, bool)
+               and k != "rank"}
+    reply = await state.peers.party.SubmitWeek(
+        ppb.SubmitWeekRequest(week=data["week"], grid_id=caller.grid_id, text=body.text, figures=figures,
+                              actor=caller.username),
+        timeout=state.settings.rpc_timeout_seconds)
+    return submission_json(reply, state)
+
+
+@router.get("/weekly/submissions", response_model=WeeklySubmissions,
+            summary="The week's submissions of the caller's area, and the grids that have not submitted")
+async def list_submissions(state: State, caller: Viewer, week: WeekParam = None, grid_id: str | None = None,
+                           community_id: str | None = None, street_id: str | None = None) -> WeeklySubmissions:
+    week = week or current_week(state.tz)
+    try:
+        label = parse_week(week, state.tz).label
+        area = narrow(caller, await state.grids(), grid_id=grid_id or "", community_id=community_id or "",
+                      street_id=street_id or "")
+    except BadScope as exc:
+        raise HTTPException(422, [{"loc": ["query", "week"], "msg": str(exc), "type": "value_error"}]) from exc
+    except OutOfScope as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    reply = await state.peers.party.ListSubmissions(
+        ppb.ListSubmissionsRequest(area=ppb.Area(street_id=area.street_id, community_id=area.community_id,
+                                                 grid_id=area.grid_id), week=label),
+        timeout=state.settings.rpc_timeout_seconds)
+    items = [submission_json(x, state) for x in reply.items]
+    return WeeklySubmissions(week=label, items=items, missing=list(reply.missing), submitted=len(items),
+                             grids=len(items) + len(reply.missing))
+

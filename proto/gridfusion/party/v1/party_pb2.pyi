@@ -390,3 +390,69 @@ class SixOnesResponse(_message.Message):
     GRIDS_FIELD_NUMBER: _ClassVar[int]
     grids: _containers.RepeatedCompositeFieldContainer[SixOnesOfGrid]
     def __init__(self, grids: _Optional[_Iterable[_Union[SixOnesOfGrid, _Mapping]]] = ...) -> None: ...
+
+class WeeklySubmission(_message.Message):
+    __slots__ = ("week", "grid_id", "community_id", "street_id", "text", "figures", "submitted_by", "submitted_at", "revision")
+    class FiguresEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    WEEK_FIELD_NUMBER: _ClassVar[int]
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    STREET_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    FIGURES_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_BY_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    week: str
+    grid_id: str
+    community_id: str
+    street_id: str
+    text: str
+    figures: _containers.ScalarMap[str, float]
+    submitted_by: str
+    submitted_at: _timestamp_pb2.Timestamp
+    revision: int
+    def __init__(self, week: _Optional[str] = ..., grid_id: _Optional[str] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., text: _Optional[str] = ..., figures: _Optional[_Mapping[str, float]] = ..., submitted_by: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class SubmitWeekRequest(_message.Message):
+    __slots__ = ("week", "grid_id", "text", "figures", "actor")
+    class FiguresEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    WEEK_FIELD_NUMBER: _ClassVar[int]
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    FIGURES_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    week: str
+    grid_id: str
+    text: str
+    figures: _containers.ScalarMap[str, float]
+    actor: str
+    def __init__(self, week: _Optional[str] = ..., grid_id: _Optional[str] = ..., text: _Optional[str] = ..., figures: _Optional[_Mapping[str, float]] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class ListSubmissionsRequest(_message.Message):
+    __slots__ = ("area", "week")
+    AREA_FIELD_NUMBER: _ClassVar[int]
+    WEEK_FIELD_NUMBER: _ClassVar[int]
+    area: Area
+    week: str
+    def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ..., week: _Optional[str] = ...) -> None: ...
+
+class ListSubmissionsResponse(_message.Message):
+    __slots__ = ("items", "missing")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    MISSING_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[WeeklySubmission]
+    missing: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, items: _Optional[_Iterable[_Union[WeeklySubmission, _Mapping]]] = ..., missing: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -109,6 +109,16 @@ class PartyServiceStub:
                 request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListActivitiesRequest.SerializeToString,
                 response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.SixOnesResponse.FromString,
                 _registered_method=True)
+        self.SubmitWeek = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/SubmitWeek',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.SubmitWeekRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.WeeklySubmission.FromString,
+                _registered_method=True)
+        self.ListSubmissions = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/ListSubmissions',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListSubmissionsRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListSubmissionsResponse.FromString,
+                _registered_method=True)
 
 
 class PartyServiceServicer:
@@ -228,6 +238,21 @@ class PartyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SubmitWeek(self, request, context):
+        """A grid submits its week (一周一报): the figures as the weekly report gives them and the
+        secretary's text; submitting again replaces it. NOT_FOUND: no such grid.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSubmissions(self, request, context):
+        """The submissions of an area's grids for a week, and the grids that have not submitted.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PartyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -305,6 +330,16 @@ def add_PartyServiceServicer_to_server(servicer, server):
                     servicer.SixOnes,
                     request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListActivitiesRequest.FromString,
                     response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.SixOnesResponse.SerializeToString,
+            ),
+            'SubmitWeek': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitWeek,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.SubmitWeekRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.WeeklySubmission.SerializeToString,
+            ),
+            'ListSubmissions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSubmissions,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListSubmissionsRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListSubmissionsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -712,6 +747,60 @@ class PartyService:
             '/gridfusion.party.v1.PartyService/SixOnes',
             gridfusion_dot_party_dot_v1_dot_party__pb2.ListActivitiesRequest.SerializeToString,
             gridfusion_dot_party_dot_v1_dot_party__pb2.SixOnesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitWeek(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/SubmitWeek',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.SubmitWeekRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.WeeklySubmission.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSubmissions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/ListSubmissions',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.ListSubmissionsRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.ListSubmissionsResponse.FromString,
             options,
             channel_credentials,
             insecure,
