@@ -19,6 +19,7 @@ from datetime import datetime
 from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+from .grid_records import GridRecords
 from .organisations import Refused
 
 COLLECTION = "activities"
@@ -57,23 +58,15 @@ def missing_six(grid_ids: Iterable[str], held: Iterable[Activity]) -> dict[str, 
     return {g: [k for k in SIX_ONES if k not in done.get(g, set())] for g in grid_ids}
 
 
-class ActivityStore:
+class ActivityStore(GridRecords):
     def __init__(self, db: AsyncDatabase) -> None:
-        self.records = db[COLLECTION]
-        self._grids: dict[str, tuple[str, str]] = {}
-
-    async def ensure_indexes(self) -> None:
-        await self.records.create_indexes(INDEXES)
-
-    def use_grids(self, grids: dict[str, tuple[str, str]]) -> None:
-        """grid id → (community id, street id) of the reference version in use."""
-        self._grids = grids
+        super().__init__(db, COLLECTION, INDEXES)
 
     def _of(self, doc: dict) -> Activity:
         doc = dict(doc)
         doc["activity_id"] = doc.pop("_id")
         a = Activity(**doc)
-        a.community_id, a.street_id = self._grids.get(a.grid_id, ("", ""))
+        a.community_id, a.street_id = self.place(a.grid_id)
         return a
 
     async def plan(self, a: Activity, actor: str) -> Activity:
@@ -96,10 +89,6 @@ class ActivityStore:
         if doc is None or doc["grid_id"] not in self._grids:
             raise Refused("not_found", f"no activity {activity_id!r}")
         return self._of(doc)
-
-    def grids_in(self, street_id: str, community_id: str, grid_id: str) -> list[str]:
-        return [g for g, (c, s) in self._grids.items() if (not grid_id or g == grid_id)
-                and (not community_id or c == community_id) and (not street_id or s == street_id)]
 
     async def in_area(self, street_id: str, community_id: str, grid_id: str, kind: str,
                       since: datetime | None, until: datetime | None) -> list[Activity]:

@@ -12,6 +12,7 @@ from datetime import datetime
 from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
+from .grid_records import GridRecords
 from .organisations import Refused
 
 COLLECTION = "weekly_submissions"
@@ -32,23 +33,15 @@ class Submission:
     revision: int = 1
 
 
-class SubmissionStore:
+class SubmissionStore(GridRecords):
     def __init__(self, db: AsyncDatabase) -> None:
-        self.records = db[COLLECTION]
-        self._grids: dict[str, tuple[str, str]] = {}
-
-    async def ensure_indexes(self) -> None:
-        await self.records.create_indexes(INDEXES)
-
-    def use_grids(self, grids: dict[str, tuple[str, str]]) -> None:
-        """grid id → (community id, street id) of the reference version in use."""
-        self._grids = grids
+        super().__init__(db, COLLECTION, INDEXES)
 
     def _of(self, doc: dict) -> Submission:
         s = Submission(doc["week"], doc["grid_id"], doc["text"], dict(doc.get("figures") or {}),
                        submitted_by=doc.get("submitted_by", ""), submitted_at=doc.get("submitted_at"),
                        revision=doc.get("revision", 1))
-        s.community_id, s.street_id = self._grids.get(s.grid_id, ("", ""))
+        s.community_id, s.street_id = self.place(s.grid_id)
         return s
 
     async def submit(self, week: str, grid_id: str, text: str, figures: dict[str, float], actor: str,
@@ -65,8 +58,7 @@ class SubmissionStore:
         return self._of(doc)
 
     async def in_area(self, street_id: str, community_id: str, grid_id: str, week: str) -> tuple[list[Submission], list[str]]:
-        grids = sorted(g for g, (c, s) in self._grids.items() if (not grid_id or g == grid_id)
-                       and (not community_id or c == community_id) and (not street_id or s == street_id))
+        grids = self.grids_in(street_id, community_id, grid_id)
         docs = await self.records.find({"week": week, "grid_id": {"$in": grids}}).sort("grid_id", ASCENDING).to_list()
         done = {d["grid_id"] for d in docs}
         return [self._of(d) for d in docs], [g for g in grids if g not in done]
