@@ -139,6 +139,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     for module in (health, auth, oidc, accounts_routes, departments, grids, community, party, reports, audit, feed, open311,
                    dead_letters, reference, vocabulary):
         app.include_router(module.router)
+    app.include_router(reports.bulletins)
     # Cases and events are the grid staff's and the departments' (not residents' or members').
     for module in (events, cases):
         app.include_router(module.router, dependencies=[Depends(staff_only)])

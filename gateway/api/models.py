@@ -819,3 +819,32 @@ class WeeklySubmissions(BaseModel):
     submitted: int
     grids: int
 
+
+class BulletinIn(BaseModel):
+    week: str | None = Field(None, max_length=10, description="ISO week, e.g. 2026-W48; default: this week")
+    street_id: str | None = Field(None, max_length=64, description="The county names the street; a street its own")
+    text: str = Field("", max_length=4000, description="What the street says of the week")
+
+
+class RankedGrid(BaseModel):
+    grid_id: str
+    name: str
+    rank: int
+    score: float
+
+
+class Bulletin(BaseModel):
+    week: str
+    street_id: str
+    ranking: list[RankedGrid] = Field(description="The street's grids by the weekly report's score")
+    not_submitted: list[str] = Field(description="Grids that had not submitted the week when it was issued")
+    text: str
+    issued_by: str
+    issued_at: str | None
+    revision: int
+
+
+class Bulletins(BaseModel):
+    items: list[Bulletin]
+    total: int
+

@@ -21,6 +21,7 @@ from services.platform.settings import CommonSettings
 
 from . import gauges, matching, reference_store
 from .activities import ActivityStore
+from .bulletins import BulletinStore
 from .cases import CaseStore
 from .co_governance import CoGovernanceStore
 from .community_api import CommunityServicer
@@ -127,6 +128,8 @@ async def serve() -> None:
     await activities.ensure_indexes()
     submissions = SubmissionStore(db)
     await submissions.ensure_indexes()
+    bulletins = BulletinStore(db)
+    await bulletins.ensure_indexes()
 
     def follow(held: ReferenceHolder) -> None:
         synthetic = bool(held.record) and held.record.get("source") == reference_store.SYNTHETIC_SOURCE
@@ -137,10 +140,12 @@ async def serve() -> None:
         grids = {g.grid_id: (g.community_id, g.street_id) for g in (held.county.grids if held.county else ())}
         activities.use_grids(grids)
         submissions.use_grids(grids)
+        bulletins.streets = {street for _, street in grids.values()}
 
     follow(reference)
     reference.listeners.append(follow)
-    party_servicer = PartyServicer(organisations, contacts, co_governance, stations, activities, submissions, clock)
+    party_servicer = PartyServicer(organisations, contacts, co_governance, stations, activities, submissions, bulletins,
+                                   clock)
     reference_servicer = ReferenceServicer(reference, rt.nc)
 
     def register(server) -> None:

@@ -15,6 +15,7 @@ from services.platform.clock import Clock
 from services.reference import distance
 
 from .activities import SIX_ONES, Activity, ActivityStore, missing_six
+from .bulletins import BulletinStore
 from .co_governance import Actor, CoGovernanceStore
 from .contacts import Cadre, Contacts, ContactStore
 from .organisations import Organisation, OrganisationStore, Post, Refused, within
@@ -74,16 +75,25 @@ def submission_to_proto(x: Submission) -> pb.WeeklySubmission:
     return out
 
 
+def bulletin_to_proto(doc: dict) -> pb.Bulletin:
+    out = pb.Bulletin(week=doc["week"], street_id=doc["street_id"], not_submitted=doc["not_submitted"],
+                      text=doc.get("text", ""), issued_by=doc.get("issued_by", ""), revision=doc.get("revision", 1),
+                      ranking=[pb.RankedGrid(**r) for r in doc["ranking"]])
+    set_time(out.issued_at, doc.get("issued_at"))
+    return out
+
+
 class PartyServicer(pb_grpc.PartyServiceServicer):
     def __init__(self, store: OrganisationStore, contacts: ContactStore, co_governance: CoGovernanceStore,
                  stations: StationStore, activities: ActivityStore, submissions: SubmissionStore,
-                 clock: Clock) -> None:
+                 bulletins: BulletinStore, clock: Clock) -> None:
         self.store = store
         self.contacts = contacts
         self.co_governance = co_governance
         self.stations = stations
         self.activities = activities
         self.submissions = submissions
+        self.bulletins = bulletins
         self.clock = clock
 
     async def _run(self, context, coro):
@@ -185,4 +195,14 @@ class PartyServicer(pb_grpc.PartyServiceServicer):
         a = request.area
         items, missing = await self.submissions.in_area(a.street_id, a.community_id, a.grid_id, request.week)
         return pb.ListSubmissionsResponse(items=[submission_to_proto(x) for x in items], missing=missing)
+
+    async def IssueBulletin(self, request, context) -> pb.Bulletin:
+        ranking = [{"grid_id": r.grid_id, "name": r.name, "rank": r.rank, "score": r.score} for r in request.ranking]
+        return bulletin_to_proto(await self._run(context, self.bulletins.issue(
+            request.week, request.street_id, ranking, list(request.not_submitted), request.text, request.issued_by,
+            self.clock.now())))
+
+    async def ListBulletins(self, request, context) -> pb.ListBulletinsResponse:
+        return pb.ListBulletinsResponse(items=[bulletin_to_proto(d) for d in await self.bulletins.listed(
+            request.street_id, request.week)])
 

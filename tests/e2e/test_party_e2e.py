@@ -269,3 +269,30 @@ def test_a_grid_submits_its_week_and_its_community_sees_who_has_not(client: http
     assert client.get("/v1/reports/weekly/submissions", headers=community,
                       params={"week": "2026-W99"}).status_code == 422
 
+
+
+def test_a_street_issues_its_bulletin_ranking_its_grids_and_naming_who_did_not_submit(
+        client: httpx.Client, platform: LocalPlatform) -> None:
+    admin = login(client, "admin", platform.demo_password)
+    branch = next(o for o in organisations(client, admin) if o["level"] == "branch")
+    street_id, grid = branch["street_id"], branch["grid_id"]
+    client.post("/v1/reports/weekly/submissions", headers=login(client, f"sec-{grid}", platform.demo_password),
+                json={"week": "2026-W47", "text": "本周完成入户走访。"})
+    street = login(client, f"street-{street_id}", platform.demo_password)
+    issued = client.post("/v1/bulletins", headers=street, json={"week": "2026-W47", "text": "通报本周网格工作"})
+    assert issued.status_code == 201, issued.text
+    bulletin = issued.json()
+    grids_of_street = [o["grid_id"] for o in organisations(client, admin, street_id=street_id)
+                       if o["level"] == "branch"]
+    assert sorted(r["grid_id"] for r in bulletin["ranking"]) == sorted(grids_of_street)
+    assert [r["rank"] for r in bulletin["ranking"]] == list(range(1, len(grids_of_street) + 1))
+    assert grid not in bulletin["not_submitted"] and set(bulletin["not_submitted"]) <= set(grids_of_street)
+    again = client.post("/v1/bulletins", headers=street, json={"week": "2026-W47"}).json()
+    assert again["revision"] == bulletin["revision"] + 1
+    community = login(client, f"community-{branch['community_id']}", platform.demo_password)
+    seen = client.get("/v1/bulletins", headers=community, params={"week": "2026-W47"}).json()
+    assert [b["street_id"] for b in seen["items"]] == [street_id]
+    other_street = next(o["street_id"] for o in organisations(client, admin) if o["street_id"] != street_id)
+    assert client.get("/v1/bulletins", headers=community, params={"street_id": other_street}).status_code == 403
+    assert client.post("/v1/bulletins", headers=community, json={}).status_code == 403
+    assert client.post("/v1/bulletins", headers=admin, json={}).status_code == 422  # the county names the street

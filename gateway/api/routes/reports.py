@@ -1,6 +1,7 @@
 """``GET /v1/reports/weekly`` (JSON) and ``/v1/reports/weekly.html`` (printable, with charts): 一周一报;
 ``/v1/reports/weekly/submissions``: each grid submits its week (the figures from the data, the
-secretary's text), and its community and street see who has not."""
+secretary's text), and its community and street see who has not; ``/v1/bulletins``: the street's
+weekly bulletin (通报), its grids ranked and those that did not submit."""
 
 from __future__ import annotations
 
@@ -26,13 +27,23 @@ from ...scoping import (
     report_area,
 )
 from ..deps import GatewayState, State, require_roles
-from ..models import WeeklyReport, WeeklySubmission, WeeklySubmissions, WeekSubmissionIn
+from ..models import (
+    Bulletin,
+    BulletinIn,
+    Bulletins,
+    RankedGrid,
+    WeeklyReport,
+    WeeklySubmission,
+    WeeklySubmissions,
+    WeekSubmissionIn,
+)
 from ..problems import SIGNED_IN, answers, json_answers
 
 router = APIRouter(prefix="/v1/reports", tags=["weekly report"], responses=answers(*SIGNED_IN, 404))
 
 Viewer = Annotated[Principal, Depends(require_roles(*AREA_ROLES))]
 Secretary = Annotated[Principal, Depends(require_roles("secretary"))]
+StreetOrCounty = Annotated[Principal, Depends(require_roles("street", "county"))]
 WeekParam = Annotated[str | None, Query(description="ISO week, e.g. 2026-W48; default: this week", max_length=10)]
 ScopeParam = Annotated[str | None, Query(description="county | street:<id> | community:<id> | grid:<id>; default: the caller's own",
                                          max_length=64)]
@@ -157,4 +168,62 @@ async def list_submissions(state: State, caller: Viewer, week: WeekParam = None,
     items = [submission_json(x, state) for x in reply.items]
     return WeeklySubmissions(week=label, items=items, missing=list(reply.missing), submitted=len(items),
                              grids=len(items) + len(reply.missing))
+
+
+bulletins = APIRouter(prefix="/v1/bulletins", tags=["weekly report"], responses=answers(*SIGNED_IN, 404))
+
+
+def bulletin_json(b: ppb.Bulletin, state: GatewayState) -> Bulletin:
+    return Bulletin(week=b.week, street_id=b.street_id, not_submitted=list(b.not_submitted), text=b.text,
+                    issued_by=b.issued_by, issued_at=state.iso(b.issued_at), revision=b.revision,
+                    ranking=[RankedGrid(grid_id=r.grid_id, name=r.name, rank=r.rank, score=r.score) for r in b.ranking])
+
+
+async def street_of(state: GatewayState, caller: Principal) -> str:
+    """The street a caller's area lies in ("" for the county's)."""
+    if caller.street_id:
+        return caller.street_id
+    return next((g.street_id for g in (await state.grids()).values()
+                 if (caller.grid_id and g.grid_id == caller.grid_id)
+                 or (caller.community_id and g.community_id == caller.community_id)), "")
+
+
+@bulletins.post("", response_model=Bulletin, status_code=status.HTTP_201_CREATED,
+                summary="The street issues its weekly bulletin (通报): its grids ranked by the weekly report, "
+                        "and those that have not submitted; issuing again replaces it")
+async def issue_bulletin(body: BulletinIn, state: State, caller: StreetOrCounty) -> Bulletin:
+    street_id = body.street_id or caller.street_id
+    if not street_id:
+        raise HTTPException(422, [{"loc": ["body", "street_id"], "msg": "the county names the street",
+                                   "type": "value_error"}])
+    data, _ = await build(state, caller, body.week, f"street:{street_id}")
+    listed = await state.peers.party.ListSubmissions(
+        ppb.ListSubmissionsRequest(area=ppb.Area(street_id=street_id), week=data["week"]),
+        timeout=state.settings.rpc_timeout_seconds)
+    reply = await state.peers.party.IssueBulletin(ppb.Bulletin(
+        week=data["week"], street_id=street_id, not_submitted=listed.missing, text=body.text,
+        issued_by=caller.username,
+        ranking=[ppb.RankedGrid(grid_id=g["grid_id"], name=g["name"], rank=g["rank"], score=g["score"])
+                 for g in data["grids"]]), timeout=state.settings.rpc_timeout_seconds)
+    return bulletin_json(reply, state)
+
+
+@bulletins.get("", response_model=Bulletins,
+               summary="The bulletins of the caller's street (the county: every street's), newest week first")
+async def list_bulletins(state: State, caller: Viewer, week: WeekParam = None,
+                         street_id: str | None = None) -> Bulletins:
+    if caller.role != "county":
+        own = await street_of(state, caller)
+        if not own or (street_id and street_id != own):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "the bulletins of your own street only")
+        street_id = own
+    if week:
+        try:
+            week = parse_week(week, state.tz).label
+        except BadScope as exc:
+            raise HTTPException(422, [{"loc": ["query", "week"], "msg": str(exc), "type": "value_error"}]) from exc
+    reply = await state.peers.party.ListBulletins(ppb.ListBulletinsRequest(street_id=street_id or "", week=week or ""),
+                                                  timeout=state.settings.rpc_timeout_seconds)
+    items = [bulletin_json(b, state) for b in reply.items]
+    return Bulletins(items=items, total=len(items))
 

@@ -456,3 +456,49 @@ class ListSubmissionsResponse(_message.Message):
     items: _containers.RepeatedCompositeFieldContainer[WeeklySubmission]
     missing: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, items: _Optional[_Iterable[_Union[WeeklySubmission, _Mapping]]] = ..., missing: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RankedGrid(_message.Message):
+    __slots__ = ("grid_id", "name", "rank", "score")
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    RANK_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    grid_id: str
+    name: str
+    rank: int
+    score: float
+    def __init__(self, grid_id: _Optional[str] = ..., name: _Optional[str] = ..., rank: _Optional[int] = ..., score: _Optional[float] = ...) -> None: ...
+
+class Bulletin(_message.Message):
+    __slots__ = ("week", "street_id", "ranking", "not_submitted", "text", "issued_by", "issued_at", "revision")
+    WEEK_FIELD_NUMBER: _ClassVar[int]
+    STREET_ID_FIELD_NUMBER: _ClassVar[int]
+    RANKING_FIELD_NUMBER: _ClassVar[int]
+    NOT_SUBMITTED_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_BY_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    week: str
+    street_id: str
+    ranking: _containers.RepeatedCompositeFieldContainer[RankedGrid]
+    not_submitted: _containers.RepeatedScalarFieldContainer[str]
+    text: str
+    issued_by: str
+    issued_at: _timestamp_pb2.Timestamp
+    revision: int
+    def __init__(self, week: _Optional[str] = ..., street_id: _Optional[str] = ..., ranking: _Optional[_Iterable[_Union[RankedGrid, _Mapping]]] = ..., not_submitted: _Optional[_Iterable[str]] = ..., text: _Optional[str] = ..., issued_by: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class ListBulletinsRequest(_message.Message):
+    __slots__ = ("street_id", "week")
+    STREET_ID_FIELD_NUMBER: _ClassVar[int]
+    WEEK_FIELD_NUMBER: _ClassVar[int]
+    street_id: str
+    week: str
+    def __init__(self, street_id: _Optional[str] = ..., week: _Optional[str] = ...) -> None: ...
+
+class ListBulletinsResponse(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[Bulletin]
+    def __init__(self, items: _Optional[_Iterable[_Union[Bulletin, _Mapping]]] = ...) -> None: ...

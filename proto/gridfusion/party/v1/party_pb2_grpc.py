@@ -119,6 +119,16 @@ class PartyServiceStub:
                 request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListSubmissionsRequest.SerializeToString,
                 response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListSubmissionsResponse.FromString,
                 _registered_method=True)
+        self.IssueBulletin = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/IssueBulletin',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Bulletin.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Bulletin.FromString,
+                _registered_method=True)
+        self.ListBulletins = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/ListBulletins',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListBulletinsRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListBulletinsResponse.FromString,
+                _registered_method=True)
 
 
 class PartyServiceServicer:
@@ -253,6 +263,20 @@ class PartyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def IssueBulletin(self, request, context):
+        """The street's bulletin of a week (通报): its grids ranked, and those that did not submit;
+        issuing again replaces it. NOT_FOUND: no such street.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListBulletins(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PartyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -340,6 +364,16 @@ def add_PartyServiceServicer_to_server(servicer, server):
                     servicer.ListSubmissions,
                     request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListSubmissionsRequest.FromString,
                     response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListSubmissionsResponse.SerializeToString,
+            ),
+            'IssueBulletin': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueBulletin,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Bulletin.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Bulletin.SerializeToString,
+            ),
+            'ListBulletins': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBulletins,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListBulletinsRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListBulletinsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -801,6 +835,60 @@ class PartyService:
             '/gridfusion.party.v1.PartyService/ListSubmissions',
             gridfusion_dot_party_dot_v1_dot_party__pb2.ListSubmissionsRequest.SerializeToString,
             gridfusion_dot_party_dot_v1_dot_party__pb2.ListSubmissionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueBulletin(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/IssueBulletin',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.Bulletin.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.Bulletin.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBulletins(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/ListBulletins',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.ListBulletinsRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.ListBulletinsResponse.FromString,
             options,
             channel_credentials,
             insecure,
