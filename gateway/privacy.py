@@ -53,6 +53,11 @@ def kept_phone(given: str, held: Iterable[str]) -> str | None:
     return next((phone for phone in held if phone and mask_phone(phone) == given), None)
 
 
+def kept_name(given: str, held: str) -> str:
+    """A name from a form: the masked form of the one held (what the caller was shown) keeps it."""
+    return held if "*" in given and held and mask_name(held) == given else given
+
+
 def mask_id_number(id_number: str) -> str:
     return mask_digits(id_number, 6, 4)
 

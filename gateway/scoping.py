@@ -101,6 +101,8 @@ def parse_week(value: str, tz: ZoneInfo) -> Week:
     if not match:
         raise BadScope("week must be an ISO week like 2026-W48")
     year, number = int(match[1]), int(match[2])
+    if not 1971 <= year <= 9998:
+        raise BadScope(f"week {value}: a year from 1971 to 9998")
     try:
         monday = date.fromisocalendar(year, number, 1)
     except ValueError as exc:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from gridfusion.departments.v1 import departments_pb2
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.platform.telemetry import trace_id_of
 from services.platform.vocabulary import ID_MAX
@@ -659,7 +660,7 @@ class CoGovernanceIn(BaseModel):
 
 class CoGovernanceChange(BaseModel):
     name: str | None = Field(None, min_length=1, max_length=100)
-    contact_name: str = Field(max_length=50)
+    contact_name: str = Field(max_length=50, description="A name, or the masked one shown, to keep the one held")
     contact_phone: str = Field("", max_length=20, pattern=r"^[0-9+\- *]*$",
                                description="A number, or the masked one shown to keep the number held")
 
@@ -672,7 +673,7 @@ class CoGovernanceActor(BaseModel):
     compound_id: str | None
     community_id: str
     street_id: str
-    contact_name: str
+    contact_name: str = Field(description="Masked unless the grid's own staff ask")
     contact_phone: str = Field(description="Masked unless the grid's own staff ask")
     source: Literal["reference", "maintained"]
     updated_by: str | None
@@ -738,6 +739,12 @@ class CircleGapPage(BaseModel):
     page_size: int
 
 
+def _this_century(moment: datetime) -> datetime:
+    if not 2000 <= moment.year <= 2099:
+        raise ValueError("an activity's start lies from 2000 to 2099")
+    return moment
+
+
 ActivityKind = Literal["consultation", "health_check", "safety_lesson", "legal_lecture", "clean_up", "cultural_event",
                        "dedication_day", "volunteer_day"]
 
@@ -749,7 +756,8 @@ class ActivityIn(BaseModel):
                                            "文化活动 cultural_event; and 党员奉献日 dedication_day, 志愿服务日 "
                                            "volunteer_day")
     title: str = Field(min_length=1, max_length=200)
-    starts_at: AwareDatetime = Field(description="ISO 8601 with offset")
+    starts_at: Annotated[AwareDatetime, AfterValidator(_this_century)] = Field(
+        description="ISO 8601 with offset, from 2000 to 2099")
     hours: float = Field(gt=0, le=24)
     place: str = Field("", max_length=200)
 
@@ -771,8 +779,10 @@ class GridActivity(BaseModel):
     hours: float
     status: Literal["planned", "held"]
     planned_by: str
-    signed_up: list[str]
-    attended: list[str]
+    signed_up: list[str] = Field(description="Usernames; a party member or resident sees only its own")
+    attended: list[str] = Field(description="Usernames; a party member or resident sees only its own")
+    signed_up_count: int
+    attended_count: int
     held_at: str | None
 
 

@@ -4,8 +4,7 @@ and a cultural event (文化活动) — and party-member dedication days (党员
 (志愿服务日).
 
 The grid's staff, its community, its street or the county plan one; the grid's party members
-and residents sign up; the grid's staff record who came, which makes it held (its ``hours`` are
-each attendee's hours of service). Which of the six a grid has not held in a quarter is worked out from the held
+and residents sign up; the grid's staff record who came, which makes it held. Which of the six a grid has not held in a quarter is worked out from the held
 ones (:func:`missing_six`).
 """
 

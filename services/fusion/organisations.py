@@ -205,10 +205,11 @@ class OrganisationStore:
     async def set_posts(self, org_id: str, posts: list[Post], actor: str, now: datetime) -> Organisation:
         org = await self._find(org_id)
         posts = checked_posts(org.level, posts)
+        # Posts only: a group staff added has its level, branch and name already; the reference's
+        # organisations keep theirs from the reference (and drop out with it).
         await self.records.update_one(
             {"_id": org_id},
-            {"$set": {"posts": [p.__dict__ for p in posts], "level": org.level, "parent_id": org.parent_id,
-                      "name": org.name, "updated_by": actor, "updated_at": now}},
+            {"$set": {"posts": [p.__dict__ for p in posts], "updated_by": actor, "updated_at": now}},
             upsert=True)
         return await self._find(org_id)
 
@@ -222,14 +223,20 @@ class OrganisationStore:
             raise Refused("not_found", f"no branch {parent_id!r}")
         if any(o.parent_id == parent_id and o.name == name for o in tree):
             raise Refused("exists", f"{parent.name} has a group named {name!r}")
-        # Numbered per branch, apart from the compounds' groups (group-<compound_id>).
+        if compound_id and not any(o.compound_id == compound_id and o.grid_id == parent.grid_id for o in tree):
+            raise Refused("invalid", f"compound_id: {compound_id!r} is no compound of grid {parent.grid_id}")
+        # Numbered per branch, apart from the compounds' groups (group-<compound_id>); a number
+        # another request took meanwhile is skipped, a name it took is refused.
         n = await self.records.count_documents({"parent_id": parent_id, "level": "party_group"}) + 1
-        while await self.records.count_documents({"_id": f"group-{parent.grid_id}-{n}"}):
-            n += 1
-        org_id = f"group-{parent.grid_id}-{n}"
-        try:
-            await self.records.insert_one({"_id": org_id, "level": "party_group", "parent_id": parent_id, "name": name,
-                                           "compound_id": compound_id, "posts": [], "updated_by": actor, "updated_at": now})
-        except DuplicateKeyError as exc:
-            raise Refused("exists", f"{parent.name} has a group named {name!r}") from exc
-        return await self._find(org_id)
+        for _ in range(20):
+            org_id = f"group-{parent.grid_id}-{n}"
+            try:
+                await self.records.insert_one({"_id": org_id, "level": "party_group", "parent_id": parent_id,
+                                               "name": name, "compound_id": compound_id, "posts": [],
+                                               "updated_by": actor, "updated_at": now})
+                return await self._find(org_id)
+            except DuplicateKeyError as exc:
+                if await self.records.count_documents({"parent_id": parent_id, "name": name, "level": "party_group"}):
+                    raise Refused("exists", f"{parent.name} has a group named {name!r}") from exc
+                n += 1
+        raise Refused("exists", f"{parent.name}: no free group number, try again")

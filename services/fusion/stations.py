@@ -124,11 +124,16 @@ class StationStore:
         unknown = sorted(set(checklist) - set(SIX_HAVES))
         if unknown:
             raise Refused("invalid", f"checklist: {', '.join(unknown)} is no item of the six haves ({', '.join(SIX_HAVES)})")
-        held = next(s for s in await self.in_area("", "", self._stations[station_id].grid_id) if s.station_id == station_id)
-        merged = {**held.checklist, **{k: bool(v) for k, v in checklist.items()}}
-        await self.records.update_one({"_id": station_id}, {"$set": {"checklist": merged, "updated_by": actor,
-                                                                     "updated_at": now}}, upsert=True)
-        return next(s for s in await self.in_area("", "", held.grid_id) if s.station_id == station_id)
+        # Item by item, so two people ticking different items at once both count; a first change
+        # starts from the reference's ticks.
+        reference = self._stations[station_id]
+        await self.records.update_one(
+            {"_id": station_id},
+            {"$set": {**{f"checklist.{k}": bool(v) for k, v in checklist.items()}, "updated_by": actor,
+                      "updated_at": now},
+             "$setOnInsert": {f"checklist.{k}": v for k, v in reference.checklist.items() if k not in checklist}},
+            upsert=True)
+        return next(s for s in await self.in_area("", "", reference.grid_id) if s.station_id == station_id)
 
     def households_in(self, street_id: str, community_id: str, grid_id: str) -> list:
         if self._county is None:

@@ -170,10 +170,18 @@ def test_a_community_lists_and_keeps_its_co_governance_actors(client: httpx.Clie
     changed = client.patch(f"/v1/co-governance/organisations/{committee['org_id']}", headers=community,
                            json={"contact_name": "孙丽", "contact_phone": "13700002222"})
     assert changed.status_code == 200, changed.text
-    assert changed.json()["contact_name"] == "孙丽" and changed.json()["source"] == "maintained"
+    assert changed.json()["contact_name"] == "孙*" and changed.json()["source"] == "maintained"  # masked for it
     own = client.get("/v1/co-governance/organisations", headers=login(client, f"sec-{committee['grid_id']}",
                                                                         platform.demo_password)).json()["items"]
-    assert next(a for a in own if a["org_id"] == committee["org_id"])["contact_phone"] == "13700002222"
+    theirs = next(a for a in own if a["org_id"] == committee["org_id"])
+    assert (theirs["contact_name"], theirs["contact_phone"]) == ("孙丽", "13700002222")
+    # sent back as the community was shown them, the name and phone stay
+    client.patch(f"/v1/co-governance/organisations/{committee['org_id']}", headers=community,
+                 json={"contact_name": "孙*", "contact_phone": "137****2222"}).raise_for_status()
+    own = client.get("/v1/co-governance/organisations", headers=login(client, f"sec-{committee['grid_id']}",
+                                                                        platform.demo_password)).json()["items"]
+    theirs = next(a for a in own if a["org_id"] == committee["org_id"])
+    assert (theirs["contact_name"], theirs["contact_phone"]) == ("孙丽", "13700002222")
     added = client.post("/v1/co-governance/organisations", headers=community, json={
         "kind": "social_organisation", "name": "红色物业志愿队", "grid_id": committee["grid_id"],
         "contact_name": "周敏", "contact_phone": "13700003333"})
@@ -243,7 +251,12 @@ def test_a_grid_plans_the_six_ones_its_members_sign_up_and_the_quarter_shows_wha
     assert len(county["grids"]) == 53
     earlier = client.get("/v1/activities/six-ones", headers=secretary, params={"quarter": "2026-Q3"}).json()
     assert "health_check" in earlier["grids"][0]["missing"]
-    assert client.get("/v1/activities/six-ones", headers=secretary, params={"quarter": "2026-Q5"}).status_code == 422
+    for quarter in ("2026-Q5", "0000-Q1", "9999-Q4"):
+        assert client.get("/v1/activities/six-ones", headers=secretary, params={"quarter": quarter}).status_code == 422
+    far = client.post("/v1/activities", headers=secretary, json={
+        "grid_id": grid, "kind": "clean_up", "title": "x", "starts_at": "9999-12-31T20:00:00Z", "hours": 1})
+    assert far.status_code == 422 and "2000 to 2099" in far.text
+    assert signed.json()["signed_up_count"] == 1
 
 
 def test_a_grid_submits_its_week_and_its_community_sees_who_has_not(client: httpx.Client,
@@ -266,8 +279,8 @@ def test_a_grid_submits_its_week_and_its_community_sees_who_has_not(client: http
     assert seen["grids"] == seen["submitted"] + len(seen["missing"]) and seen["missing"]
     assert client.post("/v1/reports/weekly/submissions", headers=community,
                        json={"text": "x"}).status_code == 403
-    assert client.get("/v1/reports/weekly/submissions", headers=community,
-                      params={"week": "2026-W99"}).status_code == 422
+    for week in ("2026-W99", "0001-W01", "9999-W52"):
+        assert client.get("/v1/reports/weekly/submissions", headers=community, params={"week": week}).status_code == 422
 
 
 

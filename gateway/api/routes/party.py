@@ -39,7 +39,7 @@ from gridfusion.community.v1 import community_pb2 as cpb
 from gridfusion.party.v1 import party_pb2 as ppb
 
 from ...auth import Principal
-from ...privacy import grid_staff, kept_phone, mask_phone, record_read
+from ...privacy import grid_staff, kept_name, kept_phone, mask_name, mask_phone, record_read
 from ...scoping import AREA_ROLES
 from ..deps import GatewayState, Page, State, require_roles
 from ..models import (
@@ -209,7 +209,8 @@ async def set_grid_contacts(grid_id: str, body: GridContactsIn, state: State, ca
 def actor_json(a: ppb.CoGovernanceActor, state: GatewayState, caller: Principal) -> CoGovernanceActor:
     return CoGovernanceActor(
         org_id=a.org_id, kind=a.kind, name=a.name, grid_id=a.grid_id, compound_id=a.compound_id or None,
-        community_id=a.community_id, street_id=a.street_id, contact_name=a.contact_name,
+        community_id=a.community_id, street_id=a.street_id,
+        contact_name=a.contact_name if grid_staff(caller, a.grid_id) else mask_name(a.contact_name),
         contact_phone=a.contact_phone if grid_staff(caller, a.grid_id) else mask_phone(a.contact_phone),
         source=a.source, updated_by=a.updated_by or None, updated_at=state.iso(a.updated_at))
 
@@ -225,9 +226,9 @@ async def list_co_governance(
     reply = await state.peers.party.ListCoGovernance(
         ppb.ListCoGovernanceRequest(area=_party_area(area), kind=kind or ""),
         timeout=state.settings.rpc_timeout_seconds)
-    own = [a for a in reply.items if grid_staff(caller, a.grid_id) and a.contact_phone]
+    own = [a for a in reply.items if grid_staff(caller, a.grid_id) and (a.contact_phone or a.contact_name)]
     if own:
-        await record_read(state, caller, what=f"co-governance contacts of grid {caller.grid_id} (phones)",
+        await record_read(state, caller, what=f"co-governance contacts of grid {caller.grid_id} (names, phones)",
                           why=purpose, grid_id=caller.grid_id, records=len(own))
     items = [actor_json(a, state, caller) for a in reply.items]
     return CoGovernancePage(items=items, total=len(items))
@@ -254,11 +255,11 @@ async def change_co_governance(org_id: str, body: CoGovernanceChange, state: Sta
     found = next((a for a in held.items if a.org_id == org_id), None)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no co-governance actor {org_id!r} in your area")
-    phone = _kept(body.contact_phone, [found.contact_phone] if found.contact_name == body.contact_name else [],
-                  "contact_phone")
+    name = kept_name(body.contact_name, found.contact_name)
+    phone = _kept(body.contact_phone, [found.contact_phone] if found.contact_name == name else [], "contact_phone")
     reply = await state.peers.party.SaveCoGovernance(
         ppb.SaveCoGovernanceRequest(record=ppb.CoGovernanceActor(org_id=org_id, name=body.name or "",
-                                                                 contact_name=body.contact_name, contact_phone=phone),
+                                                                 contact_name=name, contact_phone=phone),
                                     actor=caller.username),
         timeout=state.settings.rpc_timeout_seconds)
     return actor_json(reply, state, caller)
@@ -321,11 +322,16 @@ async def circle_gaps(
         circle_km=reply.circle_km, detour=reply.detour, page=page, page_size=page_size)
 
 
-def activity_json(a: ppb.Activity, state: GatewayState) -> GridActivity:
+def activity_json(a: ppb.Activity, state: GatewayState, caller: Principal) -> GridActivity:
+    """A party member or resident sees whether it signed up and came, not who else did."""
+    def seen(people) -> list[str]:
+        return list(people) if caller.role not in ("member", "resident") else [p for p in people if p == caller.username]
+
     return GridActivity(
         activity_id=a.activity_id, grid_id=a.grid_id, community_id=a.community_id, street_id=a.street_id, kind=a.kind,
         title=a.title, place=a.place, starts_at=state.iso(a.starts_at), hours=a.hours, status=a.status,
-        planned_by=a.planned_by, signed_up=list(a.signed_up), attended=list(a.attended), held_at=state.iso(a.held_at))
+        planned_by=a.planned_by, signed_up=seen(a.signed_up), attended=seen(a.attended),
+        signed_up_count=len(a.signed_up), attended_count=len(a.attended), held_at=state.iso(a.held_at))
 
 
 def quarter_bounds(quarter: str, state: GatewayState) -> tuple[datetime, datetime]:
@@ -335,6 +341,9 @@ def quarter_bounds(quarter: str, state: GatewayState) -> tuple[datetime, datetim
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, [{
             "loc": ["query", "quarter"], "type": "value_error", "msg": "a quarter as YYYY-Qn, e.g. 2026-Q4"}])
     year, q = int(m.group(1)), int(m.group(2))
+    if not 1971 <= year <= 9998:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, [{
+            "loc": ["query", "quarter"], "type": "value_error", "msg": "a year from 1971 to 9998"}])
     start = datetime(year, 3 * q - 2, 1, tzinfo=state.tz)
     end = datetime(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1, tzinfo=state.tz)
     return start, end
@@ -375,7 +384,7 @@ async def plan_activity(body: ActivityIn, state: State, caller: Organiser) -> Gr
     reply = await state.peers.party.PlanActivity(ppb.PlanActivityRequest(actor=caller.username, activity=ppb.Activity(
         grid_id=body.grid_id, kind=body.kind, title=body.title, place=body.place, hours=body.hours,
         starts_at=_stamp(body.starts_at))), timeout=state.settings.rpc_timeout_seconds)
-    return activity_json(reply, state)
+    return activity_json(reply, state, caller)
 
 
 @router.get("/activities", response_model=ActivityList,
@@ -391,7 +400,7 @@ async def list_activities(
     reply = await state.peers.party.ListActivities(
         ppb.ListActivitiesRequest(area=area, kind=kind or "", since=_stamp(since), until=_stamp(until)),
         timeout=state.settings.rpc_timeout_seconds)
-    items = [activity_json(a, state) for a in reply.items]
+    items = [activity_json(a, state, caller) for a in reply.items]
     return ActivityList(items=items, total=len(items))
 
 
@@ -417,16 +426,16 @@ async def sign_up(activity_id: str, state: State, caller: Participant) -> GridAc
     reply = await state.peers.party.SignUp(
         ppb.SignUpRequest(activity_id=activity_id, username=caller.username, grid_id=caller.grid_id),
         timeout=state.settings.rpc_timeout_seconds)
-    return activity_json(reply, state)
+    return activity_json(reply, state, caller)
 
 
 @router.post("/activities/{activity_id}/attendance", response_model=GridActivity,
-             summary="Record who came (the list replaces any recorded): the activity is held, its hours are "
-                     "each attendee's; the grid's staff, its community, street or the county")
+             summary="Record who came (the list replaces any recorded): the activity is held; the grid's staff, "
+                     "its community, street or the county")
 async def record_attendance(activity_id: str, body: AttendanceIn, state: State, caller: Organiser) -> GridActivity:
     await _activity_in_scope(state, caller, activity_id)
     reply = await state.peers.party.RecordAttendance(
         ppb.RecordAttendanceRequest(activity_id=activity_id, attended=body.attended, actor=caller.username),
         timeout=state.settings.rpc_timeout_seconds)
-    return activity_json(reply, state)
+    return activity_json(reply, state, caller)
 

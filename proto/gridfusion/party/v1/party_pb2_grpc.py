@@ -235,7 +235,7 @@ class PartyServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RecordAttendance(self, request, context):
-        """The grid's staff record who came: the activity is held (its hours are each attendee's).
+        """The grid's staff record who came: the activity is held.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
