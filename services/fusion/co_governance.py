@@ -11,6 +11,7 @@ version (an actor of a grid the new version no longer has drops out).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,7 +51,9 @@ class CoGovernanceStore:
         self.records = db[COLLECTION]
         self._grids: dict[str, tuple[str, str]] = {}  # grid id → (community id, street id)
         self._compounds: dict[str, str] = {}  # compound id → grid id
-        self._reference: dict[str, Actor] = {}
+        self._reference: dict[str, Actor] | None = {}
+        self._synthetic = False
+        self._version = 0  # counts the switches
 
     async def ensure_indexes(self) -> None:
         await self.records.create_indexes(INDEXES)
@@ -59,17 +62,28 @@ class CoGovernanceStore:
         """Follow a reference version: its grids and compounds, and the synthetic county's actors."""
         self._grids = {g.grid_id: (g.community_id, g.street_id) for g in (county.grids if county else ())}
         self._compounds = {c.compound_id: c.grid_id for c in (county.compounds if county else ())}
-        # The stored version keeps no social organisations or resident units: the synthetic
-        # county's are generated again, from the same seed as the version itself.
-        named = synthetic_co_governance(build_county()) if county is not None and synthetic else []
-        self._reference = {a["org_id"]: self._placed(Actor(**a)) for a in named}
+        self._synthetic = county is not None and synthetic
+        self._version += 1
+        self._reference = None  # made on the first read, off the event loop (:meth:`_actors`)
+
+    async def _actors(self) -> dict[str, Actor]:
+        """The reference's actors: the synthetic county's, generated again from the seed of the
+        version itself (a stored version keeps no social organisations or resident units)."""
+        if self._reference is not None:
+            return self._reference
+        version = self._version
+        named = await asyncio.to_thread(lambda: synthetic_co_governance(build_county())) if self._synthetic else []
+        made = {a["org_id"]: self._placed(Actor(**a)) for a in named}
+        if self._version == version:  # not switched meanwhile
+            self._reference = made
+        return made
 
     def _placed(self, actor: Actor) -> Actor:
         actor.community_id, actor.street_id = self._grids.get(actor.grid_id, ("", ""))
         return actor
 
     async def in_area(self, street_id: str, community_id: str, grid_id: str, kind: str) -> list[Actor]:
-        actors = {k: Actor(**v.__dict__) for k, v in self._reference.items()}
+        actors = {k: Actor(**v.__dict__) for k, v in (await self._actors()).items()}
         for doc in await self.records.find({}).to_list():
             doc.pop("_id")
             actors[doc["org_id"]] = self._placed(Actor(**doc, source="maintained"))

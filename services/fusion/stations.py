@@ -146,8 +146,12 @@ class StationStore:
 
     def gaps(self) -> tuple[list[Gap], int]:
         """The households outside the circle, and how many households there are."""
-        if self._county is None:
+        county, stations = self._county, list(self._stations.values())  # the version as this call found it
+        if county is None:
             return [], 0
-        if self._gaps is None:
-            self._gaps = circle_gaps(self._county, list(self._stations.values()))
-        return self._gaps, len(self._county.households)
+        gaps = self._gaps
+        if gaps is None:
+            gaps = circle_gaps(county, stations)
+            if self._county is county:  # not switched meanwhile: keep them for the version
+                self._gaps = gaps
+        return gaps, len(county.households)
