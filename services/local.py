@@ -194,10 +194,45 @@ class Ports:
         return out
 
 
+# Ports free_port has handed out in this process: never handed out twice.
+_handed_out: set[int] = set()
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    """The kernel's range for the local ports of outgoing connections."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[:2]
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
-    with socket.socket() as s:
+    """A port free now that a server started next can bind (for tests and chaos runs).
+
+    Asking the kernel for port 0 gives a port from the ephemeral range, the range outgoing
+    connections also take their local ports from: between the check and the server's bind, any
+    client of the machine could take it. So the port is drawn at random from below that range,
+    checked free, and never handed out twice by one process.
+    """
+    low, _ = _ephemeral_range()
+    first = 20000
+    for _ in range(200 if low > first + 1000 else 0):
+        port = secrets.randbelow(low - first) + first
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    with socket.socket() as s:  # a crowded machine: fall back on the kernel's choice
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port = s.getsockname()[1]
+    _handed_out.add(port)
+    return port
 
 
 def port_in_use(port: int) -> bool:
