@@ -45,6 +45,7 @@ from .api.routes import (
     feed,
     grids,
     health,
+    meetings,
     oidc,
     open311,
     party,
@@ -136,8 +137,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_exception_handler(SignInRefused, handle_sign_in_refused)
     app.add_exception_handler(Throttled, handle_throttled)
     app.add_exception_handler(HasherBusy, handle_throttled)
-    for module in (health, auth, oidc, accounts_routes, departments, grids, community, party, reports, audit, feed, open311,
-                   dead_letters, reference, vocabulary):
+    for module in (health, auth, oidc, accounts_routes, departments, grids, community, party, meetings, reports, audit, feed,
+                   open311, dead_letters, reference, vocabulary):
         app.include_router(module.router)
     app.include_router(reports.bulletins)
     # Cases and events are the grid staff's and the departments' (not residents' or members').

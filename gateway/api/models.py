@@ -9,7 +9,7 @@ from gridfusion.departments.v1 import departments_pb2
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.platform.telemetry import trace_id_of
-from services.platform.vocabulary import ID_MAX
+from services.platform.vocabulary import DEPARTMENTS, ID_MAX
 
 
 class Token(BaseModel):
@@ -858,3 +858,147 @@ class Bulletins(BaseModel):
     items: list[Bulletin]
     total: int
 
+
+
+# --- joint meetings (联席会议) ---------------------------------------------------------------
+MeetingAction = Literal["accept", "resolve_on_site", "escalate", "hand_over"]
+
+
+class AgendaItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["case", "order", "topic"] = Field(
+        description="case: an open case of the grid (ref = case_id); order: a resident's service order (居民点单, "
+                    "ref = order_id); topic: anything else. Open decisions of earlier meetings are added as follow_up "
+                    "items by themselves")
+    ref: str = Field("", max_length=ID_MAX, description="The case or order id (case, order)")
+    title: str = Field("", max_length=200, description="What is discussed; a case's or order's own title if empty")
+
+
+class MeetingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    grid_id: str = Field(min_length=1, max_length=64)
+    title: str = Field(min_length=1, max_length=200)
+    starts_at: Annotated[AwareDatetime, AfterValidator(_this_century)] = Field(
+        description="ISO 8601 with offset, from 2000 to 2099")
+    place: str = Field("", max_length=200)
+    agenda: list[AgendaItemIn] = Field(default_factory=list, max_length=100)
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=4000, description="What was decided")
+    owner: str = Field(min_length=1, max_length=200, description="Who carries it out: a person, party or organisation")
+    due_at: Annotated[AwareDatetime, AfterValidator(_this_century)] = Field(description="When it is due")
+    case_id: str | None = Field(None, min_length=1, max_length=ID_MAX, description="The case it is about")
+    action: MeetingAction | None = Field(
+        None, description="A step of the closed loop the meeting decided on the case, taken when the minutes are "
+                          "recorded (the caller's rights apply); its outcome is kept with the decision")
+    department: Literal[DEPARTMENTS] | None = Field(None, description="hand_over: the department the case goes to")
+
+
+class FollowUpIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ref: str = Field(min_length=3, max_length=200, description="The earlier decision: <meeting_id>/<decision_id>")
+    status: Literal["done", "dropped", "open"] = Field(description="open: carried to the next meeting")
+    note: str = Field("", max_length=4000)
+
+
+class MinutesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    minutes: str = Field(min_length=1, max_length=4000, description="The minutes (会议纪要)")
+    attendees: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        min_length=1, max_length=100, description="Who came: people or the parties they spoke for")
+    decisions: list[DecisionIn] = Field(default_factory=list, max_length=100)
+    follow_ups: list[FollowUpIn] = Field(default_factory=list, max_length=100,
+                                         description="What became of earlier decisions on the agenda")
+
+
+class DecisionClose(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["done", "dropped"]
+    note: str = Field("", max_length=4000)
+
+
+class MeetingInvitee(BaseModel):
+    party: str = Field(description="street | community | branch | owners_committee | property_company | "
+                                   "resident_unit | social_organisation")
+    name: str
+    org_id: str | None
+
+
+class MeetingAgendaItem(BaseModel):
+    item_id: str
+    kind: str
+    ref: str | None
+    title: str
+
+
+class MeetingDecision(BaseModel):
+    ref: str = Field(description="<meeting_id>/<decision_id>: how follow-ups and the decision's own URL name it")
+    decision_id: str
+    meeting_id: str
+    grid_id: str
+    community_id: str
+    street_id: str
+    text: str
+    owner: str
+    due_at: str | None
+    overdue: bool
+    case_id: str | None
+    action: str | None
+    department: str | None
+    status: str = Field(description="open | done | dropped")
+    outcome: str | None = Field(description="For a case action: applied, or why the closed loop refused it")
+    closed_by: str | None
+    closed_at: str | None
+    closing_note: str | None
+    followed_up_in: list[str]
+
+
+class JointMeeting(BaseModel):
+    meeting_id: str
+    grid_id: str
+    community_id: str
+    street_id: str
+    title: str
+    place: str
+    starts_at: str | None
+    status: str = Field(description="planned | held")
+    convened_by: str
+    invitees: list[MeetingInvitee]
+    agenda: list[MeetingAgendaItem]
+    minutes: str
+    attendees: list[str]
+    decisions: list[MeetingDecision]
+    held_at: str | None
+    recorded_by: str | None
+
+
+class JointMeetingPage(BaseModel):
+    items: list[JointMeeting]
+    total: int
+    page: int
+    page_size: int
+
+
+class MeetingDecisions(BaseModel):
+    items: list[MeetingDecision]
+    total: int
+
+
+class AgendaSuggestion(BaseModel):
+    kind: str = Field(description="case | order")
+    ref: str
+    title: str
+    status: str
+
+
+class AgendaSuggestions(BaseModel):
+    grid_id: str
+    items: list[AgendaSuggestion]

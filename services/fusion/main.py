@@ -29,6 +29,7 @@ from .community_store import CommunityStore
 from .consumer import SOURCE, FusionHandler
 from .contacts import ContactStore
 from .escalation import Escalator
+from .meetings import MeetingStore
 from .organisations import OrganisationStore
 from .outbox import Relay
 from .party_api import PartyServicer
@@ -130,6 +131,8 @@ async def serve() -> None:
     await submissions.ensure_indexes()
     bulletins = BulletinStore(db)
     await bulletins.ensure_indexes()
+    meetings = MeetingStore(db, co_governance)
+    await meetings.ensure_indexes()
 
     def follow(held: ReferenceHolder) -> None:
         synthetic = bool(held.record) and held.record.get("source") == reference_store.SYNTHETIC_SOURCE
@@ -140,12 +143,13 @@ async def serve() -> None:
         grids = {g.grid_id: (g.community_id, g.street_id) for g in (held.county.grids if held.county else ())}
         activities.use_grids(grids)
         submissions.use_grids(grids)
+        meetings.use_grids(grids)
         bulletins.streets = {street for _, street in grids.values()}
 
     follow(reference)
     reference.listeners.append(follow)
     party_servicer = PartyServicer(organisations, contacts, co_governance, stations, activities, submissions, bulletins,
-                                   clock)
+                                   meetings, clock)
     reference_servicer = ReferenceServicer(reference, rt.nc)
 
     def register(server) -> None:

@@ -18,6 +18,7 @@ from .activities import SIX_ONES, Activity, ActivityStore, missing_six
 from .bulletins import BulletinStore
 from .co_governance import Actor, CoGovernanceStore
 from .contacts import Cadre, Contacts, ContactStore
+from .meetings import AgendaItem, Decision, FollowUp, Meeting, MeetingStore
 from .organisations import Organisation, OrganisationStore, Post, Refused, within
 from .stations import CIRCLE_KM, Station, StationStore
 from .submissions import Submission, SubmissionStore
@@ -83,10 +84,33 @@ def bulletin_to_proto(doc: dict) -> pb.Bulletin:
     return out
 
 
+def decision_to_proto(d: Decision) -> pb.Decision:
+    out = pb.Decision(decision_id=d.decision_id, meeting_id=d.meeting_id, grid_id=d.grid_id,
+                      community_id=d.community_id, street_id=d.street_id, text=d.text, owner=d.owner,
+                      case_id=d.case_id, action=d.action, department=d.department, status=d.status,
+                      outcome=d.outcome, closed_by=d.closed_by, closing_note=d.closing_note,
+                      followed_up_in=d.followed_up_in)
+    set_time(out.due_at, d.due_at)
+    set_time(out.closed_at, d.closed_at)
+    return out
+
+
+def meeting_to_proto(m: Meeting) -> pb.Meeting:
+    out = pb.Meeting(meeting_id=m.meeting_id, grid_id=m.grid_id, community_id=m.community_id, street_id=m.street_id,
+                     title=m.title, place=m.place, status=m.status, convened_by=m.convened_by,
+                     invitees=[pb.Invitee(party=i.party, name=i.name, org_id=i.org_id) for i in m.invitees],
+                     agenda=[pb.AgendaItem(item_id=a.item_id, kind=a.kind, ref=a.ref, title=a.title) for a in m.agenda],
+                     minutes=m.minutes, attendees=m.attendees, recorded_by=m.recorded_by,
+                     decisions=[decision_to_proto(d) for d in m.decisions])
+    set_time(out.starts_at, m.starts_at)
+    set_time(out.held_at, m.held_at)
+    return out
+
+
 class PartyServicer(pb_grpc.PartyServiceServicer):
     def __init__(self, store: OrganisationStore, contacts: ContactStore, co_governance: CoGovernanceStore,
                  stations: StationStore, activities: ActivityStore, submissions: SubmissionStore,
-                 bulletins: BulletinStore, clock: Clock) -> None:
+                 bulletins: BulletinStore, meetings: MeetingStore, clock: Clock) -> None:
         self.store = store
         self.contacts = contacts
         self.co_governance = co_governance
@@ -94,6 +118,7 @@ class PartyServicer(pb_grpc.PartyServiceServicer):
         self.activities = activities
         self.submissions = submissions
         self.bulletins = bulletins
+        self.meetings = meetings
         self.clock = clock
 
     async def _run(self, context, coro):
@@ -206,3 +231,46 @@ class PartyServicer(pb_grpc.PartyServiceServicer):
         return pb.ListBulletinsResponse(items=[bulletin_to_proto(d) for d in await self.bulletins.listed(
             request.street_id, request.week)])
 
+
+    async def PlanMeeting(self, request, context) -> pb.Meeting:
+        r = request.meeting
+        if time_of(r.starts_at) is None:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "starts_at: when the meeting starts")
+        planned = Meeting("", r.grid_id, r.title, time_of(r.starts_at), r.place)
+        items = [AgendaItem("", a.kind, a.ref, a.title) for a in r.agenda]
+        return meeting_to_proto(await self._run(context, self.meetings.plan(planned, items, request.actor)))
+
+    async def GetMeeting(self, request, context) -> pb.Meeting:
+        return meeting_to_proto(await self._run(context, self.meetings.get(request.meeting_id)))
+
+    async def ListMeetings(self, request, context) -> pb.ListMeetingsResponse:
+        a = request.area
+        items, total = await self.meetings.in_area(a.street_id, a.community_id, a.grid_id, request.status,
+                                                   request.page, request.page_size or 20)
+        return pb.ListMeetingsResponse(items=[meeting_to_proto(m) for m in items], total=total)
+
+    async def RecordMinutes(self, request, context) -> pb.Meeting:
+        decisions = []
+        for n, d in enumerate(request.decisions):
+            if time_of(d.due_at) is None:
+                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"decisions[{n}].due_at: when it is due")
+            decisions.append(Decision("", d.text, d.owner, time_of(d.due_at), case_id=d.case_id, action=d.action,
+                                      department=d.department))
+        follow_ups = [FollowUp(f.ref, f.status, f.note) for f in request.follow_ups]
+        return meeting_to_proto(await self._run(context, self.meetings.record_minutes(
+            request.meeting_id, request.minutes, list(request.attendees), decisions, follow_ups, request.actor,
+            self.clock.now())))
+
+    async def SetDecisionOutcome(self, request, context) -> pb.Meeting:
+        return meeting_to_proto(await self._run(context, self.meetings.set_outcome(
+            request.meeting_id, request.decision_id, request.outcome)))
+
+    async def ListDecisions(self, request, context) -> pb.ListDecisionsResponse:
+        a = request.area
+        listed = await self._run(context, self.meetings.decisions(a.street_id, a.community_id, a.grid_id,
+                                                                  request.status, time_of(request.due_before)))
+        return pb.ListDecisionsResponse(items=[decision_to_proto(d) for d in listed])
+
+    async def CloseDecision(self, request, context) -> pb.Decision:
+        return decision_to_proto(await self._run(context, self.meetings.close(
+            request.meeting_id, request.decision_id, request.status, request.note, request.actor, self.clock.now())))

@@ -3,6 +3,7 @@ a community and a grid's secretary see and keep them."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import Counter
 
@@ -309,3 +310,87 @@ def test_a_street_issues_its_bulletin_ranking_its_grids_and_naming_who_did_not_s
     assert client.get("/v1/bulletins", headers=community, params={"street_id": other_street}).status_code == 403
     assert client.post("/v1/bulletins", headers=community, json={}).status_code == 403
     assert client.post("/v1/bulletins", headers=admin, json={}).status_code == 422  # the county names the street
+
+
+def fused_case(client: httpx.Client, admin: dict, summary: str) -> dict:
+    """A case opened by a dispute reported in a compound of the synthetic county (文华新城小区)."""
+    event_id = f"mtg-{uuid.uuid4().hex[:10]}"
+    dept = login(client, "dept-comprehensive_governance", "demo")
+    body = {"id": event_id, "type": "incident.reported", "time": "2026-11-30T09:30:00+08:00",
+            "category": "property_management.service_quality", "summary": summary, "severity": "medium",
+            "subject_id": f"S-{event_id}", "location": {"lon": 116.783711, "lat": 35.746942}}
+    accepted = client.post("/v1/departments/comprehensive_governance/events", json=body, headers=dept)
+    assert accepted.status_code == 202, accepted.text
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = client.get(f"/v1/departments/comprehensive_governance/events/{event_id}", headers=admin).json()
+        if status.get("case_id"):
+            return client.get(f"/v1/cases/{status['case_id']}", headers=admin).json()
+        time.sleep(0.3)
+    raise AssertionError(f"event {event_id} not fused: {status}")
+
+
+def test_a_joint_meeting_takes_up_a_case_decides_a_step_of_the_loop_and_the_next_meeting_follows_it_up(
+        client: httpx.Client, platform: LocalPlatform) -> None:
+    admin = login(client, "admin", platform.demo_password)
+    case = fused_case(client, admin, "小区物业长期不清运垃圾，业主意见很大")
+    grid = case["grid_id"]
+    secretary = login(client, f"sec-{grid}", platform.demo_password)
+    suggested = client.get("/v1/meetings/agenda-suggestions", headers=secretary, params={"grid_id": grid}).json()
+    assert case["case_id"] in {s["ref"] for s in suggested["items"] if s["kind"] == "case"}
+    planned = client.post("/v1/meetings", headers=secretary, json={
+        "grid_id": grid, "title": "十二月联席会议", "starts_at": "2026-12-03T15:00:00+08:00", "place": "党群服务站",
+        "agenda": [{"kind": "case", "ref": case["case_id"]}, {"kind": "topic", "title": "冬季供暖"}]})
+    assert planned.status_code == 201, planned.text
+    meeting = planned.json()
+    assert {"owners_committee", "property_company", "street", "community", "branch"} <= {
+        i["party"] for i in meeting["invitees"]}
+    assert [a["kind"] for a in meeting["agenda"]][:2] == ["case", "topic"] and meeting["agenda"][0]["title"]
+
+    held = client.post(f"/v1/meetings/{meeting['meeting_id']}/minutes", headers=secretary, json={
+        "minutes": "物业承诺一周内恢复清运，支部受理此案。", "attendees": ["网格党支部", "物业公司", "业委会"],
+        "decisions": [{"text": "受理并督促物业恢复清运", "owner": "物业公司", "due_at": "2026-12-10T18:00:00+08:00",
+                       "case_id": case["case_id"], "action": "accept"},
+                      {"text": "业委会监督清运", "owner": "业委会", "due_at": "2026-12-01T18:00:00+08:00"}]})
+    assert held.status_code == 200, held.text
+    first = held.json()
+    assert first["status"] == "held" and [d["outcome"] for d in first["decisions"]] == ["applied", None]
+    assert first["decisions"][1]["overdue"] is True
+    timeline = client.get(f"/v1/cases/{case['case_id']}", headers=admin).json()["timeline"]
+    assert any("联席会议" in (t.get("note") or "") for t in timeline), timeline
+    again = client.post(f"/v1/meetings/{meeting['meeting_id']}/minutes", headers=secretary,
+                        json={"minutes": "x", "attendees": ["x"]})
+    assert again.status_code == 409
+
+    overdue = client.get("/v1/meetings/decisions", headers=login(client, f"community-{case['community_id']}",
+                                                                 platform.demo_password), params={"overdue": True})
+    assert f"{meeting['meeting_id']}/D2" in {d["ref"] for d in overdue.json()["items"]}
+
+    nxt = client.post("/v1/meetings", headers=secretary, json={
+        "grid_id": grid, "title": "一月联席会议", "starts_at": "2027-01-07T15:00:00+08:00"}).json()
+    refs = [a["ref"] for a in nxt["agenda"] if a["kind"] == "follow_up"]
+    assert refs == [f"{meeting['meeting_id']}/D2", f"{meeting['meeting_id']}/D1"]  # by due date
+    done = client.post(f"/v1/meetings/{nxt['meeting_id']}/minutes", headers=secretary, json={
+        "minutes": "清运已恢复。", "attendees": ["网格党支部"],
+        "follow_ups": [{"ref": refs[0], "status": "done", "note": "已监督"}, {"ref": refs[1], "status": "open"}]})
+    assert done.status_code == 200, done.text
+    closed = client.post(f"/v1/meetings/{meeting['meeting_id']}/decisions/D1/close", headers=secretary,
+                         json={"status": "done", "note": "清运恢复"})
+    assert closed.status_code == 200 and closed.json()["status"] == "done"
+    assert client.get("/v1/meetings/decisions", headers=secretary, params={"grid_id": grid}).json()["items"] == []
+
+    # Scope: another community's staff do not see it; a resident may not plan; bad input is a 422.
+    other = next(o for o in organisations(client, admin) if o["level"] == "community_committee"
+                 and o["community_id"] != case["community_id"])
+    stranger = login(client, f"community-{other['community_id']}", platform.demo_password)
+    assert client.get(f"/v1/meetings/{meeting['meeting_id']}", headers=stranger).status_code == 404
+    assert meeting["meeting_id"] not in {m["meeting_id"] for m in client.get("/v1/meetings", headers=stranger).json()["items"]}
+    resident = login(client, f"resident-{grid}", platform.demo_password)
+    assert client.post("/v1/meetings", headers=resident, json={
+        "grid_id": grid, "title": "x", "starts_at": "2026-12-03T15:00:00+08:00"}).status_code == 403
+    for bad, field in (({"agenda": [{"kind": "case", "ref": "no-such-case"}]}, "ref"),
+                       ({"agenda": [{"kind": "topic"}]}, "title"),
+                       ({"starts_at": "2026-12-03T15:00:00"}, "starts_at")):
+        reply = client.post("/v1/meetings", headers=secretary, json={
+            "grid_id": grid, "title": "x", "starts_at": "2026-12-03T15:00:00+08:00", **bad})
+        assert reply.status_code == 422 and field in reply.text, reply.text

@@ -502,3 +502,199 @@ class ListBulletinsResponse(_message.Message):
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[Bulletin]
     def __init__(self, items: _Optional[_Iterable[_Union[Bulletin, _Mapping]]] = ...) -> None: ...
+
+class Invitee(_message.Message):
+    __slots__ = ("party", "name", "org_id")
+    PARTY_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ORG_ID_FIELD_NUMBER: _ClassVar[int]
+    party: str
+    name: str
+    org_id: str
+    def __init__(self, party: _Optional[str] = ..., name: _Optional[str] = ..., org_id: _Optional[str] = ...) -> None: ...
+
+class AgendaItem(_message.Message):
+    __slots__ = ("item_id", "kind", "ref", "title")
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    REF_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    item_id: str
+    kind: str
+    ref: str
+    title: str
+    def __init__(self, item_id: _Optional[str] = ..., kind: _Optional[str] = ..., ref: _Optional[str] = ..., title: _Optional[str] = ...) -> None: ...
+
+class Decision(_message.Message):
+    __slots__ = ("decision_id", "meeting_id", "grid_id", "text", "owner", "due_at", "case_id", "action", "department", "status", "outcome", "closed_by", "closed_at", "closing_note", "followed_up_in", "community_id", "street_id")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    MEETING_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_BY_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_AT_FIELD_NUMBER: _ClassVar[int]
+    CLOSING_NOTE_FIELD_NUMBER: _ClassVar[int]
+    FOLLOWED_UP_IN_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    STREET_ID_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    meeting_id: str
+    grid_id: str
+    text: str
+    owner: str
+    due_at: _timestamp_pb2.Timestamp
+    case_id: str
+    action: str
+    department: str
+    status: str
+    outcome: str
+    closed_by: str
+    closed_at: _timestamp_pb2.Timestamp
+    closing_note: str
+    followed_up_in: _containers.RepeatedScalarFieldContainer[str]
+    community_id: str
+    street_id: str
+    def __init__(self, decision_id: _Optional[str] = ..., meeting_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., text: _Optional[str] = ..., owner: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., case_id: _Optional[str] = ..., action: _Optional[str] = ..., department: _Optional[str] = ..., status: _Optional[str] = ..., outcome: _Optional[str] = ..., closed_by: _Optional[str] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closing_note: _Optional[str] = ..., followed_up_in: _Optional[_Iterable[str]] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ...) -> None: ...
+
+class Meeting(_message.Message):
+    __slots__ = ("meeting_id", "grid_id", "community_id", "street_id", "title", "place", "starts_at", "status", "convened_by", "invitees", "agenda", "minutes", "attendees", "decisions", "held_at", "recorded_by")
+    MEETING_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    STREET_ID_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    PLACE_FIELD_NUMBER: _ClassVar[int]
+    STARTS_AT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CONVENED_BY_FIELD_NUMBER: _ClassVar[int]
+    INVITEES_FIELD_NUMBER: _ClassVar[int]
+    AGENDA_FIELD_NUMBER: _ClassVar[int]
+    MINUTES_FIELD_NUMBER: _ClassVar[int]
+    ATTENDEES_FIELD_NUMBER: _ClassVar[int]
+    DECISIONS_FIELD_NUMBER: _ClassVar[int]
+    HELD_AT_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    meeting_id: str
+    grid_id: str
+    community_id: str
+    street_id: str
+    title: str
+    place: str
+    starts_at: _timestamp_pb2.Timestamp
+    status: str
+    convened_by: str
+    invitees: _containers.RepeatedCompositeFieldContainer[Invitee]
+    agenda: _containers.RepeatedCompositeFieldContainer[AgendaItem]
+    minutes: str
+    attendees: _containers.RepeatedScalarFieldContainer[str]
+    decisions: _containers.RepeatedCompositeFieldContainer[Decision]
+    held_at: _timestamp_pb2.Timestamp
+    recorded_by: str
+    def __init__(self, meeting_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., title: _Optional[str] = ..., place: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[str] = ..., convened_by: _Optional[str] = ..., invitees: _Optional[_Iterable[_Union[Invitee, _Mapping]]] = ..., agenda: _Optional[_Iterable[_Union[AgendaItem, _Mapping]]] = ..., minutes: _Optional[str] = ..., attendees: _Optional[_Iterable[str]] = ..., decisions: _Optional[_Iterable[_Union[Decision, _Mapping]]] = ..., held_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_by: _Optional[str] = ...) -> None: ...
+
+class PlanMeetingRequest(_message.Message):
+    __slots__ = ("meeting", "actor")
+    MEETING_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    meeting: Meeting
+    actor: str
+    def __init__(self, meeting: _Optional[_Union[Meeting, _Mapping]] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class GetMeetingRequest(_message.Message):
+    __slots__ = ("meeting_id",)
+    MEETING_ID_FIELD_NUMBER: _ClassVar[int]
+    meeting_id: str
+    def __init__(self, meeting_id: _Optional[str] = ...) -> None: ...
+
+class ListMeetingsRequest(_message.Message):
+    __slots__ = ("area", "status", "page", "page_size")
+    AREA_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    area: Area
+    status: str
+    page: int
+    page_size: int
+    def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ..., status: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class ListMeetingsResponse(_message.Message):
+    __slots__ = ("items", "total")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[Meeting]
+    total: int
+    def __init__(self, items: _Optional[_Iterable[_Union[Meeting, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
+
+class FollowUp(_message.Message):
+    __slots__ = ("ref", "status", "note")
+    REF_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    ref: str
+    status: str
+    note: str
+    def __init__(self, ref: _Optional[str] = ..., status: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class RecordMinutesRequest(_message.Message):
+    __slots__ = ("meeting_id", "minutes", "attendees", "decisions", "follow_ups", "actor")
+    MEETING_ID_FIELD_NUMBER: _ClassVar[int]
+    MINUTES_FIELD_NUMBER: _ClassVar[int]
+    ATTENDEES_FIELD_NUMBER: _ClassVar[int]
+    DECISIONS_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_UPS_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    meeting_id: str
+    minutes: str
+    attendees: _containers.RepeatedScalarFieldContainer[str]
+    decisions: _containers.RepeatedCompositeFieldContainer[Decision]
+    follow_ups: _containers.RepeatedCompositeFieldContainer[FollowUp]
+    actor: str
+    def __init__(self, meeting_id: _Optional[str] = ..., minutes: _Optional[str] = ..., attendees: _Optional[_Iterable[str]] = ..., decisions: _Optional[_Iterable[_Union[Decision, _Mapping]]] = ..., follow_ups: _Optional[_Iterable[_Union[FollowUp, _Mapping]]] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class SetDecisionOutcomeRequest(_message.Message):
+    __slots__ = ("meeting_id", "decision_id", "outcome")
+    MEETING_ID_FIELD_NUMBER: _ClassVar[int]
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    meeting_id: str
+    decision_id: str
+    outcome: str
+    def __init__(self, meeting_id: _Optional[str] = ..., decision_id: _Optional[str] = ..., outcome: _Optional[str] = ...) -> None: ...
+
+class ListDecisionsRequest(_message.Message):
+    __slots__ = ("area", "status", "due_before")
+    AREA_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    DUE_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    area: Area
+    status: str
+    due_before: _timestamp_pb2.Timestamp
+    def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ..., status: _Optional[str] = ..., due_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListDecisionsResponse(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[Decision]
+    def __init__(self, items: _Optional[_Iterable[_Union[Decision, _Mapping]]] = ...) -> None: ...
+
+class CloseDecisionRequest(_message.Message):
+    __slots__ = ("meeting_id", "decision_id", "status", "note", "actor")
+    MEETING_ID_FIELD_NUMBER: _ClassVar[int]
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    meeting_id: str
+    decision_id: str
+    status: str
+    note: str
+    actor: str
+    def __init__(self, meeting_id: _Optional[str] = ..., decision_id: _Optional[str] = ..., status: _Optional[str] = ..., note: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...

@@ -129,6 +129,41 @@ class PartyServiceStub:
                 request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListBulletinsRequest.SerializeToString,
                 response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListBulletinsResponse.FromString,
                 _registered_method=True)
+        self.PlanMeeting = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/PlanMeeting',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.PlanMeetingRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Meeting.FromString,
+                _registered_method=True)
+        self.GetMeeting = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/GetMeeting',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.GetMeetingRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Meeting.FromString,
+                _registered_method=True)
+        self.ListMeetings = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/ListMeetings',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListMeetingsRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListMeetingsResponse.FromString,
+                _registered_method=True)
+        self.RecordMinutes = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/RecordMinutes',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.RecordMinutesRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Meeting.FromString,
+                _registered_method=True)
+        self.SetDecisionOutcome = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/SetDecisionOutcome',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.SetDecisionOutcomeRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Meeting.FromString,
+                _registered_method=True)
+        self.ListDecisions = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/ListDecisions',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListDecisionsRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListDecisionsResponse.FromString,
+                _registered_method=True)
+        self.CloseDecision = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/CloseDecision',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.CloseDecisionRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Decision.FromString,
+                _registered_method=True)
 
 
 class PartyServiceServicer:
@@ -277,6 +312,61 @@ class PartyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PlanMeeting(self, request, context):
+        """A grid's joint meeting (联席会议) of the street, community, grid, owners' committee, property
+        company, resident units and social organisations. Planning one invites the grid's
+        co-governance actors and puts every open decision of the grid's earlier meetings on the
+        agenda to be followed up. NOT_FOUND: no such grid; INVALID_ARGUMENT naming what is wrong.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMeeting(self, request, context):
+        """NOT_FOUND: no such meeting.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMeetings(self, request, context):
+        """The meetings of an area, latest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordMinutes(self, request, context):
+        """The minutes, who came, the decisions, and what became of earlier decisions: the meeting is
+        held. FAILED_PRECONDITION: its minutes were recorded already; INVALID_ARGUMENT naming what
+        is wrong (a decision without an owner or due date, a follow-up of a decision not open).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetDecisionOutcome(self, request, context):
+        """What became of a decision's case action once the closed loop took it (or refused it).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDecisions(self, request, context):
+        """The decisions of an area's meetings, by due date: those open by default.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseDecision(self, request, context):
+        """A decision done, or dropped, between meetings. NOT_FOUND: no such decision;
+        FAILED_PRECONDITION: it is not open.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PartyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -374,6 +464,41 @@ def add_PartyServiceServicer_to_server(servicer, server):
                     servicer.ListBulletins,
                     request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListBulletinsRequest.FromString,
                     response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListBulletinsResponse.SerializeToString,
+            ),
+            'PlanMeeting': grpc.unary_unary_rpc_method_handler(
+                    servicer.PlanMeeting,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.PlanMeetingRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Meeting.SerializeToString,
+            ),
+            'GetMeeting': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMeeting,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.GetMeetingRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Meeting.SerializeToString,
+            ),
+            'ListMeetings': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMeetings,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListMeetingsRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListMeetingsResponse.SerializeToString,
+            ),
+            'RecordMinutes': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordMinutes,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.RecordMinutesRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Meeting.SerializeToString,
+            ),
+            'SetDecisionOutcome': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetDecisionOutcome,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.SetDecisionOutcomeRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Meeting.SerializeToString,
+            ),
+            'ListDecisions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDecisions,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListDecisionsRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListDecisionsResponse.SerializeToString,
+            ),
+            'CloseDecision': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseDecision,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.CloseDecisionRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Decision.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -889,6 +1014,195 @@ class PartyService:
             '/gridfusion.party.v1.PartyService/ListBulletins',
             gridfusion_dot_party_dot_v1_dot_party__pb2.ListBulletinsRequest.SerializeToString,
             gridfusion_dot_party_dot_v1_dot_party__pb2.ListBulletinsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PlanMeeting(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/PlanMeeting',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.PlanMeetingRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.Meeting.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMeeting(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/GetMeeting',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.GetMeetingRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.Meeting.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMeetings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/ListMeetings',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.ListMeetingsRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.ListMeetingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordMinutes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/RecordMinutes',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.RecordMinutesRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.Meeting.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetDecisionOutcome(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/SetDecisionOutcome',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.SetDecisionOutcomeRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.Meeting.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDecisions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/ListDecisions',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.ListDecisionsRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.ListDecisionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseDecision(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/CloseDecision',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.CloseDecisionRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.Decision.FromString,
             options,
             channel_credentials,
             insecure,
