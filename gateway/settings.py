@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.platform.grpcserver import check_token
 from services.platform.settings import CommonSettings, default_port
 from services.platform.vocabulary import DEPARTMENTS
+
+from .reports.assessment import DEFAULT_WEIGHTS, check_weights
 
 
 class GatewaySettings(CommonSettings):
@@ -68,6 +70,14 @@ class GatewaySettings(CommonSettings):
     # The gateway's external base URL (SSO redirect URI <public_url>/v1/auth/oidc/callback);
     # empty: taken from each request.
     public_url: str = ""
+    # The county's assessment (考核): each component's weight (gateway/reports/assessment.py), as
+    # JSON, e.g. {"closure": 30, "patrol": 20, ...}; components left out weigh nothing.
+    assessment_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+
+    @field_validator("assessment_weights")
+    @classmethod
+    def known_weights(cls, weights: dict[str, float]) -> dict[str, float]:
+        return check_weights(weights)
 
     @model_validator(mode="after")
     def single_sign_on(self) -> GatewaySettings:

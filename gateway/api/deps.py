@@ -29,6 +29,15 @@ oauth2 = OAuth2PasswordBearer(tokenUrl="/v1/auth/token")
 GRIDS_MAX_AGE = 60.0
 
 
+
+def stamp(moment: datetime | None) -> Timestamp | None:
+    """A moment as a protobuf time (None stays None: the field is left unset)."""
+    if moment is None:
+        return None
+    out = Timestamp()
+    out.FromDatetime(moment)
+    return out
+
 @dataclass
 class GatewayState:
     settings: GatewaySettings

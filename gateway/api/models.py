@@ -1002,3 +1002,44 @@ class AgendaSuggestion(BaseModel):
 class AgendaSuggestions(BaseModel):
     grid_id: str
     items: list[AgendaSuggestion]
+
+
+# --- the county's assessment (考核) ----------------------------------------------------------
+class AssessmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    week: str | None = Field(None, max_length=10, description="ISO week, e.g. 2026-W48; default: this week")
+
+
+class AssessmentWeight(BaseModel):
+    weight: float
+    meaning: str
+
+
+class AssessmentWeights(BaseModel):
+    weights: dict[str, AssessmentWeight] = Field(description="Each component's weight and what its share measures "
+                                                           "(GATEWAY_ASSESSMENT_WEIGHTS)")
+
+
+class GridScore(BaseModel):
+    grid_id: str
+    name: str
+    community_id: str
+    street_id: str
+    rank: int = Field(description="Among every grid of the county, 1 the best")
+    score: float = Field(description="Out of 100")
+    components: dict[str, float] = Field(description="Each component's share, 0 to 1")
+
+
+class Assessment(BaseModel):
+    week: str
+    grids: list[GridScore]
+    weights: dict[str, float] = Field(description="The weights the scores were made with")
+    assessed_by: str
+    assessed_at: str | None
+    revision: int
+
+
+class Assessments(BaseModel):
+    items: list[Assessment]
+    total: int

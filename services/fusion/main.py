@@ -21,6 +21,7 @@ from services.platform.settings import CommonSettings
 
 from . import gauges, matching, reference_store
 from .activities import ActivityStore
+from .assessments import AssessmentStore
 from .bulletins import BulletinStore
 from .cases import CaseStore
 from .co_governance import CoGovernanceStore
@@ -133,6 +134,8 @@ async def serve() -> None:
     await bulletins.ensure_indexes()
     meetings = MeetingStore(db, co_governance)
     await meetings.ensure_indexes()
+    assessments = AssessmentStore(db)
+    await assessments.ensure_indexes()
 
     def follow(held: ReferenceHolder) -> None:
         synthetic = bool(held.record) and held.record.get("source") == reference_store.SYNTHETIC_SOURCE
@@ -144,12 +147,13 @@ async def serve() -> None:
         activities.use_grids(grids)
         submissions.use_grids(grids)
         meetings.use_grids(grids)
+        assessments.use_grids(grids)
         bulletins.streets = {street for _, street in grids.values()}
 
     follow(reference)
     reference.listeners.append(follow)
     party_servicer = PartyServicer(organisations, contacts, co_governance, stations, activities, submissions, bulletins,
-                                   meetings, clock)
+                                   meetings, assessments, clock)
     reference_servicer = ReferenceServicer(reference, rt.nc)
 
     def register(server) -> None:

@@ -15,6 +15,7 @@ from services.platform.clock import Clock
 from services.reference import distance
 
 from .activities import SIX_ONES, Activity, ActivityStore, missing_six
+from .assessments import AssessmentStore
 from .bulletins import BulletinStore
 from .co_governance import Actor, CoGovernanceStore
 from .contacts import Cadre, Contacts, ContactStore
@@ -107,10 +108,18 @@ def meeting_to_proto(m: Meeting) -> pb.Meeting:
     return out
 
 
+def assessment_to_proto(doc: dict) -> pb.Assessment:
+    out = pb.Assessment(week=doc["week"], weights=doc["weights"], assessed_by=doc.get("assessed_by", ""),
+                        revision=doc.get("revision", 1), grids=[pb.GridScore(**g) for g in doc["grids"]])
+    set_time(out.assessed_at, doc.get("assessed_at"))
+    return out
+
+
 class PartyServicer(pb_grpc.PartyServiceServicer):
     def __init__(self, store: OrganisationStore, contacts: ContactStore, co_governance: CoGovernanceStore,
                  stations: StationStore, activities: ActivityStore, submissions: SubmissionStore,
-                 bulletins: BulletinStore, meetings: MeetingStore, clock: Clock) -> None:
+                 bulletins: BulletinStore, meetings: MeetingStore, assessments: AssessmentStore,
+                 clock: Clock) -> None:
         self.store = store
         self.contacts = contacts
         self.co_governance = co_governance
@@ -119,6 +128,7 @@ class PartyServicer(pb_grpc.PartyServiceServicer):
         self.submissions = submissions
         self.bulletins = bulletins
         self.meetings = meetings
+        self.assessments = assessments
         self.clock = clock
 
     async def _run(self, context, coro):
@@ -274,3 +284,14 @@ class PartyServicer(pb_grpc.PartyServiceServicer):
     async def CloseDecision(self, request, context) -> pb.Decision:
         return decision_to_proto(await self._run(context, self.meetings.close(
             request.meeting_id, request.decision_id, request.status, request.note, request.actor, self.clock.now())))
+
+    async def SaveAssessment(self, request, context) -> pb.Assessment:
+        grids = [{"grid_id": g.grid_id, "name": g.name, "rank": g.rank, "score": g.score,
+                  "components": dict(g.components)} for g in request.grids]
+        return assessment_to_proto(await self._run(context, self.assessments.save(
+            request.week, grids, dict(request.weights), request.assessed_by, self.clock.now())))
+
+    async def ListAssessments(self, request, context) -> pb.ListAssessmentsResponse:
+        a = request.area
+        docs = await self.assessments.listed(a.street_id, a.community_id, a.grid_id, request.week)
+        return pb.ListAssessmentsResponse(items=[assessment_to_proto(d) for d in docs])

@@ -394,3 +394,36 @@ def test_a_joint_meeting_takes_up_a_case_decides_a_step_of_the_loop_and_the_next
         reply = client.post("/v1/meetings", headers=secretary, json={
             "grid_id": grid, "title": "x", "starts_at": "2026-12-03T15:00:00+08:00", **bad})
         assert reply.status_code == 422 and field in reply.text, reply.text
+
+
+def test_the_county_assesses_a_week_and_each_area_sees_its_grids_scores(client: httpx.Client,
+                                                                         platform: LocalPlatform) -> None:
+    admin = login(client, "admin", platform.demo_password)
+    weights = client.get("/v1/assessments/weights", headers=admin).json()["weights"]
+    assert sum(w["weight"] for w in weights.values()) == 100 and "weekly_report" in weights
+    week = "2026-W45"
+    first = client.post("/v1/assessments", headers=admin, json={"week": week})
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert body["week"] == week and len(body["grids"]) == 53 and body["weights"] == {
+        k: w["weight"] for k, w in weights.items()}
+    assert [g["rank"] for g in body["grids"]] == list(range(1, 54))
+    assert all(0 <= g["score"] <= 100 and set(g["components"]) == set(weights) for g in body["grids"])
+    grid = body["grids"][-1]["grid_id"]
+    assert body["grids"][-1]["components"]["weekly_report"] == 0.0
+    # The grid submits its week; assessed again, that part counts and the revision says so.
+    secretary = login(client, f"sec-{grid}", platform.demo_password)
+    submitted = client.post("/v1/reports/weekly/submissions", headers=secretary, json={"week": week, "text": "本周平稳"})
+    assert submitted.status_code == 201, submitted.text
+    again = client.post("/v1/assessments", headers=admin, json={"week": week}).json()
+    ours = next(g for g in again["grids"] if g["grid_id"] == grid)
+    assert again["revision"] == body["revision"] + 1 and ours["components"]["weekly_report"] == 1.0
+    assert ours["score"] > body["grids"][-1]["score"]
+    mine = client.get("/v1/assessments", headers=secretary, params={"week": week}).json()
+    assert [g["grid_id"] for a in mine["items"] for g in a["grids"]] == [grid]
+    assert client.post("/v1/assessments", headers=secretary, json={"week": week}).status_code == 403
+    community = login(client, f"community-{ours['community_id']}", platform.demo_password)
+    theirs = client.get("/v1/assessments", headers=community).json()["items"]
+    assert theirs and {g["community_id"] for a in theirs for g in a["grids"]} == {ours["community_id"]}
+    assert client.get("/v1/assessments", headers=admin, params={"week": "2026-W60"}).status_code == 422
+    assert client.post("/v1/assessments", headers=admin, json={"week": "soon"}).status_code == 422

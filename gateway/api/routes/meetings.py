@@ -21,7 +21,6 @@ from typing import Annotated
 
 import grpc
 from fastapi import APIRouter, Depends, HTTPException, Query, status
-from google.protobuf.timestamp_pb2 import Timestamp
 from gridfusion.community.v1 import community_pb2 as cpb
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
 from gridfusion.party.v1 import party_pb2 as ppb
@@ -31,7 +30,7 @@ from services.platform.scope import sees_place
 from ...auth import Principal
 from ...privacy import mask_text
 from ...scoping import AREA_ROLES
-from ..deps import GatewayState, Page, State, require_roles
+from ..deps import GatewayState, Page, State, require_roles, stamp
 from ..models import (
     AgendaSuggestion,
     AgendaSuggestions,
@@ -53,11 +52,6 @@ router = APIRouter(prefix="/v1/meetings", tags=["joint meetings"], responses=ans
 Organiser = Annotated[Principal, Depends(require_roles(*AREA_ROLES))]
 SUGGESTIONS_MAX = 100
 
-
-def _stamp(moment: datetime) -> Timestamp:
-    out = Timestamp()
-    out.FromDatetime(moment)
-    return out
 
 
 def _unprocessable(loc: list, msg: str) -> HTTPException:
@@ -163,7 +157,7 @@ async def list_decisions(
     area = await area_of(state, caller, grid_id, community_id, street_id)
     reply = await state.peers.party.ListDecisions(
         ppb.ListDecisionsRequest(area=_area(area), status=status_,
-                                 due_before=_stamp(datetime.now(state.tz)) if overdue else None),
+                                 due_before=stamp(datetime.now(state.tz)) if overdue else None),
         timeout=state.settings.rpc_timeout_seconds)
     items = [decision_json(d, state) for d in reply.items]
     return MeetingDecisions(items=items, total=len(items))
@@ -188,7 +182,7 @@ async def plan_meeting(body: MeetingIn, state: State, caller: Organiser) -> Join
             title = title or mask_text((await _order_of_grid(state, caller, item.ref, body.grid_id, loc)).title)[0]
         agenda.append(ppb.AgendaItem(kind=item.kind, ref=item.ref, title=title[:200]))
     reply = await state.peers.party.PlanMeeting(ppb.PlanMeetingRequest(actor=caller.username, meeting=ppb.Meeting(
-        grid_id=body.grid_id, title=body.title, place=body.place, starts_at=_stamp(body.starts_at), agenda=agenda)),
+        grid_id=body.grid_id, title=body.title, place=body.place, starts_at=stamp(body.starts_at), agenda=agenda)),
         timeout=state.settings.rpc_timeout_seconds)
     return meeting_json(reply, state)
 
@@ -225,7 +219,7 @@ async def record_minutes(meeting_id: str, body: MinutesIn, state: State, caller:
             raise _unprocessable(["body", "decisions", n, "department"], "hand_over: the department the case goes to")
         if d.case_id:
             await _case_of_grid(state, caller, d.case_id, meeting.grid_id, ["body", "decisions", n, "case_id"])
-        decisions.append(ppb.Decision(text=d.text, owner=d.owner, due_at=_stamp(d.due_at), case_id=d.case_id or "",
+        decisions.append(ppb.Decision(text=d.text, owner=d.owner, due_at=stamp(d.due_at), case_id=d.case_id or "",
                                       action=d.action or "", department=d.department or ""))
     reply = await state.peers.party.RecordMinutes(ppb.RecordMinutesRequest(
         meeting_id=meeting_id, minutes=body.minutes, attendees=body.attendees, decisions=decisions, actor=caller.username,

@@ -34,14 +34,13 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
-from google.protobuf.timestamp_pb2 import Timestamp
 from gridfusion.community.v1 import community_pb2 as cpb
 from gridfusion.party.v1 import party_pb2 as ppb
 
 from ...auth import Principal
 from ...privacy import grid_staff, kept_name, kept_phone, mask_name, mask_phone, record_read
 from ...scoping import AREA_ROLES
-from ..deps import GatewayState, Page, State, require_roles
+from ..deps import GatewayState, Page, State, require_roles, stamp
 from ..models import (
     ActivityIn,
     ActivityKind,
@@ -349,13 +348,6 @@ def quarter_bounds(quarter: str, state: GatewayState) -> tuple[datetime, datetim
     return start, end
 
 
-def _stamp(moment: datetime | None) -> Timestamp | None:
-    if moment is None:
-        return None
-    out = Timestamp()
-    out.FromDatetime(moment)
-    return out
-
 
 async def _activity_area(state: GatewayState, caller: Principal, grid_id: str | None, community_id: str | None,
                          street_id: str | None) -> ppb.Area:
@@ -383,7 +375,7 @@ async def plan_activity(body: ActivityIn, state: State, caller: Organiser) -> Gr
     await area_of(state, caller, body.grid_id, None, None)
     reply = await state.peers.party.PlanActivity(ppb.PlanActivityRequest(actor=caller.username, activity=ppb.Activity(
         grid_id=body.grid_id, kind=body.kind, title=body.title, place=body.place, hours=body.hours,
-        starts_at=_stamp(body.starts_at))), timeout=state.settings.rpc_timeout_seconds)
+        starts_at=stamp(body.starts_at))), timeout=state.settings.rpc_timeout_seconds)
     return activity_json(reply, state, caller)
 
 
@@ -398,7 +390,7 @@ async def list_activities(
     area = await _activity_area(state, caller, grid_id, community_id, street_id)
     since, until = quarter_bounds(quarter, state) if quarter else (None, None)
     reply = await state.peers.party.ListActivities(
-        ppb.ListActivitiesRequest(area=area, kind=kind or "", since=_stamp(since), until=_stamp(until)),
+        ppb.ListActivitiesRequest(area=area, kind=kind or "", since=stamp(since), until=stamp(until)),
         timeout=state.settings.rpc_timeout_seconds)
     items = [activity_json(a, state, caller) for a in reply.items]
     return ActivityList(items=items, total=len(items))
@@ -414,7 +406,7 @@ async def six_ones(
     area = await area_of(state, caller, grid_id, community_id, street_id)
     since, until = quarter_bounds(quarter, state)
     reply = await state.peers.party.SixOnes(
-        ppb.ListActivitiesRequest(area=_party_area(area), since=_stamp(since), until=_stamp(until)),
+        ppb.ListActivitiesRequest(area=_party_area(area), since=stamp(since), until=stamp(until)),
         timeout=state.settings.rpc_timeout_seconds)
     out = [SixOnesOfGrid(grid_id=g.grid_id, held=list(g.held), missing=list(g.missing)) for g in reply.grids]
     return SixOnesCoverage(quarter=quarter, grids=out, complete=sum(not g.missing for g in out))

@@ -698,3 +698,65 @@ class CloseDecisionRequest(_message.Message):
     note: str
     actor: str
     def __init__(self, meeting_id: _Optional[str] = ..., decision_id: _Optional[str] = ..., status: _Optional[str] = ..., note: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class GridScore(_message.Message):
+    __slots__ = ("grid_id", "name", "community_id", "street_id", "rank", "score", "components")
+    class ComponentsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    STREET_ID_FIELD_NUMBER: _ClassVar[int]
+    RANK_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    COMPONENTS_FIELD_NUMBER: _ClassVar[int]
+    grid_id: str
+    name: str
+    community_id: str
+    street_id: str
+    rank: int
+    score: float
+    components: _containers.ScalarMap[str, float]
+    def __init__(self, grid_id: _Optional[str] = ..., name: _Optional[str] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., rank: _Optional[int] = ..., score: _Optional[float] = ..., components: _Optional[_Mapping[str, float]] = ...) -> None: ...
+
+class Assessment(_message.Message):
+    __slots__ = ("week", "grids", "weights", "assessed_by", "assessed_at", "revision")
+    class WeightsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    WEEK_FIELD_NUMBER: _ClassVar[int]
+    GRIDS_FIELD_NUMBER: _ClassVar[int]
+    WEIGHTS_FIELD_NUMBER: _ClassVar[int]
+    ASSESSED_BY_FIELD_NUMBER: _ClassVar[int]
+    ASSESSED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    week: str
+    grids: _containers.RepeatedCompositeFieldContainer[GridScore]
+    weights: _containers.ScalarMap[str, float]
+    assessed_by: str
+    assessed_at: _timestamp_pb2.Timestamp
+    revision: int
+    def __init__(self, week: _Optional[str] = ..., grids: _Optional[_Iterable[_Union[GridScore, _Mapping]]] = ..., weights: _Optional[_Mapping[str, float]] = ..., assessed_by: _Optional[str] = ..., assessed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class ListAssessmentsRequest(_message.Message):
+    __slots__ = ("area", "week")
+    AREA_FIELD_NUMBER: _ClassVar[int]
+    WEEK_FIELD_NUMBER: _ClassVar[int]
+    area: Area
+    week: str
+    def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ..., week: _Optional[str] = ...) -> None: ...
+
+class ListAssessmentsResponse(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[Assessment]
+    def __init__(self, items: _Optional[_Iterable[_Union[Assessment, _Mapping]]] = ...) -> None: ...

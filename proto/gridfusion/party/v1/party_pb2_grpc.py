@@ -164,6 +164,16 @@ class PartyServiceStub:
                 request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.CloseDecisionRequest.SerializeToString,
                 response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Decision.FromString,
                 _registered_method=True)
+        self.SaveAssessment = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/SaveAssessment',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Assessment.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Assessment.FromString,
+                _registered_method=True)
+        self.ListAssessments = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/ListAssessments',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListAssessmentsRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListAssessmentsResponse.FromString,
+                _registered_method=True)
 
 
 class PartyServiceServicer:
@@ -367,6 +377,22 @@ class PartyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SaveAssessment(self, request, context):
+        """The county's assessment of a week (考核): every grid's score, rank and components, with the
+        weights used; assessing the week again replaces it. NOT_FOUND: a grid the reference data
+        does not have.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAssessments(self, request, context):
+        """The assessment of a week, or of every week (newest first), with the area's grids only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PartyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -499,6 +525,16 @@ def add_PartyServiceServicer_to_server(servicer, server):
                     servicer.CloseDecision,
                     request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.CloseDecisionRequest.FromString,
                     response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Decision.SerializeToString,
+            ),
+            'SaveAssessment': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveAssessment,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Assessment.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Assessment.SerializeToString,
+            ),
+            'ListAssessments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAssessments,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListAssessmentsRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListAssessmentsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1203,6 +1239,60 @@ class PartyService:
             '/gridfusion.party.v1.PartyService/CloseDecision',
             gridfusion_dot_party_dot_v1_dot_party__pb2.CloseDecisionRequest.SerializeToString,
             gridfusion_dot_party_dot_v1_dot_party__pb2.Decision.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveAssessment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/SaveAssessment',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.Assessment.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.Assessment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAssessments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/ListAssessments',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.ListAssessmentsRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.ListAssessmentsResponse.FromString,
             options,
             channel_credentials,
             insecure,
