@@ -1,10 +1,10 @@
 // The command-centre dashboard: sign in, the grid map coloured by open cases, the case list and
 // detail with the actions the role allows, the weekly report, service orders, the party
-// organisation, account administration, and live case changes.
+// organisation, joint meetings, account administration, and live case changes.
 // Plain ES modules, no build step; everything comes from the gateway's own API.
 import {
-  ACTION, CATEGORY, DEPARTMENTS, LEVEL, ORDER_ACTION, ORDER_STATUS, PARTY_LEVEL, PARTY_POST, RISK, ROLE, STATUS, STEP, currentLang, label,
-  loadVocabulary, setLang, t, translatePage,
+  ACTION, AGENDA_KIND, CATEGORY, DECISION_STATUS, DEPARTMENTS, FOLLOW_UP, INVITEE_PARTY, LEVEL, MEETING_STATUS, ORDER_ACTION,
+  ORDER_STATUS, PARTY_LEVEL, PARTY_POST, RISK, ROLE, STATUS, STEP, currentLang, label, loadVocabulary, setLang, t, translatePage,
 } from "./i18n.js";
 
 const FINISHED = new Set(["resolved", "closed", "merged"]); // a merged case lives on in another
@@ -12,7 +12,9 @@ const PEOPLE = new Set(["resident", "member"]); // they see their orders, not ca
 const ADMINS = new Set(["county", "street", "community"]); // they manage accounts
 const PARTY_READERS = new Set(["county", "street", "community", "secretary", "worker"]); // the party organisation of their area
 const KEEPERS = new Set(["county", "street", "community"]); // they keep its posts and add party groups
-const VIEWS = ["cases", "report", "orders", "party", "accounts", "password"];
+// Joint meetings of their area: they plan them, record the minutes and close decisions.
+const ORGANISERS = new Set(["county", "street", "community", "secretary", "worker"]);
+const VIEWS = ["cases", "report", "orders", "party", "meetings", "accounts", "password"];
 // Tokens live in this tab only (sessionStorage): closing the tab forgets them.
 const KEY = {
   access: "gridfusion.token", refresh: "gridfusion.refresh", expires: "gridfusion.expires", notice: "gridfusion.notice",
@@ -41,6 +43,8 @@ const state = {
   accounts: { page: 1, pageSize: 20, items: [], total: 0, selected: null, created: null },
   // `collapsed`: the organisations whose children are hidden, kept across reloads of the tree
   party: { items: [], loaded: false, collapsed: new Set() },
+  // `selected`: the meeting in the side panel (null: the plan form or nothing); `shown`: its answer
+  meetings: { page: 1, pageSize: 20, items: [], total: 0, decisions: [], selected: null, shown: null, ready: false },
 };
 
 const $ = (sel) => document.querySelector(sel);
@@ -329,6 +333,7 @@ function viewsOf(role) {
   const views = ["cases", "report"];
   if (role === "secretary" || role === "worker") views.push("orders");
   if (PARTY_READERS.has(role)) views.push("party");
+  if (ORGANISERS.has(role)) views.push("meetings");
   if (ADMINS.has(role)) views.push("accounts");
   return views;
 }
@@ -340,13 +345,28 @@ function show(view) {
   if (view === "report") prepareReport();
   if (view === "orders") loadOrders();
   if (view === "party") loadParty();
+  if (view === "meetings") openMeetings();
   if (view === "accounts") openAccounts();
+}
+
+// A labelled value of a detail panel.
+function field(key, value) {
+  return el("div", { class: "field" }, el("span", { class: "k" }, t(key)), el("span", { class: "v" }, value === "" || value == null ? "—" : value));
 }
 
 // --- who is signed in ----------------------------------------------------------------------
 function gridProps(gridId) {
   const f = state.grids.find((g) => g.properties.grid_id === gridId);
   return f ? f.properties : null;
+}
+
+// The grids of the caller's area.
+function myGrids() {
+  const me = state.me;
+  return state.grids.map((f) => f.properties).filter((p) => me.role === "county" ||
+    (me.role === "street" && p.street_id === me.scope.street_id) ||
+    (me.role === "community" && p.community_id === me.scope.community_id) ||
+    (!ADMINS.has(me.role) && p.grid_id === me.scope.grid_id));
 }
 
 function placeText(scope) {
@@ -521,10 +541,15 @@ function fillFilters() {
   for (const key of Object.keys(DEPARTMENTS)) form.department.append(el("option", { value: key }, label(DEPARTMENTS, key)));
 }
 
+// A paged list's query: its page, and the fields of its filter form that are filled in.
+function listQuery(paging, form) {
+  const query = new URLSearchParams({ page: paging.page, page_size: paging.pageSize });
+  for (const [k, v] of new FormData(form)) if (v) query.set(k, v);
+  return query;
+}
+
 async function loadCases() {
-  const form = new FormData($("#filters"));
-  const query = new URLSearchParams({ page: state.page, page_size: state.pageSize });
-  for (const [k, v] of form) if (v) query.set(k, v);
+  const query = listQuery(state, $("#filters"));
   const body = await json(`/v1/cases?${query}`);
   const rows = body.items.map((c) => el("tr", { "data-case-id": c.case_id, onclick: () => openCase(c.case_id) },
     el("td", {}, c.case_id), el("td", {}, gridName(c.grid_id)), el("td", { title: c.category }, label(CATEGORY, c.category)),
@@ -548,9 +573,13 @@ function gridName(gridId) {
 // Merge and split have their own controls in the detail (possible duplicates, the events' boxes).
 const REARRANGING = new Set(["merge", "split"]);
 
-// A case id that opens that case.
+// A case id that opens that case (from another view, on the map and case list).
 function caseLink(caseId) {
-  return el("a", { href: "#", class: "case-link", "data-case-id": caseId, onclick: (e) => { e.preventDefault(); openCase(caseId); } }, caseId);
+  return el("a", { href: "#", class: "case-link", "data-case-id": caseId, onclick: (e) => {
+    e.preventDefault();
+    if (state.view !== "cases") show("cases");
+    openCase(caseId);
+  } }, caseId);
 }
 
 function caseLinks(ids) {
@@ -571,7 +600,6 @@ async function openCase(caseId) {
   box.hidden = false;
   box.dataset.caseId = c.case_id;
   box.dataset.status = c.status;
-  const field = (key, value) => el("div", { class: "field" }, el("span", { class: "k" }, t(key)), el("span", { class: "v" }, value ?? "—"));
   const allowed = c.allowed_actions || [];
   const splitting = allowed.includes("split") && c.events.length >= 2;
   const events = c.events.map((e) => {
@@ -1034,6 +1062,365 @@ function groupForm(branch, li, close) {
   return form;
 }
 
+// --- joint meetings (联席会议) ----------------------------------------------------------------
+// A grid's meeting of its branch with the street, the community and its co-governance actors:
+// planned with open cases and residents' orders on the agenda, held when its minutes are recorded.
+// A decision has an owner and a due date; one about a case may take a step of the closed loop on
+// it, whose outcome (applied, or the loop's refusal) stays with the decision. Open decisions come
+// back on the grid's next agenda, or are closed between meetings.
+const MEETING_ACTIONS = ["accept", "resolve_on_site", "escalate", "hand_over"];
+const INVITED_PLACE = { street: "street_id", community: "community_id", branch: "grid_id" };
+const COUNTY_HOURS = 8; // the county's time, Asia/Shanghai (UTC+8, no daylight saving)
+
+// `days` from today at `hour`, in the county's time, as a datetime-local input holds it.
+function countyInput(days, hour) {
+  const day = new Date(Date.now() + (COUNTY_HOURS * 3600 + days * 86400) * 1000).toISOString().slice(0, 10);
+  return `${day}T${String(hour).padStart(2, "0")}:00`;
+}
+
+// A datetime-local value, read in the county's time, as ISO 8601 with its offset.
+function countyTime(value) {
+  return `${value.length === 16 ? `${value}:00` : value}+${String(COUNTY_HOURS).padStart(2, "0")}:00`;
+}
+
+const enc = encodeURIComponent;
+
+function openMeetings() {
+  const m = state.meetings;
+  if (!m.ready) {
+    const select = $("#meetings-filter").grid_id;
+    for (const p of myGrids()) select.append(el("option", { value: p.grid_id }, `${p.name} ${p.grid_id}`));
+    m.ready = true;
+  }
+  loadMeetings();
+  loadDecisions();
+}
+
+async function loadMeetings() {
+  const m = state.meetings;
+  const reply = await send(`/v1/meetings?${listQuery(m, $("#meetings-filter"))}`, "GET");
+  say($("#meetings-message"), reply.text, reply.ok);
+  if (!reply.ok) return;
+  m.items = reply.body.items;
+  m.total = reply.body.total;
+  renderMeetings();
+}
+
+function renderMeetings() {
+  const m = state.meetings;
+  const rows = m.items.map((x) => {
+    const overdue = x.decisions.filter((d) => d.overdue).length;
+    return el("tr", {
+      "data-meeting-id": x.meeting_id, "data-status": x.status, class: x.meeting_id === m.selected ? "selected" : undefined,
+      onclick: () => openMeeting(x.meeting_id),
+    },
+    el("td", {}, x.title, el("small", {}, x.meeting_id)), el("td", {}, gridName(x.grid_id)), el("td", {}, time(x.starts_at)),
+    el("td", {}, el("span", { class: `tag ${x.status}` }, label(MEETING_STATUS, x.status))),
+    el("td", {}, String(x.agenda.length)),
+    el("td", {}, String(x.decisions.length), overdue ? el("span", { class: "tag off" }, `${t("mtg.overdue")} ${overdue}`) : ""));
+  });
+  if (!rows.length) rows.push(el("tr", {}, el("td", { colSpan: 6, class: "hint" }, t("mtg.none"))));
+  $("#meetings tbody").replaceChildren(...rows);
+  const pages = Math.max(1, Math.ceil(m.total / m.pageSize));
+  $("#meetings-count").textContent = `${m.total} ${t("mtg.count")}`;
+  $("#meetings-page").textContent = `${m.page} / ${pages} (${m.total})`;
+  $("#meetings-prev").disabled = m.page <= 1;
+  $("#meetings-next").disabled = m.page >= pages;
+}
+
+async function loadDecisions() {
+  const query = new URLSearchParams();
+  const grid = $("#meetings-filter").grid_id.value;
+  if (grid) query.set("grid_id", grid);
+  if ($("#decisions-overdue").checked) query.set("overdue", "true");
+  const reply = await send(`/v1/meetings/decisions?${query}`, "GET");
+  if (!reply.ok) { say($("#decisions-message"), reply.text, false); return; }
+  state.meetings.decisions = reply.body.items;
+  renderDecisions();
+}
+
+function renderDecisions() {
+  const items = state.meetings.decisions;
+  const rows = items.map((d) => el("tr", { "data-ref": d.ref, class: d.overdue ? "overdue" : undefined },
+    el("td", {}, d.text, " ", ...decisionTags(d)), el("td", {}, d.owner), el("td", { class: "due" }, time(d.due_at)),
+    el("td", {}, meetingLink(d.meeting_id), el("small", {}, gridName(d.grid_id))),
+    el("td", {}, d.case_id ? caseLink(d.case_id) : "—"),
+    el("td", { class: "close-cell" }, ...closeControls(d))));
+  if (!rows.length) rows.push(el("tr", {}, el("td", { colSpan: 6, class: "hint" }, t("mtg.no_decisions"))));
+  $("#decisions tbody").replaceChildren(...rows);
+  $("#decisions-count").textContent = String(items.length);
+}
+
+function redrawMeetings() {
+  renderMeetings();
+  renderDecisions();
+  const m = state.meetings;
+  if (m.shown && m.shown.meeting_id === m.selected) renderMeeting(m.shown);
+}
+
+function meetingLink(meetingId) {
+  return el("a", { href: "#", class: "meeting-link", "data-meeting-id": meetingId,
+    onclick: (e) => { e.preventDefault(); e.stopPropagation(); openMeeting(meetingId); } }, meetingId);
+}
+
+// The step a decision took on its case and what became of it; its state once closed; overdue.
+function decisionTags(d) {
+  const tags = [];
+  if (d.action) {
+    const to = d.department ? ` → ${label(DEPARTMENTS, d.department)}` : "";
+    tags.push(el("span", { class: "tag step" }, `${label(ACTION, d.action)}${to}`));
+  }
+  if (d.outcome === "applied") tags.push(el("span", { class: "tag on outcome", "data-outcome": "applied" }, t("mtg.applied")));
+  else if (d.outcome) {
+    const why = d.outcome.replace(/^refused:\s*/, "");
+    tags.push(el("span", { class: "tag off outcome", "data-outcome": "refused", title: why }, `${t("mtg.refused")}: ${why}`));
+  }
+  if (d.status !== "open") tags.push(el("span", { class: `tag ${d.status}` }, label(DECISION_STATUS, d.status)));
+  if (d.overdue) tags.push(el("span", { class: "tag off overdue-tag" }, t("mtg.overdue")));
+  return tags;
+}
+
+// 办结 / 撤销 an open decision between meetings, with a note.
+function closeControls(d) {
+  if (d.status !== "open") return [];
+  const note = el("input", { name: "note", class: "note", maxLength: 4000, placeholder: t("mtg.note") });
+  const message = el("span", { class: "message", role: "status" });
+  const close = (status) => el("button", { type: "button", "data-action": `close-${status}`, class: status === "done" ? "" : "secondary",
+    onclick: async (e) => {
+      e.stopPropagation();
+      e.target.disabled = true;
+      const reply = await send(`/v1/meetings/${enc(d.meeting_id)}/decisions/${enc(d.decision_id)}/close`, "POST",
+        { status, note: note.value.trim() });
+      e.target.disabled = false;
+      if (!reply.ok) { say(message, reply.text, false); return; }
+      say($("#decisions-message"), `${t("mtg.closed")}: ${d.text} · ${label(DECISION_STATUS, status)}`, true);
+      loadDecisions();
+      loadMeetings();
+      if (state.meetings.selected === d.meeting_id) openMeeting(d.meeting_id);
+    } }, t(`mtg.close_${status}`));
+  return [note, close("done"), close("dropped"), message];
+}
+
+async function openMeeting(meetingId) {
+  state.meetings.selected = meetingId;
+  const reply = await send(`/v1/meetings/${enc(meetingId)}`, "GET");
+  if (state.meetings.selected !== meetingId) return; // another chosen meanwhile
+  if (!reply.ok) { say($("#meetings-message"), reply.text, false); return; }
+  renderMeeting(reply.body);
+}
+
+function closeMeeting() {
+  state.meetings.selected = null;
+  state.meetings.shown = null;
+  document.querySelectorAll("#meetings tr.selected").forEach((r) => r.classList.remove("selected"));
+  const side = $("#meeting-side");
+  delete side.dataset.meetingId;
+  side.replaceChildren(el("p", { class: "hint" }, t("mtg.pick")));
+}
+
+// An invitee by name: the street, community and branch by their places' names.
+function inviteeName(i) {
+  return INVITED_PLACE[i.party] ? placeText({ [INVITED_PLACE[i.party]]: i.name }) : i.name;
+}
+
+function inviteeList(m) {
+  const groups = new Map();
+  for (const i of m.invitees) {
+    if (!groups.has(i.party)) groups.set(i.party, []);
+    groups.get(i.party).push(inviteeName(i));
+  }
+  return el("ul", { class: "invitees" }, ...[...groups].map(([party, names]) => el("li", { "data-party": party },
+    el("span", { class: "k" }, label(INVITEE_PARTY, party)), el("span", {}, names.join("、")))));
+}
+
+function renderMeeting(m, told = "") {
+  const meetings = state.meetings;
+  meetings.selected = m.meeting_id;
+  meetings.shown = m;
+  document.querySelectorAll("#meetings tbody tr").forEach((r) => r.classList.toggle("selected", r.dataset.meetingId === m.meeting_id));
+  const agenda = m.agenda.map((a) => el("li", { "data-kind": a.kind, "data-ref": a.ref || undefined },
+    el("span", { class: `tag kind ${a.kind}` }, label(AGENDA_KIND, a.kind)), " ", a.title,
+    a.ref ? el("small", {}, " ", a.kind === "case" ? caseLink(a.ref) : a.ref) : ""));
+  const side = $("#meeting-side");
+  side.dataset.meetingId = m.meeting_id;
+  side.dataset.status = m.status;
+  side.replaceChildren(
+    el("div", { class: "detail-head" }, el("h2", {}, m.title),
+      el("button", { type: "button", class: "secondary", "data-action": "close-meeting", onclick: closeMeeting }, t("d.close"))),
+    el("p", {}, el("span", { class: `tag ${m.status}` }, label(MEETING_STATUS, m.status)), " ", el("small", {}, m.meeting_id)),
+    told ? el("p", { class: "message ok", role: "status" }, told) : "",
+    field("c.grid", `${gridName(m.grid_id)} ${m.grid_id}`), field("mtg.when", time(m.starts_at)), field("mtg.place", m.place),
+    field("mtg.convened", m.convened_by), m.held_at ? field("mtg.held", `${time(m.held_at)} · ${m.recorded_by}`) : "",
+    el("h3", {}, t("mtg.invitees")), inviteeList(m),
+    el("h3", {}, t("mtg.agenda")), agenda.length ? el("ol", { class: "agenda" }, ...agenda) : el("p", { class: "hint" }, "—"),
+    m.status === "held" ? heldPart(m) : minutesForm(m));
+}
+
+// A held meeting: its minutes, who came, its decisions and what became of them.
+function heldPart(m) {
+  const decisions = m.decisions.map((d) => {
+    const closed = d.status === "open" ? "" : el("div", { class: "hint" },
+      `${t("mtg.closed_by")} ${d.closed_by || "—"} · ${time(d.closed_at)}${d.closing_note ? ` · ${d.closing_note}` : ""}`);
+    const followed = d.followed_up_in.length
+      ? el("div", { class: "hint" }, `${t("mtg.followed_up")} `, ...d.followed_up_in.flatMap((id, i) => (i ? ["、", meetingLink(id)] : [meetingLink(id)])))
+      : "";
+    return el("li", { "data-decision-id": d.decision_id, "data-status": d.status, class: d.overdue ? "overdue" : undefined },
+      el("div", {}, el("b", {}, d.text), " ", ...decisionTags(d)),
+      el("div", { class: "hint" }, `${t("mtg.owner")} ${d.owner} · ${t("mtg.due")} ${time(d.due_at)}`,
+        ...(d.case_id ? [" · ", caseLink(d.case_id)] : [])),
+      closed, followed,
+      d.status === "open" ? el("div", { class: "close-controls" }, ...closeControls(d)) : "");
+  });
+  return el("div", { class: "record" },
+    el("h3", {}, t("mtg.minutes")), el("p", { class: "minutes" }, m.minutes),
+    field("mtg.attendees", m.attendees.join("、")),
+    el("h3", {}, t("mtg.decisions")),
+    decisions.length ? el("ol", { class: "decisions" }, ...decisions) : el("p", { class: "hint" }, "—"));
+}
+
+// One decision being recorded: what, who, by when, and for a case the loop's step to take.
+function decisionRow(cases) {
+  const caseId = el("select", { name: "case_id", hidden: !cases.length },
+    el("option", { value: "" }, t("mtg.no_case")), ...cases.map((a) => el("option", { value: a.ref }, `${a.ref} ${a.title}`.slice(0, 60))));
+  const action = el("select", { name: "action", disabled: true, hidden: !cases.length },
+    el("option", { value: "" }, t("mtg.no_action")), ...MEETING_ACTIONS.map((a) => el("option", { value: a }, label(ACTION, a))));
+  const department = el("select", { name: "department", hidden: true },
+    ...Object.keys(DEPARTMENTS).map((d) => el("option", { value: d }, label(DEPARTMENTS, d))));
+  const sync = () => {
+    action.disabled = !caseId.value;
+    if (!caseId.value) action.value = "";
+    department.hidden = action.value !== "hand_over";
+  };
+  caseId.addEventListener("change", sync);
+  action.addEventListener("change", sync);
+  const row = el("div", { class: "decision-row" },
+    el("input", { name: "text", required: true, maxLength: 4000, placeholder: t("mtg.decision_text"), autocomplete: "off" }),
+    el("input", { name: "owner", required: true, maxLength: 200, placeholder: t("mtg.owner"), autocomplete: "off" }),
+    el("label", {}, el("span", {}, t("mtg.due")), el("input", { name: "due_at", type: "datetime-local", required: true, value: countyInput(7, 18) })),
+    caseId, action, department,
+    el("button", { type: "button", class: "secondary", "data-action": "remove-decision", onclick: () => row.remove() }, t("mtg.remove")));
+  return row;
+}
+
+function readDecision(row) {
+  const value = (name) => row.querySelector(`[name=${name}]`).value.trim();
+  const d = { text: value("text"), owner: value("owner"), due_at: countyTime(value("due_at")) };
+  if (value("case_id")) d.case_id = value("case_id");
+  if (d.case_id && value("action")) d.action = value("action");
+  if (d.action === "hand_over") d.department = value("department");
+  return d;
+}
+
+// 记录会议纪要: recording the minutes holds the meeting.
+function minutesForm(m) {
+  const message = el("p", { class: "message", role: "status" });
+  const minutes = el("textarea", { name: "minutes", required: true, maxLength: 4000, rows: 4 });
+  const present = m.invitees.map((i) => el("input", { type: "checkbox", name: "attendee", value: inviteeName(i) }));
+  const others = el("input", { name: "others", maxLength: 2000, autocomplete: "off" });
+  const cases = m.agenda.filter((a) => a.kind === "case");
+  const rows = el("div", { class: "decision-rows" });
+  const followUps = m.agenda.filter((a) => a.kind === "follow_up").map((a) => el("div", { class: "follow-up", "data-ref": a.ref },
+    el("span", {}, a.title, el("small", {}, a.ref)),
+    el("select", { name: "status" }, ...Object.keys(FOLLOW_UP).map((k) => el("option", { value: k }, label(FOLLOW_UP, k)))),
+    el("input", { name: "note", maxLength: 4000, placeholder: t("mtg.note"), autocomplete: "off" })));
+  const save = el("button", { type: "submit" }, t("mtg.record_submit"));
+  const form = el("form", { class: "minutes-form", "data-meeting-id": m.meeting_id },
+    el("h3", {}, t("mtg.record")), el("p", { class: "hint" }, t("mtg.record_hint")),
+    el("label", {}, el("span", {}, t("mtg.minutes")), minutes),
+    el("fieldset", { class: "attendees" }, el("legend", {}, t("mtg.attendees")),
+      ...present.map((box, n) => el("label", { class: "check" }, box, ` ${label(INVITEE_PARTY, m.invitees[n].party)} · ${box.value}`)),
+      el("label", { class: "others" }, el("span", {}, t("mtg.attendees_other")), others)),
+    el("fieldset", { class: "decisions" }, el("legend", {}, t("mtg.decisions")), rows,
+      el("button", { type: "button", class: "secondary", "data-action": "add-decision", onclick: () => rows.append(decisionRow(cases)) },
+        t("mtg.add_decision"))),
+    followUps.length ? el("fieldset", { class: "follow-ups" }, el("legend", {}, t("mtg.followup")), ...followUps) : "",
+    el("div", { class: "buttons" }, save), message);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const attendees = [...present.filter((b) => b.checked).map((b) => b.value),
+      ...others.value.split(/[、,，;；]/).map((x) => x.trim()).filter(Boolean)];
+    const body = {
+      minutes: minutes.value.trim(), attendees, decisions: [...rows.querySelectorAll(".decision-row")].map(readDecision),
+      follow_ups: followUps.map((f) => ({ ref: f.dataset.ref, status: f.querySelector("select").value, note: f.querySelector("input").value.trim() })),
+    };
+    save.disabled = true;
+    const reply = await send(`/v1/meetings/${enc(m.meeting_id)}/minutes`, "POST", body);
+    save.disabled = false;
+    if (!reply.ok) { say(message, reply.text, false); return; }
+    renderMeeting(reply.body, t("mtg.recorded"));
+    loadMeetings();
+    loadDecisions();
+  });
+  return form;
+}
+
+// 安排会议: the grid, when and where, and what it takes up.
+function planForm() {
+  closeMeeting();
+  const grids = myGrids();
+  const chosen = $("#meetings-filter").grid_id.value;
+  const grid = el("select", { name: "grid_id", required: true },
+    ...grids.map((p) => el("option", { value: p.grid_id, selected: p.grid_id === chosen }, `${p.name} ${p.grid_id}`)));
+  const title = el("input", { name: "title", required: true, maxLength: 200, placeholder: t("mtg.name_placeholder"), autocomplete: "off" });
+  const starts = el("input", { name: "starts_at", type: "datetime-local", required: true, value: countyInput(1, 15) });
+  const place = el("input", { name: "place", maxLength: 200, placeholder: t("mtg.place_placeholder"), autocomplete: "off" });
+  const suggestions = el("div", { class: "suggestions" });
+  const topics = el("div", { class: "topics" });
+  const addTopic = () => {
+    const row = el("div", { class: "topic-row" },
+      el("input", { name: "topic", maxLength: 200, placeholder: t("mtg.topic_placeholder"), autocomplete: "off" }),
+      el("button", { type: "button", class: "secondary", "data-action": "remove-topic", onclick: () => row.remove() }, t("mtg.remove")));
+    topics.append(row);
+    return row;
+  };
+  const message = el("p", { class: "message", role: "status" });
+  const suggest = async () => {
+    const gridId = grid.value;
+    suggestions.replaceChildren();
+    if (!gridId) return;
+    const reply = await send(`/v1/meetings/agenda-suggestions?grid_id=${enc(gridId)}`, "GET");
+    if (grid.value !== gridId) return;
+    if (!reply.ok) { suggestions.replaceChildren(el("p", { class: "message error" }, reply.text)); return; }
+    const items = reply.body.items.map((s) => el("label", { class: "check", "data-kind": s.kind, "data-ref": s.ref },
+      el("input", { type: "checkbox", name: "suggestion", "data-kind": s.kind, "data-ref": s.ref }), " ",
+      el("span", { class: `tag kind ${s.kind}` }, label(AGENDA_KIND, s.kind)), ` ${s.title} `, el("small", {}, s.ref)));
+    suggestions.replaceChildren(...(items.length ? items : [el("p", { class: "hint" }, t("mtg.no_suggestions"))]));
+  };
+  grid.addEventListener("change", suggest);
+  const save = el("button", { type: "submit" }, t("mtg.submit"));
+  const form = el("form", { class: "plan-form stack", id: "meeting-form" },
+    el("div", { class: "detail-head" }, el("h2", {}, t("mtg.new")),
+      el("button", { type: "button", class: "secondary", "data-action": "cancel", onclick: closeMeeting }, t("mtg.cancel"))),
+    el("label", {}, el("span", {}, t("c.grid")), grid),
+    el("label", {}, el("span", {}, t("mtg.name")), title),
+    el("label", {}, el("span", {}, t("mtg.when")), starts),
+    el("label", {}, el("span", {}, t("mtg.place")), place),
+    el("fieldset", {}, el("legend", {}, t("mtg.suggestions")), suggestions),
+    el("fieldset", {}, el("legend", {}, t("mtg.topic")), topics,
+      el("button", { type: "button", class: "secondary", "data-action": "add-topic", onclick: () => addTopic().querySelector("input").focus() },
+        t("mtg.add_topic"))),
+    el("p", { class: "hint" }, t("mtg.followups_note")),
+    save, message);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const agenda = [...suggestions.querySelectorAll("input:checked")].map((b) => ({ kind: b.dataset.kind, ref: b.dataset.ref }));
+    for (const input of topics.querySelectorAll("input[name=topic]")) {
+      if (input.value.trim()) agenda.push({ kind: "topic", title: input.value.trim() });
+    }
+    const body = { grid_id: grid.value, title: title.value.trim(), starts_at: countyTime(starts.value), place: place.value.trim(), agenda };
+    save.disabled = true;
+    const reply = await send("/v1/meetings", "POST", body);
+    save.disabled = false;
+    if (!reply.ok) { say(message, reply.text, false); return; }
+    renderMeeting(reply.body, t("mtg.planned_done"));
+    state.meetings.page = 1;
+    loadMeetings();
+  });
+  $("#meeting-side").replaceChildren(form);
+  title.focus();
+  suggest();
+}
+
 // --- weekly report -------------------------------------------------------------------------
 function isoWeek(date = new Date()) {
   const d = new Date(Date.UTC(date.getFullYear(), date.getMonth(), date.getDate()));
@@ -1106,9 +1493,7 @@ function grantable() {
 function placesFor(role) {
   const me = state.me;
   const key = PLACED_BY[role];
-  const mine = state.grids.map((f) => f.properties).filter((p) => me.role === "county" ||
-    (me.role === "street" && p.street_id === me.scope.street_id) ||
-    (me.role === "community" && p.community_id === me.scope.community_id));
+  const mine = myGrids();
   const unique = (items) => [...new Map(items.map((o) => [o.value, o])).values()];
   if (key === "department") {
     return me.role === "county" ? Object.keys(DEPARTMENTS).map((d) => ({ value: d, text: `${label(DEPARTMENTS, d)} ${d}` })) : [];
@@ -1177,11 +1562,7 @@ function say(node, text, ok) {
 
 async function loadAccounts() {
   const acc = state.accounts;
-  const form = $("#accounts-filter");
-  const query = new URLSearchParams({ page: acc.page, page_size: acc.pageSize });
-  if (form.role.value) query.set("role", form.role.value);
-  if (form.disabled.value) query.set("disabled", form.disabled.value);
-  const reply = await send(`/v1/accounts?${query}`, "GET");
+  const reply = await send(`/v1/accounts?${listQuery(acc, $("#accounts-filter"))}`, "GET");
   if (!reply.ok) { say($("#accounts-message"), reply.text, false); return; }
   acc.items = reply.body.items;
   acc.total = reply.body.total;
@@ -1330,7 +1711,6 @@ async function openAccount(username) {
 function renderAccount(a) {
   const box = $("#account-detail");
   const self = a.username === state.me.username;
-  const field = (key, value) => el("div", { class: "field" }, el("span", { class: "k" }, t(key)), el("span", { class: "v" }, value || "—"));
   const role = el("select", { name: "role", disabled: self });
   roleOptions(role, grantable().includes(a.role) ? grantable() : [a.role, ...grantable()]);
   role.value = a.role;
@@ -1413,6 +1793,7 @@ function applyLang() {
   if (state.selected) openCase(state.selected);
   if (!$("#orders-view").hidden) loadOrders();
   if (!$("#party-view").hidden) renderParty();
+  if (!$("#meetings-view").hidden) redrawMeetings();
   if (ADMINS.has(me.role)) {
     fillAccountRoles();
     if (!$("#accounts-view").hidden) renderAccounts();
@@ -1440,6 +1821,12 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("#print").addEventListener("click", () => $("#report-frame").contentWindow.print());
   $("#party-expand").addEventListener("click", () => collapseAll(false));
   $("#party-collapse").addEventListener("click", () => collapseAll(true));
+  const listMeetings = (page) => { state.meetings.page = page; loadMeetings(); };
+  $("#meetings-filter").addEventListener("submit", (e) => { e.preventDefault(); listMeetings(1); loadDecisions(); });
+  $("#meetings-prev").addEventListener("click", () => listMeetings(state.meetings.page - 1));
+  $("#meetings-next").addEventListener("click", () => listMeetings(state.meetings.page + 1));
+  $("#decisions-overdue").addEventListener("change", loadDecisions);
+  $("#meeting-new").addEventListener("click", planForm);
   const listAccounts = (page) => { state.accounts.page = page; state.accounts.created = null; loadAccounts(); };
   $("#accounts-filter").addEventListener("submit", (e) => { e.preventDefault(); listAccounts(1); });
   $("#accounts-prev").addEventListener("click", () => listAccounts(state.accounts.page - 1));

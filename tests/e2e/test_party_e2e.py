@@ -312,11 +312,11 @@ def test_a_street_issues_its_bulletin_ranking_its_grids_and_naming_who_did_not_s
     assert client.post("/v1/bulletins", headers=admin, json={}).status_code == 422  # the county names the street
 
 
-def fused_case(client: httpx.Client, admin: dict, summary: str) -> dict:
-    """A case opened by a dispute reported in a compound of the synthetic county (文华新城小区)."""
+def fused_case(client: httpx.Client, admin: dict, summary: str, at: str = "2026-11-30T09:30:00+08:00") -> dict:
+    """A case opened by a dispute reported ``at`` in a compound of the synthetic county (文华新城小区)."""
     event_id = f"mtg-{uuid.uuid4().hex[:10]}"
     dept = login(client, "dept-comprehensive_governance", "demo")
-    body = {"id": event_id, "type": "incident.reported", "time": "2026-11-30T09:30:00+08:00",
+    body = {"id": event_id, "type": "incident.reported", "time": at,
             "category": "property_management.service_quality", "summary": summary, "severity": "medium",
             "subject_id": f"S-{event_id}", "location": {"lon": 116.783711, "lat": 35.746942}}
     accepted = client.post("/v1/departments/comprehensive_governance/events", json=body, headers=dept)
