@@ -9,7 +9,7 @@ from gridfusion.departments.v1 import departments_pb2
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.platform.telemetry import trace_id_of
-from services.platform.vocabulary import DEPARTMENTS, ID_MAX
+from services.platform.vocabulary import DEPARTMENTS, ID_MAX, MEMBER_CATEGORIES, SERVICE_POSTS
 
 
 class Token(BaseModel):
@@ -184,6 +184,10 @@ class CountedPage(BaseModel):
     next_cursor: str | None = Field(None, description="Pass as cursor for the next page; null on the last")
 
 
+MemberCategory = Literal[MEMBER_CATEGORIES]
+ServicePost = Literal[tuple(SERVICE_POSTS)]
+
+
 class PartyMemberIn(BaseModel):
     """A party member in work registering to the grid where they live (在职党员到网格报到)."""
 
@@ -191,6 +195,22 @@ class PartyMemberIn(BaseModel):
     phone: str = Field(min_length=5, max_length=20, pattern=r"^[0-9+\- ]+$")
     workplace: str = Field(min_length=1, max_length=200, description="The unit where the member works")
     skills: list[str] = Field(default_factory=list, max_length=20)
+    category: MemberCategory = Field("in_work", description="在职 in_work, 离退休 retired, 流动 mobile")
+    service_post: ServicePost | None = Field(None, description="The post taken on (设岗定责): " + "; ".join(
+        f"{k} {v}" for k, v in SERVICE_POSTS.items()))
+    group_id: str | None = Field(None, max_length=80, description="A party group (楼院党小组) of the grid: its org_id "
+                                                                  "in /v1/party/organisations")
+    register_id: str | None = Field(None, max_length=64, description="The member's number on the county's register "
+                                                                     "(党员编号, /v1/party-members/register)")
+
+
+class PartyMemberChange(BaseModel):
+    """What the grid's staff set for a registered member; fields left out stay."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    service_post: ServicePost | Literal[""] | None = Field(None, description="设岗定责; \"\" clears it")
+    group_id: str | None = Field(None, max_length=80, description="A party group of the member's grid; \"\" clears it")
 
 
 class PartyMember(BaseModel):
@@ -205,6 +225,60 @@ class PartyMember(BaseModel):
     service_hours: float
     orders_completed: int
     skills: list[str]
+    category: str = Field(description="in_work | retired | mobile")
+    group_id: str | None
+    service_post: str | None = Field(description="设岗定责")
+    volunteer_teams: list[str]
+    activity_hours: float = Field(description="Hours of the held activities the member attended")
+    register_id: str | None
+
+
+class RegisterEntry(BaseModel):
+    member_id: str = Field(description="党员编号")
+    name: str
+    phone: str
+    grid_id: str
+    community_id: str
+    street_id: str
+    category: str = Field(description="in_work 在职 | retired 离退休 | mobile 流动")
+    group_id: str | None
+    registered_as: str | None = Field(description="The account whose registration (报到) names this member")
+
+
+class RegisterPage(BaseModel):
+    items: list[RegisterEntry]
+    total: int
+    by_category: dict[str, int] = Field(description="The area's members by category")
+    page: int
+    page_size: int
+
+
+class VolunteerTeamIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    description: str = Field("", max_length=1000)
+    street_id: str | None = Field(None, max_length=64)
+    community_id: str | None = Field(None, max_length=64)
+    grid_id: str | None = Field(None, max_length=64, description="The team's area; none: the caller's own")
+
+
+class VolunteerTeam(BaseModel):
+    team_id: str
+    name: str
+    description: str
+    street_id: str | None
+    community_id: str | None
+    grid_id: str | None
+    members: list[str] = Field(description="Who joined (account names); a party member sees only itself")
+    member_count: int
+    created_by: str
+    created_at: str | None
+
+
+class VolunteerTeams(BaseModel):
+    items: list[VolunteerTeam]
+    total: int
 
 
 class PartyMemberPage(CountedPage):
@@ -277,6 +351,7 @@ class MemberHours(BaseModel):
     grid_id: str
     hours: float
     orders_completed: int
+    activity_hours: float = Field(description="Hours of held activities attended")
 
 
 class GridHours(BaseModel):
@@ -284,6 +359,7 @@ class GridHours(BaseModel):
     hours: float
     orders_completed: int
     members: int
+    activity_hours: float
 
 
 class ServiceHours(BaseModel):

@@ -27,7 +27,8 @@ KINDS = (*SIX_ONES, "dedication_day", "volunteer_day")
 MAX_HOURS = 24.0
 MAX_PEOPLE = 500
 INDEXES = [IndexModel([("grid_id", ASCENDING), ("starts_at", ASCENDING)], name="grid_time"),
-           IndexModel([("starts_at", ASCENDING)], name="time")]
+           IndexModel([("starts_at", ASCENDING)], name="time"),
+           IndexModel([("attended", ASCENDING)], name="attended")]
 
 
 @dataclass
@@ -55,6 +56,20 @@ def missing_six(grid_ids: Iterable[str], held: Iterable[Activity]) -> dict[str, 
         if a.status == "held":
             done.setdefault(a.grid_id, set()).add(a.kind)
     return {g: [k for k in SIX_ONES if k not in done.get(g, set())] for g in grid_ids}
+
+
+async def attended_hours(records, usernames: Iterable[str], since: datetime | None = None,
+                         until: datetime | None = None) -> dict[str, float]:
+    """Hours of the held activities each of ``usernames`` attended (by the activity's start)."""
+    people = list(usernames)
+    query: dict = {"status": "held", "attended": {"$in": people}}
+    if since or until:
+        query["starts_at"] = {**({"$gte": since} if since else {}), **({"$lt": until} if until else {})}
+    wanted, out = set(people), {}
+    async for a in records.find(query, {"attended": 1, "hours": 1}):
+        for who in wanted.intersection(a.get("attended", [])):
+            out[who] = out.get(who, 0.0) + a.get("hours", 0.0)
+    return out
 
 
 class ActivityStore(GridRecords):

@@ -13,8 +13,12 @@ from services.platform.paging import BadCursor, after_cursor, after_key_cursor, 
 from .audit import audit_to_proto
 from .community_store import CommunityStore
 from .members import member_to_proto
-from .orders import Refused, order_to_proto
-from .timestamps import time_of
+from .orders import order_to_proto
+from .organisations import OrganisationStore
+from .refused import Refused
+from .register import MemberRegister
+from .teams import Team, TeamStore
+from .timestamps import set_time, time_of
 
 _CODES = {
     "role": grpc.StatusCode.PERMISSION_DENIED,
@@ -25,9 +29,26 @@ _CODES = {
 }
 
 
+def team_to_proto(t: Team) -> pb.VolunteerTeam:
+    out = pb.VolunteerTeam(team_id=t.team_id, name=t.name, description=t.description, street_id=t.street_id,
+                           community_id=t.community_id, grid_id=t.grid_id, members=t.members, created_by=t.created_by)
+    set_time(out.created_at, t.created_at)
+    return out
+
+
 class CommunityServicer(pb_grpc.CommunityServiceServicer):
-    def __init__(self, store: CommunityStore) -> None:
+    def __init__(self, store: CommunityStore, register: MemberRegister, teams: TeamStore,
+                 organisations: OrganisationStore) -> None:
         self.store = store
+        self.register = register
+        self.teams = teams
+        self.organisations = organisations
+
+    async def _check_group(self, context, group_id: str, grid_id: str) -> None:
+        """INVALID_ARGUMENT naming ``group_id`` unless it is a party group of the grid."""
+        if group_id and not any(o.org_id == group_id and o.level == "party_group" and o.grid_id == grid_id
+                                for o in await self.organisations.tree()):
+            await abort_invalid_argument(context, [("group_id", f"{group_id!r} is no party group of grid {grid_id}")])
 
     async def _run(self, context, coro):
         try:
@@ -38,7 +59,42 @@ class CommunityServicer(pb_grpc.CommunityServiceServicer):
     async def RegisterPartyMember(self, request, context) -> pb.PartyMember:
         if not request.member_id or not request.name:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "member_id and name are required")
-        return member_to_proto(await self._run(context, self.store.register_member(request)))
+        if request.register_id and await self.register.get(request.register_id) is None:
+            why = f"{request.register_id!r} is on no register of the county's party members"
+            await abort_invalid_argument(context, [("register_id", why)])
+        await self._check_group(context, request.group_id, request.grid_id)
+        doc = await self._run(context, self.store.register_member(request))
+        return member_to_proto(doc, (await self.store.activity_hours([doc["_id"]])).get(doc["_id"], 0.0))
+
+    async def UpdatePartyMember(self, request, context) -> pb.PartyMember:
+        if request.HasField("group_id") and request.group_id:
+            held = await self._run(context, self.store.get_member(request.member_id, request.area))
+            await self._check_group(context, request.group_id, held["grid_id"])
+        doc = await self._run(context, self.store.update_member(request))
+        return member_to_proto(doc, (await self.store.activity_hours([doc["_id"]])).get(doc["_id"], 0.0))
+
+    async def ListRegister(self, request, context) -> pb.ListRegisterResponse:
+        a = request.area
+        items, total, by_category = await self.register.page(a.street_id, a.community_id, a.grid_id, request.category,
+                                                             *paging(request.page, request.page_size))
+        return pb.ListRegisterResponse(total=total, by_category=by_category, items=[
+            pb.RegisteredMember(member_id=e.member_id, name=e.name, phone=e.phone, grid_id=e.grid_id,
+                                community_id=e.community_id, street_id=e.street_id, category=e.category,
+                                group_id=e.group_id, registered_as=who) for e, who in items])
+
+    async def SaveVolunteerTeam(self, request, context) -> pb.VolunteerTeam:
+        t = request.team
+        team = Team(t.team_id, t.name, t.description, t.street_id, t.community_id, t.grid_id)
+        return team_to_proto(await self._run(context, self.teams.save(team, request.actor, self.store.clock.now())))
+
+    async def ListVolunteerTeams(self, request, context) -> pb.ListVolunteerTeamsResponse:
+        a = request.area
+        return pb.ListVolunteerTeamsResponse(items=[team_to_proto(t) for t in await self.teams.in_area(
+            a.street_id, a.community_id, a.grid_id)])
+
+    async def JoinVolunteerTeam(self, request, context) -> pb.VolunteerTeam:
+        return team_to_proto(await self._run(context, self.teams.join(request.team_id, request.member_id,
+                                                                      request.join)))
 
     async def _after(self, context, cursor: str, read):
         """Where a list's page starts after ``cursor`` (None without one); INVALID_ARGUMENT
@@ -52,7 +108,9 @@ class CommunityServicer(pb_grpc.CommunityServiceServicer):
         after = await self._after(context, request.cursor, after_key_cursor)
         listed = await self.store.list_members(request.area, *paging(request.page, request.page_size), after=after,
                                                count=request.count)
-        return pb.ListPartyMembersResponse(items=[member_to_proto(d) for d in listed.items], total=listed.total,
+        spent = await self.store.activity_hours([d["_id"] for d in listed.items])
+        return pb.ListPartyMembersResponse(items=[member_to_proto(d, spent.get(d["_id"], 0.0)) for d in listed.items],
+                                           total=listed.total,
                                            total_exact=listed.total_exact, next_cursor=listed.next_cursor)
 
     async def PlaceOrder(self, request, context) -> pb.ServiceOrder:

@@ -29,8 +29,8 @@ from services.platform.clock import Clock
 from services.platform.mongo import ensure_indexes
 from services.platform.paging import COUNT_CAPPED, counted, cursor_of, key_cursor_of
 
-from . import audit, hours, members, orders, weekly
-from .orders import Refused
+from . import activities, audit, hours, members, orders, weekly
+from .refused import Refused
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ class CommunityStore:
         self.members = db[members.COLLECTION]
         self.orders = db[orders.COLLECTION]
         self.audit = db[audit.COLLECTION]
+        self.activities = db[activities.COLLECTION]
         self.grids: dict[str, dict[str, Any]] = {}
 
     async def ensure_indexes(self) -> None:
@@ -67,6 +68,19 @@ class CommunityStore:
 
     async def register_member(self, request: pb.RegisterPartyMemberRequest) -> dict[str, Any]:
         return await members.register_member(self.members, request, self.grid, self.clock)
+
+    async def get_member(self, member_id: str, area: pb.Area) -> dict[str, Any]:
+        doc = await self.members.find_one({"_id": member_id, **members.place_query(area)})
+        if doc is None:
+            raise Refused("not_found", f"no registered party member {member_id!r} in your area")
+        return doc
+
+    async def update_member(self, request: pb.UpdatePartyMemberRequest) -> dict[str, Any]:
+        return await members.update_member(self.members, request, self.clock)
+
+    async def activity_hours(self, usernames: list[str]) -> dict[str, float]:
+        """Hours of the held activities each member attended, ever."""
+        return await activities.attended_hours(self.activities, usernames)
 
     async def list_members(self, area: pb.Area, page: int, size: int, *, after: tuple[str, str] | None = None,
                            count: int = COUNT_CAPPED) -> Listing:
@@ -96,7 +110,7 @@ class CommunityStore:
         return Listing(docs, total, exact, cursor_of(*next_key) if next_key else "")
 
     async def service_hours(self, area: pb.Area, start: datetime | None, end: datetime | None) -> pb.ServiceHoursResponse:
-        return await hours.service_hours(self.orders, self.members, area, start, end)
+        return await hours.service_hours(self.orders, self.members, self.activities, area, start, end)
 
     async def record_audit(self, entry: pb.AuditEntry) -> dict[str, Any]:
         return await audit.record_audit(self.audit, entry, self.clock)

@@ -36,11 +36,13 @@ from .outbox import Relay
 from .party_api import PartyServicer
 from .reference import ReferenceHolder
 from .reference_api import ReferenceServicer
+from .register import MemberRegister
 from .results import SUBJECT as RESULTS_SUBJECT
 from .results import ResultsHandler
 from .server import FusionServicer
 from .stations import StationStore
 from .submissions import SubmissionStore
+from .teams import TeamStore
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +120,9 @@ async def serve() -> None:
     await community.ensure_indexes()
     community.use_grids(reference.grid_docs)
     reference.listeners.append(lambda held: community.use_grids(held.grid_docs))
-    community_servicer = CommunityServicer(community)
+    register = MemberRegister(community.members)
+    teams = TeamStore(db)
+    await teams.ensure_indexes()
     # The party organisation, four levels, following the reference data (party.proto).
     organisations = OrganisationStore(db)
     await organisations.ensure_indexes()
@@ -143,15 +147,20 @@ async def serve() -> None:
         contacts.use_reference(held.county, synthetic=synthetic)
         co_governance.use_reference(held.county, synthetic=synthetic)
         stations.use_reference(held.county, synthetic=synthetic)
+        register.use_reference(held.county, synthetic=synthetic)
         grids = {g.grid_id: (g.community_id, g.street_id) for g in (held.county.grids if held.county else ())}
         activities.use_grids(grids)
         submissions.use_grids(grids)
         meetings.use_grids(grids)
         assessments.use_grids(grids)
+        teams.use_grids(grids)
         bulletins.streets = {street for _, street in grids.values()}
 
     follow(reference)
     reference.listeners.append(follow)
+    if reference.record and reference.record.get("source") == reference_store.SYNTHETIC_SOURCE:
+        await teams.seed_synthetic(clock.now())
+    community_servicer = CommunityServicer(community, register, teams, organisations)
     party_servicer = PartyServicer(organisations, contacts, co_governance, stations, activities, submissions, bulletins,
                                    meetings, assessments, clock)
     reference_servicer = ReferenceServicer(reference, rt.nc)

@@ -1,7 +1,11 @@
-"""Party members in work register to the grid where they live (在职党员到网格报到).
+"""Party members in work register to the grid where they live (在职党员到网格报到), taking on a
+service post there (设岗定责).
 
 One document per member in fusion's ``party_members`` collection; registering again updates
-the member and keeps the registration date and the service hours the orders added up.
+the member and keeps the registration date, the service hours the orders added up and the
+volunteer teams joined. A member has a category (在职 in work, 离退休 retired, 流动 mobile), may
+name its number on the county's register (``register_id``, :mod:`~services.fusion.register`),
+and belongs to a party group of its grid (``group_id``) once it or the grid's staff say which.
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ from pymongo.asynchronous.collection import AsyncCollection
 from services.platform.clock import Clock
 from services.platform.paging import keyset_page
 from services.platform.scope import area_query
+from services.platform.vocabulary import MEMBER_CATEGORIES as CATEGORIES
+from services.platform.vocabulary import SERVICE_POSTS
 
+from .refused import Refused
 from .timestamps import set_time
 
 COLLECTION = "party_members"
@@ -31,18 +38,40 @@ async def register_member(members: AsyncCollection, request: pb.RegisterPartyMem
                           grid_of: Callable[[str], dict[str, Any]], clock: Clock) -> dict[str, Any]:
     """Register (or update) a member on the grid ``grid_of`` finds for the request's ``grid_id``."""
     grid = grid_of(request.grid_id)
+    category = request.category or "in_work"
+    if category not in CATEGORIES:
+        raise Refused("invalid", f"category: one of {', '.join(CATEGORIES)}")
+    if request.service_post and request.service_post not in SERVICE_POSTS:
+        raise Refused("invalid", f"service_post: one of {', '.join(SERVICE_POSTS)}")
     now = clock.now()
     return await members.find_one_and_update(
         {"_id": request.member_id},
         {
             "$set": {"name": request.name, "phone": request.phone, "workplace": request.workplace,
                      "grid_id": grid["_id"], "community_id": grid["community_id"], "street_id": grid["street_id"],
-                     "skills": list(request.skills), "updated_at": now},
-            "$setOnInsert": {"registered_at": now, "service_hours": 0.0, "orders_completed": 0},
+                     "skills": list(request.skills), "category": category, "service_post": request.service_post,
+                     "group_id": request.group_id, "register_id": request.register_id, "updated_at": now},
+            "$setOnInsert": {"registered_at": now, "service_hours": 0.0, "orders_completed": 0, "volunteer_teams": []},
         },
         upsert=True,
         return_document=ReturnDocument.AFTER,
     )
+
+
+async def update_member(members: AsyncCollection, request: pb.UpdatePartyMemberRequest, clock: Clock) -> dict[str, Any]:
+    """The service post or party group the grid's staff set for a registered member."""
+    changes: dict[str, Any] = {"updated_at": clock.now()}
+    if request.HasField("service_post"):
+        if request.service_post and request.service_post not in SERVICE_POSTS:
+            raise Refused("invalid", f"service_post: one of {', '.join(SERVICE_POSTS)}")
+        changes["service_post"] = request.service_post
+    if request.HasField("group_id"):
+        changes["group_id"] = request.group_id
+    doc = await members.find_one_and_update({"_id": request.member_id, **place_query(request.area)},
+                                            {"$set": changes}, return_document=ReturnDocument.AFTER)
+    if doc is None:
+        raise Refused("not_found", f"no registered party member {request.member_id!r} in your area")
+    return doc
 
 
 def place_query(area: pb.Area) -> dict[str, Any]:
@@ -72,12 +101,14 @@ async def count_members(members: AsyncCollection, query: dict[str, Any], cap: in
     return await members.count_documents(query, **({"limit": cap} if cap else {}))
 
 
-def member_to_proto(doc: dict[str, Any]) -> pb.PartyMember:
+def member_to_proto(doc: dict[str, Any], activity_hours: float = 0.0) -> pb.PartyMember:
     out = pb.PartyMember(
         member_id=doc["_id"], name=doc.get("name", ""), phone=doc.get("phone", ""), workplace=doc.get("workplace", ""),
         grid_id=doc["grid_id"], community_id=doc.get("community_id", ""), street_id=doc.get("street_id", ""),
         service_hours=doc.get("service_hours", 0.0), orders_completed=doc.get("orders_completed", 0),
-        skills=doc.get("skills", []),
+        skills=doc.get("skills", []), category=doc.get("category") or "in_work", group_id=doc.get("group_id", ""),
+        service_post=doc.get("service_post", ""), volunteer_teams=doc.get("volunteer_teams", []),
+        register_id=doc.get("register_id", ""), activity_hours=round(activity_hours, 2),
     )
     set_time(out.registered_at, doc.get("registered_at"))
     return out

@@ -23,6 +23,7 @@ from services.platform.clock import Clock
 from services.platform.paging import keyset_page
 
 from .members import place_query
+from .refused import Refused
 from .timestamps import set_time
 
 ORDER_KINDS: dict[str, str] = {
@@ -48,15 +49,6 @@ INDEXES = [
     *(IndexModel([(owner, ASCENDING), *_NEWEST], name=f"list_{owner}") for owner in _OWNERS),
     *(IndexModel([(owner, ASCENDING), ("status", ASCENDING), *_NEWEST], name=f"list_{owner}_status") for owner in _OWNERS),
 ]
-
-
-class Refused(Exception):
-    """An action the order's state (``state``) or the actor's role (``role``) does not allow; also
-    what names nothing (``not_found``), is malformed (``invalid``) or is taken (``exists``)."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,8 @@ from pymongo.errors import DuplicateKeyError
 from services.reference.generator import synthetic_group_leaders
 from services.reference.models import County, Person
 
+from .refused import Refused
+
 LEVELS = ("street_committee", "community_committee", "branch", "party_group")
 COMMITTEE_POSTS = ("secretary", "deputy_secretary", "committee_member")
 POSTS_OF = {"street_committee": COMMITTEE_POSTS, "community_committee": COMMITTEE_POSTS,
@@ -43,12 +45,6 @@ MAX_POSTS = 30
 COLLECTION = "party_organisations"
 INDEXES = [IndexModel([("parent_id", ASCENDING), ("name", ASCENDING)], name="group_name",
                       unique=True, partialFilterExpression={"level": "party_group"})]
-
-
-class Refused(Exception):
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind  # not_found | invalid | exists
 
 
 @dataclass

@@ -13,6 +13,7 @@ from services.platform.clock import Clock
 from services.platform.scope import area_query
 from services.platform.vocabulary import FINISHED
 
+from .activities import COLLECTION as ACTIVITIES
 from .hours import service_hours
 from .members import COLLECTION as MEMBERS
 from .orders import COLLECTION as ORDERS
@@ -107,7 +108,7 @@ async def weekly_report(db: AsyncDatabase, grids: dict[str, dict[str, Any]], are
             durations.append((finished - opened).total_seconds())
     report.median_close_hours = median_hours(durations)
 
-    hours = await service_hours(db[ORDERS], db[MEMBERS], area, start, end)
+    hours = await service_hours(db[ORDERS], db[MEMBERS], db[ACTIVITIES], area, start, end)
     for g in hours.grids:
         report.orders_completed += g.orders_completed
         report.service_hours += g.hours

@@ -63,7 +63,8 @@ def tables() -> dict[str, list[dict[str, str]]]:
     enums = {
         "departments": vpb.Department, "families": vpb.Family, "categories": vpb.Category, "roles": vpb.Role,
         "case_statuses": vpb.CaseStatus, "levels": vpb.Level, "actions": vpb.Action, "risk_levels": vpb.RiskLevel,
-        "order_statuses": vpb.OrderStatus,
+        "order_statuses": vpb.OrderStatus, "member_categories": vpb.MemberCategory,
+        "service_posts": vpb.ServicePost,
     }
     return {name: table(enum.DESCRIPTOR) for name, enum in enums.items()}
 
@@ -99,6 +100,8 @@ LEVELS, LEVEL_LABELS = _codes_and_labels(vpb.Level.DESCRIPTOR)
 ACTIONS, ACTION_LABELS = _codes_and_labels(vpb.Action.DESCRIPTOR)
 RISK_LEVELS, RISK_LABELS = _codes_and_labels(vpb.RiskLevel.DESCRIPTOR)
 ORDER_STATUSES, ORDER_STATUS_LABELS = _codes_and_labels(vpb.OrderStatus.DESCRIPTOR)
+MEMBER_CATEGORIES, MEMBER_CATEGORY_LABELS = _codes_and_labels(vpb.MemberCategory.DESCRIPTOR)
+SERVICE_POSTS: dict[str, str] = labels(vpb.ServicePost.DESCRIPTOR)
 
 # The shared fields of a department event (DESIGN: the gateway contract's field rules).
 GENERIC_TYPE = "incident.reported"

@@ -667,3 +667,30 @@ def synthetic_co_governance(county: models.County, seed: int = SEED) -> list[dic
         actor(f"PC{c.compound_id}", "property_company", rng.choice(labels.PROPERTY_COMPANIES), c.grid_id, c.compound_id)
     return out
 
+
+
+# The synthetic register's categories: in work (在职), retired (离退休), mobile (流动). The seed
+# gives no split; these shares are ours.
+MEMBER_CATEGORY_SHARES = (("in_work", 0.42), ("retired", 0.46), ("mobile", 0.12))
+
+
+def synthetic_party_members(county: models.County, seed: int = SEED) -> tuple[tuple[models.PartyMember, str], ...]:
+    """The synthetic county's register of party members as people (党员名册): each grid's
+    ``party_members`` count of them (9,656 in all), each with a category and, in a compound-type
+    grid, the party group of one of its compounds (``group-<compound_id>``; "" elsewhere).
+    Drawn from a stream of their own, after the county, so the county itself is unchanged."""
+    rng = stage_rng(seed, "party-members")
+    people = PersonFactory.beside(rng, "D", _everyone(county))
+    compounds: dict[str, list[str]] = {}
+    for c in sorted(county.compounds, key=lambda c: c.compound_id):
+        compounds.setdefault(c.grid_id, []).append(c.compound_id)
+    kinds, shares = zip(*MEMBER_CATEGORY_SHARES, strict=True)
+    out = []
+    for grid in sorted(county.grids, key=lambda g: g.grid_id):
+        own = compounds.get(grid.grid_id, []) if grid.type == "compound" else []
+        for n in range(1, grid.party_members + 1):
+            person = people.person(18, 90)
+            member = models.PartyMember(f"D{grid.grid_id}{n:04d}", person.name, person.phone, grid.grid_id,
+                                        rng.choices(kinds, shares)[0])
+            out.append((member, f"group-{rng.choice(own)}" if own else ""))
+    return tuple(out)

@@ -99,6 +99,12 @@ def matrix(world: dict) -> list[tuple[str, str, dict, set[str], int]]:
         ("GET", "/v1/party-members", {}, AREA, 403),
         ("GET", "/v1/party-members", {"params": {"grid_id": other}}, {"admin"}, 403),
         ("POST", "/v1/party-members", {"json": {}}, {"member"}, 403),
+        ("GET", "/v1/party-members/register", {}, AREA, 403),
+        ("GET", "/v1/party-members/register", {"params": {"grid_id": other}}, {"admin"}, 403),
+        ("PATCH", "/v1/party-members/none-such", {"json": {}}, AREA, 403),
+        ("GET", "/v1/volunteer-teams", {}, AREA | {"member"}, 403),
+        ("POST", "/v1/volunteer-teams", {"json": {}}, {"admin", "street", "community"}, 403),
+        ("POST", "/v1/volunteer-teams/none-such/join", {}, {"member"}, 403),
         ("GET", "/v1/service-orders", {}, EVERYONE - {"dept"}, 403),
         ("GET", "/v1/service-orders", {"params": {"grid_id": other}}, EVERYONE - {"dept", "street", "community", "sec", "worker"}, 403),
         ("POST", "/v1/service-orders", {"json": {}}, {"resident"}, 403),
@@ -371,7 +377,7 @@ def test_openapi_lists_the_whole_contract(client: httpx.Client) -> None:
     assert {"/v1/auth/token", "/v1/grids", "/v1/grids/{grid_id}", "/v1/grids/{grid_id}/households", "/v1/locate",
             "/v1/departments", "/v1/departments/{department}/events", "/v1/departments/{department}/events:batch",
             "/v1/events/{event_id}", "/v1/departments/{department}/events/{event_id}", "/v1/cases", "/v1/cases/{case_id}", "/v1/reports/weekly", "/v1/reports/weekly.html",
-            "/v1/party-members", "/v1/party/organisations", "/v1/party/organisations/{org_id}/posts", "/v1/grids/{grid_id}/contacts", "/v1/co-governance/organisations", "/v1/stations", "/v1/service-circle/gaps", "/v1/activities", "/v1/reports/weekly/submissions", "/v1/bulletins", "/v1/meetings", "/v1/meetings/{meeting_id}/minutes", "/v1/meetings/decisions", "/v1/assessments", "/v1/service-orders", "/v1/service-orders/{order_id}/actions", "/v1/service-hours",
+            "/v1/party-members", "/v1/party-members/register", "/v1/volunteer-teams", "/v1/party/organisations", "/v1/party/organisations/{org_id}/posts", "/v1/grids/{grid_id}/contacts", "/v1/co-governance/organisations", "/v1/stations", "/v1/service-circle/gaps", "/v1/activities", "/v1/reports/weekly/submissions", "/v1/bulletins", "/v1/meetings", "/v1/meetings/{meeting_id}/minutes", "/v1/meetings/decisions", "/v1/assessments", "/v1/service-orders", "/v1/service-orders/{order_id}/actions", "/v1/service-hours",
             "/v1/audit", "/v1/feed/cases", "/open311/v2/discovery.{fmt}", "/open311/v2/services.{fmt}",
             "/open311/v2/requests.{fmt}", "/open311/v2/requests/{service_request_id}.{fmt}", "/healthz", "/readyz"} <= paths
     weekly = spec["paths"]["/v1/reports/weekly"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]

@@ -427,3 +427,71 @@ def test_the_county_assesses_a_week_and_each_area_sees_its_grids_scores(client: 
     assert theirs and {g["community_id"] for a in theirs for g in a["grids"]} == {ours["community_id"]}
     assert client.get("/v1/assessments", headers=admin, params={"week": "2026-W60"}).status_code == 422
     assert client.post("/v1/assessments", headers=admin, json={"week": "soon"}).status_code == 422
+
+
+def test_members_are_people_on_the_register_take_posts_join_teams_and_earn_activity_hours(
+        client: httpx.Client, platform: LocalPlatform) -> None:
+    admin = login(client, "admin", platform.demo_password)
+    county = client.get("/v1/party-members/register", headers=admin, params={"page_size": 5}).json()
+    assert county["total"] == 9656 and sum(county["by_category"].values()) == 9656
+    assert set(county["by_category"]) == {"in_work", "retired", "mobile"} and all(county["by_category"].values())
+    assert all("*" in e["phone"] for e in county["items"])
+    branch = next(o for o in organisations(client, admin) if o["level"] == "branch" and any(
+        g["level"] == "party_group" and g["parent_id"] == o["org_id"] for g in organisations(client, admin)))
+    grid, community = branch["grid_id"], branch["community_id"]
+    group = next(o["org_id"] for o in organisations(client, admin, grid_id=grid) if o["level"] == "party_group")
+    secretary = login(client, f"sec-{grid}", platform.demo_password)
+    own = client.get("/v1/party-members/register", headers=secretary, params={"grid_id": grid, "category": "in_work",
+                                                                            "purpose": "核对报到"}).json()
+    assert own["items"] and {e["grid_id"] for e in own["items"]} == {grid}
+    assert all(e["category"] == "in_work" and "*" not in e["phone"] for e in own["items"])
+    entry = own["items"][0]
+
+    member = login(client, f"member-{grid}", platform.demo_password)
+    base = {"name": entry["name"], "phone": entry["phone"], "workplace": "宁阳县人社局"}
+    for bad, field in (({"service_post": "chef"}, "service_post"), ({"category": "honorary"}, "category"),
+                       ({"register_id": "D-none"}, "register_id"), ({"group_id": "group-nowhere"}, "group_id")):
+        refused = client.post("/v1/party-members", headers=member, json={**base, **bad})
+        assert refused.status_code == 422 and field in refused.text, refused.text
+    registered = client.post("/v1/party-members", headers=member, json={
+        **base, "category": "in_work", "service_post": "policy_publicity", "group_id": group,
+        "register_id": entry["member_id"]})
+    assert registered.status_code == 201, registered.text
+    me = registered.json()
+    assert (me["service_post"], me["group_id"], me["register_id"]) == ("policy_publicity", group, entry["member_id"])
+    named = client.get("/v1/party-members/register", headers=secretary, params={"grid_id": grid, "category": "in_work"})
+    assert next(e for e in named.json()["items"] if e["member_id"] == entry["member_id"])["registered_as"] == \
+        f"member-{grid}"
+
+    changed = client.patch(f"/v1/party-members/member-{grid}", headers=secretary,
+                           json={"service_post": "dispute_mediation"})
+    assert changed.status_code == 200 and changed.json()["service_post"] == "dispute_mediation"
+    assert changed.json()["group_id"] == group
+    others = next(o["community_id"] for o in organisations(client, admin) if o["level"] == "community_committee"
+                  and o["community_id"] != community)
+    stranger = login(client, f"community-{others}", platform.demo_password)
+    assert client.patch(f"/v1/party-members/member-{grid}", headers=stranger,
+                        json={"service_post": "civility"}).status_code == 404
+
+    # Volunteer teams: the county's 宁阳先锋, and a community's own.
+    teams = client.get("/v1/volunteer-teams", headers=member).json()["items"]
+    pioneers = next(t for t in teams if t["name"] == "宁阳先锋志愿服务队")
+    joined = client.post(f"/v1/volunteer-teams/{pioneers['team_id']}/join", headers=member)
+    assert joined.status_code == 200 and joined.json()["members"] == [f"member-{grid}"]
+    theirs = client.post("/v1/volunteer-teams", headers=stranger, json={"name": "邻里守望队"})
+    assert theirs.status_code == 201 and theirs.json()["community_id"] == others
+    assert client.post(f"/v1/volunteer-teams/{theirs.json()['team_id']}/join", headers=member).status_code == 409
+    assert theirs.json()["team_id"] not in {t["team_id"] for t in client.get("/v1/volunteer-teams",
+                                                                               headers=member).json()["items"]}
+
+    # Hours of the activities the member attended count beside its orders' hours.
+    planned = client.post("/v1/activities", headers=secretary, json={
+        "grid_id": grid, "kind": "volunteer_day", "title": "志愿服务日", "starts_at": "2026-11-28T09:00:00+08:00",
+        "hours": 3})
+    client.post(f"/v1/activities/{planned.json()['activity_id']}/attendance", headers=secretary,
+                json={"attended": [f"member-{grid}"]})
+    mine = client.get("/v1/party-members/me", headers=member).json()
+    assert mine["activity_hours"] >= 3 and pioneers["team_id"] in mine["volunteer_teams"]
+    hours = client.get("/v1/service-hours", headers=secretary, params={"grid_id": grid}).json()
+    assert next(m for m in hours["members"] if m["member_id"] == f"member-{grid}")["activity_hours"] >= 3
+    assert next(g for g in hours["grids"] if g["grid_id"] == grid)["activity_hours"] >= 3

@@ -1,7 +1,9 @@
 """Party members and order-style service: ``/v1/party-members``, ``/v1/service-orders``,
 ``/v1/service-hours``.
 
-在职党员到网格报到: a party member in work registers to the grid where they live.
+在职党员到网格报到: a party member in work registers to the grid where they live, with the service
+post it takes on (设岗定责) and its party group; the grid's staff may change both. The county's
+register of members as people (党员名册) is ``/v1/party-members/register``.
 居民点单、支部下单、党员接单: a resident orders, the branch secretary dispatches to a registered
 member, the member takes and completes the order, the resident rates it.
 """
@@ -33,11 +35,15 @@ from ..deps import (
     total_of,
 )
 from ..models import (
+    MemberCategory,
     OrderActionIn,
     OrderStep,
     PartyMember,
+    PartyMemberChange,
     PartyMemberIn,
     PartyMemberPage,
+    RegisterEntry,
+    RegisterPage,
     ServiceHours,
     ServiceOrder,
     ServiceOrderIn,
@@ -70,6 +76,9 @@ def member_json(m: cpb.PartyMember, state: GatewayState, *, unmasked: bool) -> P
         phone=m.phone if unmasked else mask_phone(m.phone), workplace=m.workplace, grid_id=m.grid_id,
         community_id=m.community_id, street_id=m.street_id, registered_at=state.iso(m.registered_at),
         service_hours=round(m.service_hours, 2), orders_completed=m.orders_completed, skills=list(m.skills),
+        category=m.category, group_id=m.group_id or None, service_post=m.service_post or None,
+        volunteer_teams=list(m.volunteer_teams), activity_hours=round(m.activity_hours, 2),
+        register_id=m.register_id or None,
     )
 
 
@@ -147,7 +156,9 @@ async def shown_orders(state: GatewayState, caller: Principal, orders: list[cpb.
 async def register(body: PartyMemberIn, state: State, caller: Member) -> PartyMember:
     reply = await state.peers.community.RegisterPartyMember(
         cpb.RegisterPartyMemberRequest(member_id=caller.username, name=body.name, phone=body.phone,
-                                       workplace=body.workplace, grid_id=caller.grid_id, skills=body.skills),
+                                       workplace=body.workplace, grid_id=caller.grid_id, skills=body.skills,
+                                       category=body.category, service_post=body.service_post or "",
+                                       group_id=body.group_id or "", register_id=body.register_id or ""),
         timeout=state.settings.rpc_timeout_seconds,
     )
     return member_json(reply, state, unmasked=True)
@@ -191,6 +202,45 @@ async def list_members(
     return PartyMemberPage(items=[member_json(m, state, unmasked=unmasked) for m in reply.items],
                            total=total_of(reply.total), total_exact=reply.total_exact, page=page, page_size=page_size,
                            next_cursor=reply.next_cursor or None)
+
+
+@router.get("/party-members/register", response_model=RegisterPage,
+            summary="The county's register of party members as people (党员名册) in the caller's area: category, "
+                    "home grid, party group, and the account whose registration (报到) names each; names and "
+                    "phones masked unless the grid's staff asks (audited)")
+async def member_register(
+    state: State, caller: AreaViewer, grid_id: str | None = None, community_id: str | None = None,
+    street_id: str | None = None, category: Annotated[MemberCategory | None, Query()] = None, page: Page = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50, purpose: Purpose = None,
+) -> RegisterPage:
+    area = await area_of(state, caller, grid_id, community_id, street_id)
+    reply = await state.peers.community.ListRegister(
+        cpb.ListRegisterRequest(area=area, category=category or "", page=page, page_size=page_size),
+        timeout=state.settings.rpc_timeout_seconds)
+    unmasked = bool(area.grid_id) and grid_staff(caller, area.grid_id)
+    if unmasked and reply.items:
+        await record_read(state, caller, what=f"party member register of grid {area.grid_id} page {page} (names, phones)",
+                          why=purpose, grid_id=area.grid_id, records=len(reply.items))
+    return RegisterPage(
+        items=[RegisterEntry(member_id=e.member_id, name=e.name if unmasked else mask_name(e.name),
+                             phone=e.phone if unmasked else mask_phone(e.phone), grid_id=e.grid_id,
+                             community_id=e.community_id, street_id=e.street_id, category=e.category,
+                             group_id=e.group_id or None, registered_as=e.registered_as or None) for e in reply.items],
+        total=reply.total, by_category=dict(reply.by_category), page=page, page_size=page_size)
+
+
+@router.patch("/party-members/{member_id}", response_model=PartyMember,
+              summary="The grid's staff, its community or street set a registered member's service post (设岗定责) "
+                      "or party group; a member outside the caller's area is a 404")
+async def change_member(member_id: str, body: PartyMemberChange, state: State, caller: AreaViewer) -> PartyMember:
+    area = await area_of(state, caller, None, None, None)
+    request = cpb.UpdatePartyMemberRequest(member_id=member_id, area=area)
+    if body.service_post is not None:
+        request.service_post = body.service_post
+    if body.group_id is not None:
+        request.group_id = body.group_id
+    reply = await state.peers.community.UpdatePartyMember(request, timeout=state.settings.rpc_timeout_seconds)
+    return member_json(reply, state, unmasked=grid_staff(caller, reply.grid_id))
 
 
 # --- service orders --------------------------------------------------------------------------
@@ -291,9 +341,9 @@ async def service_hours(
                                                      timeout=state.settings.rpc_timeout_seconds)
     members: list[dict[str, Any]] = [
         {"member_id": m.member_id, "name": mask_name(m.name), "grid_id": m.grid_id, "hours": round(m.hours, 2),
-         "orders_completed": m.orders_completed}
+         "orders_completed": m.orders_completed, "activity_hours": round(m.activity_hours, 2)}
         for m in reply.members
     ]
     grids = [{"grid_id": g.grid_id, "hours": round(g.hours, 2), "orders_completed": g.orders_completed,
-              "members": g.members} for g in reply.grids]
+              "members": g.members, "activity_hours": round(g.activity_hours, 2)} for g in reply.grids]
     return ServiceHours(members=members, grids=grids)

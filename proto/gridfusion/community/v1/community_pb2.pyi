@@ -35,7 +35,7 @@ class Actor(_message.Message):
     def __init__(self, username: _Optional[str] = ..., role: _Optional[str] = ..., street_id: _Optional[str] = ..., community_id: _Optional[str] = ..., grid_id: _Optional[str] = ...) -> None: ...
 
 class PartyMember(_message.Message):
-    __slots__ = ("member_id", "name", "phone", "workplace", "grid_id", "community_id", "street_id", "registered_at", "service_hours", "orders_completed", "skills")
+    __slots__ = ("member_id", "name", "phone", "workplace", "grid_id", "community_id", "street_id", "registered_at", "service_hours", "orders_completed", "skills", "category", "group_id", "service_post", "volunteer_teams", "activity_hours", "register_id")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PHONE_FIELD_NUMBER: _ClassVar[int]
@@ -47,6 +47,12 @@ class PartyMember(_message.Message):
     SERVICE_HOURS_FIELD_NUMBER: _ClassVar[int]
     ORDERS_COMPLETED_FIELD_NUMBER: _ClassVar[int]
     SKILLS_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_POST_FIELD_NUMBER: _ClassVar[int]
+    VOLUNTEER_TEAMS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITY_HOURS_FIELD_NUMBER: _ClassVar[int]
+    REGISTER_ID_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     name: str
     phone: str
@@ -58,23 +64,37 @@ class PartyMember(_message.Message):
     service_hours: float
     orders_completed: int
     skills: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, member_id: _Optional[str] = ..., name: _Optional[str] = ..., phone: _Optional[str] = ..., workplace: _Optional[str] = ..., grid_id: _Optional[str] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., service_hours: _Optional[float] = ..., orders_completed: _Optional[int] = ..., skills: _Optional[_Iterable[str]] = ...) -> None: ...
+    category: str
+    group_id: str
+    service_post: str
+    volunteer_teams: _containers.RepeatedScalarFieldContainer[str]
+    activity_hours: float
+    register_id: str
+    def __init__(self, member_id: _Optional[str] = ..., name: _Optional[str] = ..., phone: _Optional[str] = ..., workplace: _Optional[str] = ..., grid_id: _Optional[str] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., service_hours: _Optional[float] = ..., orders_completed: _Optional[int] = ..., skills: _Optional[_Iterable[str]] = ..., category: _Optional[str] = ..., group_id: _Optional[str] = ..., service_post: _Optional[str] = ..., volunteer_teams: _Optional[_Iterable[str]] = ..., activity_hours: _Optional[float] = ..., register_id: _Optional[str] = ...) -> None: ...
 
 class RegisterPartyMemberRequest(_message.Message):
-    __slots__ = ("member_id", "name", "phone", "workplace", "grid_id", "skills")
+    __slots__ = ("member_id", "name", "phone", "workplace", "grid_id", "skills", "category", "service_post", "group_id", "register_id")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PHONE_FIELD_NUMBER: _ClassVar[int]
     WORKPLACE_FIELD_NUMBER: _ClassVar[int]
     GRID_ID_FIELD_NUMBER: _ClassVar[int]
     SKILLS_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_POST_FIELD_NUMBER: _ClassVar[int]
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    REGISTER_ID_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     name: str
     phone: str
     workplace: str
     grid_id: str
     skills: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, member_id: _Optional[str] = ..., name: _Optional[str] = ..., phone: _Optional[str] = ..., workplace: _Optional[str] = ..., grid_id: _Optional[str] = ..., skills: _Optional[_Iterable[str]] = ...) -> None: ...
+    category: str
+    service_post: str
+    group_id: str
+    register_id: str
+    def __init__(self, member_id: _Optional[str] = ..., name: _Optional[str] = ..., phone: _Optional[str] = ..., workplace: _Optional[str] = ..., grid_id: _Optional[str] = ..., skills: _Optional[_Iterable[str]] = ..., category: _Optional[str] = ..., service_post: _Optional[str] = ..., group_id: _Optional[str] = ..., register_id: _Optional[str] = ...) -> None: ...
 
 class ListPartyMembersRequest(_message.Message):
     __slots__ = ("area", "page", "page_size", "cursor", "count")
@@ -251,30 +271,34 @@ class ServiceHoursRequest(_message.Message):
     def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ..., from_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., to_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class MemberHours(_message.Message):
-    __slots__ = ("member_id", "name", "grid_id", "hours", "orders_completed")
+    __slots__ = ("member_id", "name", "grid_id", "hours", "orders_completed", "activity_hours")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     GRID_ID_FIELD_NUMBER: _ClassVar[int]
     HOURS_FIELD_NUMBER: _ClassVar[int]
     ORDERS_COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITY_HOURS_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     name: str
     grid_id: str
     hours: float
     orders_completed: int
-    def __init__(self, member_id: _Optional[str] = ..., name: _Optional[str] = ..., grid_id: _Optional[str] = ..., hours: _Optional[float] = ..., orders_completed: _Optional[int] = ...) -> None: ...
+    activity_hours: float
+    def __init__(self, member_id: _Optional[str] = ..., name: _Optional[str] = ..., grid_id: _Optional[str] = ..., hours: _Optional[float] = ..., orders_completed: _Optional[int] = ..., activity_hours: _Optional[float] = ...) -> None: ...
 
 class GridHours(_message.Message):
-    __slots__ = ("grid_id", "hours", "orders_completed", "members")
+    __slots__ = ("grid_id", "hours", "orders_completed", "members", "activity_hours")
     GRID_ID_FIELD_NUMBER: _ClassVar[int]
     HOURS_FIELD_NUMBER: _ClassVar[int]
     ORDERS_COMPLETED_FIELD_NUMBER: _ClassVar[int]
     MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITY_HOURS_FIELD_NUMBER: _ClassVar[int]
     grid_id: str
     hours: float
     orders_completed: int
     members: int
-    def __init__(self, grid_id: _Optional[str] = ..., hours: _Optional[float] = ..., orders_completed: _Optional[int] = ..., members: _Optional[int] = ...) -> None: ...
+    activity_hours: float
+    def __init__(self, grid_id: _Optional[str] = ..., hours: _Optional[float] = ..., orders_completed: _Optional[int] = ..., members: _Optional[int] = ..., activity_hours: _Optional[float] = ...) -> None: ...
 
 class ServiceHoursResponse(_message.Message):
     __slots__ = ("members", "grids")
@@ -403,3 +427,118 @@ class WeeklyReport(_message.Message):
     grids: _containers.RepeatedCompositeFieldContainer[GridFigures]
     open_cases: int
     def __init__(self, events: _Optional[_Iterable[_Union[EventCount, _Mapping]]] = ..., cases_opened: _Optional[int] = ..., cases_closed: _Optional[int] = ..., overdue: _Optional[int] = ..., escalated: _Optional[int] = ..., median_close_hours: _Optional[float] = ..., orders_completed: _Optional[int] = ..., service_hours: _Optional[float] = ..., grids: _Optional[_Iterable[_Union[GridFigures, _Mapping]]] = ..., open_cases: _Optional[int] = ...) -> None: ...
+
+class UpdatePartyMemberRequest(_message.Message):
+    __slots__ = ("member_id", "service_post", "group_id", "area")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_POST_FIELD_NUMBER: _ClassVar[int]
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    AREA_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    service_post: str
+    group_id: str
+    area: Area
+    def __init__(self, member_id: _Optional[str] = ..., service_post: _Optional[str] = ..., group_id: _Optional[str] = ..., area: _Optional[_Union[Area, _Mapping]] = ...) -> None: ...
+
+class RegisteredMember(_message.Message):
+    __slots__ = ("member_id", "name", "phone", "grid_id", "community_id", "street_id", "category", "group_id", "registered_as")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    STREET_ID_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_AS_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    name: str
+    phone: str
+    grid_id: str
+    community_id: str
+    street_id: str
+    category: str
+    group_id: str
+    registered_as: str
+    def __init__(self, member_id: _Optional[str] = ..., name: _Optional[str] = ..., phone: _Optional[str] = ..., grid_id: _Optional[str] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., category: _Optional[str] = ..., group_id: _Optional[str] = ..., registered_as: _Optional[str] = ...) -> None: ...
+
+class ListRegisterRequest(_message.Message):
+    __slots__ = ("area", "category", "page", "page_size")
+    AREA_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    area: Area
+    category: str
+    page: int
+    page_size: int
+    def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ..., category: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class ListRegisterResponse(_message.Message):
+    __slots__ = ("items", "total", "by_category")
+    class ByCategoryEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    BY_CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[RegisteredMember]
+    total: int
+    by_category: _containers.ScalarMap[str, int]
+    def __init__(self, items: _Optional[_Iterable[_Union[RegisteredMember, _Mapping]]] = ..., total: _Optional[int] = ..., by_category: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
+class VolunteerTeam(_message.Message):
+    __slots__ = ("team_id", "name", "description", "street_id", "community_id", "grid_id", "members", "created_by", "created_at")
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    STREET_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    team_id: str
+    name: str
+    description: str
+    street_id: str
+    community_id: str
+    grid_id: str
+    members: _containers.RepeatedScalarFieldContainer[str]
+    created_by: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, team_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., street_id: _Optional[str] = ..., community_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., members: _Optional[_Iterable[str]] = ..., created_by: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SaveVolunteerTeamRequest(_message.Message):
+    __slots__ = ("team", "actor")
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    team: VolunteerTeam
+    actor: str
+    def __init__(self, team: _Optional[_Union[VolunteerTeam, _Mapping]] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class ListVolunteerTeamsRequest(_message.Message):
+    __slots__ = ("area",)
+    AREA_FIELD_NUMBER: _ClassVar[int]
+    area: Area
+    def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ...) -> None: ...
+
+class ListVolunteerTeamsResponse(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[VolunteerTeam]
+    def __init__(self, items: _Optional[_Iterable[_Union[VolunteerTeam, _Mapping]]] = ...) -> None: ...
+
+class JoinVolunteerTeamRequest(_message.Message):
+    __slots__ = ("team_id", "member_id", "join")
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    JOIN_FIELD_NUMBER: _ClassVar[int]
+    team_id: str
+    member_id: str
+    join: bool
+    def __init__(self, team_id: _Optional[str] = ..., member_id: _Optional[str] = ..., join: _Optional[bool] = ...) -> None: ...

@@ -84,6 +84,31 @@ class CommunityServiceStub:
                 request_serializer=gridfusion_dot_community_dot_v1_dot_community__pb2.WeeklyReportRequest.SerializeToString,
                 response_deserializer=gridfusion_dot_community_dot_v1_dot_community__pb2.WeeklyReport.FromString,
                 _registered_method=True)
+        self.UpdatePartyMember = channel.unary_unary(
+                '/gridfusion.community.v1.CommunityService/UpdatePartyMember',
+                request_serializer=gridfusion_dot_community_dot_v1_dot_community__pb2.UpdatePartyMemberRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_community_dot_v1_dot_community__pb2.PartyMember.FromString,
+                _registered_method=True)
+        self.ListRegister = channel.unary_unary(
+                '/gridfusion.community.v1.CommunityService/ListRegister',
+                request_serializer=gridfusion_dot_community_dot_v1_dot_community__pb2.ListRegisterRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_community_dot_v1_dot_community__pb2.ListRegisterResponse.FromString,
+                _registered_method=True)
+        self.SaveVolunteerTeam = channel.unary_unary(
+                '/gridfusion.community.v1.CommunityService/SaveVolunteerTeam',
+                request_serializer=gridfusion_dot_community_dot_v1_dot_community__pb2.SaveVolunteerTeamRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_community_dot_v1_dot_community__pb2.VolunteerTeam.FromString,
+                _registered_method=True)
+        self.ListVolunteerTeams = channel.unary_unary(
+                '/gridfusion.community.v1.CommunityService/ListVolunteerTeams',
+                request_serializer=gridfusion_dot_community_dot_v1_dot_community__pb2.ListVolunteerTeamsRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_community_dot_v1_dot_community__pb2.ListVolunteerTeamsResponse.FromString,
+                _registered_method=True)
+        self.JoinVolunteerTeam = channel.unary_unary(
+                '/gridfusion.community.v1.CommunityService/JoinVolunteerTeam',
+                request_serializer=gridfusion_dot_community_dot_v1_dot_community__pb2.JoinVolunteerTeamRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_community_dot_v1_dot_community__pb2.VolunteerTeam.FromString,
+                _registered_method=True)
 
 
 class CommunityServiceServicer:
@@ -156,6 +181,45 @@ class CommunityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdatePartyMember(self, request, context):
+        """The grid's staff set a registered member's service post (设岗定责) or party group.
+        NOT_FOUND: no such registration in the area; INVALID_ARGUMENT naming what is wrong (a
+        group that is no party group of the member's grid).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRegister(self, request, context):
+        """The county's register of party members as people (党员名册): every member with its
+        category and home grid, from the reference data (the synthetic county's own register in
+        local mode), and whether a registration (报到) names it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SaveVolunteerTeam(self, request, context):
+        """Volunteer teams (志愿服务队, e.g. 宁阳先锋) of an area, which registered members join.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListVolunteerTeams(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def JoinVolunteerTeam(self, request, context):
+        """A registered member joins (or leaves) a team of its area. NOT_FOUND: no such team, or
+        the member is not registered; FAILED_PRECONDITION: the team is not of the member's area.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CommunityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -208,6 +272,31 @@ def add_CommunityServiceServicer_to_server(servicer, server):
                     servicer.GetWeeklyReport,
                     request_deserializer=gridfusion_dot_community_dot_v1_dot_community__pb2.WeeklyReportRequest.FromString,
                     response_serializer=gridfusion_dot_community_dot_v1_dot_community__pb2.WeeklyReport.SerializeToString,
+            ),
+            'UpdatePartyMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdatePartyMember,
+                    request_deserializer=gridfusion_dot_community_dot_v1_dot_community__pb2.UpdatePartyMemberRequest.FromString,
+                    response_serializer=gridfusion_dot_community_dot_v1_dot_community__pb2.PartyMember.SerializeToString,
+            ),
+            'ListRegister': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRegister,
+                    request_deserializer=gridfusion_dot_community_dot_v1_dot_community__pb2.ListRegisterRequest.FromString,
+                    response_serializer=gridfusion_dot_community_dot_v1_dot_community__pb2.ListRegisterResponse.SerializeToString,
+            ),
+            'SaveVolunteerTeam': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveVolunteerTeam,
+                    request_deserializer=gridfusion_dot_community_dot_v1_dot_community__pb2.SaveVolunteerTeamRequest.FromString,
+                    response_serializer=gridfusion_dot_community_dot_v1_dot_community__pb2.VolunteerTeam.SerializeToString,
+            ),
+            'ListVolunteerTeams': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListVolunteerTeams,
+                    request_deserializer=gridfusion_dot_community_dot_v1_dot_community__pb2.ListVolunteerTeamsRequest.FromString,
+                    response_serializer=gridfusion_dot_community_dot_v1_dot_community__pb2.ListVolunteerTeamsResponse.SerializeToString,
+            ),
+            'JoinVolunteerTeam': grpc.unary_unary_rpc_method_handler(
+                    servicer.JoinVolunteerTeam,
+                    request_deserializer=gridfusion_dot_community_dot_v1_dot_community__pb2.JoinVolunteerTeamRequest.FromString,
+                    response_serializer=gridfusion_dot_community_dot_v1_dot_community__pb2.VolunteerTeam.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -480,6 +569,141 @@ class CommunityService:
             '/gridfusion.community.v1.CommunityService/GetWeeklyReport',
             gridfusion_dot_community_dot_v1_dot_community__pb2.WeeklyReportRequest.SerializeToString,
             gridfusion_dot_community_dot_v1_dot_community__pb2.WeeklyReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdatePartyMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.community.v1.CommunityService/UpdatePartyMember',
+            gridfusion_dot_community_dot_v1_dot_community__pb2.UpdatePartyMemberRequest.SerializeToString,
+            gridfusion_dot_community_dot_v1_dot_community__pb2.PartyMember.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRegister(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.community.v1.CommunityService/ListRegister',
+            gridfusion_dot_community_dot_v1_dot_community__pb2.ListRegisterRequest.SerializeToString,
+            gridfusion_dot_community_dot_v1_dot_community__pb2.ListRegisterResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveVolunteerTeam(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.community.v1.CommunityService/SaveVolunteerTeam',
+            gridfusion_dot_community_dot_v1_dot_community__pb2.SaveVolunteerTeamRequest.SerializeToString,
+            gridfusion_dot_community_dot_v1_dot_community__pb2.VolunteerTeam.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListVolunteerTeams(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.community.v1.CommunityService/ListVolunteerTeams',
+            gridfusion_dot_community_dot_v1_dot_community__pb2.ListVolunteerTeamsRequest.SerializeToString,
+            gridfusion_dot_community_dot_v1_dot_community__pb2.ListVolunteerTeamsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def JoinVolunteerTeam(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.community.v1.CommunityService/JoinVolunteerTeam',
+            gridfusion_dot_community_dot_v1_dot_community__pb2.JoinVolunteerTeamRequest.SerializeToString,
+            gridfusion_dot_community_dot_v1_dot_community__pb2.VolunteerTeam.FromString,
             options,
             channel_credentials,
             insecure,

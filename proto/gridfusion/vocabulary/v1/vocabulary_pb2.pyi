@@ -110,6 +110,24 @@ class Action(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ACTION_MERGE: _ClassVar[Action]
     ACTION_SPLIT: _ClassVar[Action]
 
+class MemberCategory(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MEMBER_CATEGORY_UNSPECIFIED: _ClassVar[MemberCategory]
+    MEMBER_CATEGORY_IN_WORK: _ClassVar[MemberCategory]
+    MEMBER_CATEGORY_RETIRED: _ClassVar[MemberCategory]
+    MEMBER_CATEGORY_MOBILE: _ClassVar[MemberCategory]
+
+class ServicePost(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SERVICE_POST_UNSPECIFIED: _ClassVar[ServicePost]
+    SERVICE_POST_POLICY_PUBLICITY: _ClassVar[ServicePost]
+    SERVICE_POST_DISPUTE_MEDIATION: _ClassVar[ServicePost]
+    SERVICE_POST_SAFETY_PATROL: _ClassVar[ServicePost]
+    SERVICE_POST_ENVIRONMENT: _ClassVar[ServicePost]
+    SERVICE_POST_ELDERLY_CARE: _ClassVar[ServicePost]
+    SERVICE_POST_CIVILITY: _ClassVar[ServicePost]
+    SERVICE_POST_VOLUNTEER_SERVICE: _ClassVar[ServicePost]
+
 class RiskLevel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     RISK_LEVEL_UNSPECIFIED: _ClassVar[RiskLevel]
@@ -211,6 +229,18 @@ ACTION_FEEDBACK: Action
 ACTION_REOPEN: Action
 ACTION_MERGE: Action
 ACTION_SPLIT: Action
+MEMBER_CATEGORY_UNSPECIFIED: MemberCategory
+MEMBER_CATEGORY_IN_WORK: MemberCategory
+MEMBER_CATEGORY_RETIRED: MemberCategory
+MEMBER_CATEGORY_MOBILE: MemberCategory
+SERVICE_POST_UNSPECIFIED: ServicePost
+SERVICE_POST_POLICY_PUBLICITY: ServicePost
+SERVICE_POST_DISPUTE_MEDIATION: ServicePost
+SERVICE_POST_SAFETY_PATROL: ServicePost
+SERVICE_POST_ENVIRONMENT: ServicePost
+SERVICE_POST_ELDERLY_CARE: ServicePost
+SERVICE_POST_CIVILITY: ServicePost
+SERVICE_POST_VOLUNTEER_SERVICE: ServicePost
 RISK_LEVEL_UNSPECIFIED: RiskLevel
 RISK_LEVEL_LOW: RiskLevel
 RISK_LEVEL_MEDIUM: RiskLevel
