@@ -817,7 +817,7 @@ class CircleGapPage(BaseModel):
 
 def _this_century(moment: datetime) -> datetime:
     if not 2000 <= moment.year <= 2099:
-        raise ValueError("an activity's start lies from 2000 to 2099")
+        raise ValueError("a time from 2000 to 2099")
     return moment
 
 

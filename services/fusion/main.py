@@ -152,6 +152,10 @@ async def serve() -> None:
         activities.use_grids(grids)
         submissions.use_grids(grids)
         meetings.use_grids(grids)
+        county = held.county
+        meetings.use_names({} if county is None else {
+            **{x.street_id: x.name for x in county.streets}, **{x.community_id: x.name for x in county.communities},
+            **{x.grid_id: x.name for x in county.grids}})
         assessments.use_grids(grids)
         teams.use_grids(grids)
         bulletins.streets = {street for _, street in grids.values()}

@@ -123,6 +123,11 @@ class MeetingStore(GridRecords):
     def __init__(self, db: AsyncDatabase, co_governance: CoGovernanceStore) -> None:
         super().__init__(db, COLLECTION, INDEXES)
         self.co_governance = co_governance
+        self.names: dict[str, str] = {}
+
+    def use_names(self, names: dict[str, str]) -> None:
+        """The names of the streets, communities and grids by id (the invitees' names)."""
+        self.names = names
 
     def _decision(self, doc: dict, meeting: dict) -> Decision:
         d = Decision(**doc)
@@ -163,9 +168,10 @@ class MeetingStore(GridRecords):
             agenda.append({"item_id": f"I{len(agenda) + 1}", "kind": "follow_up",
                            "ref": f"{d.meeting_id}/{d.decision_id}", "title": f"{d.text} ({d.owner})"[:MAX_TITLE]})
         community_id, street_id = self.place(meeting.grid_id)
-        invitees = [{"party": "street", "name": street_id, "org_id": ""},
-                    {"party": "community", "name": community_id, "org_id": ""},
-                    {"party": "branch", "name": meeting.grid_id, "org_id": ""}]
+        grid_name = self.names.get(meeting.grid_id, meeting.grid_id)
+        invitees = [{"party": "street", "name": self.names.get(street_id, street_id), "org_id": street_id},
+                    {"party": "community", "name": self.names.get(community_id, community_id), "org_id": community_id},
+                    {"party": "branch", "name": f"{grid_name}网格党支部", "org_id": f"branch-{meeting.grid_id}"}]
         invitees += [{"party": a.kind, "name": a.name, "org_id": a.org_id}
                      for a in await self.co_governance.in_area("", "", meeting.grid_id, "")]
         doc = {"_id": f"M{uuid.uuid4().hex[:12]}", "grid_id": meeting.grid_id, "title": title,

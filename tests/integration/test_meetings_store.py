@@ -28,6 +28,7 @@ async def meetings(mongo):
     store = MeetingStore(db, co_governance)
     await store.ensure_indexes()
     store.use_grids({g.grid_id: (g.community_id, g.street_id) for g in county.grids})
+    store.use_names({**{s.street_id: s.name for s in county.streets}, **{g.grid_id: g.name for g in county.grids}})
     yield store, county
     await mongo.drop_database(db.name)
 
@@ -39,6 +40,9 @@ async def test_a_meeting_invites_the_grids_actors_and_its_decisions_are_followed
                              [AgendaItem("", "case", "CASE-1", "3号楼消防通道堵塞"),
                               AgendaItem("", "topic", "", "冬季供暖")], "sec-x")
     parties = {i.party for i in first.invitees}
+    street = next(i for i in first.invitees if i.party == "street")
+    assert street.name in {s.name for s in county.streets} and street.org_id == grid.street_id
+    assert next(i for i in first.invitees if i.party == "branch").name == f"{grid.name}网格党支部"
     assert {"street", "community", "branch", "owners_committee", "property_company"} <= parties
     assert [a.kind for a in first.agenda] == ["case", "topic"] and first.status == "planned"
 
