@@ -31,6 +31,12 @@ A case document stays bounded: its timeline holds the loop's steps and the repor
 event's record (``timeline_entry``, with ``case_version``), and :meth:`CaseStore.timeline_of`
 puts the whole timeline together.
 
+A case records the compound it lies in (``compound_id``, from the event's :class:`Resolution`:
+see :mod:`services.reference.compounds`). A property-management case of a compound goes to the
+compound's property company and owners' committee (红色物业, :mod:`.co_governance`): its opening
+entry names them in ``routed_to`` — the one entry of version 1, so the timeline keeps one entry
+per version.
+
 An action on a case (:meth:`CaseStore.act`) and an automatic escalation
 (:meth:`CaseStore.escalate_due`) are transactions too: the case is re-read, the pure state
 machine in :mod:`.workflow` decides, and the update is conditional on the version read, so of
@@ -67,6 +73,7 @@ from services.reference.resolver import Resolution
 
 from . import case_lists, dead_letters, merging, outbox, workflow
 from . import sightings as sighting_store
+from .co_governance import CoGovernanceStore, PropertyRoute, routed
 from .convert import case_to_proto
 from .correlation import Sighting, Verdict, assess, candidate_keys
 from .deadlines import deadline
@@ -301,6 +308,8 @@ class CaseStore:
         self.outbox = db["outbox"]
         self.sightings = db[sighting_store.COLLECTION]
         self.grids: dict[str, dict[str, Any]] = {}
+        # The co-governance register a property-management case is routed by (红色物业); none: not routed.
+        self.co_governance: CoGovernanceStore | None = None
         # Which fusion process fused an event, for operators (and the scale-out tests).
         self.replica = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -528,6 +537,7 @@ class CaseStore:
         # the retry of the later one sees the earlier one's cases.
         await self.guards.bulk_write([UpdateOne({"_id": f"{grid_id}|{family}"}, {"$inc": {"n": 1}}, upsert=True)
                                       for grid_id, family in fresh], ordered=False, session=s)
+        routes = await self._routes(fresh.values())
         # The candidate cases of each grid, of every family: a report joins one of its own family
         # and may be a possible duplicate of any (suggestions cross families).
         pools: dict[str, list[_Candidate]] = {}
@@ -566,8 +576,11 @@ class CaseStore:
                     entry.update(from_status="", to_status="reported", from_level="", level="grid")
                     if linked:
                         entry["note"] = f"{entry['note']} (linked to closed case {linked})"
-                    match = _Candidate(self._new_case(event, sighting, grid, severity, entry, linked, now), [sighting],
-                                       new=True)
+                    route = routes.get(resolution.compound_id) if routed(sighting.family, resolution.compound_id) else None
+                    if route is not None and route.note():
+                        entry["routed_to"] = route.note()
+                    match = _Candidate(self._new_case(event, sighting, grid, severity, entry, linked, now,
+                                                      resolution.compound_id), [sighting], new=True)
                     pool.append(match)
                     opened.append(match)
                     opens, change, in_case = True, "opened", True
@@ -619,6 +632,15 @@ class CaseStore:
         await self.sightings.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in stored], session=s)
         await outbox.put(self.outbox, messages, session=s)
         return answers  # type: ignore[return-value]
+
+    async def _routes(self, fresh) -> dict[str, PropertyRoute]:
+        """The routes of the compounds of the property-management events being fused (红色物业), by
+        compound: one read of the register, only for a batch that has such events."""
+        wanted = {resolution.compound_id for group in fresh for _, _, _, resolution, sighting in group
+                  if routed(sighting.family, resolution.compound_id)}
+        if not wanted or self.co_governance is None:
+            return {}
+        return await self.co_governance.property_routes(wanted)
 
     async def _fused_records(self, s: AsyncClientSession, keys: list[str]) -> dict[str, dict[str, Any]]:
         """The records of these event keys that are fused already, by key.
@@ -699,10 +721,11 @@ class CaseStore:
         return match, why, None if match else linked, alike
 
     def _new_case(self, event: events_pb2.DepartmentEvent, sighting: Sighting, grid: dict[str, Any], severity: str,
-                  entry: dict[str, Any], linked: str | None, now: datetime) -> dict[str, Any]:
+                  entry: dict[str, Any], linked: str | None, now: datetime, compound_id: str = "") -> dict[str, Any]:
         return {
             "_id": case_id_for(event),
             "grid_id": sighting.grid_id,
+            "compound_id": compound_id,
             "community_id": grid.get("community_id", ""),
             "street_id": grid.get("street_id", ""),
             "category": event.category,

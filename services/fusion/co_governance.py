@@ -7,6 +7,11 @@ its 65 social organisations and its resident units, and for every compound of a 
 grid its owners' committee and property company — 一支部一委一会); a community, a street or the
 county adds others and keeps their contacts, in ``co_governance``, which outlives a new reference
 version (an actor of a grid the new version no longer has drops out).
+
+红色物业: a property-management case (物业管理) of a compound goes, beside the grid's branch, to
+the compound's property company and owners' committee (:meth:`CoGovernanceStore.property_routes`):
+its opening timeline entry names them as they were then, and the case read names them as they
+are now, with their contacts.
 """
 
 from __future__ import annotations
@@ -27,6 +32,10 @@ from .organisations import Refused
 
 COLLECTION = "co_governance"
 KINDS = ("owners_committee", "property_company", "resident_unit", "social_organisation")
+# The cases of this family go to their compound's actors of these kinds, in this order (红色物业).
+ROUTED_FAMILY = "property_management"
+ROUTED_KINDS = ("property_company", "owners_committee")
+ROUTED_LABELS = {"property_company": "物业", "owners_committee": "业委会"}
 INDEXES = [IndexModel([("grid_id", ASCENDING), ("kind", ASCENDING)], name="grid_kind")]
 
 
@@ -46,11 +55,35 @@ class Actor:
     updated_at: datetime | None = None
 
 
+@dataclass
+class PropertyRoute:
+    """Where a property-management case of a compound goes: the compound's property companies,
+    then its owners' committees (none when the register has none for it)."""
+
+    compound_id: str
+    compound_name: str
+    actors: list[Actor]
+
+    def note(self) -> str:
+        """The route as the case's timeline says it, e.g. ``转文华新城小区物业 X、业委会 Y (红色物业)``;
+        ``""`` when it names nobody."""
+        if not self.actors:
+            return ""
+        named = "、".join(f"{ROUTED_LABELS[a.kind]} {a.name}" for a in self.actors)
+        return f"转{self.compound_name}{named} (红色物业)"
+
+
+def routed(family: str, compound_id: str) -> bool:
+    """Whether a case of this family and compound goes to the compound's actors."""
+    return family == ROUTED_FAMILY and bool(compound_id)
+
+
 class CoGovernanceStore:
     def __init__(self, db: AsyncDatabase) -> None:
         self.records = db[COLLECTION]
         self._grids: dict[str, tuple[str, str]] = {}  # grid id → (community id, street id)
         self._compounds: dict[str, str] = {}  # compound id → grid id
+        self._compound_names: dict[str, str] = {}
         self._reference: dict[str, Actor] | None = {}
         self._synthetic = False
         self._version = 0  # counts the switches
@@ -62,6 +95,7 @@ class CoGovernanceStore:
         """Follow a reference version: its grids and compounds, and the synthetic county's actors."""
         self._grids = {g.grid_id: (g.community_id, g.street_id) for g in (county.grids if county else ())}
         self._compounds = {c.compound_id: c.grid_id for c in (county.compounds if county else ())}
+        self._compound_names = {c.compound_id: c.name for c in (county.compounds if county else ())}
         self._synthetic = county is not None and synthetic
         self._version += 1
         self._reference = None  # made on the first read, off the event loop (:meth:`_actors`)
@@ -92,6 +126,20 @@ class CoGovernanceStore:
              and (not grid_id or a.grid_id == grid_id) and (not community_id or a.community_id == community_id)
              and (not street_id or a.street_id == street_id)),
             key=lambda a: (a.grid_id, KINDS.index(a.kind), a.compound_id, a.org_id))
+
+    async def property_routes(self, compound_ids: list[str] | set[str]) -> dict[str, PropertyRoute]:
+        """The route of each of these compounds the current reference version has (one read of the
+        register, however many)."""
+        known = {c for c in compound_ids if c in self._compounds}
+        if not known:
+            return {}
+        routes = {c: PropertyRoute(c, self._compound_names.get(c, ""), []) for c in sorted(known)}
+        for actor in await self.in_area("", "", "", ""):
+            if actor.kind in ROUTED_KINDS and actor.compound_id in routes:
+                routes[actor.compound_id].actors.append(actor)
+        for route in routes.values():
+            route.actors.sort(key=lambda a: (ROUTED_KINDS.index(a.kind), a.org_id))
+        return routes
 
     async def get(self, org_id: str) -> Actor:
         found = next((a for a in await self.in_area("", "", "", "") if a.org_id == org_id), None)

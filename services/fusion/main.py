@@ -129,6 +129,7 @@ async def serve() -> None:
     contacts = ContactStore(db)
     co_governance = CoGovernanceStore(db)
     await co_governance.ensure_indexes()
+    store.co_governance = co_governance  # property-management cases go to the compound's actors (红色物业)
     stations = StationStore(db)
     activities = ActivityStore(db)
     await activities.ensure_indexes()

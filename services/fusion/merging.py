@@ -248,6 +248,7 @@ def _new_case(doc: dict[str, Any], case_id: str, moved: list[str], records: list
         "grid_id": doc["grid_id"],
         "community_id": doc.get("community_id", ""),
         "street_id": doc.get("street_id", ""),
+        "compound_id": doc.get("compound_id", ""),
         "category": category,
         "family": family,
         **where,

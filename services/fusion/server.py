@@ -28,6 +28,7 @@ from services.reference.resolver import unlocatable_reason
 
 from . import case_lists, dead_letters, workflow
 from .cases import CaseStore, Conflict
+from .co_governance import routed
 from .convert import (
     case_to_proto,
     dead_letter_to_proto,
@@ -37,6 +38,7 @@ from .convert import (
     timeline_to_proto,
 )
 from .outbox import Relay
+from .party_api import actor_to_proto
 from .reference import ReferenceHolder
 from .reference_store import NO_DATA
 
@@ -195,7 +197,21 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
         return pb.CaseDetail(
             case=case_to_proto(doc), events=[event_to_proto(e) for e in records],
             timeline=[timeline_to_proto(t) for t in timeline], allowed_actions=allowed,
+            property_route=await self._property_route(doc),
         )
+
+    async def _property_route(self, doc: dict[str, Any]) -> pb.PropertyRoute | None:
+        """红色物业: the compound's property company and owners' committee as the register holds them
+        now, for a property-management case of a compound (see :mod:`.co_governance`)."""
+        compound_id = doc.get("compound_id", "")
+        register = self.store.co_governance
+        if register is None or not routed(doc.get("family") or doc["category"].split(".", 1)[0], compound_id):
+            return None
+        route = (await register.property_routes([compound_id])).get(compound_id)
+        if route is None:
+            return None  # a compound the current reference version no longer has
+        return pb.PropertyRoute(compound_id=route.compound_id, compound_name=route.compound_name,
+                                actors=[actor_to_proto(a) for a in route.actors])
 
     async def ListDeadLetters(self, request: pb.ListDeadLettersRequest, context) -> pb.ListDeadLettersResponse:
         page, size = paging(request.page, request.page_size)

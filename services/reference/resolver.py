@@ -15,6 +15,10 @@ Three ways in, tried by the event's location form:
   normalised Levenshtein similarity (RapidFuzz) out of 100. The best key wins when it scores at
   least :data:`FUZZY_THRESHOLD` (one wrong character in five) and beats the best key of any
   other grid by :data:`FUZZY_MARGIN`; otherwise the address is ambiguous and unlocatable.
+
+Each resolution also names the compound the event lies in, when one can be told
+(:func:`services.reference.compounds.compound_of`): the household's, or the compound of the grid
+nearest the resolved point.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from rapidfuzz.distance import Levenshtein
 from shapely import STRtree
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
+
+from .compounds import Site, compound_of, sites_by_grid
 
 # A score out of 100; below it an address is unlocatable rather than guessed.
 FUZZY_THRESHOLD = 80.0
@@ -76,6 +82,8 @@ class Resolution:
     confidence: float = 1.0
     # Where the event is, as far as known: the reported point, the household's or the site's.
     point: tuple[float, float] | None = None
+    # The compound it lies in (services/reference/compounds.py), "" when none can be told.
+    compound_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,8 @@ class GridResolver:
         households: dict[str, tuple[str, tuple[float, float] | None]],
         household_addresses: dict[str, tuple[str, tuple[float, float] | None]],
         places: Iterable[Place],
+        household_compounds: dict[str, str] | None = None,
+        compounds: Iterable[Site] = (),
     ) -> None:
         self.grid_ids = sorted(polygons)
         # A ring, or a whole boundary already built (a grid in parts: see :func:`_boundary`).
@@ -102,6 +112,8 @@ class GridResolver:
             shapely.prepare(polygon)
         self.tree = STRtree(self.polygons)
         self.households = households
+        self.household_compounds = household_compounds or {}
+        self.compounds = sites_by_grid(compounds)
         self.by_address = {normalise_address(a): g for a, g in household_addresses.items()}
         places = sorted(
             {Place(normalise_address(p.key), p.grid_id, p.point) for p in places if p.key},
@@ -113,8 +125,9 @@ class GridResolver:
     @classmethod
     def from_docs(cls, grids: Iterable[dict], households: Iterable[dict], sites: Iterable[dict]) -> GridResolver:
         """Build from fusion's documents: grids (``_id``, ``polygon``, and ``parts`` when the
-        boundary is more than one ring), households, and named sites (compounds and landmarks:
-        ``grid_id``, ``address``, ``name``, ``location``)."""
+        boundary is more than one ring), households (their ``compound_id`` when they have one),
+        and named sites (compounds and landmarks: ``grid_id``, ``address``, ``name``,
+        ``location``; a compound's with its ``compound_id``)."""
         polygons = {g["_id"]: _boundary(g) for g in grids}
         register: dict[str, tuple[str, tuple[float, float] | None]] = {}
         addresses: dict[str, tuple[str, tuple[float, float] | None]] = {}
@@ -123,11 +136,15 @@ class GridResolver:
             register[h["_id"]] = entry
             addresses[h["address"]] = entry
         places: list[Place] = []
+        compounds: list[Site] = []
         for c in sites:
             point = tuple(c["location"]) if c.get("location") else None
             for key in (c["address"] + c["name"], c["name"], c["address"]):
                 places.append(Place(key, c["grid_id"], point))
-        return cls(polygons, register, addresses, _unambiguous(places))
+            if c.get("compound_id") and point:
+                compounds.append(Site(c["compound_id"], c["grid_id"], point))
+        in_compound = {h["_id"]: h["compound_id"] for h in households if h.get("compound_id")}
+        return cls(polygons, register, addresses, _unambiguous(places), in_compound, compounds)
 
     @classmethod
     def from_county(cls, county) -> GridResolver:
@@ -141,11 +158,13 @@ class GridResolver:
             for g in county.grids
         ]
         households = [
-            {"_id": h.household_id, "grid_id": h.grid_id, "address": h.address, "location": h.location}
+            {"_id": h.household_id, "grid_id": h.grid_id, "address": h.address, "location": h.location,
+             "compound_id": h.compound_id}
             for h in county.households
         ]
         sites = [
-            {"grid_id": s.grid_id, "address": s.address, "name": s.name, "location": s.location}
+            {"grid_id": s.grid_id, "address": s.address, "name": s.name, "location": s.location,
+             "compound_id": getattr(s, "compound_id", "")}
             for s in (*county.compounds, *county.landmarks)
         ]
         return cls.from_docs(grids, households, sites)
@@ -167,7 +186,15 @@ class GridResolver:
 
     def locate_household(self, household_id: str) -> Resolution | None:
         found = self.households.get(household_id.strip())
-        return Resolution(found[0], "household", 1.0, found[1]) if found else None
+        if not found:
+            return None
+        compound = compound_of(found[0], found[1], self.compounds,
+                               household_compound=self.household_compounds.get(household_id.strip(), ""))
+        return Resolution(found[0], "household", 1.0, found[1], compound)
+
+    def _placed(self, grid_id: str, method: str, confidence: float, point: tuple[float, float] | None) -> Resolution:
+        """A resolution at a point, with the compound of its grid it lies in."""
+        return Resolution(grid_id, method, confidence, point, compound_of(grid_id, point, self.compounds))
 
     def locate_address(self, address: str) -> Resolution | None:
         text = normalise_address(address)
@@ -175,10 +202,10 @@ class GridResolver:
             return None
         if text in self.by_address:
             grid_id, point = self.by_address[text]
-            return Resolution(grid_id, "address", 1.0, point)
+            return self._placed(grid_id, "address", 1.0, point)
         for place in self.places:
             if place.key in text:
-                return Resolution(place.grid_id, "address", 1.0, place.point)
+                return self._placed(place.grid_id, "address", 1.0, place.point)
         return self._fuzzy(_TAIL.sub("", text) or text)
 
     def _fuzzy(self, text: str) -> Resolution | None:
@@ -195,7 +222,7 @@ class GridResolver:
         rival = max((score for _, score, i in scored if self.places[i].grid_id != place.grid_id), default=0.0)
         if (best - rival) * 100 < FUZZY_MARGIN:
             return None
-        return Resolution(place.grid_id, "address", round(best, 3), place.point)
+        return self._placed(place.grid_id, "address", round(best, 3), place.point)
 
     def locate_many(self, locations: Sequence[events_pb2.Location]) -> list[Resolution | None]:
         """Resolve a batch: all points in one tree query, the rest one by one."""
@@ -204,7 +231,7 @@ class GridResolver:
         grids = self.locate_points([(locations[i].point.lon, locations[i].point.lat) for i in point_slots])
         for slot, grid_id in zip(point_slots, grids):
             point = (locations[slot].point.lon, locations[slot].point.lat)
-            out[slot] = Resolution(grid_id, "point", 1.0, point) if grid_id else None
+            out[slot] = self._placed(grid_id, "point", 1.0, point) if grid_id else None
         for i, loc in enumerate(locations):
             kind = loc.WhichOneof("kind")
             if kind == "household_id":

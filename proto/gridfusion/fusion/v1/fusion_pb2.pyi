@@ -2,6 +2,7 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from gridfusion.events.v1 import events_pb2 as _events_pb2
+from gridfusion.party.v1 import party_pb2 as _party_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -195,7 +196,7 @@ class FusedEvent(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., status: _Optional[str] = ..., case_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., reason: _Optional[str] = ..., department: _Optional[str] = ..., category: _Optional[str] = ..., fused_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event: _Optional[_Union[_events_pb2.DepartmentEvent, _Mapping]] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_id", "grid_id", "category", "status", "level", "departments", "event_ids", "opened_at", "due_at", "closed_at", "summary", "severity", "subject_id", "risk_level", "handed_to", "linked_case_id", "rating", "updated_at", "community_id", "street_id", "version", "overdue", "result", "level_started_at", "possible_duplicates", "merged_into", "merged_from", "split_from")
+    __slots__ = ("case_id", "grid_id", "category", "status", "level", "departments", "event_ids", "opened_at", "due_at", "closed_at", "summary", "severity", "subject_id", "risk_level", "handed_to", "linked_case_id", "rating", "updated_at", "community_id", "street_id", "version", "overdue", "result", "level_started_at", "possible_duplicates", "merged_into", "merged_from", "split_from", "compound_id")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     GRID_ID_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
@@ -224,6 +225,7 @@ class Case(_message.Message):
     MERGED_INTO_FIELD_NUMBER: _ClassVar[int]
     MERGED_FROM_FIELD_NUMBER: _ClassVar[int]
     SPLIT_FROM_FIELD_NUMBER: _ClassVar[int]
+    COMPOUND_ID_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     grid_id: str
     category: str
@@ -252,7 +254,8 @@ class Case(_message.Message):
     merged_into: str
     merged_from: _containers.RepeatedScalarFieldContainer[str]
     split_from: str
-    def __init__(self, case_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., category: _Optional[str] = ..., status: _Optional[str] = ..., level: _Optional[str] = ..., departments: _Optional[_Iterable[str]] = ..., event_ids: _Optional[_Iterable[str]] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., severity: _Optional[_Union[_events_pb2.Severity, str]] = ..., subject_id: _Optional[str] = ..., risk_level: _Optional[str] = ..., handed_to: _Optional[str] = ..., linked_case_id: _Optional[str] = ..., rating: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., version: _Optional[int] = ..., overdue: _Optional[bool] = ..., result: _Optional[str] = ..., level_started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., possible_duplicates: _Optional[_Iterable[_Union[PossibleDuplicate, _Mapping]]] = ..., merged_into: _Optional[str] = ..., merged_from: _Optional[_Iterable[str]] = ..., split_from: _Optional[str] = ...) -> None: ...
+    compound_id: str
+    def __init__(self, case_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., category: _Optional[str] = ..., status: _Optional[str] = ..., level: _Optional[str] = ..., departments: _Optional[_Iterable[str]] = ..., event_ids: _Optional[_Iterable[str]] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., severity: _Optional[_Union[_events_pb2.Severity, str]] = ..., subject_id: _Optional[str] = ..., risk_level: _Optional[str] = ..., handed_to: _Optional[str] = ..., linked_case_id: _Optional[str] = ..., rating: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., version: _Optional[int] = ..., overdue: _Optional[bool] = ..., result: _Optional[str] = ..., level_started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., possible_duplicates: _Optional[_Iterable[_Union[PossibleDuplicate, _Mapping]]] = ..., merged_into: _Optional[str] = ..., merged_from: _Optional[_Iterable[str]] = ..., split_from: _Optional[str] = ..., compound_id: _Optional[str] = ...) -> None: ...
 
 class PossibleDuplicate(_message.Message):
     __slots__ = ("case_id", "score", "reasons")
@@ -265,7 +268,7 @@ class PossibleDuplicate(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., score: _Optional[float] = ..., reasons: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class TimelineEntry(_message.Message):
-    __slots__ = ("at", "action", "actor", "role", "from_status", "to_status", "level", "note", "event_id", "from_level", "risk_level", "department", "rating", "result", "other_case_id", "origin_case_id", "event_ids", "score", "reasons")
+    __slots__ = ("at", "action", "actor", "role", "from_status", "to_status", "level", "note", "event_id", "from_level", "risk_level", "department", "rating", "result", "other_case_id", "origin_case_id", "event_ids", "score", "reasons", "routed_to")
     AT_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
@@ -285,6 +288,7 @@ class TimelineEntry(_message.Message):
     EVENT_IDS_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
+    ROUTED_TO_FIELD_NUMBER: _ClassVar[int]
     at: _timestamp_pb2.Timestamp
     action: str
     actor: str
@@ -304,19 +308,32 @@ class TimelineEntry(_message.Message):
     event_ids: _containers.RepeatedScalarFieldContainer[str]
     score: float
     reasons: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., action: _Optional[str] = ..., actor: _Optional[str] = ..., role: _Optional[str] = ..., from_status: _Optional[str] = ..., to_status: _Optional[str] = ..., level: _Optional[str] = ..., note: _Optional[str] = ..., event_id: _Optional[str] = ..., from_level: _Optional[str] = ..., risk_level: _Optional[str] = ..., department: _Optional[str] = ..., rating: _Optional[int] = ..., result: _Optional[str] = ..., other_case_id: _Optional[str] = ..., origin_case_id: _Optional[str] = ..., event_ids: _Optional[_Iterable[str]] = ..., score: _Optional[float] = ..., reasons: _Optional[_Iterable[str]] = ...) -> None: ...
+    routed_to: str
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., action: _Optional[str] = ..., actor: _Optional[str] = ..., role: _Optional[str] = ..., from_status: _Optional[str] = ..., to_status: _Optional[str] = ..., level: _Optional[str] = ..., note: _Optional[str] = ..., event_id: _Optional[str] = ..., from_level: _Optional[str] = ..., risk_level: _Optional[str] = ..., department: _Optional[str] = ..., rating: _Optional[int] = ..., result: _Optional[str] = ..., other_case_id: _Optional[str] = ..., origin_case_id: _Optional[str] = ..., event_ids: _Optional[_Iterable[str]] = ..., score: _Optional[float] = ..., reasons: _Optional[_Iterable[str]] = ..., routed_to: _Optional[str] = ...) -> None: ...
 
 class CaseDetail(_message.Message):
-    __slots__ = ("case", "events", "timeline", "allowed_actions")
+    __slots__ = ("case", "events", "timeline", "allowed_actions", "property_route")
     CASE_FIELD_NUMBER: _ClassVar[int]
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     TIMELINE_FIELD_NUMBER: _ClassVar[int]
     ALLOWED_ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    PROPERTY_ROUTE_FIELD_NUMBER: _ClassVar[int]
     case: Case
     events: _containers.RepeatedCompositeFieldContainer[FusedEvent]
     timeline: _containers.RepeatedCompositeFieldContainer[TimelineEntry]
     allowed_actions: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ..., events: _Optional[_Iterable[_Union[FusedEvent, _Mapping]]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ..., allowed_actions: _Optional[_Iterable[str]] = ...) -> None: ...
+    property_route: PropertyRoute
+    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ..., events: _Optional[_Iterable[_Union[FusedEvent, _Mapping]]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ..., allowed_actions: _Optional[_Iterable[str]] = ..., property_route: _Optional[_Union[PropertyRoute, _Mapping]] = ...) -> None: ...
+
+class PropertyRoute(_message.Message):
+    __slots__ = ("compound_id", "compound_name", "actors")
+    COMPOUND_ID_FIELD_NUMBER: _ClassVar[int]
+    COMPOUND_NAME_FIELD_NUMBER: _ClassVar[int]
+    ACTORS_FIELD_NUMBER: _ClassVar[int]
+    compound_id: str
+    compound_name: str
+    actors: _containers.RepeatedCompositeFieldContainer[_party_pb2.CoGovernanceActor]
+    def __init__(self, compound_id: _Optional[str] = ..., compound_name: _Optional[str] = ..., actors: _Optional[_Iterable[_Union[_party_pb2.CoGovernanceActor, _Mapping]]] = ...) -> None: ...
 
 class ListCasesRequest(_message.Message):
     __slots__ = ("scope", "grid_id", "status", "category", "department", "page", "page_size", "cursor", "count")
