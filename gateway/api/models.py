@@ -864,7 +864,9 @@ class GridActivity(BaseModel):
 
 class ActivityList(BaseModel):
     items: list[GridActivity]
-    total: int
+    total: int = Field(description="Every match, not just the page's")
+    page: int
+    page_size: int
 
 
 class SixOnesOfGrid(BaseModel):

@@ -105,14 +105,20 @@ class ActivityStore(GridRecords):
         return self._of(doc)
 
     async def in_area(self, street_id: str, community_id: str, grid_id: str, kind: str,
-                      since: datetime | None, until: datetime | None) -> list[Activity]:
+                      since: datetime | None, until: datetime | None, page: int = 1,
+                      size: int = 0) -> tuple[list[Activity], int]:
+        """The area's activities by start, a page of ``size`` (0: all), and how many match."""
         query: dict = {"grid_id": {"$in": self.grids_in(street_id, community_id, grid_id)}}
         if kind:
             query["kind"] = kind
         if since or until:
             query["starts_at"] = {**({"$gte": since} if since else {}), **({"$lt": until} if until else {})}
-        docs = await self.records.find(query).sort([("starts_at", ASCENDING), ("_id", ASCENDING)]).to_list()
-        return [self._of(d) for d in docs]
+        found = self.records.find(query).sort([("starts_at", ASCENDING), ("_id", ASCENDING)])
+        if size:
+            found = found.skip((max(page, 1) - 1) * size).limit(size)
+        docs = await found.to_list()
+        total = len(docs) if not size else await self.records.count_documents(query)
+        return [self._of(d) for d in docs], total
 
     async def sign_up(self, activity_id: str, username: str, grid_id: str) -> Activity:
         a = await self.get(activity_id)

@@ -201,9 +201,13 @@ class PartyServicer(pb_grpc.PartyServiceServicer):
 
     async def ListActivities(self, request, context) -> pb.ListActivitiesResponse:
         a = request.area
-        listed = await self.activities.in_area(a.street_id, a.community_id, a.grid_id, request.kind,
-                                               time_of(request.since), time_of(request.until))
-        return pb.ListActivitiesResponse(items=[activity_to_proto(x) for x in listed])
+        listed, total = await self.activities.in_area(a.street_id, a.community_id, a.grid_id, request.kind,
+                                                      time_of(request.since), time_of(request.until), request.page,
+                                                      request.page_size)
+        return pb.ListActivitiesResponse(items=[activity_to_proto(x) for x in listed], total=total)
+
+    async def GetActivity(self, request, context) -> pb.Activity:
+        return activity_to_proto(await self._run(context, self.activities.get(request.activity_id)))
 
     async def SignUp(self, request, context) -> pb.Activity:
         return activity_to_proto(await self._run(context, self.activities.sign_up(
@@ -215,8 +219,8 @@ class PartyServicer(pb_grpc.PartyServiceServicer):
 
     async def SixOnes(self, request, context) -> pb.SixOnesResponse:
         a = request.area
-        listed = await self.activities.in_area(a.street_id, a.community_id, a.grid_id, "",
-                                               time_of(request.since), time_of(request.until))
+        listed, _ = await self.activities.in_area(a.street_id, a.community_id, a.grid_id, "",
+                                                  time_of(request.since), time_of(request.until))
         missing = missing_six(self.activities.grids_in(a.street_id, a.community_id, a.grid_id), listed)
         return pb.SixOnesResponse(grids=[
             pb.SixOnesOfGrid(grid_id=g, missing=left, held=[k for k in SIX_ONES if k not in left])

@@ -140,7 +140,7 @@ async def test_a_stations_checklist_is_kept_item_by_item(mongo) -> None:
 async def test_an_activity_is_planned_signed_up_for_and_held(mongo) -> None:
     from datetime import timedelta
 
-    from services.fusion.activities import Activity, ActivityStore
+    from services.fusion.activities import Activity, ActivityStore, attended_hours
 
     db = mongo[f"activities_{uuid.uuid4().hex[:8]}"]
     store = ActivityStore(db)
@@ -165,9 +165,15 @@ async def test_an_activity_is_planned_signed_up_for_and_held(mongo) -> None:
         with pytest.raises(Refused):
             await store.plan(bad, "sec-G1")
     later = await store.plan(Activity("", "G2", "clean_up", "扫除", NOW + timedelta(days=100), 2), "community-C2")
-    assert [a.activity_id for a in await store.in_area("S1", "", "", "", NOW, NOW + timedelta(days=90))] == [
-        planned.activity_id]
-    assert [a.activity_id for a in await store.in_area("", "C2", "", "clean_up", None, None)] == [later.activity_id]
+    quarter, total = await store.in_area("S1", "", "", "", NOW, NOW + timedelta(days=90))
+    assert [a.activity_id for a in quarter] == [planned.activity_id] and total == 1
+    cleaning, _ = await store.in_area("", "C2", "", "clean_up", None, None)
+    assert [a.activity_id for a in cleaning] == [later.activity_id]
+    second, total = await store.in_area("S1", "", "", "", None, None, page=2, size=1)  # by start: the later one
+    assert [a.activity_id for a in second] == [later.activity_id] and total == 2
+    assert (await store.get(later.activity_id)).grid_id == "G2"
+    # Hours of held activities attended: the member's 1.5, nothing for one who did not come.
+    assert await attended_hours(store.records, ["member-G1", "member-G2"]) == {"member-G1": 1.5}
     await mongo.drop_database(db.name)
 
 

@@ -33,9 +33,12 @@ import re
 from datetime import datetime
 from typing import Annotated
 
+import grpc
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from gridfusion.community.v1 import community_pb2 as cpb
 from gridfusion.party.v1 import party_pb2 as ppb
+
+from services.platform.scope import sees_place
 
 from ...auth import Principal
 from ...privacy import grid_staff, kept_name, kept_phone, mask_name, mask_phone, record_read
@@ -359,11 +362,15 @@ async def _activity_area(state: GatewayState, caller: Principal, grid_id: str | 
 
 
 async def _activity_in_scope(state: GatewayState, caller: Principal, activity_id: str) -> ppb.Activity:
-    listed = await state.peers.party.ListActivities(
-        ppb.ListActivitiesRequest(area=await _activity_area(state, caller, None, None, None)),
-        timeout=state.settings.rpc_timeout_seconds)
-    found = next((a for a in listed.items if a.activity_id == activity_id), None)
-    if found is None:
+    """The activity, if it lies in the caller's area; 404 otherwise (whether or not it exists)."""
+    try:
+        found = await state.peers.party.GetActivity(ppb.GetActivityRequest(activity_id=activity_id),
+                                                    timeout=state.settings.rpc_timeout_seconds)
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() != grpc.StatusCode.NOT_FOUND:
+            raise
+        found = None
+    if found is None or not sees_place(caller, found):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no activity {activity_id!r} in your area")
     return found
 
@@ -386,14 +393,16 @@ async def list_activities(
     state: State, caller: Anyone, grid_id: str | None = None, community_id: str | None = None,
     street_id: str | None = None, kind: Annotated[ActivityKind | None, Query()] = None,
     quarter: Annotated[str | None, Query(max_length=7, description="e.g. 2026-Q4")] = None,
+    page: Page = 1, page_size: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ActivityList:
     area = await _activity_area(state, caller, grid_id, community_id, street_id)
     since, until = quarter_bounds(quarter, state) if quarter else (None, None)
     reply = await state.peers.party.ListActivities(
-        ppb.ListActivitiesRequest(area=area, kind=kind or "", since=stamp(since), until=stamp(until)),
+        ppb.ListActivitiesRequest(area=area, kind=kind or "", since=stamp(since), until=stamp(until), page=page,
+                                  page_size=page_size),
         timeout=state.settings.rpc_timeout_seconds)
-    items = [activity_json(a, state, caller) for a in reply.items]
-    return ActivityList(items=items, total=len(items))
+    return ActivityList(items=[activity_json(a, state, caller) for a in reply.items], total=reply.total, page=page,
+                        page_size=page_size)
 
 
 @router.get("/activities/six-ones", response_model=SixOnesCoverage,

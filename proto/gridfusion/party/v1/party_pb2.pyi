@@ -338,22 +338,34 @@ class PlanActivityRequest(_message.Message):
     def __init__(self, activity: _Optional[_Union[Activity, _Mapping]] = ..., actor: _Optional[str] = ...) -> None: ...
 
 class ListActivitiesRequest(_message.Message):
-    __slots__ = ("area", "kind", "since", "until")
+    __slots__ = ("area", "kind", "since", "until", "page", "page_size")
     AREA_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     SINCE_FIELD_NUMBER: _ClassVar[int]
     UNTIL_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     area: Area
     kind: str
     since: _timestamp_pb2.Timestamp
     until: _timestamp_pb2.Timestamp
-    def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ..., kind: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    page: int
+    page_size: int
+    def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ..., kind: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
 
 class ListActivitiesResponse(_message.Message):
-    __slots__ = ("items",)
+    __slots__ = ("items", "total")
     ITEMS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[Activity]
-    def __init__(self, items: _Optional[_Iterable[_Union[Activity, _Mapping]]] = ...) -> None: ...
+    total: int
+    def __init__(self, items: _Optional[_Iterable[_Union[Activity, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
+
+class GetActivityRequest(_message.Message):
+    __slots__ = ("activity_id",)
+    ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
+    activity_id: str
+    def __init__(self, activity_id: _Optional[str] = ...) -> None: ...
 
 class SignUpRequest(_message.Message):
     __slots__ = ("activity_id", "username", "grid_id")

@@ -94,6 +94,11 @@ class PartyServiceStub:
                 request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListActivitiesRequest.SerializeToString,
                 response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListActivitiesResponse.FromString,
                 _registered_method=True)
+        self.GetActivity = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/GetActivity',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.GetActivityRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Activity.FromString,
+                _registered_method=True)
         self.SignUp = channel.unary_unary(
                 '/gridfusion.party.v1.PartyService/SignUp',
                 request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.SignUpRequest.SerializeToString,
@@ -267,6 +272,13 @@ class PartyServiceServicer:
 
     def ListActivities(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetActivity(self, request, context):
+        """NOT_FOUND: no such activity.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -455,6 +467,11 @@ def add_PartyServiceServicer_to_server(servicer, server):
                     servicer.ListActivities,
                     request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListActivitiesRequest.FromString,
                     response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListActivitiesResponse.SerializeToString,
+            ),
+            'GetActivity': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetActivity,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.GetActivityRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.Activity.SerializeToString,
             ),
             'SignUp': grpc.unary_unary_rpc_method_handler(
                     servicer.SignUp,
@@ -861,6 +878,33 @@ class PartyService:
             '/gridfusion.party.v1.PartyService/ListActivities',
             gridfusion_dot_party_dot_v1_dot_party__pb2.ListActivitiesRequest.SerializeToString,
             gridfusion_dot_party_dot_v1_dot_party__pb2.ListActivitiesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetActivity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/GetActivity',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.GetActivityRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.Activity.FromString,
             options,
             channel_credentials,
             insecure,
