@@ -104,6 +104,9 @@ class Case(BaseModel):
                                                       "carries its events, hand-overs and deadline on")
     merged_from: list[str] = Field(default_factory=list, description="The cases merged into this one")
     split_from: str | None = Field(None, description="The case this one's events were split from")
+    compound_id: str | None = Field(None, description="The residential compound (小区) the case lies in, when one could "
+                                                      "be told as it opened; null when unknown (and for cases opened "
+                                                      "before cases knew their compound)")
 
 
 class CasePage(BaseModel):
@@ -144,6 +147,18 @@ class TimelineEntry(BaseModel):
     # "Correlation": "11 m apart", "same matter: 停车", ...).
     score: float | None = None
     reasons: list[str] | None = None
+    # The opening entry of a property-management case of a compound: whom it was routed to (红色物业).
+    routed_to: str | None = None
+
+
+class PropertyRoute(BaseModel):
+    """红色物业: where a property-management case of a compound goes beside its branch."""
+
+    compound_id: str
+    compound_name: str
+    actors: list[CoGovernanceActor] = Field(description="The compound's property companies, then its owners' "
+                                                        "committees, as the co-governance register holds them now "
+                                                        "(contacts masked as /v1/co-governance/organisations masks them)")
 
 
 class CaseDetail(Case):
@@ -153,6 +168,9 @@ class CaseDetail(Case):
     allowed_actions: list[str] = Field(
         default_factory=list, description="The actions the caller may take on the case now (closed-loop table, role, scope)"
     )
+    property_route: PropertyRoute | None = Field(
+        None, description="A property-management case (物业管理) whose compound is known: the compound's property "
+                          "company and owners' committee (红色物业)")
 
 
 class Located(BaseModel):

@@ -4,7 +4,11 @@ the caller's role.
 Phone and ID numbers written into a case's free text (its summary and result, its events'
 summaries, the timeline's notes and results) are masked unless the grid's own secretary or
 worker asks; their unmasked reads are audited. A department reads the summaries of its own
-events only."""
+events only.
+
+A property-management case of a compound carries its ``property_route`` (红色物业), which fusion
+works out from its co-governance register: the compound's property company and owners' committee,
+their contacts masked and audited exactly as ``/v1/co-governance/organisations`` does."""
 
 from __future__ import annotations
 
@@ -29,8 +33,9 @@ from ...auth import Principal
 from ...hotlist import Answer
 from ...privacy import grid_staff, mask_text, personal_data_in, record_read
 from ..deps import Caller, GatewayState, Page, PageSize, State
-from ..models import Case, CaseDetail, CasePage, TimelineEntry
+from ..models import Case, CaseDetail, CasePage, PropertyRoute, TimelineEntry
 from ..problems import SIGNED_IN, answers, link, links
+from .party import actor_json
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=answers(*SIGNED_IN, 404, 409, 413))
 
@@ -86,6 +91,7 @@ def case_json(case: fpb.Case, state: GatewayState, *, masked: bool = True) -> di
         "merged_into": case.merged_into or None,
         "merged_from": list(case.merged_from),
         "split_from": case.split_from or None,
+        "compound_id": case.compound_id or None,
     }
 
 
@@ -206,7 +212,7 @@ async def get_case(case_id: str, state: State, caller: Caller, purpose: Purpose 
             risk_level=t.risk_level or None, rating=t.rating or None, result=shown(t.result, masked) or None,
             other_case_id=t.other_case_id or None, origin_case_id=t.origin_case_id or None,
             event_ids=list(t.event_ids) or None, score=t.score if t.reasons else None,
-            reasons=list(t.reasons) or None,
+            reasons=list(t.reasons) or None, routed_to=t.routed_to or None,
         )
         for t in detail.timeline
     ]
@@ -219,7 +225,24 @@ async def get_case(case_id: str, state: State, caller: Caller, purpose: Purpose 
                               why=purpose, grid_id=detail.case.grid_id, records=1)
     return CaseDetail(**case_json(detail.case, state, masked=masked),
                       events=[event_json(e, state, masked=masked, own_department=own) for e in detail.events],
-                      timeline=timeline, allowed_actions=list(detail.allowed_actions))
+                      timeline=timeline, allowed_actions=list(detail.allowed_actions),
+                      property_route=await property_route(detail, state, caller, purpose))
+
+
+async def property_route(detail: fpb.CaseDetail, state: GatewayState, caller: Principal,
+                         purpose: str | None) -> PropertyRoute | None:
+    """The case's route to its compound's property company and owners' committee (红色物业), their
+    contacts as ``/v1/co-governance/organisations`` shows them to the caller; the grid's own staff
+    read them unmasked, audited."""
+    if not detail.HasField("property_route"):
+        return None
+    route = detail.property_route
+    own = [a for a in route.actors if grid_staff(caller, a.grid_id) and (a.contact_phone or a.contact_name)]
+    if own:
+        await record_read(state, caller, what=f"co-governance contacts of case {detail.case.case_id} (names, phones)",
+                          why=purpose, grid_id=detail.case.grid_id, records=len(own))
+    return PropertyRoute(compound_id=route.compound_id, compound_name=route.compound_name,
+                         actors=[actor_json(a, state, caller) for a in route.actors])
 
 
 # How long one name of an event in a split may be, and how many a split may name.
