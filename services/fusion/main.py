@@ -120,7 +120,7 @@ async def serve() -> None:
     await community.ensure_indexes()
     community.use_grids(reference.grid_docs)
     reference.listeners.append(lambda held: community.use_grids(held.grid_docs))
-    register = MemberRegister(community.members)
+    member_register = MemberRegister(community.members)
     teams = TeamStore(db)
     await teams.ensure_indexes()
     # The party organisation, four levels, following the reference data (party.proto).
@@ -148,7 +148,7 @@ async def serve() -> None:
         contacts.use_reference(held.county, synthetic=synthetic)
         co_governance.use_reference(held.county, synthetic=synthetic)
         stations.use_reference(held.county, synthetic=synthetic)
-        register.use_reference(held.county, synthetic=synthetic)
+        member_register.use_reference(held.county, synthetic=synthetic)
         grids = {g.grid_id: (g.community_id, g.street_id) for g in (held.county.grids if held.county else ())}
         activities.use_grids(grids)
         submissions.use_grids(grids)
@@ -165,7 +165,7 @@ async def serve() -> None:
     reference.listeners.append(follow)
     if reference.record and reference.record.get("source") == reference_store.SYNTHETIC_SOURCE:
         await teams.seed_synthetic(clock.now())
-    community_servicer = CommunityServicer(community, register, teams, organisations)
+    community_servicer = CommunityServicer(community, member_register, teams, organisations)
     party_servicer = PartyServicer(organisations, contacts, co_governance, stations, activities, submissions, bulletins,
                                    meetings, assessments, clock)
     reference_servicer = ReferenceServicer(reference, rt.nc)

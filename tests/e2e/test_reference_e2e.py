@@ -130,6 +130,10 @@ def test_a_real_county_in_gcj02_is_imported_and_events_land_in_its_grids_in_fusi
 
     grids = client.get("/v1/grids", headers=admin).json()
     assert grids["reference_version"] == version
+    # Every part of fusion follows the new version: the party-member register lists the import's members.
+    register = client.get("/v1/party-members/register", headers=admin, params={"page_size": 500}).json()
+    assert register["total"] == len(sample.members)
+    assert {e["member_id"] for e in register["items"]} <= {m.member_id for m in sample.members}
     assert sorted(f["properties"]["grid_id"] for f in grids["features"]) == sorted(g.grid_id for g in sample.grids)
     # Events: half given in GCJ-02 as a map SDK reports them, half in WGS84.
     placed = {}
