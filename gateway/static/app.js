@@ -1,10 +1,11 @@
 // The command-centre dashboard: sign in, the grid map coloured by open cases, the case list and
 // detail with the actions the role allows, the weekly report, service orders, the party
-// organisation, joint meetings, account administration, and live case changes.
+// organisation, party members and volunteer teams, joint meetings, account administration, and
+// live case changes.
 // Plain ES modules, no build step; everything comes from the gateway's own API.
 import {
-  ACTION, AGENDA_KIND, CATEGORY, DECISION_STATUS, DEPARTMENTS, FOLLOW_UP, INVITEE_PARTY, LEVEL, MEETING_STATUS, ORDER_ACTION,
-  ORDER_STATUS, PARTY_LEVEL, PARTY_POST, RISK, ROLE, STATUS, STEP, currentLang, label, loadVocabulary, setLang, t, translatePage,
+  ACTION, AGENDA_KIND, CATEGORY, DECISION_STATUS, DEPARTMENTS, FOLLOW_UP, INVITEE_PARTY, LEVEL, MEETING_STATUS, MEMBER_CATEGORY,
+  ORDER_ACTION, ORDER_STATUS, PARTY_LEVEL, PARTY_POST, RISK, ROLE, SERVICE_POST, STATUS, STEP, currentLang, label, loadVocabulary, setLang, t, translatePage,
 } from "./i18n.js";
 
 const FINISHED = new Set(["resolved", "closed", "merged"]); // a merged case lives on in another
@@ -14,7 +15,7 @@ const PARTY_READERS = new Set(["county", "street", "community", "secretary", "wo
 const KEEPERS = new Set(["county", "street", "community"]); // they keep its posts and add party groups
 // Joint meetings of their area: they plan them, record the minutes and close decisions.
 const ORGANISERS = new Set(["county", "street", "community", "secretary", "worker"]);
-const VIEWS = ["cases", "report", "orders", "party", "meetings", "accounts", "password"];
+const VIEWS = ["cases", "report", "orders", "party", "meetings", "members", "accounts", "password"];
 // Tokens live in this tab only (sessionStorage): closing the tab forgets them.
 const KEY = {
   access: "gridfusion.token", refresh: "gridfusion.refresh", expires: "gridfusion.expires", notice: "gridfusion.notice",
@@ -45,6 +46,12 @@ const state = {
   party: { items: [], loaded: false, collapsed: new Set() },
   // `selected`: the meeting in the side panel (null: the plan form or nothing); `shown`: its answer
   meetings: { page: 1, pageSize: 20, items: [], total: 0, decisions: [], selected: null, shown: null, ready: false },
+  // registered members (`items`), the county's register (`roll`), the volunteer teams, the party
+  // groups by org_id (their names and grids), and a party member's own registration (`mine`)
+  members: {
+    page: 1, pageSize: 20, items: [], total: 0, roll: { page: 1, pageSize: 20, items: [], total: 0, byCategory: {} },
+    teams: [], groups: new Map(), mine: null, ready: false,
+  },
 };
 
 const $ = (sel) => document.querySelector(sel);
@@ -329,11 +336,12 @@ async function start() {
 }
 
 function viewsOf(role) {
-  if (PEOPLE.has(role)) return ["orders"];
+  if (PEOPLE.has(role)) return role === "member" ? ["orders", "members"] : ["orders"];
   const views = ["cases", "report"];
   if (role === "secretary" || role === "worker") views.push("orders");
   if (PARTY_READERS.has(role)) views.push("party");
   if (ORGANISERS.has(role)) views.push("meetings");
+  if (PARTY_READERS.has(role)) views.push("members");
   if (ADMINS.has(role)) views.push("accounts");
   return views;
 }
@@ -346,6 +354,7 @@ function show(view) {
   if (view === "orders") loadOrders();
   if (view === "party") loadParty();
   if (view === "meetings") openMeetings();
+  if (view === "members") openMembers();
   if (view === "accounts") openAccounts();
 }
 
@@ -546,6 +555,22 @@ function listQuery(paging, form) {
   const query = new URLSearchParams({ page: paging.page, page_size: paging.pageSize });
   for (const [k, v] of new FormData(form)) if (v) query.set(k, v);
   return query;
+}
+
+// A paged list's pager (#<name>-page, -prev, -next) for `paging` of `total` items.
+function showPager(name, paging, total) {
+  const pages = Math.max(1, Math.ceil(total / paging.pageSize));
+  $(`#${name}-page`).textContent = `${paging.page} / ${pages} (${total})`;
+  $(`#${name}-prev`).disabled = paging.page <= 1;
+  $(`#${name}-next`).disabled = paging.page >= pages;
+}
+
+// Its prev and next buttons load the page before or after.
+function wirePager(name, paging, load) {
+  const go = (page) => { paging.page = page; load(); };
+  $(`#${name}-prev`).addEventListener("click", () => go(paging.page - 1));
+  $(`#${name}-next`).addEventListener("click", () => go(paging.page + 1));
+  return go;
 }
 
 async function loadCases() {
@@ -1121,11 +1146,8 @@ function renderMeetings() {
   });
   if (!rows.length) rows.push(el("tr", {}, el("td", { colSpan: 6, class: "hint" }, t("mtg.none"))));
   $("#meetings tbody").replaceChildren(...rows);
-  const pages = Math.max(1, Math.ceil(m.total / m.pageSize));
   $("#meetings-count").textContent = `${m.total} ${t("mtg.count")}`;
-  $("#meetings-page").textContent = `${m.page} / ${pages} (${m.total})`;
-  $("#meetings-prev").disabled = m.page <= 1;
-  $("#meetings-next").disabled = m.page >= pages;
+  showPager("meetings", m, m.total);
 }
 
 async function loadDecisions() {
@@ -1421,6 +1443,235 @@ function planForm() {
   suggest();
 }
 
+// --- party members (在职党员到网格报到 · 设岗定责) and volunteer teams ---------------------------
+// The staff of an area read its registered members — their service post, party group, volunteer
+// teams and hours — beside the county's register of members as people; they set a member's post
+// and group. The county, a street or a community forms volunteer teams (宁阳先锋); a party member
+// reads its own registration and joins or leaves the teams of its grid.
+const TEAM_FORMERS = new Set(["county", "street", "community"]);
+const GRID_ROLES = new Set(["secretary", "worker"]); // the grid's own staff: names and phones in full
+
+function openMembers() {
+  const m = state.members;
+  const member = state.me.role === "member";
+  $("#members-card").hidden = member;
+  $("#members-view .members-layout").classList.toggle("person", member);
+  $("#my-registration").hidden = !member;
+  $("#members-masked").hidden = GRID_ROLES.has(state.me.role);
+  $("#team-form").hidden = !TEAM_FORMERS.has(state.me.role);
+  if (!m.ready) {
+    const grids = myGrids();
+    const filter = $("#members-filter").grid_id;
+    for (const p of grids) filter.append(el("option", { value: p.grid_id }, `${p.name} ${p.grid_id}`));
+    // one grid: its own staff, who see names and phones
+    if (grids.length === 1) filter.value = grids[0].grid_id;
+    for (const p of grids) $("#team-form").grid_id.append(el("option", { value: p.grid_id }, `${p.name} ${p.grid_id}`));
+    fillCategories();
+    m.ready = true;
+  }
+  $("#team-form").name.placeholder = t("team.name_placeholder");
+  if (member) { loadMine(); return; }
+  loadGroups().then(() => Promise.all([loadTeams(), loadRoll()])).then(loadMembers);
+}
+
+function fillCategories() {
+  const select = $("#roll-filter").category;
+  const keep = select.value;
+  select.replaceChildren(el("option", { value: "", "data-i18n": "f.all" }, t("f.all")),
+    ...Object.keys(MEMBER_CATEGORY).map((c) => el("option", { value: c }, label(MEMBER_CATEGORY, c))));
+  select.value = keep;
+}
+
+// The party groups of the caller's area, by org_id: their names label the members' groups.
+async function loadGroups() {
+  const reply = await send("/v1/party/organisations", "GET");
+  if (!reply.ok) { say($("#members-message"), reply.text, false); return; }
+  state.members.groups = new Map(reply.body.items.filter((o) => o.level === "party_group").map((o) => [o.org_id, o]));
+}
+
+function groupName(groupId) {
+  if (!groupId) return "";
+  const g = state.members.groups.get(groupId);
+  return g ? g.name : groupId;
+}
+
+function teamName(teamId) {
+  const team = state.members.teams.find((x) => x.team_id === teamId);
+  return team ? team.name : teamId;
+}
+
+async function loadMembers() {
+  const m = state.members;
+  const reply = await send(`/v1/party-members?${listQuery(m, $("#members-filter"))}`, "GET");
+  if (!reply.ok) { say($("#members-message"), reply.text, false); return; }
+  m.items = reply.body.items;
+  m.total = reply.body.total ?? m.items.length;
+  renderMembers();
+}
+
+async function loadRoll() {
+  const roll = state.members.roll;
+  const query = listQuery(roll, $("#roll-filter"));
+  const grid = $("#members-filter").grid_id.value;
+  if (grid) query.set("grid_id", grid);
+  const reply = await send(`/v1/party-members/register?${query}`, "GET");
+  say($("#roll-message"), reply.text, reply.ok);
+  if (!reply.ok) return;
+  roll.items = reply.body.items;
+  roll.total = reply.body.total;
+  roll.byCategory = reply.body.by_category;
+  renderRoll();
+}
+
+function renderMembersView() {
+  fillCategories();
+  if (state.me.role === "member") { renderMine(); renderTeams(); return; }
+  renderMembers();
+  renderRoll();
+  renderTeams();
+}
+
+// A select of `table`'s codes with a first option for none.
+function codeSelect(name, table, value, none) {
+  return el("select", { name }, el("option", { value: "" }, t(none)),
+    ...Object.keys(table).map((k) => el("option", { value: k, selected: k === value }, label(table, k))));
+}
+
+function renderMembers() {
+  const m = state.members;
+  const rows = m.items.map((x) => {
+    const groups = [...m.groups.values()].filter((g) => g.grid_id === x.grid_id);
+    const post = codeSelect("service_post", SERVICE_POST, x.service_post, "mem.no_post");
+    const group = el("select", { name: "group_id" }, el("option", { value: "" }, t("mem.no_group")),
+      ...groups.map((g) => el("option", { value: g.org_id, selected: g.org_id === x.group_id }, g.name)));
+    const message = el("span", { class: "message", role: "status" });
+    const save = el("button", { type: "button", "data-action": "save-member", onclick: () => saveMember(x, post, group, save, message) },
+      t("mem.save"));
+    return el("tr", { "data-member-id": x.member_id, "data-service-post": x.service_post || "" },
+      el("td", {}, x.name, el("small", {}, x.member_id)), el("td", {}, x.phone), el("td", {}, gridName(x.grid_id)),
+      el("td", {}, label(MEMBER_CATEGORY, x.category)), el("td", { class: "post" }, post), el("td", { class: "group" }, group),
+      el("td", {}, (x.volunteer_teams || []).map(teamName).join("、") || "—"),
+      el("td", { class: "num" }, String(x.service_hours)), el("td", { class: "num" }, String(x.activity_hours)),
+      el("td", { class: "save-cell" }, save, message));
+  });
+  if (!rows.length) rows.push(el("tr", {}, el("td", { colSpan: 10, class: "hint" }, t("mem.none"))));
+  $("#members tbody").replaceChildren(...rows);
+  $("#members-count").textContent = `${m.total} ${t("mem.count")}`;
+  showPager("members", m, m.total);
+}
+
+// 设岗定责 and the party group: only what changed is sent.
+async function saveMember(x, post, group, button, message) {
+  const change = {};
+  if (post.value !== (x.service_post || "")) change.service_post = post.value;
+  if (group.value !== (x.group_id || "")) change.group_id = group.value;
+  if (!Object.keys(change).length) { say(message, t("mem.saved"), true); return; }
+  button.disabled = true;
+  const reply = await send(`/v1/party-members/${enc(x.member_id)}`, "PATCH", change);
+  button.disabled = false;
+  if (!reply.ok) { say(message, reply.text, false); return; }
+  Object.assign(x, reply.body);
+  say(message, t("mem.saved"), true);
+  const row = $(`#members tr[data-member-id="${CSS.escape(x.member_id)}"]`);
+  row.dataset.servicePost = x.service_post || "";
+  row.classList.add("flash");
+}
+
+function renderRoll() {
+  const roll = state.members.roll;
+  const rows = roll.items.map((e) => el("tr", { "data-member-id": e.member_id, "data-category": e.category },
+    el("td", {}, e.member_id), el("td", {}, e.name), el("td", {}, e.phone), el("td", {}, gridName(e.grid_id)),
+    el("td", {}, label(MEMBER_CATEGORY, e.category)), el("td", {}, groupName(e.group_id) || "—"),
+    el("td", {}, e.registered_as || el("span", { class: "hint" }, t("mem.not_registered")))));
+  if (!rows.length) rows.push(el("tr", {}, el("td", { colSpan: 7, class: "hint" }, t("mem.register_none"))));
+  $("#roll tbody").replaceChildren(...rows);
+  showPager("roll", roll, roll.total);
+  const figure = (value, text, code) => el("div", { class: "figure", "data-category": code }, el("b", {}, String(value ?? 0)), el("span", {}, text));
+  const total = Object.values(roll.byCategory).reduce((a, b) => a + b, 0);
+  $("#members-figures").replaceChildren(figure(total, t("mem.total"), ""),
+    ...Object.keys(MEMBER_CATEGORY).map((c) => figure(roll.byCategory[c], label(MEMBER_CATEGORY, c), c)));
+}
+
+// A party member: its registration, or the way to register.
+async function loadMine() {
+  const reply = await send("/v1/party-members/me", "GET");
+  state.members.mine = reply.ok ? reply.body : null;
+  renderMine(reply.ok ? "" : reply.text);
+  await loadTeams();
+}
+
+function renderMine(refusal = "") {
+  const box = $("#my-registration");
+  const me = state.members.mine;
+  if (!me) {
+    box.replaceChildren(el("h2", {}, t("mem.mine")), el("p", { class: "notice" }, t("mem.unregistered"), " ",
+      el("button", { type: "button", "data-action": "go-register", onclick: () => show("orders") }, t("mem.go_register"))),
+    el("p", { class: "hint" }, refusal));
+    return;
+  }
+  box.replaceChildren(el("h2", {}, t("mem.mine")),
+    field("mem.name", me.name), field("mem.phone", me.phone), field("mem.workplace", me.workplace),
+    field("c.grid", gridName(me.grid_id)), field("mem.category", label(MEMBER_CATEGORY, me.category)),
+    field("mem.post", me.service_post ? label(SERVICE_POST, me.service_post) : t("mem.no_post")),
+    field("mem.group", me.group_id), field("mem.number", me.register_id),
+    field("mem.service_hours", me.service_hours), field("mem.activity_hours", me.activity_hours),
+    field("mem.orders", me.orders_completed), field("mem.registered_at", time(me.registered_at)));
+}
+
+async function loadTeams() {
+  const reply = await send("/v1/volunteer-teams", "GET");
+  say($("#teams-message"), reply.text, reply.ok);
+  if (!reply.ok) return;
+  state.members.teams = reply.body.items;
+  renderTeams();
+}
+
+function teamArea(team) {
+  return team.grid_id || team.community_id || team.street_id ? placeText(team) : t("scope.county");
+}
+
+function renderTeams() {
+  const member = state.me.role === "member";
+  const items = state.members.teams.map((team) => {
+    const joined = team.members.includes(state.me.username);
+    const action = joined ? "leave" : "join";
+    return el("li", { "data-team-id": team.team_id, "data-joined": String(joined) },
+      el("div", {}, el("b", {}, team.name), " ", el("span", { class: "tag" }, teamArea(team)),
+        " ", el("span", { class: "hint" }, t("team.members").replace("{n}", team.member_count)),
+        joined ? el("span", { class: "tag on" }, t("team.joined")) : ""),
+      team.description ? el("div", { class: "hint" }, team.description) : "",
+      !member && team.members.length ? el("div", { class: "team-members" }, team.members.join("、")) : "",
+      member ? el("button", { type: "button", class: joined ? "secondary" : "", "data-action": action,
+        onclick: (e) => joinTeam(team, action, e.target) }, t(`team.${action}`)) : "");
+  });
+  $("#teams").replaceChildren(...(items.length ? items : [el("li", { class: "hint" }, t("team.none"))]));
+}
+
+async function joinTeam(team, action, button) {
+  button.disabled = true;
+  const reply = await send(`/v1/volunteer-teams/${enc(team.team_id)}/${action}`, "POST");
+  button.disabled = false;
+  if (!reply.ok) { say($("#teams-message"), reply.text, false); return; }
+  state.members.teams = state.members.teams.map((x) => (x.team_id === team.team_id ? reply.body : x));
+  renderTeams();
+  say($("#teams-message"), `${t(action === "join" ? "team.joined_done" : "team.left_done")}: ${team.name}`, true);
+  if (state.members.mine) loadMine();
+}
+
+// 组建服务队: for the caller's whole area, or a grid of it.
+async function formTeam(event) {
+  event.preventDefault();
+  const form = event.target;
+  const message = form.querySelector(".message");
+  const body = { name: form.name.value.trim(), description: form.description.value.trim() };
+  if (form.grid_id.value) body.grid_id = form.grid_id.value;
+  const reply = await send("/v1/volunteer-teams", "POST", body);
+  if (!reply.ok) { say(message, reply.text, false); return; }
+  form.reset();
+  say(message, `${t("team.formed")}: ${reply.body.name}`, true);
+  await loadTeams();
+}
+
 // --- weekly report -------------------------------------------------------------------------
 function isoWeek(date = new Date()) {
   const d = new Date(Date.UTC(date.getFullYear(), date.getMonth(), date.getDate()));
@@ -1629,10 +1880,7 @@ function renderAccounts() {
   el("td", { class: "actions-cell" }, ...accountButtons(a, "row"))));
   if (!rows.length) rows.push(el("tr", {}, el("td", { colSpan: 7, class: "hint" }, t("acc.none"))));
   $("#accounts tbody").replaceChildren(...rows);
-  const pages = Math.max(1, Math.ceil(acc.total / acc.pageSize));
-  $("#accounts-page").textContent = `${acc.page} / ${pages} (${acc.total})`;
-  $("#accounts-prev").disabled = acc.page <= 1;
-  $("#accounts-next").disabled = acc.page >= pages;
+  showPager("accounts", acc, acc.total);
   if (acc.selected) {
     const a = [...created, ...acc.items].find((x) => x.username === acc.selected);
     if (a) renderAccount(a);
@@ -1787,6 +2035,7 @@ function applyLang() {
   renderWho();
   const me = state.me;
   if (!me || state.forced) return;
+  if (!$("#members-view").hidden) renderMembersView();
   if (PEOPLE.has(me.role)) { loadOrders(); return; }
   drawMap();
   loadCases();
@@ -1821,16 +2070,17 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("#print").addEventListener("click", () => $("#report-frame").contentWindow.print());
   $("#party-expand").addEventListener("click", () => collapseAll(false));
   $("#party-collapse").addEventListener("click", () => collapseAll(true));
-  const listMeetings = (page) => { state.meetings.page = page; loadMeetings(); };
+  const listMeetings = wirePager("meetings", state.meetings, loadMeetings);
   $("#meetings-filter").addEventListener("submit", (e) => { e.preventDefault(); listMeetings(1); loadDecisions(); });
-  $("#meetings-prev").addEventListener("click", () => listMeetings(state.meetings.page - 1));
-  $("#meetings-next").addEventListener("click", () => listMeetings(state.meetings.page + 1));
   $("#decisions-overdue").addEventListener("change", loadDecisions);
   $("#meeting-new").addEventListener("click", planForm);
-  const listAccounts = (page) => { state.accounts.page = page; state.accounts.created = null; loadAccounts(); };
+  const listAccounts = wirePager("accounts", state.accounts, () => { state.accounts.created = null; loadAccounts(); });
   $("#accounts-filter").addEventListener("submit", (e) => { e.preventDefault(); listAccounts(1); });
-  $("#accounts-prev").addEventListener("click", () => listAccounts(state.accounts.page - 1));
-  $("#accounts-next").addEventListener("click", () => listAccounts(state.accounts.page + 1));
+  const listMembers = wirePager("members", state.members, loadMembers);
+  const listRoll = wirePager("roll", state.members.roll, loadRoll);
+  $("#members-filter").addEventListener("submit", (e) => { e.preventDefault(); listMembers(1); listRoll(1); });
+  $("#roll-filter").addEventListener("submit", (e) => { e.preventDefault(); listRoll(1); });
+  $("#team-form").addEventListener("submit", formTeam);
   $("#account-new").addEventListener("click", newAccount);
   $("#account-form").addEventListener("submit", createAccount);
   $("#account-form").role.addEventListener("change", (e) => renderPlace($("#account-form .place"), e.target.value));

@@ -233,13 +233,63 @@ export const STRINGS = {
   "mtg.pick": ["选择一次会议查看议程、纪要和决定，或安排新的联席会议。", "Choose a meeting to see its agenda, minutes and decisions, or plan a new one."],
   "mtg.cancel": ["取消", "Cancel"],
   "mtg.closed_by": ["关闭", "Closed"],
+  "nav.members": ["党员", "Party members"],
+  "mem.title": ["党员 · 设岗定责", "Party members · service posts"],
+  "mem.registered": ["报到党员", "Registered members"],
+  "mem.registered_hint": ["在职党员到居住地网格报到，设岗定责、编入党小组，参加志愿服务。", "Members register to the grid where they live, take on a service post, join a party group and volunteer."],
+  "mem.register": ["党员名册", "County register"],
+  "mem.count": ["名报到党员", "registered"],
+  "mem.total": ["名册党员", "on the register"],
+  "mem.member": ["党员", "Member"],
+  "mem.number": ["党员编号", "Register no."],
+  "mem.name": ["姓名", "Name"],
+  "mem.phone": ["电话", "Phone"],
+  "mem.workplace": ["工作单位", "Workplace"],
+  "mem.category": ["类别", "Category"],
+  "mem.post": ["设岗定责", "Service post"],
+  "mem.no_post": ["未设岗", "no post"],
+  "mem.group": ["党小组", "Party group"],
+  "mem.no_group": ["未编组", "no group"],
+  "mem.teams": ["志愿服务队", "Volunteer teams"],
+  "mem.service_hours": ["服务时长", "Service hours"],
+  "mem.activity_hours": ["活动时长", "Activity hours"],
+  "mem.orders": ["完成服务单", "Orders completed"],
+  "mem.registered_as": ["报到账号", "Registered as"],
+  "mem.registered_at": ["报到时间", "Registered"],
+  "mem.not_registered": ["未报到", "not registered"],
+  "mem.save": ["保存", "Save"],
+  "mem.saved": ["已保存", "Saved"],
+  "mem.none": ["您的范围内还没有报到党员", "No registered members in your area yet"],
+  "mem.register_none": ["名册中没有符合条件的党员", "No members on the register match"],
+  "mem.masked": ["姓名、电话仅对本网格工作人员完整显示。", "Names and phones show in full only to the grid's own staff."],
+  "mem.mine": ["我的报到", "My registration"],
+  "mem.unregistered": ["您还没有到网格报到。", "You have not registered to your grid yet."],
+  "mem.go_register": ["去报到", "Register now"],
+  "team.title": ["志愿服务队", "Volunteer teams"],
+  "team.area": ["范围", "Area"],
+  "team.members": ["队员 {n} 名", "{n} members"],
+  "team.joined": ["已加入", "joined"],
+  "team.join": ["加入", "Join"],
+  "team.leave": ["退出", "Leave"],
+  "team.joined_done": ["已加入服务队", "Joined the team"],
+  "team.left_done": ["已退出服务队", "Left the team"],
+  "team.none": ["还没有志愿服务队", "No volunteer teams yet"],
+  "team.new": ["组建服务队", "Form a team"],
+  "team.name": ["队名", "Name"],
+  "team.name_placeholder": ["如：文庙社区红色先锋队", "e.g. 文庙社区红色先锋队"],
+  "team.description": ["服务内容", "What it does"],
+  "team.own_area": ["本辖区", "My whole area"],
+  "team.submit": ["组建", "Form team"],
+  "team.formed": ["服务队已组建", "Team formed"],
+  "team.by": ["组建", "formed by"],
   "source.reference": ["参考数据", "reference data"],
   "source.maintained": ["已维护", "maintained"],
   "source.password": ["账号密码", "password"],
   "source.oidc": ["统一身份认证", "single sign-on"],
 };
 
-// The contract's words (departments, statuses, levels, actions, roles, order statuses): filled from
+// The contract's words (departments, statuses, levels, actions, roles, order statuses, party members'
+// categories and service posts): filled from
 // GET /v1/vocabulary by loadVocabulary() before the first page is drawn, each as code → [zh, en].
 export const STATUS = {};
 export const LEVEL = {};
@@ -249,6 +299,8 @@ export const DEPARTMENTS = {};
 export const ORDER_STATUS = {};
 export const RISK = {};
 export const CATEGORY = {};
+export const MEMBER_CATEGORY = {};
+export const SERVICE_POST = {};
 // Timeline steps: the actions, plus what fusion records on its own.
 export const STEP = {
   reported: ["上报事件", "reported"], correlated: ["关联事件", "correlated"], overdue: ["超期", "overdue"],
@@ -283,7 +335,8 @@ export const ORDER_ACTION = {
 
 const TABLES = {
   case_statuses: STATUS, levels: LEVEL, actions: ACTION, roles: ROLE, departments: DEPARTMENTS,
-  order_statuses: ORDER_STATUS, risk_levels: RISK, categories: CATEGORY,
+  order_statuses: ORDER_STATUS, risk_levels: RISK, categories: CATEGORY, member_categories: MEMBER_CATEGORY,
+  service_posts: SERVICE_POST,
 };
 
 export async function loadVocabulary() {
