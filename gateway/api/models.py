@@ -743,6 +743,34 @@ class GridContacts(BaseModel):
 CoGovernanceKind = Literal["owners_committee", "property_company", "resident_unit", "social_organisation"]
 
 
+class NoticeRecipient(BaseModel):
+    role: str = Field(description="leader 副科级领导 | cadre 机关干部")
+    name: str
+    phone: str
+    message_id: str
+
+
+class CadreNotice(BaseModel):
+    notice_id: str
+    case_id: str
+    grid_id: str
+    change: str = Field(description="escalated (its time limit passed: one level up) | overdue (督办 at the street or a "
+                                    "department)")
+    level: str = Field(description="The level whose time limit passed")
+    category: str
+    note: str
+    status: str = Field(description="pending | sent | no_recipient (no cadre with a phone)")
+    text: str | None = Field(description="The message sent")
+    recipients: list[NoticeRecipient]
+    created_at: str | None
+    sent_at: str | None
+
+
+class CadreNotices(BaseModel):
+    items: list[CadreNotice]
+    total: int
+
+
 class CoGovernanceIn(BaseModel):
     kind: CoGovernanceKind = Field(description="业主委员会 | 物业 | 驻地单位 | 社会组织")
     name: str = Field(min_length=1, max_length=100)

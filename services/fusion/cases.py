@@ -71,7 +71,7 @@ from services.platform.scope import sees_case
 from services.platform.vocabulary import FINISHED, SEVERITY_FROM_PROTO, SEVERITY_RANK, STATUSES
 from services.reference.resolver import Resolution
 
-from . import case_lists, dead_letters, merging, outbox, workflow
+from . import case_lists, dead_letters, merging, notices, outbox, workflow
 from . import sightings as sighting_store
 from .co_governance import CoGovernanceStore, PropertyRoute, routed
 from .convert import case_to_proto
@@ -96,6 +96,7 @@ INDEXES = {
                      *dead_letters.INDEXES],
     "outbox": outbox.INDEXES,
     sighting_store.COLLECTION: sighting_store.INDEXES,
+    notices.COLLECTION: notices.INDEXES,
 }
 
 TXN = {"read_concern": ReadConcern("snapshot"), "write_concern": WRITE_CONCERN}
@@ -307,6 +308,7 @@ class CaseStore:
         self._noted: set[bytes] = set()
         self.outbox = db["outbox"]
         self.sightings = db[sighting_store.COLLECTION]
+        self.notices = db[notices.COLLECTION]
         self.grids: dict[str, dict[str, Any]] = {}
         # The co-governance register a property-management case is routed by (红色物业); none: not routed.
         self.co_governance: CoGovernanceStore | None = None
@@ -846,6 +848,8 @@ class CaseStore:
         transition = workflow.auto_escalation(doc, now)
         if transition is None:
             return None  # another replica got there first, or someone acted in time
+        # The grid's 包管 cadres are told (services/fusion/notices.py), from this transaction.
+        await notices.keep(self.notices, doc, transition.change, transition.entry.get("note", ""), now, session=s)
         messages = await self._apply(s, doc, transition, now)
         return Acted(await self.cases.find_one({"_id": case_id}, session=s), transition, messages)
 

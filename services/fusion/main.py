@@ -31,6 +31,7 @@ from .consumer import SOURCE, FusionHandler
 from .contacts import ContactStore
 from .escalation import Escalator
 from .meetings import MeetingStore
+from .notices import LogMessenger, NoticeSender
 from .organisations import OrganisationStore
 from .outbox import Relay
 from .party_api import PartyServicer
@@ -141,6 +142,7 @@ async def serve() -> None:
     await meetings.ensure_indexes()
     assessments = AssessmentStore(db)
     await assessments.ensure_indexes()
+    notices = NoticeSender(store.notices, contacts, LogMessenger())
 
     def follow(held: ReferenceHolder) -> None:
         synthetic = bool(held.record) and held.record.get("source") == reference_store.SYNTHETIC_SOURCE
@@ -154,6 +156,7 @@ async def serve() -> None:
         submissions.use_grids(grids)
         meetings.use_grids(grids)
         county = held.county
+        notices.grid_names = {} if county is None else {g.grid_id: g.name for g in county.grids}
         meetings.use_names({} if county is None else {
             **{x.street_id: x.name for x in county.streets}, **{x.community_id: x.name for x in county.communities},
             **{x.grid_id: x.name for x in county.grids}})
@@ -167,7 +170,7 @@ async def serve() -> None:
         await teams.seed_synthetic(clock.now())
     community_servicer = CommunityServicer(community, member_register, teams, organisations)
     party_servicer = PartyServicer(organisations, contacts, co_governance, stations, activities, submissions, bulletins,
-                                   meetings, assessments, clock)
+                                   meetings, assessments, notices, clock)
     reference_servicer = ReferenceServicer(reference, rt.nc)
 
     def register(server) -> None:
@@ -188,6 +191,7 @@ async def serve() -> None:
     for consumer in consumers:
         rt.spawn(consumer.run(rt.stop), f"{consumer.durable}-consumer")
     rt.spawn(Escalator(store, relay, clock).run(rt.stop, settings.escalation_interval_seconds), "escalation")
+    rt.spawn(notices.run(rt.stop, clock, settings.escalation_interval_seconds), "cadre-notices")
     rt.spawn(relay.run(rt.stop, settings.relay_interval_seconds), "outbox-relay")
     rt.spawn(gauges.run(store, clock, rt.stop), "store-figures")
     await rt.run_until_stopped()

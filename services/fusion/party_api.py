@@ -20,6 +20,7 @@ from .bulletins import BulletinStore
 from .co_governance import Actor, CoGovernanceStore
 from .contacts import Cadre, Contacts, ContactStore
 from .meetings import AgendaItem, Decision, FollowUp, Meeting, MeetingStore
+from .notices import NoticeSender
 from .organisations import Organisation, OrganisationStore, Post, Refused, within
 from .stations import CIRCLE_KM, Station, StationStore
 from .submissions import Submission, SubmissionStore
@@ -115,11 +116,21 @@ def assessment_to_proto(doc: dict) -> pb.Assessment:
     return out
 
 
+def notice_to_proto(doc: dict) -> pb.Notice:
+    out = pb.Notice(notice_id=doc["_id"], case_id=doc["case_id"], grid_id=doc["grid_id"], change=doc["change"],
+                    level=doc.get("level", ""), category=doc.get("category", ""), note=doc.get("note", ""),
+                    status=doc["status"], text=doc.get("text", ""),
+                    recipients=[pb.NoticeRecipient(**r) for r in doc.get("recipients", [])])
+    set_time(out.created_at, doc.get("created_at"))
+    set_time(out.sent_at, doc.get("sent_at"))
+    return out
+
+
 class PartyServicer(pb_grpc.PartyServiceServicer):
     def __init__(self, store: OrganisationStore, contacts: ContactStore, co_governance: CoGovernanceStore,
                  stations: StationStore, activities: ActivityStore, submissions: SubmissionStore,
                  bulletins: BulletinStore, meetings: MeetingStore, assessments: AssessmentStore,
-                 clock: Clock) -> None:
+                 notices: NoticeSender, clock: Clock) -> None:
         self.store = store
         self.contacts = contacts
         self.co_governance = co_governance
@@ -129,6 +140,7 @@ class PartyServicer(pb_grpc.PartyServiceServicer):
         self.bulletins = bulletins
         self.meetings = meetings
         self.assessments = assessments
+        self.notices = notices
         self.clock = clock
 
     async def _run(self, context, coro):
@@ -299,3 +311,9 @@ class PartyServicer(pb_grpc.PartyServiceServicer):
         a = request.area
         docs = await self.assessments.listed(a.street_id, a.community_id, a.grid_id, request.week)
         return pb.ListAssessmentsResponse(items=[assessment_to_proto(d) for d in docs])
+
+    async def ListNotices(self, request, context) -> pb.ListNoticesResponse:
+        a = request.area
+        docs = await self.notices.listed(self.activities.grids_in(a.street_id, a.community_id, a.grid_id),
+                                         request.limit or 100)
+        return pb.ListNoticesResponse(items=[notice_to_proto(d) for d in docs])

@@ -116,6 +116,8 @@ def matrix(world: dict) -> list[tuple[str, str, dict, set[str], int]]:
         ("GET", f"/v1/grids/{g}/contacts", {}, AREA, 403),
         ("GET", f"/v1/grids/{other}/contacts", {}, {"admin"}, 403),
         ("PUT", f"/v1/grids/{g}/contacts", {"json": {}}, {"admin", "street"}, 403),
+        ("GET", f"/v1/grids/{g}/notices", {}, AREA, 403),
+        ("GET", f"/v1/grids/{other}/notices", {}, {"admin"}, 403),
         ("GET", "/v1/co-governance/organisations", {}, AREA, 403),
         ("GET", "/v1/stations", {}, AREA, 403),
         ("PUT", "/v1/stations/none-such/checklist", {"json": {}}, {"admin", "street", "community"}, 403),

@@ -20,9 +20,11 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from services.fusion import reference_store
 from services.fusion.cases import CaseStore
+from services.fusion.contacts import ContactStore
 from services.fusion.convert import case_to_proto
 from services.fusion.deadlines import DEADLINES
 from services.fusion.escalation import Escalator
+from services.fusion.notices import NoticeSender
 from services.fusion.outbox import Relay, case_change
 from services.fusion.reference import ReferenceHolder
 from services.fusion.results import ResultsHandler
@@ -324,6 +326,23 @@ async def test_automatic_escalation_through_every_level_exactly_once_with_two_re
         assert all(t["actor"] == "fusion:deadline" and t["role"] == "system" for t in autos)
         assert "escalated automatically" in autos[0]["note"] and "督办" in autos[2]["note"]
         assert case["version"] == 4
+        # Each passed deadline left one notice for the grid's 包管 cadres, whichever replica won; the
+        # sender tells the cadres the synthetic county names, once.
+        kept = await a.notices.find({"case_id": ids[0]}).sort("version", 1).to_list()
+        assert [(n["change"], n["level"], n["status"]) for n in kept] == [
+            ("escalated", "grid", "pending"), ("escalated", "community", "pending"), ("overdue", "street", "pending")]
+        assert await a.notices.count_documents({}) == 18
+        contacts = ContactStore(a.db)
+        contacts.use_reference(COUNTY, synthetic=True)
+        told = Told()
+        sender = NoticeSender(a.notices, contacts, told)
+        sender.grid_names = {g.grid_id: g.name for g in COUNTY.grids}
+        assert await sender.tick(clock.now()) == 18 and await sender.tick(clock.now()) == 0
+        cadres = [c.phone for c in (await contacts.get(GRID.grid_id)).cadres]
+        assert len(told.sent) == 18 * len(cadres) and {phone for phone, _ in told.sent} == set(cadres)
+        assert all("超过办理时限" in text and GRID.name in text for _, text in told.sent)
+        sent = await a.notices.find_one({"_id": kept[0]["_id"]})
+        assert sent["status"] == "sent" and [r["phone"] for r in sent["recipients"]] == cadres
     finally:
         await a.client.close()
         await b.client.close()
@@ -331,6 +350,17 @@ async def test_automatic_escalation_through_every_level_exactly_once_with_two_re
 
 async def _no_publish(ids: list[str]) -> int:
     return 0
+
+
+class Told:
+    """A messenger that keeps what it was asked to send (the log messenger writes it out)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    async def send(self, phone: str, text: str) -> str:
+        self.sent.append((phone, text))
+        return f"m{len(self.sent)}"
 
 
 async def test_acting_in_time_stops_the_clock(store, resolver) -> None:

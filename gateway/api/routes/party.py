@@ -49,6 +49,8 @@ from ..models import (
     ActivityKind,
     ActivityList,
     AttendanceIn,
+    CadreNotice,
+    CadreNotices,
     CircleGap,
     CircleGapPage,
     CoGovernanceActor,
@@ -60,6 +62,7 @@ from ..models import (
     GridCadreHeld,
     GridContacts,
     GridContactsIn,
+    NoticeRecipient,
     PartyGroupIn,
     PartyOrganisation,
     PartyOrganisations,
@@ -189,6 +192,25 @@ async def grid_contacts(grid_id: str, state: State, caller: Viewer, purpose: Pur
         await record_read(state, caller, what=f"county contacts of grid {grid_id} (phones)", why=purpose,
                           grid_id=grid_id, records=len(reply.cadres))
     return contacts_json(reply, state, caller)
+
+
+@router.get("/grids/{grid_id}/notices", response_model=CadreNotices,
+            summary="What the grid's 包管 cadres were told of its overdue cases (a case escalated when its time "
+                    "limit passed, or put under supervision 督办), newest first; phones masked unless the grid's "
+                    "own staff ask")
+async def grid_notices(grid_id: str, state: State, caller: Viewer,
+                       limit: Annotated[int, Query(ge=1, le=500)] = 100) -> CadreNotices:
+    await area_of(state, caller, grid_id, None, None)
+    reply = await state.peers.party.ListNotices(ppb.ListNoticesRequest(area=ppb.Area(grid_id=grid_id), limit=limit),
+                                                timeout=state.settings.rpc_timeout_seconds)
+    unmasked = grid_staff(caller, grid_id)
+    items = [CadreNotice(
+        notice_id=n.notice_id, case_id=n.case_id, grid_id=n.grid_id, change=n.change, level=n.level,
+        category=n.category, note=n.note, status=n.status, text=n.text or None, created_at=state.iso(n.created_at),
+        sent_at=state.iso(n.sent_at),
+        recipients=[NoticeRecipient(role=r.role, name=r.name, phone=r.phone if unmasked else mask_phone(r.phone),
+                                    message_id=r.message_id) for r in n.recipients]) for n in reply.items]
+    return CadreNotices(items=items, total=len(items))
 
 
 @router.put("/grids/{grid_id}/contacts", response_model=GridContacts,

@@ -772,3 +772,57 @@ class ListAssessmentsResponse(_message.Message):
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[Assessment]
     def __init__(self, items: _Optional[_Iterable[_Union[Assessment, _Mapping]]] = ...) -> None: ...
+
+class NoticeRecipient(_message.Message):
+    __slots__ = ("role", "name", "phone", "message_id")
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    role: str
+    name: str
+    phone: str
+    message_id: str
+    def __init__(self, role: _Optional[str] = ..., name: _Optional[str] = ..., phone: _Optional[str] = ..., message_id: _Optional[str] = ...) -> None: ...
+
+class Notice(_message.Message):
+    __slots__ = ("notice_id", "case_id", "grid_id", "change", "level", "category", "note", "status", "text", "recipients", "created_at", "sent_at")
+    NOTICE_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENTS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    SENT_AT_FIELD_NUMBER: _ClassVar[int]
+    notice_id: str
+    case_id: str
+    grid_id: str
+    change: str
+    level: str
+    category: str
+    note: str
+    status: str
+    text: str
+    recipients: _containers.RepeatedCompositeFieldContainer[NoticeRecipient]
+    created_at: _timestamp_pb2.Timestamp
+    sent_at: _timestamp_pb2.Timestamp
+    def __init__(self, notice_id: _Optional[str] = ..., case_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., change: _Optional[str] = ..., level: _Optional[str] = ..., category: _Optional[str] = ..., note: _Optional[str] = ..., status: _Optional[str] = ..., text: _Optional[str] = ..., recipients: _Optional[_Iterable[_Union[NoticeRecipient, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListNoticesRequest(_message.Message):
+    __slots__ = ("area", "limit")
+    AREA_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    area: Area
+    limit: int
+    def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListNoticesResponse(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[Notice]
+    def __init__(self, items: _Optional[_Iterable[_Union[Notice, _Mapping]]] = ...) -> None: ...

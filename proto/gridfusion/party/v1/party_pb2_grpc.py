@@ -179,6 +179,11 @@ class PartyServiceStub:
                 request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListAssessmentsRequest.SerializeToString,
                 response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListAssessmentsResponse.FromString,
                 _registered_method=True)
+        self.ListNotices = channel.unary_unary(
+                '/gridfusion.party.v1.PartyService/ListNotices',
+                request_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListNoticesRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListNoticesResponse.FromString,
+                _registered_method=True)
 
 
 class PartyServiceServicer:
@@ -405,6 +410,13 @@ class PartyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListNotices(self, request, context):
+        """What the grids' assigned cadres (包管) were told of their overdue cases, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PartyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -552,6 +564,11 @@ def add_PartyServiceServicer_to_server(servicer, server):
                     servicer.ListAssessments,
                     request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListAssessmentsRequest.FromString,
                     response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListAssessmentsResponse.SerializeToString,
+            ),
+            'ListNotices': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListNotices,
+                    request_deserializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListNoticesRequest.FromString,
+                    response_serializer=gridfusion_dot_party_dot_v1_dot_party__pb2.ListNoticesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1337,6 +1354,33 @@ class PartyService:
             '/gridfusion.party.v1.PartyService/ListAssessments',
             gridfusion_dot_party_dot_v1_dot_party__pb2.ListAssessmentsRequest.SerializeToString,
             gridfusion_dot_party_dot_v1_dot_party__pb2.ListAssessmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListNotices(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.party.v1.PartyService/ListNotices',
+            gridfusion_dot_party_dot_v1_dot_party__pb2.ListNoticesRequest.SerializeToString,
+            gridfusion_dot_party_dot_v1_dot_party__pb2.ListNoticesResponse.FromString,
             options,
             channel_credentials,
             insecure,
