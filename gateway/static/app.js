@@ -5,7 +5,7 @@
 // Plain ES modules, no build step; everything comes from the gateway's own API.
 import {
   ACTION, AGENDA_KIND, CATEGORY, DECISION_STATUS, DEPARTMENTS, FOLLOW_UP, INVITEE_PARTY, LEVEL, MEETING_STATUS, MEMBER_CATEGORY,
-  ORDER_ACTION, ORDER_STATUS, PARTY_LEVEL, PARTY_POST, RISK, ROLE, SERVICE_POST, STATUS, STEP, currentLang, label, loadVocabulary, setLang, t, translatePage,
+  ACTIVITY_KIND, ACTIVITY_STATUS, ORDER_ACTION, ORDER_STATUS, PARTY_LEVEL, PARTY_POST, RISK, ROLE, SERVICE_POST, SIX_ONES, STATUS, STEP, currentLang, label, loadVocabulary, setLang, t, translatePage,
 } from "./i18n.js";
 
 const FINISHED = new Set(["resolved", "closed", "merged"]); // a merged case lives on in another
@@ -15,7 +15,7 @@ const PARTY_READERS = new Set(["county", "street", "community", "secretary", "wo
 const KEEPERS = new Set(["county", "street", "community"]); // they keep its posts and add party groups
 // Joint meetings of their area: they plan them, record the minutes and close decisions.
 const ORGANISERS = new Set(["county", "street", "community", "secretary", "worker"]);
-const VIEWS = ["cases", "report", "orders", "party", "meetings", "members", "accounts", "password"];
+const VIEWS = ["cases", "report", "orders", "party", "meetings", "members", "activities", "accounts", "password"];
 // Tokens live in this tab only (sessionStorage): closing the tab forgets them.
 const KEY = {
   access: "gridfusion.token", refresh: "gridfusion.refresh", expires: "gridfusion.expires", notice: "gridfusion.notice",
@@ -52,6 +52,8 @@ const state = {
     page: 1, pageSize: 20, items: [], total: 0, roll: { page: 1, pageSize: 20, items: [], total: 0, byCategory: {} },
     teams: [], groups: new Map(), mine: null, ready: false,
   },
+  // the quarter's activities, the one whose attendance is open (`selected`), the six ones' coverage
+  activities: { page: 1, pageSize: 20, items: [], total: 0, selected: null, six: null, ready: false },
 };
 
 const $ = (sel) => document.querySelector(sel);
@@ -336,12 +338,13 @@ async function start() {
 }
 
 function viewsOf(role) {
-  if (PEOPLE.has(role)) return role === "member" ? ["orders", "members"] : ["orders"];
+  if (PEOPLE.has(role)) return role === "member" ? ["orders", "members", "activities"] : ["orders", "activities"];
   const views = ["cases", "report"];
   if (role === "secretary" || role === "worker") views.push("orders");
   if (PARTY_READERS.has(role)) views.push("party");
   if (ORGANISERS.has(role)) views.push("meetings");
   if (PARTY_READERS.has(role)) views.push("members");
+  if (ORGANISERS.has(role)) views.push("activities");
   if (ADMINS.has(role)) views.push("accounts");
   return views;
 }
@@ -355,6 +358,7 @@ function show(view) {
   if (view === "party") loadParty();
   if (view === "meetings") openMeetings();
   if (view === "members") openMembers();
+  if (view === "activities") openActivities();
   if (view === "accounts") openAccounts();
 }
 
@@ -571,6 +575,16 @@ function wirePager(name, paging, load) {
   $(`#${name}-prev`).addEventListener("click", () => go(paging.page - 1));
   $(`#${name}-next`).addEventListener("click", () => go(paging.page + 1));
   return go;
+}
+
+// A page of a paged list into `paging` (its items and total): its answer, or null when refused
+// (the refusal said in `message`).
+async function loadPage(paging, path, query, message) {
+  const reply = await send(`${path}?${query}`, "GET");
+  if (!reply.ok) { say(message, reply.text, false); return null; }
+  paging.items = reply.body.items;
+  paging.total = reply.body.total ?? reply.body.items.length;
+  return reply.body;
 }
 
 async function loadCases() {
@@ -1502,11 +1516,7 @@ function teamName(teamId) {
 
 async function loadMembers() {
   const m = state.members;
-  const reply = await send(`/v1/party-members?${listQuery(m, $("#members-filter"))}`, "GET");
-  if (!reply.ok) { say($("#members-message"), reply.text, false); return; }
-  m.items = reply.body.items;
-  m.total = reply.body.total ?? m.items.length;
-  renderMembers();
+  if (await loadPage(m, "/v1/party-members", listQuery(m, $("#members-filter")), $("#members-message"))) renderMembers();
 }
 
 async function loadRoll() {
@@ -1670,6 +1680,194 @@ async function formTeam(event) {
   form.reset();
   say(message, `${t("team.formed")}: ${reply.body.name}`, true);
   await loadTeams();
+}
+
+// --- grid activities (六个一) -----------------------------------------------------------------
+// Every grid holds the six ones each quarter — a consultation, a health check, a safety lesson, a
+// legal lecture, a clean-up, a cultural event — besides dedication and volunteer days. The grid's
+// staff, its community, street and the county plan them and record who came, which holds them;
+// party members and residents sign up for their grid's. The quarter's coverage is a table of grids
+// by the six kinds.
+const PARTICIPANTS = new Set(["member", "resident"]);
+
+// The quarter of `date` in the county's time, as YYYY-Qn.
+function countyQuarter(date = new Date()) {
+  const county = new Date(date.getTime() + COUNTY_HOURS * 3600 * 1000);
+  return `${county.getUTCFullYear()}-Q${Math.floor(county.getUTCMonth() / 3) + 1}`;
+}
+
+function openActivities() {
+  const a = state.activities;
+  const staff = ORGANISERS.has(state.me.role);
+  const filter = $("#activities-filter");
+  if (!a.ready) {
+    filter.quarter.value = countyQuarter();
+    for (const p of myGrids()) filter.grid_id.append(el("option", { value: p.grid_id }, `${p.name} ${p.grid_id}`));
+    for (const k of Object.keys(ACTIVITY_KIND)) filter.kind.append(el("option", { value: k }, label(ACTIVITY_KIND, k)));
+    a.ready = true;
+  }
+  filter.querySelector(".staff-only").hidden = !staff;
+  $("#activity-new").hidden = !staff;
+  $("#six-ones-part").hidden = !staff;
+  $("#activity-side").hidden = !staff;
+  if (staff && !a.selected) closeActivity();
+  loadActivities();
+  if (staff) loadSixOnes();
+}
+
+async function loadActivities() {
+  const a = state.activities;
+  if (await loadPage(a, "/v1/activities", listQuery(a, $("#activities-filter")), $("#activities-message"))) renderActivities();
+}
+
+function renderActivities() {
+  const a = state.activities;
+  const rows = a.items.map((x) => el("tr", {
+    "data-activity-id": x.activity_id, "data-status": x.status, "data-kind": x.kind,
+    class: x.activity_id === a.selected ? "selected" : undefined,
+  },
+  el("td", {}, x.title, el("small", {}, `${x.activity_id}${x.place ? ` · ${x.place}` : ""}`)), el("td", {}, gridName(x.grid_id)),
+  el("td", {}, el("span", { class: `tag kind ${SIX_ONES.includes(x.kind) ? "six" : ""}` }, label(ACTIVITY_KIND, x.kind))),
+  el("td", {}, time(x.starts_at)), el("td", { class: "num" }, String(x.hours)),
+  el("td", {}, el("span", { class: `tag ${x.status}` }, label(ACTIVITY_STATUS, x.status))),
+  el("td", {}, `${x.signed_up_count} / ${x.attended_count}`),
+  el("td", { class: "activity-actions" }, ...activityControls(x))));
+  if (!rows.length) rows.push(el("tr", {}, el("td", { colSpan: 8, class: "hint" }, t("act.none"))));
+  $("#activities tbody").replaceChildren(...rows);
+  $("#activities-count").textContent = `${a.total} ${t("act.count")}`;
+  showPager("activities", a, a.total);
+}
+
+// A member or resident signs up for a planned one; the staff record who came.
+function activityControls(x) {
+  const me = state.me.username;
+  if (PARTICIPANTS.has(state.me.role)) {
+    if (x.attended.includes(me)) return [el("span", { class: "tag on" }, t("act.attended"))];
+    if (x.signed_up.includes(me)) return [el("span", { class: "tag on" }, t("act.signed_up"))];
+    if (x.status !== "planned") return [];
+    return [el("button", { type: "button", "data-action": "sign-up", onclick: (e) => signUp(x, e.target) }, t("act.sign_up"))];
+  }
+  return [el("button", { type: "button", class: "secondary", "data-action": "record",
+    onclick: () => attendanceForm(x) }, t("act.record"))];
+}
+
+async function signUp(x, button) {
+  button.disabled = true;
+  const reply = await send(`/v1/activities/${enc(x.activity_id)}/sign-up`, "POST");
+  if (!reply.ok) { button.disabled = false; say($("#activities-message"), reply.text, false); return; }
+  say($("#activities-message"), `${t("act.signed_done")}: ${x.title}`, true);
+  loadActivities();
+}
+
+function closeActivity() {
+  state.activities.selected = null;
+  document.querySelectorAll("#activities tr.selected").forEach((r) => r.classList.remove("selected"));
+  $("#activity-side").replaceChildren(el("p", { class: "hint" }, t("act.pick")));
+}
+
+function activityHead(key, told = "") {
+  return [el("div", { class: "detail-head" }, el("h2", {}, t(key)),
+    el("button", { type: "button", class: "secondary", "data-action": "cancel", onclick: closeActivity }, t("mtg.cancel"))),
+  told ? el("p", { class: "message ok", role: "status" }, told) : ""];
+}
+
+// 记录出席: those signed up ticked or not, others by account; saving holds the activity.
+function attendanceForm(x, told = "") {
+  state.activities.selected = x.activity_id;
+  document.querySelectorAll("#activities tbody tr").forEach((r) => r.classList.toggle("selected", r.dataset.activityId === x.activity_id));
+  const people = [...new Set([...x.signed_up, ...x.attended])];
+  const boxes = people.map((u) => el("input", { type: "checkbox", name: "attended", value: u, checked: x.attended.includes(u) }));
+  const others = el("input", { name: "others", maxLength: 4000, autocomplete: "off" });
+  const message = el("p", { class: "message", role: "status" });
+  const save = el("button", { type: "submit" }, t("act.record_submit"));
+  const form = el("form", { class: "stack attendance-form", "data-activity-id": x.activity_id },
+    ...activityHead("act.record", told),
+    el("p", {}, el("b", {}, x.title), " ", el("span", { class: `tag ${x.status}` }, label(ACTIVITY_STATUS, x.status))),
+    field("c.grid", gridName(x.grid_id)), field("act.kind", label(ACTIVITY_KIND, x.kind)), field("act.when", time(x.starts_at)),
+    field("act.place", x.place), field("act.planned_by", x.planned_by), x.held_at ? field("act.held", time(x.held_at)) : "",
+    el("p", { class: "hint" }, t("act.record_hint")),
+    el("fieldset", { class: "attendees" }, el("legend", {}, t("act.people_list")),
+      ...(boxes.length ? boxes.map((box) => el("label", { class: "check" }, box, ` ${box.value}`)) : [el("p", { class: "hint" }, t("act.no_signups"))])),
+    el("label", {}, el("span", {}, t("act.others")), others), save, message);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const attended = [...new Set([...boxes.filter((b) => b.checked).map((b) => b.value),
+      ...others.value.split(/[、,，;；\s]+/).map((u) => u.trim()).filter(Boolean)])];
+    save.disabled = true;
+    const reply = await send(`/v1/activities/${enc(x.activity_id)}/attendance`, "POST", { attended });
+    save.disabled = false;
+    if (!reply.ok) { say(message, reply.text, false); return; }
+    attendanceForm(reply.body, t("act.recorded"));
+    loadActivities();
+    loadSixOnes();
+  });
+  $("#activity-side").replaceChildren(form);
+}
+
+// 安排活动: a grid of the caller's area, one of the kinds, when, how long and where.
+function activityPlanForm() {
+  closeActivity();
+  const chosen = $("#activities-filter").grid_id.value;
+  const grid = el("select", { name: "grid_id", required: true },
+    ...myGrids().map((p) => el("option", { value: p.grid_id, selected: p.grid_id === chosen }, `${p.name} ${p.grid_id}`)));
+  const kind = el("select", { name: "kind" }, ...Object.keys(ACTIVITY_KIND).map((k) => el("option", { value: k }, label(ACTIVITY_KIND, k))));
+  const title = el("input", { name: "title", required: true, maxLength: 200, placeholder: t("act.name_placeholder"), autocomplete: "off" });
+  const starts = el("input", { name: "starts_at", type: "datetime-local", required: true, value: countyInput(1, 9) });
+  const hours = el("input", { name: "hours", type: "number", min: "0.5", max: "24", step: "0.5", value: "2", required: true });
+  const place = el("input", { name: "place", maxLength: 200, placeholder: t("act.place_placeholder"), autocomplete: "off" });
+  const message = el("p", { class: "message", role: "status" });
+  const save = el("button", { type: "submit" }, t("act.submit"));
+  const form = el("form", { class: "stack", id: "activity-form" }, ...activityHead("act.new"),
+    el("label", {}, el("span", {}, t("c.grid")), grid), el("label", {}, el("span", {}, t("act.kind")), kind),
+    el("label", {}, el("span", {}, t("act.name")), title), el("label", {}, el("span", {}, t("act.when")), starts),
+    el("label", {}, el("span", {}, t("act.hours")), hours), el("label", {}, el("span", {}, t("act.place")), place),
+    save, message);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { grid_id: grid.value, kind: kind.value, title: title.value.trim(), starts_at: countyTime(starts.value),
+      hours: Number(hours.value), place: place.value.trim() };
+    save.disabled = true;
+    const reply = await send("/v1/activities", "POST", body);
+    save.disabled = false;
+    if (!reply.ok) { say(message, reply.text, false); return; }
+    attendanceForm(reply.body, t("act.planned_done"));
+    loadActivities();
+  });
+  $("#activity-side").replaceChildren(form);
+  title.focus();
+}
+
+// The quarter's six ones: a row for each grid, a column for each kind.
+async function loadSixOnes() {
+  const filter = $("#activities-filter");
+  const query = new URLSearchParams({ quarter: filter.quarter.value });
+  if (filter.grid_id.value) query.set("grid_id", filter.grid_id.value);
+  const reply = await send(`/v1/activities/six-ones?${query}`, "GET");
+  say($("#six-ones-message"), reply.text, reply.ok);
+  if (!reply.ok) return;
+  state.activities.six = reply.body;
+  renderSixOnes();
+}
+
+function renderSixOnes() {
+  const six = state.activities.six;
+  if (!six) return;
+  $("#six-ones thead").replaceChildren(el("tr", {}, el("th", {}, t("c.grid")), ...SIX_ONES.map((k) => el("th", {}, label(ACTIVITY_KIND, k)))));
+  $("#six-ones tbody").replaceChildren(...six.grids.map((g) => el("tr", { "data-grid-id": g.grid_id, class: g.missing.length ? undefined : "complete" },
+    el("td", {}, gridName(g.grid_id)),
+    ...SIX_ONES.map((k) => {
+      const held = g.held.includes(k);
+      return el("td", { "data-kind": k, class: held ? "held" : "missing", title: t(held ? "act.held_mark" : "act.missing_mark") }, held ? "✓" : "—");
+    }))));
+  $("#six-ones-complete").textContent = t("act.complete").replace("{n}", six.complete);
+}
+
+function redrawActivities() {
+  renderActivities();
+  renderSixOnes();
+  const a = state.activities;
+  const shown = a.items.find((x) => x.activity_id === a.selected);
+  if (shown) attendanceForm(shown); else if (ORGANISERS.has(state.me.role) && !$("#activity-form")) closeActivity();
 }
 
 // --- weekly report -------------------------------------------------------------------------
@@ -2036,6 +2234,7 @@ function applyLang() {
   const me = state.me;
   if (!me || state.forced) return;
   if (!$("#members-view").hidden) renderMembersView();
+  if (!$("#activities-view").hidden) redrawActivities();
   if (PEOPLE.has(me.role)) { loadOrders(); return; }
   drawMap();
   loadCases();
@@ -2081,6 +2280,13 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("#members-filter").addEventListener("submit", (e) => { e.preventDefault(); listMembers(1); listRoll(1); });
   $("#roll-filter").addEventListener("submit", (e) => { e.preventDefault(); listRoll(1); });
   $("#team-form").addEventListener("submit", formTeam);
+  const listActivities = wirePager("activities", state.activities, loadActivities);
+  $("#activities-filter").addEventListener("submit", (e) => {
+    e.preventDefault();
+    listActivities(1);
+    if (ORGANISERS.has(state.me.role)) loadSixOnes();
+  });
+  $("#activity-new").addEventListener("click", activityPlanForm);
   $("#account-new").addEventListener("click", newAccount);
   $("#account-form").addEventListener("submit", createAccount);
   $("#account-form").role.addEventListener("change", (e) => renderPlace($("#account-form .place"), e.target.value));

@@ -282,6 +282,41 @@ export const STRINGS = {
   "team.submit": ["组建", "Form team"],
   "team.formed": ["服务队已组建", "Team formed"],
   "team.by": ["组建", "formed by"],
+  "nav.activities": ["活动", "Activities"],
+  "act.title": ["网格活动 · 六个一", "Grid activities · the six ones"],
+  "act.count": ["项活动", "activities"],
+  "act.quarter": ["季度", "Quarter"],
+  "act.kind": ["类型", "Kind"],
+  "act.activity": ["活动", "Activity"],
+  "act.when": ["时间", "Starts"],
+  "act.hours": ["时长(小时)", "Hours"],
+  "act.place": ["地点", "Place"],
+  "act.people": ["报名/出席", "Signed up / came"],
+  "act.none": ["本季度还没有活动", "No activities this quarter"],
+  "act.sign_up": ["报名", "Sign up"],
+  "act.signed_up": ["已报名", "signed up"],
+  "act.signed_done": ["已报名", "Signed up"],
+  "act.attended": ["已出席", "attended"],
+  "act.record": ["记录出席", "Record attendance"],
+  "act.record_hint": ["勾选到场的报名者，其他到场者填账号（用、或逗号分隔）。保存即视为活动已举办，重新保存将替换出席名单。", "Tick who came of those signed up and add others by account (separated by commas). Saving holds the activity; saving again replaces the list."],
+  "act.people_list": ["报名及到场", "Signed up or came"],
+  "act.others": ["其他到场账号", "Others who came (accounts)"],
+  "act.record_submit": ["保存出席", "Save attendance"],
+  "act.recorded": ["出席已记录", "Attendance recorded"],
+  "act.no_signups": ["暂无报名", "Nobody signed up"],
+  "act.new": ["安排活动", "Plan an activity"],
+  "act.name": ["活动名称", "Title"],
+  "act.name_placeholder": ["如：冬季环境整治", "e.g. winter clean-up"],
+  "act.place_placeholder": ["如：党群服务站", "e.g. the party-mass service station"],
+  "act.submit": ["安排活动", "Plan activity"],
+  "act.planned_done": ["活动已安排", "Activity planned"],
+  "act.planned_by": ["安排", "Planned by"],
+  "act.held": ["举办", "Held"],
+  "act.six": ["六个一完成情况", "The six ones this quarter"],
+  "act.complete": ["{n} 个网格六项全部完成", "{n} grids held all six"],
+  "act.held_mark": ["已开展", "held"],
+  "act.missing_mark": ["未开展", "not yet"],
+  "act.pick": ["选择一项活动记录出席，或安排新的活动。", "Choose an activity to record who came, or plan a new one."],
   "source.reference": ["参考数据", "reference data"],
   "source.maintained": ["已维护", "maintained"],
   "source.password": ["账号密码", "password"],
@@ -328,6 +363,14 @@ export const INVITEE_PARTY = {
 };
 export const DECISION_STATUS = { open: ["待办", "open"], done: ["已办结", "done"], dropped: ["已撤销", "dropped"] };
 export const FOLLOW_UP = { open: ["继续跟进", "carry on"], done: ["已办结", "done"], dropped: ["撤销", "drop"] };
+// Grid activities: the six ones (六个一) and the dedication and volunteer days; planned, then held.
+export const SIX_ONES = ["consultation", "health_check", "safety_lesson", "legal_lecture", "clean_up", "cultural_event"];
+export const ACTIVITY_KIND = {
+  consultation: ["议事协商", "consultation"], health_check: ["健康义诊", "health check"], safety_lesson: ["安全教育", "safety lesson"],
+  legal_lecture: ["法治讲座", "legal lecture"], clean_up: ["环境整治", "clean-up"], cultural_event: ["文化活动", "cultural event"],
+  dedication_day: ["党员奉献日", "dedication day"], volunteer_day: ["志愿服务日", "volunteer day"],
+};
+export const ACTIVITY_STATUS = { planned: ["待举办", "planned"], held: ["已举办", "held"] };
 export const ORDER_ACTION = {
   dispatch: ["派单", "Dispatch"], take: ["接单", "Take"], complete: ["完成", "Complete"], rate: ["评价", "Rate"],
   cancel: ["取消", "Cancel"],

@@ -29,10 +29,13 @@ def signed_in(platform: LocalPlatform, client: httpx.Client, username: str) -> d
     return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
-def open_members_view(page) -> None:
-    page.wait_for_selector("#nav button[data-view=members]:not([hidden])")
-    page.click("#nav button[data-view=members]")
-    page.wait_for_selector("#members-view:not([hidden])")
+def open_view(page, view: str, ready: str | None = None) -> None:
+    """Opens the dashboard's ``view`` from the navigation; waits for ``ready`` when given."""
+    page.wait_for_selector(f"#nav button[data-view={view}]:not([hidden])")
+    page.click(f"#nav button[data-view={view}]")
+    page.wait_for_selector(f"#{view}-view:not([hidden])")
+    if ready:
+        page.wait_for_selector(ready)
 
 
 def test_a_member_joins_a_team_and_the_secretary_sets_its_service_post_and_group(
@@ -60,7 +63,7 @@ def test_a_member_joins_a_team_and_the_secretary_sets_its_service_post_and_group
     with dashboard(platform, browser) as session:
         # 组建服务队: the community forms a team for the grid; a name of spaces is the gateway's 422, inline
         community = session(f"community-{community_id}")
-        open_members_view(community)
+        open_view(community, "members")
         form = community.locator("#team-form")
         form.wait_for()
         form.locator("input[name=name]").fill("  ")
@@ -81,7 +84,7 @@ def test_a_member_joins_a_team_and_the_secretary_sets_its_service_post_and_group
 
         # the member: its registration, and the team of its grid to join
         page = session(member)
-        open_members_view(page)
+        open_view(page, "members")
         mine = page.locator("#my-registration")
         mine.locator(".field").first.wait_for()
         assert f"王{tag}" in mine.inner_text() and "在职" in mine.inner_text() and "未设岗" in mine.inner_text()
@@ -95,7 +98,7 @@ def test_a_member_joins_a_team_and_the_secretary_sets_its_service_post_and_group
 
         # the secretary: the register of its grid by category, and the registered member to post
         secretary = session(f"sec-{grid_id}")
-        open_members_view(secretary)
+        open_view(secretary, "members")
         row = secretary.locator(f"#members tr[data-member-id='{member}']")
         row.wait_for()
         figures = secretary.locator("#members-figures .figure")
@@ -132,7 +135,7 @@ def test_a_member_joins_a_team_and_the_secretary_sets_its_service_post_and_group
 
         # the member reads its post; a resident has no such view
         page.reload()
-        open_members_view(page)
+        open_view(page, "members")
         mine.locator(".field").first.wait_for()
         assert "矛盾调解岗" in mine.inner_text()
         resident = session(f"resident-{grid_id}")
