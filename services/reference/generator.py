@@ -611,6 +611,22 @@ def _everyone(county: models.County) -> list[models.Person]:
     return people + [c.legal_adviser for c in county.communities if c.legal_adviser]
 
 
+def _phones_before(county: models.County, seed: int, stage: str) -> set[str]:
+    """The phones of the synthetic people drawn before ``stage``, in the order group leaders,
+    grid contacts, co-governance contacts, party members: each stream avoids those before it, so
+    no two synthetic people share a phone."""
+    phones: set[str] = set()
+    if stage == "group-leaders":
+        return phones
+    phones |= {p.phone for p in synthetic_group_leaders(county, seed).values()}
+    if stage == "grid-contacts":
+        return phones
+    phones |= {c["phone"] for g in synthetic_grid_contacts(county, seed).values() for c in g["cadres"]}
+    if stage == "co-governance":
+        return phones
+    return phones | {a["contact_phone"] for a in synthetic_co_governance(county, seed)}
+
+
 def synthetic_group_leaders(county: models.County, seed: int = SEED) -> dict[str, models.Person]:
     """The leader of each compound's party group (楼院党小组长) in the synthetic county, by
     compound id: drawn from a stream of their own, after the county, so the county itself is
@@ -625,7 +641,7 @@ def synthetic_grid_contacts(county: models.County, seed: int = SEED) -> dict[str
     paired with the grid (each agency with two or three grids). Drawn from a stream of their
     own, after the county, so the county itself is unchanged."""
     rng = stage_rng(seed, "grid-contacts")
-    people = PersonFactory.beside(rng, "K", _everyone(county))
+    people = PersonFactory.beside(rng, "K", _everyone(county), _phones_before(county, seed, "grid-contacts"))
     grids = sorted(county.grids, key=lambda g: g.grid_id)
     agencies = list(labels.COUNTY_AGENCIES)
     paired = [agencies[i % len(agencies)] for i in range(len(grids))]
@@ -647,7 +663,7 @@ def synthetic_co_governance(county: models.County, seed: int = SEED) -> list[dic
     compound-type grid (一支部一委一会) its owners' committee (业主委员会) and property company
     (物业). Drawn from a stream of their own, after the county, so the county is unchanged."""
     rng = stage_rng(seed, "co-governance")
-    people = PersonFactory.beside(rng, "G", _everyone(county))
+    people = PersonFactory.beside(rng, "G", _everyone(county), _phones_before(county, seed, "co-governance"))
     grids = {g.grid_id: g for g in county.grids}
     out = []
 
@@ -680,7 +696,7 @@ def synthetic_party_members(county: models.County, seed: int = SEED) -> tuple[tu
     grid, the party group of one of its compounds (``group-<compound_id>``; "" elsewhere).
     Drawn from a stream of their own, after the county, so the county itself is unchanged."""
     rng = stage_rng(seed, "party-members")
-    people = PersonFactory.beside(rng, "D", _everyone(county))
+    people = PersonFactory.beside(rng, "D", _everyone(county), _phones_before(county, seed, "party-members"))
     compounds: dict[str, list[str]] = {}
     for c in sorted(county.compounds, key=lambda c: c.compound_id):
         compounds.setdefault(c.grid_id, []).append(c.compound_id)

@@ -60,12 +60,14 @@ class PersonFactory:
         self._id_numbers: set[str] = set()
 
     @classmethod
-    def beside(cls, rng: random.Random, id_prefix: str, people) -> PersonFactory:
-        """A factory that never repeats a phone or id number of ``people`` (made elsewhere)."""
+    def beside(cls, rng: random.Random, id_prefix: str, people, phones=()) -> PersonFactory:
+        """A factory that never repeats a phone or id number of ``people`` (made elsewhere), nor
+        one of ``phones``."""
         factory = cls(rng, id_prefix)
         for person in people:
             factory._phones.add(person.phone)
             factory._id_numbers.add(person.id_number)
+        factory._phones.update(phones)
         return factory
 
     def sibling(self, rng: random.Random, id_prefix: str) -> PersonFactory:

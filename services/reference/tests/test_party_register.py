@@ -9,7 +9,13 @@ from collections import Counter
 import pytest
 
 from services.reference import build_county
-from services.reference.generator import _everyone, synthetic_party_members
+from services.reference.generator import (
+    _everyone,
+    synthetic_co_governance,
+    synthetic_grid_contacts,
+    synthetic_group_leaders,
+    synthetic_party_members,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -29,6 +35,9 @@ def test_the_synthetic_register_carries_the_seeds_members_grid_by_grid():
         else:
             assert group == ""
     phones = [m.phone for m, _ in register] + [p.phone for p in _everyone(county)]
-    assert len(set(phones)) == len(phones)
+    phones += [p.phone for p in synthetic_group_leaders(county).values()]
+    phones += [c["phone"] for g in synthetic_grid_contacts(county).values() for c in g["cadres"]]
+    phones += [a["contact_phone"] for a in synthetic_co_governance(county)]
+    assert len(set(phones)) == len(phones)  # no two synthetic people, of any stream, share a phone
     assert synthetic_party_members(county) == register  # deterministic
 
