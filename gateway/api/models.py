@@ -249,6 +249,7 @@ class PartyMember(BaseModel):
     volunteer_teams: list[str]
     activity_hours: float = Field(description="Hours of the held activities the member attended")
     register_id: str | None
+    group_name: str | None = Field(description="The party group's name (楼院党小组)")
 
 
 class RegisterEntry(BaseModel):

@@ -44,6 +44,14 @@ class CommunityServicer(pb_grpc.CommunityServiceServicer):
         self.teams = teams
         self.organisations = organisations
 
+    async def _members(self, docs: list[dict]) -> list[pb.PartyMember]:
+        """Registered members as the API gives them: with the hours of activities attended and
+        their party group's name."""
+        spent = await self.store.activity_hours([d["_id"] for d in docs])
+        wanted = {d.get("group_id") for d in docs if d.get("group_id")}
+        names = {o.org_id: o.name for o in await self.organisations.tree() if o.org_id in wanted} if wanted else {}
+        return [member_to_proto(d, spent.get(d["_id"], 0.0), names.get(d.get("group_id", ""), "")) for d in docs]
+
     async def _check_group(self, context, group_id: str, grid_id: str) -> None:
         """INVALID_ARGUMENT naming ``group_id`` unless it is a party group of the grid."""
         if group_id and not any(o.org_id == group_id and o.level == "party_group" and o.grid_id == grid_id
@@ -64,14 +72,14 @@ class CommunityServicer(pb_grpc.CommunityServiceServicer):
             await abort_invalid_argument(context, [("register_id", why)])
         await self._check_group(context, request.group_id, request.grid_id)
         doc = await self._run(context, self.store.register_member(request))
-        return member_to_proto(doc, (await self.store.activity_hours([doc["_id"]])).get(doc["_id"], 0.0))
+        return (await self._members([doc]))[0]
 
     async def UpdatePartyMember(self, request, context) -> pb.PartyMember:
         if request.HasField("group_id") and request.group_id:
             held = await self._run(context, self.store.get_member(request.member_id, request.area))
             await self._check_group(context, request.group_id, held["grid_id"])
         doc = await self._run(context, self.store.update_member(request))
-        return member_to_proto(doc, (await self.store.activity_hours([doc["_id"]])).get(doc["_id"], 0.0))
+        return (await self._members([doc]))[0]
 
     async def ListRegister(self, request, context) -> pb.ListRegisterResponse:
         a = request.area
@@ -107,10 +115,8 @@ class CommunityServicer(pb_grpc.CommunityServiceServicer):
     async def ListPartyMembers(self, request, context) -> pb.ListPartyMembersResponse:
         after = await self._after(context, request.cursor, after_key_cursor)
         listed = await self.store.list_members(request.area, *paging(request.page, request.page_size), after=after,
-                                               count=request.count)
-        spent = await self.store.activity_hours([d["_id"] for d in listed.items])
-        return pb.ListPartyMembersResponse(items=[member_to_proto(d, spent.get(d["_id"], 0.0)) for d in listed.items],
-                                           total=listed.total,
+                                               count=request.count, category=request.category)
+        return pb.ListPartyMembersResponse(items=await self._members(listed.items), total=listed.total,
                                            total_exact=listed.total_exact, next_cursor=listed.next_cursor)
 
     async def PlaceOrder(self, request, context) -> pb.ServiceOrder:

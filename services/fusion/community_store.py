@@ -83,9 +83,9 @@ class CommunityStore:
         return await activities.attended_hours(self.activities, usernames)
 
     async def list_members(self, area: pb.Area, page: int, size: int, *, after: tuple[str, str] | None = None,
-                           count: int = COUNT_CAPPED) -> Listing:
-        """A page of the members registered in ``area``, by grid and then id."""
-        query = members.member_query(area)
+                           count: int = COUNT_CAPPED, category: str = "") -> Listing:
+        """A page of the members registered in ``area`` (of ``category``), by grid and then id."""
+        query = members.member_query(area, category)
         docs, next_key = await members.list_members(self.members, query, page, size, after=after)
         total, exact = await counted(lambda cap: members.count_members(self.members, query, cap), count,
                                      cursor=after is not None)

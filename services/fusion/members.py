@@ -49,8 +49,11 @@ async def register_member(members: AsyncCollection, request: pb.RegisterPartyMem
         {
             "$set": {"name": request.name, "phone": request.phone, "workplace": request.workplace,
                      "grid_id": grid["_id"], "community_id": grid["community_id"], "street_id": grid["street_id"],
-                     "skills": list(request.skills), "category": category, "service_post": request.service_post,
-                     "group_id": request.group_id, "register_id": request.register_id, "updated_at": now},
+                     "skills": list(request.skills), "category": category, "updated_at": now,
+                     # registering again keeps a post, group or register number not named again
+                     **{name: value for name, value in (("service_post", request.service_post),
+                                                        ("group_id", request.group_id),
+                                                        ("register_id", request.register_id)) if value}},
             "$setOnInsert": {"registered_at": now, "service_hours": 0.0, "orders_completed": 0, "volunteer_teams": []},
         },
         upsert=True,
@@ -85,9 +88,9 @@ def place_query(area: pb.Area) -> dict[str, Any]:
     return {}
 
 
-def member_query(area: pb.Area) -> dict[str, Any]:
-    """The filter of ``ListPartyMembers``: the members registered in ``area``."""
-    return place_query(area)
+def member_query(area: pb.Area, category: str = "") -> dict[str, Any]:
+    """The filter of ``ListPartyMembers``: the members registered in ``area`` (of ``category``)."""
+    return {**place_query(area), **({"category": category} if category else {})}
 
 
 async def list_members(members: AsyncCollection, query: dict[str, Any], page: int, size: int, *,
@@ -101,14 +104,14 @@ async def count_members(members: AsyncCollection, query: dict[str, Any], cap: in
     return await members.count_documents(query, **({"limit": cap} if cap else {}))
 
 
-def member_to_proto(doc: dict[str, Any], activity_hours: float = 0.0) -> pb.PartyMember:
+def member_to_proto(doc: dict[str, Any], activity_hours: float = 0.0, group_name: str = "") -> pb.PartyMember:
     out = pb.PartyMember(
         member_id=doc["_id"], name=doc.get("name", ""), phone=doc.get("phone", ""), workplace=doc.get("workplace", ""),
         grid_id=doc["grid_id"], community_id=doc.get("community_id", ""), street_id=doc.get("street_id", ""),
         service_hours=doc.get("service_hours", 0.0), orders_completed=doc.get("orders_completed", 0),
         skills=doc.get("skills", []), category=doc.get("category") or "in_work", group_id=doc.get("group_id", ""),
         service_post=doc.get("service_post", ""), volunteer_teams=doc.get("volunteer_teams", []),
-        register_id=doc.get("register_id", ""), activity_hours=round(activity_hours, 2),
+        register_id=doc.get("register_id", ""), activity_hours=round(activity_hours, 2), group_name=group_name,
     )
     set_time(out.registered_at, doc.get("registered_at"))
     return out

@@ -459,6 +459,15 @@ def test_members_are_people_on_the_register_take_posts_join_teams_and_earn_activ
     assert registered.status_code == 201, registered.text
     me = registered.json()
     assert (me["service_post"], me["group_id"], me["register_id"]) == ("policy_publicity", group, entry["member_id"])
+    group_name = next(o["name"] for o in organisations(client, admin, grid_id=grid) if o["org_id"] == group)
+    assert me["group_name"] == group_name
+    again = client.post("/v1/party-members", headers=member, json={**base, "workplace": "宁阳县财政局"}).json()
+    assert (again["workplace"], again["service_post"], again["group_id"], again["register_id"]) == (
+        "宁阳县财政局", "policy_publicity", group, entry["member_id"])  # what is not named again stays
+    retired = client.get("/v1/party-members", headers=secretary, params={"grid_id": grid, "category": "retired"})
+    assert f"member-{grid}" not in {m["member_id"] for m in retired.json()["items"]}
+    working = client.get("/v1/party-members", headers=secretary, params={"grid_id": grid, "category": "in_work"})
+    assert f"member-{grid}" in {m["member_id"] for m in working.json()["items"]}
     named = client.get("/v1/party-members/register", headers=secretary, params={"grid_id": grid, "category": "in_work"})
     assert next(e for e in named.json()["items"] if e["member_id"] == entry["member_id"])["registered_as"] == \
         f"member-{grid}"

@@ -78,7 +78,7 @@ def member_json(m: cpb.PartyMember, state: GatewayState, *, unmasked: bool) -> P
         service_hours=round(m.service_hours, 2), orders_completed=m.orders_completed, skills=list(m.skills),
         category=m.category, group_id=m.group_id or None, service_post=m.service_post or None,
         volunteer_teams=list(m.volunteer_teams), activity_hours=round(m.activity_hours, 2),
-        register_id=m.register_id or None,
+        register_id=m.register_id or None, group_name=m.group_name or None,
     )
 
 
@@ -186,13 +186,13 @@ async def my_registration(state: State, caller: Member) -> PartyMember:
             summary="Registered party members in the caller's area; names and phones masked unless the grid's staff asks")
 async def list_members(
     state: State, caller: AreaViewer, grid_id: str | None = None, community_id: str | None = None,
-    street_id: str | None = None, page: Page = 1, page_size: PageSize = 50, cursor: Cursor = None,
-    count: CountParam = None, purpose: Purpose = None,
+    street_id: str | None = None, category: Annotated[MemberCategory | None, Query()] = None, page: Page = 1,
+    page_size: PageSize = 50, cursor: Cursor = None, count: CountParam = None, purpose: Purpose = None,
 ) -> PartyMemberPage:
     area = await area_of(state, caller, grid_id, community_id, street_id)
     reply = await state.peers.community.ListPartyMembers(
         cpb.ListPartyMembersRequest(area=area, page=page, page_size=page_size, cursor=cursor or "",
-                                    count=count_mode(count)),
+                                    count=count_mode(count), category=category or ""),
         timeout=state.settings.rpc_timeout_seconds,
     )
     unmasked = bool(area.grid_id) and grid_staff(caller, area.grid_id)

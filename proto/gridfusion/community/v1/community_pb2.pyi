@@ -35,7 +35,7 @@ class Actor(_message.Message):
     def __init__(self, username: _Optional[str] = ..., role: _Optional[str] = ..., street_id: _Optional[str] = ..., community_id: _Optional[str] = ..., grid_id: _Optional[str] = ...) -> None: ...
 
 class PartyMember(_message.Message):
-    __slots__ = ("member_id", "name", "phone", "workplace", "grid_id", "community_id", "street_id", "registered_at", "service_hours", "orders_completed", "skills", "category", "group_id", "service_post", "volunteer_teams", "activity_hours", "register_id")
+    __slots__ = ("member_id", "name", "phone", "workplace", "grid_id", "community_id", "street_id", "registered_at", "service_hours", "orders_completed", "skills", "category", "group_id", "service_post", "volunteer_teams", "activity_hours", "register_id", "group_name")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PHONE_FIELD_NUMBER: _ClassVar[int]
@@ -53,6 +53,7 @@ class PartyMember(_message.Message):
     VOLUNTEER_TEAMS_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_HOURS_FIELD_NUMBER: _ClassVar[int]
     REGISTER_ID_FIELD_NUMBER: _ClassVar[int]
+    GROUP_NAME_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     name: str
     phone: str
@@ -70,7 +71,8 @@ class PartyMember(_message.Message):
     volunteer_teams: _containers.RepeatedScalarFieldContainer[str]
     activity_hours: float
     register_id: str
-    def __init__(self, member_id: _Optional[str] = ..., name: _Optional[str] = ..., phone: _Optional[str] = ..., workplace: _Optional[str] = ..., grid_id: _Optional[str] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., service_hours: _Optional[float] = ..., orders_completed: _Optional[int] = ..., skills: _Optional[_Iterable[str]] = ..., category: _Optional[str] = ..., group_id: _Optional[str] = ..., service_post: _Optional[str] = ..., volunteer_teams: _Optional[_Iterable[str]] = ..., activity_hours: _Optional[float] = ..., register_id: _Optional[str] = ...) -> None: ...
+    group_name: str
+    def __init__(self, member_id: _Optional[str] = ..., name: _Optional[str] = ..., phone: _Optional[str] = ..., workplace: _Optional[str] = ..., grid_id: _Optional[str] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., service_hours: _Optional[float] = ..., orders_completed: _Optional[int] = ..., skills: _Optional[_Iterable[str]] = ..., category: _Optional[str] = ..., group_id: _Optional[str] = ..., service_post: _Optional[str] = ..., volunteer_teams: _Optional[_Iterable[str]] = ..., activity_hours: _Optional[float] = ..., register_id: _Optional[str] = ..., group_name: _Optional[str] = ...) -> None: ...
 
 class RegisterPartyMemberRequest(_message.Message):
     __slots__ = ("member_id", "name", "phone", "workplace", "grid_id", "skills", "category", "service_post", "group_id", "register_id")
@@ -97,18 +99,20 @@ class RegisterPartyMemberRequest(_message.Message):
     def __init__(self, member_id: _Optional[str] = ..., name: _Optional[str] = ..., phone: _Optional[str] = ..., workplace: _Optional[str] = ..., grid_id: _Optional[str] = ..., skills: _Optional[_Iterable[str]] = ..., category: _Optional[str] = ..., service_post: _Optional[str] = ..., group_id: _Optional[str] = ..., register_id: _Optional[str] = ...) -> None: ...
 
 class ListPartyMembersRequest(_message.Message):
-    __slots__ = ("area", "page", "page_size", "cursor", "count")
+    __slots__ = ("area", "page", "page_size", "cursor", "count", "category")
     AREA_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     CURSOR_FIELD_NUMBER: _ClassVar[int]
     COUNT_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
     area: Area
     page: int
     page_size: int
     cursor: str
     count: _fusion_pb2.Count
-    def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., cursor: _Optional[str] = ..., count: _Optional[_Union[_fusion_pb2.Count, str]] = ...) -> None: ...
+    category: str
+    def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., cursor: _Optional[str] = ..., count: _Optional[_Union[_fusion_pb2.Count, str]] = ..., category: _Optional[str] = ...) -> None: ...
 
 class ListPartyMembersResponse(_message.Message):
     __slots__ = ("items", "total", "next_cursor", "total_exact")
