@@ -424,6 +424,12 @@ class GridRank(BaseModel):
     score: float
 
 
+class ServiceCircle(BaseModel):
+    households: int
+    outside: int = Field(description="Households farther than 1 km on foot from every party-mass service station")
+    coverage: float
+
+
 class WeeklyReport(BaseModel):
     week: str
     scope: str
@@ -444,6 +450,9 @@ class WeeklyReport(BaseModel):
     service_hours: float
     patrol_hours: float | None = Field(description="grid workers' patrol hours inside their grids; null if unavailable")
     patrol_days_under_minimum: int | None
+    service_circle: ServiceCircle | None = Field(description="The scope's households and those outside the "
+                                                             "one-kilometre service circle (一公里服务圈); null if "
+                                                             "unavailable")
     grids: list[GridRank]
 
 

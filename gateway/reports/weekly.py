@@ -38,8 +38,10 @@ def grid_score(row: dict[str, Any]) -> float:
 
 
 def assemble(report: cpb.WeeklyReport, *, week: str, scope: str, start: str, end: str,
-             patrol: dict[str, float] | None, patrol_under: int | None) -> dict[str, Any]:
-    """The JSON of the report; ``patrol`` maps grid ids to hours (None: the patrol logs did not answer)."""
+             patrol: dict[str, float] | None, patrol_under: int | None,
+             circle: tuple[int, int] | None = None) -> dict[str, Any]:
+    """The JSON of the report; ``patrol`` maps grid ids to hours (None: the patrol logs did not answer);
+    ``circle``: the scope's (households, households outside the one-kilometre service circle)."""
     by_department = {d: 0 for d in DEPARTMENTS}
     by_family = {f: 0 for f in FAMILIES}
     for e in report.events:
@@ -71,6 +73,9 @@ def assemble(report: cpb.WeeklyReport, *, week: str, scope: str, start: str, end
         "orders_completed": report.orders_completed, "service_hours": round(report.service_hours, 2),
         "patrol_hours": round(sum(patrol.values()), 2) if patrol is not None else None,
         "patrol_days_under_minimum": patrol_under,
+        "service_circle": None if circle is None else {
+            "households": circle[0], "outside": circle[1],
+            "coverage": round(1 - circle[1] / circle[0], 4) if circle[0] else 1.0},
         "grids": rows,
     }
 
@@ -131,6 +136,8 @@ def render_html(data: dict[str, Any], *, scope_label: str) -> str:
         ("完成服务单 Orders completed", _num(data["orders_completed"])),
         ("党员服务时长 Service hours", _num(data["service_hours"], " h")),
         ("巡查时长 Patrol hours", _num(data["patrol_hours"], " h")),
+        ("一公里服务圈覆盖 1 km circle coverage",
+         _pct(data["service_circle"]["coverage"]) if data.get("service_circle") else "—"),
     ]
     departments = [(f"{DEPARTMENT_LABELS.get(d, d)}", n) for d, n in data["events_by_department"].items()]
     families = [(f"{FAMILIES.get(f, f)}", n) for f, n in data["events_by_family"].items()]

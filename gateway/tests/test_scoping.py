@@ -176,7 +176,8 @@ def _report() -> cpb.WeeklyReport:
 
 def test_weekly_report_totals_rates_and_ranking() -> None:
     data = assemble(_report(), week="2026-W48", scope="county", start="s", end="e", patrol={"G1": 28.0, "G2": 7.0},
-                    patrol_under=3)
+                    patrol_under=3, circle=(800, 20))
+    assert data["service_circle"] == {"households": 800, "outside": 20, "coverage": 0.975}
     assert data["events_total"] == 5
     assert data["events_by_department"]["petition"] == 3 and data["events_by_department"]["legal_aid"] == 0
     assert data["events_by_family"]["livelihood"] == 2

@@ -283,10 +283,14 @@ def test_weekly_report_json_and_html(client: httpx.Client, world: dict) -> None:
     county = client.get("/v1/reports/weekly", params={"scope": "county"}, headers=h["admin"]).json()
     assert len(county["grids"]) == 53 and [r["rank"] for r in county["grids"]] == list(range(1, 54))
     assert county["events_total"] >= body["events_total"]
+    # The one-kilometre service circle: the synthetic county's stations reach every household.
+    assert county["service_circle"] == {"households": 40861, "outside": 0, "coverage": 1.0}
+    assert 0 < body["service_circle"]["households"] < 40861
     street = client.get("/v1/reports/weekly", headers=h["street"]).json()
     assert street["scope"] == f"street:{world['props']['street_id']}"
     html = client.get("/v1/reports/weekly.html", params={"scope": "county"}, headers=h["admin"])
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert "一公里服务圈覆盖" in html.text and "100" in html.text
     assert html.text.count("<svg") == 3 and "一周一报" in html.text
     bad = client.get("/v1/reports/weekly", params={"week": "2026-53"}, headers=h["admin"])
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "week"]

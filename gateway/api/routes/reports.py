@@ -76,6 +76,19 @@ async def patrol_hours(state: GatewayState, first_day: str, last_day: str,
     return hours, sum(1 for d in reply.days if d.under_minimum and d.grid_id in hours)
 
 
+async def circle_figures(state: GatewayState, area: cpb.Area) -> tuple[int, int] | None:
+    """The scope's households and those outside the one-kilometre service circle (None when the
+    party side did not answer: the report still comes)."""
+    try:
+        reply = await state.peers.party.ListCircleGaps(
+            ppb.ListCircleGapsRequest(area=ppb.Area(street_id=area.street_id, community_id=area.community_id,
+                                                    grid_id=area.grid_id), page=1, page_size=1),
+            timeout=state.settings.rpc_timeout_seconds)
+    except grpc.aio.AioRpcError:
+        return None
+    return reply.households, reply.total
+
+
 async def build(state: GatewayState, caller: Principal, week: str | None, scope: str | None) -> tuple[dict[str, Any], str]:
     week = week or current_week(state.tz)
     scope = scope or default_scope(caller)
@@ -99,7 +112,8 @@ async def build(state: GatewayState, caller: Principal, week: str | None, scope:
     patrol, under = await patrol_hours(state, parsed.monday.isoformat(), sunday.isoformat(), grid_ids)
     start = parsed.start.astimezone(state.tz).isoformat()
     end = parsed.end.astimezone(state.tz).isoformat()
-    data = assemble(report, week=parsed.label, scope=scope, start=start, end=end, patrol=patrol, patrol_under=under)
+    data = assemble(report, week=parsed.label, scope=scope, start=start, end=end, patrol=patrol, patrol_under=under,
+                    circle=await circle_figures(state, area))
     kind, _, ident = scope.partition(":")
     if kind == "grid":
         label = f"{grids[ident].name} 网格"
