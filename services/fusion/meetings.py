@@ -171,7 +171,7 @@ class MeetingStore(GridRecords):
         grid_name = self.names.get(meeting.grid_id, meeting.grid_id)
         invitees = [{"party": "street", "name": self.names.get(street_id, street_id), "org_id": street_id},
                     {"party": "community", "name": self.names.get(community_id, community_id), "org_id": community_id},
-                    {"party": "branch", "name": f"{grid_name}网格党支部", "org_id": f"branch-{meeting.grid_id}"}]
+                    {"party": "branch", "name": f"{grid_name}党支部", "org_id": f"branch-{meeting.grid_id}"}]
         invitees += [{"party": a.kind, "name": a.name, "org_id": a.org_id}
                      for a in await self.co_governance.in_area("", "", meeting.grid_id, "")]
         doc = {"_id": f"M{uuid.uuid4().hex[:12]}", "grid_id": meeting.grid_id, "title": title,

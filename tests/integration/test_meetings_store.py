@@ -42,7 +42,7 @@ async def test_a_meeting_invites_the_grids_actors_and_its_decisions_are_followed
     parties = {i.party for i in first.invitees}
     street = next(i for i in first.invitees if i.party == "street")
     assert street.name in {s.name for s in county.streets} and street.org_id == grid.street_id
-    assert next(i for i in first.invitees if i.party == "branch").name == f"{grid.name}网格党支部"
+    assert next(i for i in first.invitees if i.party == "branch").name == f"{grid.name}党支部"  # as the organisation is named
     assert {"street", "community", "branch", "owners_committee", "property_company"} <= parties
     assert [a.kind for a in first.agenda] == ["case", "topic"] and first.status == "planned"
 
