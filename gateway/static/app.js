@@ -1,10 +1,11 @@
 // The command-centre dashboard: sign in, the grid map coloured by open cases, the case list and
 // detail with the actions the role allows, the weekly report, service orders, the party
-// organisation, party members and volunteer teams, joint meetings, account administration, and
-// live case changes.
+// organisation, party members and volunteer teams, joint meetings, grid activities, the county's
+// assessment with the weekly submissions and bulletins, account administration, and live case
+// changes.
 // Plain ES modules, no build step; everything comes from the gateway's own API.
 import {
-  ACTION, AGENDA_KIND, CATEGORY, DECISION_STATUS, DEPARTMENTS, FOLLOW_UP, INVITEE_PARTY, LEVEL, MEETING_STATUS, MEMBER_CATEGORY,
+  ACTION, AGENDA_KIND, ASSESSMENT_PART, CATEGORY, DECISION_STATUS, DEPARTMENTS, FOLLOW_UP, INVITEE_PARTY, LEVEL, MEETING_STATUS, MEMBER_CATEGORY,
   ACTIVITY_KIND, ACTIVITY_STATUS, ORDER_ACTION, ORDER_STATUS, PARTY_LEVEL, PARTY_POST, RISK, ROLE, SERVICE_POST, SIX_ONES, STATUS, STEP, currentLang, label, loadVocabulary, setLang, t, translatePage,
 } from "./i18n.js";
 
@@ -15,7 +16,7 @@ const PARTY_READERS = new Set(["county", "street", "community", "secretary", "wo
 const KEEPERS = new Set(["county", "street", "community"]); // they keep its posts and add party groups
 // Joint meetings of their area: they plan them, record the minutes and close decisions.
 const ORGANISERS = new Set(["county", "street", "community", "secretary", "worker"]);
-const VIEWS = ["cases", "report", "orders", "party", "meetings", "members", "activities", "accounts", "password"];
+const VIEWS = ["cases", "report", "orders", "party", "meetings", "members", "activities", "assessment", "accounts", "password"];
 // Tokens live in this tab only (sessionStorage): closing the tab forgets them.
 const KEY = {
   access: "gridfusion.token", refresh: "gridfusion.refresh", expires: "gridfusion.expires", notice: "gridfusion.notice",
@@ -54,6 +55,9 @@ const state = {
   },
   // the quarter's activities, the one whose attendance is open (`selected`), the six ones' coverage
   activities: { page: 1, pageSize: 20, items: [], total: 0, selected: null, six: null, ready: false },
+  // the week's assessment (`current`, null before the county assesses it), the weights now, the
+  // week's submissions and its bulletins
+  assessment: { current: null, weights: {}, submissions: null, bulletins: [], ready: false },
 };
 
 const $ = (sel) => document.querySelector(sel);
@@ -329,6 +333,8 @@ async function start() {
   $("#change-password").hidden = me.source === "oidc";
   const views = viewsOf(me.role);
   document.querySelectorAll("#nav button").forEach((b) => { b.hidden = !views.includes(b.dataset.view); });
+  // the party-building row shows when the role has any of its views
+  document.querySelectorAll("#nav .nav-row").forEach((row) => { row.hidden = !row.querySelector("button:not([hidden])"); });
   if (PEOPLE.has(me.role)) { show("orders"); return; }
   show("cases");
   drawMap();
@@ -345,6 +351,7 @@ function viewsOf(role) {
   if (ORGANISERS.has(role)) views.push("meetings");
   if (PARTY_READERS.has(role)) views.push("members");
   if (ORGANISERS.has(role)) views.push("activities");
+  if (PARTY_READERS.has(role)) views.push("assessment");
   if (ADMINS.has(role)) views.push("accounts");
   return views;
 }
@@ -359,6 +366,7 @@ function show(view) {
   if (view === "meetings") openMeetings();
   if (view === "members") openMembers();
   if (view === "activities") openActivities();
+  if (view === "assessment") openAssessment();
   if (view === "accounts") openAccounts();
 }
 
@@ -1870,6 +1878,171 @@ function redrawActivities() {
   if (shown) attendanceForm(shown); else if (ORGANISERS.has(state.me.role) && !$("#activity-form")) closeActivity();
 }
 
+// --- the county's assessment (考核) and the weekly reports (一周一报) --------------------------
+// Every grid's week scored out of 100 from its components, each a share of the week, with the
+// county's weights; ranked county-wide, each area reading its own grids. The county assesses a
+// week. Beside it the week's reports: a grid's secretary submits its week (the figures filled in
+// by the gateway), its community and street see who has not; a street issues its bulletin (通报).
+const STREET_ISSUERS = new Set(["street", "county"]);
+
+function openAssessment() {
+  const a = state.assessment;
+  const role = state.me.role;
+  const filter = $("#assessment-filter");
+  if (!a.ready) {
+    filter.week.value = isoWeek();
+    const streets = new Map(myGrids().map((p) => [p.street_id, p.street_name]));
+    for (const [id, name] of streets) $("#bulletin-form").street_id.append(el("option", { value: id }, name));
+    a.ready = true;
+  }
+  $("#assess-week").hidden = role !== "county";
+  $("#submission-form").hidden = role !== "secretary";
+  $("#submission-form").text.placeholder = t("wk.placeholder");
+  $("#bulletin-form").hidden = !STREET_ISSUERS.has(role);
+  $("#bulletin-form .county-only").hidden = role !== "county";
+  loadWeek();
+}
+
+// Everything of the week in the filter: its assessment, the weights, its reports and bulletins.
+function loadWeek() {
+  loadAssessment();
+  loadSubmissions();
+  loadBulletins();
+}
+
+const weekQuery = () => new URLSearchParams({ week: $("#assessment-filter").week.value });
+
+async function loadAssessment() {
+  const a = state.assessment;
+  const [weights, listed] = await Promise.all([send("/v1/assessments/weights", "GET"), send(`/v1/assessments?${weekQuery()}`, "GET")]);
+  const refused = [weights, listed].find((r) => !r.ok);
+  say($("#assessment-message"), refused ? refused.text : "", !refused);
+  if (weights.ok) a.weights = weights.body.weights;
+  if (listed.ok) a.current = listed.body.items[0] || null;
+  renderAssessment();
+}
+
+// 考核该周: the county scores every grid of the week and the ranking shows at once.
+async function assessWeek(event) {
+  const button = event.target;
+  button.disabled = true;
+  const reply = await send("/v1/assessments", "POST", { week: $("#assessment-filter").week.value });
+  button.disabled = false;
+  if (!reply.ok) { say($("#assessment-message"), reply.text, false); return; }
+  say($("#assessment-message"), `${t("as.done")}: ${reply.body.week}`, true);
+  state.assessment.current = reply.body;
+  renderAssessment();
+}
+
+function renderAssessment() {
+  const { current, weights } = state.assessment;
+  const known = Object.keys(current ? current.weights : weights);
+  const parts = [...Object.keys(ASSESSMENT_PART).filter((k) => known.includes(k)), ...known.filter((k) => !(k in ASSESSMENT_PART))];
+  const used = current ? current.weights : Object.fromEntries(parts.map((k) => [k, weights[k].weight]));
+  $("#assessment thead").replaceChildren(el("tr", {},
+    el("th", {}, t("as.rank")), el("th", {}, t("c.grid")), el("th", {}, t("as.community")), el("th", { class: "num" }, t("as.score")),
+    ...parts.map((k) => el("th", { "data-part": k, title: weights[k] ? weights[k].meaning : "" },
+      label(ASSESSMENT_PART, k), el("small", {}, String(used[k]))))));
+  const grids = current ? [...current.grids].sort((x, y) => x.rank - y.rank) : [];
+  const rows = grids.map((g) => el("tr", { "data-grid-id": g.grid_id, "data-rank": g.rank },
+    el("td", { class: "num rank" }, String(g.rank)), el("td", {}, g.name || gridName(g.grid_id)),
+    el("td", {}, placeText({ community_id: g.community_id })), el("td", { class: "num score" }, g.score.toFixed(1)),
+    ...parts.map((k) => {
+      const share = g.components[k] ?? 0;
+      return el("td", { class: "part", "data-part": k, title: `${label(ASSESSMENT_PART, k)} ${percent(share)}` },
+        el("meter", { min: 0, max: 1, low: 0.5, high: 0.8, optimum: 1, value: share }), el("span", {}, percent(share)));
+    })));
+  if (!rows.length) rows.push(el("tr", {}, el("td", { colSpan: parts.length + 4, class: "hint" }, t("as.none"))));
+  $("#assessment tbody").replaceChildren(...rows);
+  $("#assessment-count").textContent = current ? `${grids.length} ${t("as.count")}` : "";
+  $("#assessment-meta").textContent = current ? t("as.meta").replace("{week}", current.week).replace("{by}", current.assessed_by)
+    .replace("{at}", time(current.assessed_at)).replace("{n}", current.revision) : "";
+  $("#assessment-weights").replaceChildren(...Object.entries(weights).map(([k, w]) => el("li", { "data-part": k },
+    el("b", {}, String(w.weight)), " ", el("span", { class: "tag" }, label(ASSESSMENT_PART, k)), " ", el("span", { class: "hint" }, w.meaning))),
+  el("li", { class: "hint" }, t("as.weights_now")));
+}
+
+async function loadSubmissions() {
+  const reply = await send(`/v1/reports/weekly/submissions?${weekQuery()}`, "GET");
+  say($("#submissions-message"), reply.text, reply.ok);
+  if (!reply.ok) return;
+  state.assessment.submissions = reply.body;
+  renderSubmissions();
+}
+
+// A submission: its grid, who and when, the secretary's text and the figures it was sent with.
+const SUBMITTED_FIGURES = { events: "r.events", cases_closed: "r.closed", overdue: "r.overdue", patrol_hours: "r.patrol", orders_completed: "r.orders" };
+
+function renderSubmissions() {
+  const week = state.assessment.submissions;
+  if (!week) return;
+  const items = week.items.map((x) => el("li", { "data-grid-id": x.grid_id },
+    el("div", {}, el("b", {}, gridName(x.grid_id)), " ", el("span", { class: "tag on" }, t("wk.revision").replace("{n}", x.revision)),
+      el("span", { class: "hint" }, ` ${x.submitted_by} · ${time(x.submitted_at)}`)),
+    el("p", { class: "minutes" }, x.text),
+    el("div", { class: "hint" }, Object.entries(SUBMITTED_FIGURES).filter(([k]) => k in x.figures)
+      .map(([k, key]) => `${t(key)} ${x.figures[k]}`).join(" · "))));
+  $("#submissions").replaceChildren(...(items.length ? items : [el("li", { class: "hint" }, t("wk.none"))]));
+  $("#submissions-count").textContent = t("wk.count").replace("{n}", week.submitted).replace("{of}", week.grids);
+  $("#submissions-missing").replaceChildren(week.missing.length
+    ? el("p", {}, el("span", { class: "k" }, `${t("wk.missing")}: `), ...week.missing.map((id) => el("span", { class: "tag off", "data-grid-id": id }, gridName(id))))
+    : el("p", { class: "hint" }, t("wk.all_in")));
+}
+
+// 提交本周报告: the grid's secretary, for the week in the filter.
+async function submitWeek(event) {
+  event.preventDefault();
+  const form = event.target;
+  const message = form.querySelector(".message");
+  const reply = await send("/v1/reports/weekly/submissions", "POST", { week: $("#assessment-filter").week.value, text: form.text.value.trim() });
+  if (!reply.ok) { say(message, reply.text, false); return; }
+  say(message, `${t("wk.submitted")}: ${reply.body.week}`, true);
+  form.text.value = "";
+  loadSubmissions();
+}
+
+async function loadBulletins() {
+  const reply = await send(`/v1/bulletins?${weekQuery()}`, "GET");
+  say($("#bulletins-message"), reply.text, reply.ok);
+  if (!reply.ok) return;
+  state.assessment.bulletins = reply.body.items;
+  renderBulletins();
+}
+
+function renderBulletins() {
+  const items = state.assessment.bulletins.map((b) => el("article", { class: "bulletin", "data-street-id": b.street_id },
+    el("h3", {}, `${placeText({ street_id: b.street_id })} · ${b.week}`),
+    el("p", { class: "hint" }, t("bul.meta").replace("{by}", b.issued_by).replace("{at}", time(b.issued_at))),
+    b.text ? el("p", { class: "minutes" }, b.text) : "",
+    el("ol", { class: "ranking" }, ...b.ranking.map((r) => el("li", { "data-grid-id": r.grid_id, value: r.rank },
+      `${r.name || gridName(r.grid_id)} · ${r.score.toFixed(1)}`))),
+    b.not_submitted.length
+      ? el("p", { class: "not-submitted" }, `${t("bul.not_submitted")}: `, ...b.not_submitted.map((id) => el("span", { class: "tag off", "data-grid-id": id }, gridName(id))))
+      : el("p", { class: "hint" }, t("bul.all_submitted"))));
+  $("#bulletins").replaceChildren(...(items.length ? items : [el("p", { class: "hint" }, t("bul.none"))]));
+}
+
+// 发布通报: a street its own; the county names the street.
+async function issueBulletin(event) {
+  event.preventDefault();
+  const form = event.target;
+  const message = form.querySelector(".message");
+  const body = { week: $("#assessment-filter").week.value, text: form.text.value.trim() };
+  if (state.me.role === "county") body.street_id = form.street_id.value;
+  const reply = await send("/v1/bulletins", "POST", body);
+  if (!reply.ok) { say(message, reply.text, false); return; }
+  say(message, `${t("bul.issued")}: ${placeText({ street_id: reply.body.street_id })} ${reply.body.week}`, true);
+  form.text.value = "";
+  loadBulletins();
+}
+
+function renderAssessmentView() {
+  $("#submission-form").text.placeholder = t("wk.placeholder");
+  renderAssessment();
+  renderSubmissions();
+  renderBulletins();
+}
+
 // --- weekly report -------------------------------------------------------------------------
 function isoWeek(date = new Date()) {
   const d = new Date(Date.UTC(date.getFullYear(), date.getMonth(), date.getDate()));
@@ -2242,6 +2415,7 @@ function applyLang() {
   if (!$("#orders-view").hidden) loadOrders();
   if (!$("#party-view").hidden) renderParty();
   if (!$("#meetings-view").hidden) redrawMeetings();
+  if (!$("#assessment-view").hidden) renderAssessmentView();
   if (ADMINS.has(me.role)) {
     fillAccountRoles();
     if (!$("#accounts-view").hidden) renderAccounts();
@@ -2287,6 +2461,10 @@ document.addEventListener("DOMContentLoaded", async () => {
     if (ORGANISERS.has(state.me.role)) loadSixOnes();
   });
   $("#activity-new").addEventListener("click", activityPlanForm);
+  $("#assessment-filter").addEventListener("submit", (e) => { e.preventDefault(); loadWeek(); });
+  $("#assess-week").addEventListener("click", assessWeek);
+  $("#submission-form").addEventListener("submit", submitWeek);
+  $("#bulletin-form").addEventListener("submit", issueBulletin);
   $("#account-new").addEventListener("click", newAccount);
   $("#account-form").addEventListener("submit", createAccount);
   $("#account-form").role.addEventListener("change", (e) => renderPlace($("#account-form .place"), e.target.value));
