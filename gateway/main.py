@@ -43,6 +43,7 @@ from .api.routes import (
     dead_letters,
     departments,
     events,
+    exports,
     feed,
     grids,
     health,
@@ -139,7 +140,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_exception_handler(SignInRefused, handle_sign_in_refused)
     app.add_exception_handler(Throttled, handle_throttled)
     app.add_exception_handler(HasherBusy, handle_throttled)
-    for module in (health, auth, oidc, accounts_routes, departments, grids, community, party, meetings, teams, reports, assessments, audit, feed,
+    for module in (health, auth, oidc, accounts_routes, departments, grids, community, party, meetings, teams, reports, assessments, exports, audit, feed,
                    open311, dead_letters, reference, vocabulary):
         app.include_router(module.router)
     app.include_router(reports.bulletins)

@@ -149,6 +149,9 @@ def matrix(world: dict) -> list[tuple[str, str, dict, set[str], int]]:
         ("GET", "/v1/reports/weekly", {"params": {"scope": "county"}}, {"admin"}, 403),
         ("GET", "/v1/reports/weekly", {"params": {"scope": f"grid:{other}"}}, {"admin"}, 403),
         ("GET", "/v1/reports/weekly.html", {}, AREA, 403),
+        ("GET", "/v1/reports/weekly.csv", {}, AREA, 403),
+        ("GET", "/v1/cases.csv", {}, STAFF, 403),
+        ("GET", "/v1/cases.xlsx", {"params": {"grid_id": other}}, STAFF, 403),
         ("POST", "/open311/v2/requests.json", {"data": {"service_code": "dispute.neighbor"}}, {"admin", "resident"}, 403),
     ]
 
