@@ -14,6 +14,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC
 
 import grpc
 from gridfusion.departments.v1 import departments_pb2 as pb
@@ -32,6 +33,9 @@ from .intake import DepartmentIntake
 from .patrol import MIN_HOURS, PatrolStore, check_log, parse_range
 from .results import check_result, publish_result
 from .validation import FieldErrors
+
+# The most events ListEvents answers with at once.
+LIST_MAX = 1000
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +87,15 @@ class DepartmentServicer(pb_grpc.DepartmentServiceServicer):
             await context.abort(grpc.StatusCode.NOT_FOUND, f"{self.department.name} has no event {request.event_id!r}")
         event, published = found
         return pb.EventRecord(event=event, published=published)
+
+    async def ListEvents(self, request: pb.ListEventsRequest, context: grpc.aio.ServicerContext) -> pb.ListEventsResponse:
+        if not 0 <= request.limit <= LIST_MAX or len(request.event_ids) > LIST_MAX:
+            await abort_invalid_argument(context, [("limit", f"0 to {LIST_MAX} (0: {LIST_MAX})")])
+        since = request.since.ToDatetime(tzinfo=UTC) if request.HasField("since") else None
+        until = request.until.ToDatetime(tzinfo=UTC) if request.HasField("until") else None
+        found = await self.intake.store.listed(request.id_prefix, list(request.event_ids), since, until,
+                                               request.limit or LIST_MAX)
+        return pb.ListEventsResponse(items=[pb.EventRecord(event=e, published=p) for e, p in found])
 
     async def Describe(self, request: pb.DescribeRequest, context: grpc.aio.ServicerContext) -> pb.DepartmentDescription:
         description = describe(self.department)

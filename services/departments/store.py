@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gridfusion.events.v1 import events_pb2
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -72,6 +72,19 @@ class DepartmentStore:
         if doc is None:
             return None
         return events_pb2.DepartmentEvent.FromString(doc["event"]), bool(doc["published"])
+
+    async def listed(self, id_prefix: str, event_ids: Sequence[str], since: datetime | None, until: datetime | None,
+                     limit: int) -> list[tuple[events_pb2.DepartmentEvent, bool]]:
+        """The recorded events whose ids start with ``id_prefix``, newest accepted first: those of
+        ``event_ids``, else those accepted in [since, until); at most ``limit``."""
+        query: dict[str, Any] = {"_id": {"$gte": id_prefix, "$lt": id_prefix + "\uffff"}} if id_prefix else {}
+        if event_ids:
+            query["_id"] = {"$in": [e for e in event_ids if e.startswith(id_prefix)]}
+        elif since or until:
+            query["accepted_at"] = {**({"$gte": since} if since else {}), **({"$lt": until} if until else {})}
+        docs = await (self.events.find(query, {"event": 1, "published": 1})
+                      .sort([("accepted_at", DESCENDING), ("_id", ASCENDING)]).limit(limit).to_list())
+        return [(events_pb2.DepartmentEvent.FromString(d["event"]), bool(d["published"])) for d in docs]
 
     async def get_many(self, event_ids: Sequence[str]) -> dict[str, tuple[events_pb2.DepartmentEvent, bool]]:
         """The recorded events among ``event_ids``, by id, each with whether it is published: one

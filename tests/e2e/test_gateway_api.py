@@ -335,6 +335,33 @@ def test_open311_discovery_services_and_requests(client: httpx.Client, world: di
     as_xml = ET.fromstring(client.get(f"/open311/v2/requests/{request_id}.xml", headers=h["sec"]).content)
     assert as_xml.find("request/service_request_id").text == request_id
     assert client.get("/open311/v2/requests/o311-none.json", headers=h["sec"]).status_code == 404
+    assert got["jurisdiction_id"] == "370921"
+    assert client.get(f"/open311/v2/requests/{request_id}.json", params={"jurisdiction_id": "110000"},
+                      headers=h["sec"]).status_code == 404
+
+    # The list: by ids, by time, by status and service; each area's staff see their own grids'.
+    listed = client.get("/open311/v2/requests.json", headers=h["admin"]).json()  # the last 90 days
+    assert request_id in {r["service_request_id"] for r in listed}
+    named = client.get("/open311/v2/requests.json", headers=h["admin"],
+                       params={"service_request_id": f"{request_id},o311-none", "jurisdiction_id": "370921"}).json()
+    assert [r["service_request_id"] for r in named] == [request_id]
+    assert client.get("/open311/v2/requests.json", headers=h["admin"],
+                      params={"service_request_id": request_id, "status": "closed"}).json() == []
+    assert client.get("/open311/v2/requests.json", headers=h["admin"],
+                      params={"service_request_id": request_id, "service_code": "dispute.neighbor"}).json() == []
+    assert client.get("/open311/v2/requests.json", headers=h["admin"],
+                      params={"start_date": "2000-01-01T00:00:00+08:00", "end_date": "2000-02-01T00:00:00+08:00"}
+                      ).json() == []
+    as_list = ET.fromstring(client.get("/open311/v2/requests.xml", headers=h["admin"],
+                                       params={"service_request_id": request_id}).content)
+    assert as_list.find("request/jurisdiction_id").text == "370921"
+    other = client.get("/open311/v2/requests.json", headers=h["other_sec"] if "other_sec" in h else h["street"],
+                       params={"service_request_id": request_id}).json()
+    grid_of_request = fused["grid_id"]
+    assert (other == []) == (not grid_of_request.startswith(world["props"]["street_id"]))
+    assert client.get("/open311/v2/requests.json", params={"api_key": token}).status_code == 403
+    assert client.get("/open311/v2/requests.json", headers=h["admin"],
+                      params={"start_date": "yesterday"}).status_code == 422
 
 
 async def test_live_feed_delivers_case_changes_in_scope_only(platform: LocalPlatform, world: dict) -> None:

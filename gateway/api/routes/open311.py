@@ -22,20 +22,23 @@ cannot carry are dropped from the XML form.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 from xml.etree import ElementTree as ET
 
 import grpc
-from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse, Response
+from google.protobuf.timestamp_pb2 import Timestamp
 from gridfusion.departments.v1 import departments_pb2 as dpb
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
 from pydantic import BaseModel, ValidationError
 
 from services.platform.events import EventIn
+from services.platform.scope import sees_place
 from services.platform.vocabulary import CATEGORY_LABELS, DEPARTMENT_LABELS, FAMILIES, SUBTYPES
 
 from ...auth import Principal
@@ -63,6 +66,7 @@ class RequestCreated(BaseModel):
 
 
 class ServiceRequest(BaseModel):
+    jurisdiction_id: str
     service_request_id: str
     status: Literal["open", "closed"]
     status_notes: str
@@ -88,6 +92,8 @@ def _doc(model, description: str) -> dict:
 
 Format = Literal["json", "xml"]
 DEPARTMENT = "comprehensive_governance"
+# The jurisdiction this endpoint serves: Ningyang's administrative code, and its name.
+JURISDICTIONS = ("370921", "ningyang")
 REQUEST_PREFIX = "o311-"
 SUBMITTERS = ("resident", "county", "department")
 CHANGESET = "2026-11-27T00:00:00+08:00"
@@ -231,7 +237,9 @@ async def submit_request(
     email: Annotated[str | None, Form()] = None,
     phone: Annotated[str | None, Form()] = None,
     media_url: Annotated[str | None, Form()] = None,
+    jurisdiction_id: Annotated[str | None, Form()] = None,
 ) -> Response:
+    check_jurisdiction(jurisdiction_id)
     caller = await caller_of(state, request, api_key)
     if caller.role not in SUBMITTERS or (caller.role == "department" and caller.department != DEPARTMENT):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"role '{caller.role}' may not submit service requests")
@@ -269,9 +277,11 @@ async def submit_request(
                   [{"service_request_id": result.event_id, "service_notice": notice, "account_id": None}], code=201)
 
 
-async def request_record(state: GatewayState, request_id: str, caller: Principal) -> dict[str, Any]:
+async def request_record(state: GatewayState, request_id: str, caller: Principal, *,
+                         scoped: bool = False) -> dict[str, Any] | None:
     """The request as GeoReport shows it. Its description is masked (phone and ID numbers) unless
-    the grid's own staff asks, and that read is audited."""
+    the grid's own staff asks, and that read is audited. ``scoped``: None unless the caller sees
+    the request's grid (a list shows its own area's only)."""
     timeout = state.settings.rpc_timeout_seconds
     try:
         fused = await state.peers.fusion.GetEvent(fpb.GetEventRequest(event_id=request_id, department=DEPARTMENT),
@@ -300,6 +310,8 @@ async def request_record(state: GatewayState, request_id: str, caller: Principal
                 fpb.GetCaseRequest(case_id=fused.case_id, scope=fpb.Scope(role="county")), timeout=timeout)).case
             notes = f"case {case.case_id}: {case.status} at {case.level} level"
     grid_id = fused.grid_id if fused is not None else ""
+    if scoped and caller.role != "department" and not sees_place(caller, (await state.grids()).get(grid_id, fpb.Grid())):
+        return None
     unmasked = grid_staff(caller, grid_id)
     if unmasked and personal_data_in(event.summary):
         await record_read(state, caller, what=f"Open311 request {request_id} (phone and ID numbers in its description)",
@@ -308,6 +320,7 @@ async def request_record(state: GatewayState, request_id: str, caller: Principal
     closed = case is not None and case.status in ("resolved", "closed")
     agency = (case.handed_to if case is not None and case.handed_to else event.department) or DEPARTMENT
     return {
+        "jurisdiction_id": JURISDICTIONS[0],
         "service_request_id": request_id,
         "status": "closed" if closed else "open",
         "status_notes": notes,
@@ -328,9 +341,79 @@ async def request_record(state: GatewayState, request_id: str, caller: Principal
     }
 
 
+LIST_DEFAULT_DAYS = 90
+LIST_MAX = 200
+# Who may list requests: the staff of an area (each sees its own grids'), and the department
+# that takes them in; a resident follows its own by id.
+LISTERS = ("county", "street", "community", "secretary", "worker", "department")
+
+
+def _when(value: str | None, name: str, tz) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)  # Python 3.11 reads a trailing Z too
+    except ValueError as exc:
+        raise HTTPException(422, [field_error(name, "a date and time in ISO 8601, e.g. 2026-12-01T00:00:00+08:00")]) \
+            from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+@router.get("/requests.{fmt}", responses=_doc(list[ServiceRequest], "The requests"),
+            summary="Service requests: those named (service_request_id, comma-separated), else those requested "
+                    "between start_date and end_date (default: the last 90 days), newest first, at most 200; "
+                    "status and service_code narrow them. Staff see their own area's")
+async def list_requests(
+    fmt: Format, request: Request, state: State, api_key: str | None = None,
+    service_request_id: Annotated[str | None, Query(max_length=5000)] = None,
+    service_code: str | None = None, start_date: str | None = None, end_date: str | None = None,
+    status_: Annotated[Literal["open", "closed"] | None, Query(alias="status")] = None,
+    jurisdiction_id: str | None = None,
+) -> Response:
+    check_jurisdiction(jurisdiction_id)
+    caller = await caller_of(state, request, api_key)
+    if caller.role not in LISTERS or (caller.role == "department" and caller.department != DEPARTMENT):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"role '{caller.role}' may not list service requests; "
+                                                       "follow one by its id")
+    ids = [i.strip() for i in (service_request_id or "").split(",") if i.strip()]
+    if len(ids) > LIST_MAX:
+        raise HTTPException(422, [field_error("service_request_id", f"at most {LIST_MAX} ids")])
+    end = _when(end_date, "end_date", state.tz)
+    start = _when(start_date, "start_date", state.tz)
+    if not ids and start is None:
+        start = (end or datetime.now(state.tz)) - timedelta(days=LIST_DEFAULT_DAYS)
+    since, until = Timestamp(), Timestamp()
+    if start is not None:
+        since.FromDatetime(start)
+    if end is not None:
+        until.FromDatetime(end)
+    listed = await state.peers.departments[DEPARTMENT].ListEvents(
+        dpb.ListEventsRequest(id_prefix=REQUEST_PREFIX, event_ids=ids, limit=LIST_MAX,
+                              since=since if start is not None else None, until=until if end is not None else None),
+        timeout=state.settings.rpc_timeout_seconds)
+    wanted = [r.event.id for r in listed.items if not service_code or r.event.category == service_code]
+    gate = asyncio.Semaphore(16)
+
+    async def one(request_id: str) -> dict[str, Any]:
+        async with gate:
+            return await request_record(state, request_id, caller, scoped=True)
+
+    records = [r for r in await asyncio.gather(*(one(i) for i in wanted))
+               if r is not None and (not status_ or r["status"] == status_)]
+    return answer(fmt, "service_requests", "request", [ServiceRequest(**r).model_dump() for r in records])
+
+
+def check_jurisdiction(jurisdiction_id: str | None) -> None:
+    """GeoReport's optional ``jurisdiction_id``: this endpoint serves one, Ningyang's."""
+    if jurisdiction_id and jurisdiction_id not in JURISDICTIONS:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no jurisdiction {jurisdiction_id!r} here: this endpoint "
+                                                       f"serves {JURISDICTIONS[0]} ({JURISDICTIONS[1]})")
+
+
 @router.get("/requests/{service_request_id}.{fmt}", responses=_doc(list[ServiceRequest], "The request"), summary="A service request with its status, agency and expected time")
 async def get_request(service_request_id: str, fmt: Format, request: Request, state: State,
-                      api_key: str | None = None) -> Response:
+                      api_key: str | None = None, jurisdiction_id: str | None = None) -> Response:
+    check_jurisdiction(jurisdiction_id)
     caller = await caller_of(state, request, api_key)
     if not service_request_id.startswith(REQUEST_PREFIX):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no service request {service_request_id!r}")

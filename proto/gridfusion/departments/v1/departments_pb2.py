@@ -26,15 +26,15 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from gridfusion.events.v1 import events_pb2 as gridfusion_dot_events_dot_v1_dot_events__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+gridfusion/departments/v1/departments.proto\x12\x19gridfusion.departments.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!gridfusion/events/v1/events.proto\"J\n\x12SubmitEventRequest\x12\x34\n\x05\x65vent\x18\x01 \x01(\x0b\x32%.gridfusion.events.v1.DepartmentEvent\",\n\nFieldError\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\"\x90\x01\n\x0cSubmitResult\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x37\n\x06status\x18\x02 \x01(\x0e\x32\'.gridfusion.departments.v1.SubmitStatus\x12\x35\n\x06\x65rrors\x18\x03 \x03(\x0b\x32%.gridfusion.departments.v1.FieldError\"L\n\x13SubmitEventsRequest\x12\x35\n\x06\x65vents\x18\x01 \x03(\x0b\x32%.gridfusion.events.v1.DepartmentEvent\"P\n\x14SubmitEventsResponse\x12\x38\n\x07results\x18\x01 \x03(\x0b\x32\'.gridfusion.departments.v1.SubmitResult\"#\n\x0fGetEventRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\"V\n\x0b\x45ventRecord\x12\x34\n\x05\x65vent\x18\x01 \x01(\x0b\x32%.gridfusion.events.v1.DepartmentEvent\x12\x11\n\tpublished\x18\x02 \x01(\x08\"\x11\n\x0f\x44\x65scribeRequest\"b\n\x0c\x44\x65tailsField\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x10\n\x08required\x18\x03 \x01(\x08\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x0f\n\x07\x61llowed\x18\x05 \x03(\t\"v\n\tEventType\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x12\n\ncategories\x18\x03 \x03(\t\x12\x38\n\x07\x64\x65tails\x18\x04 \x03(\x0b\x32\'.gridfusion.departments.v1.DetailsField\"\xa4\x01\n\x15\x44\x65partmentDescription\x12\x12\n\ndepartment\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x39\n\x0b\x65vent_types\x18\x03 \x03(\x0b\x32$.gridfusion.departments.v1.EventType\x12\x12\n\ncategories\x18\x04 \x03(\t\x12\x19\n\x11reference_version\x18\x05 \x01(\t\"\x18\n\x16StreamHandOversRequest\"\xe4\x01\n\x08HandOver\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0f\n\x07grid_id\x18\x02 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x03 \x01(\t\x12\x0f\n\x07summary\x18\x04 \x01(\t\x12\x12\n\nrisk_level\x18\x05 \x01(\t\x12\x11\n\tevent_ids\x18\x06 \x03(\t\x12*\n\x06\x64ue_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04note\x18\x08 \x01(\t\x12\x32\n\x0ehanded_over_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"f\n\x13ReportResultRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0e\n\x06result\x18\x02 \x01(\t\x12\x0c\n\x04note\x18\x03 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\x12\x11\n\tresult_id\x18\x05 \x01(\t\"9\n\x14ReportResultResponse\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x02 \x01(\x08\"\xa6\x01\n\x0eHandlingResult\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x12\n\ndepartment\x18\x02 \x01(\t\x12\x0e\n\x06result\x18\x03 \x01(\t\x12\x0c\n\x04note\x18\x04 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x05 \x01(\t\x12/\n\x0breported_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tresult_id\x18\x07 \x01(\t\"L\n\x14PatrolSummaryRequest\x12\x11\n\tfrom_date\x18\x01 \x01(\t\x12\x0f\n\x07to_date\x18\x02 \x01(\t\x12\x10\n\x08grid_ids\x18\x03 \x03(\t\"\x81\x01\n\tPatrolDay\x12\x0f\n\x07grid_id\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61te\x18\x02 \x01(\t\x12\x11\n\tworker_id\x18\x03 \x01(\t\x12\x15\n\rhours_in_grid\x18\x04 \x01(\x01\x12\x14\n\x0chours_logged\x18\x05 \x01(\x01\x12\x15\n\runder_minimum\x18\x06 \x01(\x08\"b\n\x15PatrolSummaryResponse\x12\x32\n\x04\x64\x61ys\x18\x01 \x03(\x0b\x32$.gridfusion.departments.v1.PatrolDay\x12\x15\n\rminimum_hours\x18\x02 \x01(\x01\"Q\n\x0bPatrolPoint\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0b\n\x03lon\x18\x02 \x01(\x01\x12\x0b\n\x03lat\x18\x03 \x01(\x01\"\xa1\x01\n\tPatrolLog\x12\x0e\n\x06log_id\x18\x01 \x01(\t\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12\x36\n\x06points\x18\x03 \x03(\x0b\x32&.gridfusion.departments.v1.PatrolPoint\x12\x0c\n\x04note\x18\x04 \x01(\t\x12\x0f\n\x07grid_id\x18\x05 \x01(\t\x12\x1a\n\x12uploader_worker_id\x18\x06 \x01(\t\"p\n\x14RecordPatrolResponse\x12\x0e\n\x06log_id\x18\x01 \x01(\t\x12\x37\n\x06status\x18\x02 \x01(\x0e\x32\'.gridfusion.departments.v1.SubmitStatus\x12\x0f\n\x07grid_id\x18\x03 \x01(\t\"w\n\x17ListLegalAidGapsRequest\x12\x14\n\x0c\x63ommunity_id\x18\x01 \x01(\t\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x15\n\rcommunity_ids\x18\x04 \x03(\t\x12\x0e\n\x06\x63ursor\x18\x05 \x01(\t\"\x9d\x01\n\x0bLegalAidGap\x12\x14\n\x0chousehold_id\x18\x01 \x01(\t\x12\x0f\n\x07grid_id\x18\x02 \x01(\t\x12\x14\n\x0c\x63ommunity_id\x18\x03 \x01(\t\x12$\n\x1cnearest_adviser_community_id\x18\x04 \x01(\t\x12\x13\n\x0b\x64istance_km\x18\x05 \x01(\x01\x12\x16\n\x0etravel_minutes\x18\x06 \x01(\x01\"\xbd\x01\n\x18ListLegalAidGapsResponse\x12\x34\n\x04gaps\x18\x01 \x03(\x0b\x32&.gridfusion.departments.v1.LegalAidGap\x12\r\n\x05total\x18\x02 \x01(\x05\x12\x14\n\x0ctravel_model\x18\x03 \x01(\t\x12\x15\n\rlimit_minutes\x18\x04 \x01(\x01\x12\x1a\n\x12households_checked\x18\x05 \x01(\x05\x12\x13\n\x0bnext_cursor\x18\x06 \x01(\t*\x81\x01\n\x0cSubmitStatus\x12\x1d\n\x19SUBMIT_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16SUBMIT_STATUS_ACCEPTED\x10\x01\x12\x1b\n\x17SUBMIT_STATUS_DUPLICATE\x10\x02\x12\x19\n\x15SUBMIT_STATUS_INVALID\x10\x03\x32\xeb\x07\n\x11\x44\x65partmentService\x12\x65\n\x0bSubmitEvent\x12-.gridfusion.departments.v1.SubmitEventRequest\x1a\'.gridfusion.departments.v1.SubmitResult\x12o\n\x0cSubmitEvents\x12..gridfusion.departments.v1.SubmitEventsRequest\x1a/.gridfusion.departments.v1.SubmitEventsResponse\x12^\n\x08GetEvent\x12*.gridfusion.departments.v1.GetEventRequest\x1a&.gridfusion.departments.v1.EventRecord\x12h\n\x08\x44\x65scribe\x12*.gridfusion.departments.v1.DescribeRequest\x1a\x30.gridfusion.departments.v1.DepartmentDescription\x12k\n\x0fStreamHandOvers\x12\x31.gridfusion.departments.v1.StreamHandOversRequest\x1a#.gridfusion.departments.v1.HandOver0\x01\x12o\n\x0cReportResult\x12..gridfusion.departments.v1.ReportResultRequest\x1a/.gridfusion.departments.v1.ReportResultResponse\x12r\n\rPatrolSummary\x12/.gridfusion.departments.v1.PatrolSummaryRequest\x1a\x30.gridfusion.departments.v1.PatrolSummaryResponse\x12\x65\n\x0cRecordPatrol\x12$.gridfusion.departments.v1.PatrolLog\x1a/.gridfusion.departments.v1.RecordPatrolResponse\x12{\n\x10ListLegalAidGaps\x12\x32.gridfusion.departments.v1.ListLegalAidGapsRequest\x1a\x33.gridfusion.departments.v1.ListLegalAidGapsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+gridfusion/departments/v1/departments.proto\x12\x19gridfusion.departments.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!gridfusion/events/v1/events.proto\"J\n\x12SubmitEventRequest\x12\x34\n\x05\x65vent\x18\x01 \x01(\x0b\x32%.gridfusion.events.v1.DepartmentEvent\",\n\nFieldError\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\"\x90\x01\n\x0cSubmitResult\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x37\n\x06status\x18\x02 \x01(\x0e\x32\'.gridfusion.departments.v1.SubmitStatus\x12\x35\n\x06\x65rrors\x18\x03 \x03(\x0b\x32%.gridfusion.departments.v1.FieldError\"L\n\x13SubmitEventsRequest\x12\x35\n\x06\x65vents\x18\x01 \x03(\x0b\x32%.gridfusion.events.v1.DepartmentEvent\"P\n\x14SubmitEventsResponse\x12\x38\n\x07results\x18\x01 \x03(\x0b\x32\'.gridfusion.departments.v1.SubmitResult\"#\n\x0fGetEventRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\"V\n\x0b\x45ventRecord\x12\x34\n\x05\x65vent\x18\x01 \x01(\x0b\x32%.gridfusion.events.v1.DepartmentEvent\x12\x11\n\tpublished\x18\x02 \x01(\x08\"\x9e\x01\n\x11ListEventsRequest\x12\x11\n\tid_prefix\x18\x01 \x01(\t\x12\x11\n\tevent_ids\x18\x02 \x03(\t\x12)\n\x05since\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x05until\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05limit\x18\x05 \x01(\x05\"K\n\x12ListEventsResponse\x12\x35\n\x05items\x18\x01 \x03(\x0b\x32&.gridfusion.departments.v1.EventRecord\"\x11\n\x0f\x44\x65scribeRequest\"b\n\x0c\x44\x65tailsField\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x10\n\x08required\x18\x03 \x01(\x08\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x0f\n\x07\x61llowed\x18\x05 \x03(\t\"v\n\tEventType\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x12\n\ncategories\x18\x03 \x03(\t\x12\x38\n\x07\x64\x65tails\x18\x04 \x03(\x0b\x32\'.gridfusion.departments.v1.DetailsField\"\xa4\x01\n\x15\x44\x65partmentDescription\x12\x12\n\ndepartment\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x39\n\x0b\x65vent_types\x18\x03 \x03(\x0b\x32$.gridfusion.departments.v1.EventType\x12\x12\n\ncategories\x18\x04 \x03(\t\x12\x19\n\x11reference_version\x18\x05 \x01(\t\"\x18\n\x16StreamHandOversRequest\"\xe4\x01\n\x08HandOver\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0f\n\x07grid_id\x18\x02 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x03 \x01(\t\x12\x0f\n\x07summary\x18\x04 \x01(\t\x12\x12\n\nrisk_level\x18\x05 \x01(\t\x12\x11\n\tevent_ids\x18\x06 \x03(\t\x12*\n\x06\x64ue_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04note\x18\x08 \x01(\t\x12\x32\n\x0ehanded_over_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"f\n\x13ReportResultRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0e\n\x06result\x18\x02 \x01(\t\x12\x0c\n\x04note\x18\x03 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\x12\x11\n\tresult_id\x18\x05 \x01(\t\"9\n\x14ReportResultResponse\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x02 \x01(\x08\"\xa6\x01\n\x0eHandlingResult\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x12\n\ndepartment\x18\x02 \x01(\t\x12\x0e\n\x06result\x18\x03 \x01(\t\x12\x0c\n\x04note\x18\x04 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x05 \x01(\t\x12/\n\x0breported_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tresult_id\x18\x07 \x01(\t\"L\n\x14PatrolSummaryRequest\x12\x11\n\tfrom_date\x18\x01 \x01(\t\x12\x0f\n\x07to_date\x18\x02 \x01(\t\x12\x10\n\x08grid_ids\x18\x03 \x03(\t\"\x81\x01\n\tPatrolDay\x12\x0f\n\x07grid_id\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61te\x18\x02 \x01(\t\x12\x11\n\tworker_id\x18\x03 \x01(\t\x12\x15\n\rhours_in_grid\x18\x04 \x01(\x01\x12\x14\n\x0chours_logged\x18\x05 \x01(\x01\x12\x15\n\runder_minimum\x18\x06 \x01(\x08\"b\n\x15PatrolSummaryResponse\x12\x32\n\x04\x64\x61ys\x18\x01 \x03(\x0b\x32$.gridfusion.departments.v1.PatrolDay\x12\x15\n\rminimum_hours\x18\x02 \x01(\x01\"Q\n\x0bPatrolPoint\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0b\n\x03lon\x18\x02 \x01(\x01\x12\x0b\n\x03lat\x18\x03 \x01(\x01\"\xa1\x01\n\tPatrolLog\x12\x0e\n\x06log_id\x18\x01 \x01(\t\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12\x36\n\x06points\x18\x03 \x03(\x0b\x32&.gridfusion.departments.v1.PatrolPoint\x12\x0c\n\x04note\x18\x04 \x01(\t\x12\x0f\n\x07grid_id\x18\x05 \x01(\t\x12\x1a\n\x12uploader_worker_id\x18\x06 \x01(\t\"p\n\x14RecordPatrolResponse\x12\x0e\n\x06log_id\x18\x01 \x01(\t\x12\x37\n\x06status\x18\x02 \x01(\x0e\x32\'.gridfusion.departments.v1.SubmitStatus\x12\x0f\n\x07grid_id\x18\x03 \x01(\t\"w\n\x17ListLegalAidGapsRequest\x12\x14\n\x0c\x63ommunity_id\x18\x01 \x01(\t\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x15\n\rcommunity_ids\x18\x04 \x03(\t\x12\x0e\n\x06\x63ursor\x18\x05 \x01(\t\"\x9d\x01\n\x0bLegalAidGap\x12\x14\n\x0chousehold_id\x18\x01 \x01(\t\x12\x0f\n\x07grid_id\x18\x02 \x01(\t\x12\x14\n\x0c\x63ommunity_id\x18\x03 \x01(\t\x12$\n\x1cnearest_adviser_community_id\x18\x04 \x01(\t\x12\x13\n\x0b\x64istance_km\x18\x05 \x01(\x01\x12\x16\n\x0etravel_minutes\x18\x06 \x01(\x01\"\xbd\x01\n\x18ListLegalAidGapsResponse\x12\x34\n\x04gaps\x18\x01 \x03(\x0b\x32&.gridfusion.departments.v1.LegalAidGap\x12\r\n\x05total\x18\x02 \x01(\x05\x12\x14\n\x0ctravel_model\x18\x03 \x01(\t\x12\x15\n\rlimit_minutes\x18\x04 \x01(\x01\x12\x1a\n\x12households_checked\x18\x05 \x01(\x05\x12\x13\n\x0bnext_cursor\x18\x06 \x01(\t*\x81\x01\n\x0cSubmitStatus\x12\x1d\n\x19SUBMIT_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16SUBMIT_STATUS_ACCEPTED\x10\x01\x12\x1b\n\x17SUBMIT_STATUS_DUPLICATE\x10\x02\x12\x19\n\x15SUBMIT_STATUS_INVALID\x10\x03\x32\xd6\x08\n\x11\x44\x65partmentService\x12\x65\n\x0bSubmitEvent\x12-.gridfusion.departments.v1.SubmitEventRequest\x1a\'.gridfusion.departments.v1.SubmitResult\x12o\n\x0cSubmitEvents\x12..gridfusion.departments.v1.SubmitEventsRequest\x1a/.gridfusion.departments.v1.SubmitEventsResponse\x12^\n\x08GetEvent\x12*.gridfusion.departments.v1.GetEventRequest\x1a&.gridfusion.departments.v1.EventRecord\x12i\n\nListEvents\x12,.gridfusion.departments.v1.ListEventsRequest\x1a-.gridfusion.departments.v1.ListEventsResponse\x12h\n\x08\x44\x65scribe\x12*.gridfusion.departments.v1.DescribeRequest\x1a\x30.gridfusion.departments.v1.DepartmentDescription\x12k\n\x0fStreamHandOvers\x12\x31.gridfusion.departments.v1.StreamHandOversRequest\x1a#.gridfusion.departments.v1.HandOver0\x01\x12o\n\x0cReportResult\x12..gridfusion.departments.v1.ReportResultRequest\x1a/.gridfusion.departments.v1.ReportResultResponse\x12r\n\rPatrolSummary\x12/.gridfusion.departments.v1.PatrolSummaryRequest\x1a\x30.gridfusion.departments.v1.PatrolSummaryResponse\x12\x65\n\x0cRecordPatrol\x12$.gridfusion.departments.v1.PatrolLog\x1a/.gridfusion.departments.v1.RecordPatrolResponse\x12{\n\x10ListLegalAidGaps\x12\x32.gridfusion.departments.v1.ListLegalAidGapsRequest\x1a\x33.gridfusion.departments.v1.ListLegalAidGapsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gridfusion.departments.v1.departments_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SUBMITSTATUS']._serialized_start=2836
-  _globals['_SUBMITSTATUS']._serialized_end=2965
+  _globals['_SUBMITSTATUS']._serialized_start=3074
+  _globals['_SUBMITSTATUS']._serialized_end=3203
   _globals['_SUBMITEVENTREQUEST']._serialized_start=142
   _globals['_SUBMITEVENTREQUEST']._serialized_end=216
   _globals['_FIELDERROR']._serialized_start=218
@@ -49,42 +49,46 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETEVENTREQUEST']._serialized_end=606
   _globals['_EVENTRECORD']._serialized_start=608
   _globals['_EVENTRECORD']._serialized_end=694
-  _globals['_DESCRIBEREQUEST']._serialized_start=696
-  _globals['_DESCRIBEREQUEST']._serialized_end=713
-  _globals['_DETAILSFIELD']._serialized_start=715
-  _globals['_DETAILSFIELD']._serialized_end=813
-  _globals['_EVENTTYPE']._serialized_start=815
-  _globals['_EVENTTYPE']._serialized_end=933
-  _globals['_DEPARTMENTDESCRIPTION']._serialized_start=936
-  _globals['_DEPARTMENTDESCRIPTION']._serialized_end=1100
-  _globals['_STREAMHANDOVERSREQUEST']._serialized_start=1102
-  _globals['_STREAMHANDOVERSREQUEST']._serialized_end=1126
-  _globals['_HANDOVER']._serialized_start=1129
-  _globals['_HANDOVER']._serialized_end=1357
-  _globals['_REPORTRESULTREQUEST']._serialized_start=1359
-  _globals['_REPORTRESULTREQUEST']._serialized_end=1461
-  _globals['_REPORTRESULTRESPONSE']._serialized_start=1463
-  _globals['_REPORTRESULTRESPONSE']._serialized_end=1520
-  _globals['_HANDLINGRESULT']._serialized_start=1523
-  _globals['_HANDLINGRESULT']._serialized_end=1689
-  _globals['_PATROLSUMMARYREQUEST']._serialized_start=1691
-  _globals['_PATROLSUMMARYREQUEST']._serialized_end=1767
-  _globals['_PATROLDAY']._serialized_start=1770
-  _globals['_PATROLDAY']._serialized_end=1899
-  _globals['_PATROLSUMMARYRESPONSE']._serialized_start=1901
-  _globals['_PATROLSUMMARYRESPONSE']._serialized_end=1999
-  _globals['_PATROLPOINT']._serialized_start=2001
-  _globals['_PATROLPOINT']._serialized_end=2082
-  _globals['_PATROLLOG']._serialized_start=2085
-  _globals['_PATROLLOG']._serialized_end=2246
-  _globals['_RECORDPATROLRESPONSE']._serialized_start=2248
-  _globals['_RECORDPATROLRESPONSE']._serialized_end=2360
-  _globals['_LISTLEGALAIDGAPSREQUEST']._serialized_start=2362
-  _globals['_LISTLEGALAIDGAPSREQUEST']._serialized_end=2481
-  _globals['_LEGALAIDGAP']._serialized_start=2484
-  _globals['_LEGALAIDGAP']._serialized_end=2641
-  _globals['_LISTLEGALAIDGAPSRESPONSE']._serialized_start=2644
-  _globals['_LISTLEGALAIDGAPSRESPONSE']._serialized_end=2833
-  _globals['_DEPARTMENTSERVICE']._serialized_start=2968
-  _globals['_DEPARTMENTSERVICE']._serialized_end=3971
+  _globals['_LISTEVENTSREQUEST']._serialized_start=697
+  _globals['_LISTEVENTSREQUEST']._serialized_end=855
+  _globals['_LISTEVENTSRESPONSE']._serialized_start=857
+  _globals['_LISTEVENTSRESPONSE']._serialized_end=932
+  _globals['_DESCRIBEREQUEST']._serialized_start=934
+  _globals['_DESCRIBEREQUEST']._serialized_end=951
+  _globals['_DETAILSFIELD']._serialized_start=953
+  _globals['_DETAILSFIELD']._serialized_end=1051
+  _globals['_EVENTTYPE']._serialized_start=1053
+  _globals['_EVENTTYPE']._serialized_end=1171
+  _globals['_DEPARTMENTDESCRIPTION']._serialized_start=1174
+  _globals['_DEPARTMENTDESCRIPTION']._serialized_end=1338
+  _globals['_STREAMHANDOVERSREQUEST']._serialized_start=1340
+  _globals['_STREAMHANDOVERSREQUEST']._serialized_end=1364
+  _globals['_HANDOVER']._serialized_start=1367
+  _globals['_HANDOVER']._serialized_end=1595
+  _globals['_REPORTRESULTREQUEST']._serialized_start=1597
+  _globals['_REPORTRESULTREQUEST']._serialized_end=1699
+  _globals['_REPORTRESULTRESPONSE']._serialized_start=1701
+  _globals['_REPORTRESULTRESPONSE']._serialized_end=1758
+  _globals['_HANDLINGRESULT']._serialized_start=1761
+  _globals['_HANDLINGRESULT']._serialized_end=1927
+  _globals['_PATROLSUMMARYREQUEST']._serialized_start=1929
+  _globals['_PATROLSUMMARYREQUEST']._serialized_end=2005
+  _globals['_PATROLDAY']._serialized_start=2008
+  _globals['_PATROLDAY']._serialized_end=2137
+  _globals['_PATROLSUMMARYRESPONSE']._serialized_start=2139
+  _globals['_PATROLSUMMARYRESPONSE']._serialized_end=2237
+  _globals['_PATROLPOINT']._serialized_start=2239
+  _globals['_PATROLPOINT']._serialized_end=2320
+  _globals['_PATROLLOG']._serialized_start=2323
+  _globals['_PATROLLOG']._serialized_end=2484
+  _globals['_RECORDPATROLRESPONSE']._serialized_start=2486
+  _globals['_RECORDPATROLRESPONSE']._serialized_end=2598
+  _globals['_LISTLEGALAIDGAPSREQUEST']._serialized_start=2600
+  _globals['_LISTLEGALAIDGAPSREQUEST']._serialized_end=2719
+  _globals['_LEGALAIDGAP']._serialized_start=2722
+  _globals['_LEGALAIDGAP']._serialized_end=2879
+  _globals['_LISTLEGALAIDGAPSRESPONSE']._serialized_start=2882
+  _globals['_LISTLEGALAIDGAPSRESPONSE']._serialized_end=3071
+  _globals['_DEPARTMENTSERVICE']._serialized_start=3206
+  _globals['_DEPARTMENTSERVICE']._serialized_end=4316
 # @@protoc_insertion_point(module_scope)

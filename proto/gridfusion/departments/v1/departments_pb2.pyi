@@ -72,6 +72,26 @@ class EventRecord(_message.Message):
     published: bool
     def __init__(self, event: _Optional[_Union[_events_pb2.DepartmentEvent, _Mapping]] = ..., published: _Optional[bool] = ...) -> None: ...
 
+class ListEventsRequest(_message.Message):
+    __slots__ = ("id_prefix", "event_ids", "since", "until", "limit")
+    ID_PREFIX_FIELD_NUMBER: _ClassVar[int]
+    EVENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    UNTIL_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    id_prefix: str
+    event_ids: _containers.RepeatedScalarFieldContainer[str]
+    since: _timestamp_pb2.Timestamp
+    until: _timestamp_pb2.Timestamp
+    limit: int
+    def __init__(self, id_prefix: _Optional[str] = ..., event_ids: _Optional[_Iterable[str]] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListEventsResponse(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[EventRecord]
+    def __init__(self, items: _Optional[_Iterable[_Union[EventRecord, _Mapping]]] = ...) -> None: ...
+
 class DescribeRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -49,6 +49,11 @@ class DepartmentServiceStub:
                 request_serializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.GetEventRequest.SerializeToString,
                 response_deserializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.EventRecord.FromString,
                 _registered_method=True)
+        self.ListEvents = channel.unary_unary(
+                '/gridfusion.departments.v1.DepartmentService/ListEvents',
+                request_serializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.ListEventsRequest.SerializeToString,
+                response_deserializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.ListEventsResponse.FromString,
+                _registered_method=True)
         self.Describe = channel.unary_unary(
                 '/gridfusion.departments.v1.DepartmentService/Describe',
                 request_serializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.DescribeRequest.SerializeToString,
@@ -101,6 +106,15 @@ class DepartmentServiceServicer:
 
     def GetEvent(self, request, context):
         """What the department knows of an event it accepted.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListEvents(self, request, context):
+        """The events it accepted whose ids start with id_prefix (e.g. the Open311 requests, o311-),
+        newest accepted first: those named in event_ids, else those accepted from since (inclusive)
+        until (exclusive) when set; at most limit (1 to 1,000; 0: 1,000).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -167,6 +181,11 @@ def add_DepartmentServiceServicer_to_server(servicer, server):
                     servicer.GetEvent,
                     request_deserializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.GetEventRequest.FromString,
                     response_serializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.EventRecord.SerializeToString,
+            ),
+            'ListEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEvents,
+                    request_deserializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.ListEventsRequest.FromString,
+                    response_serializer=gridfusion_dot_departments_dot_v1_dot_departments__pb2.ListEventsResponse.SerializeToString,
             ),
             'Describe': grpc.unary_unary_rpc_method_handler(
                     servicer.Describe,
@@ -280,6 +299,33 @@ class DepartmentService:
             '/gridfusion.departments.v1.DepartmentService/GetEvent',
             gridfusion_dot_departments_dot_v1_dot_departments__pb2.GetEventRequest.SerializeToString,
             gridfusion_dot_departments_dot_v1_dot_departments__pb2.EventRecord.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridfusion.departments.v1.DepartmentService/ListEvents',
+            gridfusion_dot_departments_dot_v1_dot_departments__pb2.ListEventsRequest.SerializeToString,
+            gridfusion_dot_departments_dot_v1_dot_departments__pb2.ListEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,
