@@ -1,12 +1,12 @@
 // The command-centre dashboard: sign in, the grid map coloured by open cases, the case list and
 // detail with the actions the role allows, the weekly report, service orders, the party
 // organisation, party members and volunteer teams, joint meetings, grid activities, the county's
-// assessment with the weekly submissions and bulletins, account administration, and live case
-// changes.
+// assessment with the weekly submissions and bulletins, service stations with the grids' county
+// contacts, account administration, and live case changes.
 // Plain ES modules, no build step; everything comes from the gateway's own API.
 import {
-  ACTION, AGENDA_KIND, ASSESSMENT_PART, CATEGORY, DECISION_STATUS, DEPARTMENTS, FOLLOW_UP, INVITEE_PARTY, LEVEL, MEETING_STATUS, MEMBER_CATEGORY,
-  ACTIVITY_KIND, ACTIVITY_STATUS, ORDER_ACTION, ORDER_STATUS, PARTY_LEVEL, PARTY_POST, RISK, ROLE, SERVICE_POST, SIX_ONES, STATUS, STEP, currentLang, label, loadVocabulary, setLang, t, translatePage,
+  ACTION, AGENDA_KIND, ASSESSMENT_PART, CADRE_ROLE, CATEGORY, DECISION_STATUS, DEPARTMENTS, FOLLOW_UP, INVITEE_PARTY, LEVEL, MEETING_STATUS, MEMBER_CATEGORY,
+  ACTIVITY_KIND, ACTIVITY_STATUS, NOTICE_CHANGE, NOTICE_STATUS, ORDER_ACTION, ORDER_STATUS, PARTY_LEVEL, PARTY_POST, RISK, ROLE, SERVICE_POST, SIX_HAVES, SIX_ONES, STATUS, STEP, currentLang, label, loadVocabulary, setLang, t, translatePage,
 } from "./i18n.js";
 
 const FINISHED = new Set(["resolved", "closed", "merged"]); // a merged case lives on in another
@@ -16,7 +16,7 @@ const PARTY_READERS = new Set(["county", "street", "community", "secretary", "wo
 const KEEPERS = new Set(["county", "street", "community"]); // they keep its posts and add party groups
 // Joint meetings of their area: they plan them, record the minutes and close decisions.
 const ORGANISERS = new Set(["county", "street", "community", "secretary", "worker"]);
-const VIEWS = ["cases", "report", "orders", "party", "meetings", "members", "activities", "assessment", "accounts", "password"];
+const VIEWS = ["cases", "report", "orders", "party", "meetings", "members", "activities", "assessment", "stations", "accounts", "password"];
 // Tokens live in this tab only (sessionStorage): closing the tab forgets them.
 const KEY = {
   access: "gridfusion.token", refresh: "gridfusion.refresh", expires: "gridfusion.expires", notice: "gridfusion.notice",
@@ -58,6 +58,11 @@ const state = {
   // the week's assessment (`current`, null before the county assesses it), the weights now, the
   // week's submissions and its bulletins
   assessment: { current: null, weights: {}, submissions: null, bulletins: [], ready: false },
+  // the stations, the households outside the circle (paged), and the chosen grid's contacts,
+  // the notices its cadres were sent and its co-governance partners
+  stations: {
+    items: [], gaps: { page: 1, pageSize: 20, items: [], total: 0 }, contacts: null, notices: [], actors: [], ready: false,
+  },
 };
 
 const $ = (sel) => document.querySelector(sel);
@@ -351,7 +356,7 @@ function viewsOf(role) {
   if (ORGANISERS.has(role)) views.push("meetings");
   if (PARTY_READERS.has(role)) views.push("members");
   if (ORGANISERS.has(role)) views.push("activities");
-  if (PARTY_READERS.has(role)) views.push("assessment");
+  if (PARTY_READERS.has(role)) views.push("assessment", "stations");
   if (ADMINS.has(role)) views.push("accounts");
   return views;
 }
@@ -367,6 +372,7 @@ function show(view) {
   if (view === "members") openMembers();
   if (view === "activities") openActivities();
   if (view === "assessment") openAssessment();
+  if (view === "stations") openStations();
   if (view === "accounts") openAccounts();
 }
 
@@ -486,41 +492,69 @@ function polygonsOf(geometry) {
 }
 
 // Whatever the reference data holds — the synthetic county or a county's own irregular
-// boundaries, grids in parts or with holes — fitted to the view.
-function drawMap() {
-  const svg = $("#map");
-  svg.innerHTML = "";
-  const points = state.grids.flatMap((f) => polygonsOf(f.geometry).flat(2));
-  if (!points.length) return;
+// boundaries, grids in parts or with holes — fitted to `width`: the drawing's height, a
+// geometry's SVG path, a point's place and a distance on the ground in the drawing's units;
+// `padKm` of ground left around the features.
+const KM_PER_DEGREE = 111.32; // of latitude
+
+function projection(features, width = 600, padKm = 0) {
+  const points = features.flatMap((f) => polygonsOf(f.geometry).flat(2));
+  if (!points.length) return null;
   const lons = points.map((p) => p[0]);
   const lats = points.map((p) => p[1]);
-  const [minLon, maxLon, minLat, maxLat] = [Math.min(...lons), Math.max(...lons), Math.min(...lats), Math.max(...lats)];
+  const pad = padKm / KM_PER_DEGREE;
+  let [minLon, maxLon, minLat, maxLat] = [Math.min(...lons), Math.max(...lons), Math.min(...lats) - pad, Math.max(...lats) + pad];
   const kx = Math.cos(((minLat + maxLat) / 2) * Math.PI / 180);
-  const width = 600;
+  [minLon, maxLon] = [minLon - pad / kx, maxLon + pad / kx];
   const scale = width / Math.max((maxLon - minLon) * kx, 1e-9);
-  const height = Math.max((maxLat - minLat) * scale, 1);
-  svg.setAttribute("viewBox", `0 0 ${width} ${height.toFixed(1)}`);
-  const ns = "http://www.w3.org/2000/svg";
-  const ring = (coords) => coords
-    .map(([lon, lat], i) => `${i ? "L" : "M"}${((lon - minLon) * kx * scale).toFixed(1)},${((maxLat - lat) * scale).toFixed(1)}`)
-    .join("") + "Z";
-  for (const f of state.grids) {
-    const d = polygonsOf(f.geometry).map((rings) => rings.map(ring).join("")).join("");
-    const path = document.createElementNS(ns, "path");
-    path.setAttribute("d", d);
-    path.setAttribute("fill-rule", "evenodd");
-    path.setAttribute("class", "grid c0");
-    path.dataset.gridId = f.properties.grid_id;
+  const x = (lon) => ((lon - minLon) * kx * scale).toFixed(1);
+  const y = (lat) => ((maxLat - lat) * scale).toFixed(1);
+  const ring = (coords) => coords.map(([lon, lat], i) => `${i ? "L" : "M"}${x(lon)},${y(lat)}`).join("") + "Z";
+  return {
+    width, height: Math.max((maxLat - minLat) * scale, 1), x, y,
+    path: (geometry) => polygonsOf(geometry).map((rings) => rings.map(ring).join("")).join(""),
+    km: (km) => (km / KM_PER_DEGREE) * scale,
+  };
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function svgNode(tag, attrs = {}, title = "") {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k.startsWith("data-")) node.dataset[k.slice(5).replace(/-(.)/g, (_, c) => c.toUpperCase())] = v;
+    else node.setAttribute(k, v);
+  }
+  node.append(document.createElementNS(SVG, "title"));
+  node.firstChild.textContent = title;
+  return node;
+}
+
+// `svg` redrawn with `features` as grids (class `cls`); its projection, or null with none.
+function drawGrids(svg, features, cls, padKm = 0) {
+  svg.replaceChildren();
+  const view = projection(features, 600, padKm);
+  if (!view) return null;
+  svg.setAttribute("viewBox", `0 0 ${view.width} ${view.height.toFixed(1)}`);
+  for (const f of features) {
+    const path = svgNode("path", { d: view.path(f.geometry), "fill-rule": "evenodd", class: cls, "data-grid-id": f.properties.grid_id },
+      `${f.properties.name} (${f.properties.community_name})`);
+    svg.append(path);
+  }
+  return view;
+}
+
+function drawMap() {
+  const svg = $("#map");
+  if (!drawGrids(svg, state.grids, "grid c0")) return;
+  svg.querySelectorAll("path.grid").forEach((path) => {
     path.dataset.open = "0";
-    const title = document.createElementNS(ns, "title");
-    path.append(title);
     path.addEventListener("click", () => {
-      $("#filters").grid_id.value = f.properties.grid_id;
+      $("#filters").grid_id.value = path.dataset.gridId;
       state.page = 1;
       loadCases();
     });
-    svg.append(path);
-  }
+  });
   $("#map-count").textContent = `${state.grids.length} ${t("map.grids")}`;
   colourMap();
 }
@@ -583,6 +617,13 @@ function wirePager(name, paging, load) {
   $(`#${name}-prev`).addEventListener("click", () => go(paging.page - 1));
   $(`#${name}-next`).addEventListener("click", () => go(paging.page + 1));
   return go;
+}
+
+// A GET's answer, its refusal said in `message` (and an earlier one cleared): null when refused.
+async function fetchShown(path, message) {
+  const reply = await send(path, "GET");
+  say(message, reply.text, reply.ok);
+  return reply.ok ? reply.body : null;
 }
 
 // A page of a paged list into `paging` (its items and total): its answer, or null when refused
@@ -1637,10 +1678,9 @@ function renderMine(refusal = "") {
 }
 
 async function loadTeams() {
-  const reply = await send("/v1/volunteer-teams", "GET");
-  say($("#teams-message"), reply.text, reply.ok);
-  if (!reply.ok) return;
-  state.members.teams = reply.body.items;
+  const body = await fetchShown("/v1/volunteer-teams", $("#teams-message"));
+  if (!body) return;
+  state.members.teams = body.items;
   renderTeams();
 }
 
@@ -1963,10 +2003,9 @@ function renderAssessment() {
 }
 
 async function loadSubmissions() {
-  const reply = await send(`/v1/reports/weekly/submissions?${weekQuery()}`, "GET");
-  say($("#submissions-message"), reply.text, reply.ok);
-  if (!reply.ok) return;
-  state.assessment.submissions = reply.body;
+  const body = await fetchShown(`/v1/reports/weekly/submissions?${weekQuery()}`, $("#submissions-message"));
+  if (!body) return;
+  state.assessment.submissions = body;
   renderSubmissions();
 }
 
@@ -2002,10 +2041,9 @@ async function submitWeek(event) {
 }
 
 async function loadBulletins() {
-  const reply = await send(`/v1/bulletins?${weekQuery()}`, "GET");
-  say($("#bulletins-message"), reply.text, reply.ok);
-  if (!reply.ok) return;
-  state.assessment.bulletins = reply.body.items;
+  const body = await fetchShown(`/v1/bulletins?${weekQuery()}`, $("#bulletins-message"));
+  if (!body) return;
+  state.assessment.bulletins = body.items;
   renderBulletins();
 }
 
@@ -2041,6 +2079,234 @@ function renderAssessmentView() {
   renderAssessment();
   renderSubmissions();
   renderBulletins();
+}
+
+// --- service stations (党群服务站 · 一公里服务圈) and a grid's county contacts ------------------
+// One grid, one station: each station's six haves (六有), ticked by the community, the street or
+// the county; the stations on the map with how far one walks to them, and the households of the
+// area farther than the circle. Beside it a grid's contacts from the county: its 包管 cadres and
+// paired agencies (assigned by the street or the county), what the cadres were told of the grid's
+// overdue cases, and its co-governance partners.
+const ASSIGNERS = new Set(["county", "street"]);
+
+function openStations() {
+  const s = state.stations;
+  if (!s.ready) {
+    const grids = myGrids();
+    const select = $("#contacts-filter").grid_id;
+    for (const p of grids) select.append(el("option", { value: p.grid_id }, `${p.name} ${p.grid_id}`));
+    s.ready = true;
+  }
+  $("#stations-hint").hidden = !KEEPERS.has(state.me.role);
+  loadStations();
+  loadGaps();
+  loadContacts();
+}
+
+async function loadStations() {
+  const body = await fetchShown("/v1/stations", $("#stations-message"));
+  if (!body) return;
+  state.stations.items = body.items;
+  renderStations();
+}
+
+async function loadGaps() {
+  const gaps = state.stations.gaps;
+  const query = new URLSearchParams({ page: gaps.page, page_size: gaps.pageSize });
+  const body = await loadPage(gaps, "/v1/service-circle/gaps", query, $("#gaps-message"));
+  if (!body) return;
+  Object.assign(gaps, { households: body.households, coverage: body.coverage, circleKm: body.circle_km, detour: body.detour });
+  renderGaps();
+  renderStationFigures();
+  drawStations();
+}
+
+function renderStations() {
+  const keeper = KEEPERS.has(state.me.role);
+  const { items } = state.stations;
+  $("#stations thead").replaceChildren(el("tr", {}, el("th", {}, t("st.station")), el("th", {}, t("c.grid")),
+    ...Object.keys(SIX_HAVES).map((k) => el("th", { class: "have" }, label(SIX_HAVES, k))), el("th", {}, t("st.state"))));
+  const rows = items.map((x) => el("tr", {
+    "data-station-id": x.station_id, "data-grid-id": x.grid_id, "data-complete": String(x.complete),
+    class: x.grid_id === $("#contacts-filter").grid_id.value ? "selected" : undefined, onclick: () => chooseGrid(x.grid_id),
+  },
+  el("td", {}, x.name, el("small", {}, x.updated_by ? `${t("party.updated")} ${x.updated_by} · ${time(x.updated_at)}` : x.station_id)),
+  el("td", {}, gridName(x.grid_id)),
+  ...Object.keys(SIX_HAVES).map((k) => el("td", { class: "have", "data-item": k },
+    el("input", { type: "checkbox", name: k, checked: Boolean(x.checklist[k]), disabled: !keeper, title: label(SIX_HAVES, k),
+      onclick: (e) => e.stopPropagation(), onchange: (e) => tickStation(x, k, e.target) }))),
+  el("td", { class: "state" }, el("span", { class: `tag ${x.complete ? "on" : "warn"}` }, t(x.complete ? "st.complete" : "st.incomplete")),
+    el("span", { class: "message", role: "status" }))));
+  if (!rows.length) rows.push(el("tr", {}, el("td", { colSpan: 9, class: "hint" }, t("st.none"))));
+  $("#stations tbody").replaceChildren(...rows);
+  $("#stations-count").textContent = `${items.length} ${t("st.count")}`;
+  renderStationFigures();
+  drawStations();
+}
+
+// One item ticked or not: saved at once, the station's row and dot redrawn from the answer.
+async function tickStation(x, item, box) {
+  box.disabled = true;
+  const reply = await send(`/v1/stations/${enc(x.station_id)}/checklist`, "PUT", { [item]: box.checked });
+  if (!reply.ok) {
+    box.checked = !box.checked;
+    box.disabled = false;
+    say(box.closest("tr").querySelector("td.state .message"), reply.text, false);
+    return;
+  }
+  state.stations.items = state.stations.items.map((s) => (s.station_id === x.station_id ? reply.body : s));
+  renderStations();
+  const row = $(`#stations tr[data-station-id="${CSS.escape(x.station_id)}"]`);
+  row.classList.add("flash");
+  say(row.querySelector("td.state .message"), `${t("st.saved")}: ${label(SIX_HAVES, item)}`, true);
+}
+
+function renderStationFigures() {
+  const { items, gaps } = state.stations;
+  const figure = (value, key, name) => el("div", { class: "figure", "data-figure": name }, el("b", {}, String(value)), el("span", {}, t(key)));
+  $("#stations-figures").replaceChildren(figure(items.length, "st.stations", "stations"),
+    figure(items.filter((x) => x.complete).length, "st.complete_count", "complete"),
+    figure(gaps.households ?? "—", "st.households", "households"), figure(gaps.total, "st.outside", "outside"),
+    figure(gaps.coverage == null ? "—" : `${(gaps.coverage * 100).toFixed(1)}%`, "st.coverage", "coverage"));
+}
+
+// The area's grids, each station a dot in the circle one reaches on foot (the circle's walk over
+// the detour, as the crow flies); a click chooses the station's grid.
+function drawStations() {
+  const { items, gaps } = state.stations;
+  const mine = new Set(myGrids().map((p) => p.grid_id));
+  const svg = $("#stations-map");
+  const reach = gaps.circleKm ? gaps.circleKm / (gaps.detour || 1) : 0;
+  const view = drawGrids(svg, state.grids.filter((f) => mine.has(f.properties.grid_id)), "grid area", reach);
+  if (!view) return;
+  const dot = Math.max(view.width, view.height) / 90; // a few pixels, however large the area
+  const chosen = $("#contacts-filter").grid_id.value;
+  svg.querySelectorAll("path.grid").forEach((path) => {
+    path.classList.toggle("selected", path.dataset.gridId === chosen);
+    path.addEventListener("click", () => chooseGrid(path.dataset.gridId));
+  });
+  $("#stations-reach").textContent = reach ? t("st.reach").replace("{km}", gaps.circleKm) : "";
+  for (const x of items) {
+    if (reach) svg.append(svgNode("circle", { cx: view.x(x.lon), cy: view.y(x.lat), r: view.km(reach).toFixed(1), class: "reach" }));
+  }
+  for (const x of items) {
+    const station = svgNode("circle", { cx: view.x(x.lon), cy: view.y(x.lat), r: dot.toFixed(1), class: `station ${x.complete ? "complete" : "incomplete"}`,
+      "data-station-id": x.station_id, "data-grid-id": x.grid_id },
+    `${x.name} · ${t(x.complete ? "st.complete" : "st.incomplete")}`);
+    station.addEventListener("click", () => chooseGrid(x.grid_id));
+    svg.append(station);
+  }
+}
+
+function renderGaps() {
+  const gaps = state.stations.gaps;
+  const stationName = (id) => (state.stations.items.find((x) => x.station_id === id) || { name: id }).name;
+  const rows = gaps.items.map((g) => el("tr", { "data-household-id": g.household_id },
+    el("td", {}, g.address, el("small", {}, g.household_id)), el("td", {}, gridName(g.grid_id)),
+    el("td", {}, stationName(g.nearest_station_id)), el("td", { class: "num" }, g.walk_km.toFixed(2))));
+  if (!rows.length) rows.push(el("tr", {}, el("td", { colSpan: 4, class: "hint" }, t("st.no_gaps"))));
+  $("#gaps tbody").replaceChildren(...rows);
+  showPager("gaps", gaps, gaps.total);
+}
+
+function chooseGrid(gridId) {
+  $("#contacts-filter").grid_id.value = gridId;
+  document.querySelectorAll("#stations tbody tr").forEach((r) => r.classList.toggle("selected", r.dataset.gridId === gridId));
+  document.querySelectorAll("#stations-map path.grid").forEach((p) => p.classList.toggle("selected", p.dataset.gridId === gridId));
+  loadContacts();
+}
+
+// The chosen grid's cadres and agencies, the notices they were sent, and its partners.
+async function loadContacts() {
+  const gridId = $("#contacts-filter").grid_id.value;
+  if (!gridId) return;
+  const [contacts, notices, actors] = await Promise.all([
+    send(`/v1/grids/${enc(gridId)}/contacts`, "GET"), send(`/v1/grids/${enc(gridId)}/notices`, "GET"),
+    send(`/v1/co-governance/organisations?grid_id=${enc(gridId)}`, "GET")]);
+  if ($("#contacts-filter").grid_id.value !== gridId) return; // another grid chosen meanwhile
+  const refused = [contacts, notices, actors].find((r) => !r.ok);
+  say($("#contacts-message"), refused ? refused.text : "", !refused);
+  Object.assign(state.stations, { contacts: contacts.ok ? contacts.body : null, notices: notices.ok ? notices.body.items : [],
+    actors: actors.ok ? actors.body.items : [] });
+  renderContacts();
+}
+
+function renderContacts(told = "") {
+  const { contacts, notices, actors } = state.stations;
+  const box = $("#contacts-box");
+  if (!contacts) { box.replaceChildren(); } else {
+    box.dataset.gridId = contacts.grid_id;
+    box.dataset.source = contacts.source;
+    const cadres = contacts.cadres.map((c) => el("li", { "data-role": c.role },
+      el("span", { class: "k" }, label(CADRE_ROLE, c.role)), el("b", {}, c.name), el("span", { class: "phone" }, c.phone), el("span", { class: "hint" }, c.agency)));
+    box.replaceChildren(
+      told ? el("p", { class: "message ok", role: "status" }, told) : "",
+      el("h3", {}, t("gc.cadres"), " ", el("span", { class: `tag ${contacts.source}` }, t(`source.${contacts.source}`))),
+      cadres.length ? el("ul", { class: "cadres" }, ...cadres) : el("p", { class: "hint" }, t("gc.no_cadres")),
+      field("gc.agencies", contacts.paired_agencies.join("、")),
+      contacts.updated_by ? el("p", { class: "hint" }, `${t("party.updated")} ${contacts.updated_by} · ${time(contacts.updated_at)}`) : "",
+      GRID_ROLES.has(state.me.role) ? "" : el("p", { class: "hint" }, t("gc.masked")),
+      ASSIGNERS.has(state.me.role) ? el("button", { type: "button", class: "secondary", "data-action": "edit-contacts",
+        onclick: () => box.replaceChildren(contactsForm(contacts)) }, t("gc.edit")) : "");
+  }
+  const items = notices.map((n) => el("li", { "data-notice-id": n.notice_id, "data-status": n.status },
+    el("div", {}, caseLink(n.case_id), " ", el("span", { class: "tag off" }, label(NOTICE_CHANGE, n.change)), " ",
+      el("span", { class: "tag" }, label(LEVEL, n.level)), " ", el("span", { class: `tag ${n.status === "sent" ? "on" : "warn"}` }, label(NOTICE_STATUS, n.status))),
+    el("div", { class: "hint" }, `${time(n.sent_at || n.created_at)}${n.recipients.length ? ` · ${t("gc.told")} ${n.recipients.map((r) => `${r.name} ${r.phone}`).join("、")}` : ""}`),
+    n.text ? el("div", { class: "notice-text" }, n.text) : ""));
+  $("#notices").replaceChildren(...(items.length ? items : [el("li", { class: "hint" }, t("gc.no_notices"))]));
+  const rows = actors.map((a) => el("tr", { "data-org-id": a.org_id, "data-kind": a.kind },
+    el("td", {}, label(INVITEE_PARTY, a.kind)), el("td", {}, a.name, a.compound_id ? el("small", {}, a.compound_id) : ""),
+    el("td", {}, a.contact_name || "—"), el("td", {}, a.contact_phone || "—")));
+  if (!rows.length) rows.push(el("tr", {}, el("td", { colSpan: 4, class: "hint" }, t("gc.no_co_governance"))));
+  $("#co-governance tbody").replaceChildren(...rows);
+}
+
+// 调整包管: the street or the county; the lists replace those held, a masked phone keeps its number.
+function contactsForm(contacts) {
+  const rows = el("div", { class: "cadre-rows" });
+  const addRow = (c = { role: "cadre", name: "", phone: "", agency: "" }) => {
+    const row = el("div", { class: "cadre-row" },
+      el("select", { name: "role" }, ...Object.keys(CADRE_ROLE).map((k) => el("option", { value: k, selected: k === c.role }, label(CADRE_ROLE, k)))),
+      el("input", { name: "name", value: c.name, required: true, maxLength: 50, placeholder: t("party.name"), autocomplete: "off" }),
+      el("input", { name: "phone", type: "tel", value: c.phone, maxLength: 20, placeholder: t("party.phone"), autocomplete: "off" }),
+      el("input", { name: "agency", value: c.agency, maxLength: 50, placeholder: t("gc.agency"), autocomplete: "off" }),
+      el("button", { type: "button", class: "secondary", "data-action": "remove-row", onclick: () => row.remove() }, t("party.remove_row")));
+    rows.append(row);
+  };
+  contacts.cadres.forEach(addRow);
+  const agencies = el("input", { name: "paired_agencies", value: contacts.paired_agencies.join("、"), placeholder: t("gc.agencies_hint"), autocomplete: "off" });
+  const message = el("p", { class: "message", role: "status" });
+  const save = el("button", { type: "submit" }, t("gc.save"));
+  const form = el("form", { class: "stack contacts-form", "data-grid-id": contacts.grid_id },
+    el("h3", {}, t("gc.cadres")), rows,
+    el("button", { type: "button", class: "secondary", "data-action": "add-row", onclick: () => addRow() }, t("gc.add_cadre")),
+    el("label", {}, el("span", {}, t("gc.agencies")), agencies),
+    el("div", { class: "buttons" }, save,
+      el("button", { type: "button", class: "secondary", "data-action": "cancel", onclick: () => renderContacts() }, t("party.cancel"))),
+    message);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const value = (row, name) => row.querySelector(`[name=${name}]`).value.trim();
+    const body = {
+      cadres: [...rows.querySelectorAll(".cadre-row")].map((row) => ({
+        role: value(row, "role"), name: value(row, "name"), phone: value(row, "phone"), agency: value(row, "agency") })),
+      paired_agencies: agencies.value.split(/[、,，;；]/).map((x) => x.trim()).filter(Boolean),
+    };
+    save.disabled = true;
+    const reply = await send(`/v1/grids/${enc(contacts.grid_id)}/contacts`, "PUT", body);
+    save.disabled = false;
+    if (!reply.ok) { say(message, reply.text, false); return; }
+    state.stations.contacts = reply.body;
+    renderContacts(t("gc.saved"));
+  });
+  return form;
+}
+
+function renderStationsView() {
+  renderStations();
+  renderGaps();
+  renderContacts();
 }
 
 // --- weekly report -------------------------------------------------------------------------
@@ -2416,6 +2682,7 @@ function applyLang() {
   if (!$("#party-view").hidden) renderParty();
   if (!$("#meetings-view").hidden) redrawMeetings();
   if (!$("#assessment-view").hidden) renderAssessmentView();
+  if (!$("#stations-view").hidden) renderStationsView();
   if (ADMINS.has(me.role)) {
     fillAccountRoles();
     if (!$("#accounts-view").hidden) renderAccounts();
@@ -2465,6 +2732,8 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("#assess-week").addEventListener("click", assessWeek);
   $("#submission-form").addEventListener("submit", submitWeek);
   $("#bulletin-form").addEventListener("submit", issueBulletin);
+  wirePager("gaps", state.stations.gaps, loadGaps);
+  $("#contacts-filter").grid_id.addEventListener("change", (e) => chooseGrid(e.target.value));
   $("#account-new").addEventListener("click", newAccount);
   $("#account-form").addEventListener("submit", createAccount);
   $("#account-form").role.addEventListener("change", (e) => renderPlace($("#account-form .place"), e.target.value));
