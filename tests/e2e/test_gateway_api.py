@@ -336,6 +336,15 @@ def test_open311_discovery_services_and_requests(client: httpx.Client, world: di
     assert as_xml.find("request/service_request_id").text == request_id
     assert client.get("/open311/v2/requests/o311-none.json", headers=h["sec"]).status_code == 404
     assert got["jurisdiction_id"] == "370921"
+    # The reporter's contact is kept: masked for the county, whole for the grid's own staff (audited).
+    assert (got["first_name"], got["phone"]) == ("秀*", "139****5678") and got["email"] is None
+    as_sec = client.get(f"/open311/v2/requests/{request_id}.json", headers=h["sec"]).json()[0]
+    if fused["grid_id"] == world["grid"]:
+        assert (as_sec["first_name"], as_sec["phone"]) == ("秀兰", "13905385678")
+    refused = client.post("/open311/v2/requests.json", data={
+        "api_key": token, "service_code": "environment.garbage", "lat": "35.7598", "long": "116.8052",
+        "description": "x", "email": "not-an-address", "media_url": "ftp://x"})
+    assert refused.status_code == 422 and {e["loc"][-1] for e in refused.json()["detail"]} == {"email", "media_url"}
     assert client.get(f"/open311/v2/requests/{request_id}.json", params={"jurisdiction_id": "110000"},
                       headers=h["sec"]).status_code == 404
 

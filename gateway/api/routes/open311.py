@@ -37,12 +37,12 @@ from gridfusion.departments.v1 import departments_pb2 as dpb
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
 from pydantic import BaseModel, ValidationError
 
-from services.platform.events import EventIn
+from services.platform.events import EventIn, details_of
 from services.platform.scope import sees_place
 from services.platform.vocabulary import CATEGORY_LABELS, DEPARTMENT_LABELS, FAMILIES, SUBTYPES
 
 from ...auth import Principal
-from ...privacy import grid_staff, mask_text, personal_data_in, record_read
+from ...privacy import grid_staff, mask_name, mask_phone, mask_text, personal_data_in, record_read
 from ..deps import GatewayState, State, authenticate
 from ..problems import SIGNED_IN, answers, link, links
 
@@ -84,6 +84,10 @@ class ServiceRequest(BaseModel):
     lat: float | None
     long: float | None
     media_url: str
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
 
 
 def _doc(model, description: str) -> dict:
@@ -92,6 +96,12 @@ def _doc(model, description: str) -> dict:
 
 Format = Literal["json", "xml"]
 DEPARTMENT = "comprehensive_governance"
+# The reporter's contact: kept with the request, masked for all but the grid's own staff.
+CONTACT_MAX = 100
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,19}$")
+CONTACT_RULES = {"first_name": "a name", "last_name": "a name", "email": "an e-mail address",
+                 "phone": "a phone number (digits, spaces, hyphens, a leading +)"}
 # The jurisdiction this endpoint serves: Ningyang's administrative code, and its name.
 JURISDICTIONS = ("370921", "ningyang")
 REQUEST_PREFIX = "o311-"
@@ -258,11 +268,21 @@ async def submit_request(
         errors.append(field_error("lat", "a location is required: lat and long, or address_string"))
     if not description.strip():
         errors.append(field_error("description", "description is required"))
+    reporter = {k: v.strip() for k, v in (("first_name", first_name), ("last_name", last_name), ("email", email),
+                                          ("phone", phone)) if v and v.strip()}
+    for name, value in reporter.items():
+        if len(value) > CONTACT_MAX or (name == "email" and not EMAIL.match(value)) or (
+                name == "phone" and not PHONE.match(value)):
+            errors.append(field_error(name, f"{CONTACT_RULES[name]}, at most {CONTACT_MAX} characters"))
+    if media_url and (len(media_url) > 2000 or not media_url.startswith(("https://", "http://"))):
+        errors.append(field_error("media_url", "an http(s) URL of at most 2,000 characters"))
     if errors:
         raise HTTPException(422, errors)
     event_id = f"{REQUEST_PREFIX}{uuid.uuid4().hex[:20]}"
     raw = {"id": event_id, "type": "incident.reported", "time": datetime.now(UTC).astimezone(state.tz).isoformat(),
            "category": service_code, "summary": description.strip(), "severity": "medium", "location": location}
+    if reporter or media_url:  # kept with the event; shown masked but to the grid's own staff
+        raw["details"] = {**({"reporter": reporter} if reporter else {}), **({"media_url": media_url} if media_url else {})}
     try:
         event = EventIn.model_validate(raw)
     except ValidationError as exc:
@@ -310,9 +330,14 @@ async def request_record(state: GatewayState, request_id: str, caller: Principal
                 fpb.GetCaseRequest(case_id=fused.case_id, scope=fpb.Scope(role="county")), timeout=timeout)).case
             notes = f"case {case.case_id}: {case.status} at {case.level} level"
     grid_id = fused.grid_id if fused is not None else ""
+    details = details_of(event)
     if scoped and caller.role != "department" and not sees_place(caller, (await state.grids()).get(grid_id, fpb.Grid())):
         return None
     unmasked = grid_staff(caller, grid_id)
+    contact = details.get("reporter") or {}
+    if unmasked and contact:
+        await record_read(state, caller, what=f"Open311 request {request_id} (the reporter's contact)", why=None,
+                          grid_id=grid_id, records=1)
     if unmasked and personal_data_in(event.summary):
         await record_read(state, caller, what=f"Open311 request {request_id} (phone and ID numbers in its description)",
                           why=None, grid_id=grid_id, records=1)
@@ -337,8 +362,24 @@ async def request_record(state: GatewayState, request_id: str, caller: Principal
         "zipcode": "271400",
         "lat": point.lat if point else None,
         "long": point.lon if point else None,
-        "media_url": "",
+        "media_url": details.get("media_url", ""),
+        "first_name": _shown(contact.get("first_name"), unmasked, mask_name),
+        "last_name": _shown(contact.get("last_name"), unmasked, mask_name),
+        "email": _shown(contact.get("email"), unmasked, mask_email),
+        "phone": _shown(contact.get("phone"), unmasked, mask_phone),
     }
+
+
+def _shown(value: str | None, unmasked: bool, mask) -> str | None:
+    if not value:
+        return None
+    return value if unmasked else mask(value)
+
+
+def mask_email(email: str) -> str:
+    """``lixiulan@example.cn`` → ``l*******@example.cn``."""
+    user, _, domain = email.partition("@")
+    return f"{user[:1]}{'*' * max(len(user) - 1, 1)}@{domain}"
 
 
 LIST_DEFAULT_DAYS = 90
