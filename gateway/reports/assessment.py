@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .weekly import ORDERS_TARGET, PATROL_WEEK_TARGET
+from .weekly import ORDERS_TARGET, PATROL_WEEK_TARGET, rank
 
 COMPONENTS: dict[str, str] = {
     "closure": "办结率 cases closed ÷ cases handled",
@@ -97,13 +97,11 @@ def score(shares: Mapping[str, float], weights: Mapping[str, float]) -> float:
 
 
 def assess(grids: list[GridWeek], weights: Mapping[str, float]) -> list[dict[str, Any]]:
-    """Every grid's components and score, ranked (best first; ties by grid id)."""
+    """Every grid's components and score, ranked (best first; equal scores share a rank)."""
     rows = []
     for g in grids:
         shares = components(g)
         rows.append({"grid_id": g.grid_id, "name": g.name, "score": score(shares, weights),
                      "components": {k: round(v, 4) for k, v in shares.items()}})
-    rows.sort(key=lambda r: (-r["score"], r["grid_id"]))
-    for i, row in enumerate(rows, 1):
-        row["rank"] = i
+    rank(rows)
     return rows

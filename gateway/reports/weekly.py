@@ -1,7 +1,7 @@
 """The weekly report (一周一报): figures from fusion and the patrol logs put together, the grids
 ranked, and a printable HTML page with its charts drawn as inline SVG (no outside assets).
 
-Grid ranking — a score out of 100, higher is better, ties broken by grid id:
+Grid ranking — a score out of 100, higher is better; equal scores share a rank (listed by grid id):
   50 × closure rate (closed ÷ (closed + still open); 1 when the grid had no case)
 + 20 × (1 − overdue ÷ cases handled)
 + 15 × patrol attainment (patrol hours ÷ 28, i.e. 4 hours a day for 7 days, at most 1)
@@ -37,6 +37,14 @@ def grid_score(row: dict[str, Any]) -> float:
     return round(50 * closure + 20 * (1 - min(overdue_share, 1.0)) + 15 * patrol + 15 * service, 2)
 
 
+def rank(rows: list[dict[str, Any]]) -> None:
+    """Sort the rows best score first (ties by grid id) and rank them as competitions do: equal
+    scores share a rank, and the next rank counts everyone above (1, 2, 2, 4)."""
+    rows.sort(key=lambda r: (-r["score"], r["grid_id"]))
+    for i, row in enumerate(rows):
+        row["rank"] = rows[i - 1]["rank"] if i and row["score"] == rows[i - 1]["score"] else i + 1
+
+
 def assemble(report: cpb.WeeklyReport, *, week: str, scope: str, start: str, end: str,
              patrol: dict[str, float] | None, patrol_under: int | None,
              circle: tuple[int, int] | None = None) -> dict[str, Any]:
@@ -58,9 +66,7 @@ def assemble(report: cpb.WeeklyReport, *, week: str, scope: str, start: str, end
         }
         row["score"] = grid_score(row)
         rows.append(row)
-    rows.sort(key=lambda r: (-r["score"], r["grid_id"]))
-    for i, row in enumerate(rows, 1):
-        row["rank"] = i
+    rank(rows)
     return {
         "week": week, "scope": scope, "start": start, "end": end,
         "events_total": sum(e.events for e in report.events),

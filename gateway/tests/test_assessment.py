@@ -53,3 +53,11 @@ def test_weights_come_from_configuration_and_unknown_or_negative_ones_stop_the_s
         monkeypatch.setenv("GATEWAY_ASSESSMENT_WEIGHTS", bad)
         with pytest.raises(ValidationError, match=says):
             GatewaySettings(local_mode=True, jwt_key="k" * 48)
+
+
+def test_equal_scores_share_a_rank_and_the_next_counts_everyone_above():
+    from gateway.reports.weekly import rank
+
+    rows = [{"grid_id": g, "score": v} for g, v in (("G4", 50.0), ("G1", 70.0), ("G3", 70.0), ("G2", 60.0))]
+    rank(rows)
+    assert [(r["grid_id"], r["rank"]) for r in rows] == [("G1", 1), ("G3", 1), ("G2", 3), ("G4", 4)]

@@ -49,7 +49,7 @@ def assessment_json(a: ppb.Assessment, state: GatewayState) -> Assessment:
 
 async def grid_weeks(state: GatewayState, caller: Principal, week: str | None) -> tuple[str, list[GridWeek]]:
     """What the platform knows of every grid's week, from the weekly report and the party side."""
-    data, _ = await build(state, caller, week, "county")
+    data, _ = await build(state, caller, week, "county", week_in="body")
     parsed = parse_week(data["week"], state.tz)
     monday = parsed.monday
     quarter_start = datetime(monday.year, 3 * ((monday.month - 1) // 3) + 1, 1, tzinfo=state.tz)

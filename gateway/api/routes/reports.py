@@ -89,7 +89,9 @@ async def circle_figures(state: GatewayState, area: cpb.Area) -> tuple[int, int]
     return reply.households, reply.total
 
 
-async def build(state: GatewayState, caller: Principal, week: str | None, scope: str | None) -> tuple[dict[str, Any], str]:
+async def build(state: GatewayState, caller: Principal, week: str | None, scope: str | None, *,
+                week_in: str = "query") -> tuple[dict[str, Any], str]:
+    """The report's data and its scope's label; a bad week is a 422 at ``week_in`` ("query" or "body")."""
     week = week or current_week(state.tz)
     scope = scope or default_scope(caller)
     grids = await state.grids()
@@ -97,7 +99,7 @@ async def build(state: GatewayState, caller: Principal, week: str | None, scope:
         parsed = parse_week(week, state.tz)
         area = report_area(caller, grids, scope)
     except BadScope as exc:
-        raise HTTPException(422, [{"loc": ["query", "week" if "week" in str(exc) else "scope"], "msg": str(exc),
+        raise HTTPException(422, [{"loc": [week_in, "week"] if "week" in str(exc) else ["query", "scope"], "msg": str(exc),
                                    "type": "value_error"}]) from exc
     except OutOfScope as exc:
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
@@ -149,7 +151,7 @@ def submission_json(x: ppb.WeeklySubmission, state: GatewayState) -> WeeklySubmi
              summary="The grid's secretary submits its week: the figures filled from the data, and the text; "
                      "submitting again replaces it (revision counts)")
 async def submit_week(body: WeekSubmissionIn, state: State, caller: Secretary) -> WeeklySubmission:
-    data, _ = await build(state, caller, body.week, f"grid:{caller.grid_id}")
+    data, _ = await build(state, caller, body.week, f"grid:{caller.grid_id}", week_in="body")
     row = next((g for g in data["grids"] if g["grid_id"] == caller.grid_id), {})
     figures = {k: float(v) for k, v in row.items() if isinstance(v, int | float) and not isinstance(v, bool)
                and k != "rank"}
@@ -210,7 +212,7 @@ async def issue_bulletin(body: BulletinIn, state: State, caller: StreetOrCounty)
     if not street_id:
         raise HTTPException(422, [{"loc": ["body", "street_id"], "msg": "the county names the street",
                                    "type": "value_error"}])
-    data, _ = await build(state, caller, body.week, f"street:{street_id}")
+    data, _ = await build(state, caller, body.week, f"street:{street_id}", week_in="body")
     listed = await state.peers.party.ListSubmissions(
         ppb.ListSubmissionsRequest(area=ppb.Area(street_id=street_id), week=data["week"]),
         timeout=state.settings.rpc_timeout_seconds)
