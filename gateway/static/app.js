@@ -698,7 +698,7 @@ async function openCase(caseId) {
   });
   const eventList = el("ol", { class: "events" }, ...events);
   const timeline = c.timeline.map((s) => el("li", { "data-action": s.action, "data-origin": s.origin_case_id || undefined },
-    `${time(s.at)} · ${label(STEP, s.action)} · ${s.actor} · ${label(STATUS, s.to_status || "")}${s.note ? " · " + s.note : ""}`,
+    `${time(s.at)} · ${label(STEP, s.action)} · ${s.actor} · ${label(STATUS, s.to_status || "")}${s.note ? " · " + s.note : ""}${s.routed_to ? " · " + s.routed_to : ""}`,
     ...(s.other_case_id ? [" · ", caseLink(s.other_case_id)] : []),
     ...(s.event_ids && s.event_ids.length ? [el("span", { class: "moved" }, ` · ${s.event_ids.join("、")}`)] : []),
     ...(s.reasons && s.reasons.length ? [el("span", { class: "reasons" }, ` · ${s.score != null ? percent(s.score) + " · " : ""}${s.reasons.join("；")}`)] : []),
@@ -715,11 +715,25 @@ async function openCase(caseId) {
     (c.merged_from || []).length ? field("d.merged_from", caseLinks(c.merged_from)) : "",
     c.split_from ? field("d.split_from", caseLink(c.split_from)) : "",
     duplicatesSection(c),
+    propertyRouteSection(c),
     el("h3", {}, t("d.events")), eventList,
     splitting ? splitBar(c, eventList) : "",
     el("h3", {}, t("d.timeline")), el("ol", { class: "timeline" }, ...timeline),
     actionForm(c),
   );
+}
+
+// 红色物业: a property-management case of a compound goes to the compound's property company and
+// owners' committee beside its branch; who they are now, with their contacts as the caller may see them.
+function propertyRouteSection(c) {
+  const route = c.property_route;
+  if (!route) return "";
+  const items = route.actors.map((a) => el("li", { "data-org-id": a.org_id },
+    el("b", {}, label(INVITEE_PARTY, a.kind)), ` ${a.name}`,
+    a.contact_name || a.contact_phone ? el("span", { class: "contact" }, ` · ${a.contact_name || ""} ${a.contact_phone || ""}`) : ""));
+  return el("section", { class: "property-route", id: "property-route", "data-compound-id": route.compound_id },
+    el("h3", {}, t("d.property_route")), el("p", {}, route.compound_name),
+    items.length ? el("ul", {}, ...items) : el("p", { class: "hint" }, t("d.property_route_none")));
 }
 
 function percent(score) {

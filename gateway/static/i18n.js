@@ -45,6 +45,8 @@ export const STRINGS = {
   "d.result": ["办理结果", "Result"],
   "d.close": ["关闭", "Close"],
   "d.duplicates": ["疑似重复", "Possible duplicates"],
+  "d.property_route": ["红色物业 · 转小区物业与业委会", "Property route: the compound's property company and owners' committee"],
+  "d.property_route_none": ["该小区尚未登记物业公司或业委会", "The compound has no property company or owners' committee on record"],
   "d.merge_into": ["合并到此案件", "Merge into this"],
   "d.merge_confirm": ["将案件 {from} 合并到案件 {into}？{from} 的事件移入 {into}，{from} 标记为已合并。", "Merge case {from} into case {into}? The events of {from} move to {into}; {from} becomes merged."],
   "d.merged_into": ["已合并到", "Merged into"],

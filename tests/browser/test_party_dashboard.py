@@ -327,3 +327,30 @@ def test_a_secretary_plans_a_joint_meeting_records_its_decisions_and_closes_an_o
     assert [(d["status"], d["outcome"]) for d in kept["decisions"]] == [("open", "applied"), ("done", None)]
     assert kept["decisions"][0]["due_at"].endswith("+08:00") and kept["decisions"][1]["closing_note"] == "已监督清运"
     assert any(s["action"] == "accept" and f"联席会议 {meeting_id}/D1" in (s.get("note") or "") for s in after["timeline"])
+
+
+def test_a_property_case_shows_the_compounds_property_company_and_owners_committee(
+    platform: LocalPlatform, browser, browser_output: Path
+) -> None:
+    """红色物业: the case's detail names whom a property-management case of a compound goes to —
+    contacts whole for the grid's own secretary, masked for the county."""
+    with httpx.Client(base_url=platform.gateway_url, timeout=30) as client:
+        case = case_of_its_own(client, admin_headers(platform, client), "物业电梯长期故障无人维修")
+    route = case["property_route"]
+    assert route and len(route["actors"]) >= 2
+    with dashboard(platform, browser) as session:
+        for username, masked in ((f"sec-{case['grid_id']}", False), ("admin", True)):
+            page = session(username)
+            row = page.locator(f"#cases tr[data-case-id='{case['case_id']}']")
+            row.wait_for(timeout=30000)
+            row.click()
+            section = page.locator(f"#property-route[data-compound-id='{route['compound_id']}']")
+            section.wait_for()
+            assert route["compound_name"] in section.inner_text()
+            shown = section.locator("li[data-org-id]")
+            assert shown.count() == len(route["actors"])
+            contacts = shown.locator(".contact").all_inner_texts()
+            assert contacts and all(("*" in text) == masked for text in contacts), (username, contacts)
+            assert "红色物业" in page.locator("#detail").inner_text()
+            if not masked:
+                page.screenshot(path=str(browser_output / "property-route.png"))
