@@ -858,6 +858,8 @@ class CircleGap(BaseModel):
     address: str
     nearest_station_id: str
     walk_km: float = Field(description="The walk to the nearest station: straight line × detour")
+    lon: float = Field(description="Where the household is, WGS84")
+    lat: float
 
 
 class CircleGapPage(BaseModel):

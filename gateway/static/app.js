@@ -2210,6 +2210,13 @@ function drawStations() {
     station.addEventListener("click", () => chooseGrid(x.grid_id));
     svg.append(station);
   }
+  // The page of households outside every circle, each a small cross where it is.
+  for (const g of gaps.items) {
+    if (g.lon == null || g.lat == null) continue;
+    const [cx, cy, d] = [view.x(g.lon), view.y(g.lat), dot * 0.6];
+    svg.append(svgNode("path", { d: `M${cx - d} ${cy - d}L${cx + d} ${cy + d}M${cx - d} ${cy + d}L${cx + d} ${cy - d}`,
+      class: "gap", "data-household-id": g.household_id }, `${g.address} · ${g.walk_km} km`));
+  }
 }
 
 function renderGaps() {

@@ -64,6 +64,8 @@ class Gap:
     address: str
     nearest_station_id: str
     walk_km: float
+    lon: float = 0.0
+    lat: float = 0.0
 
 
 def synthetic_checklist(grid_id: str) -> dict[str, bool]:
@@ -84,7 +86,7 @@ def circle_gaps(county: County, stations: list[Station], km: float = CIRCLE_KM) 
         h = households[i]
         g = grids[h.grid_id]
         out.append(Gap(h.household_id, h.grid_id, g.community_id, g.street_id, h.address,
-                       stations[int(which[i])].station_id if stations else "", round(walk, 3)))
+                       stations[int(which[i])].station_id if stations else "", round(walk, 3), *h.location))
     return out
 
 

@@ -340,7 +340,7 @@ async def circle_gaps(
     return CircleGapPage(
         items=[CircleGap(household_id=g.household_id, grid_id=g.grid_id, community_id=g.community_id,
                          street_id=g.street_id, address=g.address, nearest_station_id=g.nearest_station_id,
-                         walk_km=round(g.walk_km, 3)) for g in reply.items],
+                         walk_km=round(g.walk_km, 3), lon=g.lon, lat=g.lat) for g in reply.items],
         total=reply.total, households=reply.households,
         coverage=round(1 - reply.total / reply.households, 4) if reply.households else 1.0,
         circle_km=reply.circle_km, detour=reply.detour, page=page, page_size=page_size)

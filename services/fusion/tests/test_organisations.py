@@ -172,6 +172,7 @@ def test_households_beyond_a_kilometres_walk_of_every_station_are_the_circles_ga
     for gap in gaps[:50]:
         walk = haversine_km(by_id[gap.household_id].location, (lone[0].lon, lone[0].lat)) * DETOUR
         assert walk > 1.0 and gap.walk_km == pytest.approx(walk, abs=0.001)
+        assert (gap.lon, gap.lat) == by_id[gap.household_id].location  # drawn where the household is
     outside = {g.household_id for g in gaps}
     inside = [h for h in county.households if h.household_id not in outside]
     assert all(haversine_km(h.location, (lone[0].lon, lone[0].lat)) * DETOUR <= 1.0 for h in inside[:200])

@@ -256,7 +256,7 @@ class SetChecklistRequest(_message.Message):
     def __init__(self, station_id: _Optional[str] = ..., checklist: _Optional[_Mapping[str, bool]] = ..., actor: _Optional[str] = ...) -> None: ...
 
 class CircleGap(_message.Message):
-    __slots__ = ("household_id", "grid_id", "community_id", "street_id", "address", "nearest_station_id", "walk_km")
+    __slots__ = ("household_id", "grid_id", "community_id", "street_id", "address", "nearest_station_id", "walk_km", "lon", "lat")
     HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
     GRID_ID_FIELD_NUMBER: _ClassVar[int]
     COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
@@ -264,6 +264,8 @@ class CircleGap(_message.Message):
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     NEAREST_STATION_ID_FIELD_NUMBER: _ClassVar[int]
     WALK_KM_FIELD_NUMBER: _ClassVar[int]
+    LON_FIELD_NUMBER: _ClassVar[int]
+    LAT_FIELD_NUMBER: _ClassVar[int]
     household_id: str
     grid_id: str
     community_id: str
@@ -271,7 +273,9 @@ class CircleGap(_message.Message):
     address: str
     nearest_station_id: str
     walk_km: float
-    def __init__(self, household_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., address: _Optional[str] = ..., nearest_station_id: _Optional[str] = ..., walk_km: _Optional[float] = ...) -> None: ...
+    lon: float
+    lat: float
+    def __init__(self, household_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., address: _Optional[str] = ..., nearest_station_id: _Optional[str] = ..., walk_km: _Optional[float] = ..., lon: _Optional[float] = ..., lat: _Optional[float] = ...) -> None: ...
 
 class ListCircleGapsRequest(_message.Message):
     __slots__ = ("area", "page", "page_size")
