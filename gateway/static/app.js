@@ -1691,10 +1691,16 @@ function renderMine(refusal = "") {
     field("mem.orders", me.orders_completed), field("mem.registered_at", time(me.registered_at)));
 }
 
+// Each read of the teams, and each join or leave, takes a number: an answer older than the latest
+// is dropped, so a list read before a join cannot undo what the join showed.
+let teamsAsked = 0;
+
 async function loadTeams() {
-  const body = await fetchShown("/v1/volunteer-teams", $("#teams-message"));
-  if (!body) return;
-  state.members.teams = body.items;
+  const asked = ++teamsAsked;
+  const reply = await send("/v1/volunteer-teams", "GET");
+  if (asked !== teamsAsked) return;
+  if (!reply.ok) { say($("#teams-message"), reply.text, false); return; }
+  state.members.teams = reply.body.items;
   renderTeams();
 }
 
@@ -1720,6 +1726,7 @@ function renderTeams() {
 }
 
 async function joinTeam(team, action, button) {
+  teamsAsked++;
   button.disabled = true;
   const reply = await send(`/v1/volunteer-teams/${enc(team.team_id)}/${action}`, "POST");
   button.disabled = false;
