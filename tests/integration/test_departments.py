@@ -7,6 +7,7 @@ does, from a ReferenceService peer serving it the way fusion does in local mode.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -454,18 +455,30 @@ async def test_hand_overs_stream_to_the_department_and_results_go_back(departmen
     await bus.publish(js, bus.handover_subject("legal_aid", handover.grid_id), handover, event_id=f"{case_id}.handover",
                       ce_type="gridfusion.case.handed_over.v1", source="tests", ce_subject=case_id)
     call = legal.stub.StreamHandOvers(pb.StreamHandOversRequest())
-    received = None
-    async with asyncio.timeout(20):
+    ours = asyncio.get_running_loop().create_future()
+
+    async def read() -> None:  # the department system reads on, as it would: hand-overs of other tests too
         async for item in call:
-            if item.case_id == case_id:
-                received = item
-                break
-    call.cancel()
-    assert received == handover
-    # Acknowledged once written: the durable consumer holds nothing for it any more.
-    async with asyncio.timeout(10):
-        while (await js.consumer_info(bus.HANDOVERS.name, "handover-legal_aid")).num_ack_pending:
-            await asyncio.sleep(0.1)
+            if item.case_id == case_id and not ours.done():
+                ours.set_result(item)
+
+    reading = asyncio.create_task(read())
+    try:
+        assert await asyncio.wait_for(ours, 20) == handover
+        # Acknowledged once written: with the system still reading, the durable consumer comes to
+        # hold nothing given and unacknowledged (cancelling the call at once could leave the rest of
+        # a fetched batch pending until its ack wait, whoever's hand-overs they are).
+        async with asyncio.timeout(20):
+            while True:
+                info = await js.consumer_info(bus.HANDOVERS.name, "handover-legal_aid")
+                if not info.num_ack_pending and not info.num_pending:
+                    break
+                await asyncio.sleep(0.1)
+    finally:
+        call.cancel()
+        reading.cancel()
+        with contextlib.suppress(asyncio.CancelledError, grpc.aio.AioRpcError):
+            await reading
 
     report = pb.ReportResultRequest(case_id=case_id, result="resolved", note="已提供法律援助", actor="S000446")
     assert (await legal.stub.ReportResult(report)).accepted
