@@ -92,7 +92,7 @@ class CommunityServicer(pb_grpc.CommunityServiceServicer):
 
     async def SaveVolunteerTeam(self, request, context) -> pb.VolunteerTeam:
         t = request.team
-        team = Team(t.team_id, t.name, t.description, t.street_id, t.community_id, t.grid_id)
+        team = Team("", t.name, t.description, t.street_id, t.community_id, t.grid_id)
         return team_to_proto(await self._run(context, self.teams.save(team, request.actor, self.store.clock.now())))
 
     async def ListVolunteerTeams(self, request, context) -> pb.ListVolunteerTeamsResponse:

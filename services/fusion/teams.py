@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
 from .grid_records import GridRecords
@@ -82,13 +82,6 @@ class TeamStore(GridRecords):
             raise Refused("invalid", f"name: 1 to {MAX_NAME} characters")
         if len(team.description) > MAX_DESCRIPTION:
             raise Refused("invalid", f"description: at most {MAX_DESCRIPTION} characters")
-        if team.team_id:
-            doc = await self.records.find_one_and_update(
-                {"_id": team.team_id}, {"$set": {"name": name, "description": team.description.strip()}},
-                return_document=ReturnDocument.AFTER)
-            if doc is None:
-                raise Refused("not_found", f"no volunteer team {team.team_id!r}")
-            return _of(doc)
         street_id, community_id, grid_id = self._area(team.street_id, team.community_id, team.grid_id)
         doc = {"_id": f"VT{uuid.uuid4().hex[:12]}", "name": name, "description": team.description.strip(),
                "street_id": street_id, "community_id": community_id, "grid_id": grid_id, "members": [],
