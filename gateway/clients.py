@@ -7,6 +7,7 @@ import asyncio
 import grpc
 from gridfusion.community.v1 import community_pb2_grpc
 from gridfusion.departments.v1 import departments_pb2_grpc
+from gridfusion.field.v1 import attachments_pb2_grpc
 from gridfusion.fusion.v1 import fusion_pb2_grpc
 from gridfusion.party.v1 import party_pb2_grpc
 from gridfusion.reference.v1 import reference_pb2_grpc
@@ -16,11 +17,16 @@ from services.platform.grpcserver import BearerToken
 
 from .settings import GatewaySettings
 
+FUSION_MESSAGE_BYTES = 16 * 1024 * 1024
+
 
 class Peers:
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
-        self.channels: dict[str, grpc.aio.Channel] = {"fusion": grpc.aio.insecure_channel(settings.fusion_target)}
+        # Fusion takes and gives messages of up to 16 MB (an attachment's bytes).
+        self.channels: dict[str, grpc.aio.Channel] = {"fusion": grpc.aio.insecure_channel(
+            settings.fusion_target, options=[("grpc.max_receive_message_length", FUSION_MESSAGE_BYTES),
+                                             ("grpc.max_send_message_length", FUSION_MESSAGE_BYTES)])}
         # The department services authenticate the gateway by its service token; fusion does
         # not ask for one, so it never sees it.
         token = [BearerToken(settings.service_token)] if settings.service_token else None
@@ -33,6 +39,8 @@ class Peers:
         self.reference = reference_pb2_grpc.ReferenceServiceStub(self.channels["fusion"])
         # The party organisation, four levels: served by fusion.
         self.party = party_pb2_grpc.PartyServiceStub(self.channels["fusion"])
+        # Photos and documents of cases and events (GridFS): served by fusion.
+        self.attachments = attachments_pb2_grpc.AttachmentServiceStub(self.channels["fusion"])
         self.departments = {
             d: departments_pb2_grpc.DepartmentServiceStub(self.channels[d]) for d in settings.department_targets
         }

@@ -10,6 +10,7 @@ refused the moment it passes the limit. The answer is ``{"detail": ...}`` naming
 | ``POST /v1/reference/imports`` (a county's reference data: a zip or the files) | 200 MB of files, plus 1 MB for the form |
 | ``POST /v1/departments/{department}/events:batch`` (up to 1,000 events) | 32 MB |
 | ``POST /v1/departments/comprehensive_governance/patrol-logs`` (up to 20,000 fixes) | 8 MB |
+| ``POST /v1/cases/{case_id}/attachments``, ``POST /open311/v2/requests.{fmt}`` (a photo or a document) | ``GATEWAY_ATTACHMENT_MAX_BYTES`` (10 MB), plus 1 MB for the form (:func:`upload_limits`) |
 | everything else | 1 MB |
 
 The larger limits apply only to a request carrying a validly signed access token (its session is
@@ -45,6 +46,14 @@ ROUTE_LIMITS: tuple[RouteLimit, ...] = (
     RouteLimit("POST", re.compile(r"^/v1/departments/[^/]+/events:batch$"), 32 * MB),
     RouteLimit("POST", re.compile(r"^/v1/departments/comprehensive_governance/patrol-logs$"), 8 * MB),
 )
+
+
+def upload_limits(max_bytes: int) -> tuple[RouteLimit, ...]:
+    """The routes that take one attachment of at most ``max_bytes`` (plus the form around it)."""
+    return (RouteLimit("POST", re.compile(r"^/v1/cases/[^/]+/attachments$"), max_bytes + 1 * MB),
+            RouteLimit("POST", re.compile(r"^/open311/v2/requests\.(json|xml)$"), max_bytes + 1 * MB))
+
+
 # Multipart forms anywhere (FastAPI's form limits): no files unless a route allows them, a few
 # fields, and no text field above 64 KB (an Open311 description is at most 4,000 characters).
 FORM_LIMITS = {"max_files": 0, "max_fields": 50, "max_part_size": 64 * 1024}
@@ -54,9 +63,10 @@ def size(limit: int) -> str:
     return f"{limit / MB:g} MB" if limit >= MB else f"{limit / 1024:g} KB"
 
 
-def limit_of(method: str, path: str, *, trusted: bool) -> tuple[int, int]:
+def limit_of(method: str, path: str, *, trusted: bool,
+             routes: tuple[RouteLimit, ...] = ROUTE_LIMITS) -> tuple[int, int]:
     """(the limit that applies, the route's own limit) for a request."""
-    for route in ROUTE_LIMITS:
+    for route in routes:
         if route.method == method and route.path.match(path):
             return (route.limit if trusted else DEFAULT_LIMIT), route.limit
     return DEFAULT_LIMIT, DEFAULT_LIMIT
@@ -81,16 +91,18 @@ class BodyLimit:
     """The middleware; ``trusted(scope)`` says whether the request carries a validly signed
     access token (the larger limits need one)."""
 
-    def __init__(self, app: ASGIApp, trusted: Callable[[Scope], bool] = lambda scope: False) -> None:
+    def __init__(self, app: ASGIApp, trusted: Callable[[Scope], bool] = lambda scope: False,
+                 routes: tuple[RouteLimit, ...] = ROUTE_LIMITS) -> None:
         self.app = app
         self.trusted = trusted
+        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         method, path = scope["method"], scope["path"]
-        limit, route_limit = limit_of(method, path, trusted=_bearer(scope) and self.trusted(scope))
+        limit, route_limit = limit_of(method, path, trusted=_bearer(scope) and self.trusted(scope), routes=self.routes)
         detail = refusal(method, path, limit, route_limit)
         declared = Headers(scope=scope).get("content-length")
         if declared is not None:

@@ -36,6 +36,7 @@ from .api.routes import (
 )
 from .api.routes import (
     assessments,
+    attachments,
     audit,
     auth,
     cases,
@@ -68,7 +69,7 @@ from .errors import (
 from .feed import FeedHub
 from .headers import SecurityHeaders
 from .hotlist import HotList
-from .limits import FORM_LIMITS, BodyLimit
+from .limits import FORM_LIMITS, ROUTE_LIMITS, BodyLimit, upload_limits
 from .settings import GatewaySettings
 
 
@@ -131,7 +132,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     # Outermost first: every answer gets the security headers, and a body over its route's limit
     # is refused before routing, authentication or parsing read it.
-    app.add_middleware(BodyLimit, trusted=signed_token)
+    app.add_middleware(BodyLimit, trusted=signed_token, routes=ROUTE_LIMITS + upload_limits(settings.attachment_max_bytes))
     app.add_middleware(SecurityHeaders)
     instrument_app(app)  # a span per request, under the caller's traceparent when it sends one
     app.add_exception_handler(grpc.aio.AioRpcError, handle_rpc_error)
@@ -145,7 +146,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(reports.bulletins)
     # Cases and events are the grid staff's and the departments' (not residents' or members').
-    for module in (events, cases):
+    for module in (events, cases, attachments):
         app.include_router(module.router, dependencies=[Depends(staff_only)])
     app.mount("/dashboard", StaticFiles(directory=STATIC, html=True), name="dashboard")
 

@@ -73,6 +73,10 @@ class GatewaySettings(CommonSettings):
     # The county's assessment (考核): each component's weight (gateway/reports/assessment.py), as
     # JSON, e.g. {"closure": 30, "patrol": 20, ...}; components left out weigh nothing.
     assessment_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    # Attachments (gateway/api/routes/attachments.py): the largest file taken, in bytes (fusion's
+    # gRPC messages carry at most 16 MB); and whether `close` needs a rectification photo on the case.
+    attachment_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024)
+    close_requires_rectification: bool = False
 
     @field_validator("assessment_weights")
     @classmethod

@@ -161,9 +161,43 @@ class PropertyRoute(BaseModel):
                                                         "(contacts masked as /v1/co-governance/organisations masks them)")
 
 
+class Position(BaseModel):
+    lon: float
+    lat: float
+
+
+class Attachment(BaseModel):
+    """A photo or document (附件) of a case or of one of its events; its bytes at `url`."""
+
+    attachment_id: str
+    case_id: str | None = Field(description="The case it was sent to (null: sent with the event named)")
+    department: str | None = None
+    event_id: str | None = None
+    filename: str
+    content_type: Literal["image/jpeg", "image/png", "image/webp", "application/pdf"]
+    size: int = Field(description="bytes, as served (an image re-encoded without its metadata)")
+    purpose: Literal["evidence", "rectification", "document"] = Field(
+        description="evidence (现场照片), rectification (整改照片: proof before closing), document (材料)")
+    note: str | None
+    uploaded_by: str
+    role: str
+    uploaded_at: str | None
+    width: int | None = None
+    height: int | None = None
+    url: str
+    thumbnail_url: str | None = Field(description="A JPEG of at most 320 px (images only)")
+    position: Position | None = Field(None, description="Where the photo was taken (its EXIF GPS, WGS84): for the "
+                                                        "county, street, community and the grid's own staff only")
+    taken_at: str | None = Field(None, description="When the photo was taken (EXIF): as `position`")
+    location_withheld: bool = Field(False, description="The photo carried a position or time this caller is not given")
+    sha256: str
+
+
 class CaseDetail(Case):
     events: list[dict[str, Any]] = Field(description="The case's events in `event_ids` order, each with its `department` "
                                                      "and `event_id`")
+    attachments: list[Attachment] = Field(default_factory=list, description="Photos and documents of the case and its "
+                                                                            "events, oldest first (metadata; bytes at `url`)")
     timeline: list[TimelineEntry]
     allowed_actions: list[str] = Field(
         default_factory=list, description="The actions the caller may take on the case now (closed-loop table, role, scope)"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from zoneinfo import ZoneInfo
 
 from gridfusion.community.v1 import community_pb2, community_pb2_grpc
+from gridfusion.field.v1 import attachments_pb2, attachments_pb2_grpc
 from gridfusion.fusion.v1 import fusion_pb2 as pb
 from gridfusion.fusion.v1 import fusion_pb2_grpc as pb_grpc
 from gridfusion.party.v1 import party_pb2, party_pb2_grpc
@@ -22,6 +24,7 @@ from services.platform.settings import CommonSettings
 from . import gauges, matching, reference_store
 from .activities import ActivityStore
 from .assessments import AssessmentStore
+from .attachments import AttachmentServicer, AttachmentStore
 from .bulletins import BulletinStore
 from .cases import CaseStore
 from .co_governance import CoGovernanceStore
@@ -142,6 +145,9 @@ async def serve() -> None:
     await meetings.ensure_indexes()
     assessments = AssessmentStore(db)
     await assessments.ensure_indexes()
+    # Photos and documents of cases and events, in GridFS (attachments.proto).
+    attachments = AttachmentStore(db, tz=ZoneInfo(settings.timezone), clock=clock)
+    await attachments.ensure_indexes()
     notices = NoticeSender(store.notices, contacts, LogMessenger())
 
     def follow(held: ReferenceHolder) -> None:
@@ -178,13 +184,15 @@ async def serve() -> None:
         community_pb2_grpc.add_CommunityServiceServicer_to_server(community_servicer, server)
         reference_pb2_grpc.add_ReferenceServiceServicer_to_server(reference_servicer, server)
         party_pb2_grpc.add_PartyServiceServicer_to_server(party_servicer, server)
+        attachments_pb2_grpc.add_AttachmentServiceServicer_to_server(AttachmentServicer(attachments), server)
 
     await rt.serve_grpc(
         settings.grpc_port,
         [pb.DESCRIPTOR.services_by_name["FusionService"].full_name,
          community_pb2.DESCRIPTOR.services_by_name["CommunityService"].full_name,
          reference_pb2.DESCRIPTOR.services_by_name["ReferenceService"].full_name,
-         party_pb2.DESCRIPTOR.services_by_name["PartyService"].full_name],
+         party_pb2.DESCRIPTOR.services_by_name["PartyService"].full_name,
+         attachments_pb2.DESCRIPTOR.services_by_name["AttachmentService"].full_name],
         register,
     )
     rt.spawn(reference.watch(rt.nc, rt.stop, settings.reference_poll_seconds), "reference-watch")

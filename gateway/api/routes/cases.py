@@ -35,6 +35,7 @@ from ...privacy import grid_staff, mask_text, personal_data_in, record_read
 from ..deps import Caller, GatewayState, Page, PageSize, State
 from ..models import Case, CaseDetail, CasePage, PropertyRoute, TimelineEntry
 from ..problems import SIGNED_IN, answers, link, links
+from . import attachments as case_attachments
 from .party import actor_json
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=answers(*SIGNED_IN, 404, 409, 413))
@@ -223,7 +224,13 @@ async def get_case(case_id: str, state: State, caller: Caller, purpose: Purpose 
         if found:
             await record_read(state, caller, what=f"case {case_id} ({found} phone and ID numbers in its text)",
                               why=purpose, grid_id=detail.case.grid_id, records=1)
+    # Photos and documents (附件), and each upload as an `attach` entry of the timeline.
+    files = await case_attachments.of_case(state, caller, case_id)
+    timeline = case_attachments.with_uploads(timeline, case_attachments.upload_entries(
+        files, state, caller, detail.case.grid_id))
     return CaseDetail(**case_json(detail.case, state, masked=masked),
+                      attachments=await case_attachments.shown_attachments(
+                          files, state, caller, grid_id=detail.case.grid_id, what=f"case {case_id}", why=purpose),
                       events=[event_json(e, state, masked=masked, own_department=own) for e in detail.events],
                       timeline=timeline, allowed_actions=list(detail.allowed_actions),
                       property_route=await property_route(detail, state, caller, purpose))
@@ -281,6 +288,8 @@ class CaseAction(BaseModel):
                422: {"description": "a field the action needs is missing or invalid (named in the detail)"}},
 )
 async def act_on_case(case_id: str, body: CaseAction, state: State, caller: Caller) -> Case:
+    if body.action == "close" and state.settings.close_requires_rectification:
+        await case_attachments.require_rectification(state, caller, case_id)
     case = await state.peers.fusion.ActOnCase(
         fpb.ActOnCaseRequest(
             case_id=case_id, action=body.action, note=body.note, department=body.department or "",
