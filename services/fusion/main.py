@@ -12,6 +12,7 @@ from gridfusion.field.v1 import attachments_pb2, attachments_pb2_grpc
 from gridfusion.fusion.v1 import fusion_pb2 as pb
 from gridfusion.fusion.v1 import fusion_pb2_grpc as pb_grpc
 from gridfusion.party.v1 import party_pb2, party_pb2_grpc
+from gridfusion.field.v1 import tasks_pb2, tasks_pb2_grpc
 from gridfusion.reference.v1 import reference_pb2, reference_pb2_grpc
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -46,6 +47,8 @@ from .results import ResultsHandler
 from .server import FusionServicer
 from .stations import StationStore
 from .submissions import SubmissionStore
+from .tasks import TaskStore
+from .tasks_api import TaskServicer
 from .teams import TeamStore
 
 log = logging.getLogger(__name__)
@@ -143,6 +146,9 @@ async def serve() -> None:
     await bulletins.ensure_indexes()
     meetings = MeetingStore(db, co_governance)
     await meetings.ensure_indexes()
+    # Tasks from above (专项行动) to a set of grids, from a joint meeting's decision or not (tasks.proto).
+    tasks = TaskStore(db, meetings)
+    await tasks.ensure_indexes()
     assessments = AssessmentStore(db)
     await assessments.ensure_indexes()
     # Photos and documents of cases and events, in GridFS (attachments.proto).
@@ -172,6 +178,8 @@ async def serve() -> None:
 
     follow(reference)
     reference.listeners.append(follow)
+    tasks.use_reference(reference.county)
+    reference.listeners.append(lambda held: tasks.use_reference(held.county))
     if reference.record and reference.record.get("source") == reference_store.SYNTHETIC_SOURCE:
         await teams.seed_synthetic(clock.now())
     community_servicer = CommunityServicer(community, member_register, teams, organisations)
@@ -184,6 +192,7 @@ async def serve() -> None:
         community_pb2_grpc.add_CommunityServiceServicer_to_server(community_servicer, server)
         reference_pb2_grpc.add_ReferenceServiceServicer_to_server(reference_servicer, server)
         party_pb2_grpc.add_PartyServiceServicer_to_server(party_servicer, server)
+        tasks_pb2_grpc.add_TaskServiceServicer_to_server(TaskServicer(tasks, clock), server)
         attachments_pb2_grpc.add_AttachmentServiceServicer_to_server(AttachmentServicer(attachments), server)
 
     await rt.serve_grpc(
@@ -192,6 +201,7 @@ async def serve() -> None:
          community_pb2.DESCRIPTOR.services_by_name["CommunityService"].full_name,
          reference_pb2.DESCRIPTOR.services_by_name["ReferenceService"].full_name,
          party_pb2.DESCRIPTOR.services_by_name["PartyService"].full_name,
+         tasks_pb2.DESCRIPTOR.services_by_name["TaskService"].full_name,
          attachments_pb2.DESCRIPTOR.services_by_name["AttachmentService"].full_name],
         register,
     )
