@@ -31,6 +31,8 @@ from .accounts.service import Accounts, Limits, SignInRefused, Throttled
 from .accounts.store import AccountStore
 from .accounts.tokens import read_access
 from .api.deps import GatewayState, staff_only
+from .api.routes import notifications as notification_routes
+from .api.routes import webhooks as webhook_routes
 from .api.routes import (
     accounts as accounts_routes,
 )
@@ -70,6 +72,9 @@ from .feed import FeedHub
 from .headers import SecurityHeaders
 from .hotlist import HotList
 from .limits import FORM_LIMITS, ROUTE_LIMITS, BodyLimit, upload_limits
+from .notifications.intake import Intake
+from .notifications.sender import Sender, allows_private
+from .notifications.store import NotificationStore
 from .settings import GatewaySettings
 
 
@@ -101,11 +106,22 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         # The hot case lists' read model: fed by the live feed's consumer, loaded from fusion.
         hub.hotlist = HotList(settings.hot_days, feed=hub)
         hub.on_case.append(hub.hotlist.take)
+        # Webhooks and notifications (gateway/notifications): a durable consumer of the case changes
+        # records what each leaves; the sender posts the webhook deliveries due.
+        state.notifications = NotificationStore(mongo[settings.database])
+        intake = Intake(state.notifications, peers.fusion, timeout=settings.rpc_timeout_seconds)
+        sender = Sender(state.notifications, timeout=settings.webhook_timeout_seconds,
+                        max_attempts=settings.webhook_max_attempts, retry_seconds=settings.webhook_retry_seconds,
+                        allow_private=allows_private(settings))
         tasks = [
             asyncio.create_task(_connect_feed(hub, settings)),
             asyncio.create_task(hub.keep()),
             asyncio.create_task(hub.hotlist.keep(peers.fusion, timeout=settings.rpc_timeout_seconds)),
             asyncio.create_task(_prepare_store(store)),
+            asyncio.create_task(periodic.retry(state.notifications.ensure_indexes, every=2, failed=lambda exc, n: log.warning(
+                "notifications' indexes not declared yet", extra={"error": str(exc)}))),
+            asyncio.create_task(intake.run(hub, asyncio.Event())),
+            asyncio.create_task(sender.run(intake.recorded, every=settings.webhook_poll_seconds)),
             asyncio.create_task(relay_forever(store, peers.community, accounts.audit_written, interval=10,
                                               timeout=settings.rpc_timeout_seconds)),
         ]
@@ -143,6 +159,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_exception_handler(HasherBusy, handle_throttled)
     for module in (health, auth, oidc, accounts_routes, departments, grids, community, party, meetings, teams, reports, assessments, exports, audit, feed,
                    open311, dead_letters, reference, vocabulary):
+        app.include_router(module.router)
+    for module in (webhook_routes, notification_routes):
         app.include_router(module.router)
     app.include_router(reports.bulletins)
     # Cases and events are the grid staff's and the departments' (not residents' or members').

@@ -73,6 +73,15 @@ class GatewaySettings(CommonSettings):
     # The county's assessment (考核): each component's weight (gateway/reports/assessment.py), as
     # JSON, e.g. {"closure": 30, "patrol": 20, ...}; components left out weigh nothing.
     assessment_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    # Outbound webhooks (gateway/notifications): whether a subscription may post to a private or
+    # loopback address (unset: only in local mode); each attempt's time-out; how many attempts
+    # before a delivery has failed; the wait after the first failure (doubling, at most an hour);
+    # how often the sender looks for deliveries due when nothing woke it.
+    webhook_allow_private: bool | None = None
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    webhook_max_attempts: int = Field(10, ge=1, le=50)
+    webhook_retry_seconds: float = Field(10.0, gt=0, le=3600)
+    webhook_poll_seconds: float = Field(2.0, gt=0, le=60)
     # Attachments (gateway/api/routes/attachments.py): the largest file taken, in bytes (fusion's
     # gRPC messages carry at most 16 MB); and whether `close` needs a rectification photo on the case.
     attachment_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024)

@@ -124,8 +124,13 @@ ANNOUNCER = "fusion"
 # What the gateway's replicas tell each other (the sessions one of them ended, gateway/feed.py):
 # every replica speaks and hears there, no other service may speak.
 GATEWAY_NOTICES = ("gridfusion.gateway.sessions.ended",)
-# The JetStream API the gateway uses: following the CASES stream with an ephemeral ordered consumer.
-GATEWAY_JETSTREAM = ("$JS.API.STREAM.INFO.CASES", "$JS.API.CONSUMER.CREATE.CASES", "$JS.FC.CASES.>")
+# The JetStream API the gateway uses: following the CASES stream with an ephemeral ordered consumer,
+# and reading it once more with its durable gateway-notifications (webhooks and notifications).
+GATEWAY_JETSTREAM = ("$JS.API.STREAM.INFO.CASES", "$JS.API.CONSUMER.CREATE.CASES", "$JS.FC.CASES.>",
+                     "$JS.API.CONSUMER.INFO.CASES.gateway-notifications",
+                     "$JS.API.CONSUMER.CREATE.CASES.gateway-notifications.gridfusion.cases.>",
+                     "$JS.API.CONSUMER.MSG.NEXT.CASES.gateway-notifications",
+                     "$JS.ACK.CASES.gateway-notifications.>")
 # Settings that name fusion's gRPC address, by the component whose pods read them:
 # the gateway's own calls, the `gridfusion reference` command in a gateway pod, and the
 # department services' reference data. Unset, each falls back to 127.0.0.1:50050.

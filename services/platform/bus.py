@@ -378,13 +378,16 @@ class PullConsumer:
     fetch_timeout: float = 1.0
     on_dead_letter: DeadLetterHook | None = None
     retry_delays: tuple[float, ...] = (1.0, 5.0, 15.0, 60.0)
+    # Where a consumer made for the first time starts (one that exists keeps its place): the whole
+    # stream, or (NEW) what is published from now on.
+    deliver_policy: DeliverPolicy = DeliverPolicy.ALL
     _sub: JetStreamContext.PullSubscription | None = field(default=None, init=False)
 
     async def start(self) -> None:
         config = ConsumerConfig(
             durable_name=self.durable,
             ack_policy=AckPolicy.EXPLICIT,
-            deliver_policy=DeliverPolicy.ALL,
+            deliver_policy=self.deliver_policy,
             ack_wait=self.ack_wait_seconds,
             # One more than ours: the loop dead-letters on the last delivery itself.
             max_deliver=self.max_deliver + 1,

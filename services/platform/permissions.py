@@ -16,8 +16,10 @@ NATS (subjects and streams: :mod:`services.platform.bus`)::
     <department>  gridfusion.events.<department>.>   gridfusion.reference.>   its durable handover-<department>
                   gridfusion.results.<department>    its own inbox            (HANDOVERS, gridfusion.handover.<department>.>)
     gateway       gridfusion.gateway.sessions.ended  gridfusion.reference.>   CASES: info, and ephemeral consumers
-                                                     gridfusion.gateway.sessions.ended    (the live feed's ordered consumer,
-                                                     its own inbox                        and its flow-control replies)
+                  gridfusion.deadletter.cases        gridfusion.gateway.sessions.ended    (the live feed's ordered consumer,
+                                                     its own inbox                        and its flow-control replies); its
+                                                                              durable gateway-notifications (CASES,
+                                                                              gridfusion.cases.>: webhooks, notifications)
     admin         everything: local mode's operator (declares the streams before the services start; what the
                   command line and the tests connect as); the cluster has no such user
 
@@ -63,6 +65,10 @@ GATEWAY_SESSIONS = "gridfusion.gateway.sessions.ended"
 # The gateway follows the case changes (gateway.feed.FeedHub.follow): the stream's info, an ephemeral
 # ordered consumer of it, and the replies its flow control asks for.
 GATEWAY_FOLLOWS = ("$JS.API.STREAM.INFO.CASES", "$JS.API.CONSUMER.CREATE.CASES", "$JS.FC.CASES.>")
+# The gateway's durable consumer of the case changes (gateway.notifications.intake.DURABLE): what
+# each change leaves for webhooks and notifications; a change it cannot read is dead-lettered.
+GATEWAY_CONSUMER = ("CASES", "gateway-notifications", "gridfusion.cases.>")
+GATEWAY_DEADLETTER = "gridfusion.deadletter.cases"
 AUTH_CONF = Path("deploy/k8s/base/nats/auth.conf")
 
 
@@ -128,7 +134,8 @@ def grant(user: str, departments: Sequence[str] | None = None) -> Grant:
             subscribe=(REFERENCE, inbox),
         )
     if user == "gateway":
-        return Grant(publish=(GATEWAY_SESSIONS, *GATEWAY_FOLLOWS), subscribe=(REFERENCE, GATEWAY_SESSIONS, inbox))
+        return Grant(publish=(GATEWAY_SESSIONS, *GATEWAY_FOLLOWS, *consumer_api(*GATEWAY_CONSUMER), GATEWAY_DEADLETTER),
+                     subscribe=(REFERENCE, GATEWAY_SESSIONS, inbox))
     if user in depts:
         return Grant(
             publish=(f"gridfusion.events.{user}.>", f"gridfusion.results.{user}",
@@ -178,9 +185,11 @@ HEADER = """\
 # Fusion declares the streams (never deletes or purges them) and uses its two
 # durable consumers; a department uses only its own durable hand-over consumer
 # (handover-<department>, filtered to its own hand-overs); the gateway follows
-# the case changes with an ephemeral ordered consumer of CASES (the only
-# JetStream it uses), and publishes only to its own replicas the sessions it
-# ended (gridfusion.gateway.sessions.ended).
+# the case changes with an ephemeral ordered consumer of CASES for its live
+# feed and reads them once more with its durable gateway-notifications (for
+# webhooks and notifications; what it cannot read goes to
+# gridfusion.deadletter.cases), and publishes only to its own replicas the
+# sessions it ended (gridfusion.gateway.sessions.ended).
 # Replies come to each user's own inbox, _INBOX_<user>.>, which only that user
 # may read.
 # Fusion announces a new reference version on gridfusion.reference.activated;
