@@ -7,6 +7,7 @@ import asyncio
 import grpc
 from gridfusion.community.v1 import community_pb2_grpc
 from gridfusion.departments.v1 import departments_pb2_grpc
+from gridfusion.field.v1 import proposals_pb2_grpc
 from gridfusion.field.v1 import attachments_pb2_grpc
 from gridfusion.fusion.v1 import fusion_pb2_grpc
 from gridfusion.party.v1 import party_pb2_grpc
@@ -39,6 +40,8 @@ class Peers:
         self.reference = reference_pb2_grpc.ReferenceServiceStub(self.channels["fusion"])
         # The party organisation, four levels: served by fusion.
         self.party = party_pb2_grpc.PartyServiceStub(self.channels["fusion"])
+        # Information collection (信息采集): proposals to the register and their review: served by fusion.
+        self.proposals = proposals_pb2_grpc.ProposalServiceStub(self.channels["fusion"])
         # Photos and documents of cases and events (GridFS): served by fusion.
         self.attachments = attachments_pb2_grpc.AttachmentServiceStub(self.channels["fusion"])
         self.departments = {

@@ -12,6 +12,7 @@ from gridfusion.field.v1 import attachments_pb2, attachments_pb2_grpc
 from gridfusion.fusion.v1 import fusion_pb2 as pb
 from gridfusion.fusion.v1 import fusion_pb2_grpc as pb_grpc
 from gridfusion.party.v1 import party_pb2, party_pb2_grpc
+from gridfusion.field.v1 import proposals_pb2, proposals_pb2_grpc
 from gridfusion.field.v1 import tasks_pb2, tasks_pb2_grpc
 from gridfusion.reference.v1 import reference_pb2, reference_pb2_grpc
 from pydantic import Field
@@ -39,6 +40,8 @@ from .notices import LogMessenger, NoticeSender
 from .organisations import OrganisationStore
 from .outbox import Relay
 from .party_api import PartyServicer
+from .proposals import ProposalStore
+from .proposals_api import ProposalServicer
 from .reference import ReferenceHolder
 from .reference_api import ReferenceServicer
 from .register import MemberRegister
@@ -186,12 +189,16 @@ async def serve() -> None:
     party_servicer = PartyServicer(organisations, contacts, co_governance, stations, activities, submissions, bulletins,
                                    meetings, assessments, notices, clock)
     reference_servicer = ReferenceServicer(reference, rt.nc)
+    # Information collection (信息采集): proposals to the register, reviewed by the community (proposals.proto).
+    proposals = ProposalStore(db, reference, clock, rt.nc)
+    await proposals.ensure_indexes()
 
     def register(server) -> None:
         pb_grpc.add_FusionServiceServicer_to_server(servicer, server)
         community_pb2_grpc.add_CommunityServiceServicer_to_server(community_servicer, server)
         reference_pb2_grpc.add_ReferenceServiceServicer_to_server(reference_servicer, server)
         party_pb2_grpc.add_PartyServiceServicer_to_server(party_servicer, server)
+        proposals_pb2_grpc.add_ProposalServiceServicer_to_server(ProposalServicer(proposals), server)
         tasks_pb2_grpc.add_TaskServiceServicer_to_server(TaskServicer(tasks, clock), server)
         attachments_pb2_grpc.add_AttachmentServiceServicer_to_server(AttachmentServicer(attachments), server)
 
@@ -201,6 +208,7 @@ async def serve() -> None:
          community_pb2.DESCRIPTOR.services_by_name["CommunityService"].full_name,
          reference_pb2.DESCRIPTOR.services_by_name["ReferenceService"].full_name,
          party_pb2.DESCRIPTOR.services_by_name["PartyService"].full_name,
+         proposals_pb2.DESCRIPTOR.services_by_name["ProposalService"].full_name,
          tasks_pb2.DESCRIPTOR.services_by_name["TaskService"].full_name,
          attachments_pb2.DESCRIPTOR.services_by_name["AttachmentService"].full_name],
         register,
