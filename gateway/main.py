@@ -37,6 +37,7 @@ from .api.routes import (
     accounts as accounts_routes,
 )
 from .api.routes import tasks as task_routes
+from .api.routes import proposals as proposal_routes
 from .api.routes import (
     assessments,
     attachments,
@@ -164,6 +165,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     for module in (webhook_routes, notification_routes):
         app.include_router(module.router)
     app.include_router(task_routes.router)  # 专项任务: tasks from above
+    app.include_router(proposal_routes.router)  # 信息采集: information collection
     app.include_router(reports.bulletins)
     # Cases and events are the grid staff's and the departments' (not residents' or members').
     for module in (events, cases, attachments):

@@ -59,6 +59,10 @@ class UnknownVersion(LookupError):
     pass
 
 
+class Superseded(RuntimeError):
+    """Another version became current meanwhile (an activation that expected a different one)."""
+
+
 def collection_name(version: str, kind: str) -> str:
     return f"ref_{version}_{kind}"
 
@@ -168,14 +172,19 @@ async def store_version(db: AsyncDatabase, county: County, *, source: str, actor
     return version
 
 
-async def activate(db: AsyncDatabase, version: str, *, actor: str, now: datetime | None = None) -> dict[str, Any]:
-    """Make a complete stored version current; its record."""
+async def activate(db: AsyncDatabase, version: str, *, actor: str, now: datetime | None = None,
+                   expected: str | None = None) -> dict[str, Any]:
+    """Make a complete stored version current; its record. With ``expected``, only while that
+    version is the current one (:class:`Superseded` otherwise): a version derived from it."""
     now = now or datetime.now(UTC)
     record = await db["reference_versions"].find_one({"_id": version, "complete": True})
     if record is None:
         raise UnknownVersion(f"no stored reference version {version!r}")
-    await db["meta"].replace_one({"_id": CURRENT}, {"_id": CURRENT, "version": version, "activated_at": now,
-                                                    "activated_by": actor}, upsert=True)
+    pointer = {"_id": CURRENT, "version": version, "activated_at": now, "activated_by": actor}
+    if expected is None:
+        await db["meta"].replace_one({"_id": CURRENT}, pointer, upsert=True)
+    elif (await db["meta"].replace_one({"_id": CURRENT, "version": expected}, pointer)).matched_count == 0:
+        raise Superseded(f"reference version {expected!r} is no longer current")
     await db["reference_versions"].update_one(
         {"_id": version}, {"$push": {"activations": {"at": now, "by": actor}}})
     log.info("reference version activated", extra={"version": version, "actor": actor})
