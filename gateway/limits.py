@@ -39,6 +39,8 @@ class RouteLimit:
     method: str
     path: re.Pattern[str]
     limit: int
+    # What the body carries, when its limit is that of one part (an attachment's file): the refusal says so.
+    carries: str = ""
 
 
 ROUTE_LIMITS: tuple[RouteLimit, ...] = (
@@ -50,8 +52,9 @@ ROUTE_LIMITS: tuple[RouteLimit, ...] = (
 
 def upload_limits(max_bytes: int) -> tuple[RouteLimit, ...]:
     """The routes that take one attachment of at most ``max_bytes`` (plus the form around it)."""
-    return (RouteLimit("POST", re.compile(r"^/v1/cases/[^/]+/attachments$"), max_bytes + 1 * MB),
-            RouteLimit("POST", re.compile(r"^/open311/v2/requests\.(json|xml)$"), max_bytes + 1 * MB))
+    carries = f"a file of at most {size(max_bytes)}"
+    return (RouteLimit("POST", re.compile(r"^/v1/cases/[^/]+/attachments$"), max_bytes + 1 * MB, carries),
+            RouteLimit("POST", re.compile(r"^/open311/v2/requests\.(json|xml)$"), max_bytes + 1 * MB, carries))
 
 
 # Multipart forms anywhere (FastAPI's form limits): no files unless a route allows them, a few
@@ -72,8 +75,10 @@ def limit_of(method: str, path: str, *, trusted: bool,
     return DEFAULT_LIMIT, DEFAULT_LIMIT
 
 
-def refusal(method: str, path: str, limit: int, route_limit: int) -> str:
+def refusal(method: str, path: str, limit: int, route_limit: int, carries: str = "") -> str:
     detail = f"the request body is larger than {method} {path} takes: at most {size(limit)}"
+    if carries and limit == route_limit:
+        detail += f" ({carries} and its form)"
     if route_limit > limit:
         detail += f" without a valid access token ({size(route_limit)} with one)"
     return detail
@@ -103,7 +108,8 @@ class BodyLimit:
             return
         method, path = scope["method"], scope["path"]
         limit, route_limit = limit_of(method, path, trusted=_bearer(scope) and self.trusted(scope), routes=self.routes)
-        detail = refusal(method, path, limit, route_limit)
+        detail = refusal(method, path, limit, route_limit,
+                         next((r.carries for r in self.routes if r.method == method and r.path.match(path)), ""))
         declared = Headers(scope=scope).get("content-length")
         if declared is not None:
             if not declared.strip().isdigit():
