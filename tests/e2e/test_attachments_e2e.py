@@ -173,3 +173,46 @@ def test_a_pdf_document_is_kept_as_sent_and_has_no_thumbnail(client, case):
     assert served.headers["content-type"] == "application/pdf"
     assert served.headers["content-disposition"].startswith("attachment;")
     assert client.get(f"{reply.json()['url']}/thumbnail", headers=auth(client, worker)).status_code == 404
+
+
+def test_an_open311_photo_is_kept_with_its_event_shown_on_its_case_and_served_as_media_url(client):
+    form = {"service_code": "environment.garbage", "description": "小区门口垃圾堆积三天无人清运",
+            "lat": str(LAT), "long": str(LON), "jurisdiction_id": "370921"}
+    reply = client.post("/open311/v2/requests.json", data=form, files={"media": ("垃圾.jpg", gps_photo(), "image/jpeg")},
+                        headers=auth(client, "admin"))
+    assert reply.status_code == 201, reply.text
+    request_id = reply.json()[0]["service_request_id"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = client.get(f"/v1/departments/comprehensive_governance/events/{request_id}", headers=auth(client, "admin"))
+        if status.status_code == 200 and status.json()["status"] == "fused":
+            break
+        time.sleep(0.25)
+    else:
+        raise AssertionError(f"request {request_id} not fused in 60 s")
+    case_id, grid_id = status.json()["case_id"], status.json()["grid_id"]
+    worker = f"worker-{grid_id}"
+    detail = client.get(f"/v1/cases/{case_id}", headers=auth(client, worker)).json()
+    photo = next(a for a in detail["attachments"] if a["event_id"] == request_id)
+    assert photo["department"] == "comprehensive_governance" and photo["case_id"] is None
+    assert photo["uploaded_by"] == "admin" and photo["content_type"] == "image/jpeg"
+
+    shown = client.get(f"/open311/v2/requests/{request_id}.json", headers=auth(client, "admin")).json()[0]
+    assert shown["media_url"].endswith(f"/v1/attachments/{photo['attachment_id']}")
+    assert shown["media_url"].startswith("http")
+    served = client.get(photo["url"], headers=auth(client, worker))
+    assert served.status_code == 200 and b"PhoneMaker" not in served.content
+    listed = client.get("/open311/v2/requests.json", params={"service_request_id": request_id},
+                        headers=auth(client, "admin")).json()
+    assert listed[0]["media_url"] == shown["media_url"]
+
+    # A request whose file is refused is not taken at all.
+    refused = client.post("/open311/v2/requests.json", data=form, files={"media": ("x.gif", b"GIF89a" + b"\0" * 50, "image/gif")},
+                          headers=auth(client, "admin"))
+    assert refused.status_code == 415 and "media" in refused.json()["detail"] and "GIF" in refused.json()["detail"]
+    # Without a file, media_url is the one given, as before.
+    plain = client.post("/open311/v2/requests.json", data={**form, "media_url": "https://example.cn/p.jpg"},
+                        headers=auth(client, "admin"))
+    assert plain.status_code == 201, plain.text
+    again = client.get(f"/open311/v2/requests/{plain.json()[0]['service_request_id']}.json", headers=auth(client, "admin"))
+    assert again.json()[0]["media_url"] == "https://example.cn/p.jpg"

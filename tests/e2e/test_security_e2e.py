@@ -219,9 +219,10 @@ def test_finding_8_a_huge_body_without_a_token_is_refused_before_it_is_read(plat
         code, body = raw_post(port, path, {"Content-Type": "application/x-www-form-urlencoded",
                                            "Transfer-Encoding": "chunked"}, framed)
         assert code == 400 and "maximum size of 64KB" in body["detail"], (path, body)
-    # Multipart: files only where a route takes them (the reference import).
+    # Multipart: files only where a route takes them, one for an attachment or Open311's photo (more: the
+    # reference import).
     form = client.post("/open311/v2/requests.json", data={"service_code": "dispute.neighbor"},
-                       files={"photo": ("a.jpg", b"x" * 1000, "image/jpeg")})
+                       files=[("media", ("a.jpg", b"x" * 1000, "image/jpeg")), ("media", ("b.jpg", b"y", "image/jpeg"))])
     assert form.status_code == 400 and "files" in form.json()["detail"].lower(), form.text
     # The larger limit of a batch needs a signed token: 3 MB of events, answered event by event.
     batch = {"events": [{"id": f"big-{i}", "summary": "很长的描述" * 800, "category": "nonsense"} for i in range(250)]}

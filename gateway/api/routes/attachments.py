@@ -85,6 +85,17 @@ async def of_case(state: GatewayState, caller: Principal, case_id: str) -> list[
     return list(reply.items)
 
 
+async def event_media_url(state: GatewayState, department: str, event_id: str, base_url: str) -> str:
+    """Where the first photo sent with an event is served (Open311's ``media_url``), or ``""``.
+    Read as the county (only the address leaves; the bytes need the reader's own sight)."""
+    county = fpb.Actor(username="open311", role="county", scope=fpb.Scope(role="county"))
+    reply = await state.peers.attachments.ListAttachments(
+        apb.ListAttachmentsRequest(actor=county, department=department, event_id=event_id),
+        timeout=state.settings.rpc_timeout_seconds)
+    first = next((a for a in reply.items if a.content_type.startswith("image/")), None) or next(iter(reply.items), None)
+    return f"{base_url.rstrip('/')}/v1/attachments/{first.attachment_id}" if first is not None else ""
+
+
 async def require_rectification(state: GatewayState, caller: Principal, case_id: str) -> None:
     """With ``GATEWAY_CLOSE_REQUIRES_RECTIFICATION`` on (off by default): a case closes only with a
     rectification photo (整改照片) on it — 409 naming what is missing otherwise."""

@@ -30,10 +30,11 @@ from typing import Annotated, Any, Literal
 from xml.etree import ElementTree as ET
 
 import grpc
-from fastapi import APIRouter, Form, HTTPException, Query, Request, status
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile, status
 from fastapi.responses import JSONResponse, Response
 from google.protobuf.timestamp_pb2 import Timestamp
 from gridfusion.departments.v1 import departments_pb2 as dpb
+from gridfusion.field.v1 import attachments_pb2 as apb
 from gridfusion.fusion.v1 import fusion_pb2 as fpb
 from pydantic import BaseModel, ValidationError
 
@@ -42,9 +43,11 @@ from services.platform.scope import sees_place
 from services.platform.vocabulary import CATEGORY_LABELS, DEPARTMENT_LABELS, FAMILIES, SUBTYPES
 
 from ...auth import Principal
+from ...errors import field_errors
 from ...privacy import grid_staff, mask_name, mask_phone, mask_text, personal_data_in, record_read
 from ..deps import GatewayState, State, authenticate
 from ..problems import SIGNED_IN, answers, link, links
+from .attachments import event_media_url, read_upload
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"], responses=answers(*SIGNED_IN, 404, 413))
 
@@ -231,7 +234,8 @@ def field_error(name: str, msg: str) -> dict[str, Any]:
                                                    "The request with its status, in the same format",
                                                    service_request_id="$response.body#/0/service_request_id",
                                                    fmt="$request.path.fmt"))}},
-             summary="Submit a service request (an incident.reported event of 综治)")
+             summary="Submit a service request (an incident.reported event of 综治), with a photo (`media`, at most 10 MB with a bearer token) or a `media_url`",
+             form_limits={"max_files": 1, "max_fields": 50, "max_part_size": 64 * 1024})
 async def submit_request(
     fmt: Format,
     request: Request,
@@ -248,6 +252,8 @@ async def submit_request(
     phone: Annotated[str | None, Form()] = None,
     media_url: Annotated[str | None, Form()] = None,
     jurisdiction_id: Annotated[str | None, Form()] = None,
+    media: Annotated[UploadFile | None, File(description="a photo (JPEG, PNG, WebP) or a PDF: kept with the "
+                                                         "request's event and shown on its case")] = None,
 ) -> Response:
     check_jurisdiction(jurisdiction_id)
     caller = await caller_of(state, request, api_key)
@@ -289,6 +295,8 @@ async def submit_request(
         names = {"summary": "description", "location": "lat"}
         raise HTTPException(422, [field_error(names.get(str(e["loc"][0]), str(e["loc"][0])), e["msg"])
                                   for e in exc.errors(include_url=False)]) from exc
+    if media is not None and media.filename:  # kept first, under the event's key: a refused file leaves no request
+        await keep_media(state, caller, event_id, media)
     result = await state.peers.departments[DEPARTMENT].SubmitEvent(
         dpb.SubmitEventRequest(event=event.to_proto(DEPARTMENT)), timeout=state.settings.rpc_timeout_seconds
     )
@@ -297,8 +305,22 @@ async def submit_request(
                   [{"service_request_id": result.event_id, "service_notice": notice, "account_id": None}], code=201)
 
 
+async def keep_media(state: GatewayState, caller: Principal, event_id: str, media: UploadFile) -> None:
+    """The request's photo, checked (413, 415, 422 naming ``media``) and kept with its event."""
+    data = await read_upload(media, state.settings.attachment_max_bytes, "media")
+    try:
+        await state.peers.attachments.AddAttachment(apb.AddAttachmentRequest(
+            actor=caller.actor(), department=DEPARTMENT, event_id=event_id, data=data, filename=media.filename or "",
+            declared_type=media.content_type or "", purpose="evidence"), timeout=max(state.settings.rpc_timeout_seconds, 30))
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() != grpc.StatusCode.INVALID_ARGUMENT:
+            raise
+        raise HTTPException(422, [field_error("media", e["msg"]) for e in field_errors(exc) or [{"msg": exc.details()}]]) \
+            from exc
+
+
 async def request_record(state: GatewayState, request_id: str, caller: Principal, *,
-                         scoped: bool = False) -> dict[str, Any] | None:
+                         scoped: bool = False, base_url: str = "") -> dict[str, Any] | None:
     """The request as GeoReport shows it. Its description is masked (phone and ID numbers) unless
     the grid's own staff asks, and that read is audited. ``scoped``: None unless the caller sees
     the request's grid (a list shows its own area's only)."""
@@ -362,7 +384,7 @@ async def request_record(state: GatewayState, request_id: str, caller: Principal
         "zipcode": "271400",
         "lat": point.lat if point else None,
         "long": point.lon if point else None,
-        "media_url": details.get("media_url", ""),
+        "media_url": await event_media_url(state, DEPARTMENT, request_id, base_url) or details.get("media_url", ""),
         "first_name": _shown(contact.get("first_name"), unmasked, mask_name),
         "last_name": _shown(contact.get("last_name"), unmasked, mask_name),
         "email": _shown(contact.get("email"), unmasked, mask_email),
@@ -437,7 +459,7 @@ async def list_requests(
 
     async def one(request_id: str) -> dict[str, Any]:
         async with gate:
-            return await request_record(state, request_id, caller, scoped=True)
+            return await request_record(state, request_id, caller, scoped=True, base_url=str(request.base_url))
 
     records = [r for r in await asyncio.gather(*(one(i) for i in wanted))
                if r is not None and (not status_ or r["status"] == status_)]
@@ -458,5 +480,5 @@ async def get_request(service_request_id: str, fmt: Format, request: Request, st
     caller = await caller_of(state, request, api_key)
     if not service_request_id.startswith(REQUEST_PREFIX):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no service request {service_request_id!r}")
-    record = ServiceRequest(**await request_record(state, service_request_id, caller))  # the documented shape, checked
+    record = ServiceRequest(**await request_record(state, service_request_id, caller, base_url=str(request.base_url)))  # the documented shape, checked
     return answer(fmt, "service_requests", "request", [record.model_dump()])
