@@ -243,3 +243,32 @@ async def test_notifications_reach_the_accounts_responsible_only_and_are_read_by
     assert await store.mark_read("secretary", key_of(sec), "sec", docs[0]["_id"]) == 1
     assert (await store.inbox("secretary", key_of(sec), "sec", unread_only=True, limit=50))[1] == 0
     assert (await store.inbox("worker", key_of(worker), "w", unread_only=True, limit=50))[1] == 1
+
+
+class Timeline:
+    """Fusion's GetCase as the intake reads it: the case's timeline (a stand-in for fusion's gRPC
+    API only; NATS and the database are real)."""
+
+    def __init__(self, *entries: fpb.TimelineEntry) -> None:
+        self.entries = entries
+        self.asked: list[str] = []
+
+    async def GetCase(self, request: fpb.GetCaseRequest, timeout: float) -> fpb.CaseDetail:
+        self.asked.append(request.case_id)
+        return fpb.CaseDetail(timeline=self.entries)
+
+
+async def test_an_escalation_the_deadline_made_is_overdue_for_the_level_that_missed_it(js, store: NotificationStore) -> None:
+    tag = uuid.uuid4().hex[:8]
+    at = bus.to_timestamp(datetime(2026, 11, 27, 10, 0, tzinfo=UTC))
+    by_hand = bus.to_timestamp(datetime(2026, 11, 26, 10, 0, tzinfo=UTC))
+    escalated = a_case(tag, version=4, status="escalated", level="community", updated_at=at)
+    fusion = Timeline(fpb.TimelineEntry(action="escalate", actor="sec-x", at=by_hand, from_level="grid"),
+                      fpb.TimelineEntry(action="escalate", actor="fusion:deadline", at=at, from_level="grid"))
+    await store.add_webhook(hook("wh", "https://example.org/", ["case.overdue", "case.escalated"]))
+    msgs = await fetched(js, f"G{tag}", [("escalated", escalated)])
+    await Intake(store, fusion=fusion, timeout=5).handle(msgs)
+    assert fusion.asked == [f"C-{tag}"]
+    assert sorted(d["event"] for d in await store.deliveries.find({}).to_list()) == ["case.escalated", "case.overdue"]
+    notes = {(n["kind"], n["audience_key"]) for n in await store.notifications.find({}).to_list()}
+    assert notes == {("arrived", "community_id:M1"), ("overdue", f"grid_id:G{tag}")}
