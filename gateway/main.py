@@ -56,6 +56,7 @@ from .api.routes import (
     oidc,
     open311,
     party,
+    ratings,
     reference,
     reports,
     teams,
@@ -160,7 +161,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_exception_handler(Throttled, handle_throttled)
     app.add_exception_handler(HasherBusy, handle_throttled)
     for module in (health, auth, oidc, accounts_routes, departments, grids, community, party, meetings, teams, reports, assessments, exports, audit, feed,
-                   open311, dead_letters, reference, vocabulary):
+                   open311, dead_letters, reference, vocabulary, ratings):
         app.include_router(module.router)
     for module in (webhook_routes, notification_routes):
         app.include_router(module.router)

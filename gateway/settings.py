@@ -87,6 +87,9 @@ class GatewaySettings(CommonSettings):
     attachment_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024)
     close_requires_rectification: bool = False
 
+    # How long a rating link (POST /v1/cases/{case_id}/rating-link) lets the reporter rate.
+    rating_link_days: float = Field(30.0, gt=0, le=365)
+
     @field_validator("assessment_weights")
     @classmethod
     def known_weights(cls, weights: dict[str, float]) -> dict[str, float]:

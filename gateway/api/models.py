@@ -87,7 +87,10 @@ class Case(BaseModel):
     risk_level: str | None
     handed_to: str | None
     linked_case_id: str | None
-    rating: int | None
+    rating: int | None = Field(None, description="The rating staff recorded on a return visit (feedback), 1 to 5")
+    satisfaction: str | None = Field(None, description="The reporting resident's own rating of this closure "
+                                                       "(POST /v1/cases/{case_id}/rating): satisfied 满意, "
+                                                       "basically_satisfied 基本满意, unsatisfied 不满意")
     opened_at: str | None
     due_at: str | None
     closed_at: str | None
@@ -138,6 +141,9 @@ class TimelineEntry(BaseModel):
     risk_level: str | None = None
     rating: int | None = None
     result: str | None = None
+    # rate: the reporting resident's satisfaction and how it came (account | link).
+    satisfaction: str | None = None
+    channel: str | None = None
     # Merge and split: the other case (merged into or from, split to or from); for an entry of a
     # case merged into this one, that case (written there); the events a split moved.
     other_case_id: str | None = None

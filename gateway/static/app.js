@@ -6,7 +6,7 @@
 // Plain ES modules, no build step; everything comes from the gateway's own API.
 import {
   ACTION, AGENDA_KIND, ASSESSMENT_PART, CADRE_ROLE, CATEGORY, DECISION_STATUS, DEPARTMENTS, FOLLOW_UP, INVITEE_PARTY, LEVEL, MEETING_STATUS, MEMBER_CATEGORY,
-  ACTIVITY_KIND, ACTIVITY_STATUS, NOTICE_CHANGE, NOTICE_STATUS, ORDER_ACTION, ORDER_STATUS, PARTY_LEVEL, PARTY_POST, RISK, ROLE, SERVICE_POST, SIX_HAVES, SIX_ONES, STATUS, STEP, currentLang, label, loadVocabulary, setLang, t, translatePage,
+  ACTIVITY_KIND, ACTIVITY_STATUS, NOTICE_CHANGE, NOTICE_STATUS, ORDER_ACTION, ORDER_STATUS, PARTY_LEVEL, PARTY_POST, RISK, ROLE, SATISFACTION, SERVICE_POST, SIX_HAVES, SIX_ONES, STATUS, STEP, currentLang, label, loadVocabulary, setLang, t, translatePage,
 } from "./i18n.js";
 import { openTasks } from "./tasks.js";
 
@@ -718,6 +718,8 @@ async function openCase(caseId) {
     field("d.opened", time(c.opened_at)), field("d.due", time(c.due_at)), field("d.closed", time(c.closed_at)),
     field("d.risk", c.risk_level ? label(RISK, c.risk_level) : null), field("d.handed", c.handed_to ? label(DEPARTMENTS, c.handed_to) : null),
     field("d.rating", c.rating),
+    field("d.satisfaction", c.satisfaction ? satisfactionLabel(c.satisfaction) : null),
+    ratingLinkSection(c),
     (c.merged_from || []).length ? field("d.merged_from", caseLinks(c.merged_from)) : "",
     c.split_from ? field("d.split_from", caseLink(c.split_from)) : "",
     duplicatesSection(c),
@@ -810,6 +812,28 @@ function actionForm(c) {
       type: "button", "data-action": a, onclick: () => act(c.case_id, a, { note, department, risk, rating, result, message }),
     }, label(ACTION, a)))), message);
   return form;
+}
+
+// 群众满意度评价: the reporter rates a closure themselves, from a link the grid sends them (by SMS
+// or WeChat); the staff who hold cases make the link here once the case is closed.
+const LINK_MAKERS = new Set(["county", "street", "community", "secretary", "worker"]);
+const satisfactionLabel = (code) => label(SATISFACTION, code);
+
+function ratingLinkSection(c) {
+  if (c.status !== "closed" || c.satisfaction || !LINK_MAKERS.has(state.me && state.me.role)) return "";
+  const out = el("input", { readonly: true, id: "rating-link", class: "rating-link", hidden: true });
+  const message = el("span", { class: "message", role: "status" });
+  const make = async () => {
+    const reply = await api(`/v1/cases/${encodeURIComponent(c.case_id)}/rating-link`, { method: "POST" });
+    const body = await reply.json().catch(() => ({}));
+    if (!reply.ok) { message.textContent = detailText(body.detail); return; }
+    out.value = body.url;
+    out.hidden = false;
+    out.select();
+    message.textContent = `${t("d.rating_link_made")} ${time(body.expires_at)}`;
+  };
+  return el("div", { class: "rating-link-box" },
+    el("button", { type: "button", id: "make-rating-link", onclick: make }, t("d.rating_link")), out, message);
 }
 
 async function act(caseId, action, inputs) {

@@ -37,7 +37,10 @@ export const STRINGS = {
   "d.closed": ["结案", "Closed"],
   "d.risk": ["风险等级", "Risk level"],
   "d.handed": ["移交部门", "Handed to"],
-  "d.rating": ["评价", "Rating"],
+  "d.rating": ["回访评价", "Return-visit rating"],
+  "d.satisfaction": ["群众满意度", "Resident's rating"],
+  "d.rating_link": ["生成评价链接（发给报告人）", "Rating link for the reporter"],
+  "d.rating_link_made": ["链接已生成，发给报告人；有效期至", "Send it to the reporter; valid until"],
   "d.events": ["事件", "Events"],
   "d.timeline": ["办理过程", "Timeline"],
   "d.actions": ["可执行操作", "Actions"],
@@ -466,6 +469,7 @@ export const RISK = {};
 export const CATEGORY = {};
 export const MEMBER_CATEGORY = {};
 export const SERVICE_POST = {};
+export const SATISFACTION = {};
 // Timeline steps: the actions, plus what fusion records on its own.
 export const STEP = {
   reported: ["上报事件", "reported"], correlated: ["关联事件", "correlated"], overdue: ["超期", "overdue"],
@@ -524,7 +528,7 @@ export const ORDER_ACTION = {
 const TABLES = {
   case_statuses: STATUS, levels: LEVEL, actions: ACTION, roles: ROLE, departments: DEPARTMENTS,
   order_statuses: ORDER_STATUS, risk_levels: RISK, categories: CATEGORY, member_categories: MEMBER_CATEGORY,
-  service_posts: SERVICE_POST,
+  service_posts: SERVICE_POST, satisfaction: SATISFACTION,
 };
 
 export async function loadVocabulary() {

@@ -72,7 +72,7 @@ def case_to_proto(doc: dict[str, Any]) -> pb.Case:
         version=doc.get("version", 1),
         overdue=bool(doc.get("overdue", False)),
         **_texts(doc, "community_id", "street_id", "summary", "subject_id", "risk_level",
-                 "handed_to", "linked_case_id", "result", "compound_id"),
+                 "handed_to", "linked_case_id", "result", "compound_id", "satisfaction"),
     )
     for name in ("level_started_at", "opened_at", "due_at", "closed_at", "updated_at"):
         set_time(getattr(case, name), doc.get(name))
@@ -91,7 +91,7 @@ def timeline_to_proto(entry: dict[str, Any]) -> pb.TimelineEntry:
         rating=entry.get("rating", 0),
         **_texts(entry, "action", "actor", "role", "from_status", "to_status", "level", "note",
                  "event_id", "from_level", "risk_level", "department", "result", "other_case_id", "origin_case_id",
-                 "routed_to"),
+                 "routed_to", "satisfaction", "channel"),
         event_ids=entry.get("event_ids") or (),
         score=entry.get("score", 0.0),
         reasons=entry.get("reasons") or (),

@@ -231,6 +231,7 @@ class FusionServicer(pb_grpc.FusionServiceServicer):
         action = workflow.Request(
             action=request.action, note=request.note, department=request.department, risk_level=request.risk_level,
             rating=request.rating, result=request.result, into=request.into, event_ids=tuple(request.event_ids),
+            satisfaction=request.satisfaction, channel=request.channel,
         )
         try:
             acted = await self.store.act(request.case_id, action, Principal.of_actor(request.actor), self.clock.now())

@@ -19,7 +19,10 @@ assessed/street       assess (again), resolve_on_site, hand_over (→ handed_ove
 handed_over/department report_result (→ result_reported/street)
 result_reported/street close, hand_over (again, when the result does not settle it)
 resolved/<level>      close
-closed/<level>        feedback (once per closure), reopen (→ reopened/grid)
+closed/<level>        feedback (once per closure), reopen (→ reopened/grid), rate (the resident's
+                      own rating, once per closure; unsatisfied → reopened/<level>)
+reopened/community    as escalated/community
+reopened/street       as escalated/street
 any open status       merge (``into`` another open case: this one → merged), split (``event_ids``
                       to a new case, or back to the case merged in that had exactly them)
 ====================  =========================================================================
@@ -29,7 +32,10 @@ escalates it (grid: branch secretary and grid workers; community and street: the
 street centre analyses, judges and hands over; the department the case was handed to reports
 its result; the branch secretary (not a grid worker) closes what its grid resolved, the street
 centre what came back from a department; grid staff record the resident's rating on their
-return visit; the county supervises and may escalate, assess, hand over, close and reopen
+return visit; the reporting resident rates the closure (``rate``: 满意, 基本满意, 不满意) and an
+unsatisfied rating reopens the case at the level that closed it — the gateway establishes that the
+rater reported the case (its own account, or the rating link staff sent), so a resident needs no
+scope here; the county supervises and may escalate, assess, hand over, close and reopen
 anything. Scope narrows all of it: a grid's staff act on their own grid only, a community or
 street centre on its own subtree, a department on the cases handed to it while they are there
 (the one rule of who sees what: :mod:`services.platform.scope`).
@@ -63,11 +69,13 @@ from services.platform.vocabulary import (
     DEPARTMENTS,
     FINISHED,
     RISK_LEVELS,
+    SATISFACTION,
 )
 
 from .deadlines import deadline
 
 RATINGS = range(1, 6)
+RATING_CHANNELS = ("account", "link")
 # A case in these statuses is closed for correlation: a matching event opens a new, linked case.
 CLOSED = ("closed",)
 SYSTEM_ACTOR = "fusion:deadline"
@@ -101,13 +109,16 @@ TRANSITIONS: Mapping[str, Mapping[tuple[str, str], Step]] = {
         ("reported", "grid"): Step("accepted", "grid"),
         ("reopened", "grid"): Step("accepted", "grid"),
         ("escalated", "community"): Step("accepted", "community"),
+        ("reopened", "community"): Step("accepted", "community"),
         ("escalated", "street"): Step("accepted", "street"),
+        ("reopened", "street"): Step("accepted", "street"),
     },
     "resolve_on_site": {
         ("reported", "grid"): Step("resolved", "grid"),
         ("reopened", "grid"): Step("resolved", "grid"),
         ("accepted", "grid"): Step("resolved", "grid"),
         ("escalated", "community"): Step("resolved", "community"),
+        ("reopened", "community"): Step("resolved", "community"),
         ("accepted", "community"): Step("resolved", "community"),
         ("accepted", "street"): Step("resolved", "street"),
         ("assessed", "street"): Step("resolved", "street"),
@@ -117,10 +128,12 @@ TRANSITIONS: Mapping[str, Mapping[tuple[str, str], Step]] = {
         ("reopened", "grid"): Step("escalated", "community"),
         ("accepted", "grid"): Step("escalated", "community"),
         ("escalated", "community"): Step("escalated", "street"),
+        ("reopened", "community"): Step("escalated", "street"),
         ("accepted", "community"): Step("escalated", "street"),
     },
     "assess": {
         ("escalated", "street"): Step("assessed", "street"),
+        ("reopened", "street"): Step("assessed", "street"),
         ("accepted", "street"): Step("assessed", "street"),
         ("assessed", "street"): Step("assessed", "street"),
     },
@@ -147,7 +160,17 @@ TRANSITIONS: Mapping[str, Mapping[tuple[str, str], Step]] = {
         ("closed", "community"): Step("reopened", "grid"),
         ("closed", "street"): Step("reopened", "grid"),
     },
+    # The resident's rating keeps the case closed; unsatisfied takes it to UNSATISFIED_STEP.
+    "rate": {
+        ("closed", "grid"): Step("closed", "grid"),
+        ("closed", "community"): Step("closed", "community"),
+        ("closed", "street"): Step("closed", "street"),
+    },
 }
+# An unsatisfied rating reopens the case at the level that closed it.
+UNSATISFIED = "unsatisfied"
+UNSATISFIED_STEP = {("closed", level): Step("reopened", level) for level in ("grid", "community", "street")}
+RATER = "resident"
 
 # The actions that rearrange a case's events instead of moving it round the loop: any open status
 # allows them, and who may is the level's holder and the levels above (a department excepted: the
@@ -182,6 +205,8 @@ def allowed_roles(action: str, status: str, level: str) -> tuple[str, ...]:
         return (*GRID_STAFF, "county")
     if action == "reopen":
         return ("secretary", "community", "street", "county")
+    if action == "rate":
+        return (RATER,)
     if action in REARRANGING:
         return REARRANGERS.get(level, ()) if status not in FINISHED else ()
     return ()
@@ -207,6 +232,8 @@ class Request:
     result: str = ""
     into: str = ""  # merge: the case this one is merged into
     event_ids: tuple[str, ...] = ()  # split: the events that leave for a case of their own
+    satisfaction: str = ""  # rate: satisfied | basically_satisfied | unsatisfied
+    channel: str = ""  # rate: account | link
 
 
 class Refused(Exception):
@@ -234,6 +261,8 @@ class Transition:
     @property
     def change(self) -> str:
         """The case-change kind published on ``gridfusion.cases.<grid_id>.<change>``."""
+        if self.action == "rate" and self.to_status == "reopened":
+            return "reopened"
         return CHANGE_OF[self.action]
 
 
@@ -241,7 +270,7 @@ class Transition:
 CHANGE_OF = {
     "accept": "accepted", "resolve_on_site": "resolved", "escalate": "escalated", "assess": "assessed",
     "hand_over": "handed_over", "report_result": "result_reported", "close": "closed", "feedback": "rated",
-    "reopen": "reopened", "overdue": "overdue", "merge": "merged", "split": "split",
+    "reopen": "reopened", "overdue": "overdue", "merge": "merged", "split": "split", "rate": "rated",
 }
 CHANGES = ("opened", "updated", *CHANGE_OF.values())
 
@@ -258,6 +287,10 @@ def _check_arguments(request: Request) -> None:
         raise Refused("invalid", "report_result needs the handling result", "result")
     if len(request.result) > MAX_NOTE:
         raise Refused("invalid", f"result is longer than {MAX_NOTE} characters", "result")
+    if action == "rate" and request.satisfaction not in SATISFACTION:
+        raise Refused("invalid", f"rate needs satisfaction, one of {', '.join(SATISFACTION)}", "satisfaction")
+    if action == "rate" and request.channel not in RATING_CHANNELS:
+        raise Refused("invalid", f"rate needs channel, one of {', '.join(RATING_CHANNELS)}", "channel")
     if action == "feedback" and request.rating not in RATINGS:
         raise Refused("invalid", "feedback needs rating, an integer from 1 to 5", "rating")
     if action in ("resolve_on_site", "reopen") and not request.note.strip():
@@ -272,6 +305,8 @@ def _check_arguments(request: Request) -> None:
 
 def refusal(case: Mapping[str, Any], action: str, actor: Actor) -> Refused | None:
     """Why ``actor`` may not take ``action`` on ``case`` now, or None: scope, then state, then role."""
+    if action == "rate":
+        return _rating_refusal(case, actor)
     if not sees_case(actor, case):
         return Refused("not_found", f"no case {case.get('_id', '')!r} in your scope")
     status, level = case["status"], case["level"]
@@ -291,6 +326,18 @@ def refusal(case: Mapping[str, Any], action: str, actor: Actor) -> Refused | Non
         return Refused("role", f"the case is handed to {case.get('handed_to')!r}, not to {actor.department!r}")
     if action == "feedback" and case.get("rating"):
         return Refused("state", "the resident's feedback on this closure is already recorded")
+    return None
+
+
+def _rating_refusal(case: Mapping[str, Any], actor: Actor) -> Refused | None:
+    """Only the resident rates (no scope: see the module's docstring): a closed case, once per closure."""
+    if actor.role != RATER:
+        return Refused("role", f"role {actor.role!r} may not rate a case: only the reporting resident rates a closure")
+    status, level = case["status"], case["level"]
+    if (status, level) not in TRANSITIONS["rate"]:
+        return Refused("state", f"only a closed case can be rated; this one is {status} at {level} level")
+    if case.get("satisfaction"):
+        return Refused("state", "this closure is already rated")
     return None
 
 
@@ -329,6 +376,8 @@ def decide(case: Mapping[str, Any], request: Request, actor: Actor, now: datetim
     if action in REARRANGING:
         return _rearranging(case, request, actor, now)
     step = TRANSITIONS[action][(status, level)]
+    if action == "rate" and request.satisfaction == UNSATISFIED:
+        step = UNSATISFIED_STEP[(status, level)]
 
     family = case["family"]
     sets: dict[str, Any] = {"status": step.to_status, "level": step.to_level, "updated_at": now}
@@ -337,7 +386,7 @@ def decide(case: Mapping[str, Any], request: Request, actor: Actor, now: datetim
         "from_status": status, "to_status": step.to_status, "from_level": level, "level": step.to_level,
         "note": request.note.strip(),
     }
-    if step.to_level != level or action == "reopen":
+    if step.to_level != level or step.to_status == "reopened":
         sets["level_started_at"] = now
         sets["due_at"] = now + level_deadline(step.to_level, family, case.get("risk_level", ""))
         sets["overdue"] = False
@@ -350,8 +399,11 @@ def decide(case: Mapping[str, Any], request: Request, actor: Actor, now: datetim
         sets["result"] = entry["result"] = request.result.strip()
     elif action == "feedback":
         sets["rating"] = entry["rating"] = request.rating
-    elif action == "reopen":
-        sets.update(rating=0, closed_at=None, handed_to="", result="")
+    elif action == "rate":
+        entry["satisfaction"], entry["channel"] = request.satisfaction, request.channel
+        sets["satisfaction"] = request.satisfaction
+    if step.to_status == "reopened":
+        sets.update(rating=0, satisfaction="", closed_at=None, handed_to="", result="")
     if step.to_status in FINISHED:
         sets["due_at"] = None
         sets["overdue"] = False

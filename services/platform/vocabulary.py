@@ -64,7 +64,7 @@ def tables() -> dict[str, list[dict[str, str]]]:
         "departments": vpb.Department, "families": vpb.Family, "categories": vpb.Category, "roles": vpb.Role,
         "case_statuses": vpb.CaseStatus, "levels": vpb.Level, "actions": vpb.Action, "risk_levels": vpb.RiskLevel,
         "order_statuses": vpb.OrderStatus, "member_categories": vpb.MemberCategory,
-        "service_posts": vpb.ServicePost,
+        "service_posts": vpb.ServicePost, "satisfaction": vpb.Satisfaction,
     }
     return {name: table(enum.DESCRIPTOR) for name, enum in enums.items()}
 
@@ -102,6 +102,8 @@ RISK_LEVELS, RISK_LABELS = _codes_and_labels(vpb.RiskLevel.DESCRIPTOR)
 ORDER_STATUSES, ORDER_STATUS_LABELS = _codes_and_labels(vpb.OrderStatus.DESCRIPTOR)
 MEMBER_CATEGORIES, MEMBER_CATEGORY_LABELS = _codes_and_labels(vpb.MemberCategory.DESCRIPTOR)
 SERVICE_POSTS: dict[str, str] = labels(vpb.ServicePost.DESCRIPTOR)
+# The reporting resident's rating of a closure (满意 / 基本满意 / 不满意).
+SATISFACTION, SATISFACTION_LABELS = _codes_and_labels(vpb.Satisfaction.DESCRIPTOR)
 
 # The shared fields of a department event (DESIGN: the gateway contract's field rules).
 GENERIC_TYPE = "incident.reported"

@@ -80,6 +80,7 @@ def case_json(case: fpb.Case, state: GatewayState, *, masked: bool = True) -> di
         "handed_to": case.handed_to or None,
         "linked_case_id": case.linked_case_id or None,
         "rating": case.rating or None,
+        "satisfaction": case.satisfaction or None,
         "opened_at": state.iso(case.opened_at),
         "due_at": state.iso(case.due_at),
         "closed_at": state.iso(case.closed_at),
@@ -207,7 +208,9 @@ async def get_case(case_id: str, state: State, caller: Caller, purpose: Purpose 
     masked = not unmasked
     timeline = [
         TimelineEntry(
-            at=state.iso(t.at), action=t.action, actor=t.actor, role=t.role, from_status=t.from_status or None,
+            at=state.iso(t.at), action=t.action, role=t.role,
+            actor=t.actor if t.role != "resident" or unmasked else RESIDENT_SHOWN,
+            satisfaction=t.satisfaction or None, channel=t.channel or None, from_status=t.from_status or None,
             to_status=t.to_status or None, level=t.level or None, note=shown(t.note, masked) or None,
             event_id=t.event_id or None, from_level=t.from_level or None, department=t.department or None,
             risk_level=t.risk_level or None, rating=t.rating or None, result=shown(t.result, masked) or None,
@@ -255,6 +258,8 @@ async def property_route(detail: fpb.CaseDetail, state: GatewayState, caller: Pr
 # How long one name of an event in a split may be, and how many a split may name.
 EVENT_REF_MAX = 300
 SPLIT_MAX = 1000
+# A resident's account name on a timeline, for all but the grid's own staff.
+RESIDENT_SHOWN = "群众 resident"
 
 
 class CaseAction(BaseModel):

@@ -41,7 +41,8 @@ CASE_COLUMNS = (
     ("category_label", "类别名称 category label"), ("status", "状态 status"), ("level", "层级 level"),
     ("departments", "部门 departments"), ("handed_to", "移交部门 handed_to"), ("severity", "严重程度 severity"),
     ("opened_at", "立案时间 opened_at"), ("due_at", "办理期限 due_at"), ("closed_at", "结案时间 closed_at"),
-    ("overdue", "督办 overdue"), ("rating", "群众评价 rating"), ("events", "事件数 events"),
+    ("overdue", "督办 overdue"), ("rating", "回访评价 rating"),
+    ("satisfaction", "群众满意度 satisfaction"), ("events", "事件数 events"),
     ("summary", "摘要 summary"),
 )
 WEEKLY_COLUMNS = (

@@ -287,6 +287,8 @@ async def submit_request(
     event_id = f"{REQUEST_PREFIX}{uuid.uuid4().hex[:20]}"
     raw = {"id": event_id, "type": "incident.reported", "time": datetime.now(UTC).astimezone(state.tz).isoformat(),
            "category": service_code, "summary": description.strip(), "severity": "medium", "location": location}
+    if caller.role == "resident":  # the account that may rate the closure (POST /v1/cases/{id}/rating)
+        reporter["account"] = caller.username
     if reporter or media_url:  # kept with the event; shown masked but to the grid's own staff
         raw["details"] = {**({"reporter": reporter} if reporter else {}), **({"media_url": media_url} if media_url else {})}
     try:

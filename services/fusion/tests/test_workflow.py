@@ -24,13 +24,16 @@ EXPECTED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "reported/grid": ("accepted/grid", GS),
         "reopened/grid": ("accepted/grid", GS),
         "escalated/community": ("accepted/community", ("community",)),
+        "reopened/community": ("accepted/community", ("community",)),
         "escalated/street": ("accepted/street", ("street",)),
+        "reopened/street": ("accepted/street", ("street",)),
     },
     "resolve_on_site": {
         "reported/grid": ("resolved/grid", GS),
         "reopened/grid": ("resolved/grid", GS),
         "accepted/grid": ("resolved/grid", GS),
         "escalated/community": ("resolved/community", ("community",)),
+        "reopened/community": ("resolved/community", ("community",)),
         "accepted/community": ("resolved/community", ("community",)),
         "accepted/street": ("resolved/street", ("street",)),
         "assessed/street": ("resolved/street", ("street",)),
@@ -40,10 +43,12 @@ EXPECTED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "reopened/grid": ("escalated/community", (*GS, "county")),
         "accepted/grid": ("escalated/community", (*GS, "county")),
         "escalated/community": ("escalated/street", ("community", "county")),
+        "reopened/community": ("escalated/street", ("community", "county")),
         "accepted/community": ("escalated/street", ("community", "county")),
     },
     "assess": {
         "escalated/street": ("assessed/street", ("street", "county")),
+        "reopened/street": ("assessed/street", ("street", "county")),
         "accepted/street": ("assessed/street", ("street", "county")),
         "assessed/street": ("assessed/street", ("street", "county")),
     },
@@ -69,6 +74,12 @@ EXPECTED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "closed/grid": ("reopened/grid", ("secretary", "community", "street", "county")),
         "closed/community": ("reopened/grid", ("secretary", "community", "street", "county")),
         "closed/street": ("reopened/grid", ("secretary", "community", "street", "county")),
+    },
+    # The resident's own rating; satisfied keeps the case closed (unsatisfied: test_rating_*).
+    "rate": {
+        "closed/grid": ("closed/grid", ("resident",)),
+        "closed/community": ("closed/community", ("resident",)),
+        "closed/street": ("closed/street", ("resident",)),
     },
 }
 ROLES = ("county", "street", "community", "secretary", "worker", "department")
@@ -123,7 +134,7 @@ def test_the_module_table_is_the_specification() -> None:
     assert got == EXPECTED
 
 
-@pytest.mark.parametrize("action", list(workflow.TRANSITIONS))
+@pytest.mark.parametrize("action", [a for a in workflow.TRANSITIONS if a != "rate"])
 @pytest.mark.parametrize("status,level", PAIRS)
 def test_every_transition_is_allowed_or_refused_with_its_reason(action: str, status: str, level: str) -> None:
     """Each action on each status and level, by each role (54 pairs of state × 9 actions × 6 roles)."""
@@ -163,7 +174,7 @@ def test_every_transition_is_allowed_or_refused_with_its_reason(action: str, sta
 def test_state_refusal_names_what_is_allowed_now() -> None:
     with pytest.raises(Refused) as refused:
         decide(case("closed", "grid"), Request("accept"), actor("secretary"), NOW)
-    assert refused.value.reason.endswith("allowed now: feedback, reopen")
+    assert refused.value.reason.endswith("allowed now: feedback, rate, reopen")
     with pytest.raises(Refused) as refused:
         decide(case("escalated", "street"), Request("escalate"), actor("street"), NOW)
     assert "allowed now: accept, assess" in refused.value.reason
@@ -407,3 +418,59 @@ def test_split_is_offered_only_when_an_event_can_stay() -> None:
     assert workflow.available_actions(case("handed_over", "department"), actor("department")) == ("report_result",)
     assert workflow.available_actions(case("merged", "grid"), actor("county")) == ()
     assert {"merge", "split"} <= set(workflow.available_actions(case("handed_over", "department"), actor("street")))
+
+
+RESIDENT = Actor("resident-13800000000", "resident")
+
+
+@pytest.mark.parametrize("status,level", PAIRS)
+def test_only_the_resident_rates_and_only_a_closed_case(status: str, level: str) -> None:
+    """Every status and level: staff of every role are refused (not even the county rates for the
+    resident); the resident rates a closed case and nothing else."""
+    request = Request("rate", satisfaction="satisfied", channel="link")
+    doc = case(status, level)
+    for role in ROLES:
+        with pytest.raises(Refused) as refused:
+            decide(doc, request, actor(role), NOW)
+        assert refused.value.kind == "role" and "only the reporting resident" in refused.value.reason
+    if status != "closed" or level == "department":
+        with pytest.raises(Refused) as refused:
+            decide(doc, request, RESIDENT, NOW)
+        assert refused.value.kind == "state" and "only a closed case can be rated" in refused.value.reason
+        return
+    t = decide(doc, request, RESIDENT, NOW)
+    assert (t.to_status, t.to_level, t.change) == ("closed", level, "rated")
+    assert t.set["satisfaction"] == "satisfied"
+    assert (t.entry["satisfaction"], t.entry["channel"], t.entry["role"]) == ("satisfied", "link", "resident")
+
+
+@pytest.mark.parametrize("level", ["grid", "community", "street"])
+def test_an_unsatisfied_rating_reopens_the_case_at_the_level_that_closed_it(level: str) -> None:
+    doc = case("closed", level, closed_at=NOW - timedelta(days=1), rating=4, handed_to="civil_affairs", result="已办结")
+    t = decide(doc, Request("rate", satisfaction="unsatisfied", note="问题没有解决", channel="account"), RESIDENT, NOW)
+    assert (t.to_status, t.to_level, t.change) == ("reopened", level, "reopened")
+    assert t.set["satisfaction"] == "" and t.set["rating"] == 0 and t.set["closed_at"] is None
+    assert t.set["handed_to"] == "" and t.set["result"] == ""
+    assert t.set["due_at"] == NOW + DEADLINES[level]["dispute"] and t.set["level_started_at"] == NOW
+    assert (t.entry["satisfaction"], t.entry["note"]) == ("unsatisfied", "问题没有解决")
+    # The holder of that level takes it up again.
+    holder = {"grid": "worker", "community": "community", "street": "street"}[level]
+    reopened = {**doc, **t.set}
+    assert "accept" in workflow.available_actions(reopened, actor(holder))
+
+
+def test_a_closure_is_rated_once_and_a_reopen_lets_the_next_be_rated() -> None:
+    rated = case("closed", "grid", satisfaction="basically_satisfied")
+    with pytest.raises(Refused) as refused:
+        decide(rated, Request("rate", satisfaction="satisfied", channel="link"), RESIDENT, NOW)
+    assert refused.value.kind == "state" and "already rated" in refused.value.reason
+    t = decide(rated, Request("reopen", note="复发"), actor("secretary"), NOW)
+    assert t.set["satisfaction"] == ""
+
+
+@pytest.mark.parametrize("args,field", [({}, "satisfaction"), ({"satisfaction": "happy"}, "satisfaction"),
+                                        ({"satisfaction": "satisfied"}, "channel")])
+def test_a_rating_names_a_missing_or_bad_field(args: dict, field: str) -> None:
+    with pytest.raises(Refused) as refused:
+        decide(case("closed", "grid"), Request("rate", **args), RESIDENT, NOW)
+    assert (refused.value.kind, refused.value.field) == ("invalid", field)

@@ -196,7 +196,7 @@ class FusedEvent(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., status: _Optional[str] = ..., case_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., reason: _Optional[str] = ..., department: _Optional[str] = ..., category: _Optional[str] = ..., fused_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event: _Optional[_Union[_events_pb2.DepartmentEvent, _Mapping]] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_id", "grid_id", "category", "status", "level", "departments", "event_ids", "opened_at", "due_at", "closed_at", "summary", "severity", "subject_id", "risk_level", "handed_to", "linked_case_id", "rating", "updated_at", "community_id", "street_id", "version", "overdue", "result", "level_started_at", "possible_duplicates", "merged_into", "merged_from", "split_from", "compound_id")
+    __slots__ = ("case_id", "grid_id", "category", "status", "level", "departments", "event_ids", "opened_at", "due_at", "closed_at", "summary", "severity", "subject_id", "risk_level", "handed_to", "linked_case_id", "rating", "updated_at", "community_id", "street_id", "version", "overdue", "result", "level_started_at", "possible_duplicates", "merged_into", "merged_from", "split_from", "compound_id", "satisfaction")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     GRID_ID_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
@@ -226,6 +226,7 @@ class Case(_message.Message):
     MERGED_FROM_FIELD_NUMBER: _ClassVar[int]
     SPLIT_FROM_FIELD_NUMBER: _ClassVar[int]
     COMPOUND_ID_FIELD_NUMBER: _ClassVar[int]
+    SATISFACTION_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     grid_id: str
     category: str
@@ -255,7 +256,8 @@ class Case(_message.Message):
     merged_from: _containers.RepeatedScalarFieldContainer[str]
     split_from: str
     compound_id: str
-    def __init__(self, case_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., category: _Optional[str] = ..., status: _Optional[str] = ..., level: _Optional[str] = ..., departments: _Optional[_Iterable[str]] = ..., event_ids: _Optional[_Iterable[str]] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., severity: _Optional[_Union[_events_pb2.Severity, str]] = ..., subject_id: _Optional[str] = ..., risk_level: _Optional[str] = ..., handed_to: _Optional[str] = ..., linked_case_id: _Optional[str] = ..., rating: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., version: _Optional[int] = ..., overdue: _Optional[bool] = ..., result: _Optional[str] = ..., level_started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., possible_duplicates: _Optional[_Iterable[_Union[PossibleDuplicate, _Mapping]]] = ..., merged_into: _Optional[str] = ..., merged_from: _Optional[_Iterable[str]] = ..., split_from: _Optional[str] = ..., compound_id: _Optional[str] = ...) -> None: ...
+    satisfaction: str
+    def __init__(self, case_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., category: _Optional[str] = ..., status: _Optional[str] = ..., level: _Optional[str] = ..., departments: _Optional[_Iterable[str]] = ..., event_ids: _Optional[_Iterable[str]] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., severity: _Optional[_Union[_events_pb2.Severity, str]] = ..., subject_id: _Optional[str] = ..., risk_level: _Optional[str] = ..., handed_to: _Optional[str] = ..., linked_case_id: _Optional[str] = ..., rating: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., version: _Optional[int] = ..., overdue: _Optional[bool] = ..., result: _Optional[str] = ..., level_started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., possible_duplicates: _Optional[_Iterable[_Union[PossibleDuplicate, _Mapping]]] = ..., merged_into: _Optional[str] = ..., merged_from: _Optional[_Iterable[str]] = ..., split_from: _Optional[str] = ..., compound_id: _Optional[str] = ..., satisfaction: _Optional[str] = ...) -> None: ...
 
 class PossibleDuplicate(_message.Message):
     __slots__ = ("case_id", "score", "reasons")
@@ -268,7 +270,7 @@ class PossibleDuplicate(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., score: _Optional[float] = ..., reasons: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class TimelineEntry(_message.Message):
-    __slots__ = ("at", "action", "actor", "role", "from_status", "to_status", "level", "note", "event_id", "from_level", "risk_level", "department", "rating", "result", "other_case_id", "origin_case_id", "event_ids", "score", "reasons", "routed_to")
+    __slots__ = ("at", "action", "actor", "role", "from_status", "to_status", "level", "note", "event_id", "from_level", "risk_level", "department", "rating", "result", "other_case_id", "origin_case_id", "event_ids", "score", "reasons", "routed_to", "satisfaction", "channel")
     AT_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
@@ -289,6 +291,8 @@ class TimelineEntry(_message.Message):
     SCORE_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
     ROUTED_TO_FIELD_NUMBER: _ClassVar[int]
+    SATISFACTION_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
     at: _timestamp_pb2.Timestamp
     action: str
     actor: str
@@ -309,7 +313,9 @@ class TimelineEntry(_message.Message):
     score: float
     reasons: _containers.RepeatedScalarFieldContainer[str]
     routed_to: str
-    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., action: _Optional[str] = ..., actor: _Optional[str] = ..., role: _Optional[str] = ..., from_status: _Optional[str] = ..., to_status: _Optional[str] = ..., level: _Optional[str] = ..., note: _Optional[str] = ..., event_id: _Optional[str] = ..., from_level: _Optional[str] = ..., risk_level: _Optional[str] = ..., department: _Optional[str] = ..., rating: _Optional[int] = ..., result: _Optional[str] = ..., other_case_id: _Optional[str] = ..., origin_case_id: _Optional[str] = ..., event_ids: _Optional[_Iterable[str]] = ..., score: _Optional[float] = ..., reasons: _Optional[_Iterable[str]] = ..., routed_to: _Optional[str] = ...) -> None: ...
+    satisfaction: str
+    channel: str
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., action: _Optional[str] = ..., actor: _Optional[str] = ..., role: _Optional[str] = ..., from_status: _Optional[str] = ..., to_status: _Optional[str] = ..., level: _Optional[str] = ..., note: _Optional[str] = ..., event_id: _Optional[str] = ..., from_level: _Optional[str] = ..., risk_level: _Optional[str] = ..., department: _Optional[str] = ..., rating: _Optional[int] = ..., result: _Optional[str] = ..., other_case_id: _Optional[str] = ..., origin_case_id: _Optional[str] = ..., event_ids: _Optional[_Iterable[str]] = ..., score: _Optional[float] = ..., reasons: _Optional[_Iterable[str]] = ..., routed_to: _Optional[str] = ..., satisfaction: _Optional[str] = ..., channel: _Optional[str] = ...) -> None: ...
 
 class CaseDetail(_message.Message):
     __slots__ = ("case", "events", "timeline", "allowed_actions", "property_route")
@@ -390,7 +396,7 @@ class Actor(_message.Message):
     def __init__(self, username: _Optional[str] = ..., role: _Optional[str] = ..., scope: _Optional[_Union[Scope, _Mapping]] = ...) -> None: ...
 
 class ActOnCaseRequest(_message.Message):
-    __slots__ = ("case_id", "action", "note", "department", "risk_level", "rating", "actor", "result", "into", "event_ids")
+    __slots__ = ("case_id", "action", "note", "department", "risk_level", "rating", "actor", "result", "into", "event_ids", "satisfaction", "channel")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
@@ -401,6 +407,8 @@ class ActOnCaseRequest(_message.Message):
     RESULT_FIELD_NUMBER: _ClassVar[int]
     INTO_FIELD_NUMBER: _ClassVar[int]
     EVENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    SATISFACTION_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     action: str
     note: str
@@ -411,7 +419,9 @@ class ActOnCaseRequest(_message.Message):
     result: str
     into: str
     event_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, case_id: _Optional[str] = ..., action: _Optional[str] = ..., note: _Optional[str] = ..., department: _Optional[str] = ..., risk_level: _Optional[str] = ..., rating: _Optional[int] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., result: _Optional[str] = ..., into: _Optional[str] = ..., event_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    satisfaction: str
+    channel: str
+    def __init__(self, case_id: _Optional[str] = ..., action: _Optional[str] = ..., note: _Optional[str] = ..., department: _Optional[str] = ..., risk_level: _Optional[str] = ..., rating: _Optional[int] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., result: _Optional[str] = ..., into: _Optional[str] = ..., event_ids: _Optional[_Iterable[str]] = ..., satisfaction: _Optional[str] = ..., channel: _Optional[str] = ...) -> None: ...
 
 class DeadLetterRecord(_message.Message):
     __slots__ = ("event_id", "stage", "reason", "origin_subject", "dead_lettered_at", "reprocessed", "department", "reprocessable", "reprocessed_at", "case_id")

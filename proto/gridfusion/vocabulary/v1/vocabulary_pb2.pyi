@@ -109,6 +109,14 @@ class Action(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ACTION_REOPEN: _ClassVar[Action]
     ACTION_MERGE: _ClassVar[Action]
     ACTION_SPLIT: _ClassVar[Action]
+    ACTION_RATE: _ClassVar[Action]
+
+class Satisfaction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SATISFACTION_UNSPECIFIED: _ClassVar[Satisfaction]
+    SATISFACTION_SATISFIED: _ClassVar[Satisfaction]
+    SATISFACTION_BASICALLY_SATISFIED: _ClassVar[Satisfaction]
+    SATISFACTION_UNSATISFIED: _ClassVar[Satisfaction]
 
 class MemberCategory(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -229,6 +237,11 @@ ACTION_FEEDBACK: Action
 ACTION_REOPEN: Action
 ACTION_MERGE: Action
 ACTION_SPLIT: Action
+ACTION_RATE: Action
+SATISFACTION_UNSPECIFIED: Satisfaction
+SATISFACTION_SATISFIED: Satisfaction
+SATISFACTION_BASICALLY_SATISFIED: Satisfaction
+SATISFACTION_UNSATISFIED: Satisfaction
 MEMBER_CATEGORY_UNSPECIFIED: MemberCategory
 MEMBER_CATEGORY_IN_WORK: MemberCategory
 MEMBER_CATEGORY_RETIRED: MemberCategory
