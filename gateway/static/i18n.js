@@ -290,6 +290,8 @@ export const STRINGS = {
   "task.names_placeholder": ["如：检查灭火器\n检查消防通道", "e.g. check extinguishers\ncheck fire lanes"],
   "task.submit": ["下达", "Dispatch"],
   "task.created": ["任务已下达", "Task dispatched"],
+  "task.from_decision": ["来自联席会议决定（可选）", "From a joint meeting's decision (optional)"],
+  "task.no_decision": ["不关联", "none"],
   "nav.members": ["党员", "Party members"],
   "mem.title": ["党员 · 设岗定责", "Party members · service posts"],
   "mem.registered": ["报到党员", "Registered members"],

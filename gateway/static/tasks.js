@@ -1,6 +1,7 @@
 // 专项任务 (tasks from above): the county, a street, a community or a department dispatches a
 // task to grids and watches completion per grid with the overdue items; a grid's secretary and
-// workers see their grid's items and report each (done, or problem found with a note).
+// workers see their grid's items and report each (done, or problem found with a note). An open
+// decision of a joint meeting (联席会议) may become the task, which then names it.
 // The dashboard's helpers come in `ctx` from app.js: {json, send, el, t, label, time, say, me, grids}.
 import { CATEGORY } from "./i18n.js";
 
@@ -181,8 +182,11 @@ function showForm() {
     ...areaOptions().map(([v, text]) => el("option", { value: v }, text)), el("option", { value: "grids" }, t("task.pick_grids")));
   const itemsFrom = el("select", { name: "items_from", onchange: (e) => { namesLabel.hidden = e.target.value !== "named"; } },
     ...ITEMS_FROM.map((k) => el("option", { value: k }, t(`task.from.${k}`))));
+  const decision = el("select", { name: "decision", onchange: (e) => fromDecision(e.target) },
+    el("option", { value: "" }, t("task.no_decision")));
   const form = el("form", { id: "task-form", class: "stack", onsubmit: submit },
     el("h2", {}, t("task.new")),
+    view.ctx.me.role === "department" ? "" : el("label", {}, el("span", {}, t("task.from_decision")), decision),
     el("label", {}, el("span", {}, t("task.name")), el("input", { name: "title", required: true, maxLength: 200, placeholder: t("task.name_placeholder") })),
     el("label", {}, el("span", {}, t("task.instructions")), el("textarea", { name: "instructions", rows: 3 })),
     el("label", {}, el("span", {}, t("task.target")), target), gridsBox,
@@ -191,6 +195,31 @@ function showForm() {
     el("button", { type: "submit" }, t("task.submit")),
     el("p", { class: "message", role: "status" }));
   document.querySelector("#task-side").replaceChildren(form);
+  if (view.ctx.me.role !== "department") loadDecisions(decision);
+}
+
+// A joint meeting's open decisions (联席会议): one may become the task, which then names it.
+async function loadDecisions(select) {
+  const reply = await view.ctx.send("/v1/meetings/decisions?status=open", "GET");
+  if (!reply.ok) return;
+  view.decisions = reply.body.items;
+  select.append(...reply.body.items.map((d) => view.ctx.el("option", { value: d.ref },
+    `${gridName(d.grid_id)} · ${d.text.slice(0, 40)}`)));
+}
+
+function fromDecision(select) {
+  const form = select.form;
+  const d = (view.decisions || []).find((x) => x.ref === select.value);
+  if (!d) return;
+  const field = (name) => form.elements.namedItem(name);
+  field("title").value = d.text.slice(0, 200);
+  if (d.due_at) {
+    const due = new Date(d.due_at);
+    field("due_at").value = new Date(due.getTime() - due.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  }
+  field("target").value = "grids";
+  field("target").dispatchEvent(new Event("change"));
+  form.querySelectorAll("input[name=grid_ids]").forEach((box) => { box.checked = box.value === d.grid_id; });
 }
 
 async function submit(event) {
@@ -203,6 +232,8 @@ async function submit(event) {
   };
   if (data.get("target") === "grids") body.grid_ids = data.getAll("grid_ids");
   else body.area = data.get("target");
+  const ref = data.get("decision");
+  if (ref) [body.meeting_id, body.decision_id] = String(ref).split("/");
   if (body.items_from === "named") body.item_names = String(data.get("item_names")).split(/[\n,，、]/).map((s) => s.trim()).filter(Boolean);
   const reply = await view.ctx.send("/v1/tasks", "POST", body);
   if (!reply.ok) { view.ctx.say(form.querySelector(".message"), reply.text, false); return; }

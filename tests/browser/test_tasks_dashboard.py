@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -16,7 +17,7 @@ import pytest
 
 from services.local import LocalPlatform
 from tests.browser.polling import wait_until
-from tests.browser.test_members_dashboard import open_view
+from tests.browser.test_members_dashboard import open_view, signed_in
 from tests.browser.test_party_dashboard import admin_headers, browser_output, dashboard
 
 pytestmark = pytest.mark.browser
@@ -82,3 +83,43 @@ def test_a_street_dispatches_a_task_and_the_grids_worker_reports_its_items(
         cells = row.locator("td")
         assert [cells.nth(i).inner_text() for i in (2, 3, 4)] == ["1", "1", "0"]
         street.screenshot(path=str(browser_output / "tasks-street.png"), full_page=True)
+
+
+def test_a_community_turns_a_joint_meetings_decision_into_a_task(
+    platform: LocalPlatform, browser, browser_output: Path
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    text = f"排查电动车楼道充电{tag}"
+    with httpx.Client(base_url=platform.gateway_url, timeout=30) as client:
+        grids = client.get("/v1/grids", headers=admin_headers(platform, client)).json()["features"]
+        grid = random.choice(grids)["properties"]
+        community = signed_in(platform, client, f"community-{grid['community_id']}")
+        now = datetime.now(UTC)
+        meeting = client.post(
+            "/v1/meetings",
+            headers=community,
+            json={"grid_id": grid["grid_id"], "title": "联席会议", "starts_at": now.isoformat()},
+        ).json()
+        decision = {"text": text, "owner": "社区", "due_at": (now + timedelta(days=5)).isoformat()}
+        held = client.post(
+            f"/v1/meetings/{meeting['meeting_id']}/minutes",
+            headers=community,
+            json={"minutes": "议定专项排查", "attendees": ["网格党支部"], "decisions": [decision]},
+        )
+        assert held.status_code == 200, held.text
+
+    with dashboard(platform, browser) as session:
+        page = session(f"community-{grid['community_id']}")
+        open_view(page, "tasks", "#tasks")
+        page.click("#task-new")
+        form = page.locator("#task-form")
+        ref = f"{meeting['meeting_id']}/D1"
+        form.locator(f"select[name=decision] option[value='{ref}']").wait_for(state="attached")
+        form.locator("select[name=decision]").select_option(ref)
+        assert form.locator("input[name=title]").input_value() == text
+        assert form.locator(f"input[name=grid_ids][value='{grid['grid_id']}']").is_checked()
+        form.locator("button[type=submit]").click()
+        side = page.locator("#task-side")
+        side.locator("#task-message", has_text="任务已下达").wait_for()
+        assert ref in side.inner_text() and "联席会议决定" in side.inner_text()
+        page.screenshot(path=str(browser_output / "tasks-from-meeting.png"), full_page=True)

@@ -180,3 +180,59 @@ def test_bad_tasks_are_refused_naming_the_field(
         platform.demo_password,
     )
     assert client.get("/v1/tasks", headers=resident).status_code == 403
+
+
+def test_a_joint_meetings_decision_becomes_a_task_listed_by_its_meeting(
+    client: httpx.Client, platform: LocalPlatform
+) -> None:
+    password = platform.demo_password
+    admin = login(client, "admin", password)
+    grids = [f["properties"] for f in client.get("/v1/grids", headers=admin).json()["features"]]
+    grid = grids[-1]
+    community = login(client, f"community-{grid['community_id']}", password)
+    now = datetime.now(UTC)
+    meeting = client.post(
+        "/v1/meetings",
+        headers=community,
+        json={"grid_id": grid["grid_id"], "title": "十二月联席会议", "starts_at": now.isoformat()},
+    )
+    assert meeting.status_code == 201, meeting.text
+    meeting_id = meeting.json()["meeting_id"]
+    decision = {
+        "text": "全网格排查电动车楼道充电",
+        "owner": "社区",
+        "due_at": (now + timedelta(days=7)).isoformat(),
+    }
+    held = client.post(
+        f"/v1/meetings/{meeting_id}/minutes",
+        headers=community,
+        json={
+            "minutes": "议定开展专项排查",
+            "attendees": ["网格党支部", "物业"],
+            "decisions": [decision],
+        },
+    )
+    assert held.status_code == 200, held.text
+    body = {
+        "title": decision["text"],
+        "grid_ids": [grid["grid_id"]],
+        "due_at": decision["due_at"],
+        "items_from": "compound",
+        "meeting_id": meeting_id,
+        "decision_id": "D1",
+    }
+    created = client.post("/v1/tasks", headers=community, json=body)
+    assert created.status_code == 201, created.text
+    task = created.json()
+    assert (task["meeting_id"], task["decision_id"]) == (meeting_id, "D1")
+    listed = client.get("/v1/tasks", headers=community, params={"meeting_id": meeting_id}).json()
+    assert [t["task_id"] for t in listed["items"]] == [task["task_id"]]
+    # the decision must be the meeting's, and the meeting in the caller's area
+    wrong = client.post("/v1/tasks", headers=community, json={**body, "decision_id": "D7"})
+    assert wrong.status_code == 422 and "D7" in wrong.text
+    other = next(g for g in grids if g["street_id"] != grid["street_id"])
+    elsewhere = login(client, f"street-{other['street_id']}", password)
+    hidden = client.post(
+        "/v1/tasks", headers=elsewhere, json={**body, "grid_ids": [other["grid_id"]]}
+    )
+    assert hidden.status_code == 422 and "meeting_id" in hidden.text
