@@ -9,6 +9,7 @@ import {
   ACTIVITY_KIND, ACTIVITY_STATUS, NOTICE_CHANGE, NOTICE_STATUS, ORDER_ACTION, ORDER_STATUS, PARTY_LEVEL, PARTY_POST, RISK, ROLE, SATISFACTION, SERVICE_POST, SIX_HAVES, SIX_ONES, STATUS, STEP, currentLang, label, loadVocabulary, setLang, t, translatePage,
 } from "./i18n.js";
 import { openTasks } from "./tasks.js";
+import { attachmentsSection } from "./attachments.js";
 
 const FINISHED = new Set(["resolved", "closed", "merged"]); // a merged case lives on in another
 const PEOPLE = new Set(["resident", "member"]); // they see their orders, not cases
@@ -724,6 +725,7 @@ async function openCase(caseId) {
     c.split_from ? field("d.split_from", caseLink(c.split_from)) : "",
     duplicatesSection(c),
     propertyRouteSection(c),
+    attachmentsSection(c, { api, el, t, time, say, reopen: openCase }, allowed.length > 0),
     el("h3", {}, t("d.events")), eventList,
     splitting ? splitBar(c, eventList) : "",
     el("h3", {}, t("d.timeline")), el("ol", { class: "timeline" }, ...timeline),

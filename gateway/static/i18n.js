@@ -43,6 +43,21 @@ export const STRINGS = {
   "d.rating_link_made": ["链接已生成，发给报告人；有效期至", "Send it to the reporter; valid until"],
   "d.events": ["事件", "Events"],
   "d.timeline": ["办理过程", "Timeline"],
+  "att.title": ["附件（照片与材料）", "Attachments (photos and documents)"],
+  "att.none": ["暂无附件", "No attachments yet"],
+  "att.file": ["文件", "File"],
+  "att.purpose": ["用途", "Purpose"],
+  "att.p.evidence": ["现场照片", "Evidence"],
+  "att.p.rectification": ["整改照片", "Rectification"],
+  "att.p.document": ["材料", "Document"],
+  "att.note": ["说明（可选）", "Note (optional)"],
+  "att.upload": ["上传", "Upload"],
+  "att.sending": ["上传中…", "Uploading…"],
+  "att.refused": ["上传失败", "Upload refused"],
+  "att.full": ["点击查看原图", "Click for the full image"],
+  "att.unavailable": ["无法加载", "unavailable"],
+  "att.position": ["拍摄位置", "taken at"],
+  "att.taken": ["拍摄于", "taken"],
   "d.actions": ["可执行操作", "Actions"],
   "d.note": ["备注", "Note"],
   "d.result": ["办理结果", "Result"],
@@ -475,6 +490,7 @@ export const SATISFACTION = {};
 // Timeline steps: the actions, plus what fusion records on its own.
 export const STEP = {
   reported: ["上报事件", "reported"], correlated: ["关联事件", "correlated"], overdue: ["超期", "overdue"],
+  attach: ["上传附件", "attachment added"],
 };
 // The party organisation's four levels and its posts (党建引领).
 export const PARTY_LEVEL = {

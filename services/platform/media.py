@@ -83,9 +83,15 @@ def what_it_is(head: bytes, declared: str = "") -> str:
     for magic, name in _KNOWN:
         if head.lstrip()[: len(magic)].lower() == magic.lower():
             return name
-    if head and all(32 <= b < 127 or b in (9, 10, 13) for b in head[:64]):
+    if head and _text(head):
         return "plain text"
-    return f"declared as {declared}" if declared else "of an unknown type"
+    return f"of an unknown type (declared as {declared}, which its content is not)" if declared else "of an unknown type"
+
+
+def _text(head: bytes) -> bool:
+    """Whether the first bytes read as UTF-8 text without control characters (a character cut at the end is fine)."""
+    text = head[:64].decode("utf-8", errors="ignore")
+    return bool(text) and len(text.encode()) >= len(head[:64]) - 3 and all(c.isprintable() or c in "\t\r\n" for c in text)
 
 
 def unsupported(head: bytes, declared: str = "") -> str:

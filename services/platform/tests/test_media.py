@@ -104,6 +104,8 @@ def test_an_empty_file_is_refused_as_empty():
     (b"PK\x03\x04" + b"\x00" * 20, "ZIP archive"),
     (b"\x00\x00\x00\x18ftypheic" + b"\x00" * 20, "HEIC"),
     (b"hello, this is a note\n", "plain text"),
+    ("这不是照片，是一段说明文字\n".encode(), "plain text"),
+    (b"\x00\x01\x02\x03binary", "unknown type (declared as image/jpeg, which its content is not)"),
     (b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", "SVG image"),
 ])
 def test_another_type_is_refused_as_unsupported_naming_what_it_is(data, named):
