@@ -9,16 +9,18 @@ import {
   ACTIVITY_KIND, ACTIVITY_STATUS, NOTICE_CHANGE, NOTICE_STATUS, ORDER_ACTION, ORDER_STATUS, PARTY_LEVEL, PARTY_POST, RISK, ROLE, SATISFACTION, SERVICE_POST, SIX_HAVES, SIX_ONES, STATUS, STEP, currentLang, label, loadVocabulary, setLang, t, translatePage,
 } from "./i18n.js";
 import { openTasks } from "./tasks.js";
+import { openWebhooks, refreshBellSoon, startBell } from "./notifications.js";
 import { attachmentsSection } from "./attachments.js";
 
 const FINISHED = new Set(["resolved", "closed", "merged"]); // a merged case lives on in another
 const PEOPLE = new Set(["resident", "member"]); // they see their orders, not cases
 const ADMINS = new Set(["county", "street", "community"]); // they manage accounts
+const WEBHOOK_MANAGERS = new Set(["county", "street", "community", "department"]); // they subscribe systems to case events
 const PARTY_READERS = new Set(["county", "street", "community", "secretary", "worker"]); // the party organisation of their area
 const KEEPERS = new Set(["county", "street", "community"]); // they keep its posts and add party groups
 // Joint meetings of their area: they plan them, record the minutes and close decisions.
 const ORGANISERS = new Set(["county", "street", "community", "secretary", "worker"]);
-const VIEWS = ["cases", "report", "orders", "party", "meetings", "members", "activities", "assessment", "stations", "tasks", "accounts", "password"];
+const VIEWS = ["cases", "report", "orders", "party", "meetings", "members", "activities", "assessment", "stations", "tasks", "accounts", "webhooks", "password"];
 // Tokens live in this tab only (sessionStorage): closing the tab forgets them.
 const KEY = {
   access: "gridfusion.token", refresh: "gridfusion.refresh", expires: "gridfusion.expires", notice: "gridfusion.notice",
@@ -348,6 +350,7 @@ async function start() {
   fillFilters();
   await Promise.all([loadCounts(), loadCases()]);
   connectFeed();
+  startBell(dashboard()); // 消息提醒: cases that reached the caller or became overdue
 }
 
 function viewsOf(role) {
@@ -361,7 +364,13 @@ function viewsOf(role) {
   if (PARTY_READERS.has(role)) views.push("assessment", "stations");
   views.push("tasks"); // 专项任务: dispatchers send and watch them, grid staff report their items
   if (ADMINS.has(role)) views.push("accounts");
+  if (WEBHOOK_MANAGERS.has(role)) views.push("webhooks");
   return views;
+}
+
+// What the notifications module (the bell, the webhook subscriptions) uses of the dashboard.
+function dashboard() {
+  return { json, send, el, t, label, time, me: state.me, openCase: (caseId) => { show("cases"); openCase(caseId); } };
 }
 
 function show(view) {
@@ -381,6 +390,7 @@ function show(view) {
     openTasks({ json, send, el, t, label, time, say, me: state.me, grids });
   }
   if (view === "accounts") openAccounts();
+  if (view === "webhooks") openWebhooks(dashboard());
 }
 
 // A labelled value of a detail panel.
@@ -922,6 +932,7 @@ function onFeedBlock(block, session) {
   const c = JSON.parse(data.join("\n"));
   state.cases.set(c.case_id, c);
   colourMap();
+  refreshBellSoon();
   const entry = el("li", { "data-case-id": c.case_id, "data-change": name, "data-status": c.status },
     `${time(c.updated_at)} · ${t("live.case")} · ${c.case_id} · ${name} · ${label(STATUS, c.status)} · ${gridName(c.grid_id)}`);
   $("#live-log").prepend(entry);
