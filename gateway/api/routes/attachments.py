@@ -157,7 +157,7 @@ async def read_upload(file: UploadFile, limit: int, field: str = "file") -> byte
     (empty) or 415 (not an allowed type) naming the problem."""
     data = await file.read(limit + 1)
     if len(data) > limit:
-        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        raise HTTPException(413,
                             f"{field}: the file is larger than {size_of(limit)}, the most an attachment may be")
     try:
         media.check_type(data[:64], file.content_type or "")
