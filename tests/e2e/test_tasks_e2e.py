@@ -130,6 +130,12 @@ def test_a_streets_campaign_is_reported_by_two_grids_and_the_street_sees_complet
     assert {x["grid_id"] for x in watched["overdue_items"]} == set(mine[1:])
     noted = next(x for x in watched["item_list"] if x["item_id"] == own[0])
     assert "138****5678" in noted["note"]  # the street is no grid's staff: masked
+    # the worker's unmasked reads of the phone number are in the audit log, with the purpose given
+    client.get(f"/v1/tasks/{task_id}", headers=worker, params={"purpose": "联系物业整改"})
+    audit = client.get("/v1/audit", headers=admin, params={"who": f"worker-{first}"}).json()[
+        "items"
+    ]
+    assert any(task_id in e["what"] and e["why"] == "联系物业整改" for e in audit), audit
     listed = client.get("/v1/tasks", headers=street, params={"status": "open"}).json()
     summary = next(t for t in listed["items"] if t["task_id"] == task_id)
     assert summary["item_list"] is None and summary["overdue"] == watched["overdue"]
