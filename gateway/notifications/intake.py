@@ -38,6 +38,10 @@ log = logging.getLogger(__name__)
 DURABLE = "gateway-notifications"
 SUBJECT = "gridfusion.cases.>"
 SOURCE = "gridfusion/gateway"
+# A change whose records cannot be written (the database or fusion away) is tried again this often,
+# a minute apart after the first few (bus.PullConsumer.retry_delays), before it is dead-lettered:
+# an outage of about an hour and a half loses no notification.
+MAX_DELIVER = 100
 # fusion's deadline keeper (services.fusion.workflow.SYSTEM_ACTOR), as its timeline entries name it.
 DEADLINE_ACTOR = "fusion:deadline"
 
@@ -136,7 +140,7 @@ class Intake:
             await asyncio.sleep(0.5)
         consumer = bus.PullConsumer(js=hub.nc.jetstream(), stream=bus.CASES.name, durable=DURABLE,
                                     filter_subject=SUBJECT, handler=self.handle, source=SOURCE,
-                                    deliver_policy=DeliverPolicy.NEW)
+                                    deliver_policy=DeliverPolicy.NEW, max_deliver=MAX_DELIVER)
         await periodic.retry(consumer.start, every=2, failed=lambda exc, failures: log.warning(
             "case changes for notifications not consumed yet", extra={"error": str(exc) or type(exc).__name__}))
         await consumer.run(stop)

@@ -86,8 +86,8 @@ class Sender:
             error = str(exc)
         except httpx.TimeoutException:
             error = f"no answer within {self.timeout:g} s"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX] or type(exc).__name__
+        except Exception as exc:  # noqa: BLE001 - whatever stopped the post is the attempt's error
+            error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX]
         attempt = {"at": at, "status_code": code, "error": error or None,
                    "ms": round((time.monotonic() - started) * 1000)}
         attempts = delivery.get("attempt_count", 0) + 1

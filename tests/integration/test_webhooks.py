@@ -272,3 +272,20 @@ async def test_an_escalation_the_deadline_made_is_overdue_for_the_level_that_mis
     assert sorted(d["event"] for d in await store.deliveries.find({}).to_list()) == ["case.escalated", "case.overdue"]
     notes = {(n["kind"], n["audience_key"]) for n in await store.notifications.find({}).to_list()}
     assert notes == {("arrived", "community_id:M1"), ("overdue", f"grid_id:G{tag}")}
+
+
+async def test_a_url_httpx_cannot_post_to_is_an_attempt_that_failed_not_a_stuck_delivery(
+        store: NotificationStore) -> None:
+    await store.add_webhook(hook("wh", "http://例子.测试:0/x", ["case.changed"]))
+    await store.record([Intake.delivery(await store.webhook("wh"), "case.changed", a_case("u"), "C-u.v1",
+                                        datetime.now(UTC))], [])
+    sender = Sender(store, timeout=1, max_attempts=2, retry_seconds=0.05, allow_private=True)
+    try:
+        await sender.tick()
+        await asyncio.sleep(0.1)
+        await sender.tick()
+    finally:
+        await sender.client.aclose()
+    [doc], _ = await store.delivery_log("wh", None, 0, 10)
+    assert doc["status"] == "failed" and [a["status_code"] for a in doc["attempts"]] == [None, None]
+    assert all(a["error"] for a in doc["attempts"])
