@@ -216,3 +216,38 @@ def test_an_open311_photo_is_kept_with_its_event_shown_on_its_case_and_served_as
     assert plain.status_code == 201, plain.text
     again = client.get(f"/open311/v2/requests/{plain.json()[0]['service_request_id']}.json", headers=auth(client, "admin"))
     assert again.json()[0]["media_url"] == "https://example.cn/p.jpg"
+
+
+def test_a_department_holding_the_case_adds_evidence_but_never_gets_a_photos_position(client, case):
+    """Last here: it takes the module's case round the loop to a department."""
+    worker, sec = f"worker-{case['grid_id']}", f"sec-{case['grid_id']}"
+    detail = client.get(f"/v1/cases/{case['case_id']}", headers=auth(client, "admin")).json()
+    community, street = f"community-{detail['community_id']}", f"street-{detail['street_id']}"
+    photo = upload(client, worker, case["case_id"], gps_photo((200, 150)))
+    assert photo.status_code == 201 and photo.json()["position"] is not None
+    department = "dept-police_assistant"
+    assert upload(client, department, case["case_id"], gps_photo((20, 20))).status_code == 404  # not handed yet
+
+    def act(who: str, **body) -> dict:
+        reply = client.post(f"/v1/cases/{case['case_id']}/actions", json=body, headers=auth(client, who))
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    act(sec, action="escalate", note="需社区协调")
+    act(community, action="escalate", note="需街道研判")
+    act(street, action="accept")
+    act(street, action="assess", risk_level="medium", note="消防隐患")
+    assert act(street, action="hand_over", department="police_assistant", note="请警务助理处置")["handed_to"] == \
+        "police_assistant"
+
+    held = client.get(f"/v1/cases/{case['case_id']}", headers=auth(client, department)).json()
+    mine = next(a for a in held["attachments"] if a["attachment_id"] == photo.json()["attachment_id"])
+    assert mine["position"] is None and mine["taken_at"] is None and mine["location_withheld"] is True
+    assert client.get(mine["url"], headers=auth(client, department)).status_code == 200
+    added = upload(client, department, case["case_id"], gps_photo((300, 200)), purpose="rectification", note="已清理")
+    assert added.status_code == 201, added.text
+    assert added.json()["position"] is None and added.json()["location_withheld"] is True
+    # The street centre that handed it over sees where the department's photo was taken.
+    listed = client.get(f"/v1/cases/{case['case_id']}/attachments", headers=auth(client, street)).json()
+    theirs = next(a for a in listed if a["attachment_id"] == added.json()["attachment_id"])
+    assert theirs["position"] is not None and theirs["uploaded_by"] == department
