@@ -87,6 +87,10 @@ class GatewaySettings(CommonSettings):
     attachment_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024)
     close_requires_rectification: bool = False
 
+    # Open311: anyone may read service requests without a key (GeoReport's public feeds): every
+    # request of the county, descriptions masked, no contact fields. Off unless the county
+    # publishes them; local mode's demo county does.
+    open311_public_read: bool = False
     # How long a rating link (POST /v1/cases/{case_id}/rating-link) lets the reporter rate.
     rating_link_days: float = Field(30.0, gt=0, le=365)
 

@@ -361,6 +361,8 @@ class LocalPlatform:
             GATEWAY_FUSION_TARGET=f"127.0.0.1:{self.ports.fusion}",
             GATEWAY_DEPARTMENT_TARGETS=json.dumps({d: f"127.0.0.1:{p}" for d, p in self.ports.departments.items()}),
             GATEWAY_LOCAL_MODE="true",
+            # The demo county publishes its Open311 requests, masked, as GeoReport's public feeds do.
+            GATEWAY_OPEN311_PUBLIC_READ="true",
             # Local mode's demo county: the synthetic Ningyang county seat, until one is imported.
             FUSION_SEED_REFERENCE="true",
             FUSION_REPLICA="fusion",

@@ -2,10 +2,13 @@
 
 - ``discovery.{json,xml}``: where the endpoint is and what it speaks;
 - ``services.{json,xml}``: the shared taxonomy, one service per ``family.subtype``;
-- ``services/{service_code}.{json,xml}``: a service definition (no extra attributes);
-- ``POST requests.{json,xml}``: a service request becomes one ``incident.reported`` event of
-  comprehensive governance (综治), submitted through that department's service so every
-  delivery guarantee holds; its ``service_request_id`` is the event id (``o311-…``).
+- ``services/{service_code}.{json,xml}``: a service definition; a category 综治 has a native
+  event type for (a dispute, a safety hazard, public order) lists that type's details as
+  attributes (``gateway/api/open311_attributes.py``), and its service has ``metadata: true``;
+- ``POST requests.{json,xml}``: a service request becomes one event of comprehensive governance
+  (综治) — of the service's native type with its ``attribute[code]`` values as details, else
+  ``incident.reported`` — submitted through that department's service so every delivery
+  guarantee holds; its ``service_request_id`` is the event id (``o311-…``).
   The requester's name, email and phone are not forwarded: the event needs none of them;
 - ``GET requests/{service_request_id}.{json,xml}``: the request mapped onto its event and case:
   ``agency_responsible`` = the department handling it, ``expected_datetime`` = the case's
@@ -15,7 +18,9 @@ Authentication: send the access token from ``POST /v1/auth/token`` as ``Authoriz
 (preferred: a header is not written into access logs or browser histories); GeoReport's own
 ``api_key`` (form field or query string) is accepted when no header is sent, and is never
 logged. Residents, the county and comprehensive governance submit; any account looks up
-requests submitted here. Bad input answers 422 naming each bad field. A description's phone
+requests submitted here. With ``GATEWAY_OPEN311_PUBLIC_READ`` (on in local mode, off by default)
+anyone may read requests without a key, as GeoReport's public feeds are read: every request of the
+county, descriptions masked, no contact fields. Bad input answers 422 naming each bad field. A description's phone
 and ID numbers are masked unless the grid's own staff reads it (audited); characters XML 1.0
 cannot carry are dropped from the XML form.
 """
@@ -46,6 +51,7 @@ from ...auth import Principal
 from ...errors import field_errors
 from ...privacy import grid_staff, mask_name, mask_phone, mask_text, personal_data_in, record_read
 from ..deps import GatewayState, State, authenticate
+from ..open311_attributes import DEFINITIONS, details_from, form_attributes
 from ..problems import SIGNED_IN, answers, link, links
 from .attachments import event_media_url, read_upload
 
@@ -112,7 +118,8 @@ SUBMITTERS = ("resident", "county", "department")
 CHANGESET = "2026-11-27T00:00:00+08:00"
 
 
-def services_list() -> list[dict[str, Any]]:
+def services_list(with_attributes: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """The services; ``with_attributes``: the codes whose definitions list attributes."""
     out = []
     for family, subtypes in SUBTYPES.items():
         for subtype in subtypes:
@@ -121,7 +128,7 @@ def services_list() -> list[dict[str, Any]]:
                 "service_code": code,
                 "service_name": f"{FAMILIES[family]}·{CATEGORY_LABELS[code]}",
                 "description": f"{FAMILIES[family]} ({family}): {subtype.replace('_', ' ')}",
-                "metadata": False,
+                "metadata": code in with_attributes,
                 "type": "realtime",
                 "keywords": f"{family},{subtype}",
                 "group": family,
@@ -166,6 +173,19 @@ def answer(fmt: Format, root: str, item: str, items: list[dict[str, Any]], code:
     return JSONResponse(items, status_code=code)
 
 
+# Who reads requests without a key when GATEWAY_OPEN311_PUBLIC_READ is on: sees no one's contact,
+# and descriptions masked.
+PUBLIC = Principal(username="open311:public", role="public")
+
+
+async def reader_of(state: GatewayState, request: Request, api_key: str | None) -> Principal:
+    """The caller of a read: a signed-in account, or :data:`PUBLIC` when no key is sent and the
+    county publishes its requests."""
+    if state.settings.open311_public_read and not api_key and not request.headers.get("authorization"):
+        return PUBLIC
+    return await caller_of(state, request, api_key)
+
+
 async def caller_of(state: GatewayState, request: Request, api_key: str | None) -> Principal:
     """The caller, by ``Authorization: Bearer`` first; ``api_key`` (GeoReport's own form) when no
     header is sent. A key in a query string is never logged (see ``gateway.redaction``)."""
@@ -206,22 +226,36 @@ async def discovery(fmt: Format, request: Request) -> Response:
 
 
 @router.get("/services.{fmt}", responses=_doc(list[Service], "The services"), summary="Service list: the shared taxonomy, one service per family.subtype")
-async def services(fmt: Format) -> Response:
-    return answer(fmt, "services", "service", services_list())
+async def services(fmt: Format, state: State) -> Response:
+    typed = await DEFINITIONS.get(state)
+    return answer(fmt, "services", "service", services_list(frozenset(typed)))
 
 
-@router.get("/services/{service_code}.{fmt}", summary="Service definition (no extra attributes)")
-async def service_definition(service_code: str, fmt: Format) -> Response:
+@router.get("/services/{service_code}.{fmt}",
+            summary="Service definition: the attributes a request to this service takes (the details of 综治's "
+                    "native event type for the category; none when it has none)")
+async def service_definition(service_code: str, fmt: Format, state: State) -> Response:
     if service_code not in SERVICE_CODES:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no service {service_code!r}; see services.{fmt}")
-    definition = {"service_code": service_code, "attributes": []}
+    service = (await DEFINITIONS.get(state)).get(service_code)
+    attributes = [a.as_dict(i) for i, a in enumerate(service.attributes if service else (), start=1)]
     if fmt == "xml":
         top = ET.Element("service_definition")
         ET.SubElement(top, "service_code").text = service_code
-        ET.SubElement(top, "attributes")
+        listed = ET.SubElement(top, "attributes")
+        for attribute in attributes:
+            node = ET.SubElement(listed, "attribute")
+            for key in ("variable", "code", "datatype", "required", "datatype_description", "order", "description"):
+                value = attribute[key]
+                ET.SubElement(node, key).text = str(value).lower() if isinstance(value, bool) else xml_text(value)
+            values = ET.SubElement(node, "values")
+            for v in attribute["values"]:
+                item = ET.SubElement(values, "value")
+                ET.SubElement(item, "key").text = v["key"]
+                ET.SubElement(item, "name").text = v["name"]
         return Response('<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="unicode"),
                         media_type="text/xml; charset=utf-8")
-    return JSONResponse(definition)
+    return JSONResponse({"service_code": service_code, "attributes": attributes})
 
 
 def field_error(name: str, msg: str) -> dict[str, Any]:
@@ -282,15 +316,22 @@ async def submit_request(
             errors.append(field_error(name, f"{CONTACT_RULES[name]}, at most {CONTACT_MAX} characters"))
     if media_url and (len(media_url) > 2000 or not media_url.startswith(("https://", "http://"))):
         errors.append(field_error("media_url", "an http(s) URL of at most 2,000 characters"))
+    given, malformed = form_attributes(await request.form())
+    errors.extend(field_error(key, "an attribute is sent as attribute[code]") for key in malformed)
+    service = (await DEFINITIONS.get(state)).get(service_code) if service_code in SERVICE_CODES else None
+    details, problems = details_from(service, given)
+    errors.extend(field_error(name, message) for name, message in problems)
     if errors:
         raise HTTPException(422, errors)
     event_id = f"{REQUEST_PREFIX}{uuid.uuid4().hex[:20]}"
-    raw = {"id": event_id, "type": "incident.reported", "time": datetime.now(UTC).astimezone(state.tz).isoformat(),
+    raw = {"id": event_id, "type": service.event_type if service else "incident.reported",
+           "time": datetime.now(UTC).astimezone(state.tz).isoformat(),
            "category": service_code, "summary": description.strip(), "severity": "medium", "location": location}
     if caller.role == "resident":  # the account that may rate the closure (POST /v1/cases/{id}/rating)
         reporter["account"] = caller.username
-    if reporter or media_url:  # kept with the event; shown masked but to the grid's own staff
-        raw["details"] = {**({"reporter": reporter} if reporter else {}), **({"media_url": media_url} if media_url else {})}
+    if reporter or media_url or details:  # kept with the event; contacts shown masked but to the grid's own staff
+        raw["details"] = {**details, **({"reporter": reporter} if reporter else {}),
+                          **({"media_url": media_url} if media_url else {})}
     try:
         event = EventIn.model_validate(raw)
     except ValidationError as exc:
@@ -358,7 +399,7 @@ async def request_record(state: GatewayState, request_id: str, caller: Principal
     if scoped and caller.role != "department" and not sees_place(caller, (await state.grids()).get(grid_id, fpb.Grid())):
         return None
     unmasked = grid_staff(caller, grid_id)
-    contact = details.get("reporter") or {}
+    contact = {} if caller is PUBLIC else details.get("reporter") or {}
     if unmasked and contact:
         await record_read(state, caller, what=f"Open311 request {request_id} (the reporter's contact)", why=None,
                           grid_id=grid_id, records=1)
@@ -436,8 +477,8 @@ async def list_requests(
     jurisdiction_id: str | None = None,
 ) -> Response:
     check_jurisdiction(jurisdiction_id)
-    caller = await caller_of(state, request, api_key)
-    if caller.role not in LISTERS or (caller.role == "department" and caller.department != DEPARTMENT):
+    caller = await reader_of(state, request, api_key)
+    if caller is not PUBLIC and caller.role not in LISTERS or (caller.role == "department" and caller.department != DEPARTMENT):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"role '{caller.role}' may not list service requests; "
                                                        "follow one by its id")
     ids = [i.strip() for i in (service_request_id or "").split(",") if i.strip()]
@@ -461,7 +502,8 @@ async def list_requests(
 
     async def one(request_id: str) -> dict[str, Any]:
         async with gate:
-            return await request_record(state, request_id, caller, scoped=True, base_url=str(request.base_url))
+            return await request_record(state, request_id, caller, scoped=caller is not PUBLIC,
+                                        base_url=str(request.base_url))
 
     records = [r for r in await asyncio.gather(*(one(i) for i in wanted))
                if r is not None and (not status_ or r["status"] == status_)]
@@ -479,7 +521,7 @@ def check_jurisdiction(jurisdiction_id: str | None) -> None:
 async def get_request(service_request_id: str, fmt: Format, request: Request, state: State,
                       api_key: str | None = None, jurisdiction_id: str | None = None) -> Response:
     check_jurisdiction(jurisdiction_id)
-    caller = await caller_of(state, request, api_key)
+    caller = await reader_of(state, request, api_key)
     if not service_request_id.startswith(REQUEST_PREFIX):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no service request {service_request_id!r}")
     record = ServiceRequest(**await request_record(state, service_request_id, caller, base_url=str(request.base_url)))  # the documented shape, checked
