@@ -45,11 +45,22 @@ _GPS_LAT_REF, _GPS_LAT, _GPS_LON_REF, _GPS_LON, _GPS_TIME, _GPS_DATE = 1, 2, 3, 
 
 # What other files are, to name them in a refusal (first bytes → name).
 _KNOWN = (
-    (b"GIF8", "a GIF image"), (b"BM", "a BMP image"), (b"II*\x00", "a TIFF image"), (b"MM\x00*", "a TIFF image"),
-    (b"PK\x03\x04", "a ZIP archive (or an Office document)"), (b"\xd0\xcf\x11\xe0", "an old Office document"),
-    (b"\x1f\x8b", "a gzip archive"), (b"Rar!", "a RAR archive"), (b"7z\xbc\xaf", "a 7-Zip archive"),
-    (b"\x7fELF", "a program"), (b"MZ", "a Windows program"), (b"<svg", "an SVG image"), (b"<?xml", "an XML file"),
-    (b"<!DOCTYPE html", "an HTML page"), (b"<html", "an HTML page"), (b"ID3", "an MP3 file"),
+    (b"GIF8", "a GIF image"),
+    (b"BM", "a BMP image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"PK\x03\x04", "a ZIP archive (or an Office document)"),
+    (b"\xd0\xcf\x11\xe0", "an old Office document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"\x7fELF", "a program"),
+    (b"MZ", "a Windows program"),
+    (b"<svg", "an SVG image"),
+    (b"<?xml", "an XML file"),
+    (b"<!DOCTYPE html", "an HTML page"),
+    (b"<html", "an HTML page"),
+    (b"ID3", "an MP3 file"),
 )
 
 
@@ -79,25 +90,40 @@ def what_it_is(head: bytes, declared: str = "") -> str:
     """A file that is none of the allowed types, named for the refusal."""
     if len(head) >= 12 and head[4:8] == b"ftyp":
         brand = head[8:12].decode("ascii", "replace")
-        return "a HEIC/HEIF photo" if brand.startswith(("hei", "mif", "hev")) else f"an ISO media file ({brand})"
+        return (
+            "a HEIC/HEIF photo"
+            if brand.startswith(("hei", "mif", "hev"))
+            else f"an ISO media file ({brand})"
+        )
     for magic, name in _KNOWN:
         if head.lstrip()[: len(magic)].lower() == magic.lower():
             return name
     if head and _text(head):
         return "plain text"
-    return f"of an unknown type (declared as {declared}, which its content is not)" if declared else "of an unknown type"
+    return (
+        f"of an unknown type (declared as {declared}, which its content is not)"
+        if declared
+        else "of an unknown type"
+    )
 
 
 def _text(head: bytes) -> bool:
-    """Whether the first bytes read as UTF-8 text without control characters (a character cut at the end is fine)."""
+    """Whether the first bytes read as UTF-8 text without control characters (a character
+    cut at the end is fine)."""
     text = head[:64].decode("utf-8", errors="ignore")
-    return bool(text) and len(text.encode()) >= len(head[:64]) - 3 and all(c.isprintable() or c in "\t\r\n" for c in text)
+    return (
+        bool(text)
+        and len(text.encode()) >= len(head[:64]) - 3
+        and all(c.isprintable() or c in "\t\r\n" for c in text)
+    )
 
 
 def unsupported(head: bytes, declared: str = "") -> str:
     """The refusal of a type that is not allowed, naming what the file is and what is."""
-    return (f"unsupported file type: the file is {what_it_is(head, declared)}; allowed are JPEG, PNG and WebP "
-            "images and PDF documents")
+    return (
+        f"unsupported file type: the file is {what_it_is(head, declared)}; allowed are JPEG, PNG and WebP "
+        "images and PDF documents"
+    )
 
 
 def check_type(head: bytes, declared: str = "") -> str:
@@ -140,16 +166,27 @@ def _image(data: bytes, content_type: str, tz: tzinfo) -> Prepared:
     try:
         with Image.open(io.BytesIO(data), formats=[name]) as opened:
             if opened.width * opened.height > MAX_PIXELS:
-                raise Refused("invalid", f"the image is {opened.width}×{opened.height} pixels; at most "
-                                         f"{MAX_PIXELS // 1_000_000} million are taken")
+                raise Refused(
+                    "invalid",
+                    f"the image is {opened.width}×{opened.height} pixels; at most "
+                    f"{MAX_PIXELS // 1_000_000} million are taken",
+                )
             exif = opened.getexif()
             position, taken_at = _position(exif), _taken_at(exif, tz)
             opened.load()
             upright = ImageOps.exif_transpose(opened)
     except Refused:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise Refused("invalid", f"the file starts as a {name} image but cannot be decoded: {exc}") from exc
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+    ) as exc:
+        raise Refused(
+            "invalid", f"the file starts as a {name} image but cannot be decoded: {exc}"
+        ) from exc
     clean = _pixels_only(upright)
     out = io.BytesIO()
     if content_type == JPEG:
@@ -158,7 +195,15 @@ def _image(data: bytes, content_type: str, tz: tzinfo) -> Prepared:
         clean.save(out, "PNG", optimize=True)
     else:
         clean.save(out, "WEBP", quality=JPEG_QUALITY)
-    return Prepared(content_type, out.getvalue(), clean.width, clean.height, thumbnail(clean), position, taken_at)
+    return Prepared(
+        content_type,
+        out.getvalue(),
+        clean.width,
+        clean.height,
+        thumbnail(clean),
+        position,
+        taken_at,
+    )
 
 
 def _pixels_only(image):
@@ -229,7 +274,11 @@ def _taken_at(exif, tz: tzinfo) -> datetime | None:
     if original is not None:
         offset = str(inner.get(_OFFSET_ORIGINAL) or "").strip()
         try:
-            return datetime.fromisoformat(original.isoformat() + offset) if offset else original.replace(tzinfo=tz)
+            return (
+                datetime.fromisoformat(original.isoformat() + offset)
+                if offset
+                else original.replace(tzinfo=tz)
+            )
         except ValueError:
             return original.replace(tzinfo=tz)
     if _GPS_DATE in gps and _GPS_TIME in gps:

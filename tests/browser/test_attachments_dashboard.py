@@ -28,15 +28,26 @@ def browser_output(output_dir: Path) -> Path:
 def submit_case(platform: LocalPlatform) -> tuple[str, str]:
     """One hazard on the grid of 府前街99号; returns (grid_id, case_id)."""
     with httpx.Client(base_url=platform.gateway_url, timeout=30) as client:
-        token = client.post("/v1/auth/token", data={"username": "admin", "password": platform.demo_password}).json()
+        token = client.post(
+            "/v1/auth/token", data={"username": "admin", "password": platform.demo_password}
+        ).json()
         headers = {"Authorization": f"Bearer {token['access_token']}"}
-        grid_id = client.get("/v1/locate", params={"lon": 116.8052, "lat": 35.7598}, headers=headers).json()["grid_id"]
+        grid_id = client.get(
+            "/v1/locate", params={"lon": 116.8052, "lat": 35.7598}, headers=headers
+        ).json()["grid_id"]
         event_id = f"browser-att-{uuid.uuid4().hex[:10]}"
-        reply = client.post("/v1/departments/comprehensive_governance/events", headers=headers, json={
-            "id": event_id, "type": "incident.reported", "time": "2026-12-02T10:00:00+08:00",
-            "category": "safety_hazard.building", "summary": f"外墙瓷砖松动有坠落风险 {event_id}",
-            "location": {"lon": 116.8052, "lat": 35.7598},
-        })
+        reply = client.post(
+            "/v1/departments/comprehensive_governance/events",
+            headers=headers,
+            json={
+                "id": event_id,
+                "type": "incident.reported",
+                "time": "2026-12-02T10:00:00+08:00",
+                "category": "safety_hazard.building",
+                "summary": f"外墙瓷砖松动有坠落风险 {event_id}",
+                "location": {"lon": 116.8052, "lat": 35.7598},
+            },
+        )
         assert reply.status_code == 202, reply.text
         for _ in range(150):
             status = client.get(f"/v1/events/{event_id}", headers=headers).json()
@@ -57,14 +68,17 @@ def phone_photo(path: Path) -> Path:
     return path
 
 
-def test_a_worker_adds_a_rectification_photo_and_opens_it_full_size(platform: LocalPlatform, browser, browser_output: Path,
-                                                                    tmp_path: Path) -> None:
+def test_a_worker_adds_a_rectification_photo_and_opens_it_full_size(
+    platform: LocalPlatform, browser, browser_output: Path, tmp_path: Path
+) -> None:
     grid_id, case_id = submit_case(platform)
     photo = phone_photo(tmp_path / "整改后.jpg")
     page = browser.new_page(viewport={"width": 1500, "height": 950}, locale="zh-CN")
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on(
+        "console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None
+    )
     try:
         page.goto(platform.gateway_url + "/")
         page.fill("input[name=username]", f"worker-{grid_id}")
@@ -81,14 +95,19 @@ def test_a_worker_adds_a_rectification_photo_and_opens_it_full_size(platform: Lo
         page.fill("#attachment-note", "瓷砖已清除，加装防护网")
         page.click("#attachment-upload")
         page.wait_for_selector("#attachments figure[data-purpose='rectification']", timeout=20000)
-        wait_until(page, "(document.querySelector('#attachments img.attachment-thumb')?.src || '')"
-                         ".startsWith('data:image/jpeg')")
+        wait_until(
+            page,
+            "(document.querySelector('#attachments img.attachment-thumb')?.src || '')"
+            ".startsWith('data:image/jpeg')",
+        )
         caption = page.inner_text("#attachments figure[data-purpose='rectification'] figcaption")
         assert "整改照片" in caption and f"worker-{grid_id}" in caption and "瓷砖已清除" in caption
         assert "拍摄位置 35.7" in caption  # the grid's own worker sees where it was taken
         assert "上传附件" in page.inner_text("#detail .timeline")
         # the thumbnail is small; a click shows the full image over the page
-        width = page.evaluate("document.querySelector('#attachments img.attachment-thumb').naturalWidth")
+        width = page.evaluate(
+            "document.querySelector('#attachments img.attachment-thumb').naturalWidth"
+        )
         assert width == 320
         page.screenshot(path=str(browser_output / "case-attachments.png"), full_page=True)
         page.click("#attachments .attachment-open")
@@ -102,7 +121,9 @@ def test_a_worker_adds_a_rectification_photo_and_opens_it_full_size(platform: Lo
         text.write_text("这不是照片")
         page.set_input_files("#attachment-file", str(text))
         page.click("#attachment-upload")
-        wait_until(page, "document.querySelector('#attachment-message').textContent.includes('415')")
+        wait_until(
+            page, "document.querySelector('#attachment-message').textContent.includes('415')"
+        )
         assert "plain text" in page.inner_text("#attachment-message")
     finally:
         page.close()

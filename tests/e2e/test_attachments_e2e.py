@@ -54,25 +54,52 @@ def gps_photo(size: tuple[int, int] = (1024, 768)) -> bytes:
 def case(client: httpx.Client) -> dict:
     """A fresh case of a fire hazard in one grid, opened by comprehensive governance."""
     event_id = f"att-{uuid.uuid4().hex[:10]}"
-    body = {"id": event_id, "type": "incident.reported", "time": "2026-12-02T10:00:00+08:00",
-            "category": "safety_hazard.fire", "summary": f"楼道堆放杂物，消防通道堵塞 {event_id}",
-            "severity": "high", "location": {"lon": LON, "lat": LAT}}
-    reply = client.post("/v1/departments/comprehensive_governance/events", json=body,
-                        headers=auth(client, "dept-comprehensive_governance"))
+    body = {
+        "id": event_id,
+        "type": "incident.reported",
+        "time": "2026-12-02T10:00:00+08:00",
+        "category": "safety_hazard.fire",
+        "summary": f"楼道堆放杂物，消防通道堵塞 {event_id}",
+        "severity": "high",
+        "location": {"lon": LON, "lat": LAT},
+    }
+    reply = client.post(
+        "/v1/departments/comprehensive_governance/events",
+        json=body,
+        headers=auth(client, "dept-comprehensive_governance"),
+    )
     assert reply.status_code == 202, reply.text
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        status = client.get(f"/v1/departments/comprehensive_governance/events/{event_id}", headers=auth(client, "admin"))
+        status = client.get(
+            f"/v1/departments/comprehensive_governance/events/{event_id}",
+            headers=auth(client, "admin"),
+        )
         if status.status_code == 200 and status.json()["status"] == "fused":
-            return {"case_id": status.json()["case_id"], "grid_id": status.json()["grid_id"], "event_id": event_id}
+            return {
+                "case_id": status.json()["case_id"],
+                "grid_id": status.json()["grid_id"],
+                "event_id": event_id,
+            }
         time.sleep(0.25)
     raise AssertionError(f"event {event_id} not fused in 60 s")
 
 
-def upload(client: httpx.Client, who: str, case_id: str, data: bytes, name: str = "现场.jpg",
-           content_type: str = "image/jpeg", **form) -> httpx.Response:
-    return client.post(f"/v1/cases/{case_id}/attachments", files={"file": (name, data, content_type)}, data=form,
-                       headers=auth(client, who))
+def upload(
+    client: httpx.Client,
+    who: str,
+    case_id: str,
+    data: bytes,
+    name: str = "现场.jpg",
+    content_type: str = "image/jpeg",
+    **form,
+) -> httpx.Response:
+    return client.post(
+        f"/v1/cases/{case_id}/attachments",
+        files={"file": (name, data, content_type)},
+        data=form,
+        headers=auth(client, who),
+    )
 
 
 def other_grid(client: httpx.Client, grid_id: str) -> str:
@@ -90,7 +117,9 @@ def test_a_workers_photo_round_trips_without_its_exif_position_and_shows_on_the_
     assert attachment["content_type"] == "image/jpeg" and attachment["purpose"] == "evidence"
     assert (attachment["width"], attachment["height"]) == (1024, 768)
     # The grid's own worker sees the case's location detail: the photo's position and time, as fields.
-    assert attachment["position"] == pytest.approx({"lon": 116 + 47 / 60 + 1.4 / 3600, "lat": 35 + 44 / 60 + 49 / 3600})
+    assert attachment["position"] == pytest.approx(
+        {"lon": 116 + 47 / 60 + 1.4 / 3600, "lat": 35 + 44 / 60 + 49 / 3600}
+    )
     assert attachment["taken_at"].startswith("2026-12-02T10:11:12")
 
     served = client.get(attachment["url"], headers=auth(client, worker))
@@ -113,8 +142,13 @@ def test_a_workers_photo_round_trips_without_its_exif_position_and_shows_on_the_
     assert detail["timeline"].index(uploads[0]) > 0  # after the case was opened
 
     # The county sees it too, with its position; the list answers the same.
-    listed = client.get(f"/v1/cases/{case['case_id']}/attachments", headers=auth(client, "admin")).json()
-    assert listed[0]["attachment_id"] == attachment["attachment_id"] and listed[0]["position"] is not None
+    listed = client.get(
+        f"/v1/cases/{case['case_id']}/attachments", headers=auth(client, "admin")
+    ).json()
+    assert (
+        listed[0]["attachment_id"] == attachment["attachment_id"]
+        and listed[0]["position"] is not None
+    )
 
 
 def test_another_grids_worker_neither_sees_nor_adds_attachments(client, case):
@@ -123,8 +157,15 @@ def test_another_grids_worker_neither_sees_nor_adds_attachments(client, case):
     assert mine.status_code == 201, mine.text
     stranger = f"worker-{other_grid(client, case['grid_id'])}"
     assert client.get(mine.json()["url"], headers=auth(client, stranger)).status_code == 404
-    assert client.get(mine.json()["thumbnail_url"], headers=auth(client, stranger)).status_code == 404
-    assert client.get(f"/v1/cases/{case['case_id']}/attachments", headers=auth(client, stranger)).status_code == 404
+    assert (
+        client.get(mine.json()["thumbnail_url"], headers=auth(client, stranger)).status_code == 404
+    )
+    assert (
+        client.get(
+            f"/v1/cases/{case['case_id']}/attachments", headers=auth(client, stranger)
+        ).status_code
+        == 404
+    )
     refused = upload(client, stranger, case["case_id"], gps_photo((64, 64)))
     assert refused.status_code == 404 and case["case_id"] in refused.json()["detail"]
     # A department the case was not handed to does not see it either.
@@ -141,14 +182,23 @@ def test_bad_files_are_refused_with_a_4xx_naming_the_problem(client, case):
     text = upload(client, worker, case["case_id"], b"not a photo at all\n", name="photo.jpg")
     assert text.status_code == 415 and "plain text" in text.json()["detail"]
 
-    gif = upload(client, worker, case["case_id"], b"GIF89a" + b"\x00" * 100, name="a.gif", content_type="image/gif")
+    gif = upload(
+        client,
+        worker,
+        case["case_id"],
+        b"GIF89a" + b"\x00" * 100,
+        name="a.gif",
+        content_type="image/gif",
+    )
     assert gif.status_code == 415 and "GIF image" in gif.json()["detail"]
 
     broken = upload(client, worker, case["case_id"], b"\xff\xd8\xff\xe0" + b"x" * 1000)
     assert broken.status_code == 422 and "cannot be decoded" in str(broken.json()["detail"])
 
     # Over the file's limit (10 MB) but inside the form's: read up to the limit, then refused.
-    big = upload(client, worker, case["case_id"], b"\xff\xd8\xff" + b"\x00" * (10 * 1024 * 1024 + 100))
+    big = upload(
+        client, worker, case["case_id"], b"\xff\xd8\xff" + b"\x00" * (10 * 1024 * 1024 + 100)
+    )
     assert big.status_code == 413 and "larger than 10 MB" in big.json()["detail"]
     # Far over: refused by its Content-Length, unread.
     huge = upload(client, worker, case["case_id"], b"\xff\xd8\xff" + b"\x00" * (12 * 1024 * 1024))
@@ -164,27 +214,51 @@ def test_bad_files_are_refused_with_a_4xx_naming_the_problem(client, case):
 def test_a_pdf_document_is_kept_as_sent_and_has_no_thumbnail(client, case):
     worker = f"worker-{case['grid_id']}"
     pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
-    reply = upload(client, worker, case["case_id"], pdf, name="整改通知书.pdf", content_type="application/pdf",
-                   purpose="document")
+    reply = upload(
+        client,
+        worker,
+        case["case_id"],
+        pdf,
+        name="整改通知书.pdf",
+        content_type="application/pdf",
+        purpose="document",
+    )
     assert reply.status_code == 201, reply.text
-    assert reply.json()["content_type"] == "application/pdf" and reply.json()["thumbnail_url"] is None
+    assert (
+        reply.json()["content_type"] == "application/pdf" and reply.json()["thumbnail_url"] is None
+    )
     served = client.get(reply.json()["url"], headers=auth(client, worker))
     assert served.status_code == 200 and served.content == pdf
     assert served.headers["content-type"] == "application/pdf"
     assert served.headers["content-disposition"].startswith("attachment;")
-    assert client.get(f"{reply.json()['url']}/thumbnail", headers=auth(client, worker)).status_code == 404
+    assert (
+        client.get(f"{reply.json()['url']}/thumbnail", headers=auth(client, worker)).status_code
+        == 404
+    )
 
 
 def test_an_open311_photo_is_kept_with_its_event_shown_on_its_case_and_served_as_media_url(client):
-    form = {"service_code": "environment.garbage", "description": "小区门口垃圾堆积三天无人清运",
-            "lat": str(LAT), "long": str(LON), "jurisdiction_id": "370921"}
-    reply = client.post("/open311/v2/requests.json", data=form, files={"media": ("垃圾.jpg", gps_photo(), "image/jpeg")},
-                        headers=auth(client, "admin"))
+    form = {
+        "service_code": "environment.garbage",
+        "description": "小区门口垃圾堆积三天无人清运",
+        "lat": str(LAT),
+        "long": str(LON),
+        "jurisdiction_id": "370921",
+    }
+    reply = client.post(
+        "/open311/v2/requests.json",
+        data=form,
+        files={"media": ("垃圾.jpg", gps_photo(), "image/jpeg")},
+        headers=auth(client, "admin"),
+    )
     assert reply.status_code == 201, reply.text
     request_id = reply.json()[0]["service_request_id"]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        status = client.get(f"/v1/departments/comprehensive_governance/events/{request_id}", headers=auth(client, "admin"))
+        status = client.get(
+            f"/v1/departments/comprehensive_governance/events/{request_id}",
+            headers=auth(client, "admin"),
+        )
         if status.status_code == 200 and status.json()["status"] == "fused":
             break
         time.sleep(0.25)
@@ -197,24 +271,43 @@ def test_an_open311_photo_is_kept_with_its_event_shown_on_its_case_and_served_as
     assert photo["department"] == "comprehensive_governance" and photo["case_id"] is None
     assert photo["uploaded_by"] == "admin" and photo["content_type"] == "image/jpeg"
 
-    shown = client.get(f"/open311/v2/requests/{request_id}.json", headers=auth(client, "admin")).json()[0]
+    shown = client.get(
+        f"/open311/v2/requests/{request_id}.json", headers=auth(client, "admin")
+    ).json()[0]
     assert shown["media_url"].endswith(f"/v1/attachments/{photo['attachment_id']}")
     assert shown["media_url"].startswith("http")
     served = client.get(photo["url"], headers=auth(client, worker))
     assert served.status_code == 200 and b"PhoneMaker" not in served.content
-    listed = client.get("/open311/v2/requests.json", params={"service_request_id": request_id},
-                        headers=auth(client, "admin")).json()
+    listed = client.get(
+        "/open311/v2/requests.json",
+        params={"service_request_id": request_id},
+        headers=auth(client, "admin"),
+    ).json()
     assert listed[0]["media_url"] == shown["media_url"]
 
     # A request whose file is refused is not taken at all.
-    refused = client.post("/open311/v2/requests.json", data=form, files={"media": ("x.gif", b"GIF89a" + b"\0" * 50, "image/gif")},
-                          headers=auth(client, "admin"))
-    assert refused.status_code == 415 and "media" in refused.json()["detail"] and "GIF" in refused.json()["detail"]
+    refused = client.post(
+        "/open311/v2/requests.json",
+        data=form,
+        files={"media": ("x.gif", b"GIF89a" + b"\0" * 50, "image/gif")},
+        headers=auth(client, "admin"),
+    )
+    assert (
+        refused.status_code == 415
+        and "media" in refused.json()["detail"]
+        and "GIF" in refused.json()["detail"]
+    )
     # Without a file, media_url is the one given, as before.
-    plain = client.post("/open311/v2/requests.json", data={**form, "media_url": "https://example.cn/p.jpg"},
-                        headers=auth(client, "admin"))
+    plain = client.post(
+        "/open311/v2/requests.json",
+        data={**form, "media_url": "https://example.cn/p.jpg"},
+        headers=auth(client, "admin"),
+    )
     assert plain.status_code == 201, plain.text
-    again = client.get(f"/open311/v2/requests/{plain.json()[0]['service_request_id']}.json", headers=auth(client, "admin"))
+    again = client.get(
+        f"/open311/v2/requests/{plain.json()[0]['service_request_id']}.json",
+        headers=auth(client, "admin"),
+    )
     assert again.json()[0]["media_url"] == "https://example.cn/p.jpg"
 
 
@@ -226,10 +319,14 @@ def test_a_department_holding_the_case_adds_evidence_but_never_gets_a_photos_pos
     photo = upload(client, worker, case["case_id"], gps_photo((200, 150)))
     assert photo.status_code == 201 and photo.json()["position"] is not None
     department = "dept-police_assistant"
-    assert upload(client, department, case["case_id"], gps_photo((20, 20))).status_code == 404  # not handed yet
+    assert (
+        upload(client, department, case["case_id"], gps_photo((20, 20))).status_code == 404
+    )  # not handed yet
 
     def act(who: str, **body) -> dict:
-        reply = client.post(f"/v1/cases/{case['case_id']}/actions", json=body, headers=auth(client, who))
+        reply = client.post(
+            f"/v1/cases/{case['case_id']}/actions", json=body, headers=auth(client, who)
+        )
         assert reply.status_code == 200, reply.text
         return reply.json()
 
@@ -237,17 +334,34 @@ def test_a_department_holding_the_case_adds_evidence_but_never_gets_a_photos_pos
     act(community, action="escalate", note="需街道研判")
     act(street, action="accept")
     act(street, action="assess", risk_level="medium", note="消防隐患")
-    assert act(street, action="hand_over", department="police_assistant", note="请警务助理处置")["handed_to"] == \
-        "police_assistant"
+    assert (
+        act(street, action="hand_over", department="police_assistant", note="请警务助理处置")[
+            "handed_to"
+        ]
+        == "police_assistant"
+    )
 
     held = client.get(f"/v1/cases/{case['case_id']}", headers=auth(client, department)).json()
-    mine = next(a for a in held["attachments"] if a["attachment_id"] == photo.json()["attachment_id"])
-    assert mine["position"] is None and mine["taken_at"] is None and mine["location_withheld"] is True
+    mine = next(
+        a for a in held["attachments"] if a["attachment_id"] == photo.json()["attachment_id"]
+    )
+    assert (
+        mine["position"] is None and mine["taken_at"] is None and mine["location_withheld"] is True
+    )
     assert client.get(mine["url"], headers=auth(client, department)).status_code == 200
-    added = upload(client, department, case["case_id"], gps_photo((300, 200)), purpose="rectification", note="已清理")
+    added = upload(
+        client,
+        department,
+        case["case_id"],
+        gps_photo((300, 200)),
+        purpose="rectification",
+        note="已清理",
+    )
     assert added.status_code == 201, added.text
     assert added.json()["position"] is None and added.json()["location_withheld"] is True
     # The street centre that handed it over sees where the department's photo was taken.
-    listed = client.get(f"/v1/cases/{case['case_id']}/attachments", headers=auth(client, street)).json()
+    listed = client.get(
+        f"/v1/cases/{case['case_id']}/attachments", headers=auth(client, street)
+    ).json()
     theirs = next(a for a in listed if a["attachment_id"] == added.json()["attachment_id"])
     assert theirs["position"] is not None and theirs["uploaded_by"] == department

@@ -17,8 +17,14 @@ pytestmark = pytest.mark.unit
 CHINA = timezone(timedelta(hours=8))
 
 
-def photo(fmt: str = "JPEG", size: tuple[int, int] = (800, 600), *, gps: bool = False, orientation: int = 0,
-          mode: str = "RGB") -> bytes:
+def photo(
+    fmt: str = "JPEG",
+    size: tuple[int, int] = (800, 600),
+    *,
+    gps: bool = False,
+    orientation: int = 0,
+    mode: str = "RGB",
+) -> bytes:
     """A real image made here; with ``gps`` it carries EXIF GPS (宁阳, 35.759° N 116.805° E) and
     the moment it was taken, as a phone writes them."""
     image = Image.new(mode, size, (200, 40, 40) if mode == "RGB" else (200, 40, 40, 128))
@@ -29,8 +35,16 @@ def photo(fmt: str = "JPEG", size: tuple[int, int] = (800, 600), *, gps: bool = 
     if gps:
         exif[0x010F] = "PhoneMaker"
         ifd = exif.get_ifd(0x8825)
-        ifd.update({1: "N", 2: (35.0, 45.0, 32.4), 3: "E", 4: (116.0, 48.0, 18.0),
-                    29: "2026:12:01", 7: (1.0, 2.0, 3.0)})
+        ifd.update(
+            {
+                1: "N",
+                2: (35.0, 45.0, 32.4),
+                3: "E",
+                4: (116.0, 48.0, 18.0),
+                29: "2026:12:01",
+                7: (1.0, 2.0, 3.0),
+            }
+        )
         inner = exif.get_ifd(0x8769)
         inner.update({36867: "2026:12:01 09:02:03", 36881: "+08:00"})
     if orientation:
@@ -54,7 +68,9 @@ def test_a_photo_with_gps_is_reencoded_without_it_and_its_position_and_time_come
     assert len(exif_of(kept.data)) == 0
     assert b"Exif" not in kept.data[:4096] and b"PhoneMaker" not in kept.data
     lon, lat = kept.position
-    assert lat == pytest.approx(35 + 45 / 60 + 32.4 / 3600) and lon == pytest.approx(116 + 48 / 60 + 18 / 3600)
+    assert lat == pytest.approx(35 + 45 / 60 + 32.4 / 3600) and lon == pytest.approx(
+        116 + 48 / 60 + 18 / 3600
+    )
     assert kept.taken_at == datetime(2026, 12, 1, 9, 2, 3, tzinfo=CHINA)
     assert (kept.width, kept.height) == (800, 600)
 
@@ -99,15 +115,21 @@ def test_an_empty_file_is_refused_as_empty():
     assert refused.value.kind == "empty" and "empty" in refused.value.message
 
 
-@pytest.mark.parametrize("data,named", [
-    (b"GIF89a" + b"\x00" * 20, "GIF image"),
-    (b"PK\x03\x04" + b"\x00" * 20, "ZIP archive"),
-    (b"\x00\x00\x00\x18ftypheic" + b"\x00" * 20, "HEIC"),
-    (b"hello, this is a note\n", "plain text"),
-    ("这不是照片，是一段说明文字\n".encode(), "plain text"),
-    (b"\x00\x01\x02\x03binary", "unknown type (declared as image/jpeg, which its content is not)"),
-    (b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", "SVG image"),
-])
+@pytest.mark.parametrize(
+    "data,named",
+    [
+        (b"GIF89a" + b"\x00" * 20, "GIF image"),
+        (b"PK\x03\x04" + b"\x00" * 20, "ZIP archive"),
+        (b"\x00\x00\x00\x18ftypheic" + b"\x00" * 20, "HEIC"),
+        (b"hello, this is a note\n", "plain text"),
+        ("这不是照片，是一段说明文字\n".encode(), "plain text"),
+        (
+            b"\x00\x01\x02\x03binary",
+            "unknown type (declared as image/jpeg, which its content is not)",
+        ),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", "SVG image"),
+    ],
+)
 def test_another_type_is_refused_as_unsupported_naming_what_it_is(data, named):
     with pytest.raises(media.Refused) as refused:
         media.prepare(data, "image/jpeg")  # the declared type is not believed
