@@ -22,14 +22,14 @@ function build() {
   const filter = el("select", { id: "tasks-status", onchange: (e) => { view.status = e.target.value; loadTasks(); } },
     ...["open", "closed", "cancelled", ""].map((s) => el("option", { value: s }, s ? t(`task.s.${s}`) : t("f.all"))));
   const head = el("div", { class: "party-head" },
-    el("h2", {}, el("span", {}, t("task.title")), " ", el("small", { id: "tasks-count" })),
-    DISPATCHERS.has(me.role) ? el("button", { type: "button", id: "task-new", onclick: showForm }, t("task.new")) : "");
+    el("h2", {}, el("span", { "data-i18n": "task.title" }, t("task.title")), " ", el("small", { id: "tasks-count" })),
+    DISPATCHERS.has(me.role) ? el("button", { type: "button", id: "task-new", "data-i18n": "task.new", onclick: showForm }, t("task.new")) : "");
   const table = el("table", { id: "tasks" },
     el("thead", {}, el("tr", {}, ...["task.task", "task.dispatcher", "task.due", "task.completion", "task.overdue", "c.status"]
-      .map((k) => el("th", {}, t(k))))),
+      .map((k) => el("th", { "data-i18n": k }, t(k))))),
     el("tbody"));
   root.replaceChildren(el("div", { class: "meetings-layout" },
-    el("div", { class: "card" }, head, el("label", { class: "filters" }, el("span", {}, t("f.status")), filter),
+    el("div", { class: "card" }, head, el("label", { class: "filters" }, el("span", { "data-i18n": "f.status" }, t("f.status")), filter),
       el("p", { id: "tasks-message", class: "message", role: "status" }), table),
     el("div", { class: "card meeting-side", id: "task-side" },
       el("p", { class: "hint" }, t(REPORTERS.has(me.role) ? "task.pick_grid" : "task.pick")))));
