@@ -10,6 +10,7 @@ from gridfusion.departments.v1 import departments_pb2_grpc
 from gridfusion.field.v1 import proposals_pb2_grpc
 from gridfusion.field.v1 import attachments_pb2_grpc
 from gridfusion.fusion.v1 import fusion_pb2_grpc
+from gridfusion.field.v1 import tasks_pb2_grpc
 from gridfusion.party.v1 import party_pb2_grpc
 from gridfusion.reference.v1 import reference_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -42,6 +43,8 @@ class Peers:
         self.party = party_pb2_grpc.PartyServiceStub(self.channels["fusion"])
         # Information collection (信息采集): proposals to the register and their review: served by fusion.
         self.proposals = proposals_pb2_grpc.ProposalServiceStub(self.channels["fusion"])
+        # Tasks from above (专项行动): served by fusion.
+        self.tasks = tasks_pb2_grpc.TaskServiceStub(self.channels["fusion"])
         # Photos and documents of cases and events (GridFS): served by fusion.
         self.attachments = attachments_pb2_grpc.AttachmentServiceStub(self.channels["fusion"])
         self.departments = {
