@@ -20,8 +20,10 @@ def test_the_words_are_those_of_the_gateway_contract() -> None:
     assert v.ROLES == ("county", "street", "community", "secretary", "worker", "member", "resident", "department")
     assert v.LEVELS == ("grid", "community", "street", "department")
     assert v.ACTIONS == ("accept", "resolve_on_site", "escalate", "assess", "hand_over", "report_result", "close",
-                         "feedback", "reopen", "merge", "split")
+                         "feedback", "reopen", "merge", "split", "rate")
     assert v.RISK_LEVELS == v.SEVERITIES
+    assert v.SATISFACTION == ("satisfied", "basically_satisfied", "unsatisfied")
+    assert [v.SATISFACTION_LABELS[s] for s in v.SATISFACTION] == ["满意", "基本满意", "不满意"]
 
 
 def test_severities_map_both_ways_onto_the_event_enum() -> None:
