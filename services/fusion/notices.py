@@ -8,8 +8,16 @@ marks it overdue (督办) — the same transaction keeps a notice in ``cadre_not
 :class:`Messenger`, and keeps who it went to and the messenger's message ids. Sending is at least
 once: a crash between sending and noting it sends again.
 
+A message is an approved template's id and its parameters (:class:`Message`), as Chinese SMS
+gateways and WeChat template messages take them: the provider renders the text from the template
+it approved, so the platform never sends free text. :data:`TEMPLATES` holds each template's text as
+it was filed with the provider, which :func:`render` fills in for the log, the notice's record and
+the tests.
+
 Messengers: :class:`LogMessenger` (local mode and any deployment without an SMS gateway) writes
-each message to the log, phone masked.
+each message to the log — template id, parameters and the rendered text — phone masked. An SMS
+or WeChat adapter implements :class:`Messenger` the same way (a WeChat one maps the phone to the
+cadre's openid).
 """
 
 from __future__ import annotations
@@ -17,6 +25,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -38,18 +48,49 @@ LEVEL_LABELS = {"grid": "网格", "community": "社区", "street": "街道", "de
 BATCH = 100
 
 
+# Each template's id with its text as filed with the SMS provider (and WeChat's template library):
+# ``{name}`` is a parameter. A template is approved once; its text changes only with a new id.
+CASE_OVERDUE = "gridfusion_case_overdue"
+TEMPLATES: Mapping[str, str] = {
+    CASE_OVERDUE: "【宁阳县网格化服务管理】您包管的{grid}网格案件{case_id}（{category}）在{level}层级超过办理时限，"
+                  "{what}，请督促办理。",
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message: the template's id and the value of each of its parameters."""
+
+    template_id: str
+    params: Mapping[str, str]
+
+
+def render(message: Message) -> str:
+    """The text a recipient reads; ValueError for an unknown template or a parameter missing."""
+    template = TEMPLATES.get(message.template_id)
+    if template is None:
+        raise ValueError(f"no message template {message.template_id!r}")
+    try:
+        return template.format_map(message.params)
+    except KeyError as exc:
+        raise ValueError(f"template {message.template_id!r} needs the parameter {exc.args[0]!r}") from exc
+
+
 class Messenger(Protocol):
-    async def send(self, phone: str, text: str) -> str:
-        """Send ``text`` to ``phone``; the message's id."""
+    async def send(self, phone: str, message: Message) -> str:
+        """Send the template message to ``phone``; the provider's id of the message."""
         ...
 
 
 class LogMessenger:
     """Writes each message to the log (phone masked), as an SMS gateway would send it."""
 
-    async def send(self, phone: str, text: str) -> str:
+    async def send(self, phone: str, message: Message) -> str:
+        text = render(message)
         message_id = f"log-{uuid.uuid4().hex[:12]}"
-        log.info("notice sent", extra={"message_id": message_id, "to": f"{phone[:3]}****{phone[-4:]}", "text": text})
+        log.info("notice sent", extra={"message_id": message_id, "to": f"{phone[:3]}****{phone[-4:]}",
+                                       "template_id": message.template_id, "params": dict(message.params),
+                                       "text": text})
         return message_id
 
 
@@ -66,12 +107,17 @@ async def keep(notices: AsyncCollection, case: dict[str, Any], change: str, note
         upsert=True, session=session)
 
 
+def message_of(notice: dict[str, Any], grid_name: str) -> Message:
+    """The message a cadre gets: the overdue case's template and its parameters."""
+    return Message(CASE_OVERDUE, {
+        "grid": grid_name, "case_id": notice["case_id"], "category": notice["category"],
+        "level": LEVEL_LABELS.get(notice["level"], notice["level"]),
+        "what": "已自动上报上一级" if notice["change"] == "escalated" else "已列入督办"})
+
+
 def text_of(notice: dict[str, Any], grid_name: str) -> str:
-    """The message a cadre gets."""
-    level = LEVEL_LABELS.get(notice["level"], notice["level"])
-    what = "已自动上报上一级" if notice["change"] == "escalated" else "已列入督办"
-    return (f"【宁阳县网格化服务管理】您包管的{grid_name}网格案件{notice['case_id']}（{notice['category']}）"
-            f"在{level}层级超过办理时限，{what}，请督促办理。")
+    """The text a cadre reads."""
+    return render(message_of(notice, grid_name))
 
 
 class NoticeSender:
@@ -89,11 +135,12 @@ class NoticeSender:
                 cadres = [c for c in (await self.contacts.get(notice["grid_id"])).cadres if c.phone]
             except Refused:
                 cadres = []  # a grid the reference data no longer has
-            text = text_of(notice, self.grid_names.get(notice["grid_id"], notice["grid_id"]))
+            message = message_of(notice, self.grid_names.get(notice["grid_id"], notice["grid_id"]))
             sent = [{"role": c.role, "name": c.name, "phone": c.phone,
-                     "message_id": await self.messenger.send(c.phone, text)} for c in cadres]
+                     "message_id": await self.messenger.send(c.phone, message)} for c in cadres]
             await self.notices.update_one({"_id": notice["_id"], "status": "pending"}, {"$set": {
-                "status": "sent" if sent else "no_recipient", "recipients": sent, "text": text, "sent_at": now}})
+                "status": "sent" if sent else "no_recipient", "recipients": sent, "text": render(message),
+                "template_id": message.template_id, "params": dict(message.params), "sent_at": now}})
         return len(pending)
 
     async def run(self, stop: asyncio.Event, clock, interval: float = 10.0) -> None:

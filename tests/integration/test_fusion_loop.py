@@ -24,7 +24,7 @@ from services.fusion.contacts import ContactStore
 from services.fusion.convert import case_to_proto
 from services.fusion.deadlines import DEADLINES
 from services.fusion.escalation import Escalator
-from services.fusion.notices import NoticeSender
+from services.fusion.notices import Message, NoticeSender, render
 from services.fusion.outbox import Relay, case_change
 from services.fusion.reference import ReferenceHolder
 from services.fusion.results import ResultsHandler
@@ -358,8 +358,8 @@ class Told:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
 
-    async def send(self, phone: str, text: str) -> str:
-        self.sent.append((phone, text))
+    async def send(self, phone: str, message: Message) -> str:
+        self.sent.append((phone, render(message)))
         return f"m{len(self.sent)}"
 
 

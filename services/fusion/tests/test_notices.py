@@ -1,5 +1,5 @@
 """What a grid's 包管 cadre is told of an overdue case, and the log messenger that stands in for
-an SMS gateway: the whole text, the phone masked."""
+an SMS gateway: a template and its parameters, the whole text, the phone masked."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from services.fusion.notices import LogMessenger, text_of
+from services.fusion.notices import CASE_OVERDUE, LogMessenger, Message, message_of, render, text_of
 
 pytestmark = pytest.mark.unit
 
@@ -19,9 +19,23 @@ def test_the_text_names_the_grid_the_case_the_level_and_what_happened():
     assert "已列入督办" in text_of({**notice, "change": "overdue", "level": "street"}, "文华")
 
 
-async def test_the_log_messenger_writes_the_message_with_the_phone_masked(caplog):
+def test_a_message_is_a_template_and_its_parameters_as_sms_and_wechat_take_them():
+    notice = {"case_id": "C1", "category": "safety_hazard.fire", "level": "street", "change": "overdue"}
+    message = message_of(notice, "文华")
+    assert message.template_id == CASE_OVERDUE and set(message.params) == {"grid", "case_id", "category", "level", "what"}
+    assert render(message) == text_of(notice, "文华")
+    with pytest.raises(ValueError, match="no message template"):
+        render(Message("no_such_template", {}))
+    with pytest.raises(ValueError, match="needs the parameter 'what'"):
+        render(Message(CASE_OVERDUE, {k: v for k, v in message.params.items() if k != "what"}))
+
+
+async def test_the_log_messenger_writes_the_template_its_parameters_and_the_text_with_the_phone_masked(caplog):
     caplog.set_level(logging.INFO, logger="services.fusion.notices")
-    message_id = await LogMessenger().send("13809218888", "请督促办理")
+    message = message_of({"case_id": "C1", "category": "dispute.neighbor", "level": "grid", "change": "escalated"}, "文华")
+    message_id = await LogMessenger().send("13809218888", message)
     record = next(r for r in caplog.records if r.getMessage() == "notice sent")
-    assert record.to == "138****8888" and record.text == "请督促办理" and record.message_id == message_id
+    assert record.to == "138****8888" and record.message_id == message_id
+    assert record.template_id == CASE_OVERDUE and record.params["case_id"] == "C1"
+    assert record.text == render(message) and "请督促办理" in record.text
     assert "13809218888" not in caplog.text
