@@ -8,6 +8,7 @@ import {
   ACTION, AGENDA_KIND, ASSESSMENT_PART, CADRE_ROLE, CATEGORY, DECISION_STATUS, DEPARTMENTS, FOLLOW_UP, INVITEE_PARTY, LEVEL, MEETING_STATUS, MEMBER_CATEGORY,
   ACTIVITY_KIND, ACTIVITY_STATUS, NOTICE_CHANGE, NOTICE_STATUS, ORDER_ACTION, ORDER_STATUS, PARTY_LEVEL, PARTY_POST, RISK, ROLE, SATISFACTION, SERVICE_POST, SIX_HAVES, SIX_ONES, STATUS, STEP, currentLang, label, loadVocabulary, setLang, t, translatePage,
 } from "./i18n.js";
+import { openCollection } from "./collection.js";
 import { openTasks } from "./tasks.js";
 import { openWebhooks, refreshBellSoon, startBell } from "./notifications.js";
 import { attachmentsSection } from "./attachments.js";
@@ -20,7 +21,7 @@ const PARTY_READERS = new Set(["county", "street", "community", "secretary", "wo
 const KEEPERS = new Set(["county", "street", "community"]); // they keep its posts and add party groups
 // Joint meetings of their area: they plan them, record the minutes and close decisions.
 const ORGANISERS = new Set(["county", "street", "community", "secretary", "worker"]);
-const VIEWS = ["cases", "report", "orders", "party", "meetings", "members", "activities", "assessment", "stations", "tasks", "accounts", "webhooks", "password"];
+const VIEWS = ["cases", "report", "orders", "party", "meetings", "members", "activities", "assessment", "stations", "tasks", "collection", "accounts", "webhooks", "password"];
 // Tokens live in this tab only (sessionStorage): closing the tab forgets them.
 const KEY = {
   access: "gridfusion.token", refresh: "gridfusion.refresh", expires: "gridfusion.expires", notice: "gridfusion.notice",
@@ -362,6 +363,7 @@ function viewsOf(role) {
   if (PARTY_READERS.has(role)) views.push("members");
   if (ORGANISERS.has(role)) views.push("activities");
   if (PARTY_READERS.has(role)) views.push("assessment", "stations");
+  if (PARTY_READERS.has(role)) views.push("collection"); // 信息采集: the grid proposes, the community reviews
   views.push("tasks"); // 专项任务: dispatchers send and watch them, grid staff report their items
   if (ADMINS.has(role)) views.push("accounts");
   if (WEBHOOK_MANAGERS.has(role)) views.push("webhooks");
@@ -385,6 +387,9 @@ function show(view) {
   if (view === "activities") openActivities();
   if (view === "assessment") openAssessment();
   if (view === "stations") openStations();
+  if (view === "collection") {
+    openCollection({ me: state.me, json, send, el, time, gridName: (id) => gridProps(id)?.name || id });
+  }
   if (view === "tasks") {
     const grids = state.me.role === "department" ? state.grids.map((f) => f.properties) : myGrids();
     openTasks({ json, send, el, t, label, time, say, me: state.me, grids });
