@@ -9,7 +9,14 @@ from __future__ import annotations
 import pytest
 from gridfusion.community.v1 import community_pb2, community_pb2_grpc
 from gridfusion.departments.v1 import departments_pb2, departments_pb2_grpc
-from gridfusion.field.v1 import attachments_pb2, attachments_pb2_grpc, tasks_pb2, tasks_pb2_grpc
+from gridfusion.field.v1 import (
+    attachments_pb2,
+    attachments_pb2_grpc,
+    proposals_pb2,
+    proposals_pb2_grpc,
+    tasks_pb2,
+    tasks_pb2_grpc,
+)
 from gridfusion.fusion.v1 import fusion_pb2, fusion_pb2_grpc
 from gridfusion.party.v1 import party_pb2, party_pb2_grpc
 from gridfusion.reference.v1 import reference_pb2, reference_pb2_grpc
@@ -18,6 +25,7 @@ from services.departments.servicer import DepartmentServicer
 from services.fusion.attachments import AttachmentServicer
 from services.fusion.community_api import CommunityServicer
 from services.fusion.party_api import PartyServicer
+from services.fusion.proposals_api import ProposalServicer
 from services.fusion.reference_api import ReferenceServicer
 from services.fusion.server import FusionServicer
 from services.fusion.tasks_api import TaskServicer
@@ -32,6 +40,7 @@ SERVED = [
     (party_pb2, "PartyService", party_pb2_grpc.PartyServiceServicer, PartyServicer),
     (attachments_pb2, "AttachmentService", attachments_pb2_grpc.AttachmentServiceServicer, AttachmentServicer),
     (tasks_pb2, "TaskService", tasks_pb2_grpc.TaskServiceServicer, TaskServicer),
+    (proposals_pb2, "ProposalService", proposals_pb2_grpc.ProposalServiceServicer, ProposalServicer),
 ]
 
 
