@@ -17,7 +17,7 @@ export function startBell(ctx) {
   root.hidden = false;
   root.replaceChildren(
     el("button", { type: "button", id: "bell-button", title: t("bell.title"), onclick: toggle },
-      t("bell.button"), el("span", { id: "bell-count", class: "bell-count", hidden: true })),
+      el("span", { "data-i18n": "bell.button" }, t("bell.button")), el("span", { id: "bell-count", class: "bell-count", hidden: true })),
     el("div", { id: "bell-panel", class: "bell-panel card", hidden: true }));
   document.addEventListener("click", (e) => { if (bell.open && !root.contains(e.target)) close(); });
   clearInterval(bell.timer);
@@ -78,7 +78,7 @@ function close() {
 function renderPanel() {
   const { el, t, label, time } = bell.ctx;
   const panel = document.querySelector("#bell-panel");
-  const head = el("div", { class: "bell-head" }, el("b", {}, t("bell.title")),
+  const head = el("div", { class: "bell-head" }, el("b", { "data-i18n": "bell.title" }, t("bell.title")),
     el("button", { type: "button", id: "bell-read-all", disabled: bell.unread === 0, onclick: readAll }, t("bell.read_all")));
   const list = el("ul", { id: "bell-list", class: "bell-list" });
   for (const n of bell.items) {
@@ -122,21 +122,22 @@ export function openWebhooks(ctx) {
 function buildWebhooks() {
   const { el, t } = hooks.ctx;
   const form = el("form", { id: "webhook-form", class: "stack", onsubmit: createWebhook },
-    el("h3", {}, t("wh.new")),
-    el("label", {}, el("span", {}, t("wh.url")), el("input", { name: "url", type: "url", required: true, placeholder: "https://" })),
-    el("label", {}, el("span", {}, t("wh.description")), el("input", { name: "description", maxLength: 200 })),
-    el("fieldset", { class: "wh-events" }, el("legend", {}, t("wh.events")),
+    el("h3", { "data-i18n": "wh.new" }, t("wh.new")),
+    el("label", {}, el("span", { "data-i18n": "wh.url" }, t("wh.url")), el("input", { name: "url", type: "url", required: true, placeholder: "https://" })),
+    el("label", {}, el("span", { "data-i18n": "wh.description" }, t("wh.description")), el("input", { name: "description", maxLength: 200 })),
+    el("fieldset", { class: "wh-events" }, el("legend", { "data-i18n": "wh.events" }, t("wh.events")),
       ...EVENTS.map((e) => el("label", { class: "check" },
-        el("input", { type: "checkbox", name: "events", value: e, defaultChecked: e === "case.changed" }), t(`wh.e.${e}`)))),
-    el("label", {}, el("span", {}, t("wh.secret")), el("input", { name: "secret", required: true, minLength: 16, maxLength: 256 })),
-    el("p", { class: "hint" }, t("wh.secret_hint")),
-    el("button", { type: "submit" }, t("wh.create")),
+        el("input", { type: "checkbox", name: "events", value: e, defaultChecked: e === "case.changed" }),
+        el("span", { "data-i18n": `wh.e.${e}` }, t(`wh.e.${e}`))))),
+    el("label", {}, el("span", { "data-i18n": "wh.secret" }, t("wh.secret")), el("input", { name: "secret", required: true, minLength: 16, maxLength: 256 })),
+    el("p", { class: "hint", "data-i18n": "wh.secret_hint" }, t("wh.secret_hint")),
+    el("button", { type: "submit", "data-i18n": "wh.create" }, t("wh.create")),
     el("p", { id: "webhook-form-message", class: "message", role: "status" }));
   const table = el("table", { id: "webhooks" },
-    el("thead", {}, el("tr", {}, ...["wh.url", "wh.events", "wh.by", "wh.created", ""].map((k) => el("th", {}, k ? t(k) : "")))),
+    el("thead", {}, el("tr", {}, ...["wh.url", "wh.events", "wh.by", "wh.created", ""].map((k) => el("th", k ? { "data-i18n": k } : {}, k ? t(k) : "")))),
     el("tbody"));
   document.querySelector("#webhooks-view").replaceChildren(el("div", { class: "meetings-layout" },
-    el("div", { class: "card" }, el("h2", {}, t("wh.title")), el("p", { class: "hint" }, t("wh.hint")),
+    el("div", { class: "card" }, el("h2", { "data-i18n": "wh.title" }, t("wh.title")), el("p", { class: "hint", "data-i18n": "wh.hint" }, t("wh.hint")),
       el("p", { id: "webhooks-message", class: "message", role: "status" }), table, form),
     el("div", { class: "card meeting-side", id: "webhook-side" }, el("p", { class: "hint" }, t("wh.pick")))));
 }

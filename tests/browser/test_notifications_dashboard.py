@@ -81,6 +81,10 @@ def test_the_bell_counts_a_case_reaching_the_grid_and_opens_it(
         wait_until(worker, f"Number(document.querySelector('#bell-button').dataset.unread) === {before - 1}")
         worker.click("#bell-button")
         worker.locator(f"#bell-list li.read[data-case-id='{case_id}']").wait_for()
+        # Chinese first; the language switch relabels the bell.
+        assert "提醒" in worker.locator("#bell-button").inner_text()
+        worker.click("#lang")
+        wait_until(worker, "document.querySelector('#bell-button').textContent.includes('Alerts')")
 
 
 def test_the_county_subscribes_a_system_and_reads_its_delivery_log(
