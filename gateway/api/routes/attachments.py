@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
+import grpc
 from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile, status
 from fastapi.responses import Response
 from gridfusion.field.v1 import attachments_pb2 as apb
@@ -119,12 +120,22 @@ async def shown_attachments(
     return [Attachment(**attachment_json(a, state, caller, grid_id)) for a in items]
 
 
-async def of_case(state: GatewayState, caller: Principal, case_id: str) -> list[apb.Attachment]:
-    reply = await state.peers.attachments.ListAttachments(
-        apb.ListAttachmentsRequest(actor=caller.actor(), case_id=case_id),
-        timeout=state.settings.rpc_timeout_seconds,
-    )
+async def listed(state: GatewayState, request: apb.ListAttachmentsRequest) -> list[apb.Attachment]:
+    """The attachments fusion lists; none while a fusion that predates them answers (a rolling
+    upgrade), so a case's detail and an Open311 request still read."""
+    try:
+        reply = await state.peers.attachments.ListAttachments(
+            request, timeout=state.settings.rpc_timeout_seconds
+        )
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
+            raise
+        return []
     return list(reply.items)
+
+
+async def of_case(state: GatewayState, caller: Principal, case_id: str) -> list[apb.Attachment]:
+    return await listed(state, apb.ListAttachmentsRequest(actor=caller.actor(), case_id=case_id))
 
 
 async def event_media_url(
@@ -133,12 +144,11 @@ async def event_media_url(
     """Where the first photo sent with an event is served (Open311's ``media_url``), or ``""``.
     Read as the county (only the address leaves; the bytes need the reader's own sight)."""
     county = fpb.Actor(username="open311", role="county", scope=fpb.Scope(role="county"))
-    reply = await state.peers.attachments.ListAttachments(
-        apb.ListAttachmentsRequest(actor=county, department=department, event_id=event_id),
-        timeout=state.settings.rpc_timeout_seconds,
+    items = await listed(
+        state, apb.ListAttachmentsRequest(actor=county, department=department, event_id=event_id)
     )
-    first = next((a for a in reply.items if a.content_type.startswith("image/")), None) or next(
-        iter(reply.items), None
+    first = next((a for a in items if a.content_type.startswith("image/")), None) or next(
+        iter(items), None
     )
     return (
         f"{base_url.rstrip('/')}/v1/attachments/{first.attachment_id}" if first is not None else ""
