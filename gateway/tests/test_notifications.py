@@ -43,6 +43,10 @@ def test_a_case_reaching_a_level_is_for_those_who_hold_it_there() -> None:
     back = changes.notices_of("result_reported", case(level="street", status="result_reported", handed_to="petition"))
     assert back == [("arrived", changes.Audience(("street",), "street_id:S1"))]
     assert changes.notices_of("accepted", case(level="grid", status="accepted")) == []
+    # A resident's unsatisfied rating reopens the case at the level that closed it.
+    unsatisfied = changes.notices_of("reopened", case(level="street", status="reopened"))
+    assert unsatisfied == [("arrived", changes.Audience(("street",), "street_id:S1"))]
+    assert changes.notices_of("rated", case(level="grid", status="closed")) == []
 
 
 def test_an_automatic_escalation_tells_the_level_that_missed_it_and_the_one_it_reached() -> None:
