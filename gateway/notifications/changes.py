@@ -19,9 +19,9 @@ Webhook events (a subscription names the ones it wants; :data:`EVENTS`):
 Dashboard notifications (:func:`notices_of`) go to the accounts responsible for the case where
 it now is, the *audience* of a level (:func:`audience_of_level`): at grid level the grid's
 secretary and workers, at community and street level that centre's accounts, at department level
-the department's. A case *arrives* at a level when it opens or is reopened (the grid), is
-escalated (the level above), handed over (the department) or its result reported (back at the
-street). It is *overdue* for the level whose deadline passed, and for the county, which
+the department's. A case *arrives* at a level when it opens (the grid) or is reopened (where it
+reopens), is escalated (the level above), handed over (the department) or its result reported
+(back at the street). It is *overdue* for the level whose deadline passed, and for the county, which
 supervises what is overdue with no level above (督办); a department's overdue case also for its
 street centre, which handed it over.
 """

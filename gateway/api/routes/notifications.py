@@ -1,8 +1,8 @@
 """The caller's notifications (消息提醒): ``/v1/notifications``.
 
 A case that reaches the caller's level (a grid's staff: opened or reopened on its grid; a
-community or street centre: escalated to it, or a department's result back at the street; a
-department: handed to it) or whose deadline passed there is a notification for every account
+community or street centre: escalated to it, reopened there, or a department's result back at the
+street; a department: handed to it) or whose deadline passed there is a notification for every account
 responsible for it (:mod:`gateway.notifications.changes`), kept in the gateway's database and
 listed unread first. A notification carries no personal data (no summary, no names), so nothing
 in it is masked or audited; opening the case is the read that is.
