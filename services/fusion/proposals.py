@@ -561,6 +561,10 @@ class ProposalStore:
             for _ in range(DERIVE_TRIES):
                 await self.holder.refresh()
                 county, current = self._county(), self.holder.version
+                made = (self.holder.record or {}).get("source", "").startswith(source_of(proposal["_id"]))
+                if made:  # made current by a review that stopped before it recorded so: finish it
+                    await self._recorded(proposal, self._household(record_id).grid_id, actor, now)
+                    return current
                 existing = self._household(record_id)
                 if proposal["action"] == "add" and existing is not None:
                     raise Refused("state", f"household {record_id} exists already: reject this addition")
@@ -575,8 +579,7 @@ class ProposalStore:
                     raise Refused("state", f"the household's point ({data['lon']}, {data['lat']}) lies outside "
                                            "every grid of the current reference version")
                 derived = await asyncio.to_thread(with_household, county, data, grid_id)
-                source = (f"信息采集 proposal {proposal['_id']}: {proposal['action']} household {record_id}, "
-                          f"accepted by {actor}")
+                source = f"{source_of(proposal['_id'])} {proposal['action']} household {record_id}, accepted by {actor}"
                 version = await reference_store.store_version(
                     self.db, derived, source=source, actor=actor, crs=(self.holder.record or {}).get("crs", "wgs84"),
                     now=now)
@@ -584,17 +587,27 @@ class ProposalStore:
                     record = await reference_store.activate(self.db, version, actor=actor, expected=current)
                 except reference_store.Superseded:
                     continue  # an import or another review came first: derive from that one
-                await self.records.update_one(
-                    {"_id": f"household:{record_id}"},
-                    {"$set": {"kind": "household", "record_id": record_id, **self._grid(grid_id),
-                              "data": data, "version": base + 1, "updated_at": now, "updated_by": actor,
-                              "proposal_id": proposal["_id"]}}, upsert=True)
                 await self.holder.refresh()
+                await self._recorded(proposal, grid_id, actor, now)
                 await self.holder.announce(self.nc, version_to_proto(record, current=version))
                 log.info("register change made a reference version",
                          extra={"proposal_id": proposal["_id"], "version": version, "household_id": record_id})
                 return version
         raise Refused("state", "the reference data kept changing while the change was applied; try again")
+
+    async def _recorded(self, proposal: dict[str, Any], grid_id: str, actor: str, now: datetime) -> None:
+        """The household's record at the version the accepted change gave it."""
+        record_id = proposal["record_id"]
+        await self.records.update_one(
+            {"_id": f"household:{record_id}"},
+            {"$set": {"kind": "household", "record_id": record_id, **self._grid(grid_id), "data": proposal["proposed"],
+                      "version": proposal["base_version"] + 1, "updated_at": now, "updated_by": actor,
+                      "proposal_id": proposal["_id"]}}, upsert=True)
+
+
+def source_of(proposal_id: str) -> str:
+    """How the ``source`` of the reference version a proposal made begins."""
+    return f"信息采集 proposal {proposal_id}:"
 
 
 def _grid_of(county: County, household_id: str) -> str:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from services.fusion import reference_store
-from services.fusion.proposals import Invalid, ProposalStore
+from services.fusion.proposals import Invalid, ProposalStore, source_of, with_household
 from services.fusion.reference import ReferenceHolder
 from services.fusion.refused import Refused
 from services.platform.clock import ManualClock
@@ -194,3 +194,16 @@ async def test_a_version_made_current_meanwhile_is_the_one_an_accepted_change_is
     county = await reference_store.load_county(store.db, reviewed["reference_version"])
     assert len(county.households) == len(SMALL.households)  # the import's, and the one added
     assert proposal["record_id"] in {h.household_id for h in county.households}
+
+
+async def test_a_review_that_stopped_after_its_version_became_current_is_finished_by_the_next(store) -> None:
+    proposal = await store.propose(staff(A), "add", "household", "", 0, new_household(A), "")
+    # The first review made its version current, then its replica stopped (its claim lapses).
+    derived = with_household(store.holder.county, proposal["proposed"], A.grid_id)
+    made = await reference_store.store_version(store.db, derived, source=f"{source_of(proposal['_id'])} add",
+                                               actor=centre(A).username)
+    await reference_store.activate(store.db, made, actor=centre(A).username)
+    reviewed = await store.review(centre(A), proposal["_id"], "accept", "")
+    assert reviewed["status"] == "accepted" and reviewed["reference_version"] == made  # no second version
+    assert (await reference_store.versions(store.db))[0]["_id"] == made
+    assert (await store.get_record(staff(A), "household", proposal["record_id"]))["version"] == 1
