@@ -74,9 +74,12 @@ async def handle_rpc_error(request: Request, exc: grpc.aio.AioRpcError) -> JSONR
 
 
 def _json_safe(value: object) -> object:
-    """NaN and infinities (which a lenient JSON parser lets in) as text: JSON cannot carry them."""
+    """NaN and infinities (which a lenient JSON parser lets in) as text: JSON cannot carry them;
+    lone surrogates (``"\\ud800"`` is valid JSON) written out as escapes: UTF-8 cannot carry them."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
     if isinstance(value, dict):
         return {k: _json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -87,6 +90,16 @@ def _json_safe(value: object) -> object:
 async def handle_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     """FastAPI's own 422 answer, safe to render whatever the input held (never a 500 for bad input)."""
     return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
+
+
+async def handle_unencodable(request: Request, exc: UnicodeEncodeError) -> JSONResponse:
+    """Text that is not valid Unicode — a lone surrogate such as ``"\\ud800"``, which JSON lets
+    through — cannot be stored or passed on: 422, wherever it was first written down."""
+    bad = exc.object[exc.start:exc.end].encode("utf-8", "backslashreplace").decode("utf-8") \
+        if isinstance(exc.object, str) else "?"
+    detail = [{"loc": ["body"], "msg": f"text must be valid Unicode: {bad} (a lone surrogate) cannot be stored",
+               "type": "value_error"}]
+    return JSONResponse({"detail": detail}, status_code=422)
 
 
 async def handle_policy_error(request: Request, exc) -> JSONResponse:

@@ -69,6 +69,7 @@ from .errors import (
     handle_rpc_error,
     handle_sign_in_refused,
     handle_throttled,
+    handle_unencodable,
     handle_validation_error,
 )
 from .feed import FeedHub
@@ -156,6 +157,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     instrument_app(app)  # a span per request, under the caller's traceparent when it sends one
     app.add_exception_handler(grpc.aio.AioRpcError, handle_rpc_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(UnicodeEncodeError, handle_unencodable)
     app.add_exception_handler(PolicyError, handle_policy_error)
     app.add_exception_handler(SignInRefused, handle_sign_in_refused)
     app.add_exception_handler(Throttled, handle_throttled)

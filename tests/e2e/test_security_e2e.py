@@ -453,3 +453,22 @@ def test_finding_11_an_open311_api_key_is_taken_from_the_header_first_and_never_
     assert client.get(url, params={"api_key": "not-a-token"}).status_code == 401
     log = (platform.home / "logs" / "gateway.log").read_text(errors="replace")
     assert secret not in log and secret.split(".")[2] not in log
+
+
+def test_text_with_a_lone_surrogate_is_a_422_wherever_it_goes(client: httpx.Client) -> None:
+    """``"\\ud800"`` is valid JSON but not Unicode that UTF-8 (and so protobuf) can carry: each route
+    that passes text on answers 422, never 500."""
+    _, location = point_in(2)
+    event = (f'{{"id": "sur-{uuid.uuid4().hex[:8]}", "type": "incident.reported", "time": "2026-11-27T09:30:00+08:00", '
+             f'"category": "other.general", "summary": "a\\ud800b", "location": {json.dumps(location)}}}')
+    headers = {**auth(client, "dept-petition"), "Content-Type": "application/json"}
+    reply = client.post("/v1/departments/petition/events", content=event.encode(), headers=headers)
+    assert reply.status_code == 422, reply.text
+    admin = {**auth(client, "admin"), "Content-Type": "application/json"}
+    task = ('{"title": "\\udfff消防检查", "instructions": "x", "area": "county", "items_from": "single", '
+            '"due_at": "2027-01-01T00:00:00+08:00"}')
+    reply = client.post("/v1/tasks", content=task.encode(), headers=admin)
+    assert reply.status_code == 422 and reply.json()["detail"][0]["loc"] == ["body", "title"], reply.text
+    # A surrogate's bytes in a query string (not UTF-8) are read as replacement characters.
+    reply = client.get("/v1/cases?category=a%ED%BF%BF", headers=auth(client, "admin"))
+    assert reply.status_code == 200 and reply.json()["items"] == [], reply.text
