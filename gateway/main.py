@@ -31,8 +31,6 @@ from .accounts.service import Accounts, Limits, SignInRefused, Throttled
 from .accounts.store import AccountStore
 from .accounts.tokens import read_access
 from .api.deps import GatewayState, staff_only
-from .api.routes import notifications as notification_routes
-from .api.routes import webhooks as webhook_routes
 from .api.routes import (
     accounts as accounts_routes,
 )
@@ -62,6 +60,8 @@ from .api.routes import (
     teams,
     vocabulary,
 )
+from .api.routes import notifications as notification_routes
+from .api.routes import webhooks as webhook_routes
 from .auth import check_key, load_or_create_key
 from .clients import Peers
 from .errors import (
@@ -115,15 +115,17 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         state.notifications = NotificationStore(mongo[settings.database])
         intake = Intake(state.notifications, peers.fusion, timeout=settings.rpc_timeout_seconds)
         sender = Sender(state.notifications, timeout=settings.webhook_timeout_seconds,
-                        max_attempts=settings.webhook_max_attempts, retry_seconds=settings.webhook_retry_seconds,
+                        max_attempts=settings.webhook_max_attempts,
+                        retry_seconds=settings.webhook_retry_seconds,
                         allow_private=allows_private(settings))
         tasks = [
             asyncio.create_task(_connect_feed(hub, settings)),
             asyncio.create_task(hub.keep()),
             asyncio.create_task(hub.hotlist.keep(peers.fusion, timeout=settings.rpc_timeout_seconds)),
             asyncio.create_task(_prepare_store(store)),
-            asyncio.create_task(periodic.retry(state.notifications.ensure_indexes, every=2, failed=lambda exc, n: log.warning(
-                "notifications' indexes not declared yet", extra={"error": str(exc)}))),
+            asyncio.create_task(periodic.retry(
+                state.notifications.ensure_indexes, every=2, failed=lambda exc, n: log.warning(
+                    "notifications' indexes not declared yet", extra={"error": str(exc)}))),
             asyncio.create_task(intake.run(hub, asyncio.Event())),
             asyncio.create_task(sender.run(intake.recorded, every=settings.webhook_poll_seconds)),
             asyncio.create_task(relay_forever(store, peers.community, accounts.audit_written, interval=10,

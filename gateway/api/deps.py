@@ -53,7 +53,8 @@ class GatewayState:
     feed: Any = None
     # Single sign-on through an OpenID Connect provider; None when not configured.
     sso: SingleSignOn | None = None
-    # Webhook subscriptions, deliveries and notifications (gateway.notifications.store.NotificationStore).
+    # Webhook subscriptions, deliveries and notifications
+    # (gateway.notifications.store.NotificationStore).
     notifications: Any = None
 
     async def ensure_demo_accounts(self) -> None:

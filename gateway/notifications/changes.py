@@ -43,8 +43,12 @@ EVENTS: Mapping[str, str] = {
     "case.closed": "案件办结",
 }
 # The change that is each event by itself (``case.changed`` and ``case.overdue`` are decided below).
-_EVENT_OF_CHANGE = {"opened": "case.opened", "escalated": "case.escalated", "handed_over": "case.handed_over",
-                    "closed": "case.closed"}
+_EVENT_OF_CHANGE = {
+    "opened": "case.opened",
+    "escalated": "case.escalated",
+    "handed_over": "case.handed_over",
+    "closed": "case.closed",
+}
 # The changes by which a case arrives at a level (the level it is at afterwards).
 ARRIVALS = ("opened", "reopened", "escalated", "handed_over", "result_reported")
 # Notification kinds, with their labels.
@@ -52,7 +56,7 @@ KINDS: Mapping[str, str] = {"arrived": "案件到达", "overdue": "案件超时"
 
 
 def webhook_events(change: str, *, automatic: bool) -> list[str]:
-    """The webhook events of one change (``automatic``: an escalation because the deadline passed)."""
+    """The webhook events of one change (``automatic``: an escalation the deadline made)."""
     events = ["case.changed"]
     if change in _EVENT_OF_CHANGE:
         events.append(_EVENT_OF_CHANGE[change])
@@ -97,7 +101,9 @@ def audience_of_level(level: str, case: Any) -> Audience | None:
 COUNTY = Audience(("county",), "county")
 
 
-def notices_of(change: str, case: Any, *, automatic: bool = False, from_level: str = "") -> list[tuple[str, Audience]]:
+def notices_of(
+    change: str, case: Any, *, automatic: bool = False, from_level: str = ""
+) -> list[tuple[str, Audience]]:
     """The notifications of one change: (kind, audience) pairs, each audience once per kind.
 
     ``automatic`` and ``from_level``: the change is an escalation because the deadline passed at

@@ -48,8 +48,14 @@ DEADLINE_ACTOR = "fusion:deadline"
 
 def principal_of(scope: dict[str, Any]) -> Principal:
     """The account a subscription sees as (its scope, kept when it was made)."""
-    return Principal(scope.get("username", ""), scope.get("role", ""), scope.get("street_id", ""),
-                     scope.get("community_id", ""), scope.get("grid_id", ""), scope.get("department", ""))
+    return Principal(
+        scope.get("username", ""),
+        scope.get("role", ""),
+        scope.get("street_id", ""),
+        scope.get("community_id", ""),
+        scope.get("grid_id", ""),
+        scope.get("department", ""),
+    )
 
 
 def _iso(ts) -> str | None:
@@ -58,16 +64,33 @@ def _iso(ts) -> str | None:
 
 def payload_of(event: str, case: fpb.Case, delivery_id: str) -> dict[str, Any]:
     """What a webhook receives about one case change (no personal data: no summary, no subject)."""
-    return {"delivery_id": delivery_id, "event": event, "case_id": case.case_id, "grid_id": case.grid_id,
-            "community_id": case.community_id, "street_id": case.street_id, "status": case.status,
-            "level": case.level, "category": case.category, "handed_to": case.handed_to or None,
-            "overdue": case.overdue, "due_at": _iso(case.due_at), "version": case.version,
-            "time": _iso(case.updated_at) or _iso(case.opened_at)}
+    return {
+        "delivery_id": delivery_id,
+        "event": event,
+        "case_id": case.case_id,
+        "grid_id": case.grid_id,
+        "community_id": case.community_id,
+        "street_id": case.street_id,
+        "status": case.status,
+        "level": case.level,
+        "category": case.category,
+        "handed_to": case.handed_to or None,
+        "overdue": case.overdue,
+        "due_at": _iso(case.due_at),
+        "version": case.version,
+        "time": _iso(case.updated_at) or _iso(case.opened_at),
+    }
 
 
 class Intake:
-    def __init__(self, store: NotificationStore, fusion, *, timeout: float,
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        store: NotificationStore,
+        fusion,
+        *,
+        timeout: float,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.store = store
         self.fusion = fusion
         self.timeout = timeout
@@ -78,8 +101,10 @@ class Intake:
     async def escalated_by_deadline(self, case: fpb.Case) -> tuple[bool, str]:
         """Whether this escalation was the deadline's, and the level whose deadline passed."""
         try:
-            detail = await self.fusion.GetCase(fpb.GetCaseRequest(case_id=case.case_id, scope=fpb.Scope(role="county")),
-                                               timeout=self.timeout)
+            detail = await self.fusion.GetCase(
+                fpb.GetCaseRequest(case_id=case.case_id, scope=fpb.Scope(role="county")),
+                timeout=self.timeout,
+            )
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.NOT_FOUND:
                 return False, ""
@@ -104,7 +129,9 @@ class Intake:
                 continue
             change = msg.subject.rsplit(".", 1)[-1]
             msg_id = (msg.headers or {}).get("Nats-Msg-Id") or f"{case.case_id}.v{case.version}"
-            automatic, from_level = (await self.escalated_by_deadline(case)) if change == "escalated" else (False, "")
+            automatic, from_level = (
+                (await self.escalated_by_deadline(case)) if change == "escalated" else (False, "")
+            )
             events = changes.webhook_events(change, automatic=automatic)
             for hook in webhooks:
                 if not sees_case(principal_of(hook["scope"]), case):
@@ -112,14 +139,32 @@ class Intake:
                 for event in events:
                     if event in hook["events"]:
                         deliveries.append(self.delivery(hook, event, case, msg_id, now))
-            for kind, audience in changes.notices_of(change, case, automatic=automatic, from_level=from_level):
-                notes.append({"_id": f"{msg_id}:{kind}:{audience.key}", "kind": kind, "change": change,
-                              "automatic": automatic, "case_id": case.case_id, "grid_id": case.grid_id,
-                              "community_id": case.community_id, "street_id": case.street_id, "level": case.level,
-                              "status": case.status, "category": case.category, "handed_to": case.handed_to,
-                              "at": case.updated_at.ToDatetime(tzinfo=UTC) if case.HasField("updated_at") else now,
-                              "audience_roles": list(audience.roles), "audience_key": audience.key,
-                              "read_by": [], "created_at": now})
+            for kind, audience in changes.notices_of(
+                change, case, automatic=automatic, from_level=from_level
+            ):
+                notes.append(
+                    {
+                        "_id": f"{msg_id}:{kind}:{audience.key}",
+                        "kind": kind,
+                        "change": change,
+                        "automatic": automatic,
+                        "case_id": case.case_id,
+                        "grid_id": case.grid_id,
+                        "community_id": case.community_id,
+                        "street_id": case.street_id,
+                        "level": case.level,
+                        "status": case.status,
+                        "category": case.category,
+                        "handed_to": case.handed_to,
+                        "at": case.updated_at.ToDatetime(tzinfo=UTC)
+                        if case.HasField("updated_at")
+                        else now,
+                        "audience_roles": list(audience.roles),
+                        "audience_key": audience.key,
+                        "read_by": [],
+                        "created_at": now,
+                    }
+                )
             outcomes.append(bus.Outcome.done())
         await self.store.record(deliveries, notes)
         if deliveries:
@@ -127,20 +172,46 @@ class Intake:
         return outcomes
 
     @staticmethod
-    def delivery(hook: dict[str, Any], event: str, case: fpb.Case, msg_id: str, now: datetime) -> dict[str, Any]:
+    def delivery(
+        hook: dict[str, Any], event: str, case: fpb.Case, msg_id: str, now: datetime
+    ) -> dict[str, Any]:
         delivery_id = f"{hook['_id']}:{msg_id}:{event}"
-        return {"_id": delivery_id, "webhook_id": hook["_id"], "event": event, "case_id": case.case_id,
-                "grid_id": case.grid_id, "payload": payload_of(event, case, delivery_id), "status": "pending",
-                "attempts": [], "attempt_count": 0, "next_at": now, "lease_until": NO_LEASE, "leased_by": "",
-                "created_at": now}
+        return {
+            "_id": delivery_id,
+            "webhook_id": hook["_id"],
+            "event": event,
+            "case_id": case.case_id,
+            "grid_id": case.grid_id,
+            "payload": payload_of(event, case, delivery_id),
+            "status": "pending",
+            "attempts": [],
+            "attempt_count": 0,
+            "next_at": now,
+            "lease_until": NO_LEASE,
+            "leased_by": "",
+            "created_at": now,
+        }
 
     async def run(self, hub, stop: asyncio.Event) -> None:
         """Consume the case changes on the live feed's connection, once it is up, until ``stop``."""
         while hub.nc is None or not hub.subscribed:
             await asyncio.sleep(0.5)
-        consumer = bus.PullConsumer(js=hub.nc.jetstream(), stream=bus.CASES.name, durable=DURABLE,
-                                    filter_subject=SUBJECT, handler=self.handle, source=SOURCE,
-                                    deliver_policy=DeliverPolicy.NEW, max_deliver=MAX_DELIVER)
-        await periodic.retry(consumer.start, every=2, failed=lambda exc, failures: log.warning(
-            "case changes for notifications not consumed yet", extra={"error": str(exc) or type(exc).__name__}))
+        consumer = bus.PullConsumer(
+            js=hub.nc.jetstream(),
+            stream=bus.CASES.name,
+            durable=DURABLE,
+            filter_subject=SUBJECT,
+            handler=self.handle,
+            source=SOURCE,
+            deliver_policy=DeliverPolicy.NEW,
+            max_deliver=MAX_DELIVER,
+        )
+        await periodic.retry(
+            consumer.start,
+            every=2,
+            failed=lambda exc, failures: log.warning(
+                "case changes for notifications not consumed yet",
+                extra={"error": str(exc) or type(exc).__name__},
+            ),
+        )
         await consumer.run(stop)

@@ -37,12 +37,24 @@ ERROR_MAX = 300
 
 def allows_private(settings) -> bool:
     """Whether webhooks may go to private and loopback addresses (by default only in local mode)."""
-    return settings.local_mode if settings.webhook_allow_private is None else settings.webhook_allow_private
+    return (
+        settings.local_mode
+        if settings.webhook_allow_private is None
+        else settings.webhook_allow_private
+    )
 
 
 class Sender:
-    def __init__(self, store: NotificationStore, *, timeout: float, max_attempts: int, retry_seconds: float,
-                 allow_private: bool, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        store: NotificationStore,
+        *,
+        timeout: float,
+        max_attempts: int,
+        retry_seconds: float,
+        allow_private: bool,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.store = store
         self.timeout = timeout
         self.max_attempts = max_attempts
@@ -78,8 +90,13 @@ class Sender:
         try:
             if not self.allow_private:
                 await signing.check_public(hook["url"])
-            headers = signing.headers_of(hook["secret"], body, event=delivery["event"], delivery_id=delivery["_id"],
-                                         timestamp=int(at.timestamp()))
+            headers = signing.headers_of(
+                hook["secret"],
+                body,
+                event=delivery["event"],
+                delivery_id=delivery["_id"],
+                timestamp=int(at.timestamp()),
+            )
             reply = await self.client.post(hook["url"], content=body, headers=headers)
             code = reply.status_code
         except signing.BadTarget as exc:
@@ -88,8 +105,12 @@ class Sender:
             error = f"no answer within {self.timeout:g} s"
         except Exception as exc:  # noqa: BLE001 - whatever stopped the post is the attempt's error
             error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX]
-        attempt = {"at": at, "status_code": code, "error": error or None,
-                   "ms": round((time.monotonic() - started) * 1000)}
+        attempt = {
+            "at": at,
+            "status_code": code,
+            "error": error or None,
+            "ms": round((time.monotonic() - started) * 1000),
+        }
         attempts = delivery.get("attempt_count", 0) + 1
         if code is not None and 200 <= code < 300:
             changes = {"status": "delivered", "next_at": None, "finished_at": self.now()}
@@ -99,19 +120,38 @@ class Sender:
             wait = signing.backoff(attempts, self.retry_seconds)
             changes = {"next_at": self.now() + timedelta(seconds=wait)}
         if not await self.store.settle(delivery, attempt, changes):
-            log.warning("a webhook attempt was noted too late: its lease had run out",
-                        extra={"delivery_id": delivery["_id"]})
+            log.warning(
+                "a webhook attempt was noted too late: its lease had run out",
+                extra={"delivery_id": delivery["_id"]},
+            )
             return "pending"
         status = changes.get("status", "pending")
-        log.info("webhook attempted", extra={"delivery_id": delivery["_id"], "host": urlsplit(hook["url"]).hostname,
-                                             "status_code": code, "error": error, "status": status})
+        log.info(
+            "webhook attempted",
+            extra={
+                "delivery_id": delivery["_id"],
+                "host": urlsplit(hook["url"]).hostname,
+                "status_code": code,
+                "error": error,
+                "status": status,
+            },
+        )
         return status
 
-    async def run(self, wake: asyncio.Event, *, every: float, stop: asyncio.Event | None = None) -> None:
+    async def run(
+        self, wake: asyncio.Event, *, every: float, stop: asyncio.Event | None = None
+    ) -> None:
         try:
-            await periodic.repeat(self.tick, every=every, wake=wake, stop=stop, backoff=(1, 2, 5),
-                                  failed=lambda exc, failures: log.warning(
-                                      "webhook deliveries not sent; next pass retries",
-                                      extra={"error": str(exc) or type(exc).__name__, "failures": failures}))
+            await periodic.repeat(
+                self.tick,
+                every=every,
+                wake=wake,
+                stop=stop,
+                backoff=(1, 2, 5),
+                failed=lambda exc, failures: log.warning(
+                    "webhook deliveries not sent; next pass retries",
+                    extra={"error": str(exc) or type(exc).__name__, "failures": failures},
+                ),
+            )
         finally:
             await self.client.aclose()

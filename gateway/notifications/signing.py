@@ -55,13 +55,21 @@ def verify(secret: str, body: bytes, header: str) -> bool:
     return hmac.compare_digest(signature(secret, body), header)
 
 
-def headers_of(secret: str, body: bytes, *, event: str, delivery_id: str, timestamp: int) -> dict[str, str]:
-    return {"Content-Type": "application/json", "User-Agent": "Gridfusion-Webhooks/1", SIGNATURE: signature(secret, body),
-            EVENT: event, DELIVERY: delivery_id, TIMESTAMP: str(timestamp)}
+def headers_of(
+    secret: str, body: bytes, *, event: str, delivery_id: str, timestamp: int
+) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": "Gridfusion-Webhooks/1",
+        SIGNATURE: signature(secret, body),
+        EVENT: event,
+        DELIVERY: delivery_id,
+        TIMESTAMP: str(timestamp),
+    }
 
 
 def backoff(attempts: int, base: float, cap: float = BACKOFF_CAP) -> float:
-    """Seconds to wait after ``attempts`` failed attempts: ``base``, doubling each time, at most ``cap``."""
+    """Seconds to wait after ``attempts`` failed attempts: ``base``, doubling, at most ``cap``."""
     return min(base * 2 ** max(attempts - 1, 0), cap)
 
 
@@ -104,11 +112,17 @@ async def check_public(url: str) -> None:
         if host.lower() == "localhost" or host.lower().endswith(".localhost"):
             raise BadTarget(f"url's host {host!r} is this machine") from None
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, None, type=socket.SOCK_STREAM
+            )
         except OSError as exc:
-            raise BadTarget(f"url's host {host!r} cannot be resolved: {exc.strerror or exc}") from exc
+            raise BadTarget(
+                f"url's host {host!r} cannot be resolved: {exc.strerror or exc}"
+            ) from exc
         addresses = [info[4][0] for info in infos]
     for address in addresses:
         if private(address):
-            raise BadTarget(f"url's host {host!r} is a private or loopback address ({address}); "
-                            "webhooks go to public addresses only")
+            raise BadTarget(
+                f"url's host {host!r} is a private or loopback address ({address}); "
+                "webhooks go to public addresses only"
+            )

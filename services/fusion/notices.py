@@ -52,8 +52,8 @@ BATCH = 100
 # ``{name}`` is a parameter. A template is approved once; its text changes only with a new id.
 CASE_OVERDUE = "gridfusion_case_overdue"
 TEMPLATES: Mapping[str, str] = {
-    CASE_OVERDUE: "【宁阳县网格化服务管理】您包管的{grid}网格案件{case_id}（{category}）在{level}层级超过办理时限，"
-                  "{what}，请督促办理。",
+    CASE_OVERDUE: "【宁阳县网格化服务管理】您包管的{grid}网格案件{case_id}（{category}）"
+                  "在{level}层级超过办理时限，{what}，请督促办理。",
 }
 
 
@@ -73,7 +73,8 @@ def render(message: Message) -> str:
     try:
         return template.format_map(message.params)
     except KeyError as exc:
-        raise ValueError(f"template {message.template_id!r} needs the parameter {exc.args[0]!r}") from exc
+        raise ValueError(
+            f"template {message.template_id!r} needs the parameter {exc.args[0]!r}") from exc
 
 
 class Messenger(Protocol):
@@ -88,9 +89,9 @@ class LogMessenger:
     async def send(self, phone: str, message: Message) -> str:
         text = render(message)
         message_id = f"log-{uuid.uuid4().hex[:12]}"
-        log.info("notice sent", extra={"message_id": message_id, "to": f"{phone[:3]}****{phone[-4:]}",
-                                       "template_id": message.template_id, "params": dict(message.params),
-                                       "text": text})
+        log.info("notice sent", extra={
+            "message_id": message_id, "to": f"{phone[:3]}****{phone[-4:]}",
+            "template_id": message.template_id, "params": dict(message.params), "text": text})
         return message_id
 
 
@@ -112,7 +113,8 @@ def message_of(notice: dict[str, Any], grid_name: str) -> Message:
     return Message(CASE_OVERDUE, {
         "grid": grid_name, "case_id": notice["case_id"], "category": notice["category"],
         "level": LEVEL_LABELS.get(notice["level"], notice["level"]),
-        "what": "已自动上报上一级" if notice["change"] == "escalated" else "已列入督办"})
+        "what": "已自动上报上一级" if notice["change"] == "escalated" else "已列入督办",
+    })
 
 
 def text_of(notice: dict[str, Any], grid_name: str) -> str:
@@ -139,8 +141,9 @@ class NoticeSender:
             sent = [{"role": c.role, "name": c.name, "phone": c.phone,
                      "message_id": await self.messenger.send(c.phone, message)} for c in cadres]
             await self.notices.update_one({"_id": notice["_id"], "status": "pending"}, {"$set": {
-                "status": "sent" if sent else "no_recipient", "recipients": sent, "text": render(message),
-                "template_id": message.template_id, "params": dict(message.params), "sent_at": now}})
+                "status": "sent" if sent else "no_recipient", "recipients": sent,
+                "text": render(message), "template_id": message.template_id,
+                "params": dict(message.params), "sent_at": now}})
         return len(pending)
 
     async def run(self, stop: asyncio.Event, clock, interval: float = 10.0) -> None:

@@ -134,8 +134,10 @@ def grant(user: str, departments: Sequence[str] | None = None) -> Grant:
             subscribe=(REFERENCE, inbox),
         )
     if user == "gateway":
-        return Grant(publish=(GATEWAY_SESSIONS, *GATEWAY_FOLLOWS, *consumer_api(*GATEWAY_CONSUMER), GATEWAY_DEADLETTER),
-                     subscribe=(REFERENCE, GATEWAY_SESSIONS, inbox))
+        return Grant(
+            publish=(GATEWAY_SESSIONS, *GATEWAY_FOLLOWS, *consumer_api(*GATEWAY_CONSUMER),
+                     GATEWAY_DEADLETTER),
+            subscribe=(REFERENCE, GATEWAY_SESSIONS, inbox))
     if user in depts:
         return Grant(
             publish=(f"gridfusion.events.{user}.>", f"gridfusion.results.{user}",

@@ -30,15 +30,27 @@ def report_in(platform: LocalPlatform, grid: dict, tag: str) -> str:
     """A department's incident inside ``grid`` (at a household of it); the case it opened."""
     with httpx.Client(base_url=platform.gateway_url, timeout=30) as client:
         admin = admin_headers(platform, client)
-        household = client.get(f"/v1/grids/{grid['grid_id']}/households", params={"page_size": 1},
-                               headers=admin).json()["items"][0]["household_id"]
-        token = client.post("/v1/auth/token", data={"username": "dept-comprehensive_governance",
-                                                     "password": platform.demo_password}).json()["access_token"]
-        event = {"id": f"bell-{tag}", "type": "incident.reported", "time": "2026-11-27T09:30:00+08:00",
-                 "category": "safety_hazard.fire", "summary": "楼道堆放杂物，存在消防隐患", "severity": "high",
-                 "location": {"household_id": household}}
-        reply = client.post("/v1/departments/comprehensive_governance/events", json=event,
-                            headers={"Authorization": f"Bearer {token}"})
+        household = client.get(
+            f"/v1/grids/{grid['grid_id']}/households", params={"page_size": 1}, headers=admin
+        ).json()["items"][0]["household_id"]
+        token = client.post(
+            "/v1/auth/token",
+            data={"username": "dept-comprehensive_governance", "password": platform.demo_password},
+        ).json()["access_token"]
+        event = {
+            "id": f"bell-{tag}",
+            "type": "incident.reported",
+            "time": "2026-11-27T09:30:00+08:00",
+            "category": "safety_hazard.fire",
+            "summary": "楼道堆放杂物，存在消防隐患",
+            "severity": "high",
+            "location": {"household_id": household},
+        }
+        reply = client.post(
+            "/v1/departments/comprehensive_governance/events",
+            json=event,
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert reply.status_code == 202, reply.text
         for _ in range(240):
             fused = client.get(f"/v1/events/bell-{tag}", headers=admin).json()
@@ -62,23 +74,33 @@ def test_the_bell_counts_a_case_reaching_the_grid_and_opens_it(
         worker.wait_for_selector("#bell:not([hidden]) #bell-button")
         case_id = report_in(platform, grid, tag)
         # The live feed wakes the bell; the new case is among the unread.
-        wait_until(worker, "Number(document.querySelector('#bell-button')?.dataset.unread) > 0", timeout=60)
+        wait_until(
+            worker, "Number(document.querySelector('#bell-button')?.dataset.unread) > 0", timeout=60
+        )
         assert worker.locator("#bell-count").is_visible()
         before = int(worker.locator("#bell-button").get_attribute("data-unread"))
         worker.click("#bell-button")
         item = worker.locator(f"#bell-list li[data-case-id='{case_id}']")
-        for _ in range(60):  # the list is read again on opening; the record may trail the feed a little
+        for _ in range(
+            60
+        ):  # the list is read again on opening; the record may trail the feed a little
             if item.count():
                 break
             worker.click("#bell-button")
             worker.wait_for_timeout(500)
             worker.click("#bell-button")
         item.first.wait_for()
-        assert "unread" in item.first.get_attribute("class") and "新案件到达本网格" in item.first.inner_text()
+        assert (
+            "unread" in item.first.get_attribute("class")
+            and "新案件到达本网格" in item.first.inner_text()
+        )
         worker.screenshot(path=str(browser_output / "bell-worker.png"))
         item.first.click()
         worker.wait_for_selector(f"#detail[data-case-id='{case_id}']:not([hidden])")
-        wait_until(worker, f"Number(document.querySelector('#bell-button').dataset.unread) === {before - 1}")
+        wait_until(
+            worker,
+            f"Number(document.querySelector('#bell-button').dataset.unread) === {before - 1}",
+        )
         worker.click("#bell-button")
         worker.locator(f"#bell-list li.read[data-case-id='{case_id}']").wait_for()
         # Chinese first; the language switch relabels the bell.
@@ -99,7 +121,9 @@ def test_the_county_subscribes_a_system_and_reads_its_delivery_log(
         form.locator("input[name=description]").fill("县综治中心平台")
         form.locator("input[name=events][value='case.handed_over']").check()
         form.locator("input[name=secret]").fill("short-secret")
-        form.evaluate("f => f.noValidate = true")  # the gateway's own answer, not the browser's check
+        form.evaluate(
+            "f => f.noValidate = true"
+        )  # the gateway's own answer, not the browser's check
         form.locator("button[type=submit]").click()
         admin.locator("#webhook-form-message", has_text="422").wait_for()
         assert "secret" in admin.locator("#webhook-form-message").inner_text()
@@ -108,7 +132,11 @@ def test_the_county_subscribes_a_system_and_reads_its_delivery_log(
         admin.locator("#webhook-form-message", has_text="已订阅").wait_for()
         row = admin.locator("#webhooks tr.selected")
         row.wait_for()
-        assert url in row.inner_text() and "案件移交" in row.inner_text() and "案件变化" in row.inner_text()
+        assert (
+            url in row.inner_text()
+            and "案件移交" in row.inner_text()
+            and "案件变化" in row.inner_text()
+        )
         admin.locator("#webhook-side h3", has_text="推送记录").wait_for()
         admin.screenshot(path=str(browser_output / "webhooks-county.png"), full_page=True)
         webhook_id = row.get_attribute("data-webhook-id")

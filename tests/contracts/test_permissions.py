@@ -62,15 +62,16 @@ def test_the_gateway_follows_case_changes_hears_reference_versions_and_tells_onl
 
     gateway = permissions.grant("gateway")
     durable = intake.DURABLE
-    assert gateway.publish == (feed.SESSIONS_SUBJECT, "$JS.API.STREAM.INFO.CASES", "$JS.API.CONSUMER.CREATE.CASES",
-                               "$JS.FC.CASES.>", f"$JS.API.CONSUMER.INFO.CASES.{durable}",
-                               f"$JS.API.CONSUMER.CREATE.CASES.{durable}.{intake.SUBJECT}",
-                               f"$JS.API.CONSUMER.MSG.NEXT.CASES.{durable}", f"$JS.ACK.CASES.{durable}.>",
-                               "gridfusion.deadletter.cases")
+    assert gateway.publish == (
+        feed.SESSIONS_SUBJECT, "$JS.API.STREAM.INFO.CASES", "$JS.API.CONSUMER.CREATE.CASES",
+        "$JS.FC.CASES.>", f"$JS.API.CONSUMER.INFO.CASES.{durable}",
+        f"$JS.API.CONSUMER.CREATE.CASES.{durable}.{intake.SUBJECT}",
+        f"$JS.API.CONSUMER.MSG.NEXT.CASES.{durable}", f"$JS.ACK.CASES.{durable}.>",
+        "gridfusion.deadletter.cases")
     for subject in (feed.REFERENCE_SUBJECT, feed.SESSIONS_SUBJECT, "_INBOX_gateway.x.1"):
         assert any(covers(p, subject) for p in gateway.subscribe)
-    # Case changes come only through its consumers: no core subscription to them, no other stream, no
-    # durable but its own (webhooks and notifications).
+    # Case changes come only through its consumers: no core subscription to them, no other
+    # stream, no durable but its own (webhooks and notifications).
     assert not any(covers(p, "gridfusion.cases.g1.opened") for p in gateway.subscribe)
     for subject in ("$JS.API.STREAM.INFO.EVENTS", "$JS.API.CONSUMER.CREATE.EVENTS",
                     "$JS.API.CONSUMER.DURABLE.CREATE.CASES.feed", "$JS.API.STREAM.DELETE.CASES",

@@ -39,11 +39,20 @@ STATUSES = ("pending", "delivered", "failed", "cancelled")
 
 class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(max_length=signing.URL_MAX, description="http:// or https:// URL the events are posted to")
-    events: list[str] = Field(min_length=1, max_length=len(EVENTS), description=f"any of {', '.join(EVENTS)}")
-    secret: str = Field(min_length=signing.SECRET_MIN, max_length=signing.SECRET_MAX,
-                        description="the key of the HMAC-SHA256 signature; never shown again")
-    description: str = Field("", max_length=200, description="whose system this is, e.g. 县综治中心平台")
+    url: str = Field(
+        max_length=signing.URL_MAX, description="http:// or https:// URL the events are posted to"
+    )
+    events: list[str] = Field(
+        min_length=1, max_length=len(EVENTS), description=f"any of {', '.join(EVENTS)}"
+    )
+    secret: str = Field(
+        min_length=signing.SECRET_MIN,
+        max_length=signing.SECRET_MAX,
+        description="the key of the HMAC-SHA256 signature; never shown again",
+    )
+    description: str = Field(
+        "", max_length=200, description="whose system this is, e.g. 县综治中心平台"
+    )
 
     @field_validator("url")
     @classmethod
@@ -84,8 +93,12 @@ class WebhookPage(BaseModel):
 
 class Attempt(BaseModel):
     at: str
-    status_code: int | None = Field(None, description="the receiver's answer; none when it gave none")
-    error: str | None = Field(None, description="why there was no answer (time-out, refused connection, …)")
+    status_code: int | None = Field(
+        None, description="the receiver's answer; none when it gave none"
+    )
+    error: str | None = Field(
+        None, description="why there was no answer (time-out, refused connection, …)"
+    )
     ms: int
 
 
@@ -113,18 +126,38 @@ def _time(state: GatewayState, moment: datetime | None) -> str | None:
 
 def webhook_json(doc: dict[str, Any], state: GatewayState) -> WebhookOut:
     scope = {k: v for k, v in doc["scope"].items() if v and k != "username"}
-    return WebhookOut(webhook_id=doc["_id"], url=doc["url"], events=doc["events"], description=doc.get("description", ""),
-                      scope=WebhookScope(**scope), created_by=doc["created_by"], created_at=_time(state, doc["created_at"]))
+    return WebhookOut(
+        webhook_id=doc["_id"],
+        url=doc["url"],
+        events=doc["events"],
+        description=doc.get("description", ""),
+        scope=WebhookScope(**scope),
+        created_by=doc["created_by"],
+        created_at=_time(state, doc["created_at"]),
+    )
 
 
 def delivery_json(doc: dict[str, Any], state: GatewayState) -> DeliveryOut:
     return DeliveryOut(
-        delivery_id=doc["_id"], event=doc["event"], case_id=doc["case_id"], grid_id=doc["grid_id"], status=doc["status"],
-        attempts=[Attempt(at=_time(state, a["at"]), status_code=a.get("status_code"), error=a.get("error"), ms=a.get("ms", 0))
-                  for a in doc.get("attempts", [])],
+        delivery_id=doc["_id"],
+        event=doc["event"],
+        case_id=doc["case_id"],
+        grid_id=doc["grid_id"],
+        status=doc["status"],
+        attempts=[
+            Attempt(
+                at=_time(state, a["at"]),
+                status_code=a.get("status_code"),
+                error=a.get("error"),
+                ms=a.get("ms", 0),
+            )
+            for a in doc.get("attempts", [])
+        ],
         next_attempt_at=_time(state, doc.get("next_at")) if doc["status"] == "pending" else None,
-        created_at=_time(state, doc["created_at"]), finished_at=_time(state, doc.get("finished_at")),
-        payload=doc["payload"])
+        created_at=_time(state, doc["created_at"]),
+        finished_at=_time(state, doc.get("finished_at")),
+        payload=doc["payload"],
+    )
 
 
 def scope_query(caller: Principal) -> dict[str, Any]:
@@ -147,49 +180,92 @@ async def _visible(state: GatewayState, caller: Principal, webhook_id: str) -> d
     return doc
 
 
-@router.post("", response_model=WebhookOut, status_code=status.HTTP_201_CREATED,
-             summary="Subscribe a URL to case events in the caller's scope (signed with the secret, retried)")
+@router.post(
+    "",
+    response_model=WebhookOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Subscribe a URL to case events in the caller's scope (signed, retried)",
+)
 async def create_webhook(body: WebhookIn, state: State, caller: Manager) -> WebhookOut:
     if not allows_private(state.settings):
         try:
             await signing.check_public(body.url)
         except signing.BadTarget as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
-                                [{"loc": ["body", "url"], "type": "value_error", "msg": str(exc)}]) from exc
-    doc = {"_id": f"wh_{secrets.token_hex(8)}", "url": body.url, "events": body.events, "secret": body.secret,
-           "description": body.description,
-           "scope": {"username": caller.username, "role": caller.role, "street_id": caller.street_id,
-                     "community_id": caller.community_id, "grid_id": caller.grid_id, "department": caller.department},
-           "created_by": caller.username, "created_at": datetime.now(UTC)}
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_ENTITY,
+                [{"loc": ["body", "url"], "type": "value_error", "msg": str(exc)}],
+            ) from exc
+    doc = {
+        "_id": f"wh_{secrets.token_hex(8)}",
+        "url": body.url,
+        "events": body.events,
+        "secret": body.secret,
+        "description": body.description,
+        "scope": {
+            "username": caller.username,
+            "role": caller.role,
+            "street_id": caller.street_id,
+            "community_id": caller.community_id,
+            "grid_id": caller.grid_id,
+            "department": caller.department,
+        },
+        "created_by": caller.username,
+        "created_at": datetime.now(UTC),
+    }
     await state.notifications.add_webhook(doc)
     return webhook_json(doc, state)
 
 
-@router.get("", response_model=WebhookPage, summary="The webhook subscriptions of the caller's scope")
-async def list_webhooks(state: State, caller: Manager, page: Page = 1, page_size: PageSize = 50) -> WebhookPage:
-    docs, total = await state.notifications.list_webhooks(scope_query(caller), (page - 1) * page_size, page_size)
+@router.get(
+    "", response_model=WebhookPage, summary="The webhook subscriptions of the caller's scope"
+)
+async def list_webhooks(
+    state: State, caller: Manager, page: Page = 1, page_size: PageSize = 50
+) -> WebhookPage:
+    docs, total = await state.notifications.list_webhooks(
+        scope_query(caller), (page - 1) * page_size, page_size
+    )
     return WebhookPage(items=[webhook_json(d, state) for d in docs], total=total)
 
 
-@router.get("/{webhook_id}", response_model=WebhookOut, summary="One webhook subscription (never its secret)")
+@router.get(
+    "/{webhook_id}",
+    response_model=WebhookOut,
+    summary="One webhook subscription (never its secret)",
+)
 async def get_webhook(webhook_id: WebhookId, state: State, caller: Manager) -> WebhookOut:
     return webhook_json(await _visible(state, caller, webhook_id), state)
 
 
-@router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
-               summary="Delete a subscription; its deliveries not yet made are cancelled, its log kept")
+@router.delete(
+    "/{webhook_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Delete a subscription; its deliveries not yet made are cancelled, its log kept",
+)
 async def delete_webhook(webhook_id: WebhookId, state: State, caller: Manager) -> Response:
     await _visible(state, caller, webhook_id)
     await state.notifications.delete_webhook(webhook_id, datetime.now(UTC))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{webhook_id}/deliveries", response_model=DeliveryPage,
-            summary="The delivery log of a subscription, newest first: attempts, status codes, next try")
+@router.get(
+    "/{webhook_id}/deliveries",
+    response_model=DeliveryPage,
+    summary="The delivery log of a subscription, newest first: attempts, status codes, next try",
+)
 async def list_deliveries(
-    webhook_id: WebhookId, state: State, caller: Manager, page: Page = 1, page_size: PageSize = 50,
-    status_: Annotated[str | None, Query(alias="status", pattern=f"^({'|'.join(STATUSES)})$")] = None,
+    webhook_id: WebhookId,
+    state: State,
+    caller: Manager,
+    page: Page = 1,
+    page_size: PageSize = 50,
+    status_: Annotated[
+        str | None, Query(alias="status", pattern=f"^({'|'.join(STATUSES)})$")
+    ] = None,
 ) -> DeliveryPage:
     await _visible(state, caller, webhook_id)
-    docs, total = await state.notifications.delivery_log(webhook_id, status_, (page - 1) * page_size, page_size)
+    docs, total = await state.notifications.delivery_log(
+        webhook_id, status_, (page - 1) * page_size, page_size
+    )
     return DeliveryPage(items=[delivery_json(d, state) for d in docs], total=total)

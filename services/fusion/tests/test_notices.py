@@ -7,7 +7,14 @@ import logging
 
 import pytest
 
-from services.fusion.notices import CASE_OVERDUE, LogMessenger, Message, message_of, render, text_of
+from services.fusion.notices import (
+    CASE_OVERDUE,
+    LogMessenger,
+    Message,
+    message_of,
+    render,
+    text_of,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -22,7 +29,8 @@ def test_the_text_names_the_grid_the_case_the_level_and_what_happened():
 def test_a_message_is_a_template_and_its_parameters_as_sms_and_wechat_take_them():
     notice = {"case_id": "C1", "category": "safety_hazard.fire", "level": "street", "change": "overdue"}
     message = message_of(notice, "文华")
-    assert message.template_id == CASE_OVERDUE and set(message.params) == {"grid", "case_id", "category", "level", "what"}
+    assert message.template_id == CASE_OVERDUE
+    assert set(message.params) == {"grid", "case_id", "category", "level", "what"}
     assert render(message) == text_of(notice, "文华")
     with pytest.raises(ValueError, match="no message template"):
         render(Message("no_such_template", {}))
@@ -30,9 +38,10 @@ def test_a_message_is_a_template_and_its_parameters_as_sms_and_wechat_take_them(
         render(Message(CASE_OVERDUE, {k: v for k, v in message.params.items() if k != "what"}))
 
 
-async def test_the_log_messenger_writes_the_template_its_parameters_and_the_text_with_the_phone_masked(caplog):
+async def test_the_log_messenger_writes_the_template_its_parameters_and_text_phone_masked(caplog):
     caplog.set_level(logging.INFO, logger="services.fusion.notices")
-    message = message_of({"case_id": "C1", "category": "dispute.neighbor", "level": "grid", "change": "escalated"}, "文华")
+    notice = {"case_id": "C1", "category": "dispute.neighbor", "level": "grid", "change": "escalated"}
+    message = message_of(notice, "文华")
     message_id = await LogMessenger().send("13809218888", message)
     record = next(r for r in caplog.records if r.getMessage() == "notice sent")
     assert record.to == "138****8888" and record.message_id == message_id
