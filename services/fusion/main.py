@@ -160,7 +160,7 @@ async def serve() -> None:
     notices = NoticeSender(store.notices, contacts, LogMessenger())
 
     def follow(held: ReferenceHolder) -> None:
-        synthetic = bool(held.record) and held.record.get("source") == reference_store.SYNTHETIC_SOURCE
+        synthetic = reference_store.is_synthetic(held.record)
         organisations.use_reference(held.county, held.version, synthetic=synthetic)
         contacts.use_reference(held.county, synthetic=synthetic)
         co_governance.use_reference(held.county, synthetic=synthetic)
@@ -183,7 +183,7 @@ async def serve() -> None:
     reference.listeners.append(follow)
     tasks.use_reference(reference.county)
     reference.listeners.append(lambda held: tasks.use_reference(held.county))
-    if reference.record and reference.record.get("source") == reference_store.SYNTHETIC_SOURCE:
+    if reference_store.is_synthetic(reference.record):
         await teams.seed_synthetic(clock.now())
     community_servicer = CommunityServicer(community, member_register, teams, organisations)
     party_servicer = PartyServicer(organisations, contacts, co_governance, stations, activities, submissions, bulletins,

@@ -33,7 +33,8 @@ counts of the grids it leaves and joins adjusted), stored and made current with
 :func:`~services.fusion.reference_store.activate` only while the version it was derived from is
 still current, and announced on ``gridfusion.reference.activated`` exactly as an import is:
 fusion switches before the review answers, the department services and the gateway follow within
-their usual reload. The version's ``source`` names the proposal and who accepted it, so the
+their usual reload (a version derived from local mode's synthetic county is synthetic as that
+one is). The version's ``source`` names the proposal and who accepted it, so the
 reference history shows every change and a rollback undoes it like any version. Why not a layer
 of corrections over the imported version: every reader of reference data (the snapshot the
 departments fetch, the export, the stores following the holder) would have to learn to apply
@@ -582,7 +583,7 @@ class ProposalStore:
                 source = f"{source_of(proposal['_id'])} {proposal['action']} household {record_id}, accepted by {actor}"
                 version = await reference_store.store_version(
                     self.db, derived, source=source, actor=actor, crs=(self.holder.record or {}).get("crs", "wgs84"),
-                    now=now)
+                    now=now, synthetic=reference_store.is_synthetic(self.holder.record))
                 try:
                     record = await reference_store.activate(self.db, version, actor=actor, expected=current)
                 except reference_store.Superseded:

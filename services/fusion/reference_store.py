@@ -153,13 +153,15 @@ async def _next_version(db: AsyncDatabase) -> str:
 
 
 async def store_version(db: AsyncDatabase, county: County, *, source: str, actor: str, crs: str = "wgs84",
-                        warnings: int = 0, now: datetime | None = None) -> str:
-    """Write ``county`` as a new, complete, not yet current version; its name."""
+                        warnings: int = 0, now: datetime | None = None, synthetic: bool = False) -> str:
+    """Write ``county`` as a new, complete, not yet current version; its name. ``synthetic``: a
+    version derived from the synthetic county (a register change), synthetic as that one is."""
     version = await _next_version(db)
     now = now or datetime.now(UTC)
     await db["reference_versions"].insert_one({
         "_id": version, "source": source, "created_at": now, "created_by": actor, "crs": crs,
         "counts": counts_of(county), "warnings": warnings, "complete": False, "activations": [],
+        **({"synthetic": True} if synthetic else {}),
     })
     for kind, docs in _docs(county).items():
         collection = db[collection_name(version, kind)]
@@ -189,6 +191,11 @@ async def activate(db: AsyncDatabase, version: str, *, actor: str, now: datetime
         {"_id": version}, {"$push": {"activations": {"at": now, "by": actor}}})
     log.info("reference version activated", extra={"version": version, "actor": actor})
     return await db["reference_versions"].find_one({"_id": version})
+
+
+def is_synthetic(record: dict[str, Any] | None) -> bool:
+    """Whether a version's record is the synthetic county (local mode), or derived from it."""
+    return bool(record) and (record.get("source") == SYNTHETIC_SOURCE or bool(record.get("synthetic")))
 
 
 async def current(db: AsyncDatabase) -> dict[str, Any] | None:

@@ -207,3 +207,21 @@ async def test_a_review_that_stopped_after_its_version_became_current_is_finishe
     assert reviewed["status"] == "accepted" and reviewed["reference_version"] == made  # no second version
     assert (await reference_store.versions(store.db))[0]["_id"] == made
     assert (await store.get_record(staff(A), "household", proposal["record_id"]))["version"] == 1
+
+
+async def test_a_household_accepted_on_the_synthetic_county_keeps_local_mode_s_synthetic_data(mongo) -> None:
+    db = mongo[f"proposals_{uuid.uuid4().hex[:8]}"]
+    try:
+        version = await reference_store.store_version(db, SMALL, source=reference_store.SYNTHETIC_SOURCE,
+                                                      actor="local-mode")
+        await reference_store.activate(db, version, actor="local-mode")
+        holder = ReferenceHolder(db)
+        await holder.refresh()
+        store = ProposalStore(db, holder, ManualClock(datetime(2026, 12, 1, 9, tzinfo=UTC)))
+        proposal = await store.propose(staff(A), "add", "household", "", 0, new_household(A), "")
+        reviewed = await store.review(centre(A), proposal["_id"], "accept", "")
+        # The stores that keep the synthetic county's own people (members, contacts) go on doing so.
+        assert holder.version == reviewed["reference_version"] and reference_store.is_synthetic(holder.record)
+        assert not reference_store.is_synthetic(await reference_store.version_record(db, version) | {"source": "x"})
+    finally:
+        await mongo.drop_database(db.name)
