@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from services.platform import periodic
+from services.platform import metrics, periodic
 
 from . import signing
 from .store import NotificationStore
@@ -126,6 +126,7 @@ class Sender:
             )
             return "pending"
         status = changes.get("status", "pending")
+        metrics.WEBHOOK_ATTEMPTS.add(1, {"outcome": "retry" if status == "pending" else status})
         log.info(
             "webhook attempted",
             extra={

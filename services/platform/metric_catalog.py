@@ -31,6 +31,9 @@ metric (Prometheus)                         labels      what
                                                         level they reached
 ``gridfusion_handovers_outstanding``        department  cases handed over and awaiting a result
 ``gridfusion_login_failures_total``         reason      refused sign-ins at the gateway
+``gridfusion_webhook_attempts_total``       outcome     webhook posts by what came of them:
+                                                        ``delivered``, ``retry`` (tried again
+                                                        later), ``failed`` (the last attempt)
 ``rpc_server_duration_seconds``             rpc_*       every gRPC call served, by method and
                                                         status code (histogram: rate, errors,
                                                         duration)
@@ -107,6 +110,8 @@ METRICS: tuple[Metric, ...] = (
            "Cases handed over to a department and awaiting its result"),
     Metric("gridfusion.login.failures", "counter", "{attempt}", ("reason",),
            "Refused sign-ins at the gateway"),
+    Metric("gridfusion.webhook.attempts", "counter", "{attempt}", ("outcome",),
+           "Webhook posts by outcome: delivered, retry (tried again later) or failed"),
     Metric("rpc.server.duration", "histogram", "s",
            ("rpc_system", "rpc_service", "rpc_method", "rpc_grpc_status_code"),
            "gRPC calls served", _RPC_BUCKETS),

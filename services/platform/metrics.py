@@ -55,6 +55,7 @@ REDELIVERED = _counter("gridfusion.messages.redelivered")
 DEAD_LETTERS = _counter("gridfusion.dead_letters")
 ESCALATIONS = _counter("gridfusion.escalations")
 LOGIN_FAILURES = _counter("gridfusion.login.failures")
+WEBHOOK_ATTEMPTS = _counter("gridfusion.webhook.attempts")
 RPC_DURATION = _histogram("rpc.server.duration")
 
 
