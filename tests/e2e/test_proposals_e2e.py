@@ -124,6 +124,9 @@ def test_a_household_accepted_through_the_gateway_is_listed_and_resolved_in_fusi
 
     # The department services follow without a restart, and place an event at the household in the grid.
     wait_for_version(client, version)
+    # Local mode's synthetic people stay: the derived version is the synthetic county still.
+    register = client.get("/v1/party-members/register", headers=admin, params={"page_size": 1}).json()
+    assert register["total"] == 9_656
     event_id = f"info-{uuid.uuid4().hex[:8]}"
     sent = client.post("/v1/departments/police_assistant/events", headers=admin, json={
         "id": event_id, "type": "police.incident", "time": "2026-12-01T09:00:00+08:00",
