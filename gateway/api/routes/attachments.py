@@ -212,7 +212,7 @@ def with_uploads(
     "/v1/cases/{case_id}/attachments",
     status_code=status.HTTP_201_CREATED,
     response_model=Attachment,
-    summary="Add a photo or document to a case (JPEG, PNG, WebP, PDF; at most 10 MB): "
+    summary="Add a photo or document to a case (JPEG, PNG, WebP, PDF; 10 MB by default): "
     "whoever may act on it",
     responses={
         **UNSUPPORTED,
