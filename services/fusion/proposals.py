@@ -85,7 +85,8 @@ NOTE_MAX = 500
 REASON_MAX = 500
 RESIDENTS_MAX = 50
 ID_MAX = 64
-# A review claims its proposal while it applies it; a claim left by a replica that died is taken over after this.
+# A review claims its proposal while it applies it; a claim left by a replica that died is taken
+# over after this.
 CLAIM = timedelta(minutes=5)
 # Tries to derive a version when another became current meanwhile (an import, another review).
 DERIVE_TRIES = 3
@@ -93,13 +94,19 @@ _PHONE = re.compile(r"^(?:1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")
 _ID = re.compile(r"^[A-Za-z0-9_-]+$")
 
 INDEXES = {
-    PROPOSALS: [IndexModel([("grid_id", ASCENDING), ("proposed_at", DESCENDING)], name="by_grid"),
-                IndexModel([("community_id", ASCENDING), ("proposed_at", DESCENDING)], name="by_community"),
-                IndexModel([("street_id", ASCENDING), ("proposed_at", DESCENDING)], name="by_street"),
-                IndexModel([("proposed_at", DESCENDING)], name="newest")],
-    RECORDS: [IndexModel([("kind", ASCENDING), ("grid_id", ASCENDING), ("record_id", ASCENDING)], name="by_grid"),
-              IndexModel([("kind", ASCENDING), ("data.id_number", ASCENDING)], name="by_id_number"),
-              IndexModel([("kind", ASCENDING), ("data.resident_id", ASCENDING)], name="by_resident")],
+    PROPOSALS: [
+        IndexModel([("grid_id", ASCENDING), ("proposed_at", DESCENDING)], name="by_grid"),
+        IndexModel([("community_id", ASCENDING), ("proposed_at", DESCENDING)], name="by_community"),
+        IndexModel([("street_id", ASCENDING), ("proposed_at", DESCENDING)], name="by_street"),
+        IndexModel([("proposed_at", DESCENDING)], name="newest"),
+    ],
+    RECORDS: [
+        IndexModel(
+            [("kind", ASCENDING), ("grid_id", ASCENDING), ("record_id", ASCENDING)], name="by_grid"
+        ),
+        IndexModel([("kind", ASCENDING), ("data.id_number", ASCENDING)], name="by_id_number"),
+        IndexModel([("kind", ASCENDING), ("data.resident_id", ASCENDING)], name="by_resident"),
+    ],
 }
 
 
@@ -113,13 +120,37 @@ class Invalid(Exception):
 
 # -- the fields of each kind (pure) --------------------------------------------------------
 
-HOUSEHOLD_FIELDS = ("household_id", "address", "lon", "lat", "residents", "compound_id", "head_name", "head_phone",
-                    "head_id_number")
+HOUSEHOLD_FIELDS = (
+    "household_id",
+    "address",
+    "lon",
+    "lat",
+    "residents",
+    "compound_id",
+    "head_name",
+    "head_phone",
+    "head_id_number",
+)
 RESIDENT_FIELDS = ("resident_id", "household_id", "name", "id_number", "phone")
-SPECIAL_FIELDS = ("record_id", "resident_id", "kind", "responsible_name", "responsible_phone", "note")
-FIELDS = {"household": HOUSEHOLD_FIELDS, "resident": RESIDENT_FIELDS, "special_population": SPECIAL_FIELDS}
+SPECIAL_FIELDS = (
+    "record_id",
+    "resident_id",
+    "kind",
+    "responsible_name",
+    "responsible_phone",
+    "note",
+)
+FIELDS = {
+    "household": HOUSEHOLD_FIELDS,
+    "resident": RESIDENT_FIELDS,
+    "special_population": SPECIAL_FIELDS,
+}
 # Each kind's id field.
-ID_FIELD = {"household": "household_id", "resident": "resident_id", "special_population": "record_id"}
+ID_FIELD = {
+    "household": "household_id",
+    "resident": "resident_id",
+    "special_population": "record_id",
+}
 
 
 def _text(data: dict[str, Any], name: str) -> str:
@@ -128,8 +159,16 @@ def _text(data: dict[str, Any], name: str) -> str:
 
 def check_phone(prefix: str, value: str) -> list[tuple[str, str]]:
     if value and not _PHONE.match(value):
-        return [(f"{prefix}", ("must be an 11-digit mobile number (1xxxxxxxxxx) or a fixed line with its area code "
-                              "(0538-1234567)"))]
+        return [
+            (
+                f"{prefix}",
+                (
+                    "must be an 11-digit mobile number (1xxxxxxxxxx) or a fixed line with its "
+                    "area code "
+                    "(0538-1234567)"
+                ),
+            )
+        ]
     return []
 
 
@@ -145,8 +184,16 @@ def check_id_number(prefix: str, value: str, *, required: bool) -> list[tuple[st
     if not value:
         return [(prefix, "is required")] if required else []
     if not is_valid_id_number(value.upper()):
-        return [(prefix, ("is not a valid 18-character resident ID number (GB 11643: 17 digits and the check "
-                         "character)"))]
+        return [
+            (
+                prefix,
+                (
+                    "is not a valid 18-character resident ID number (GB 11643: 17 digits and "
+                    "the check "
+                    "character)"
+                ),
+            )
+        ]
     return []
 
 
@@ -171,8 +218,12 @@ def check_household(data: dict[str, Any]) -> list[tuple[str, str]]:
         errors.append(("household.household_id", f"must be 1-{ID_MAX} letters, digits, '-' or '_'"))
     errors += check_name("household.head_name", _text(data, "head_name"), required=False)
     errors += check_phone("household.head_phone", _text(data, "head_phone"))
-    errors += check_id_number("household.head_id_number", _text(data, "head_id_number"), required=False)
-    if not _text(data, "head_name") and (_text(data, "head_phone") or _text(data, "head_id_number")):
+    errors += check_id_number(
+        "household.head_id_number", _text(data, "head_id_number"), required=False
+    )
+    if not _text(data, "head_name") and (
+        _text(data, "head_phone") or _text(data, "head_id_number")
+    ):
         errors.append(("household.head_name", "is required with the head's phone or ID number"))
     return errors
 
@@ -193,18 +244,25 @@ def check_special(data: dict[str, Any]) -> list[tuple[str, str]]:
         errors.append(("special_population.resident_id", "is required"))
     if _text(data, "kind") not in SPECIAL_KINDS:
         errors.append(("special_population.kind", f"must be one of {', '.join(SPECIAL_KINDS)}"))
-    errors += check_name("special_population.responsible_name", _text(data, "responsible_name"), required=True)
+    errors += check_name(
+        "special_population.responsible_name", _text(data, "responsible_name"), required=True
+    )
     errors += check_phone("special_population.responsible_phone", _text(data, "responsible_phone"))
     if len(_text(data, "note")) > NOTE_MAX:
         errors.append(("special_population.note", f"must be at most {NOTE_MAX} characters"))
     return errors
 
 
-CHECKS = {"household": check_household, "resident": check_resident, "special_population": check_special}
+CHECKS = {
+    "household": check_household,
+    "resident": check_resident,
+    "special_population": check_special,
+}
 
 
 def cleaned(kind: str, data: dict[str, Any]) -> dict[str, Any]:
-    """The record's fields only, texts stripped, ID numbers upper-case, points to 6 decimals (0.1 m)."""
+    """The record's fields only, texts stripped, ID numbers upper-case, points to 6 decimals
+    (0.1 m)."""
     out: dict[str, Any] = {}
     for name in FIELDS[kind]:
         value = data.get(name)
@@ -231,9 +289,17 @@ def check_review(decision: str, reason: str) -> list[tuple[str, str]]:
 
 def household_data(h: Household) -> dict[str, Any]:
     head = h.head
-    return {"household_id": h.household_id, "address": h.address, "lon": h.location[0], "lat": h.location[1],
-            "residents": h.residents, "compound_id": h.compound_id, "head_name": head.name if head else "",
-            "head_phone": head.phone if head else "", "head_id_number": head.id_number if head else ""}
+    return {
+        "household_id": h.household_id,
+        "address": h.address,
+        "lon": h.location[0],
+        "lat": h.location[1],
+        "residents": h.residents,
+        "compound_id": h.compound_id,
+        "head_name": head.name if head else "",
+        "head_phone": head.phone if head else "",
+        "head_id_number": head.id_number if head else "",
+    }
 
 
 def with_household(county: County, data: dict[str, Any], grid_id: str) -> County:
@@ -243,12 +309,25 @@ def with_household(county: County, data: dict[str, Any], grid_id: str) -> County
     old = next((h for h in county.households if h.household_id == household_id), None)
     head = None
     if data.get("head_name"):
-        person_id = old.head.person_id if old is not None and old.head is not None else f"P-{household_id}"
-        head = Person(person_id, data["head_name"], data.get("head_phone", ""), data.get("head_id_number", ""))
-    new = Household(household_id, data.get("compound_id", ""), grid_id, data["address"], data["residents"],
-                    (round(data["lon"], 6), round(data["lat"], 6)), head)
-    households = sorted((*(h for h in county.households if h.household_id != household_id), new),
-                        key=lambda h: h.household_id)
+        person_id = (
+            old.head.person_id if old is not None and old.head is not None else f"P-{household_id}"
+        )
+        head = Person(
+            person_id, data["head_name"], data.get("head_phone", ""), data.get("head_id_number", "")
+        )
+    new = Household(
+        household_id,
+        data.get("compound_id", ""),
+        grid_id,
+        data["address"],
+        data["residents"],
+        (round(data["lon"], 6), round(data["lat"], 6)),
+        head,
+    )
+    households = sorted(
+        (*(h for h in county.households if h.household_id != household_id), new),
+        key=lambda h: h.household_id,
+    )
     change: dict[str, list[int]] = {}
     if old is not None:
         change.setdefault(old.grid_id, [0, 0])
@@ -257,9 +336,16 @@ def with_household(county: County, data: dict[str, Any], grid_id: str) -> County
     change.setdefault(grid_id, [0, 0])
     change[grid_id][0] += 1
     change[grid_id][1] += new.residents
-    grids = tuple(dataclasses.replace(g, households=g.households + change[g.grid_id][0],
-                                      residents=g.residents + change[g.grid_id][1])
-                  if g.grid_id in change else g for g in county.grids)
+    grids = tuple(
+        dataclasses.replace(
+            g,
+            households=g.households + change[g.grid_id][0],
+            residents=g.residents + change[g.grid_id][1],
+        )
+        if g.grid_id in change
+        else g
+        for g in county.grids
+    )
     return dataclasses.replace(county, households=tuple(households), grids=grids)
 
 
@@ -268,6 +354,7 @@ def _new_id(prefix: str) -> str:
 
 
 # -- the store -----------------------------------------------------------------------------
+
 
 class ProposalStore:
     def __init__(self, db: AsyncDatabase, holder: ReferenceHolder, clock: Clock, nc=None) -> None:
@@ -290,7 +377,11 @@ class ProposalStore:
         doc = self.holder.grid_docs.get(grid_id)
         if doc is None:
             raise Refused("not_found", f"no grid {grid_id!r} in the current reference version")
-        return {"grid_id": grid_id, "community_id": doc["community_id"], "street_id": doc["street_id"]}
+        return {
+            "grid_id": grid_id,
+            "community_id": doc["community_id"],
+            "street_id": doc["street_id"],
+        }
 
     def _county(self) -> County:
         if self.holder.county is None:
@@ -299,8 +390,14 @@ class ProposalStore:
 
     def _household(self, household_id: str) -> Household | None:
         county = self._county()
-        return next((h for h in county.households_by_grid.get(_grid_of(county, household_id), ())
-                     if h.household_id == household_id), None)
+        return next(
+            (
+                h
+                for h in county.households_by_grid.get(_grid_of(county, household_id), ())
+                if h.household_id == household_id
+            ),
+            None,
+        )
 
     async def record(self, kind: str, record_id: str) -> dict[str, Any] | None:
         """A record as it stands: ``kind``, ``record_id``, ``version``, its places and ``data``."""
@@ -309,9 +406,15 @@ class ProposalStore:
             if household is None:
                 return None
             kept = await self.records.find_one({"_id": f"household:{record_id}"}) or {}
-            return {"kind": kind, "record_id": record_id, "version": kept.get("version", 1),
-                    **self._grid(household.grid_id), "data": household_data(household),
-                    "updated_at": kept.get("updated_at"), "updated_by": kept.get("updated_by", "")}
+            return {
+                "kind": kind,
+                "record_id": record_id,
+                "version": kept.get("version", 1),
+                **self._grid(household.grid_id),
+                "data": household_data(household),
+                "updated_at": kept.get("updated_at"),
+                "updated_by": kept.get("updated_by", ""),
+            }
         doc = await self.records.find_one({"_id": f"{kind}:{record_id}"})
         return None if doc is None else await self._with_resident(doc)
 
@@ -319,18 +422,38 @@ class ProposalStore:
         """A special-population record with its resident's name and household."""
         if doc["kind"] != "special_population":
             return doc
-        resident = await self.records.find_one({"_id": f"resident:{doc['data'].get('resident_id', '')}"}) or {}
+        resident = (
+            await self.records.find_one({"_id": f"resident:{doc['data'].get('resident_id', '')}"})
+            or {}
+        )
         data = resident.get("data", {})
-        return {**doc, "data": {**doc["data"], "resident_name": data.get("name", ""),
-                                "household_id": data.get("household_id", "")}}
+        return {
+            **doc,
+            "data": {
+                **doc["data"],
+                "resident_name": data.get("name", ""),
+                "household_id": data.get("household_id", ""),
+            },
+        }
 
     # -- proposing --
 
-    async def propose(self, actor: Principal, action: str, kind: str, record_id: str, base_version: int,
-                      data: dict[str, Any], note: str) -> dict[str, Any]:
+    async def propose(
+        self,
+        actor: Principal,
+        action: str,
+        kind: str,
+        record_id: str,
+        base_version: int,
+        data: dict[str, Any],
+        note: str,
+    ) -> dict[str, Any]:
         if actor.role not in GRID_STAFF or not actor.grid_id:
-            raise Refused("role", f"role {actor.role!r} may not propose: a grid's secretary or worker proposes for "
-                                  "its own grid")
+            raise Refused(
+                "role",
+                f"role {actor.role!r} may not propose: a grid's secretary or worker proposes for "
+                "its own grid",
+            )
         errors: list[tuple[str, str]] = []
         if action not in ACTIONS:
             errors.append(("action", f"must be one of {', '.join(ACTIONS)}"))
@@ -352,45 +475,100 @@ class ProposalStore:
             if before is None:
                 raise Refused("not_found", f"no {kind} {record_id!r}")
             if before["grid_id"] != actor.grid_id:
-                raise Refused("role", f"{kind} {record_id} is in grid {before['grid_id']}, not in your grid "
-                                      f"{actor.grid_id}")
+                raise Refused(
+                    "role",
+                    f"{kind} {record_id} is in grid {before['grid_id']}, not in your grid "
+                    f"{actor.grid_id}",
+                )
             if base_version != before["version"]:
-                raise Refused("state", f"{kind} {record_id} is at version {before['version']}, not "
-                                       f"{base_version}: it changed since you read it; read it again")
+                raise Refused(
+                    "state",
+                    f"{kind} {record_id} is at version {before['version']}, not "
+                    f"{base_version}: it changed since you read it; read it again",
+                )
             data[ID_FIELD[kind]] = record_id
         place = await self._place(actor, kind, action, data, before)
         if action == "add" or kind != "household":
             await self._check_new(kind, data, exclude=record_id if action == "correct" else "")
         now = self.clock.now()
-        doc = {"_id": _new_id("RP-"), "action": action, "kind": kind, "record_id": data[ID_FIELD[kind]],
-               "base_version": before["version"] if before else 0, **place, "proposed": data,
-               "proposed_version": before["version"] + 1 if before else 1,
-               "before": before["data"] if before else None, "note": note.strip(), "status": "pending",
-               "reason": "", "proposed_by": actor.username, "proposed_at": now, "reviewed_by": "",
-               "reviewed_at": None, "reference_version": ""}
+        doc = {
+            "_id": _new_id("RP-"),
+            "action": action,
+            "kind": kind,
+            "record_id": data[ID_FIELD[kind]],
+            "base_version": before["version"] if before else 0,
+            **place,
+            "proposed": data,
+            "proposed_version": before["version"] + 1 if before else 1,
+            "before": before["data"] if before else None,
+            "note": note.strip(),
+            "status": "pending",
+            "reason": "",
+            "proposed_by": actor.username,
+            "proposed_at": now,
+            "reviewed_by": "",
+            "reviewed_at": None,
+            "reference_version": "",
+        }
         await self.proposals.insert_one(doc)
-        log.info("register change proposed", extra={"proposal_id": doc["_id"], "kind": kind, "action": action,
-                                                    "grid_id": place["grid_id"], "actor": actor.username})
+        log.info(
+            "register change proposed",
+            extra={
+                "proposal_id": doc["_id"],
+                "kind": kind,
+                "action": action,
+                "grid_id": place["grid_id"],
+                "actor": actor.username,
+            },
+        )
         return doc
 
-    async def _place(self, actor: Principal, kind: str, action: str, data: dict[str, Any],
-                     before: dict[str, Any] | None) -> dict[str, str]:
-        """The proposal's grid (the record's, or where an addition lies), checked to be the actor's."""
+    async def _place(
+        self,
+        actor: Principal,
+        kind: str,
+        action: str,
+        data: dict[str, Any],
+        before: dict[str, Any] | None,
+    ) -> dict[str, str]:
+        """The proposal's grid (the record's, or where an addition lies), checked to be the
+        actor's."""
         if kind == "household":
             [grid_id] = self.holder.resolver.locate_points([(data["lon"], data["lat"])])
             if grid_id is None:
-                raise Invalid([("household.lon", f"the point ({data['lon']}, {data['lat']}) lies outside every grid")])
+                raise Invalid(
+                    [
+                        (
+                            "household.lon",
+                            f"the point ({data['lon']}, {data['lat']}) lies outside every grid",
+                        )
+                    ]
+                )
             compound = _text(data, "compound_id")
             if compound:
-                found = next((c for c in self._county().compounds if c.compound_id == compound), None)
+                found = next(
+                    (c for c in self._county().compounds if c.compound_id == compound), None
+                )
                 if found is None:
                     raise Invalid([("household.compound_id", f"no compound {compound!r}")])
                 if found.grid_id != grid_id:
-                    raise Invalid([("household.compound_id", (f"compound {compound} is in grid {found.grid_id}, "
-                                                             f"the point in grid {grid_id}"))])
+                    raise Invalid(
+                        [
+                            (
+                                "household.compound_id",
+                                (
+                                    f"compound {compound} is in grid {found.grid_id}, "
+                                    f"the point in grid {grid_id}"
+                                ),
+                            )
+                        ]
+                    )
             if action == "add":
                 if grid_id != actor.grid_id:
-                    raise Refused("role", f"the point lies in grid {grid_id}, not in your grid {actor.grid_id}")
+                    raise Refused(
+                        "role",
+                        f"the point lies in grid {grid_id}, not in your grid {actor.grid_id}",
+                    )
                 if not data["household_id"]:
                     data["household_id"] = _new_id(f"H{grid_id[6:]}-")
             return self._grid(before["grid_id"] if before else grid_id)
@@ -399,18 +577,33 @@ class ProposalStore:
             if household is None:
                 raise Invalid([("resident.household_id", f"no household {data['household_id']!r}")])
             if household.grid_id != actor.grid_id:
-                raise Refused("role", f"household {household.household_id} is in grid {household.grid_id}, not in "
-                                      f"your grid {actor.grid_id}")
+                raise Refused(
+                    "role",
+                    f"household {household.household_id} is in grid {household.grid_id}, not in "
+                    f"your grid {actor.grid_id}",
+                )
             if action == "add":
                 data["resident_id"] = _new_id("R")
             return self._grid(before["grid_id"] if before else household.grid_id)
         resident = await self.records.find_one({"_id": f"resident:{data['resident_id']}"})
         if resident is None:
-            raise Invalid([("special_population.resident_id", (f"no resident {data['resident_id']!r} on the "
-                                                              "register: add the resident first"))])
+            raise Invalid(
+                [
+                    (
+                        "special_population.resident_id",
+                        (
+                            f"no resident {data['resident_id']!r} on the "
+                            "register: add the resident first"
+                        ),
+                    )
+                ]
+            )
         if resident["grid_id"] != actor.grid_id:
-            raise Refused("role", f"resident {data['resident_id']} is in grid {resident['grid_id']}, not in your "
-                                  f"grid {actor.grid_id}")
+            raise Refused(
+                "role",
+                f"resident {data['resident_id']} is in grid {resident['grid_id']}, not in your "
+                f"grid {actor.grid_id}",
+            )
         if action == "add":
             data["record_id"] = _new_id("SP")
         return self._grid(before["grid_id"] if before else resident["grid_id"])
@@ -419,19 +612,39 @@ class ProposalStore:
         """An addition of someone or something the register has already (FAILED_PRECONDITION)."""
         if kind == "household":
             if self._household(data["household_id"]) is not None:
-                raise Refused("state", f"household {data['household_id']} exists already: propose a correction")
+                raise Refused(
+                    "state",
+                    f"household {data['household_id']} exists already: propose a correction",
+                )
         elif kind == "resident":
-            same = await self.records.find_one({"kind": "resident", "data.id_number": data["id_number"],
-                                                "record_id": {"$ne": exclude}})
+            same = await self.records.find_one(
+                {
+                    "kind": "resident",
+                    "data.id_number": data["id_number"],
+                    "record_id": {"$ne": exclude},
+                }
+            )
             if same is not None:
-                raise Refused("state", f"a resident with this ID number is on the register already "
-                                       f"({same['record_id']}, household {same['data']['household_id']})")
+                raise Refused(
+                    "state",
+                    f"a resident with this ID number is on the register already "
+                    f"({same['record_id']}, household {same['data']['household_id']})",
+                )
         else:
-            same = await self.records.find_one({"kind": "special_population", "data.resident_id": data["resident_id"],
-                                                "data.kind": data["kind"], "record_id": {"$ne": exclude}})
+            same = await self.records.find_one(
+                {
+                    "kind": "special_population",
+                    "data.resident_id": data["resident_id"],
+                    "data.kind": data["kind"],
+                    "record_id": {"$ne": exclude},
+                }
+            )
             if same is not None:
-                raise Refused("state", f"resident {data['resident_id']} has a {data['kind']} record already "
-                                       f"({same['record_id']}): propose a correction")
+                raise Refused(
+                    "state",
+                    f"resident {data['resident_id']} has a {data['kind']} record already "
+                    f"({same['record_id']}): propose a correction",
+                )
 
     # -- reading --
 
@@ -441,8 +654,9 @@ class ProposalStore:
             raise Refused("not_found", f"no proposal {proposal_id!r} in your area")
         return doc
 
-    async def page(self, actor: Principal, area: dict[str, str], status: str, kind: str, page: int,
-                   size: int) -> tuple[list[dict[str, Any]], int]:
+    async def page(
+        self, actor: Principal, area: dict[str, str], status: str, kind: str, page: int, size: int
+    ) -> tuple[list[dict[str, Any]], int]:
         try:
             own = place_query(actor)
         except ScopeRefused as refused:
@@ -460,8 +674,13 @@ class ProposalStore:
         if kind:
             query["kind"] = kind
         total = await self.proposals.count_documents(query)
-        docs = await (self.proposals.find(query).sort([("proposed_at", DESCENDING), ("_id", ASCENDING)])
-                      .skip((page - 1) * size).limit(size).to_list())
+        docs = await (
+            self.proposals.find(query)
+            .sort([("proposed_at", DESCENDING), ("_id", ASCENDING)])
+            .skip((page - 1) * size)
+            .limit(size)
+            .to_list()
+        )
         return docs, total
 
     async def get_record(self, actor: Principal, kind: str, record_id: str) -> dict[str, Any]:
@@ -472,8 +691,9 @@ class ProposalStore:
             raise Refused("not_found", f"no {kind} {record_id!r} in your area")
         return doc
 
-    async def list_records(self, actor: Principal, grid_id: str, kind: str, page: int,
-                           size: int) -> tuple[list[dict[str, Any]], int]:
+    async def list_records(
+        self, actor: Principal, grid_id: str, kind: str, page: int, size: int
+    ) -> tuple[list[dict[str, Any]], int]:
         if kind not in ("resident", "special_population"):
             raise Invalid([("kind", "must be resident or special_population")])
         place = self._grid(grid_id)
@@ -481,72 +701,125 @@ class ProposalStore:
             raise Refused("role", f"grid {grid_id} is outside your scope")
         query = {"kind": kind, "grid_id": grid_id}
         total = await self.records.count_documents(query)
-        docs = await self.records.find(query).sort("record_id", ASCENDING).skip((page - 1) * size).limit(size).to_list()
+        docs = (
+            await self.records.find(query)
+            .sort("record_id", ASCENDING)
+            .skip((page - 1) * size)
+            .limit(size)
+            .to_list()
+        )
         return [await self._with_resident(d) for d in docs], total
 
     # -- reviewing --
 
-    async def review(self, actor: Principal, proposal_id: str, decision: str, reason: str) -> dict[str, Any]:
+    async def review(
+        self, actor: Principal, proposal_id: str, decision: str, reason: str
+    ) -> dict[str, Any]:
         if actor.role not in REVIEWERS:
-            raise Refused("role", f"role {actor.role!r} may not review: the community reviews its grids' proposals")
+            raise Refused(
+                "role",
+                f"role {actor.role!r} may not review: the community reviews its grids' proposals",
+            )
         errors = check_review(decision, reason)
         if errors:
             raise Invalid(errors)
         doc = await self.get(actor, proposal_id)
         now = self.clock.now()
         claimed = await self.proposals.find_one_and_update(
-            {"_id": proposal_id, "status": "pending",
-             "$or": [{"claimed_at": None}, {"claimed_at": {"$lt": now - CLAIM}}]},
-            {"$set": {"claimed_at": now, "claimed_by": actor.username}}, return_document=ReturnDocument.AFTER)
+            {
+                "_id": proposal_id,
+                "status": "pending",
+                "$or": [{"claimed_at": None}, {"claimed_at": {"$lt": now - CLAIM}}],
+            },
+            {"$set": {"claimed_at": now, "claimed_by": actor.username}},
+            return_document=ReturnDocument.AFTER,
+        )
         if claimed is None:
             doc = await self.proposals.find_one({"_id": proposal_id})
             if doc["status"] != "pending":
-                raise Refused("state", f"proposal {proposal_id} was {doc['status']} already by {doc['reviewed_by']}")
-            raise Refused("state", f"proposal {proposal_id} is being reviewed by {doc.get('claimed_by', '')}")
-        done: dict[str, Any] = {"status": "rejected" if decision == "reject" else "accepted",
-                                "reason": reason.strip(), "reviewed_by": actor.username, "reviewed_at": now}
+                raise Refused(
+                    "state",
+                    f"proposal {proposal_id} was {doc['status']} already by {doc['reviewed_by']}",
+                )
+            raise Refused(
+                "state", f"proposal {proposal_id} is being reviewed by {doc.get('claimed_by', '')}"
+            )
+        done: dict[str, Any] = {
+            "status": "rejected" if decision == "reject" else "accepted",
+            "reason": reason.strip(),
+            "reviewed_by": actor.username,
+            "reviewed_at": now,
+        }
         try:
             if decision == "accept":
                 done["reference_version"] = await self._apply(claimed, actor.username, now)
         except BaseException:
-            await self.proposals.update_one({"_id": proposal_id}, {"$unset": {"claimed_at": "", "claimed_by": ""}})
+            await self.proposals.update_one(
+                {"_id": proposal_id}, {"$unset": {"claimed_at": "", "claimed_by": ""}}
+            )
             raise
         updated = await self.proposals.find_one_and_update(
-            {"_id": proposal_id}, {"$set": done, "$unset": {"claimed_at": "", "claimed_by": ""}},
-            return_document=ReturnDocument.AFTER)
-        log.info("register change reviewed", extra={"proposal_id": proposal_id, "decision": decision,
-                                                    "actor": actor.username, "grid_id": doc["grid_id"]})
+            {"_id": proposal_id},
+            {"$set": done, "$unset": {"claimed_at": "", "claimed_by": ""}},
+            return_document=ReturnDocument.AFTER,
+        )
+        log.info(
+            "register change reviewed",
+            extra={
+                "proposal_id": proposal_id,
+                "decision": decision,
+                "actor": actor.username,
+                "grid_id": doc["grid_id"],
+            },
+        )
         return updated
 
     async def _apply(self, proposal: dict[str, Any], actor: str, now: datetime) -> str:
-        """Make an accepted proposal's change; the reference version it made current ("" for people)."""
+        """Make an accepted proposal's change; the reference version it made current ("" for
+        people)."""
         kind, record_id, base = proposal["kind"], proposal["record_id"], proposal["base_version"]
         data = proposal["proposed"]
-        moved_on = Refused("state", f"{kind} {record_id} changed since the proposal (it was based on version "
-                                    f"{base}): reject it, and propose again from the record as it is now")
+        moved_on = Refused(
+            "state",
+            f"{kind} {record_id} changed since the proposal (it was based on version "
+            f"{base}): reject it, and propose again from the record as it is now",
+        )
         if kind != "household":
             if proposal["action"] == "add":
                 await self._check_new(kind, data)
             else:
                 await self._check_new(kind, data, exclude=record_id)
             place = {k: proposal[k] for k in ("grid_id", "community_id", "street_id")}
-            record = {"kind": kind, "record_id": record_id, **place, "data": data, "version": base + 1,
-                      "updated_at": now, "updated_by": actor, "proposal_id": proposal["_id"]}
+            record = {
+                "kind": kind,
+                "record_id": record_id,
+                **place,
+                "data": data,
+                "version": base + 1,
+                "updated_at": now,
+                "updated_by": actor,
+                "proposal_id": proposal["_id"],
+            }
             if proposal["action"] == "add":
                 try:
                     await self.records.insert_one({"_id": f"{kind}:{record_id}", **record})
                 except DuplicateKeyError:
                     raise moved_on from None
             else:
-                record.update({k: v for k, v in (await self._record_place(kind, data, place)).items()})
-                changed = await self.records.update_one({"_id": f"{kind}:{record_id}", "version": base},
-                                                        {"$set": record})
+                record.update(
+                    {k: v for k, v in (await self._record_place(kind, data, place)).items()}
+                )
+                changed = await self.records.update_one(
+                    {"_id": f"{kind}:{record_id}", "version": base}, {"$set": record}
+                )
                 if changed.matched_count == 0:
                     raise moved_on
             return ""
         return await self._derive(proposal, actor, now, moved_on)
 
-    async def _record_place(self, kind: str, data: dict[str, Any], place: dict[str, str]) -> dict[str, str]:
+    async def _record_place(
+        self, kind: str, data: dict[str, Any], place: dict[str, str]
+    ) -> dict[str, str]:
         """Where a corrected person is now: a resident moved to another household goes with it."""
         if kind == "resident":
             household = self._household(data["household_id"])
@@ -554,7 +827,9 @@ class ProposalStore:
                 return self._grid(household.grid_id)
         return place
 
-    async def _derive(self, proposal: dict[str, Any], actor: str, now: datetime, moved_on: Refused) -> str:
+    async def _derive(
+        self, proposal: dict[str, Any], actor: str, now: datetime, moved_on: Refused
+    ) -> str:
         """A new reference version with the household put in, made current, announced."""
         record_id, base = proposal["record_id"], proposal["base_version"]
         data = proposal["proposed"]
@@ -562,48 +837,91 @@ class ProposalStore:
             for _ in range(DERIVE_TRIES):
                 await self.holder.refresh()
                 county, current = self._county(), self.holder.version
-                made = (self.holder.record or {}).get("source", "").startswith(source_of(proposal["_id"]))
+                made = (
+                    (self.holder.record or {})
+                    .get("source", "")
+                    .startswith(source_of(proposal["_id"]))
+                )
                 if made:  # made current by a review that stopped before it recorded so: finish it
                     await self._recorded(proposal, self._household(record_id).grid_id, actor, now)
                     return current
                 existing = self._household(record_id)
                 if proposal["action"] == "add" and existing is not None:
-                    raise Refused("state", f"household {record_id} exists already: reject this addition")
+                    raise Refused(
+                        "state", f"household {record_id} exists already: reject this addition"
+                    )
                 if proposal["action"] == "correct":
                     if existing is None:
-                        raise Refused("state", f"household {record_id} is no longer in the reference data")
+                        raise Refused(
+                            "state", f"household {record_id} is no longer in the reference data"
+                        )
                     kept = await self.records.find_one({"_id": f"household:{record_id}"}) or {}
                     if kept.get("version", 1) != base:
                         raise moved_on
                 [grid_id] = self.holder.resolver.locate_points([(data["lon"], data["lat"])])
                 if grid_id is None:
-                    raise Refused("state", f"the household's point ({data['lon']}, {data['lat']}) lies outside "
-                                           "every grid of the current reference version")
+                    raise Refused(
+                        "state",
+                        f"the household's point ({data['lon']}, {data['lat']}) lies outside "
+                        "every grid of the current reference version",
+                    )
                 derived = await asyncio.to_thread(with_household, county, data, grid_id)
-                source = f"{source_of(proposal['_id'])} {proposal['action']} household {record_id}, accepted by {actor}"
+                source = (
+                    f"{source_of(proposal['_id'])} {proposal['action']} household {record_id}, "
+                    f"accepted by {actor}"
+                )
                 version = await reference_store.store_version(
-                    self.db, derived, source=source, actor=actor, crs=(self.holder.record or {}).get("crs", "wgs84"),
-                    now=now, synthetic=reference_store.is_synthetic(self.holder.record))
+                    self.db,
+                    derived,
+                    source=source,
+                    actor=actor,
+                    crs=(self.holder.record or {}).get("crs", "wgs84"),
+                    now=now,
+                    synthetic=reference_store.is_synthetic(self.holder.record),
+                )
                 try:
-                    record = await reference_store.activate(self.db, version, actor=actor, expected=current)
+                    record = await reference_store.activate(
+                        self.db, version, actor=actor, expected=current
+                    )
                 except reference_store.Superseded:
                     continue  # an import or another review came first: derive from that one
                 await self.holder.refresh()
                 await self._recorded(proposal, grid_id, actor, now)
                 await self.holder.announce(self.nc, version_to_proto(record, current=version))
-                log.info("register change made a reference version",
-                         extra={"proposal_id": proposal["_id"], "version": version, "household_id": record_id})
+                log.info(
+                    "register change made a reference version",
+                    extra={
+                        "proposal_id": proposal["_id"],
+                        "version": version,
+                        "household_id": record_id,
+                    },
+                )
                 return version
-        raise Refused("state", "the reference data kept changing while the change was applied; try again")
+        raise Refused(
+            "state", "the reference data kept changing while the change was applied; try again"
+        )
 
-    async def _recorded(self, proposal: dict[str, Any], grid_id: str, actor: str, now: datetime) -> None:
+    async def _recorded(
+        self, proposal: dict[str, Any], grid_id: str, actor: str, now: datetime
+    ) -> None:
         """The household's record at the version the accepted change gave it."""
         record_id = proposal["record_id"]
         await self.records.update_one(
             {"_id": f"household:{record_id}"},
-            {"$set": {"kind": "household", "record_id": record_id, **self._grid(grid_id), "data": proposal["proposed"],
-                      "version": proposal["base_version"] + 1, "updated_at": now, "updated_by": actor,
-                      "proposal_id": proposal["_id"]}}, upsert=True)
+            {
+                "$set": {
+                    "kind": "household",
+                    "record_id": record_id,
+                    **self._grid(grid_id),
+                    "data": proposal["proposed"],
+                    "version": proposal["base_version"] + 1,
+                    "updated_at": now,
+                    "updated_by": actor,
+                    "proposal_id": proposal["_id"],
+                }
+            },
+            upsert=True,
+        )
 
 
 def source_of(proposal_id: str) -> str:
@@ -612,7 +930,8 @@ def source_of(proposal_id: str) -> str:
 
 
 def _grid_of(county: County, household_id: str) -> str:
-    """The grid of a household in ``county`` ("" when there is none), by a look-up kept per county."""
+    """The grid of a household in ``county`` ("" when there is none), by a look-up kept per
+    county."""
     index = _INDEX.get(id(county))
     if index is None or index[0] is not county:
         index = (county, {h.household_id: h.grid_id for h in county.households})

@@ -43,7 +43,10 @@ def propose_resident(page, household_id: str, name: str) -> str:
     before = page.locator("#collection-form-message").inner_text()
     form.locator("button[type=submit]").click()
     page.locator("#collection-form-message.ok").wait_for()
-    wait_until(page, f"document.querySelector('#collection-form-message').textContent !== {json.dumps(before)}")
+    wait_until(
+        page,
+        f"document.querySelector('#collection-form-message').textContent !== {json.dumps(before)}",
+    )
     return page.locator("#collection-form-message").inner_text().split()[-1]
 
 
@@ -55,8 +58,9 @@ def test_a_worker_proposes_a_resident_and_the_community_accepts_one_and_rejects_
         grids = client.get("/v1/grids", headers=admin_headers(platform, client)).json()["features"]
         grid = random.choice(grids)["properties"]
         worker_headers = signed_in(platform, client, f"worker-{grid['grid_id']}")
-        household_id = client.get(f"/v1/grids/{grid['grid_id']}/households",
-                                  headers=worker_headers).json()["items"][0]["household_id"]
+        household_id = client.get(
+            f"/v1/grids/{grid['grid_id']}/households", headers=worker_headers
+        ).json()["items"][0]["household_id"]
     name, other = f"孙{tag}", f"周{tag}"
 
     with dashboard(platform, browser) as session:
@@ -68,24 +72,40 @@ def test_a_worker_proposes_a_resident_and_the_community_accepts_one_and_rejects_
 
         centre = session(f"community-{grid['community_id']}")
         open_view(centre, "collection", f"#proposals tr[data-proposal='{accepted_id}']")
-        assert centre.locator("#collection-form").is_hidden()  # the community reviews, it does not propose
+        assert centre.locator(
+            "#collection-form"
+        ).is_hidden()  # the community reviews, it does not propose
         row = centre.locator(f"#proposals tr[data-proposal='{accepted_id}']")
         assert "孙**" in row.inner_text() and name not in row.inner_text()
         row.locator("button.accept").click()
-        centre.locator(f"#proposals tr[data-proposal='{accepted_id}'] td.status-accepted").wait_for()
+        centre.locator(
+            f"#proposals tr[data-proposal='{accepted_id}'] td.status-accepted"
+        ).wait_for()
         refused = centre.locator(f"#proposals tr[data-proposal='{rejected_id}']")
         refused.locator("button.reject").click()  # no reason: refused before it is sent
-        wait_until(centre, f"document.querySelector(\"#proposals tr[data-proposal='{rejected_id}'] "
-                           "p.message\")?.textContent.length > 0")
+        wait_until(
+            centre,
+            f"document.querySelector(\"#proposals tr[data-proposal='{rejected_id}'] "
+            'p.message")?.textContent.length > 0',
+        )
         refused.locator("input[name=reason]").fill("身份证号与户籍不符")
         refused.locator("button.reject").click()
-        centre.locator(f"#proposals tr[data-proposal='{rejected_id}'] td.status-rejected").wait_for()
+        centre.locator(
+            f"#proposals tr[data-proposal='{rejected_id}'] td.status-rejected"
+        ).wait_for()
         centre.screenshot(path=str(browser_output / "collection-community.png"), full_page=True)
 
         worker.reload()
-        open_view(worker, "collection", f"#proposals tr[data-proposal='{accepted_id}'] td.status-accepted")
-        assert "身份证号与户籍不符" in worker.locator(f"#proposals tr[data-proposal='{rejected_id}']").inner_text()
-        wait_until(worker, f"document.querySelector('#collection-people').textContent.includes('{name}')")
+        open_view(
+            worker, "collection", f"#proposals tr[data-proposal='{accepted_id}'] td.status-accepted"
+        )
+        assert (
+            "身份证号与户籍不符"
+            in worker.locator(f"#proposals tr[data-proposal='{rejected_id}']").inner_text()
+        )
+        wait_until(
+            worker, f"document.querySelector('#collection-people').textContent.includes('{name}')"
+        )
         # A row of the register starts a correction from the version the record is at.
         worker.locator("#collection-people tr.pick", has_text=name).click()
         wait_until(worker, "document.querySelector('#collection-base').textContent.includes('1')")

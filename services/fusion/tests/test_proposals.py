@@ -22,9 +22,18 @@ GOOD_ID = "37092119490328444X"  # a synthetic head of household's (valid check c
 
 
 def household(**over):
-    return {"household_id": "", "address": "宁阳县文庙街道府前街99号新居1号楼1单元101室", "lon": 116.80,
-            "lat": 35.76, "residents": 3, "compound_id": "", "head_name": "张三", "head_phone": "13809211234",
-            "head_id_number": GOOD_ID, **over}
+    return {
+        "household_id": "",
+        "address": "宁阳县文庙街道府前街99号新居1号楼1单元101室",
+        "lon": 116.80,
+        "lat": 35.76,
+        "residents": 3,
+        "compound_id": "",
+        "head_name": "张三",
+        "head_phone": "13809211234",
+        "head_id_number": GOOD_ID,
+        **over,
+    }
 
 
 def fields(errors):
@@ -35,17 +44,24 @@ def test_a_complete_household_passes_and_each_bad_field_is_named():
     assert check_household(household()) == []
     assert fields(check_household(household(address=""))) == {"household.address"}
     assert fields(check_household(household(lon=200.0))) == {"household.lon"}
-    assert fields(check_household(household(lon=0.0, lat=0.0))) == {"household.lon", "household.lat"}
+    assert fields(check_household(household(lon=0.0, lat=0.0))) == {
+        "household.lon",
+        "household.lat",
+    }
     assert fields(check_household(household(residents=-1))) == {"household.residents"}
     assert fields(check_household(household(residents=51))) == {"household.residents"}
     assert fields(check_household(household(head_phone="12345"))) == {"household.head_phone"}
-    assert fields(check_household(household(head_id_number="370921194903284441"))) == {"household.head_id_number"}
+    assert fields(check_household(household(head_id_number="370921194903284441"))) == {
+        "household.head_id_number"
+    }
     assert fields(check_household(household(household_id="H 1/2"))) == {"household.household_id"}
 
 
 def test_a_head_of_household_is_optional_but_a_phone_without_a_name_is_not():
     assert check_household(household(head_name="", head_phone="", head_id_number="")) == []
-    assert fields(check_household(household(head_name="", head_id_number=""))) == {"household.head_name"}
+    assert fields(check_household(household(head_name="", head_id_number=""))) == {
+        "household.head_name"
+    }
 
 
 def test_phones_are_mobiles_or_fixed_lines_with_their_area_code():
@@ -65,12 +81,19 @@ def test_a_resident_needs_a_household_a_name_and_a_valid_id_number():
 
 
 def test_a_special_population_record_is_one_of_the_three_kinds_with_someone_responsible():
-    good = {"resident_id": "R1", "kind": "community_correction", "responsible_name": "王司法", "responsible_phone": "",
-            "note": ""}
+    good = {
+        "resident_id": "R1",
+        "kind": "community_correction",
+        "responsible_name": "王司法",
+        "responsible_phone": "",
+        "note": "",
+    }
     for kind in ("community_correction", "drug_rehab", "mental_health"):
         assert check_special({**good, "kind": kind}) == []
     assert fields(check_special({**good, "kind": "dispute"})) == {"special_population.kind"}
-    assert fields(check_special({**good, "responsible_name": ""})) == {"special_population.responsible_name"}
+    assert fields(check_special({**good, "responsible_name": ""})) == {
+        "special_population.responsible_name"
+    }
     assert fields(check_special({**good, "resident_id": ""})) == {"special_population.resident_id"}
     assert fields(check_special({**good, "note": "x" * 501})) == {"special_population.note"}
 
@@ -83,8 +106,13 @@ def test_a_rejection_needs_a_reason_and_an_acceptance_does_not():
 
 
 def test_cleaning_keeps_only_the_kind_s_fields_strips_and_rounds():
-    out = cleaned("household", {**household(lon=116.8000004, head_id_number=GOOD_ID.lower(), address=" 地址 "),
-                                "extra": "dropped"})
+    out = cleaned(
+        "household",
+        {
+            **household(lon=116.8000004, head_id_number=GOOD_ID.lower(), address=" 地址 "),
+            "extra": "dropped",
+        },
+    )
     assert out["lon"] == 116.8 and out["head_id_number"] == GOOD_ID and out["address"] == "地址"
     assert "extra" not in out
 
@@ -95,7 +123,9 @@ def test_an_added_household_joins_its_grid_and_the_grid_counts_it():
     data = cleaned("household", household(household_id="H-NEW-1", residents=4))
     changed = with_household(county, data, grid.grid_id)
     assert len(changed.households) == len(county.households) + 1
-    assert [h.household_id for h in changed.households] == sorted(h.household_id for h in changed.households)
+    assert [h.household_id for h in changed.households] == sorted(
+        h.household_id for h in changed.households
+    )
     assert changed.grid(grid.grid_id).households == grid.households + 1
     assert changed.grid(grid.grid_id).residents == grid.residents + 4
     added = next(h for h in changed.households_by_grid[grid.grid_id] if h.household_id == "H-NEW-1")
@@ -114,5 +144,7 @@ def test_a_household_moved_to_another_grid_leaves_the_counts_of_the_first():
     assert changed.grid(first.grid_id).residents == first.residents - old.residents
     assert changed.grid(second.grid_id).households == second.households + 1
     assert changed.grid(second.grid_id).residents == second.residents + old.residents + 1
-    moved = next(h for h in changed.households_by_grid[second.grid_id] if h.household_id == old.household_id)
+    moved = next(
+        h for h in changed.households_by_grid[second.grid_id] if h.household_id == old.household_id
+    )
     assert moved.head.person_id == old.head.person_id  # the same head, kept
