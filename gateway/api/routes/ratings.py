@@ -41,9 +41,9 @@ from services.platform.vocabulary import (
 from ...auth import Principal
 from ...privacy import mask_text
 from ..deps import GatewayState, Staff, State, authenticate
-from ..problems import answers
+from ..problems import SIGNED_IN, answers
 
-router = APIRouter(prefix="/v1/cases", tags=["residents' rating"], responses=answers(404, 409, 413))
+router = APIRouter(prefix="/v1/cases", tags=["residents' rating"], responses=answers(*SIGNED_IN, 404, 409, 413))
 
 AUDIENCE = "gridfusion-rating"
 ISSUER = "gridfusion"
