@@ -173,7 +173,7 @@ def test_finding_11_the_weekly_report_escapes_every_value_and_runs_no_script() -
 async def test_finding_11_security_headers_on_the_dashboard_and_the_api() -> None:
     app = create_app(GatewaySettings(local_mode=True, jwt_key=KEY))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
-        for path in ("/dashboard/", "/healthz", "/open311/v2/services.xml", "/open311/v2/discovery.json"):
+        for path in ("/dashboard/", "/healthz", "/open311/v2/discovery.xml", "/open311/v2/discovery.json"):
             reply = await client.get(path)
             assert reply.headers["x-content-type-options"] == "nosniff", path
             assert reply.headers["referrer-policy"] == "no-referrer", path
