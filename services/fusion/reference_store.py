@@ -153,7 +153,8 @@ async def _next_version(db: AsyncDatabase) -> str:
 
 
 async def store_version(db: AsyncDatabase, county: County, *, source: str, actor: str, crs: str = "wgs84",
-                        warnings: int = 0, now: datetime | None = None, synthetic: bool = False) -> str:
+                        warnings: int = 0, now: datetime | None = None,
+                        synthetic: bool = False) -> str:
     """Write ``county`` as a new, complete, not yet current version; its name. ``synthetic``: a
     version derived from the synthetic county (a register change), synthetic as that one is."""
     version = await _next_version(db)
@@ -185,8 +186,10 @@ async def activate(db: AsyncDatabase, version: str, *, actor: str, now: datetime
     pointer = {"_id": CURRENT, "version": version, "activated_at": now, "activated_by": actor}
     if expected is None:
         await db["meta"].replace_one({"_id": CURRENT}, pointer, upsert=True)
-    elif (await db["meta"].replace_one({"_id": CURRENT, "version": expected}, pointer)).matched_count == 0:
-        raise Superseded(f"reference version {expected!r} is no longer current")
+    else:
+        switched = await db["meta"].replace_one({"_id": CURRENT, "version": expected}, pointer)
+        if switched.matched_count == 0:
+            raise Superseded(f"reference version {expected!r} is no longer current")
     await db["reference_versions"].update_one(
         {"_id": version}, {"$push": {"activations": {"at": now, "by": actor}}})
     log.info("reference version activated", extra={"version": version, "actor": actor})
@@ -195,7 +198,9 @@ async def activate(db: AsyncDatabase, version: str, *, actor: str, now: datetime
 
 def is_synthetic(record: dict[str, Any] | None) -> bool:
     """Whether a version's record is the synthetic county (local mode), or derived from it."""
-    return bool(record) and (record.get("source") == SYNTHETIC_SOURCE or bool(record.get("synthetic")))
+    if not record:
+        return False
+    return record.get("source") == SYNTHETIC_SOURCE or bool(record.get("synthetic"))
 
 
 async def current(db: AsyncDatabase) -> dict[str, Any] | None:
