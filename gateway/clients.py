@@ -41,7 +41,8 @@ class Peers:
         self.reference = reference_pb2_grpc.ReferenceServiceStub(self.channels["fusion"])
         # The party organisation, four levels: served by fusion.
         self.party = party_pb2_grpc.PartyServiceStub(self.channels["fusion"])
-        # Information collection (信息采集): proposals to the register and their review: served by fusion.
+        # Information collection (信息采集): proposals to the register and their review: served
+        # by fusion.
         self.proposals = proposals_pb2_grpc.ProposalServiceStub(self.channels["fusion"])
         # Tasks from above (专项行动): served by fusion.
         self.tasks = tasks_pb2_grpc.TaskServiceStub(self.channels["fusion"])

@@ -189,7 +189,8 @@ async def serve() -> None:
     party_servicer = PartyServicer(organisations, contacts, co_governance, stations, activities, submissions, bulletins,
                                    meetings, assessments, notices, clock)
     reference_servicer = ReferenceServicer(reference, rt.nc)
-    # Information collection (信息采集): proposals to the register, reviewed by the community (proposals.proto).
+    # Information collection (信息采集): proposals to the register, reviewed by the community
+    # (proposals.proto).
     proposals = ProposalStore(db, reference, clock, rt.nc)
     await proposals.ensure_indexes()
 
@@ -198,7 +199,8 @@ async def serve() -> None:
         community_pb2_grpc.add_CommunityServiceServicer_to_server(community_servicer, server)
         reference_pb2_grpc.add_ReferenceServiceServicer_to_server(reference_servicer, server)
         party_pb2_grpc.add_PartyServiceServicer_to_server(party_servicer, server)
-        proposals_pb2_grpc.add_ProposalServiceServicer_to_server(ProposalServicer(proposals), server)
+        proposal_servicer = ProposalServicer(proposals)
+        proposals_pb2_grpc.add_ProposalServiceServicer_to_server(proposal_servicer, server)
         tasks_pb2_grpc.add_TaskServiceServicer_to_server(TaskServicer(tasks, clock), server)
         attachments_pb2_grpc.add_AttachmentServiceServicer_to_server(AttachmentServicer(attachments), server)
 
