@@ -7,10 +7,8 @@ import asyncio
 import grpc
 from gridfusion.community.v1 import community_pb2_grpc
 from gridfusion.departments.v1 import departments_pb2_grpc
-from gridfusion.field.v1 import proposals_pb2_grpc
-from gridfusion.field.v1 import attachments_pb2_grpc
+from gridfusion.field.v1 import attachments_pb2_grpc, proposals_pb2_grpc, tasks_pb2_grpc
 from gridfusion.fusion.v1 import fusion_pb2_grpc
-from gridfusion.field.v1 import tasks_pb2_grpc
 from gridfusion.party.v1 import party_pb2_grpc
 from gridfusion.reference.v1 import reference_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc

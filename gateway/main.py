@@ -34,8 +34,6 @@ from .api.deps import GatewayState, staff_only
 from .api.routes import (
     accounts as accounts_routes,
 )
-from .api.routes import tasks as task_routes
-from .api.routes import proposals as proposal_routes
 from .api.routes import (
     assessments,
     attachments,
@@ -61,6 +59,8 @@ from .api.routes import (
     vocabulary,
 )
 from .api.routes import notifications as notification_routes
+from .api.routes import proposals as proposal_routes
+from .api.routes import tasks as task_routes
 from .api.routes import webhooks as webhook_routes
 from .auth import check_key, load_or_create_key
 from .clients import Peers
@@ -167,10 +167,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     for module in (health, auth, oidc, accounts_routes, departments, grids, community, party, meetings, teams, reports, assessments, exports, audit, feed,
                    open311, dead_letters, reference, vocabulary, ratings):
         app.include_router(module.router)
+    app.include_router(proposal_routes.router)  # 信息采集: information collection
     for module in (webhook_routes, notification_routes):
         app.include_router(module.router)
     app.include_router(task_routes.router)  # 专项任务: tasks from above
-    app.include_router(proposal_routes.router)  # 信息采集: information collection
     app.include_router(reports.bulletins)
     # Cases and events are the grid staff's and the departments' (not residents' or members').
     for module in (events, cases, attachments):

@@ -8,12 +8,17 @@ import socket
 from zoneinfo import ZoneInfo
 
 from gridfusion.community.v1 import community_pb2, community_pb2_grpc
-from gridfusion.field.v1 import attachments_pb2, attachments_pb2_grpc
+from gridfusion.field.v1 import (
+    attachments_pb2,
+    attachments_pb2_grpc,
+    proposals_pb2,
+    proposals_pb2_grpc,
+    tasks_pb2,
+    tasks_pb2_grpc,
+)
 from gridfusion.fusion.v1 import fusion_pb2 as pb
 from gridfusion.fusion.v1 import fusion_pb2_grpc as pb_grpc
 from gridfusion.party.v1 import party_pb2, party_pb2_grpc
-from gridfusion.field.v1 import proposals_pb2, proposals_pb2_grpc
-from gridfusion.field.v1 import tasks_pb2, tasks_pb2_grpc
 from gridfusion.reference.v1 import reference_pb2, reference_pb2_grpc
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
