@@ -414,23 +414,25 @@ class PullConsumer:
 
 
     async def _fetch_and_handle(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                msgs = await self._sub.fetch(self.batch_size, timeout=self.fetch_timeout)
-            except (TimeoutError, nats.errors.TimeoutError):
-                continue
-            except (nats.errors.ConnectionClosedError, nats.errors.DrainTimeoutError):
-                return
-            except Exception:
-                log.exception("fetch failed", extra={"consumer": self.durable})
-                await asyncio.sleep(1.0)
-                continue
-            await self.handle_batch(msgs)
-        # Leave the subscription now: a pull subscription left open makes ``nc.drain()`` wait
-        # out its whole drain timeout (30 s) at shutdown. Unacknowledged messages go back to
-        # the durable consumer for the next process.
-        with suppress(Exception):
-            await self._sub.unsubscribe()
+        try:
+            while not stop.is_set():
+                try:
+                    msgs = await self._sub.fetch(self.batch_size, timeout=self.fetch_timeout)
+                except (TimeoutError, nats.errors.TimeoutError):
+                    continue
+                except (nats.errors.ConnectionClosedError, nats.errors.DrainTimeoutError):
+                    return
+                except Exception:
+                    log.exception("fetch failed", extra={"consumer": self.durable})
+                    await asyncio.sleep(1.0)
+                    continue
+                await self.handle_batch(msgs)
+        finally:
+            # Leave the subscription, stopped or cancelled: a pull subscription left open makes
+            # ``nc.drain()`` wait out its whole drain timeout (30 s) at shutdown. Unacknowledged
+            # messages go back to the durable consumer for the next process.
+            with suppress(Exception):
+                await self._sub.unsubscribe()
 
     async def handle_batch(self, msgs: list[Msg]) -> None:
         # The batch continues the first message's trace and links every message's; each message

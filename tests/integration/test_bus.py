@@ -167,3 +167,30 @@ async def test_a_handler_that_raises_gets_the_whole_batch_again(js) -> None:
     await run_consumer(js, s, handler, until=lambda: len(done) == 3)
     assert done == {"b-0", "b-1", "b-2"}
     assert calls >= 2
+
+
+async def test_a_cancelled_consumer_leaves_its_subscription_so_a_drain_does_not_wait(nats_url: str) -> None:
+    """A process that stops its consumer by cancelling it (not through ``stop``) must not leave the
+    pull subscription open: ``drain()`` would wait for its fetch to expire (up to its drain timeout,
+    30 s) at every shutdown."""
+    nc = await bus.connect(nats_url, name="tests-cancel")
+    js = nc.jetstream()
+    s = spec()
+    await bus.ensure_streams(js, [s, bus.DEADLETTER])
+
+    async def handler(msgs):
+        return [Outcome.done() for _ in msgs]
+
+    consumer = PullConsumer(js=js, stream=s.name, durable=f"c-{s.name.lower()}", filter_subject=s.subjects[0],
+                            handler=handler, source="tests", fetch_timeout=1.0)
+    task = asyncio.create_task(consumer.run(asyncio.Event()))
+    await asyncio.sleep(0.5)  # in the middle of a fetch
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # The abandoned fetch expires on the server, whose answer lands in the subscription's queue:
+    # left subscribed, nobody reads it and drain() waits for it.
+    await asyncio.sleep(1.5)
+    started = asyncio.get_running_loop().time()
+    await nc.drain()
+    assert asyncio.get_running_loop().time() - started < 5
