@@ -94,7 +94,10 @@ class RatingSubject(BaseModel):
 
 
 def _closure(case: fpb.Case) -> int:
-    return case.closed_at.seconds if case.status == "closed" and case.HasField("closed_at") else 0
+    """Which closure of the case: when it closed, in milliseconds (what the store keeps); 0 when open."""
+    if case.status != "closed" or not case.HasField("closed_at"):
+        return 0
+    return case.closed_at.seconds * 1000 + case.closed_at.nanos // 1_000_000
 
 
 def issue(case: fpb.Case, key: str, days: float, now: datetime) -> tuple[str, datetime]:
