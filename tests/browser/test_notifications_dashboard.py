@@ -78,7 +78,6 @@ def test_the_bell_counts_a_case_reaching_the_grid_and_opens_it(
             worker, "Number(document.querySelector('#bell-button')?.dataset.unread) > 0", timeout=60
         )
         assert worker.locator("#bell-count").is_visible()
-        before = int(worker.locator("#bell-button").get_attribute("data-unread"))
         worker.click("#bell-button")
         item = worker.locator(f"#bell-list li[data-case-id='{case_id}']")
         for _ in range(
@@ -97,12 +96,16 @@ def test_the_bell_counts_a_case_reaching_the_grid_and_opens_it(
         worker.screenshot(path=str(browser_output / "bell-worker.png"))
         item.first.click()
         worker.wait_for_selector(f"#detail[data-case-id='{case_id}']:not([hidden])")
-        wait_until(
-            worker,
-            f"Number(document.querySelector('#bell-button').dataset.unread) === {before - 1}",
-        )
-        worker.click("#bell-button")
-        worker.locator(f"#bell-list li.read[data-case-id='{case_id}']").wait_for()
+        # The case's entry, read again from the gateway each time the list opens, is now read (the
+        # unread count alone proves nothing: other tests' cases reach the same grids meanwhile).
+        read = worker.locator(f"#bell-list li.read[data-case-id='{case_id}']")
+        for _ in range(60):
+            worker.click("#bell-button")
+            worker.wait_for_timeout(500)
+            if read.count():
+                break
+            worker.click("#bell-button")
+        read.first.wait_for()
         # Chinese first; the language switch relabels the bell.
         assert "提醒" in worker.locator("#bell-button").inner_text()
         worker.click("#lang")

@@ -63,6 +63,13 @@ SEED = int(os.environ.get("GRIDFUSION_FUZZ_SEED", "20261127"))
 SCENARIOS = int(os.environ.get("GRIDFUSION_FUZZ_SCENARIOS", "100"))
 SCENARIO_STEPS = 6
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# Readiness answers its documented 503 whenever a peer is briefly not ready (a database ping slower
+# than its timeout on a busy machine): that is what it is for, not a server error.
+READINESS = frozenset({"/readyz"})
+
+
+def checks_of(case) -> list:
+    return [c for c in CHECKS if c is not not_a_server_error] if case.path in READINESS else CHECKS
 
 EXCLUDED = [
     ("POST", "/v1/auth/token"),
@@ -129,12 +136,12 @@ def test_the_fuzzed_openapi_is_the_running_gateways(gateway_url: str) -> None:
 
 @schema.parametrize()
 def test_as_the_county_admin_every_operation_answers_as_documented(case, gateway_url: str, admin: dict) -> None:
-    case.call_and_validate(base_url=gateway_url, headers=admin, checks=CHECKS)
+    case.call_and_validate(base_url=gateway_url, headers=admin, checks=checks_of(case))
 
 
 @schema.parametrize()
 def test_as_a_branch_secretary_every_operation_answers_as_documented(case, gateway_url: str, secretary: dict) -> None:
-    case.call_and_validate(base_url=gateway_url, headers=secretary, checks=CHECKS)
+    case.call_and_validate(base_url=gateway_url, headers=secretary, checks=checks_of(case))
 
 
 def test_as_the_county_admin_linked_operations_answer_as_documented(gateway_url: str, admin: dict) -> None:
